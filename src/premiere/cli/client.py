@@ -1,0 +1,113 @@
+"""A small HTTP client for the Premiere API that turns failures into CLI errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from premiere.cli.exits import CliError, Unreachable, error_for
+
+DEFAULT_URL = "http://127.0.0.1:8700"
+
+
+def path(*parts: str) -> str:
+    """``/api/v1/`` followed by the URL-quoted parts."""
+    return "/api/v1/" + "/".join(quote(p, safe="") for p in parts)
+
+
+@dataclass
+class Response:
+    """A successful response: its JSON body (or None) and its version, from the ETag."""
+
+    body: Any
+    version: int | None
+
+
+class ApiClient:
+    """Talks to one Premiere server with one token; every method raises CliError on failure."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 15.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        headers = {"User-Agent": "premiere-cli"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=self.url, headers=headers, timeout=timeout, transport=transport
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get(self, url: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.request("GET", url, params=params).body
+
+    def post(self, url: str, body: Any = None) -> Any:
+        return self.request("POST", url, json=body).body
+
+    def delete(self, url: str, version: int | None = None) -> Any:
+        return self.request("DELETE", url, version=version).body
+
+    def patch(self, url: str, body: Any, version: int | None) -> Any:
+        return self.request("PATCH", url, json=body, version=version).body
+
+    def put(self, url: str, body: Any, version: int | None) -> Any:
+        return self.request("PUT", url, json=body, version=version).body
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        version: int | None = None,
+    ) -> Response:
+        headers = {"If-Match": f'"{version}"'} if version is not None else {}
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            response = self._http.request(
+                method, url, json=json, params=clean or None, headers=headers
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise Unreachable(
+                f"cannot reach the Premiere server at {self.url} ({exc}).\n"
+                "Start one with `premiere serve`, or point PREMIERE_URL (or --url) at it."
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise Unreachable(f"request to {self.url} failed: {exc}") from exc
+        if response.status_code >= 400:
+            raise _error_from(response)
+        body = response.json() if response.content else None
+        return Response(body, _version_from_etag(response.headers.get("ETag")))
+
+
+def _error_from(response: httpx.Response) -> CliError:
+    try:
+        error = response.json()["error"]
+        code, message = str(error["code"]), str(error["message"])
+        details = error.get("details") or {}
+    except (ValueError, KeyError, TypeError):
+        text = response.text.strip()[:200] or response.reason_phrase
+        return CliError(f"the server answered HTTP {response.status_code}: {text}")
+    return error_for(code, message, details if isinstance(details, dict) else {})
+
+
+def _version_from_etag(etag: str | None) -> int | None:
+    if not etag:
+        return None
+    text = etag.removeprefix("W/").strip('"')
+    return int(text) if text.isdigit() else None
+
+
+__all__ = ["DEFAULT_URL", "ApiClient", "CliError", "Response", "path"]

@@ -1,0 +1,102 @@
+"""The context object every command shares, and the options that fill it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+
+from premiere.cli.client import DEFAULT_URL, ApiClient, path
+from premiere.cli.exits import BadUsage
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class CliContext:
+    """Where the server is, which token to use, which project; holds the API client."""
+
+    url: str = DEFAULT_URL
+    token: str | None = None
+    project: str | None = None
+    _client: ApiClient | None = field(default=None, repr=False)
+
+    @property
+    def client(self) -> ApiClient:
+        if self._client is None:
+            self._client = ApiClient(self.url, self.token)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def project_key(self) -> str:
+        """The project to act on: --project, PREMIERE_PROJECT, or the only one there is."""
+        if self.project:
+            return self.project
+        projects = self.client.get(path("projects"))
+        keys = [p["key"] for p in projects]
+        if len(keys) == 1:
+            self.project = str(keys[0])
+            return self.project
+        if not keys:
+            raise BadUsage("there is no project yet; create one with `premiere projects create`")
+        raise BadUsage(
+            f"there are {len(keys)} projects ({', '.join(keys)}); choose one with --project "
+            "or PREMIERE_PROJECT"
+        )
+
+
+def get_obj() -> CliContext:
+    return click.get_current_context().ensure_object(CliContext)
+
+
+def _setter(attribute: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            setattr(ctx.ensure_object(CliContext), attribute, value)
+        return value
+
+    return callback
+
+
+def api_options(func: F) -> F:
+    """--url and --token, for every command that talks to the API."""
+    func = click.option(
+        "--token",
+        envvar="PREMIERE_TOKEN",
+        expose_value=False,
+        callback=_setter("token"),
+        help="API token (admin scope for most commands). [env: PREMIERE_TOKEN]",
+    )(func)
+    func = click.option(
+        "--url",
+        envvar="PREMIERE_URL",
+        expose_value=False,
+        callback=_setter("url"),
+        help=f"Base URL of the Premiere server. [env: PREMIERE_URL; default: {DEFAULT_URL}]",
+    )(func)
+    return func
+
+
+def project_option(func: F) -> F:
+    """--project, for commands inside a project."""
+    return click.option(
+        "--project",
+        "-p",
+        envvar="PREMIERE_PROJECT",
+        expose_value=False,
+        callback=_setter("project"),
+        help="Project key; may be left out when there is only one project. [env: PREMIERE_PROJECT]",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    """--json: print the result as JSON on stdout instead of a table."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON (for scripts) instead of a table."
+    )(func)

@@ -1,0 +1,89 @@
+"""Exit codes and the errors that carry them.
+
+Each expected failure is a :class:`click.ClickException` subclass, so click prints
+``Error: <message>`` on stderr and exits with the class's code. The codes are part of
+the command's interface and are listed in ``docs/cli.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+OK = 0
+ERROR = 1
+USAGE = 2
+NOT_FOUND = 3
+CONFLICT = 4
+UNREACHABLE = 5
+AUTH = 6
+
+EXIT_CODES: list[tuple[int, str]] = [
+    (OK, "success"),
+    (ERROR, "the server refused the request (e.g. validation failed) or failed"),
+    (USAGE, "bad command line: unknown option, malformed JSON, bad rule syntax"),
+    (NOT_FOUND, "the project, environment, flag, segment, service or token does not exist"),
+    (CONFLICT, "already exists, or changed by someone else meanwhile (version conflict)"),
+    (UNREACHABLE, "the server could not be reached (is `premiere serve` running?)"),
+    (AUTH, "no token, an unknown or revoked token, or a token whose scope is too narrow"),
+]
+
+
+class CliError(click.ClickException):
+    """A failure reported to the user; ``code`` is the server's error code, if any."""
+
+    exit_code = ERROR
+
+    def __init__(
+        self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details or {}
+
+    def format_message(self) -> str:
+        text = self.message
+        if self.code:
+            text = f"{text} [{self.code}]"
+        for problem in self.details.get("errors", []) if isinstance(self.details, dict) else []:
+            if isinstance(problem, dict):
+                where = problem.get("field") or "(request)"
+                text += f"\n  {where}: {problem.get('message', '')}"
+        return text
+
+
+class NotFound(CliError):
+    exit_code = NOT_FOUND
+
+
+class Conflict(CliError):
+    exit_code = CONFLICT
+
+
+class Unreachable(CliError):
+    exit_code = UNREACHABLE
+
+
+class AuthFailed(CliError):
+    exit_code = AUTH
+
+
+class BadUsage(click.UsageError):
+    """Bad input on the command line, found after click parsed it (exit code 2)."""
+
+
+_BY_CODE: dict[str, type[CliError]] = {
+    "not_found": NotFound,
+    "already_exists": Conflict,
+    "version_conflict": Conflict,
+    "conflict": Conflict,
+    "invalid_state": Conflict,
+    "unauthorized": AuthFailed,
+    "forbidden": AuthFailed,
+}
+
+
+def error_for(code: str, message: str, details: dict[str, Any] | None = None) -> CliError:
+    """The CLI error for a Premiere error code (from the API or from a service)."""
+    return _BY_CODE.get(code, CliError)(message, code=code, details=details)

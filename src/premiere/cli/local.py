@@ -1,0 +1,83 @@
+"""Working on the database directly (``serve``, ``demo``, local ``tokens``)."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import click
+
+from premiere.cli.exits import CliError, error_for
+from premiere.errors import PremiereError
+from premiere.settings import Settings
+
+if TYPE_CHECKING:
+    from premiere.services import Actor
+    from premiere.store import Store
+
+
+def database_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--database",
+        "database_url",
+        envvar="PREMIERE_DATABASE_URL",
+        help="Database URL, e.g. sqlite:///premiere.db or postgresql://user@host/db. "
+        "[env: PREMIERE_DATABASE_URL; default: sqlite:///premiere.db]",
+    )(func)
+
+
+def settings_with(database_url: str | None = None, **overrides: object) -> Settings:
+    """Settings from PREMIERE_* variables, with the command line's options on top."""
+    from dataclasses import replace
+
+    settings = Settings.from_env()
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    if database_url:
+        changes["database_url"] = database_url
+    return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+@contextmanager
+def open_store(url: str) -> Iterator[Store]:
+    """The store at ``url`` (migrated), closed afterwards; failures become CLI errors."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from premiere.store import Store
+
+    try:
+        store = Store.open(url)
+    except ArgumentError as exc:
+        raise CliError(f"cannot use database URL {url!r}: {exc}") from None
+    except SQLAlchemyError as exc:
+        raise CliError(f"cannot open the database {url!r}: {_first_line(exc)}") from None
+    try:
+        with service_errors():
+            yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Turn the services' errors into CLI errors with the matching exit codes."""
+    try:
+        yield
+    except PremiereError as exc:
+        raise error_for(exc.code, exc.message, exc.details) from None
+
+
+def local_actor() -> Actor:
+    """The person at this terminal, as the audit log records them."""
+    from premiere.services import Actor
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "local"
+    return Actor(kind="user", id=user, name=f"{user} (premiere CLI)")
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

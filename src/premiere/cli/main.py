@@ -1,0 +1,38 @@
+"""The ``premiere`` command group; ``main`` is the console-script entry point."""
+
+from __future__ import annotations
+
+import click
+
+from premiere import __version__
+from premiere.cli import catalog, flags, segments, server, tokens
+from premiere.cli.context import CliContext
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="premiere")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Premiere: a release control plane (feature flags, deployments, releases).
+
+    Start a server with the demo project:   premiere serve --demo
+
+    Most commands talk to that server's HTTP API; set PREMIERE_URL (default
+    http://127.0.0.1:8700) and PREMIERE_TOKEN (the admin token `serve` printed).
+    """
+    obj = ctx.ensure_object(CliContext)
+    ctx.call_on_close(obj.close)
+
+
+cli.add_command(server.serve)
+cli.add_command(server.demo)
+cli.add_command(tokens.tokens)
+cli.add_command(catalog.projects)
+cli.add_command(catalog.environments)
+cli.add_command(catalog.services)
+cli.add_command(flags.flags)
+cli.add_command(segments.segments)
+
+
+def main() -> None:
+    cli(prog_name="premiere")

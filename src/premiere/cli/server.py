@@ -1,0 +1,116 @@
+"""``premiere serve`` and ``premiere demo``."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from typing import Any
+
+import click
+from rich.panel import Panel
+from rich.text import Text
+
+from premiere.cli.demo_data import DEMO_PROJECT, seed_demo
+from premiere.cli.exits import CliError
+from premiere.cli.local import database_option, open_store, settings_with
+from premiere.cli.output import console, emit_json, table
+from premiere.settings import Settings
+
+
+@click.command()
+@click.option("--host", help="Interface to listen on. [env: PREMIERE_HOST; default: 127.0.0.1]")
+@click.option("--port", type=int, help="Port to listen on. [env: PREMIERE_PORT; default: 8700]")
+@database_option
+@click.option("--demo", is_flag=True, help="Create the demo project first (if there is none).")
+def serve(host: str | None, port: int | None, database_url: str | None, demo: bool) -> None:
+    """Run the Premiere server (HTTP API) on one database.
+
+    On a database without any token it creates the admin token (or stores
+    PREMIERE_ADMIN_TOKEN) and prints it once. Stop the server with Ctrl+C.
+    """
+    import uvicorn
+
+    from premiere.api.app import create_app
+    from premiere.services.tokens import ensure_admin_token
+
+    settings = settings_with(database_url, host=host, port=port)
+    _check_port_free(settings.host, settings.port)
+    with open_store(settings.database_url) as store:
+        generated = ensure_admin_token(store, settings.admin_token)
+        made = seed_demo(store) if demo else None
+        _announce(settings, generated, made, demo)
+        app = create_app(settings, store)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CliError(
+                f"cannot listen on {host}:{port}: {exc.strerror}. Is another server running "
+                "there? Choose another port with --port or PREMIERE_PORT."
+            ) from None
+
+
+def _announce(
+    settings: Settings, generated: str | None, made: dict[str, Any] | None, demo: bool
+) -> None:
+    out = console()
+    shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    url = f"http://{shown_host}:{settings.port}"
+    if demo:
+        done = "created" if made else "already there"
+        out.print(Text(f"Demo project '{DEMO_PROJECT}' (Acme Shop): {done}."))
+    if generated:
+        body = Text.assemble(
+            ("Admin token (shown only this once; keep it safe):\n\n", "bold"),
+            (f"  {generated}\n\n", "bold green"),
+            "Use it from another terminal:\n\n",
+            f"  export PREMIERE_URL={url} PREMIERE_TOKEN={generated}\n",
+            "  premiere flags list\n",
+        )
+        out.print(Panel(body, title="Premiere", expand=False))
+    elif settings.admin_token:
+        out.print(Text("Admin token: the one in PREMIERE_ADMIN_TOKEN."))
+    else:
+        out.print(
+            Text(
+                "Admin token: printed when this database was first served. Need another? "
+                "Run `premiere tokens create --scope admin` (without PREMIERE_TOKEN it works "
+                "on the database directly)."
+            )
+        )
+    out.print(Text(f"Premiere {_version()} on {url}  (database: {settings.database_url})"))
+    sys.stdout.flush()
+
+
+def _version() -> str:
+    from premiere import __version__
+
+    return __version__
+
+
+@click.command()
+@database_option
+@click.option("--json", "as_json", is_flag=True, help="Print what was created as JSON.")
+def demo(database_url: str | None, as_json: bool) -> None:
+    """Create the demo project (Acme Shop) in the database, without serving.
+
+    Does nothing when a project named `demo` exists already.
+    """
+    settings = settings_with(database_url)
+    with open_store(settings.database_url) as store:
+        made = seed_demo(store)
+    if as_json:
+        emit_json({"created": made is not None, **(made or {})})
+        return
+    if made is None:
+        console().print(Text(f"The demo project '{DEMO_PROJECT}' exists already; nothing to do."))
+        return
+    console().print(Text(f"Created the demo project '{DEMO_PROJECT}' (Acme Shop) with:"))
+    rows = [(name, ", ".join(made[name])) for name in ("environments", "services", "segments")]
+    rows += [("flags", ", ".join(made["flags"])), ("archived", ", ".join(made["archived_flags"]))]
+    table(None, ["", "keys"], rows)

@@ -1,0 +1,157 @@
+"""``premiere tokens``: create, list and revoke API tokens.
+
+With a token (``PREMIERE_TOKEN`` or ``--token``) these go through the API. Without
+one they work on the database directly (``--database`` / ``PREMIERE_DATABASE_URL``),
+which is how the machine that runs ``premiere serve`` makes its first tokens; SQLite
+in WAL mode allows this while the server runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.panel import Panel
+from rich.text import Text
+
+from premiere.cli.client import path
+from premiere.cli.context import CliContext, api_options, get_obj, json_option, project_option
+from premiere.cli.exits import BadUsage
+from premiere.cli.local import database_option, local_actor, open_store, settings_with
+from premiere.cli.output import console, emit_json, say, table
+
+SCOPES = ("admin", "deploy", "sdk-server", "sdk-client")
+ENVIRONMENT_SCOPES = ("sdk-server", "sdk-client")
+T = TypeVar("T")
+
+
+@click.group()
+def tokens() -> None:
+    """Create, list and revoke API tokens.
+
+    \b
+    Scopes:
+      admin       everything
+      deploy      read projects, environments and services
+      sdk-server  the flag document of one environment
+      sdk-client  the client-visible flags of one environment
+
+    With PREMIERE_TOKEN (or --token) set these use the API; otherwise they open
+    the database (--database, PREMIERE_DATABASE_URL) directly.
+    """
+
+
+def _run(
+    database_url: str | None,
+    via_api: Callable[[CliContext], T],
+    locally: Callable[[Any], T],
+) -> T:
+    obj = get_obj()
+    if obj.token:
+        return via_api(obj)
+    with open_store(settings_with(database_url).database_url) as store:
+        return locally(store)
+
+
+@tokens.command("create")
+@click.option("--scope", type=click.Choice(SCOPES), required=True, help="What the token may do.")
+@click.option("--environment", "-e", help="Environment (required for sdk-server, sdk-client).")
+@click.option("--name", help="What the token is for. [default: made from scope and environment]")
+@project_option
+@database_option
+@api_options
+@json_option
+def tokens_create(
+    scope: str, environment: str | None, name: str | None, database_url: str | None, as_json: bool
+) -> None:
+    """Create a token and print it (the only time it is shown)."""
+    if scope in ENVIRONMENT_SCOPES and not environment:
+        raise BadUsage(f"a {scope} token belongs to one environment: give --environment")
+
+    def body(project: str | None) -> dict[str, Any]:
+        data: dict[str, Any] = {"scope": scope}
+        data["name"] = name or " ".join(x for x in (scope, project, environment) if x)
+        if project:
+            data["project"] = project
+        if environment:
+            data["environment"] = environment
+        return data
+
+    def via_api(obj: CliContext) -> Any:
+        project = obj.project_key() if _project_bound(scope, environment, obj.project) else None
+        return obj.client.post(path("tokens"), body(project))
+
+    def locally(store: Any) -> Any:
+        from premiere.services import projects as project_service
+        from premiere.services import tokens as token_service
+
+        project = get_obj().project
+        if not project and _project_bound(scope, environment, None):
+            keys = [p["key"] for p in project_service.list_projects(store)]
+            if len(keys) != 1:
+                raise BadUsage(f"choose the project with --project (there are: {keys or 'none'})")
+            project = keys[0]
+        return token_service.create_token(store, local_actor(), body(project))
+
+    created = _run(database_url, via_api, locally)
+    if as_json:
+        emit_json(created)
+        return
+    text = Text.assemble(
+        ("New token (shown only this once):\n\n", "bold"),
+        (f"  {created['token']}\n\n", "bold green"),
+        f"id {created['id']}, scope {created['scope']}",
+        f", project {created['project']}" if created.get("project") else "",
+        f", environment {created['environment']}" if created.get("environment") else "",
+    )
+    console().print(Panel(text, expand=False))
+
+
+def _project_bound(scope: str, environment: str | None, given: str | None) -> bool:
+    return bool(given) or scope in ENVIRONMENT_SCOPES or environment is not None
+
+
+@tokens.command("list")
+@database_option
+@api_options
+@json_option
+def tokens_list(database_url: str | None, as_json: bool) -> None:
+    """List tokens (never their secrets), revoked ones included."""
+
+    def locally(store: Any) -> Any:
+        from premiere.services import tokens as token_service
+
+        return token_service.list_tokens(store)
+
+    items = _run(database_url, lambda obj: obj.client.get(path("tokens")), locally)
+    if as_json:
+        emit_json(items)
+        return
+    rows = [
+        (t["id"], t.get("name"), t.get("scope"), t.get("project"), t.get("environment"),
+         t.get("created_at"), t.get("last_used_at"), t.get("revoked_at"))
+        for t in items
+    ]  # fmt: skip
+    columns = ["id", "name", "scope", "project", "environment", "created", "last used", "revoked"]
+    table("Tokens", columns, rows)
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@database_option
+@api_options
+@json_option
+def tokens_revoke(token_id: str, database_url: str | None, as_json: bool) -> None:
+    """Revoke token TOKEN_ID: it stops working at once."""
+
+    def locally(store: Any) -> Any:
+        from premiere.services import tokens as token_service
+
+        return token_service.revoke_token(store, local_actor(), token_id)
+
+    revoked = _run(database_url, lambda obj: obj.client.delete(path("tokens", token_id)), locally)
+    if as_json:
+        emit_json(revoked)
+    else:
+        say(f"Revoked token {token_id}.")
