@@ -1,0 +1,204 @@
+"""Clause operators, compiled once into predicates over an evaluation context.
+
+``compile_clause`` assumes a clause that passed validation; the predicates it returns
+never raise on any context mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from premiere.engine.values import bucket_string, is_number, parse_date_ms, parse_semver
+
+Context = Mapping[str, Any]
+Predicate = Callable[[Context], bool]
+Test = Callable[[Any], bool]
+Getter = Callable[[Context], Any]
+
+STRING_OPS = ("starts_with", "ends_with", "contains", "matches")
+NUMBER_OPS = ("lt", "lte", "gt", "gte")
+SEMVER_OPS = ("semver_eq", "semver_lt", "semver_lte", "semver_gt", "semver_gte")
+DATE_OPS = ("before", "after")
+OPERATORS = ("in", *STRING_OPS, *NUMBER_OPS, *SEMVER_OPS, *DATE_OPS, "segment_match")
+
+__all__ = ["OPERATORS", "Predicate", "attribute_getter", "bucket_string", "compile_clause"]
+
+
+def compile_clause(clause: Mapping[str, Any], segments: Mapping[str, Predicate]) -> Predicate:
+    """One clause as a predicate; ``segments`` maps segment keys to membership predicates."""
+    op = clause["op"]
+    values = list(clause["values"])
+    if op == "segment_match":
+        predicate = _segment_predicate(values, segments)
+    else:
+        predicate = _attribute_predicate(str(clause["attribute"]), op, values)
+    if clause.get("negate") is True:
+        positive = predicate
+        return lambda ctx: not positive(ctx)
+    return predicate
+
+
+def attribute_getter(attribute: str) -> Getter:
+    """Read an attribute by name, or by dotted path when no attribute has the whole name."""
+    if "." not in attribute:
+        return lambda ctx: ctx.get(attribute)
+    parts = attribute.split(".")
+
+    def get(ctx: Context) -> Any:
+        if attribute in ctx:
+            return ctx[attribute]
+        value: Any = ctx
+        for part in parts:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(part)
+        return value
+
+    return get
+
+
+def _attribute_predicate(attribute: str, op: str, values: list[Any]) -> Predicate:
+    test = _TESTS[op](values)
+
+    def general(value: Any) -> bool:
+        if value is None:
+            return False
+        if isinstance(value, list | tuple):
+            return any(test(item) for item in value)
+        return test(value)
+
+    if "." not in attribute and op == "in" and all(type(v) is str for v in values):
+        strings = frozenset(values)
+
+        def fast(ctx: Context) -> bool:  # the common case: a string `in` a set of strings
+            value = ctx.get(attribute)
+            if type(value) is str:
+                return value in strings
+            return general(value)
+
+        return fast
+    get = attribute_getter(attribute)
+    return lambda ctx: general(get(ctx))
+
+
+def _segment_predicate(keys: list[Any], segments: Mapping[str, Predicate]) -> Predicate:
+    members = [segments[k] for k in keys if isinstance(k, str) and k in segments]
+    if not members:
+        return lambda ctx: False
+    if len(members) == 1:
+        return members[0]
+    return lambda ctx: any(member(ctx) for member in members)
+
+
+def _in(values: list[Any]) -> Test:
+    strings = frozenset(v for v in values if isinstance(v, str))
+    booleans = frozenset(v for v in values if isinstance(v, bool))
+    numbers = frozenset(v for v in values if is_number(v))
+
+    def test(value: Any) -> bool:
+        if isinstance(value, str):
+            return value in strings
+        if isinstance(value, bool):
+            return value in booleans
+        if isinstance(value, int | float):
+            return value in numbers
+        return False
+
+    return test
+
+
+def _starts_with(values: list[Any]) -> Test:
+    prefixes = tuple(v for v in values if isinstance(v, str))
+    return lambda value: isinstance(value, str) and value.startswith(prefixes)
+
+
+def _ends_with(values: list[Any]) -> Test:
+    suffixes = tuple(v for v in values if isinstance(v, str))
+    return lambda value: isinstance(value, str) and value.endswith(suffixes)
+
+
+def _contains(values: list[Any]) -> Test:
+    needles = tuple(v for v in values if isinstance(v, str))
+    return lambda value: isinstance(value, str) and any(n in value for n in needles)
+
+
+def _matches(values: list[Any]) -> Test:
+    patterns = [re.compile(v) for v in values if isinstance(v, str)]
+    return lambda value: isinstance(value, str) and any(p.search(value) for p in patterns)
+
+
+def _number(op: str) -> Callable[[list[Any]], Test]:
+    def build(values: list[Any]) -> Test:
+        numbers = [v for v in values if is_number(v)]
+        if op in ("lt", "lte"):
+            high = max(numbers)
+            if op == "lt":
+                return lambda value: is_number(value) and value < high
+            return lambda value: is_number(value) and value <= high
+        low = min(numbers)
+        if op == "gt":
+            return lambda value: is_number(value) and value > low
+        return lambda value: is_number(value) and value >= low
+
+    return build
+
+
+def _semver(op: str) -> Callable[[list[Any]], Test]:
+    def build(values: list[Any]) -> Test:
+        keys = [k for k in (parse_semver(v) for v in values) if k is not None]
+        if op == "semver_eq":
+            wanted = frozenset(keys)
+            return lambda value: parse_semver(value) in wanted
+        compare = _COMPARE[op]
+        bound = max(keys) if op in ("semver_lt", "semver_lte") else min(keys)
+
+        def test(value: Any) -> bool:
+            key = parse_semver(value)
+            return key is not None and compare(key, bound)
+
+        return test
+
+    return build
+
+
+def _date(op: str) -> Callable[[list[Any]], Test]:
+    def build(values: list[Any]) -> Test:
+        moments = [m for m in (parse_date_ms(v) for v in values) if m is not None]
+        if op == "before":
+            latest = max(moments)
+
+            def before(value: Any) -> bool:
+                moment = parse_date_ms(value)
+                return moment is not None and moment < latest
+
+            return before
+        earliest = min(moments)
+
+        def after(value: Any) -> bool:
+            moment = parse_date_ms(value)
+            return moment is not None and moment > earliest
+
+        return after
+
+    return build
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "semver_lt": lambda a, b: a < b,
+    "semver_lte": lambda a, b: a <= b,
+    "semver_gt": lambda a, b: a > b,
+    "semver_gte": lambda a, b: a >= b,
+}
+
+_TESTS: dict[str, Callable[[list[Any]], Test]] = {
+    "in": _in,
+    "starts_with": _starts_with,
+    "ends_with": _ends_with,
+    "contains": _contains,
+    "matches": _matches,
+    **{op: _number(op) for op in NUMBER_OPS},
+    **{op: _semver(op) for op in SEMVER_OPS},
+    **{op: _date(op) for op in DATE_OPS},
+}

@@ -1,0 +1,95 @@
+"""Compiled serves: a fixed variation or a weighted rollout, as functions of the context.
+
+Results are built once per (variation, reason) at compile time; a rollout only picks
+one of its prebuilt results by bucket.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import mmh3
+
+from premiere.engine.bucketing import BUCKETS, bucket_for
+from premiere.engine.operators import Context, attribute_getter
+from premiere.engine.result import EvaluationResult
+
+Serve = Callable[[Context], EvaluationResult]
+# Builds the result for a variation index: (index, in_rollout) -> result.
+MakeResult = Callable[[int, bool], EvaluationResult]
+
+
+def compile_serve(serve: Mapping[str, Any], salt: str, make: MakeResult) -> Serve:
+    """A serve (validated) as a function of the context."""
+    if "variation" in serve:
+        fixed = make(serve["variation"], False)
+        return lambda ctx: fixed
+    return _compile_rollout(serve["rollout"], salt, make)
+
+
+def fixed_result(serve: Mapping[str, Any], make: MakeResult) -> EvaluationResult | None:
+    """The result of a fixed-variation serve, or None for a rollout."""
+    if "variation" in serve:
+        return make(serve["variation"], False)
+    return None
+
+
+def _compile_rollout(rollout: Mapping[str, Any], salt: str, make: MakeResult) -> Serve:
+    weighted = [(item["variation"], item["weight"]) for item in rollout["variations"]]
+    bounds: list[int] = []
+    results: list[EvaluationResult] = []
+    total = 0
+    for index, weight in weighted:
+        total += weight
+        bounds.append(total)
+        results.append(make(index, True))
+    # Bucket 0 is where contexts go that cannot be bucketed: the first non-empty range.
+    unbucketed = make(weighted[bisect_right(bounds, 0)][0], False)
+    attribute = str(rollout.get("bucket_by", "key"))
+    get = attribute_getter(attribute)
+    prefix = f"{salt}."
+
+    def slow(value: Any) -> EvaluationResult:
+        bucket = bucket_for(salt, value)
+        if bucket is None:
+            return unbucketed
+        return results[bisect_right(bounds, bucket)]
+
+    if len(results) == 2:
+        return _two_way(get, prefix, bounds[0], results[0], results[1], slow)
+
+    def serve(ctx: Context) -> EvaluationResult:
+        value = get(ctx)
+        if type(value) is str:
+            try:
+                bucket = mmh3.hash(prefix + value, 0, False) % BUCKETS
+            except UnicodeEncodeError:
+                return unbucketed
+            return results[bisect_right(bounds, bucket)]
+        return slow(value)
+
+    return serve
+
+
+def _two_way(
+    get: Callable[[Context], Any],
+    prefix: str,
+    split: int,
+    first: EvaluationResult,
+    second: EvaluationResult,
+    slow: Callable[[Any], EvaluationResult],
+) -> Serve:
+    hash_ = mmh3.hash
+
+    def serve(ctx: Context) -> EvaluationResult:
+        value = get(ctx)
+        if type(value) is str:
+            try:
+                return first if hash_(prefix + value, 0, False) % 100_000 < split else second
+            except UnicodeEncodeError:
+                return slow(value)
+        return slow(value)
+
+    return serve
