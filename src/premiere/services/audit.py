@@ -1,0 +1,126 @@
+"""The audit log: written in the transaction of every change, read newest first."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from premiere.errors import ValidationError
+from premiere.services import Actor
+from premiere.services.mappers import map_audit_event_row_to_view
+from premiere.store import Store
+from premiere.store.models import AuditEvent
+from premiere.store.types import utc_now
+
+MAX_LIMIT = 500
+
+
+def record_audit_event(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    project: str | None,
+    resource_type: str,
+    resource_key: str,
+    environment: str | None = None,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    """Append one event; call it inside the transaction that makes the change."""
+    session.add(
+        AuditEvent(
+            at=utc_now(),
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            action=action,
+            project=project,
+            resource_type=resource_type,
+            resource_key=resource_key,
+            environment=environment,
+            before=before,
+            after=after,
+        )
+    )
+
+
+def list_audit_events(
+    store: Store,
+    *,
+    project: str | None = None,
+    resource_type: str | None = None,
+    resource_key: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """Events newest first. ``actor`` matches the actor's id or name; ``since`` is
+    inclusive and ``until`` exclusive; ``next_cursor`` continues past the last item."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError.single("limit", "range", f"must be between 1 and {MAX_LIMIT}")
+    statement = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit + 1)
+    equal = {
+        AuditEvent.project: project,
+        AuditEvent.resource_type: resource_type,
+        AuditEvent.resource_key: resource_key,
+        AuditEvent.action: action,
+    }
+    for column, value in equal.items():
+        if value is not None:
+            statement = statement.where(column == value)
+    if actor is not None:
+        statement = statement.where(
+            or_(AuditEvent.actor_id == actor, AuditEvent.actor_name == actor)
+        )
+    if since is not None:
+        statement = statement.where(AuditEvent.at >= _parse_time("since", since))
+    if until is not None:
+        statement = statement.where(AuditEvent.at < _parse_time("until", until))
+    if cursor is not None:
+        statement = statement.where(AuditEvent.id < _decode_cursor(cursor))
+    with store.read() as session:
+        rows = list(session.scalars(statement))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "items": [map_audit_event_row_to_view(row) for row in rows],
+        "next_cursor": _encode_cursor(rows[-1].id) if more else None,
+    }
+
+
+def _parse_time(field: str, value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationError.single(
+                field, "datetime", "must be an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z"
+            ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"audit:{last_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+        prefix, _, number = text.partition(":")
+        if prefix != "audit" or not number.isdigit():
+            raise ValueError(cursor)
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationError.single(
+            "cursor", "invalid_cursor", "is not a cursor from this list"
+        ) from None

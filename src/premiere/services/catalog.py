@@ -1,0 +1,128 @@
+"""The service catalog: the deployable units (an API, a worker, a web app) of a project."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from premiere.errors import AlreadyExistsError, NotFoundError
+from premiere.services import Actor
+from premiere.services.audit import record_audit_event
+from premiere.services.lookups import check_current_version, get_project_row
+from premiere.services.mappers import map_service_row_to_view
+from premiere.services.validation import DESCRIPTION_MAX, Checker
+from premiere.store import Store
+from premiere.store.concurrency import require_version, update_versioned
+from premiere.store.models import Project, Service
+
+EDITABLE = ("name", "description", "repository")
+
+
+def create_service(
+    store: Store, actor: Actor, project: str, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    _check(data, creating=True)
+    key = data["key"]
+    try:
+        with store.write() as session:
+            project_row = get_project_row(session, project)
+            if _find_service_row(session, project_row, key) is not None:
+                raise AlreadyExistsError("service", key)
+            row = Service(
+                project_id=project_row.id,
+                key=key,
+                name=data.get("name") or key,
+                description=data.get("description") or "",
+                repository=data.get("repository"),
+            )
+            session.add(row)
+            session.flush()
+            view = map_service_row_to_view(row, project)
+            record_audit_event(
+                session,
+                actor,
+                "service.created",
+                project=project,
+                resource_type="service",
+                resource_key=key,
+                after=view,
+            )
+    except IntegrityError:
+        raise AlreadyExistsError("service", key) from None
+    return view
+
+
+def list_services(store: Store, project: str) -> list[dict[str, Any]]:
+    with store.read() as session:
+        project_row = get_project_row(session, project)
+        rows = session.scalars(
+            select(Service).where(Service.project_id == project_row.id).order_by(Service.key)
+        )
+        return [map_service_row_to_view(row, project) for row in rows]
+
+
+def get_service(store: Store, project: str, key: str) -> dict[str, Any]:
+    with store.read() as session:
+        row = _get_service_row(session, get_project_row(session, project), key)
+        return map_service_row_to_view(row, project)
+
+
+def update_service(
+    store: Store,
+    actor: Actor,
+    project: str,
+    key: str,
+    data: Mapping[str, Any],
+    expected_version: int | None,
+) -> dict[str, Any]:
+    expected = require_version(expected_version, "service", key)
+    _check(data, creating=False)
+    with store.write() as session:
+        row = _get_service_row(session, get_project_row(session, project), key)
+        check_current_version("service", key, row.version, expected)
+        before = map_service_row_to_view(row, project)
+        values = {field: data[field] for field in EDITABLE if field in data}
+        update_versioned(session, Service, row.id, expected, values, resource="service", key=key)
+        session.refresh(row)
+        after = map_service_row_to_view(row, project)
+        record_audit_event(
+            session,
+            actor,
+            "service.updated",
+            project=project,
+            resource_type="service",
+            resource_key=key,
+            before=before,
+            after=after,
+        )
+    return after
+
+
+def _find_service_row(session: Session, project: Project, key: str) -> Service | None:
+    return session.scalar(
+        select(Service).where(Service.project_id == project.id, Service.key == key)
+    )
+
+
+def _get_service_row(session: Session, project: Project, key: str) -> Service:
+    row = _find_service_row(session, project, key)
+    if row is None:
+        raise NotFoundError(
+            "service", key, f"service {key!r} does not exist in project {project.key!r}"
+        )
+    return row
+
+
+def _check(data: Mapping[str, Any], *, creating: bool) -> None:
+    check = Checker(data)
+    check.allowed(("key", *EDITABLE) if creating else EDITABLE)
+    if creating:
+        check.key()
+    check.text("name", empty=False)
+    check.text("description", max_length=DESCRIPTION_MAX)
+    check.text("repository", max_length=500, null=True)
+    check.raise_if_any()

@@ -1,0 +1,221 @@
+"""API tokens: ``prm_<id>_<secret>``; only the SHA-256 of the secret is stored.
+
+Scopes: ``admin`` (everything), ``deploy`` (optionally limited to one project),
+``sdk-server`` and ``sdk-client`` (one project's environment each).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from premiere.errors import AuthenticationError, NotFoundError
+from premiere.services import SYSTEM, Actor
+from premiere.services.audit import record_audit_event
+from premiere.services.lookups import get_environment_row, get_project_row
+from premiere.services.mappers import map_token_row_to_view
+from premiere.services.validation import Checker
+from premiere.store import Store, lock_for_update
+from premiere.store.models import ApiToken
+from premiere.store.types import utc_now
+
+SCOPES = ("admin", "deploy", "sdk-server", "sdk-client")
+PREFIX = "prm_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+_RAW_PATTERN = re.compile(r"^prm_([0-9a-f]{16})_(.+)$", re.DOTALL)
+_NO_HASH = hashlib.sha256(b"no such token").hexdigest()
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What an authenticated request may act as."""
+
+    id: str
+    name: str
+    scope: str
+    project: str | None
+    environment: str | None
+
+
+def create_token(store: Store, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Create a token; the returned view holds the raw ``token``, which is never shown again."""
+    _check(data)
+    project = data.get("project")
+    environment = data.get("environment")
+    token_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    with store.write() as session:
+        if project is not None:
+            project_row = get_project_row(session, project)
+            if environment is not None:
+                get_environment_row(session, project_row, environment)
+        row = ApiToken(
+            id=token_id,
+            name=data["name"],
+            scope=data["scope"],
+            project=project,
+            environment=environment,
+            secret_hash=_hash(secret),
+            created_at=utc_now(),
+        )
+        session.add(row)
+        session.flush()
+        view = map_token_row_to_view(row)
+        record_audit_event(
+            session,
+            actor,
+            "token.created",
+            project=project,
+            resource_type="token",
+            resource_key=token_id,
+            environment=environment,
+            after=view,
+        )
+    return {**view, "token": f"{PREFIX}{token_id}_{secret}"}
+
+
+def list_tokens(store: Store) -> list[dict[str, Any]]:
+    with store.read() as session:
+        rows = session.scalars(select(ApiToken).order_by(ApiToken.created_at, ApiToken.id))
+        return [map_token_row_to_view(row) for row in rows]
+
+
+def revoke_token(store: Store, actor: Actor, token_id: str) -> dict[str, Any]:
+    """Revoke a token; revoking a revoked token changes nothing and returns it as it is."""
+    with store.write() as session:
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            raise NotFoundError("token", token_id)
+        if row.revoked_at is not None:
+            return map_token_row_to_view(row)
+        before = map_token_row_to_view(row)
+        row.revoked_at = utc_now()
+        session.flush()
+        after = map_token_row_to_view(row)
+        record_audit_event(
+            session,
+            actor,
+            "token.revoked",
+            project=row.project,
+            resource_type="token",
+            resource_key=token_id,
+            environment=row.environment,
+            before=before,
+            after=after,
+        )
+    return after
+
+
+def authenticate(store: Store, raw: str) -> TokenInfo:
+    """The token ``raw`` stands for, or ``AuthenticationError`` (unknown, wrong, revoked)."""
+    token_id, secret = _split(raw)
+    with store.read() as session:
+        row = session.get(ApiToken, token_id)
+        stored = row.secret_hash if row is not None else _NO_HASH
+        matches = hmac.compare_digest(_hash(secret), stored)
+        if row is None or not matches:
+            raise AuthenticationError("unknown token")
+        if row.revoked_at is not None:
+            raise AuthenticationError("the token has been revoked")
+        info = TokenInfo(row.id, row.name, row.scope, row.project, row.environment)
+        last_used = row.last_used_at
+    now = utc_now()
+    if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
+        _touch(store, token_id, now)
+    return info
+
+
+def ensure_admin_token(store: Store, preset: str | None) -> str | None:
+    """On a database without any token, create an admin token.
+
+    With ``preset`` (e.g. from ``PREMIERE_ADMIN_TOKEN``) that token is stored and
+    ``None`` returned; otherwise a new one is generated and returned, once.
+    A preset need not look like ``prm_<id>_<secret>``: any string works.
+    """
+    with store.write() as session:
+        lock_for_update(session, "premiere:api_tokens:bootstrap")
+        if session.scalar(select(ApiToken.id).limit(1)) is not None:
+            return None
+        raw = preset or f"{PREFIX}{secrets.token_hex(8)}_{secrets.token_urlsafe(32)}"
+        token_id, secret = _split(raw)
+        row = ApiToken(
+            id=token_id,
+            name="admin",
+            scope="admin",
+            secret_hash=_hash(secret),
+            created_at=utc_now(),
+        )
+        session.add(row)
+        session.flush()
+        record_audit_event(
+            session,
+            SYSTEM,
+            "token.created",
+            project=None,
+            resource_type="token",
+            resource_key=token_id,
+            after=map_token_row_to_view(row),
+        )
+    return None if preset else raw
+
+
+def _split(raw: str) -> tuple[str, str]:
+    """``prm_<id>_<secret>`` into id and secret; any other string is its own secret, with
+    an id derived from its hash (so preset admin tokens can be any string)."""
+    match = _RAW_PATTERN.fullmatch(raw)
+    if match:
+        return match.group(1), match.group(2)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16], raw
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _touch(store: Store, token_id: str, now: Any) -> None:
+    """Record use at most once per minute, so authentication rarely writes."""
+    with store.write() as session:
+        session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token_id,
+                or_(
+                    ApiToken.last_used_at.is_(None),
+                    ApiToken.last_used_at <= now - LAST_USED_RESOLUTION,
+                ),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _check(data: Mapping[str, Any]) -> None:
+    check = Checker(data)
+    check.allowed(("name", "scope", "project", "environment"))
+    if check.required("name"):
+        check.text("name", empty=False)
+    if check.required("scope") and data["scope"] not in SCOPES:
+        check.add("scope", "one_of", f"must be one of {', '.join(SCOPES)}")
+    check.text("project", max_length=128, null=True)
+    check.text("environment", max_length=128, null=True)
+    scope = data.get("scope")
+    project, environment = data.get("project"), data.get("environment")
+    if scope in ("sdk-server", "sdk-client"):
+        for field, value in (("project", project), ("environment", environment)):
+            if value is None:
+                check.add(field, "required", f"a {scope} token needs a {field}")
+    elif scope == "deploy" and environment is not None:
+        check.add("environment", "not_allowed", "a deploy token is not limited to an environment")
+    elif scope == "admin":
+        for field, value in (("project", project), ("environment", environment)):
+            if value is not None:
+                check.add(field, "not_allowed", "an admin token is not limited to a project")
+    check.raise_if_any()

@@ -1,0 +1,105 @@
+"""Checks of request data that name the field and the rule each problem broke."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from premiere.errors import ValidationError, Violation
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+NAME_MAX = 200
+DESCRIPTION_MAX = 10_000
+# Read-only fields a client may send back unchanged; the version travels separately.
+IGNORED_FIELDS = frozenset({"version"})
+
+
+class Checker:
+    """Collects violations over one request body, then raises them all at once."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.violations: list[Violation] = []
+
+    def add(self, field: str, rule: str, message: str) -> None:
+        self.violations.append(Violation(field, rule, message))
+
+    def extend(self, violations: Iterable[Violation]) -> None:
+        self.violations.extend(violations)
+
+    def allowed(self, fields: Iterable[str]) -> None:
+        known = set(fields) | IGNORED_FIELDS
+        for name in self.data:
+            if name not in known:
+                self.add(str(name), "unknown_field", f"unknown field {name!r}")
+
+    def required(self, field: str) -> bool:
+        if field not in self.data:
+            self.add(field, "required", f"{field} is required")
+            return False
+        return True
+
+    def key(self, field: str = "key") -> None:
+        if not self.required(field):
+            return
+        value = self.data[field]
+        if not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
+            self.add(field, "key_pattern", "must match [A-Za-z0-9._-]{1,128}")
+
+    def text(
+        self, field: str, *, max_length: int = NAME_MAX, empty: bool = True, null: bool = False
+    ) -> None:
+        if field not in self.data:
+            return
+        value = self.data[field]
+        if value is None and null:
+            return
+        if not isinstance(value, str):
+            self.add(field, "type", "must be a string")
+        elif len(value) > max_length:
+            self.add(field, "max_length", f"must be at most {max_length} characters")
+        elif not empty and not value.strip():
+            self.add(field, "not_empty", "must not be empty")
+
+    def boolean(self, field: str) -> None:
+        if field in self.data and not isinstance(self.data[field], bool):
+            self.add(field, "type", "must be true or false")
+
+    def integer(self, field: str, *, minimum: int | None = None, null: bool = False) -> None:
+        if field not in self.data:
+            return
+        value = self.data[field]
+        if value is None and null:
+            return
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.add(field, "type", "must be an integer")
+        elif minimum is not None and value < minimum:
+            self.add(field, "minimum", f"must be at least {minimum}")
+
+    def string_list(self, field: str, *, pattern: re.Pattern[str] | None = None) -> None:
+        if field not in self.data:
+            return
+        value = self.data[field]
+        if not isinstance(value, list):
+            self.add(field, "type", "must be a list of strings")
+            return
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                self.add(f"{field}[{index}]", "type", "must be a string")
+            elif pattern is not None and not pattern.fullmatch(item):
+                self.add(f"{field}[{index}]", "key_pattern", "must match [A-Za-z0-9._-]{1,128}")
+
+    def raise_if_any(self) -> None:
+        if self.violations:
+            raise ValidationError(_unique(self.violations))
+
+
+def _unique(violations: list[Violation]) -> list[Violation]:
+    seen: set[tuple[str, str]] = set()
+    unique: list[Violation] = []
+    for violation in violations:
+        if (violation.field, violation.rule) not in seen:
+            seen.add((violation.field, violation.rule))
+            unique.append(violation)
+    return unique

@@ -1,0 +1,11 @@
+"""Persistence: schema, migrations, transactions, optimistic concurrency, change feed.
+
+SQLite is the embedded default; PostgreSQL (``postgresql+psycopg://``) the
+scale-out backend. ``Store.open(url)`` applies the packaged migrations.
+"""
+
+from __future__ import annotations
+
+from premiere.store.database import Store, lock_for_update, normalize_url
+
+__all__ = ["Store", "lock_for_update", "normalize_url"]

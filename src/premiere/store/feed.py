@@ -1,0 +1,68 @@
+"""Document versions and the change feed.
+
+Every write that changes what an SDK would download bumps the affected
+environments' ``document_version`` and appends one row per environment to the
+change feed, in the writer's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from premiere.store.models import Change, Environment
+from premiere.store.types import utc_now
+
+
+def record_document_change(
+    session: Session,
+    project: str,
+    environments: Sequence[Environment],
+    *,
+    kind: str,
+    key: str,
+) -> dict[str, int]:
+    """Bump each environment's document version, log the change; return the new versions."""
+    now = utc_now()
+    versions: dict[str, int] = {}
+    for environment in environments:
+        new_version = session.scalar(
+            update(Environment)
+            .where(Environment.id == environment.id)
+            .values(document_version=Environment.document_version + 1)
+            .returning(Environment.document_version)
+            .execution_options(synchronize_session=False)
+        )
+        assert new_version is not None
+        versions[environment.key] = new_version
+        session.add(
+            Change(
+                project=project,
+                environment=environment.key,
+                kind=kind,
+                key=key,
+                document_version=new_version,
+                at=now,
+            )
+        )
+    session.flush()
+    return versions
+
+
+def changes_since(
+    session: Session, project: str, environment: str, after_seq: int, limit: int = 500
+) -> list[Change]:
+    """The feed of one environment after position ``after_seq``, oldest first."""
+    statement = (
+        select(Change)
+        .where(
+            Change.project == project,
+            Change.environment == environment,
+            Change.seq > after_seq,
+        )
+        .order_by(Change.seq)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
