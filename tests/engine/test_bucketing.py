@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from premiere.engine import bucket, bucket_for, bucket_string, compile_document, evaluate
+
+VECTORS = json.loads(
+    (Path(__file__).resolve().parents[2] / "spec" / "bucketing.json").read_text(encoding="utf-8")
+)["vectors"]
+
+
+def test_bucketing_vectors__count__at_least_50() -> None:
+    assert len(VECTORS) >= 50
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=lambda v: f"{v['salt']!r}.{v['value']!r}")
+def test_bucket_for__spec_vector__gives_expected_bucket(vector: dict[str, Any]) -> None:
+    assert bucket_string(vector["value"]) == vector["string"]
+    assert bucket_for(vector["salt"], vector["value"]) == vector["bucket"]
+
+
+def test_bucket__lone_surrogate__cannot_be_bucketed() -> None:
+    assert bucket_for("s", "\ud800") is None
+
+
+def test_bucket__range__always_below_100000() -> None:
+    assert all(0 <= bucket("salt", f"user-{i}") < 100_000 for i in range(2000))
+
+
+def _quarter_flag(first_weight: int) -> dict[str, Any]:
+    rollout = {
+        "variations": [
+            {"variation": 0, "weight": first_weight},
+            {"variation": 1, "weight": 100_000 - first_weight},
+        ]
+    }
+    return {
+        "flags": {
+            "f": {
+                "key": "f",
+                "kind": "boolean",
+                "salt": "s",
+                "on": True,
+                "variations": [{"value": True}, {"value": False}],
+                "fallthrough": {"rollout": rollout},
+            }
+        }
+    }
+
+
+def test_rollout__first_weight_raised__earlier_contexts_stay_in() -> None:
+    users = [{"key": f"user-{i}"} for i in range(3000)]
+    before = compile_document(_quarter_flag(10_000))
+    after = compile_document(_quarter_flag(30_000))
+
+    was_in = {u["key"] for u in users if evaluate(before, "f", u, None).value is True}
+    now_in = {u["key"] for u in users if evaluate(after, "f", u, None).value is True}
+
+    assert was_in < now_in
+    assert 0.27 < len(now_in) / len(users) < 0.33
+
+
+def test_rollout__integer_too_long_for_str__served_as_bucket_zero() -> None:
+    doc = compile_document(_quarter_flag(0))
+    result = evaluate(doc, "f", {"key": 10**5000}, None)
+    assert (result.variation, result.in_rollout) == (1, False)
