@@ -32,7 +32,10 @@ def settings_with(database_url: str | None = None, **overrides: object) -> Setti
     """Settings from PREMIERE_* variables, with the command line's options on top."""
     from dataclasses import replace
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        raise CliError(f"a PREMIERE_* setting has a bad value: {exc}") from None
     changes = {k: v for k, v in overrides.items() if v is not None}
     if database_url:
         changes["database_url"] = database_url

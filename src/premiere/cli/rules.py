@@ -1,12 +1,12 @@
 """The small command-line syntaxes: clauses, rollouts, variation references, JSON input.
 
-A clause is ``ATTRIBUTE [not] OP VALUES``, e.g. ``email ends_with @acme.example``,
-``plan in enterprise,business``, ``country not in DE,FR``, ``age gte 18``; a segment
-test is ``segment_match staff`` (or ``not segment_match staff``). VALUES is a JSON
-array or a comma-separated list whose items are numbers or ``true``/``false`` when
-they read as such and strings otherwise (quote a number to keep it a string: ``"42"``).
+A clause is `ATTRIBUTE [not] OP VALUES`, e.g. `email ends_with @acme.example`,
+`plan in enterprise,business`, `country not in DE,FR`, `age gte 18`; a segment
+test is `segment_match staff` (or `not segment_match staff`). VALUES is a JSON
+array or a comma-separated list whose items are numbers or `true`/`false` when
+they read as such and strings otherwise (quote a number to keep it a string: `"42"`).
 
-A rollout is ``VARIATION=PERCENT,...`` (``true=25,false=75`` or ``0=25,1=75``); the
+A rollout is `VARIATION=PERCENT,...` (`true=25,false=75` or `0=25,1=75`); the
 percentages must add up to 100 and may have up to three decimals.
 """
 

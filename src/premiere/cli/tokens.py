@@ -58,12 +58,18 @@ def _run(
 @click.option("--scope", type=click.Choice(SCOPES), required=True, help="What the token may do.")
 @click.option("--environment", "-e", help="Environment (required for sdk-server, sdk-client).")
 @click.option("--name", help="What the token is for. [default: made from scope and environment]")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the token (for shell variables).")
 @project_option
 @database_option
 @api_options
 @json_option
 def tokens_create(
-    scope: str, environment: str | None, name: str | None, database_url: str | None, as_json: bool
+    scope: str,
+    environment: str | None,
+    name: str | None,
+    quiet: bool,
+    database_url: str | None,
+    as_json: bool,
 ) -> None:
     """Create a token and print it (the only time it is shown)."""
     if scope in ENVIRONMENT_SCOPES and not environment:
@@ -86,7 +92,7 @@ def tokens_create(
         from premiere.services import projects as project_service
         from premiere.services import tokens as token_service
 
-        project = get_obj().project
+        project = get_obj().project if scope != "admin" else None
         if not project and _project_bound(scope, environment, None):
             keys = [p["key"] for p in project_service.list_projects(store)]
             if len(keys) != 1:
@@ -94,7 +100,13 @@ def tokens_create(
             project = keys[0]
         return token_service.create_token(store, local_actor(), body(project))
 
-    created = _run(database_url, via_api, locally)
+    _show_created(_run(database_url, via_api, locally), quiet, as_json)
+
+
+def _show_created(created: dict[str, Any], quiet: bool, as_json: bool) -> None:
+    if quiet:
+        click.echo(created["token"])
+        return
     if as_json:
         emit_json(created)
         return
@@ -109,6 +121,9 @@ def tokens_create(
 
 
 def _project_bound(scope: str, environment: str | None, given: str | None) -> bool:
+    """Admin tokens are never limited to a project; deploy tokens when one is given."""
+    if scope == "admin":
+        return False
     return bool(given) or scope in ENVIRONMENT_SCOPES or environment is not None
 
 

@@ -1,0 +1,7 @@
+"""``python -m premiere.cli`` is the ``premiere`` command."""
+
+from __future__ import annotations
+
+from premiere.cli.main import main
+
+main()
