@@ -1,0 +1,386 @@
+"""The SDK client: local evaluation of one environment's flags, kept current in the background.
+
+Evaluation reads the current :class:`~premiere.sdk.document.Snapshot` (one attribute read,
+no lock), calls the engine, counts the result in a per-thread dict and returns. It never
+raises and never waits for the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from premiere.engine import EvaluationResult, evaluate
+from premiere.sdk import cache
+from premiere.sdk.config import Config
+from premiere.sdk.datasource import DataSource, PollingDataSource, StreamingDataSource
+from premiere.sdk.document import DocumentError, Snapshot
+from premiere.sdk.events import EventProcessor, EventRecorder
+from premiere.sdk.holder import DocumentHolder, Listener
+from premiere.sdk.status import Status, StatusTracker
+from premiere.sdk.transport import Transport
+
+ERROR = "ERROR"
+CLIENT_NOT_READY = "CLIENT_NOT_READY"
+INVALID_CONTEXT = "INVALID_CONTEXT"
+TYPE_MISMATCH = "TYPE_MISMATCH"
+GENERAL = "GENERAL"
+
+SERVICE_ATTRIBUTE = "premiere.service"
+SERVICE_VERSION_ATTRIBUTE = "premiere.service_version"
+NOW_ATTRIBUTE = "now"
+
+_MAX_LOGGED = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationDetail:
+    """What a flag served and why. ``variation_index`` is None when the default was served;
+    ``reason`` is the reason kind (OFF, TARGET_MATCH, RULE_MATCH, FALLTHROUGH,
+    PREREQUISITE_FAILED, ERROR) and ``error_code`` is set when it is ERROR."""
+
+    value: Any
+    variation_index: int | None
+    reason: str
+    error_code: str | None = None
+    rule_id: str | None = None
+    rule_index: int | None = None
+    in_rollout: bool = False
+    prerequisite_key: str | None = None
+
+
+class Client:
+    """Evaluates flags in-process. Build it from a :class:`Config`; ``close()`` it when done.
+
+    ``Client(config)`` loads the bootstrap or cached document if configured, starts the
+    data source and waits up to ``config.start_wait`` seconds for the server's document.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._log = config.log
+        self._status = StatusTracker()
+        cache_path = None if config.offline else config.cache_path
+        self._holder = DocumentHolder(self._status, self._log, cache_path)
+        self._recorder: EventRecorder | None = None
+        self._local: threading.local | None = None  # the recorder's, read on the hot path
+        self._transport: Transport | None = None
+        self._source: DataSource | None = None
+        self._processor: EventProcessor | None = None
+        self._logged: set[tuple[str, str]] = set()
+        self._closed = False
+        self._service = {
+            k: v
+            for k, v in (
+                (SERVICE_ATTRIBUTE, config.service_name),
+                (SERVICE_VERSION_ATTRIBUTE, config.service_version),
+            )
+            if v is not None
+        }
+        if config.offline:
+            self._status.off()
+        self._load_local_documents()
+        if not config.offline:
+            self._start_background()
+            _FORK_REGISTRY.add(self)
+            if config.start_wait > 0:
+                self._status.wait_started(config.start_wait)
+
+    # -- evaluation -------------------------------------------------------------------
+
+    def variation(self, key: str, context: Mapping[str, Any], default: Any = None) -> Any:
+        """The value ``key`` serves to ``context``, or ``default`` on any error."""
+        snap = self._holder.current
+        if snap is None or type(context) is not dict or snap.enrich:
+            return self._evaluate(key, context, default, None).value
+        try:
+            r = snap.runners[key](context, default, ())
+        except Exception:  # an unknown flag or a junk key: the full path says which
+            return self._evaluate(key, context, default, None).value
+        local = self._local
+        if local is not None:
+            try:
+                local.counts[key][r.reason][r.variation] += 1
+            except (AttributeError, KeyError, TypeError):
+                self._recorder.count(key, r.reason, r.variation)  # type: ignore[union-attr]
+        if r.error_code is not None:
+            self._log_once(key, r.error_code)
+        return r.value
+
+    def bool_variation(self, key: str, context: Mapping[str, Any], default: bool) -> bool:
+        value: bool = self._evaluate(key, context, default, _as_bool).value
+        return value
+
+    def string_variation(self, key: str, context: Mapping[str, Any], default: str) -> str:
+        value: str = self._evaluate(key, context, default, _as_str).value
+        return value
+
+    def int_variation(self, key: str, context: Mapping[str, Any], default: int) -> int:
+        value: int = self._evaluate(key, context, default, _as_int).value
+        return value
+
+    def float_variation(self, key: str, context: Mapping[str, Any], default: float) -> float:
+        value: float = self._evaluate(key, context, default, _as_float).value
+        return value
+
+    def json_variation(self, key: str, context: Mapping[str, Any], default: Any) -> Any:
+        return self._evaluate(key, context, default, None).value
+
+    def variation_detail(
+        self, key: str, context: Mapping[str, Any], default: Any = None
+    ) -> EvaluationDetail:
+        r = self._evaluate(key, context, default, None)
+        return EvaluationDetail(
+            r.value,
+            r.variation,
+            r.reason,
+            r.error_code,
+            r.rule_id,
+            r.rule_index,
+            r.in_rollout,
+            r.prerequisite_key,
+        )
+
+    def all_flags(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        """Every flag's value for ``context`` (None where a flag has no value); not counted."""
+        snap = self._holder.current
+        ctx = self._context(snap, context) if snap is not None else None
+        if snap is None or ctx is None:
+            return {}
+        out: dict[str, Any] = {}
+        for key in snap.flags:
+            try:
+                out[key] = evaluate(snap.compiled, key, ctx, None).value
+            except Exception:
+                out[key] = None
+        return out
+
+    def _evaluate(
+        self,
+        key: str,
+        context: Any,
+        default: Any,
+        convert: Callable[[Any], Any] | None,
+    ) -> EvaluationResult:
+        snap = self._holder.current
+        if snap is None:
+            r = _error(default, CLIENT_NOT_READY)
+        elif (ctx := self._context(snap, context)) is None:
+            r = _error(default, INVALID_CONTEXT)
+        else:
+            try:
+                r = evaluate(snap.compiled, key, ctx, default)
+            except Exception:
+                self._log.exception("premiere: evaluating %r failed", key)
+                r = _error(default, GENERAL)
+            if convert is not None and r.variation is not None:
+                try:
+                    r = r._replace(value=convert(r.value))
+                except TypeError:
+                    r = _error(default, TYPE_MISMATCH)
+        self._count(key, r)
+        if r.error_code is not None:
+            self._log_once(key, r.error_code)
+        return r
+
+    def _context(self, snap: Snapshot, context: Any) -> dict[str, Any] | None:
+        """The context the engine sees: a dict, with the service and ``now`` filled in."""
+        ctx: dict[str, Any]
+        if type(context) is dict:
+            ctx = context
+        else:
+            if not isinstance(context, Mapping):
+                return None
+            try:
+                ctx = dict(context)
+            except Exception:
+                return None
+        if snap.needs_service and self._service:
+            ctx = {**self._service, **ctx}
+        if snap.needs_now and self.config.fill_now and NOW_ATTRIBUTE not in ctx:
+            ctx = {**ctx, NOW_ATTRIBUTE: int(time.time() * 1000)}
+        return ctx
+
+    def _count(self, key: Any, r: EvaluationResult) -> None:
+        local = self._local
+        if local is not None:
+            try:
+                local.counts[key][r.reason][r.variation] += 1
+            except (AttributeError, KeyError, TypeError):
+                self._recorder.count(key, r.reason, r.variation)  # type: ignore[union-attr]
+
+    def _log_once(self, key: Any, code: str) -> None:
+        marker = (str(key), code)
+        if marker in self._logged or len(self._logged) >= _MAX_LOGGED:
+            return
+        self._logged.add(marker)
+        level = logging.INFO if code == CLIENT_NOT_READY else logging.WARNING
+        self._log.log(
+            level,
+            "premiere: flag %r served the default: %s (logged once per flag and code)",
+            key,
+            code,
+        )
+
+    # -- events -----------------------------------------------------------------------
+
+    def track(self, event_key: str, context: Mapping[str, Any], value: float | None = None) -> None:
+        """Count a custom event (with an optional numeric value); never raises."""
+        recorder = self._recorder
+        if recorder is None or not isinstance(event_key, str):
+            return
+        if value is not None and (type(value) is bool or not isinstance(value, (int, float))):
+            self._log_once(event_key, "INVALID_EVENT_VALUE")
+            value = None
+        recorder.track(event_key, value)
+
+    def flush(self) -> bool:
+        """Send the counted events now; True when they were sent (or there were none)."""
+        processor = self._processor
+        return processor.flush() if processor is not None else True
+
+    # -- state ------------------------------------------------------------------------
+
+    def status(self) -> Status:
+        return self._status.status
+
+    def is_ready(self) -> bool:
+        """True when a document is loaded (from the server, the cache or the bootstrap)."""
+        return self._holder.current is not None
+
+    def wait_until_ready(self, timeout: float | None = None) -> bool:
+        return self._status.wait_ready(timeout)
+
+    def on_change(self, callback: Listener) -> Callable[[], None]:
+        """Call ``callback(keys)`` with the changed flag keys on every new document.
+
+        Called on the data source's thread; returns a function that unsubscribes."""
+        return self._holder.add_listener(callback)
+
+    def close(self) -> None:
+        """Stop the background threads and send the remaining events. Evaluation keeps
+        serving the last document."""
+        if self._closed:
+            return
+        self._closed = True
+        _FORK_REGISTRY.discard(self)
+        if self._source is not None:
+            self._source.stop()
+        if self._processor is not None:
+            self._processor.stop(flush=True)
+        if self._transport is not None:
+            self._transport.close()
+        self._status.off()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- start-up and fork ---------------------------------------------------------------
+
+    def _load_local_documents(self) -> None:
+        config = self.config
+        bootstrap = config.bootstrap
+        if config.bootstrap_path is not None:
+            try:
+                bootstrap = cache.read_json(Path(config.bootstrap_path))
+            except (OSError, ValueError) as exc:
+                self._local_failure(f"cannot read the bootstrap file: {exc}")
+        if bootstrap is not None:
+            try:
+                self._holder.put_document(bootstrap, "bootstrap")
+            except DocumentError as exc:
+                self._local_failure(f"the bootstrap document is unusable: {exc}")
+        cached = cache.read(config.cache_path) if config.cache_path is not None else None
+        if cached is not None:
+            doc, etag = cached
+            version = doc.get("version") if isinstance(doc, dict) else None
+            held = self._holder.version
+            if held is None or (isinstance(version, int) and version >= held):
+                try:
+                    self._holder.put_document(doc, "cache", etag)
+                except DocumentError as exc:
+                    self._local_failure(f"the cached document is unusable: {exc}")
+
+    def _local_failure(self, message: str) -> None:
+        self._log.error("premiere: %s", message)
+        self._status.error(message)
+
+    def _start_background(self) -> None:
+        config = self.config
+        self._transport = Transport(config)
+        kind = StreamingDataSource if config.streaming else PollingDataSource
+        self._source = kind(self._transport, self._holder, config)
+        self._source.start()
+        if config.events:
+            self._recorder = EventRecorder(config.event_buffer_size)
+            self._local = self._recorder.local
+            self._processor = EventProcessor(self._recorder, self._transport, config)
+            self._processor.start()
+
+    def _after_fork_in_child(self) -> None:
+        """The parent's threads do not exist here: start our own, keep the document."""
+        self._status.after_fork()
+        self._holder.after_fork()
+        self._logged = set()
+        self._start_background()
+
+
+def _error(default: Any, code: str) -> EvaluationResult:
+    return EvaluationResult(default, None, ERROR, error_code=code)
+
+
+def _as_bool(value: Any) -> bool:
+    if type(value) is not bool:
+        raise TypeError
+    return value
+
+
+def _as_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError
+    return value
+
+
+def _as_int(value: Any) -> int:
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    raise TypeError
+
+
+def _as_float(value: Any) -> float:
+    if type(value) is bool or not isinstance(value, (int, float)):
+        raise TypeError
+    return float(value)
+
+
+_FORK_REGISTRY: weakref.WeakSet[Client] = weakref.WeakSet()
+
+
+def _restart_in_child() -> None:
+    for client in list(_FORK_REGISTRY):
+        try:
+            client._after_fork_in_child()
+        except Exception:
+            logging.getLogger("premiere.sdk").exception("premiere: restarting after fork failed")
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_restart_in_child)

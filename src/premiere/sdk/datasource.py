@@ -1,0 +1,209 @@
+"""Data sources keep the client's document current: polling, and server-sent events.
+
+A data source is anything with ``start()`` and ``stop()`` that puts documents into a
+:class:`~premiere.sdk.holder.DocumentHolder`. Both here run one daemon thread each.
+Whatever fails, the holder keeps serving the last good document; failures are reported
+to the holder's status tracker and logged.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Protocol
+
+import httpx
+
+from premiere.sdk.backoff import Backoff
+from premiere.sdk.config import Config
+from premiere.sdk.document import DocumentError
+from premiere.sdk.holder import DocumentHolder
+from premiere.sdk.sse import Comment, ServerSentEvent, SSEParser
+from premiere.sdk.transport import Transport
+
+UNAUTHORIZED = (401, 403)
+STREAM_UNAVAILABLE = (404, 405, 501)
+
+
+class DataSource(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class _Worker:
+    """A stoppable daemon thread."""
+
+    name = "premiere-sdk"
+
+    def __init__(self, transport: Transport, holder: DocumentHolder, config: Config) -> None:
+        self.transport = transport
+        self.holder = holder
+        self.config = config
+        self.log = config.log
+        self.stopping = threading.Event()
+        self.backoff = Backoff(config.reconnect_delay, config.max_reconnect_delay)
+        self._thread: threading.Thread | None = None
+        self._last_failure: str | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.transport.interrupt_streams()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2.0)
+
+    def _run(self) -> None:
+        try:
+            self.run()
+        except Exception:  # the thread must never die silently
+            self.log.exception("premiere: the %s thread failed", self.name)
+            self.holder.status.error("internal error in the data source")
+
+    def run(self) -> None:
+        raise NotImplementedError
+
+    def poll_loop(self) -> None:
+        while not self.stopping.is_set():
+            delay = self.poll_once()
+            self.stopping.wait(delay)
+
+    def poll_once(self) -> float:
+        """One request; returns how long to wait before the next."""
+        config = self.config
+        try:
+            fetched = self.transport.fetch_document(self.holder.etag)
+        except httpx.HTTPError as exc:
+            self.fail(f"cannot reach {config.base_url}: {_describe(exc)}")
+            return min(self.backoff.next_delay(), config.poll_interval)
+        if fetched.status == 304:
+            self.backoff.reset()
+            self.recovered()
+            self.holder.status.contact_succeeded()
+            return config.poll_interval
+        if fetched.status in UNAUTHORIZED:
+            self.fail(_unauthorized(fetched.status), level="error")
+            return config.unauthorized_retry_interval
+        if fetched.status != 200:
+            self.fail(f"GET /api/v1/sdk/flags answered {fetched.status}")
+            return min(self.backoff.next_delay(), config.poll_interval)
+        self.backoff.reset()
+        try:
+            self.holder.put_document(json.loads(fetched.body), "server", fetched.etag)
+        except (ValueError, DocumentError) as exc:
+            self.fail(f"the server sent an unusable document ({exc}); keeping the last good one")
+        else:
+            self.recovered()
+        return config.poll_interval
+
+    def fail(self, message: str, *, level: str = "warning") -> None:
+        """Report a failure; a failure repeating the previous one is logged at debug level."""
+        if message == self._last_failure:
+            level = "debug"
+        self._last_failure = message
+        getattr(self.log, level)("premiere: %s", message)
+        self.holder.status.error(message)
+
+    def recovered(self) -> None:
+        if self._last_failure is not None:
+            self.log.info("premiere: flag updates are flowing again")
+            self._last_failure = None
+
+
+class PollingDataSource(_Worker):
+    """GET the document every ``poll_interval`` with If-None-Match; 304 keeps it."""
+
+    name = "premiere-sdk-poll"
+
+    def run(self) -> None:
+        self.poll_loop()
+
+
+class StreamingDataSource(_Worker):
+    """GET /api/v1/sdk/stream (server-sent events); reconnects with backoff.
+
+    Falls back to polling for good when the server has no stream endpoint.
+    """
+
+    name = "premiere-sdk-stream"
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            delay = self.connect_once()
+            if delay is None:
+                self.log.info("premiere: the server offers no stream; polling instead")
+                self.poll_loop()
+                return
+            self.stopping.wait(delay)
+
+    def connect_once(self) -> float | None:
+        """One connection, read to its end; the delay before the next (None: no stream)."""
+        version = self.holder.version
+        last_id = str(version) if version is not None else None
+        try:
+            with self.transport.open_stream(last_id) as response:
+                status = response.status_code
+                if status in STREAM_UNAVAILABLE:
+                    return None
+                if status in UNAUTHORIZED:
+                    self.fail(_unauthorized(status), level="error")
+                    return self.config.unauthorized_retry_interval
+                if status != 200:
+                    self.fail(f"GET /api/v1/sdk/stream answered {status}")
+                    return self.backoff.next_delay()
+                self.backoff.connected()
+                self.read(response)
+        except httpx.HTTPError as exc:
+            if not self.stopping.is_set():
+                self.fail(f"stream to {self.config.base_url} failed: {_describe(exc)}")
+        except DocumentError as exc:
+            self.fail(f"the stream sent unusable data ({exc}); keeping the last good document")
+        else:
+            if not self.stopping.is_set():
+                self.fail("the server closed the stream")
+        return self.backoff.next_delay()
+
+    def read(self, response: httpx.Response) -> None:
+        parser = SSEParser()
+        for chunk in response.iter_raw():
+            for item in parser.feed(chunk):
+                if isinstance(item, Comment):
+                    self.holder.status.contact_succeeded()
+                else:
+                    self.handle(item)
+            if self.stopping.is_set():
+                return
+
+    def handle(self, event: ServerSentEvent) -> None:
+        if event.event not in ("document", "patch"):
+            return
+        try:
+            data = json.loads(event.data)
+        except ValueError as exc:
+            raise DocumentError(f"{event.event} event is not JSON: {exc}") from exc
+        if event.event == "document":
+            self.holder.put_document(data, "server")
+            self.recovered()
+            return
+        version = data.get("version") if isinstance(data, dict) else None
+        current = self.holder.version
+        if isinstance(version, int) and current is not None and version <= current:
+            self.holder.status.contact_succeeded()  # already applied
+            return
+        self.holder.put_patch(data)
+
+
+def _unauthorized(status: int) -> str:
+    what = "not accepted (401)" if status == 401 else "not allowed to read flags (403)"
+    return (
+        f"the SDK key was {what}; serving the last known flags and retrying slowly. "
+        "Check Config.sdk_key: it must be an sdk-server token of this environment"
+    )
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -1,0 +1,171 @@
+"""Checking, patching and compiling flag documents; the immutable snapshot the client serves.
+
+A :class:`Snapshot` is built once per document and never changed; the client swaps the
+whole snapshot in one attribute assignment, so evaluation reads it without a lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from premiere import engine
+
+
+class DocumentError(ValueError):
+    """A document or patch from a source is not usable; the last good document stays."""
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """A checked flag document and its compiled form.
+
+    ``needs_now`` / ``needs_service`` tell whether any clause or rollout of the document
+    reads the ``now`` or ``premiere.*`` attributes, so that the client fills them in only
+    when they can change an answer (the answer is the same either way; it saves time).
+    """
+
+    raw: Mapping[str, Any]
+    compiled: engine.CompiledDocument
+    version: int | None
+    needs_now: bool
+    needs_service: bool
+    # Read on the hot path, so plain fields rather than properties:
+    enrich: bool  # needs_now or needs_service
+    runners: Mapping[str, Any]  # the engine's: runners[key](context, default, ()) evaluates
+
+    @property
+    def flags(self) -> Mapping[str, Any]:
+        flags: Mapping[str, Any] = self.raw["flags"]
+        return flags
+
+
+def snapshot_from_document(doc: object) -> Snapshot:
+    """Check the shape of ``doc`` and compile it. Raises DocumentError when unusable."""
+    checked = check_document(doc)
+    attributes = set(_attributes(checked))
+    tops = {a.split(".", 1)[0] for a in attributes}
+    compiled = engine.compile_document(checked)
+    needs_now = "now" in tops
+    needs_service = "premiere" in tops
+    return Snapshot(
+        raw=checked,
+        compiled=compiled,
+        version=checked.get("version"),
+        needs_now=needs_now,
+        needs_service=needs_service,
+        enrich=needs_now or needs_service,
+        runners=compiled.runners,
+    )
+
+
+def check_document(doc: object) -> dict[str, Any]:
+    """The shape every document must have; the engine judges each flag on its own."""
+    if not isinstance(doc, Mapping):
+        raise DocumentError(f"the document is a {type(doc).__name__}, not a JSON object")
+    flags = doc.get("flags")
+    if not isinstance(flags, Mapping):
+        raise DocumentError("the document has no 'flags' object")
+    segments = doc.get("segments", {})
+    if not isinstance(segments, Mapping):
+        raise DocumentError("the document's 'segments' is not an object")
+    version = doc.get("version")
+    if version is not None and (type(version) is not int or version < 0):
+        raise DocumentError("the document's 'version' is not a non-negative integer")
+    for section, items in (("flags", flags), ("segments", segments)):
+        for key, item in items.items():
+            if not isinstance(key, str) or not isinstance(item, Mapping):
+                raise DocumentError(f"{section}[{key!r}] is not an object")
+    out = dict(doc)
+    out["flags"] = dict(flags)
+    out["segments"] = dict(segments)
+    return out
+
+
+def apply_patch(raw: Mapping[str, Any], patch: object) -> dict[str, Any]:
+    """The document after ``patch`` ({"version", "flags": {key: flag|null}, "segments": ...})."""
+    if not isinstance(patch, Mapping):
+        raise DocumentError("the patch is not a JSON object")
+    doc = dict(raw)
+    for section in ("flags", "segments"):
+        changes = patch.get(section, {})
+        if not isinstance(changes, Mapping):
+            raise DocumentError(f"the patch's {section!r} is not an object")
+        items = dict(raw.get(section) or {})
+        for key, item in changes.items():
+            if item is None:
+                items.pop(key, None)
+            else:
+                items[key] = item
+        doc[section] = items
+    if "version" in patch:
+        doc["version"] = patch["version"]
+    return doc
+
+
+def changed_flags(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> frozenset[str]:
+    """Keys of flags whose evaluation may differ between two documents.
+
+    A flag changes when its own configuration does, when a segment it uses does, or
+    when one of its prerequisites changes (transitively).
+    """
+    old_flags: Mapping[str, Any] = old["flags"] if old else {}
+    old_segments: Mapping[str, Any] = (old.get("segments") or {}) if old else {}
+    new_flags: Mapping[str, Any] = new["flags"]
+    new_segments: Mapping[str, Any] = new.get("segments") or {}
+    changed = {
+        k for k in old_flags.keys() | new_flags.keys() if old_flags.get(k) != new_flags.get(k)
+    }
+    changed_segments = {
+        k
+        for k in old_segments.keys() | new_segments.keys()
+        if old_segments.get(k) != new_segments.get(k)
+    }
+    depends: dict[str, set[str]] = {}
+    for key, flag in new_flags.items():
+        if changed_segments and _referenced(engine.referenced_segments, flag) & changed_segments:
+            changed.add(key)
+        for prerequisite in _referenced(engine.referenced_flags, flag):
+            depends.setdefault(prerequisite, set()).add(key)
+    pending = list(changed)
+    while pending:
+        for dependent in depends.get(pending.pop(), ()):
+            if dependent not in changed:
+                changed.add(dependent)
+                pending.append(dependent)
+    return frozenset(changed)
+
+
+def _referenced(fn: Any, flag: Any) -> set[str]:
+    try:
+        return set(fn(flag))
+    except Exception:  # a malformed flag references nothing we can trust
+        return set()
+
+
+def _attributes(doc: Mapping[str, Any]) -> Iterable[str]:
+    """Every context attribute named by a clause or a rollout in the document."""
+    for flag in doc["flags"].values():
+        rules = flag.get("rules")
+        yield from _rule_attributes(rules if isinstance(rules, list) else [])
+        for serve in [flag.get("fallthrough")] + [
+            r.get("serve")
+            for r in (rules if isinstance(rules, list) else [])
+            if isinstance(r, dict)
+        ]:
+            if isinstance(serve, Mapping) and isinstance(serve.get("rollout"), Mapping):
+                bucket_by = serve["rollout"].get("bucket_by", "key")
+                if isinstance(bucket_by, str):
+                    yield bucket_by
+    for segment in doc["segments"].values():
+        rules = segment.get("rules")
+        yield from _rule_attributes(rules if isinstance(rules, list) else [])
+
+
+def _rule_attributes(rules: list[Any]) -> Iterable[str]:
+    for rule in rules:
+        clauses = rule.get("clauses") if isinstance(rule, Mapping) else None
+        for clause in clauses if isinstance(clauses, list) else []:
+            if isinstance(clause, Mapping) and isinstance(clause.get("attribute"), str):
+                yield clause["attribute"]

@@ -1,0 +1,248 @@
+"""Evaluation counts and custom events: counted in memory, sent in batches.
+
+The evaluation path only increments a counter in a dict that belongs to the calling
+thread (no lock, no shared write). A background thread takes the differences since its
+last look, merges them into a pending batch bounded by ``event_buffer_size`` distinct
+entries (past it, events are dropped and the drops counted) and POSTs the batch to
+``/api/v1/sdk/events``. When that fails the batch is kept (within the bound) for the
+next flush; evaluation is never affected.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from premiere.sdk.config import Config
+from premiere.sdk.transport import Transport
+
+CountKey = tuple[str, "int | None", str]  # (flag key, variation index, reason kind)
+# Per thread: flag key -> reason kind -> variation index -> count. Nested dicts keyed by
+# strings and small ints are cheaper to increment than one dict keyed by tuples (string
+# hashes are cached; a new tuple is hashed on every lookup).
+ThreadCounts = dict[str, dict[str, dict["int | None", int]]]
+
+
+class _Slot:
+    """One thread's counters; only that thread writes ``counts``."""
+
+    __slots__ = ("counts", "seen", "size", "thread")
+
+    def __init__(self, thread: threading.Thread) -> None:
+        self.thread = weakref.ref(thread)
+        self.counts: ThreadCounts = {}
+        self.seen: dict[CountKey, int] = {}
+        self.size = 0
+
+
+class EventRecorder:
+    """The evaluation-side half: per-thread counters under a bound on distinct keys.
+
+    The hot path (in the client) is ``local.counts[flag][reason][variation] += 1``; any
+    miss (first use in a thread, a new key) comes here, to :meth:`count`.
+    """
+
+    def __init__(self, bound: int) -> None:
+        self.bound = bound
+        self.local = threading.local()
+        self._lock = threading.Lock()
+        self._slots: list[_Slot] = []
+        self._distinct = 0
+        self._dropped = 0  # counts dropped on the evaluation side since the last collect
+        self._custom: dict[str, list[float]] = {}
+
+    def count(self, key: object, reason: str, variation: int | None) -> None:
+        """The slow path of a count: a thread's first, or a key it has not counted yet."""
+        if not isinstance(key, str):
+            return
+        try:
+            counts = self.local.counts
+        except AttributeError:
+            counts = self._register()
+        by_variation = counts.setdefault(key, {}).setdefault(reason, {})
+        if variation in by_variation:
+            by_variation[variation] += 1
+            return
+        with self._lock:
+            if self._distinct >= self.bound:
+                self._dropped += 1
+                return
+            self._distinct += 1
+        by_variation[variation] = 1
+
+    def _register(self) -> ThreadCounts:
+        slot = _Slot(threading.current_thread())
+        with self._lock:
+            self._slots.append(slot)
+        self.local.counts = slot.counts
+        return slot.counts
+
+    def track(self, event_key: str, value: float | None) -> None:
+        with self._lock:
+            entry = self._custom.get(event_key)
+            if entry is None:
+                if len(self._custom) >= self.bound:
+                    self._dropped += 1
+                    return
+                entry = self._custom[event_key] = [0, 0, 0.0]
+            entry[0] += 1
+            if value is not None:
+                entry[1] += 1
+                entry[2] += value
+
+    def collect(self) -> tuple[dict[CountKey, int], dict[str, list[float]], int]:
+        """Counts since the last call, custom aggregates, and drops (the recorder's side)."""
+        deltas: dict[CountKey, int] = {}
+        with self._lock:
+            slots = list(self._slots)
+            custom, self._custom = self._custom, {}
+            dropped, self._dropped = self._dropped, 0
+        dead: list[_Slot] = []
+        for slot in slots:
+            thread = slot.thread()
+            alive = thread is not None and thread.is_alive()
+            now = _flatten(slot.counts)
+            seen = slot.seen
+            for key, n in now.items():
+                d = n - seen.get(key, 0)
+                if d:
+                    deltas[key] = deltas.get(key, 0) + d
+            slot.seen = now
+            if not alive:
+                dead.append(slot)
+        if dead:
+            with self._lock:
+                for slot in dead:
+                    self._slots.remove(slot)
+                    self._distinct -= len(slot.seen)
+        return deltas, custom, dropped
+
+
+def _flatten(counts: ThreadCounts) -> dict[CountKey, int]:
+    """A snapshot of another thread's counters: each dict.copy() is one atomic C call."""
+    out: dict[CountKey, int] = {}
+    for key, by_reason in counts.copy().items():
+        for reason, by_variation in by_reason.copy().items():
+            for variation, n in by_variation.copy().items():
+                out[(key, variation, reason)] = n
+    return out
+
+
+class EventProcessor:
+    """The background thread that flushes an :class:`EventRecorder` to the server."""
+
+    def __init__(self, recorder: EventRecorder, transport: Transport, config: Config) -> None:
+        self.recorder = recorder
+        self.transport = transport
+        self.config = config
+        self.log = config.log
+        self._stopping = threading.Event()
+        self._flush_lock = threading.Lock()
+        self._pending: dict[CountKey, int] = {}
+        self._custom: dict[str, list[float]] = {}
+        self._dropped = 0
+        self._period_start = time.time()
+        self._failing = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="premiere-sdk-events", daemon=True)
+        self._thread.start()
+
+    def stop(self, *, flush: bool = True) -> None:
+        self._stopping.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2.0)
+        if flush:
+            self.flush()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.config.event_flush_interval):
+            try:
+                self.flush()
+            except Exception:
+                self.log.exception("premiere: flushing events failed")
+
+    def flush(self) -> bool:
+        """Send what was counted since the last successful flush; True when it was sent."""
+        with self._flush_lock:
+            self._merge(*self.recorder.collect())
+            if not self._pending and not self._custom and not self._dropped:
+                return True
+            payload = self._payload()
+            try:
+                status = self.transport.post_events(payload)
+            except httpx.HTTPError as exc:
+                return self._failed(f"{type(exc).__name__}: {exc}")
+            if status >= 300:
+                return self._failed(f"POST /api/v1/sdk/events answered {status}")
+            self._pending, self._custom, self._dropped = {}, {}, 0
+            self._period_start = time.time()
+            self._failing = False
+            return True
+
+    def _merge(
+        self, deltas: dict[CountKey, int], custom: dict[str, list[float]], dropped: int
+    ) -> None:
+        bound = self.config.event_buffer_size
+        pending = self._pending
+        self._dropped += dropped
+        for key, n in deltas.items():
+            if key in pending:
+                pending[key] += n
+            elif len(pending) < bound:
+                pending[key] = n
+            else:
+                self._dropped += n
+        for event_key, (count, value_count, value_sum) in custom.items():
+            entry = self._custom.get(event_key)
+            if entry is None:
+                if len(self._custom) >= bound:
+                    self._dropped += int(count)
+                    continue
+                entry = self._custom[event_key] = [0, 0, 0.0]
+            entry[0] += count
+            entry[1] += value_count
+            entry[2] += value_sum
+
+    def _payload(self) -> dict[str, Any]:
+        config = self.config
+        return {
+            "period_start": _rfc3339(self._period_start),
+            "period_end": _rfc3339(time.time()),
+            "service": {"name": config.service_name, "version": config.service_version},
+            "flags": [
+                {"key": key, "variation": variation, "reason": reason, "count": n}
+                for (key, variation, reason), n in sorted(self._pending.items(), key=_order)
+            ],
+            "custom": [
+                {"key": key, "count": int(c), "value_count": int(vc), "value_sum": vs}
+                for key, (c, vc, vs) in sorted(self._custom.items())
+            ],
+            "dropped": self._dropped,
+        }
+
+    def _failed(self, why: str) -> bool:
+        level = "debug" if self._failing else "warning"
+        getattr(self.log, level)(
+            "premiere: could not send evaluation events (%s); keeping up to %d of them",
+            why,
+            self.config.event_buffer_size,
+        )
+        self._failing = True
+        return False
+
+
+def _order(item: tuple[CountKey, int]) -> tuple[str, int, str]:
+    (key, variation, reason), _ = item
+    return key, -1 if variation is None else variation, reason
+
+
+def _rfc3339(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,116 @@
+"""Where the client's flags come from, and how fresh they are."""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from dataclasses import dataclass, replace
+
+
+class DataSourceState(enum.Enum):
+    """The state of the client's data source.
+
+    INITIALIZING: no document yet; still trying to get one.
+    VALID: the document is the server's current one (the last contact succeeded).
+    STALE: a document is served, but it may be out of date: it came from the bootstrap
+        or the on-disk cache, or the last contact with the server failed.
+    OFF: the data source is not running: offline mode, or the client is closed.
+    """
+
+    INITIALIZING = "INITIALIZING"
+    VALID = "VALID"
+    STALE = "STALE"
+    OFF = "OFF"
+
+
+@dataclass(frozen=True)
+class Status:
+    """A snapshot of the client's data-source state.
+
+    ``ready`` is true when a document is loaded (from any source), so evaluation serves
+    configured values rather than defaults. ``source`` names where the served document
+    came from: "server", "cache" or "bootstrap" (None before any). Times are Unix seconds.
+    """
+
+    state: DataSourceState
+    ready: bool
+    source: str | None
+    document_version: int | None
+    last_update_at: float | None
+    last_error: str | None
+    last_error_at: float | None
+
+
+class StatusTracker:
+    """Thread-safe holder of the current :class:`Status`; the data sources write it."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._attempted = False
+        self._status = Status(DataSourceState.INITIALIZING, False, None, None, None, None, None)
+
+    def after_fork(self) -> None:
+        self._cond = threading.Condition()
+
+    @property
+    def status(self) -> Status:
+        return self._status
+
+    def document_loaded(self, source: str, version: int | None) -> None:
+        with self._cond:
+            s = self._status
+            if s.state is DataSourceState.OFF:
+                state = DataSourceState.OFF
+            elif source == "server":
+                state = DataSourceState.VALID
+            else:
+                state = DataSourceState.STALE
+            self._status = replace(
+                s,
+                state=state,
+                ready=True,
+                source=source,
+                document_version=version,
+                last_update_at=time.time(),
+            )
+            self._attempted = self._attempted or source == "server"
+            self._cond.notify_all()
+
+    def contact_succeeded(self) -> None:
+        """The server confirmed that the served document is current (a 304, a heartbeat)."""
+        with self._cond:
+            s = self._status
+            if s.state is DataSourceState.STALE and s.ready:
+                self._status = replace(s, state=DataSourceState.VALID)
+            self._attempted = True
+            self._cond.notify_all()
+
+    def error(self, message: str) -> None:
+        with self._cond:
+            s = self._status
+            state = DataSourceState.STALE if s.state is DataSourceState.VALID else s.state
+            self._status = replace(s, state=state, last_error=message, last_error_at=time.time())
+            self._attempted = True
+            self._cond.notify_all()
+
+    def off(self) -> None:
+        with self._cond:
+            self._status = replace(self._status, state=DataSourceState.OFF)
+            self._attempted = True
+            self._cond.notify_all()
+
+    def wait_ready(self, timeout: float | None) -> bool:
+        """Wait until a document is loaded (from any source); True when it is."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._status.ready, timeout)
+
+    def wait_started(self, timeout: float) -> None:
+        """Wait for a server document, or, holding one already, for the first attempt's end."""
+
+        def started() -> bool:
+            s = self._status
+            return s.source == "server" or (s.ready and self._attempted)
+
+        with self._cond:
+            self._cond.wait_for(started, timeout)
