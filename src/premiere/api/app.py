@@ -1,0 +1,85 @@
+"""The HTTP application: ``create_app(settings, store)``.
+
+Routes live in one module per aggregate; errors are mapped in :mod:`.errors`;
+authentication in :mod:`.auth`. Nothing here prints: the ``serve`` command owns the
+console (and the first admin token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.responses import JSONResponse
+
+from premiere import __version__
+from premiere.api import catalog, environments, projects, tokens
+from premiere.api.errors import install_error_handlers
+from premiere.api.limits import BodySizeLimit
+from premiere.settings import Settings
+from premiere.store import Store
+
+DESCRIPTION = """\
+Premiere's HTTP API: projects, environments, services, feature flags and their
+per-environment configuration, segments, the audit log, API tokens, and the flag
+document SDKs download.
+
+Authenticate with `Authorization: Bearer <token>` (or `X-API-Key: <token>`).
+Updates name the version they are based on (`If-Match: "3"` or `"version": 3` in the
+body). Errors are `{"error": {"code", "message", "details"}}`; the codes are listed in
+`docs/errors.md`.
+"""
+
+TAGS = [
+    {"name": "projects", "description": "Products, each with environments, flags, segments."},
+    {"name": "environments", "description": "Ordered stages in which flags are configured."},
+    {"name": "services", "description": "Deployable units of a project."},
+    {"name": "flags", "description": "Feature flags and their per-environment configuration."},
+    {"name": "segments", "description": "Reusable audiences referenced by flag rules."},
+    {"name": "audit", "description": "Who changed what, when; before and after."},
+    {"name": "tokens", "description": "API tokens and their scopes."},
+    {"name": "sdk", "description": "What SDKs download: the flag document."},
+    {"name": "health", "description": "Liveness."},
+]
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """Build the app; without ``store``, open one from ``settings.database_url``.
+
+    A store opened here is closed when the app shuts down; a given one is the
+    caller's to close.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = app.state.store is None
+        if owned:
+            app.state.store = Store.open(settings.database_url)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+                app.state.store = None
+
+    app = FastAPI(
+        title="Premiere",
+        version=__version__,
+        summary="A release control plane: deployments, feature flags, releases.",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
+    for module in (projects, environments, catalog, tokens):
+        app.include_router(module.router, prefix="/api/v1")
+
+    @app.get("/healthz", tags=["health"], summary="Liveness probe")
+    def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    return app

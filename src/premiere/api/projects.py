@@ -1,0 +1,54 @@
+"""Projects: ``/api/v1/projects``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import JSONResponse
+
+from premiere.api.auth import (
+    Admin,
+    ProjectAdmin,
+    ProjectReader,
+    Reader,
+    StoreDep,
+    actor_of,
+    check_project,
+)
+from premiere.api.models import ProjectCreate, ProjectUpdate
+from premiere.api.versions import IfMatch, expected_version, resource_response
+from premiere.services import projects as service
+
+router = APIRouter(tags=["projects"])
+
+
+@router.get("/projects", summary="List projects")
+def list_projects(store: StoreDep, token: Reader) -> JSONResponse:
+    items = service.list_projects(store)
+    if token.project is not None:
+        items = [item for item in items if item["key"] == token.project]
+    return JSONResponse(items)
+
+
+@router.post("/projects", status_code=201, summary="Create a project")
+def create_project(store: StoreDep, token: Admin, body: ProjectCreate) -> JSONResponse:
+    check_project(token, body.key)
+    view = service.create_project(store, actor_of(token), body.data())
+    return resource_response(view, 201, {"Location": f"/api/v1/projects/{view['key']}"})
+
+
+@router.get("/projects/{project}", summary="Get a project")
+def get_project(store: StoreDep, token: ProjectReader, project: str) -> JSONResponse:
+    return resource_response(service.get_project(store, project))
+
+
+@router.patch("/projects/{project}", summary="Update a project")
+def update_project(
+    store: StoreDep,
+    token: ProjectAdmin,
+    project: str,
+    body: ProjectUpdate,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match, body.version)
+    view = service.update_project(store, actor_of(token), project, body.data(), version)
+    return resource_response(view)

@@ -1,0 +1,32 @@
+"""API tokens: ``/api/v1/tokens``. The raw token is shown once, in the create response."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import JSONResponse
+
+from premiere.api.auth import Admin, StoreDep, actor_of
+from premiere.api.models import TokenCreate
+from premiere.services import tokens as service
+
+router = APIRouter(prefix="/tokens", tags=["tokens"])
+
+
+@router.get("", summary="List tokens (never their secrets)")
+def list_tokens(store: StoreDep, token: Admin) -> JSONResponse:
+    return JSONResponse(service.list_tokens(store))
+
+
+@router.post("", status_code=201, summary="Create a token; the response holds it once")
+def create_token(store: StoreDep, token: Admin, body: TokenCreate) -> JSONResponse:
+    view = service.create_token(store, actor_of(token), body.data())
+    return JSONResponse(
+        view,
+        status_code=201,
+        headers={"Location": f"/api/v1/tokens/{view['id']}", "Cache-Control": "no-store"},
+    )
+
+
+@router.delete("/{token_id}", summary="Revoke a token (it answers 401 from then on)")
+def revoke_token(store: StoreDep, token: Admin, token_id: str) -> JSONResponse:
+    return JSONResponse(service.revoke_token(store, actor_of(token), token_id))
