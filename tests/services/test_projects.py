@@ -42,7 +42,7 @@ def test_create_project__duplicate_key__already_exists(store: Store, actor: Acto
     [
         ({"key": "no spaces"}, "key", "key_pattern"),
         ({}, "key", "required"),
-        ({"key": "ok", "name": ""}, "name", "not_empty"),
+        ({"key": "ok", "name": ""}, "name", "non_empty"),
         ({"key": "ok", "colour": "red"}, "colour", "unknown_field"),
     ],
 )

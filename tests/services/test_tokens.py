@@ -8,8 +8,6 @@ from sqlalchemy import select, text, update
 
 from premiere.errors import AuthenticationError, NotFoundError, ValidationError
 from premiere.services import Actor
-from premiere.services.environments import create_environment
-from premiere.services.projects import create_project
 from premiere.services.tokens import (
     authenticate,
     create_token,
@@ -20,13 +18,6 @@ from premiere.services.tokens import (
 from premiere.store import Store
 from premiere.store.models import ApiToken
 from premiere.store.types import utc_now
-
-
-@pytest.fixture
-def project(store: Store, actor: Actor) -> str:
-    create_project(store, actor, {"key": "demo"})
-    create_environment(store, actor, "demo", {"key": "production"})
-    return "demo"
 
 
 def test_create_token__admin__raw_token_authenticates(store: Store, actor: Actor) -> None:
@@ -141,7 +132,7 @@ def test_create_token__bad_scope__names_rule(store: Store, actor: Actor) -> None
     with pytest.raises(ValidationError) as caught:
         create_token(store, actor, {"name": "x", "scope": "root"})
 
-    assert [(v.field, v.rule) for v in caught.value.violations] == [("scope", "one_of")]
+    assert [(v.field, v.rule) for v in caught.value.violations] == [("scope", "enum")]
 
 
 def test_ensure_admin_token__empty_database__generates_once(store: Store) -> None:

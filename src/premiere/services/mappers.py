@@ -114,6 +114,21 @@ def map_flag_rows_to_document_flag(row: Flag, config: FlagConfig) -> dict[str, A
     }
 
 
+def map_variations_to_document(variations: Any) -> Any:
+    """Variations as the flag document has them: no ``null`` name or description.
+
+    Anything that is not a list of objects is passed through for validation to report.
+    """
+    if not isinstance(variations, list):
+        return variations
+    return [
+        {k: v for k, v in item.items() if v is not None or k == "value"}
+        if isinstance(item, Mapping)
+        else item
+        for item in variations
+    ]
+
+
 def map_segment_row_to_view(row: Segment, project: str) -> dict[str, Any]:
     return {
         "key": row.key,

@@ -203,7 +203,7 @@ def _check(data: Mapping[str, Any]) -> None:
     if check.required("name"):
         check.text("name", empty=False)
     if check.required("scope") and data["scope"] not in SCOPES:
-        check.add("scope", "one_of", f"must be one of {', '.join(SCOPES)}")
+        check.add("scope", "enum", f"must be one of {', '.join(SCOPES)}")
     check.text("project", max_length=128, null=True)
     check.text("environment", max_length=128, null=True)
     scope = data.get("scope")

@@ -60,7 +60,7 @@ class Checker:
         elif len(value) > max_length:
             self.add(field, "max_length", f"must be at most {max_length} characters")
         elif not empty and not value.strip():
-            self.add(field, "not_empty", "must not be empty")
+            self.add(field, "non_empty", "must not be empty")
 
     def boolean(self, field: str) -> None:
         if field in self.data and not isinstance(self.data[field], bool):
