@@ -6,26 +6,15 @@ of the flags whose prerequisites are being evaluated (empty at the top level).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from premiere.engine.flags import Runner, all_of, compile_flag
 from premiere.engine.operators import Context, Predicate, compile_clause
-from premiere.engine.prerequisites import compile_prerequisites
 from premiere.engine.references import referenced_segments
-from premiere.engine.result import (
-    FALLTHROUGH,
-    MALFORMED_FLAG,
-    OFF,
-    RULE_MATCH,
-    TARGET_MATCH,
-    EvaluationResult,
-    error_result,
-)
-from premiere.engine.serves import MakeResult, Serve, compile_serve, fixed_result
+from premiere.engine.result import MALFORMED_FLAG, EvaluationResult, error_result
 from premiere.engine.validation import validate_flag, validate_segment
 from premiere.errors import Violation
-
-Runner = Callable[[Context, Any, tuple[str, ...]], EvaluationResult]
 
 
 class CompiledDocument:
@@ -71,130 +60,6 @@ def compile_document(doc: Any) -> CompiledDocument:
         compiled.kinds[key] = flag["kind"]
         compiled.runners[key] = compile_flag(flag, segments, compiled.runners)
     return compiled
-
-
-def compile_flag(
-    flag: Mapping[str, Any], segments: Mapping[str, Predicate], runners: Mapping[str, Runner]
-) -> Runner:
-    """One validated flag as a runner; ``runners`` resolves prerequisites at evaluation time."""
-    key: str = flag["key"]
-    values = [v["value"] for v in flag["variations"]]
-    off_index = flag.get("off_variation")
-    off = None if off_index is None else EvaluationResult(values[off_index], off_index, OFF)
-    if flag.get("on") is not True:
-        return _constant(off, OFF)
-    body = _compile_body(flag, values, segments)
-    prerequisites = flag.get("prerequisites") or []
-    if not prerequisites:
-        return body
-    return compile_prerequisites(key, prerequisites, values, off_index, runners, body)
-
-
-def _compile_body(
-    flag: Mapping[str, Any], values: list[Any], segments: Mapping[str, Predicate]
-) -> Runner:
-    salt = flag.get("salt")
-    salt = salt if isinstance(salt, str) else flag["key"]
-    targets = _compile_targets(flag.get("targets") or [], values)
-    rules = [
-        _compile_rule(i, r, values, salt, segments) for i, r in enumerate(flag.get("rules") or [])
-    ]
-    static = not targets and not rules and not flag.get("prerequisites")
-
-    def make_fallthrough(index: int, in_rollout: bool) -> EvaluationResult:
-        return EvaluationResult(
-            values[index], index, FALLTHROUGH, in_rollout=in_rollout, static=static
-        )
-
-    fixed = fixed_result(flag["fallthrough"], make_fallthrough)
-    if static and fixed is not None:
-        return lambda ctx, default, stack: fixed
-    fallthrough = compile_serve(flag["fallthrough"], salt, make_fallthrough)
-    return _assemble(targets, rules, fallthrough)
-
-
-def _assemble(
-    targets: dict[str, EvaluationResult], rules: list[tuple[Predicate, Serve]], fallthrough: Serve
-) -> Runner:
-    inner = _assemble_rules(rules, fallthrough)
-    if not targets:
-        return inner
-
-    def run_targets(ctx: Context, default: Any, stack: tuple[str, ...]) -> EvaluationResult:
-        key = ctx.get("key")
-        if isinstance(key, str):
-            hit = targets.get(key)
-            if hit is not None:
-                return hit
-        return inner(ctx, default, stack)
-
-    return run_targets
-
-
-def _assemble_rules(rules: list[tuple[Predicate, Serve]], fallthrough: Serve) -> Runner:
-    if len(rules) == 1:
-        ((match, serve),) = rules
-
-        def run_one(ctx: Context, default: Any, stack: tuple[str, ...]) -> EvaluationResult:
-            if match(ctx):
-                return serve(ctx)
-            return fallthrough(ctx)
-
-        return run_one
-
-    def run(ctx: Context, default: Any, stack: tuple[str, ...]) -> EvaluationResult:
-        for match, serve in rules:
-            if match(ctx):
-                return serve(ctx)
-        return fallthrough(ctx)
-
-    return run
-
-
-def _compile_targets(
-    targets: list[Mapping[str, Any]], values: list[Any]
-) -> dict[str, EvaluationResult]:
-    out: dict[str, EvaluationResult] = {}
-    for target in targets:
-        index = target["variation"]
-        result = EvaluationResult(values[index], index, TARGET_MATCH)
-        for context_key in target["values"]:
-            out.setdefault(context_key, result)
-    return out
-
-
-def _compile_rule(
-    position: int,
-    rule: Mapping[str, Any],
-    values: list[Any],
-    salt: str,
-    segments: Mapping[str, Predicate],
-) -> tuple[Predicate, Serve]:
-    rule_id = rule["id"]
-
-    def make(index: int, in_rollout: bool) -> EvaluationResult:
-        return EvaluationResult(
-            values[index], index, RULE_MATCH, rule_id, position, in_rollout=in_rollout
-        )
-
-    match = all_of([compile_clause(c, segments) for c in rule.get("clauses") or []])
-    return match, compile_serve(rule["serve"], salt, make)
-
-
-def all_of(predicates: list[Predicate]) -> Predicate:
-    """A predicate true when every one of ``predicates`` is (true for none at all)."""
-    if not predicates:
-        return lambda ctx: True
-    if len(predicates) == 1:
-        return predicates[0]
-    if len(predicates) == 2:
-        first, second = predicates
-        return lambda ctx: first(ctx) and second(ctx)
-
-    def every(ctx: Context) -> bool:
-        return all(predicate(ctx) for predicate in predicates)
-
-    return every
 
 
 def _compile_segments(
@@ -246,12 +111,6 @@ def _flag_problems(key: str, flag: Any, broken_segments: set[str]) -> list[Viola
     ]
 
 
-def _constant(result: EvaluationResult | None, reason: str) -> Runner:
-    if result is not None:
-        return lambda ctx, default, stack: result
-    return lambda ctx, default, stack: EvaluationResult(default, None, reason)
-
-
 def _malformed(ctx: Context, default: Any, stack: tuple[str, ...]) -> EvaluationResult:
     return error_result(default, MALFORMED_FLAG)
 
@@ -260,4 +119,4 @@ def _mapping(value: Any) -> Mapping[Any, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-__all__ = ["CompiledDocument", "MakeResult", "Runner", "compile_document", "compile_flag"]
+__all__ = ["CompiledDocument", "Runner", "compile_document"]

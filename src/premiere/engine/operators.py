@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from premiere.engine.values import bucket_string, is_number, parse_date_ms, parse_semver
+from premiere.engine.values import is_number, parse_date_ms, parse_semver
 
 Context = Mapping[str, Any]
 Predicate = Callable[[Context], bool]
@@ -23,7 +23,7 @@ SEMVER_OPS = ("semver_eq", "semver_lt", "semver_lte", "semver_gt", "semver_gte")
 DATE_OPS = ("before", "after")
 OPERATORS = ("in", *STRING_OPS, *NUMBER_OPS, *SEMVER_OPS, *DATE_OPS, "segment_match")
 
-__all__ = ["OPERATORS", "Predicate", "attribute_getter", "bucket_string", "compile_clause"]
+__all__ = ["OPERATORS", "Predicate", "attribute_getter", "compile_clause", "simple_in"]
 
 
 def compile_clause(clause: Mapping[str, Any], segments: Mapping[str, Predicate]) -> Predicate:
@@ -38,6 +38,18 @@ def compile_clause(clause: Mapping[str, Any], segments: Mapping[str, Predicate])
         positive = predicate
         return lambda ctx: not positive(ctx)
     return predicate
+
+
+def simple_in(clause: Mapping[str, Any]) -> tuple[str, frozenset[str]] | None:
+    """``(attribute, strings)`` for a non-negated ``in`` clause of strings on a plain name."""
+    attribute, values = clause.get("attribute"), clause.get("values")
+    if clause.get("op") != "in" or clause.get("negate") is True:
+        return None
+    if not isinstance(attribute, str) or "." in attribute or not isinstance(values, list):
+        return None
+    if not all(type(v) is str for v in values):
+        return None
+    return attribute, frozenset(values)
 
 
 def attribute_getter(attribute: str) -> Getter:

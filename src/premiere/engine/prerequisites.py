@@ -2,7 +2,8 @@
 
 "On" means effectively on: a prerequisite whose own result is ``OFF``,
 ``PREREQUISITE_FAILED`` or ``ERROR`` is not met. A cycle met during evaluation, or a
-chain deeper than :data:`MAX_DEPTH`, makes the evaluation an ``ERROR``.
+chain of more than :data:`MAX_DEPTH` flags (the evaluated flag included), makes the
+evaluation an ``ERROR``.
 """
 
 from __future__ import annotations
@@ -47,11 +48,11 @@ def compile_prerequisites(
 
     def run(ctx: Context, default: Any, stack: tuple[str, ...]) -> EvaluationResult:
         inner = (*stack, key)
-        if len(inner) > MAX_DEPTH:
-            return error_result(default, PREREQUISITE_TOO_DEEP)
         for name, variation in required:
             if name in inner:
                 return error_result(default, PREREQUISITE_CYCLE)
+            if len(inner) >= MAX_DEPTH:
+                return error_result(default, PREREQUISITE_TOO_DEEP)
             runner = runners.get(name)
             result = None if runner is None else runner(ctx, None, inner)
             if result is not None and result.error_code in _PROPAGATED:

@@ -57,8 +57,8 @@ def _compile_rollout(rollout: Mapping[str, Any], salt: str, make: MakeResult) ->
             return unbucketed
         return results[bisect_right(bounds, bucket)]
 
-    if len(results) == 2:
-        return _two_way(get, prefix, bounds[0], results[0], results[1], slow)
+    if len(results) == 2 and "." not in attribute:
+        return _two_way(attribute, prefix, bounds[0], results[0], results[1], slow)
 
     def serve(ctx: Context) -> EvaluationResult:
         value = get(ctx)
@@ -74,17 +74,18 @@ def _compile_rollout(rollout: Mapping[str, Any], salt: str, make: MakeResult) ->
 
 
 def _two_way(
-    get: Callable[[Context], Any],
+    attribute: str,
     prefix: str,
     split: int,
     first: EvaluationResult,
     second: EvaluationResult,
     slow: Callable[[Any], EvaluationResult],
 ) -> Serve:
+    """The common rollout: two variations, bucketed by a top-level attribute."""
     hash_ = mmh3.hash
 
     def serve(ctx: Context) -> EvaluationResult:
-        value = get(ctx)
+        value = ctx.get(attribute)
         if type(value) is str:
             try:
                 return first if hash_(prefix + value, 0, False) % 100_000 < split else second
