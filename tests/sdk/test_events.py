@@ -1,0 +1,150 @@
+"""Evaluation counts and custom events: aggregated, bounded, flushed in batches."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from premiere.sdk import Client, Config
+
+from .support import SDK_KEY, FakePremiere, boolean_flag, make_document, rule_rollout_flag
+
+
+def config(url: str, **kw: object) -> Config:
+    settings: dict[str, object] = {
+        "sdk_key": SDK_KEY,
+        "base_url": url,
+        "streaming": False,
+        "poll_interval": 60.0,
+        "start_wait": 2.0,
+        "event_flush_interval": 60.0,
+        "service_name": "api",
+        "service_version": "1.2.3",
+    }
+    return Config(**{**settings, **kw})  # type: ignore[arg-type]
+
+
+def flag_counts(payloads: list[dict[str, Any]]) -> dict[tuple[Any, ...], int]:
+    out: dict[tuple[Any, ...], int] = {}
+    for payload in payloads:
+        for item in payload["flags"]:
+            k = (item["key"], item["variation"], item["reason"])
+            out[k] = out.get(k, 0) + item["count"]
+    return out
+
+
+def test_events__evaluations_in_many_threads__counted_exactly_and_flushed(
+    server: FakePremiere,
+) -> None:
+    with Client(config(server.url)) as client:
+
+        def work() -> None:
+            for _ in range(500):
+                client.variation("a", {"key": "u"}, False)
+                client.bool_variation("b", {"key": "u"}, True)
+            client.variation("missing", {"key": "u"}, None)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        client.track("checkout", {"key": "u"}, 20)
+        client.track("checkout", {"key": "v"}, 5.5)
+        client.track("signup", {"key": "u"})
+        assert client.flush()
+        assert client.flush()  # nothing new: no request
+        assert len(server.events) == 1
+        client.variation("a", {"key": "u"}, False)
+    payload = server.events[0]
+    assert flag_counts(server.events[:1]) == {
+        ("a", 0, "FALLTHROUGH"): 2000,
+        ("b", 1, "FALLTHROUGH"): 2000,
+        ("missing", None, "ERROR"): 4,
+    }
+    assert payload["custom"] == [
+        {"key": "checkout", "count": 2, "value_count": 2, "value_sum": 25.5},
+        {"key": "signup", "count": 1, "value_count": 0, "value_sum": 0.0},
+    ]
+    assert payload["dropped"] == 0
+    assert payload["service"] == {"name": "api", "version": "1.2.3"}
+    assert (
+        payload["period_start"].endswith("Z") and payload["period_end"] >= payload["period_start"]
+    )
+    # close() flushed the last evaluation.
+    assert flag_counts(server.events[1:]) == {("a", 0, "FALLTHROUGH"): 1}
+
+
+def test_events__past_the_bound__dropped_and_counted(server: FakePremiere) -> None:
+    with Client(config(server.url, event_buffer_size=3)) as client:
+        for i in range(10):
+            client.variation(f"missing-{i}", {"key": "u"}, None)
+            client.variation("a", {"key": "u"}, None)
+        assert client.flush()
+    payload = server.events[0]
+    assert len(payload["flags"]) == 3
+    assert sum(f["count"] for f in payload["flags"]) + payload["dropped"] == 20
+
+
+def test_events__endpoint_down__evaluation_unaffected_and_batch_kept(
+    server: FakePremiere,
+) -> None:
+    server.events_status = 503
+    with Client(config(server.url, event_buffer_size=2)) as client:
+        for _ in range(100):
+            assert client.variation("a", {"key": "u"}, False) is True
+        assert not client.flush()
+        client.variation("b", {"key": "u"}, True)
+        client.variation("missing", {"key": "u"}, True)  # past the bound of 2 keys
+        assert not client.flush()
+        server.events_status = 202
+        assert client.flush()
+    assert flag_counts(server.events) == {("a", 0, "FALLTHROUGH"): 100, ("b", 1, "FALLTHROUGH"): 1}
+    assert server.events[0]["dropped"] == 1
+
+
+def test_events__background_thread__flushes_on_its_interval(server: FakePremiere) -> None:
+    from .support import wait_for
+
+    with Client(config(server.url, event_flush_interval=0.05)) as client:
+        client.variation("a", {"key": "u"}, False)
+        wait_for(lambda: server.events)
+    assert flag_counts(server.events) == {("a", 0, "FALLTHROUGH"): 1}
+
+
+def test_events__junk_keys_and_values__never_raise(server: FakePremiere) -> None:
+    with Client(config(server.url)) as client:
+        client.variation(["x"], {"key": "u"}, None)  # type: ignore[arg-type]
+        client.variation(None, {"key": "u"}, None)  # type: ignore[arg-type]
+        client.track(None, {"key": "u"})  # type: ignore[arg-type]
+        client.track("t", {"key": "u"}, "ten")  # type: ignore[arg-type]
+        client.track("t", None, True)  # type: ignore[arg-type]
+        assert client.flush()
+    assert server.events[0]["flags"] == []
+    assert server.events[0]["custom"] == [
+        {"key": "t", "count": 2, "value_count": 0, "value_sum": 0.0}
+    ]
+
+
+def test_events__ended_threads__counts_kept_and_slots_released(server: FakePremiere) -> None:
+    with Client(config(server.url)) as client:
+        t = threading.Thread(target=lambda: client.variation("a", {"key": "u"}, False))
+        t.start()
+        t.join()
+        assert client.flush()
+        recorder = client._recorder
+        assert recorder is not None and recorder._slots == []
+    assert flag_counts(server.events) == {("a", 0, "FALLTHROUGH"): 1}
+
+
+def test_events__rule_rollout__counts_per_variation_and_reason(server: FakePremiere) -> None:
+    server.set_document(make_document(1, f=rule_rollout_flag("f"), a=boolean_flag("a")))
+    with Client(config(server.url)) as client:
+        results = [
+            client.variation("f", {"key": f"u{i}", "plan": "free"}, None) for i in range(400)
+        ]
+        client.variation("f", {"key": "x", "plan": "enterprise"}, None)
+    counts = flag_counts(server.events)
+    assert counts[("f", 0, "RULE_MATCH")] == 1
+    assert counts[("f", 0, "FALLTHROUGH")] == results.count(True)
+    assert counts[("f", 1, "FALLTHROUGH")] == results.count(False)
