@@ -72,9 +72,7 @@ DOCUMENT: dict[str, Any] = {
 
 
 def make_contexts(n: int) -> list[dict[str, Any]]:
-    return [
-        {"key": f"user-{i}", "plan": "enterprise" if i % 10 == 0 else "free"} for i in range(n)
-    ]
+    return [{"key": f"user-{i}", "plan": "enterprise" if i % 10 == 0 else "free"} for i in range(n)]
 
 
 def make_floor() -> Callable[[str, dict[str, Any]], bool]:

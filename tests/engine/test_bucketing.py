@@ -68,3 +68,22 @@ def test_rollout__integer_too_long_for_str__served_as_bucket_zero() -> None:
     doc = compile_document(_quarter_flag(0))
     result = evaluate(doc, "f", {"key": 10**5000}, None)
     assert (result.variation, result.in_rollout) == (1, False)
+
+
+def test_rollout__key_with_lone_surrogate__served_as_bucket_zero() -> None:
+    doc = compile_document(_quarter_flag(25_000))
+
+    result = evaluate(doc, "f", {"key": "user-\ud800"}, None)
+
+    assert (result.variation, result.in_rollout) == (0, False)
+
+
+def test_rollout__non_ascii_salt__same_buckets_as_vectors() -> None:
+    flag = _quarter_flag(50_000)
+    flag["flags"]["f"]["salt"] = "Ünïcødé salt"
+    doc = compile_document(flag)
+
+    # spec/bucketing.json: salt "Ünïcødé salt": user-2 -> 4335, user-0 -> 65293
+    assert evaluate(doc, "f", {"key": "user-2"}, None).variation == 0
+    assert evaluate(doc, "f", {"key": "user-0"}, None).variation == 1
+    assert evaluate(doc, "f", {"key": "\ud800"}, None).in_rollout is False

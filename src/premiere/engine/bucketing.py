@@ -17,7 +17,11 @@ __all__ = ["BUCKETS", "bucket", "bucket_for", "bucket_string"]
 
 
 def bucket(salt: str, value: str) -> int:
-    """The bucket (0..99,999) of a bucketing string under a flag's salt."""
+    """The bucket (0..99,999) of a bucketing string under a flag's salt.
+
+    Always hashes bytes: mmh3 must never see a ``str`` with a lone surrogate (it crashes).
+    Raises UnicodeEncodeError for such strings; :func:`bucket_for` turns that into None.
+    """
     return int(mmh3.hash(f"{salt}.{value}".encode(), 0, False)) % BUCKETS
 
 

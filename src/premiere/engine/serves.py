@@ -2,6 +2,11 @@
 
 Results are built once per (variation, reason) at compile time; a rollout only picks
 one of its prebuilt results by bucket.
+
+The fast paths hand ASCII ``str`` straight to ``mmh3.hash`` (for ASCII, the UTF-8 bytes
+are the characters). Anything else goes through :func:`bucket_for`, which encodes to
+UTF-8 first: mmh3 5.3 crashes the interpreter when given a ``str`` holding a lone
+surrogate, which a JSON context can contain (``"\\ud800"``).
 """
 
 from __future__ import annotations
@@ -57,17 +62,16 @@ def _compile_rollout(rollout: Mapping[str, Any], salt: str, make: MakeResult) ->
             return unbucketed
         return results[bisect_right(bounds, bucket)]
 
+    if not prefix.isascii():  # the fast paths below hash ASCII text only
+        return lambda ctx: slow(get(ctx))
     if len(results) == 2 and "." not in attribute:
         return _two_way(attribute, prefix, bounds[0], results[0], results[1], slow)
+    hash_ = mmh3.hash
 
     def serve(ctx: Context) -> EvaluationResult:
         value = get(ctx)
-        if type(value) is str:
-            try:
-                bucket = mmh3.hash(prefix + value, 0, False) % BUCKETS
-            except UnicodeEncodeError:
-                return unbucketed
-            return results[bisect_right(bounds, bucket)]
+        if type(value) is str and value.isascii():
+            return results[bisect_right(bounds, hash_(prefix + value, 0, False) % BUCKETS)]
         return slow(value)
 
     return serve
@@ -86,11 +90,8 @@ def _two_way(
 
     def serve(ctx: Context) -> EvaluationResult:
         value = ctx.get(attribute)
-        if type(value) is str:
-            try:
-                return first if hash_(prefix + value, 0, False) % 100_000 < split else second
-            except UnicodeEncodeError:
-                return slow(value)
+        if type(value) is str and value.isascii():
+            return first if hash_(prefix + value, 0, False) % BUCKETS < split else second
         return slow(value)
 
     return serve
