@@ -17,7 +17,7 @@ def show_flag_list(items: list[dict[str, Any]]) -> None:
                 environments.append(env)
     rows = [
         [
-            flag["key"],
+            flag["key"] + (" (archived)" if flag.get("archived") else ""),
             flag.get("kind"),
             flag.get("tags", []),
             *(_on_text(flag.get("environments", {}).get(env)) for env in environments),

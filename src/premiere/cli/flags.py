@@ -52,8 +52,8 @@ def _config_url(key: str, environment: str) -> str:
 
 @flags.command("list")
 @click.option("--tag", help="Only flags with this tag.")
-@click.option("--query", "-q", help="Only flags whose key or name contains this text.")
-@click.option("--archived", is_flag=True, help="List archived flags instead of active ones.")
+@click.option("--query", "-q", help="Only flags with this text in the key, name or description.")
+@click.option("--archived", is_flag=True, help="Include archived flags.")
 @project_option
 @api_options
 @json_option

@@ -1,0 +1,90 @@
+"""The demo project: created through the services, idempotent, and evaluating as described."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from premiere.cli.demo_data import FLAGS, seed_demo
+from premiere.services import audit, documents
+from premiere.store import Store
+
+from .conftest import Cli
+
+
+def test_demo__twice__second_run_changes_nothing(run_local: Cli) -> None:
+    first = json.loads(run_local.ok("demo", "--json").stdout)
+    assert first["created"] is True
+    assert first["environments"] == ["development", "testing", "staging", "production"]
+    second = run_local.ok("demo")
+    assert "exists already" in second.stdout
+
+
+def test_seed_demo__store__creates_every_flag_audited_as_demo(store: Store) -> None:
+    made = seed_demo(store)
+    assert made is not None
+    assert len(made["flags"]) + len(made["archived_flags"]) == len(FLAGS) >= 12
+    assert seed_demo(store) is None
+    events = audit.list_audit_events(store, project="demo", limit=500)["items"]
+    assert events and {e["actor"]["id"] for e in events} == {"demo"}
+
+
+def _evaluate(store: Store, env: str, flag: str, context: dict[str, Any]) -> dict[str, Any]:
+    return documents.evaluate_flag(store, "demo", env, flag, context)
+
+
+@pytest.fixture
+def demo_store(store: Store) -> Store:
+    seed_demo(store)
+    return store
+
+
+@pytest.mark.parametrize(
+    ("env", "flag", "context", "value", "reason"),
+    [
+        ("production", "new-checkout", {"key": "u-7", "plan": "enterprise"}, True, "RULE_MATCH"),
+        ("production", "new-checkout", {"key": "user-42"}, True, "TARGET_MATCH"),
+        ("production", "new-checkout", {"key": "x", "email": "a@acme.example"}, True, "RULE_MATCH"),
+        ("development", "new-checkout", {"key": "anyone"}, True, "FALLTHROUGH"),
+        ("production", "dark-mode", {"key": "user-1001"}, True, "RULE_MATCH"),
+        ("production", "search-v2", {"key": "contractor-7"}, "semantic", "RULE_MATCH"),
+        ("production", "checkout-button-color", {"key": "x", "country": "DE"}, "green",
+         "RULE_MATCH"),
+        ("production", "max-cart-items", {"key": "x", "plan": "pro"}, 100, "RULE_MATCH"),
+        ("production", "max-cart-items", {"key": "x"}, 50, "FALLTHROUGH"),
+        ("staging", "pricing-page-config", {"key": "x"},
+         {"layout": "two-tier", "highlight": "team", "annual_discount_percent": 15},
+         "FALLTHROUGH"),
+        ("production", "maintenance-banner", {"key": "x"}, False, "OFF"),
+        ("production", "holiday-sale", {"key": "x", "now": "2026-11-28T12:00:00Z"}, True,
+         "RULE_MATCH"),
+        ("production", "holiday-sale", {"key": "x", "now": "2026-12-02T12:00:00Z"}, False,
+         "FALLTHROUGH"),
+        ("production", "recommendations-model", {"key": "x", "region": "eu-west-1"}, "v2",
+         "RULE_MATCH"),
+    ],
+)  # fmt: skip
+def test_demo_flags__context__evaluate_as_described(
+    demo_store: Store, env: str, flag: str, context: dict[str, Any], value: Any, reason: str
+) -> None:
+    result = _evaluate(demo_store, env, flag, context)
+    assert (result["value"], result["reason"]["kind"]) == (value, reason)
+
+
+def test_demo_new_checkout__production_rollout__about_a_quarter(demo_store: Store) -> None:
+    on = sum(
+        _evaluate(demo_store, "production", "new-checkout", {"key": f"visitor-{i}"})["value"]
+        for i in range(400)
+    )
+    assert 60 <= on <= 140
+
+
+def test_demo_documents__every_environment__every_flag_compiles(demo_store: Store) -> None:
+    for env in ("development", "testing", "staging", "production"):
+        document = documents.build_flag_document(demo_store, "demo", env)
+        assert "legacy-cart" not in document["flags"]
+        for key in document["flags"]:
+            result = _evaluate(demo_store, env, key, {"key": "probe"})
+            assert result["reason"]["kind"] != "ERROR", (env, key, result)

@@ -1,0 +1,63 @@
+"""The CLI's documentation is generated from the commands and checked against them."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import click
+import pytest
+
+from premiere.cli.main import cli
+from premiere.cli.reference import generate
+from premiere.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ["README.md", "docs/quickstart.md", "docs/configuration.md", "docs/concepts.md"]
+
+
+def test_cli_reference__docs_cli_md__is_up_to_date() -> None:
+    expected = generate()
+    actual = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert actual == expected, "run: python -m premiere.cli.reference > docs/cli.md"
+
+
+def _premiere_commands(text: str) -> list[list[str]]:
+    """Every `premiere ...` line in the page's shell blocks, as argument lists."""
+    commands = []
+    for block in re.findall(r"```(?:sh|bash|console)\n(.*?)```", text, re.DOTALL):
+        joined = block.replace("\\\n", " ")
+        for line in joined.splitlines():
+            line = line.strip().removeprefix("$ ")
+            for part in re.split(r"&&|\|", line):
+                words = shlex.split(part, comments=True)
+                while words and "=" in words[0]:
+                    words.pop(0)  # VAR=value prefixes
+                if words and Path(words[0]).name == "premiere":
+                    commands.append(words[1:])
+    return commands
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_docs__premiere_commands__name_real_commands_and_options(page: str) -> None:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    for args in _premiere_commands(text):
+        ctx = cli.make_context("premiere", list(args), resilient_parsing=True)
+        command: click.Command = cli
+        words = list(args)
+        while isinstance(command, click.Group) and words and not words[0].startswith("-"):
+            sub = command.get_command(ctx, words.pop(0))
+            assert sub is not None, f"{page}: unknown command in: premiere {' '.join(args)}"
+            command = sub
+        options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
+        for word in words:
+            name = word.split("=", 1)[0]
+            if name.startswith("-") and name != "-":
+                assert name in options, f"{page}: {name} is no option of: premiere {' '.join(args)}"
+
+
+def test_configuration__every_setting__documented() -> None:
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    for field in Settings.__dataclass_fields__:
+        assert f"PREMIERE_{field.upper()}" in text

@@ -1,0 +1,121 @@
+"""`premiere serve`: the admin token on first start, the demo, the port check."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import NO_PREMIERE_ENV, Cli, free_port
+
+TOKEN = re.compile(r"prm_[0-9a-f]{16}_[A-Za-z0-9_-]+")
+
+
+@dataclass
+class Served:
+    port: int
+    stdout: str
+    seconds_to_ready: float
+    projects: list[str]  # what the admin token (printed or preset) could list
+
+
+def _serve(database: Path, *args: str, **env: str) -> Served:
+    """Run `premiere serve` until it answers, use its admin token, stop it with Ctrl+C."""
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if k not in NO_PREMIERE_ENV}
+    environ |= {"PREMIERE_DATABASE_URL": f"sqlite:///{database}", "PREMIERE_PORT": str(port)}
+    command = [sys.executable, "-m", "premiere.cli", "serve", *args]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command, env=environ | env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True)
+    reader.start()
+    try:
+        assert _wait_ready(f"http://127.0.0.1:{port}/healthz", process), "serve did not start"
+        ready = time.monotonic() - started
+        while not any(" on http://" in line for line in lines[:]):
+            time.sleep(0.01)
+        output = "".join(lines)
+        printed = TOKEN.search(output)
+        token = env.get("PREMIERE_ADMIN_TOKEN") or (printed[0] if printed else None)
+        projects = _project_keys(port, token) if token else []
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)
+        reader.join(timeout=5)
+    return Served(port, "".join(lines), ready, projects)
+
+
+def _wait_ready(url: str, process: subprocess.Popen[str]) -> bool:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.TransportError:
+            time.sleep(0.05)
+    return False
+
+
+def _project_keys(port: int, token: str) -> list[str]:
+    response = httpx.get(
+        f"http://127.0.0.1:{port}/api/v1/projects", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    return [p["key"] for p in response.json()]
+
+
+@pytest.mark.slow
+def test_serve__fresh_database__prints_admin_token_once_and_it_works(tmp_path: Path) -> None:
+    first = _serve(tmp_path / "p.db", "--demo")
+    token = TOKEN.search(first.stdout)
+    assert token, first.stdout
+    url = f"http://127.0.0.1:{first.port}"
+    assert f"export PREMIERE_URL={url} PREMIERE_TOKEN={token[0]}" in first.stdout
+    assert "Demo project 'demo' (Acme Shop): created." in first.stdout
+    assert first.projects == ["demo"]
+    assert first.seconds_to_ready < 10
+
+    # The second start neither prints a token nor seeds again.
+    second = _serve(tmp_path / "p.db", "--demo")
+    assert not TOKEN.search(second.stdout)
+    assert "already there" in second.stdout
+    assert "printed when this database was first served" in second.stdout
+
+
+@pytest.mark.slow
+def test_serve__preset_admin_token__used_and_not_printed(tmp_path: Path) -> None:
+    preset = "prm_0123456789abcdef_preset-secret"
+    served = _serve(tmp_path / "p.db", PREMIERE_ADMIN_TOKEN=preset)
+    assert preset not in served.stdout
+    assert "PREMIERE_ADMIN_TOKEN" in served.stdout
+    assert served.projects == []
+
+
+def test_serve__port_in_use__clear_error(run_local: Cli) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_local("serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_serve__bad_database_url__clear_error(run_local: Cli) -> None:
+    result = run_local("serve", "--port", str(free_port()), "--database", "nosuchdb://x")
+    assert result.exit_code == 1
+    assert "nosuchdb://x" in result.stderr
