@@ -148,3 +148,17 @@ def test_events__rule_rollout__counts_per_variation_and_reason(server: FakePremi
     assert counts[("f", 0, "RULE_MATCH")] == 1
     assert counts[("f", 0, "FALLTHROUGH")] == results.count(True)
     assert counts[("f", 1, "FALLTHROUGH")] == results.count(False)
+
+
+def test_events__bound_reached__recovers_after_a_flush(server: FakePremiere) -> None:
+    with Client(config(server.url, event_buffer_size=4)) as client:
+        for i in range(6):
+            client.variation(f"missing-{i}", {"key": "u"}, None)
+        assert client.flush()
+        for i in range(6, 9):
+            client.variation(f"missing-{i}", {"key": "u"}, None)
+        assert client.flush()
+    first, second = server.events[0], server.events[1]
+    assert len(first["flags"]) == 4 and first["dropped"] == 2
+    assert [f["key"] for f in second["flags"]] == ["missing-6", "missing-7", "missing-8"]
+    assert second["dropped"] == 0

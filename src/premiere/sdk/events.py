@@ -29,22 +29,28 @@ ThreadCounts = dict[str, dict[str, dict["int | None", int]]]
 
 
 class _Slot:
-    """One thread's counters; only that thread writes ``counts``."""
+    """One thread's counters; only that thread writes ``counts`` (and replaces it)."""
 
-    __slots__ = ("counts", "seen", "size", "thread")
+    __slots__ = ("counts", "retired", "seen", "size", "thread")
 
     def __init__(self, thread: threading.Thread) -> None:
         self.thread = weakref.ref(thread)
         self.counts: ThreadCounts = {}
-        self.seen: dict[CountKey, int] = {}
-        self.size = 0
+        self.seen: dict[CountKey, int] = {}  # what the flusher last took from ``counts``
+        self.size = 0  # distinct keys in ``counts``
+        # Counter dicts the thread has set aside (with what the flusher took from each):
+        # read once more by the next collect, then forgotten.
+        self.retired: list[tuple[ThreadCounts, dict[CountKey, int], int]] = []
 
 
 class EventRecorder:
     """The evaluation-side half: per-thread counters under a bound on distinct keys.
 
     The hot path (in the client) is ``local.counts[flag][reason][variation] += 1``; any
-    miss (first use in a thread, a new key) comes here, to :meth:`count`.
+    miss (first use in a thread, a new key) comes here, to :meth:`count`. When the bound
+    is reached, the count is dropped and the thread sets its counters aside for the next
+    collect, which frees their room: the bound holds at every moment, and recovers after
+    a flush.
     """
 
     def __init__(self, bound: int) -> None:
@@ -52,7 +58,7 @@ class EventRecorder:
         self.local = threading.local()
         self._lock = threading.Lock()
         self._slots: list[_Slot] = []
-        self._distinct = 0
+        self._distinct = 0  # keys held in every slot's counts and retired counts
         self._dropped = 0  # counts dropped on the evaluation side since the last collect
         self._custom: dict[str, list[float]] = {}
 
@@ -61,26 +67,36 @@ class EventRecorder:
         if not isinstance(key, str):
             return
         try:
-            counts = self.local.counts
+            slot: _Slot = self.local.slot
         except AttributeError:
-            counts = self._register()
-        by_variation = counts.setdefault(key, {}).setdefault(reason, {})
+            slot = self._register()
+        by_variation = slot.counts.setdefault(key, {}).setdefault(reason, {})
         if variation in by_variation:
             by_variation[variation] += 1
             return
         with self._lock:
             if self._distinct >= self.bound:
                 self._dropped += 1
+                if slot.size and not slot.retired:
+                    self._retire(slot)
                 return
             self._distinct += 1
+            slot.size += 1
         by_variation[variation] = 1
 
-    def _register(self) -> ThreadCounts:
+    def _retire(self, slot: _Slot) -> None:
+        """Set the calling thread's counters aside (it alone writes them, so it may)."""
+        slot.retired.append((slot.counts, slot.seen, slot.size))
+        slot.counts, slot.seen, slot.size = {}, {}, 0
+        self.local.counts = slot.counts
+
+    def _register(self) -> _Slot:
         slot = _Slot(threading.current_thread())
         with self._lock:
             self._slots.append(slot)
+        self.local.slot = slot
         self.local.counts = slot.counts
-        return slot.counts
+        return slot
 
     def track(self, event_key: str, value: float | None) -> None:
         with self._lock:
@@ -96,31 +112,38 @@ class EventRecorder:
                 entry[2] += value
 
     def collect(self) -> tuple[dict[CountKey, int], dict[str, list[float]], int]:
-        """Counts since the last call, custom aggregates, and drops (the recorder's side)."""
+        """Counts since the last call, custom aggregates, and drops (the recorder's side).
+
+        Under the lock, so that no thread sets its counters aside half-way; evaluation
+        only takes the lock for a key it has not counted before.
+        """
         deltas: dict[CountKey, int] = {}
         with self._lock:
-            slots = list(self._slots)
             custom, self._custom = self._custom, {}
             dropped, self._dropped = self._dropped, 0
-        dead: list[_Slot] = []
-        for slot in slots:
-            thread = slot.thread()
-            alive = thread is not None and thread.is_alive()
-            now = _flatten(slot.counts)
-            seen = slot.seen
-            for key, n in now.items():
-                d = n - seen.get(key, 0)
-                if d:
-                    deltas[key] = deltas.get(key, 0) + d
-            slot.seen = now
-            if not alive:
-                dead.append(slot)
-        if dead:
-            with self._lock:
-                for slot in dead:
+            for slot in list(self._slots):
+                for counts, seen, size in slot.retired:
+                    _add_deltas(deltas, _flatten(counts), seen)
+                    self._distinct -= size
+                slot.retired = []
+                thread = slot.thread()
+                alive = thread is not None and thread.is_alive()
+                now = _flatten(slot.counts)
+                _add_deltas(deltas, now, slot.seen)
+                slot.seen = now
+                if not alive:
                     self._slots.remove(slot)
-                    self._distinct -= len(slot.seen)
+                    self._distinct -= slot.size
         return deltas, custom, dropped
+
+
+def _add_deltas(
+    deltas: dict[CountKey, int], now: dict[CountKey, int], seen: dict[CountKey, int]
+) -> None:
+    for key, n in now.items():
+        d = n - seen.get(key, 0)
+        if d:
+            deltas[key] = deltas.get(key, 0) + d
 
 
 def _flatten(counts: ThreadCounts) -> dict[CountKey, int]:
