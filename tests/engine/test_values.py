@@ -120,5 +120,5 @@ def test_parse_date_ms__invalid__none(text: Any) -> None:
         ("x", "other", False),
     ],
 )
-def test_value_fits_kind__examples(value: Any, kind: str, fits: bool) -> None:
+def test_value_fits_kind__examples__as_expected(value: Any, kind: str, fits: bool) -> None:
     assert value_fits_kind(value, kind) is fits
