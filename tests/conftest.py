@@ -47,7 +47,9 @@ def actor() -> Actor:
 
 def _postgres_database() -> Iterator[str]:
     admin_url = normalize_url(os.environ.get("PREMIERE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL))
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
     name = f"premiere_test_{secrets.token_hex(6)}"
     try:
         with admin.connect() as connection:

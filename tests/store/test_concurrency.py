@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from premiere.errors import VersionConflictError
+from premiere.errors import AlreadyExistsError, ValidationError, VersionConflictError
 from premiere.services import Actor
 from premiere.services.audit import list_audit_events
 from premiere.services.documents import document_version
@@ -131,3 +131,39 @@ def test_update_flag_config__many_writers_in_sequence__versions_never_lost(
     final = get_flag_config(store, "demo", flag, "production")
     assert sorted(final["targets"][0]["values"]) == sorted(values)
     assert final["version"] == 1 + WRITERS
+
+
+def test_update_flag_config__two_writers_closing_a_cycle__one_refused(
+    store: Store, actor: Actor, flag: str
+) -> None:
+    create_flag(store, actor, "demo", {"key": "g"})
+    edges = [("f", "g"), ("g", "f")]
+
+    outcomes = _race(
+        lambda i: update_flag_config(
+            store,
+            actor,
+            "demo",
+            edges[i][0],
+            "production",
+            {"prerequisites": [{"key": edges[i][1], "variation": 0}]},
+            1,
+            partial=True,
+        )
+    )
+
+    assert sum(isinstance(o, dict) for o in outcomes) == 1, outcomes
+    refused = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert [(v.field, v.rule) for v in refused[0].violations] == [
+        ("prerequisites", "prerequisite_cycle")
+    ]
+
+
+def test_create_project__two_writers_same_key__one_already_exists(
+    store: Store, actor: Actor
+) -> None:
+    outcomes = _race(lambda i: create_project(store, actor, {"key": "demo", "name": f"n{i}"}))
+
+    assert sum(isinstance(o, dict) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, AlreadyExistsError) for o in outcomes) == 1
+    assert len(list_audit_events(store, action="project.created")["items"]) == 1

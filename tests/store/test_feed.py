@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
@@ -10,7 +12,7 @@ from premiere.services.documents import document_version
 from premiere.services.flags import create_flag, update_flag, update_flag_config
 from premiere.services.segments import create_segment
 from premiere.store import Store
-from premiere.store.feed import changes_since
+from premiere.store.feed import CHANGES_CHANNEL, changes_since
 from premiere.store.models import Project
 from premiere.store.types import utc_now
 
@@ -57,3 +59,22 @@ def test_utc_datetime__naive__refused(store: Store) -> None:
     with pytest.raises(Exception, match="naive"), store.write() as session:
         session.add(Project(key="x", name="x", created_at=datetime(2026, 1, 1)))
         session.flush()
+
+
+@pytest.mark.postgres
+def test_record_document_change__postgresql__notifies_at_commit(
+    store: Store, actor: Actor, project: str
+) -> None:
+    if store.dialect != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    url = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANGES_CHANNEL}")
+
+        create_flag(store, actor, project, {"key": "f"})
+
+        received = [json.loads(n.payload) for n in listener.notifies(timeout=5, stop_after=2)]
+    assert received == [
+        {"project": "demo", "environment": "staging", "version": 2},
+        {"project": "demo", "environment": "production", "version": 2},
+    ]

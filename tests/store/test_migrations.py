@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -68,3 +70,31 @@ def test_store_open__sqlite__wal_and_foreign_keys(tmp_path: object) -> None:
             assert session.scalar(text("PRAGMA busy_timeout")) == 10_000
     finally:
         store.close()
+
+
+def test_store_open__replicas_start_together__migrate_once(database_url: str) -> None:
+    barrier = threading.Barrier(3)
+    stores: list[Store] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            stores.append(Store.open(database_url))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    try:
+        assert errors == []
+        with stores[0].read() as session:
+            rows = session.execute(text("SELECT version_num FROM alembic_version")).all()
+        assert rows == [(head_revision(),)]
+    finally:
+        for store in stores:
+            store.close()

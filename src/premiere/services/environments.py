@@ -18,6 +18,7 @@ from premiere.services.lookups import (
     get_environment_row,
     get_project_row,
     list_environment_rows,
+    lock_project,
 )
 from premiere.services.mappers import map_environment_row_to_view
 from premiere.services.validation import Checker
@@ -37,6 +38,7 @@ def create_environment(
     try:
         with store.write() as session:
             project_row = get_project_row(session, project)
+            lock_project(session, project)
             environments = list_environment_rows(session, project_row)
             if any(env.key == key for env in environments):
                 raise AlreadyExistsError("environment", key)
@@ -94,6 +96,7 @@ def update_environment(
     _check(data, creating=False)
     with store.write() as session:
         project_row = get_project_row(session, project)
+        lock_project(session, project)
         row = get_environment_row(session, project_row, key)
         check_current_version("environment", key, row.version, expected)
         before = map_environment_row_to_view(row, project)

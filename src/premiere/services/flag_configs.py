@@ -21,6 +21,7 @@ from premiere.services.lookups import (
     get_environment_row,
     get_flag_row,
     get_project_row,
+    lock_project,
 )
 from premiere.services.mappers import (
     CONFIG_FIELDS,
@@ -28,7 +29,7 @@ from premiere.services.mappers import (
     map_variations_to_document,
 )
 from premiere.services.validation import Checker
-from premiere.store import Store, lock_for_update
+from premiere.store import Store
 from premiere.store.concurrency import require_version, update_versioned
 from premiere.store.feed import record_document_change
 from premiere.store.models import Environment, Flag, FlagConfig
@@ -74,7 +75,7 @@ def update_flag_config(
     check.raise_if_any()
     with store.write() as session:
         project_row = get_project_row(session, project)
-        lock_for_update(session, f"premiere:flags:{project}")
+        lock_project(session, project)
         flag = get_flag_row(session, project_row, key)
         env = get_environment_row(session, project_row, environment)
         row = _config_row(session, flag, env)

@@ -22,10 +22,11 @@ from premiere.services.lookups import (
     get_flag_row,
     get_project_row,
     list_environment_rows,
+    lock_project,
 )
 from premiere.services.mappers import map_flag_row_to_view, map_variations_to_document
 from premiere.services.validation import DESCRIPTION_MAX, KEY_PATTERN, Checker
-from premiere.store import Store, lock_for_update
+from premiere.store import Store
 from premiere.store.concurrency import require_version, update_versioned
 from premiere.store.feed import record_document_change
 from premiere.store.models import Environment, Flag, FlagConfig, Project
@@ -67,7 +68,7 @@ def create_flag(
     try:
         with store.write() as session:
             project_row = get_project_row(session, project)
-            lock_for_update(session, f"premiere:flags:{project}")
+            lock_project(session, project)
             if session.scalar(_flag_id(project_row, key)) is not None:
                 raise AlreadyExistsError("flag", key)
             row = Flag(
@@ -147,7 +148,7 @@ def update_flag(
     expected = require_version(expected_version, "flag", key)
     with store.write() as session:
         project_row = get_project_row(session, project)
-        lock_for_update(session, f"premiere:flags:{project}")
+        lock_project(session, project)
         row = get_flag_row(session, project_row, key)
         check_current_version("flag", key, row.version, expected)
         kind = data.get("kind", row.kind)
@@ -172,7 +173,7 @@ def archive_flag(
     expected = require_version(expected_version, "flag", key)
     with store.write() as session:
         project_row = get_project_row(session, project)
-        lock_for_update(session, f"premiere:flags:{project}")
+        lock_project(session, project)
         row = get_flag_row(session, project_row, key)
         check_current_version("flag", key, row.version, expected)
         if row.archived:
@@ -194,7 +195,7 @@ def restore_flag(
     expected = require_version(expected_version, "flag", key)
     with store.write() as session:
         project_row = get_project_row(session, project)
-        lock_for_update(session, f"premiere:flags:{project}")
+        lock_project(session, project)
         row = get_flag_row(session, project_row, key)
         check_current_version("flag", key, row.version, expected)
         if not row.archived:

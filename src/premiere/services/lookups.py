@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from premiere.errors import NotFoundError, VersionConflictError
+from premiere.store import lock_for_update
 from premiere.store.models import Environment, Flag, Project, Segment
 
 
@@ -62,3 +63,10 @@ def check_current_version(resource: str, key: str, current: int, expected: int) 
     """
     if current != expected:
         raise VersionConflictError(resource, key, expected, current)
+
+
+def lock_project(session: Session, project: str) -> None:
+    """Serialise writers that change what a project's flag documents hold (flags,
+    configurations, segments, environments) until the transaction ends, so checks
+    across rows (prerequisite cycles, segment use) cannot race."""
+    lock_for_update(session, f"premiere:project:{project}")

@@ -22,10 +22,11 @@ from premiere.services.lookups import (
     get_project_row,
     get_segment_row,
     list_environment_rows,
+    lock_project,
 )
 from premiere.services.mappers import map_segment_row_to_view
 from premiere.services.validation import DESCRIPTION_MAX, Checker
-from premiere.store import Store, lock_for_update
+from premiere.store import Store
 from premiere.store.concurrency import require_version, update_versioned
 from premiere.store.feed import record_document_change
 from premiere.store.models import Environment, Flag, FlagConfig, Project, Segment
@@ -41,7 +42,7 @@ def create_segment(
     try:
         with store.write() as session:
             project_row = get_project_row(session, project)
-            lock_for_update(session, f"premiere:flags:{project}")
+            lock_project(session, project)
             if _find_segment_id(session, project_row, key) is not None:
                 raise AlreadyExistsError("segment", key)
             row = Segment(project_id=project_row.id, key=key, **values)
@@ -91,7 +92,7 @@ def update_segment(
     values = _values({"key": key, **data}, creating=False)
     with store.write() as session:
         project_row = get_project_row(session, project)
-        lock_for_update(session, f"premiere:flags:{project}")
+        lock_project(session, project)
         row = get_segment_row(session, project_row, key)
         check_current_version("segment", key, row.version, expected)
         before = map_segment_row_to_view(row, project)
@@ -119,7 +120,7 @@ def delete_segment(
     expected = require_version(expected_version, "segment", key)
     with store.write() as session:
         project_row = get_project_row(session, project)
-        lock_for_update(session, f"premiere:flags:{project}")
+        lock_project(session, project)
         row = get_segment_row(session, project_row, key)
         check_current_version("segment", key, row.version, expected)
         users = _flags_using(session, project_row, key)

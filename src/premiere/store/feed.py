@@ -2,18 +2,27 @@
 
 Every write that changes what an SDK would download bumps the affected
 environments' ``document_version`` and appends one row per environment to the
-change feed, in the writer's transaction.
+change feed, in the writer's transaction. On PostgreSQL it also sends a
+``NOTIFY`` on :data:`CHANGES_CHANNEL` (delivered at commit) so every replica can
+wake its SDK streams; the feed itself stays the source of truth.
+
+Within one environment, ``seq`` order is commit order: a writer holds the
+environment's row lock (taken by the version bump) from before it inserts its feed
+row until it commits.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from premiere.store.models import Change, Environment
 from premiere.store.types import utc_now
+
+CHANGES_CHANNEL = "premiere_changes"
 
 
 def record_document_change(
@@ -48,6 +57,13 @@ def record_document_change(
             )
         )
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        for environment_key, version in versions.items():
+            payload = {"project": project, "environment": environment_key, "version": version}
+            session.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": CHANGES_CHANNEL, "payload": json.dumps(payload)},
+            )
     return versions
 
 
