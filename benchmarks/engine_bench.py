@@ -156,6 +156,18 @@ def measure(loops: dict[str, Callable[[], None]], n: int, reps: int) -> dict[str
     return {name: statistics.median(values) for name, values in rates.items()}
 
 
+def measure_compile(flags: int = 1000, reps: int = 5) -> float:
+    """Best time, in seconds, to compile (and validate) a document of ``flags`` flags."""
+    template = DOCUMENT["flags"][FLAG]
+    many = {f"flag-{i}": {**template, "key": f"flag-{i}"} for i in range(flags)}
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        compile_document({"flags": many})
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="premiere.engine evaluation throughput")
     parser.add_argument("--users", type=int, default=200_000)
@@ -174,6 +186,10 @@ def main() -> None:
     for label, key in (("rule + 25 % rollout", "rule + rollout"), ("trivial", "trivial")):
         engine, floor = rates[f"engine: {key}"], rates[f"floor: {key}"]
         print(f"| {label} | {engine:,.0f} | {floor:,.0f} | {engine / floor:.2f} |")
+    print()
+    print(
+        f"compile_document, 1,000 flags like {FLAG}: {measure_compile() * 1000:.1f} ms (best of 5)"
+    )
 
 
 if __name__ == "__main__":
