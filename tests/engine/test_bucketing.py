@@ -87,3 +87,31 @@ def test_rollout__non_ascii_salt__same_buckets_as_vectors() -> None:
     assert evaluate(doc, "f", {"key": "user-2"}, None).variation == 0
     assert evaluate(doc, "f", {"key": "user-0"}, None).variation == 1
     assert evaluate(doc, "f", {"key": "\ud800"}, None).in_rollout is False
+
+
+@pytest.mark.parametrize("salt", ["s", "Ünïcødé"])
+@pytest.mark.parametrize("bucket_by", ["key", "org.id"])
+@pytest.mark.parametrize("weights", [[40_000, 60_000], [10_000, 0, 30_000, 60_000]])
+def test_rollout__every_compiled_path__agrees_with_bucket(
+    salt: str, bucket_by: str, weights: list[int]
+) -> None:
+    rollout = {
+        "bucket_by": bucket_by,
+        "variations": [{"variation": i, "weight": w} for i, w in enumerate(weights)],
+    }
+    flag = {
+        "key": "f",
+        "kind": "number",
+        "salt": salt,
+        "on": True,
+        "variations": [{"value": i} for i in range(len(weights))],
+        "fallthrough": {"rollout": rollout},
+    }
+    doc = compile_document({"flags": {"f": flag}})
+    bounds = [sum(weights[: i + 1]) for i in range(len(weights))]
+
+    for i in range(1500):
+        value = f"user-{i}" if i % 3 else f"ü-{i}"
+        ctx = {"key": value} if bucket_by == "key" else {"org": {"id": value}}
+        expected = next(j for j, bound in enumerate(bounds) if bucket(salt, value) < bound)
+        assert evaluate(doc, "f", ctx, None).variation == expected
