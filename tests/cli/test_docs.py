@@ -61,3 +61,10 @@ def test_configuration__every_setting__documented() -> None:
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     for field in Settings.__dataclass_fields__:
         assert f"PREMIERE_{field.upper()}" in text
+
+
+@pytest.mark.parametrize("page", [*PAGES, "CHANGES.md"])
+def test_docs__relative_links__point_to_files(page: str) -> None:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+        assert (ROOT / page).parent.joinpath(target).exists(), f"{page}: broken link {target}"

@@ -56,6 +56,7 @@ def _serve(database: Path, *args: str, **env: str) -> Served:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=15)
         reader.join(timeout=5)
+        process.stdout.close()
     return Served(port, "".join(lines), ready, projects)
 
 

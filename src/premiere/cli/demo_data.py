@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from premiere.errors import NotFoundError
-from premiere.services import Actor
-from premiere.store import Store
+
+if TYPE_CHECKING:
+    from premiere.services import Actor
+    from premiere.store import Store
 
 DEMO_PROJECT = "demo"
-DEMO_ACTOR = Actor(kind="system", id="demo", name="demo")
 
 PROJECT = {
     "key": DEMO_PROJECT,
@@ -255,12 +256,12 @@ def seed_demo(store: Store) -> dict[str, Any] | None:
     """Create the demo project unless a project named ``demo`` exists; say what was made."""
     from premiere.services import catalog, environments, flags, projects, segments
 
+    actor, key = demo_actor(), DEMO_PROJECT
     try:
         projects.get_project(store, DEMO_PROJECT)
         return None
     except NotFoundError:
         pass
-    actor, key = DEMO_ACTOR, DEMO_PROJECT
     project = projects.create_project(store, actor, PROJECT)
     for env in ENVIRONMENTS:
         environments.create_environment(store, actor, key, env)
@@ -271,7 +272,7 @@ def seed_demo(store: Store) -> dict[str, Any] | None:
     for demo in FLAGS:
         flags.create_flag(store, actor, key, demo.create)
     for demo in FLAGS:
-        _configure(store, demo)
+        _configure(store, actor, demo)
     return {
         "project": project,
         "environments": [e["key"] for e in ENVIRONMENTS],
@@ -282,10 +283,17 @@ def seed_demo(store: Store) -> dict[str, Any] | None:
     }
 
 
-def _configure(store: Store, demo: DemoFlag) -> None:
+def demo_actor() -> Actor:
+    """The audit log's "who" for everything the seed creates: the system actor ``demo``."""
+    from premiere.services import Actor
+
+    return Actor(kind="system", id="demo", name="demo")
+
+
+def _configure(store: Store, actor: Actor, demo: DemoFlag) -> None:
     from premiere.services import flags
 
-    actor, project, flag_key = DEMO_ACTOR, DEMO_PROJECT, demo.create["key"]
+    project, flag_key = DEMO_PROJECT, demo.create["key"]
     for env, config in demo.configs.items():
         current = flags.get_flag_config(store, project, flag_key, env)
         flags.update_flag_config(

@@ -46,7 +46,7 @@ class CliError(click.ClickException):
         text = self.message
         if self.code:
             text = f"{text} [{self.code}]"
-        for problem in self.details.get("errors", []) if isinstance(self.details, dict) else []:
+        for problem in self.details.get("errors", []):
             if isinstance(problem, dict):
                 where = problem.get("field") or "(request)"
                 text += f"\n  {where}: {problem.get('message', '')}"

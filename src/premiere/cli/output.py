@@ -45,7 +45,9 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
 
 
 def details(title: str, pairs: Iterable[tuple[str, Any]]) -> None:
-    grid = Table(title=title, title_justify="left", show_header=False, box=None)
+    grid = Table(
+        title=title, title_justify="left", show_header=False, box=None, min_width=len(title)
+    )
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
     for name, value in pairs:
@@ -64,5 +66,5 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return ", ".join(value)
+        return ", ".join(value) or "-"
     return value_text(value)

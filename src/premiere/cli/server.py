@@ -7,10 +7,9 @@ import sys
 from typing import Any
 
 import click
-from rich.panel import Panel
 from rich.text import Text
 
-from premiere.cli.demo_data import DEMO_PROJECT, seed_demo
+from premiere.cli.demo_data import DEMO_PROJECT
 from premiere.cli.exits import CliError
 from premiere.cli.local import database_option, open_store, settings_with
 from premiere.cli.output import console, emit_json, table
@@ -31,6 +30,7 @@ def serve(host: str | None, port: int | None, database_url: str | None, demo: bo
     import uvicorn
 
     from premiere.api.app import create_app
+    from premiere.cli.demo_data import seed_demo
     from premiere.services.tokens import ensure_admin_token
 
     settings = settings_with(database_url, host=host, port=port)
@@ -65,14 +65,12 @@ def _announce(
         done = "created" if made else "already there"
         out.print(Text(f"Demo project '{DEMO_PROJECT}' (Acme Shop): {done}."))
     if generated:
-        body = Text.assemble(
-            ("Admin token (shown only this once; keep it safe):\n\n", "bold"),
-            (f"  {generated}\n\n", "bold green"),
-            "Use it from another terminal:\n\n",
-            f"  export PREMIERE_URL={url} PREMIERE_TOKEN={generated}\n",
-            "  premiere flags list\n",
-        )
-        out.print(Panel(body, title="Premiere", expand=False))
+        # Plain lines, never wrapped or boxed, so that they can be copied as they are.
+        click.echo(click.style("\nAdmin token (shown only this once; keep it safe):\n", bold=True))
+        click.echo(click.style(f"    {generated}\n", fg="green", bold=True))
+        click.echo("Use it from another terminal:\n")
+        click.echo(f"    export PREMIERE_URL={url} PREMIERE_TOKEN={generated}")
+        click.echo("    premiere flags list\n")
     elif settings.admin_token:
         out.print(Text("Admin token: the one in PREMIERE_ADMIN_TOKEN."))
     else:
@@ -101,6 +99,8 @@ def demo(database_url: str | None, as_json: bool) -> None:
 
     Does nothing when a project named `demo` exists already.
     """
+    from premiere.cli.demo_data import seed_demo
+
     settings = settings_with(database_url)
     with open_store(settings.database_url) as store:
         made = seed_demo(store)

@@ -12,14 +12,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
-from rich.panel import Panel
-from rich.text import Text
 
 from premiere.cli.client import path
 from premiere.cli.context import CliContext, api_options, get_obj, json_option, project_option
 from premiere.cli.exits import BadUsage
 from premiere.cli.local import database_option, local_actor, open_store, settings_with
-from premiere.cli.output import console, emit_json, say, table
+from premiere.cli.output import emit_json, say, table
 
 SCOPES = ("admin", "deploy", "sdk-server", "sdk-client")
 ENVIRONMENT_SCOPES = ("sdk-server", "sdk-client")
@@ -110,14 +108,11 @@ def _show_created(created: dict[str, Any], quiet: bool, as_json: bool) -> None:
     if as_json:
         emit_json(created)
         return
-    text = Text.assemble(
-        ("New token (shown only this once):\n\n", "bold"),
-        (f"  {created['token']}\n\n", "bold green"),
-        f"id {created['id']}, scope {created['scope']}",
-        f", project {created['project']}" if created.get("project") else "",
-        f", environment {created['environment']}" if created.get("environment") else "",
-    )
-    console().print(Panel(text, expand=False))
+    where = [f"scope {created['scope']}"]
+    where += [f"{k} {created[k]}" for k in ("project", "environment") if created.get(k)]
+    click.echo(click.style("New token (shown only this once):\n", bold=True))
+    click.echo(click.style(f"    {created['token']}\n", fg="green", bold=True))
+    click.echo(f"id {created['id']}, {', '.join(where)}")
 
 
 def _project_bound(scope: str, environment: str | None, given: str | None) -> bool:
