@@ -17,7 +17,7 @@ class DocumentError(ValueError):
     """A document or patch from a source is not usable; the last good document stays."""
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Snapshot:
     """A checked flag document and its compiled form.
 
