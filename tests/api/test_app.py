@@ -39,7 +39,12 @@ def test_openapi__get__documents_every_route_with_tags(api: Api) -> None:
         "/api/v1/projects",
         "/api/v1/projects/{project}/environments/{environment}",
         "/api/v1/projects/{project}/services/{service_key}",
+        "/api/v1/projects/{project}/flags/{flag}/environments/{environment}",
+        "/api/v1/projects/{project}/environments/{environment}/evaluate/{flag}",
+        "/api/v1/projects/{project}/segments/{segment}",
+        "/api/v1/audit",
         "/api/v1/tokens/{token_id}",
+        "/api/v1/sdk/flags",
     ):
         assert path in paths
     for operations in paths.values():

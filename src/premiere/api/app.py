@@ -10,13 +10,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.responses import JSONResponse
 
 from premiere import __version__
-from premiere.api import catalog, environments, projects, tokens
+from premiere.api import (
+    audit,
+    catalog,
+    environments,
+    flags,
+    projects,
+    sdk,
+    segments,
+    tokens,
+)
 from premiere.api.errors import install_error_handlers
 from premiere.api.limits import BodySizeLimit
+from premiere.api.params import reject_nul_in_path_and_query
 from premiere.settings import Settings
 from premiere.store import Store
 
@@ -75,8 +85,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
-    for module in (projects, environments, catalog, tokens):
-        app.include_router(module.router, prefix="/api/v1")
+    for module in (projects, environments, catalog, flags, segments, audit, tokens, sdk):
+        app.include_router(
+            module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
+        )
 
     @app.get("/healthz", tags=["health"], summary="Liveness probe")
     def healthz() -> JSONResponse:

@@ -22,9 +22,11 @@ from pydantic import (
     model_serializer,
 )
 
+from premiere.api.params import reject_nul_in_body
+
 KEY_PATTERN = r"^[A-Za-z0-9._-]{1,128}$"
 
-Key = Annotated[str, Field(strict=True, pattern=KEY_PATTERN, max_length=128)]
+Key = Annotated[str, Field(strict=True, pattern=KEY_PATTERN)]
 Name = Annotated[str, Field(strict=True, max_length=200)]
 Description = Annotated[str, Field(strict=True, max_length=10_000)]
 Version = Annotated[
@@ -55,8 +57,10 @@ class Body(BaseModel):
         return data
 
     def data(self) -> dict[str, Any]:
-        """The body for the services (``version`` travels apart)."""
-        return self.model_dump(exclude={"version"})
+        """The body for the services (``version`` travels apart); no NUL characters."""
+        data = self.model_dump(exclude={"version"})
+        reject_nul_in_body(data)
+        return data
 
 
 # projects, environments, services -------------------------------------------------
@@ -129,6 +133,7 @@ class FlagCreate(Body):
 class FlagUpdate(Body):
     name: Name = optional()
     description: Description = optional()
+    kind: FlagKind = optional()
     variations: Annotated[list[Variation], Field(min_length=1, max_length=1000)] = optional()
     tags: Tags = optional()
     client_visible: StrictBool = optional()
@@ -157,14 +162,14 @@ class Serve(Body):
 
 
 class Clause(Body):
-    attribute: Annotated[str, Field(strict=True, max_length=1000)] = ""
+    attribute: Annotated[str, Field(strict=True, max_length=1000)] = optional()
     op: Annotated[StrictStr, Field(max_length=64)]
     values: Annotated[list[Any], Field(max_length=10_000)]
     negate: StrictBool = False
 
 
 class Rule(Body):
-    id: Key
+    id: Key = optional()
     description: Description = optional()
     clauses: Annotated[list[Clause], Field(max_length=1000)]
     serve: Serve
@@ -186,18 +191,19 @@ Rules = Annotated[list[Rule], Field(max_length=1000)]
 
 
 class FlagConfigReplace(Body):
-    """PUT: the whole configuration of a flag in one environment."""
+    """PUT: the whole configuration of a flag in one environment.
 
-    on: StrictBool
+    Omitted fields take their defaults (off, no off-variation, no prerequisites,
+    targets or rules); ``fallthrough`` is required.
+    """
+
+    on: StrictBool = optional()
     off_variation: StrictInt | None = None
-    prerequisites: Prerequisites = []
-    targets: Targets = []
-    rules: Rules = []
+    prerequisites: Prerequisites = optional()
+    targets: Targets = optional()
+    rules: Rules = optional()
     fallthrough: Serve
     version: Version = None
-
-    def data(self) -> dict[str, Any]:
-        return {"off_variation": None, **super().data()}
 
 
 class FlagConfigPatch(Body):
@@ -220,7 +226,7 @@ class EvaluateRequest(Body):
 
 
 class SegmentRule(Body):
-    id: Key
+    id: Key = optional()
     description: Description = optional()
     clauses: Annotated[list[Clause], Field(max_length=1000)]
 
