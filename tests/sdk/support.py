@@ -100,7 +100,8 @@ class FakePremiere(ThreadingHTTPServer):
         self.document: dict[str, Any] = make_document(
             1, a=boolean_flag("a"), b=boolean_flag("b", serve=1)
         )
-        self.flags_mode = "ok"  # ok | garbage | truncated | not-an-object | 401 | 403 | 500
+        # ok | no-etag | garbage | truncated | not-an-object | 401 | 403 | 500
+        self.flags_mode = "ok"
         self.stream_mode = "ok"  # ok | 404 | 501 | 401
         self.events_status = 202
         self.requests: list[tuple[str, str, dict[str, str]]] = []
@@ -196,6 +197,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = body[: len(body) // 2]
         elif mode == "not-an-object":
             body = b"[1, 2, 3]"
+        if mode == "no-etag":
+            self._send(200, body, {"Content-Type": "application/json"})
+            return
         if mode == "ok" and self.headers.get("If-None-Match") == etag:
             self._send(304, headers={"ETag": etag})
             return

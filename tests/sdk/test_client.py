@@ -150,9 +150,11 @@ def test_polling__unauthorized__keeps_last_known_retries_slowly_and_says_why(
 
 def test_client__wrong_key_at_start__initializing_with_reason(server: FakePremiere) -> None:
     config = Config(
-        sdk_key="wrong", base_url=server.url, streaming=False, start_wait=0.5, events=False
+        sdk_key="wrong", base_url=server.url, streaming=False, start_wait=5.0, events=False
     )
+    started = time.monotonic()
     with Client(config) as client:
+        assert time.monotonic() - started < 2.0  # a 401 ends the start-up wait
         status = client.status()
         assert status.state is DataSourceState.INITIALIZING
         assert "(401)" in (status.last_error or "")
@@ -194,3 +196,18 @@ def test_config__one_object__checked_on_creation() -> None:
         Config(sdk_key="k", poll_interval=0)
     with pytest.raises(ValueError, match="not both"):
         Config(offline=True, bootstrap={}, bootstrap_path="x")
+
+
+def test_polling__server_without_etags__same_document_not_reannounced(
+    server: FakePremiere,
+) -> None:
+    server.flags_mode = "no-etag"
+    calls: list[frozenset[str]] = []
+    with Client(polling(server.url)) as client:
+        snapshot = client._holder.current
+        client.on_change(calls.append)
+        wait_for(lambda: server.count("/api/v1/sdk/flags") >= 4)
+        assert client._holder.current is snapshot  # not recompiled
+        assert calls == [] and client.status().state is DataSourceState.VALID
+        server.set_document(make_document(2, a=boolean_flag("a", serve=1)))
+        wait_for(lambda: calls == [frozenset({"a", "b"})])

@@ -162,3 +162,32 @@ def test_events__bound_reached__recovers_after_a_flush(server: FakePremiere) -> 
     assert len(first["flags"]) == 4 and first["dropped"] == 2
     assert [f["key"] for f in second["flags"]] == ["missing-6", "missing-7", "missing-8"]
     assert second["dropped"] == 0
+
+
+def test_events__batch_refused_with_4xx__dropped_not_resent(server: FakePremiere) -> None:
+    server.events_status = 422
+    with Client(config(server.url)) as client:
+        client.variation("a", {"key": "u"}, None)
+        client.track("bad", {"key": "u"}, float("inf"))
+        assert not client.flush()
+        server.events_status = 202
+        client.variation("b", {"key": "u"}, None)
+        assert client.flush()
+    assert flag_counts(server.events) == {("b", 1, "FALLTHROUGH"): 1}
+    assert server.events[0]["custom"] == []
+
+
+def test_events__non_finite_value__counted_without_value(server: FakePremiere) -> None:
+    with Client(config(server.url)) as client:
+        client.track("t", {"key": "u"}, float("nan"))
+        client.track("t", {"key": "u"}, 2)
+    assert server.events[0]["custom"] == [
+        {"key": "t", "count": 2, "value_count": 1, "value_sum": 2.0}
+    ]
+
+
+def test_events__flush_after_close__false_and_no_error(server: FakePremiere) -> None:
+    client = Client(config(server.url))
+    client.close()
+    client.variation("a", {"key": "u"}, None)
+    assert client.flush() is False

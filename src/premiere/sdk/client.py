@@ -8,6 +8,7 @@ raises and never waits for the network.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -237,7 +238,9 @@ class Client:
         recorder = self._recorder
         if recorder is None or not isinstance(event_key, str):
             return
-        if value is not None and (type(value) is bool or not isinstance(value, (int, float))):
+        if value is not None and (
+            type(value) is bool or not isinstance(value, (int, float)) or not math.isfinite(value)
+        ):
             self._log_once(event_key, "INVALID_EVENT_VALUE")
             value = None
         recorder.track(event_key, value)
@@ -245,7 +248,9 @@ class Client:
     def flush(self) -> bool:
         """Send the counted events now; True when they were sent (or there were none)."""
         processor = self._processor
-        return processor.flush() if processor is not None else True
+        if processor is None:
+            return True
+        return False if self._closed else processor.flush()
 
     # -- state ------------------------------------------------------------------------
 

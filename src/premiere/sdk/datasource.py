@@ -86,7 +86,7 @@ class _Worker:
             self.holder.status.contact_succeeded()
             return config.poll_interval
         if fetched.status in UNAUTHORIZED:
-            self.fail(_unauthorized(fetched.status), level="error")
+            self.fail(_unauthorized(fetched.status), level="error", final=True)
             return config.unauthorized_retry_interval
         if fetched.status != 200:
             self.fail(f"GET /api/v1/sdk/flags answered {fetched.status}")
@@ -100,13 +100,13 @@ class _Worker:
             self.recovered()
         return config.poll_interval
 
-    def fail(self, message: str, *, level: str = "warning") -> None:
+    def fail(self, message: str, *, level: str = "warning", final: bool = False) -> None:
         """Report a failure; a failure repeating the previous one is logged at debug level."""
         if message == self._last_failure:
             level = "debug"
         self._last_failure = message
         getattr(self.log, level)("premiere: %s", message)
-        self.holder.status.error(message)
+        self.holder.status.error(message, final=final)
 
     def recovered(self) -> None:
         if self._last_failure is not None:
@@ -150,7 +150,7 @@ class StreamingDataSource(_Worker):
                 if status in STREAM_UNAVAILABLE:
                     return None
                 if status in UNAUTHORIZED:
-                    self.fail(_unauthorized(status), level="error")
+                    self.fail(_unauthorized(status), level="error", final=True)
                     return self.config.unauthorized_retry_interval
                 if status != 200:
                     self.fail(f"GET /api/v1/sdk/stream answered {status}")

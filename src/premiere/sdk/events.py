@@ -201,14 +201,25 @@ class EventProcessor:
             payload = self._payload()
             try:
                 status = self.transport.post_events(payload)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, RuntimeError) as exc:  # RuntimeError: closed transport
                 return self._failed(f"{type(exc).__name__}: {exc}")
+            if 400 <= status < 500 and status not in (408, 429):
+                # The server refuses this batch (a bad key, an unknown format): sending it
+                # again would not help, so it is dropped rather than kept forever.
+                self.log.warning(
+                    "premiere: POST /api/v1/sdk/events answered %d; dropping this batch", status
+                )
+                self._reset()
+                return False
             if status >= 300:
                 return self._failed(f"POST /api/v1/sdk/events answered {status}")
-            self._pending, self._custom, self._dropped = {}, {}, 0
-            self._period_start = time.time()
+            self._reset()
             self._failing = False
             return True
+
+    def _reset(self) -> None:
+        self._pending, self._custom, self._dropped = {}, {}, 0
+        self._period_start = time.time()
 
     def _merge(
         self, deltas: dict[CountKey, int], custom: dict[str, list[float]], dropped: int

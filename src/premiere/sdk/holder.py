@@ -56,6 +56,17 @@ class DocumentHolder:
 
     def put_document(self, doc: object, source: str, etag: str | None = None) -> None:
         """Serve ``doc`` from now on. Raises DocumentError (keeping the last good one)."""
+        held = self.current
+        if (
+            held is not None
+            and isinstance(doc, dict)
+            and held.version is not None
+            and doc.get("version") == held.version
+            and doc == held.raw
+        ):
+            self.etag = etag  # the same document again (a server without ETags): keep it
+            self.status.document_loaded(source, held.version)
+            return
         snapshot = snapshot_from_document(doc)
         self._swap(snapshot, source, etag)
 

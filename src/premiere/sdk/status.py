@@ -48,6 +48,7 @@ class StatusTracker:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._attempted = False
+        self._given_up = False
         self._status = Status(DataSourceState.INITIALIZING, False, None, None, None, None, None)
 
     def after_fork(self) -> None:
@@ -86,8 +87,11 @@ class StatusTracker:
             self._attempted = True
             self._cond.notify_all()
 
-    def error(self, message: str) -> None:
+    def error(self, message: str, *, final: bool = False) -> None:
+        """Record a failure; ``final`` when retrying soon is pointless (401, 403), which
+        ends the start-up wait even without a document."""
         with self._cond:
+            self._given_up = self._given_up or final
             s = self._status
             state = DataSourceState.STALE if s.state is DataSourceState.VALID else s.state
             self._status = replace(s, state=state, last_error=message, last_error_at=time.time())
@@ -110,7 +114,7 @@ class StatusTracker:
 
         def started() -> bool:
             s = self._status
-            return s.source == "server" or (s.ready and self._attempted)
+            return s.source == "server" or self._given_up or (s.ready and self._attempted)
 
         with self._cond:
             self._cond.wait_for(started, timeout)
