@@ -65,8 +65,15 @@ def list_audit_events(
 ) -> dict[str, Any]:
     """Events newest first. ``actor`` matches the actor's id or name; ``since`` is
     inclusive and ``until`` exclusive; ``next_cursor`` continues past the last item."""
-    if not 1 <= limit <= MAX_LIMIT:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise ValidationError.single("limit", "range", f"must be between 1 and {MAX_LIMIT}")
+    _check_filters(
+        project=project,
+        resource_type=resource_type,
+        resource_key=resource_key,
+        actor=actor,
+        action=action,
+    )
     statement = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit + 1)
     equal = {
         AuditEvent.project: project,
@@ -97,7 +104,15 @@ def list_audit_events(
     }
 
 
+def _check_filters(**filters: str | None) -> None:
+    for name, value in filters.items():
+        if value is not None and (not isinstance(value, str) or "\x00" in value):
+            raise ValidationError.single(name, "type", "must be a string without NUL characters")
+
+
 def _parse_time(field: str, value: datetime | str) -> datetime:
+    if not isinstance(value, str | datetime):
+        value = "not a date-time"
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
@@ -114,6 +129,8 @@ def _encode_cursor(last_id: int) -> str:
 
 def _decode_cursor(cursor: str) -> int:
     try:
+        if not isinstance(cursor, str):
+            raise ValueError(cursor)
         padded = cursor + "=" * (-len(cursor) % 4)
         text = base64.urlsafe_b64decode(padded.encode()).decode()
         prefix, _, number = text.partition(":")

@@ -14,7 +14,7 @@ from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import check_current_version, get_project_row
 from premiere.services.mappers import map_service_row_to_view
-from premiere.services.validation import DESCRIPTION_MAX, Checker
+from premiere.services.validation import DESCRIPTION_MAX, Checker, is_key
 from premiere.store import Store
 from premiere.store.concurrency import require_version, update_versioned
 from premiere.store.models import Project, Service
@@ -103,6 +103,8 @@ def update_service(
 
 
 def _find_service_row(session: Session, project: Project, key: str) -> Service | None:
+    if not is_key(key):
+        return None
     return session.scalar(
         select(Service).where(Service.project_id == project.id, Service.key == key)
     )

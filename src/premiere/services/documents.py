@@ -15,6 +15,7 @@ from premiere.services.mappers import (
     map_flag_rows_to_document_flag,
     map_segment_row_to_document_segment,
 )
+from premiere.services.validation import is_key
 from premiere.store import Store
 from premiere.store.models import Environment, Flag, FlagConfig, Project, Segment
 
@@ -41,7 +42,7 @@ def document_version(store: Store, project: str, environment: str) -> int:
         .where(Project.key == project, Environment.key == environment)
     )
     with store.read() as session:
-        version = session.scalar(statement)
+        version = session.scalar(statement) if is_key(project) and is_key(environment) else None
         if version is None:
             get_environment_row(session, get_project_row(session, project), environment)
             raise NotFoundError("environment", environment)  # pragma: no cover - raised above

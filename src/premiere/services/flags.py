@@ -55,7 +55,7 @@ def create_flag(
     """Create a flag, off in every environment, serving ``off_variation`` (default: the
     last); turned on, it serves ``on_variation`` (default: the first) to everyone."""
     kind = data.get("kind", "boolean")
-    variations = _variations(data.get("variations"), kind)
+    variations = _variations(data["variations"]) if "variations" in data else _default(kind)
     check = _check_metadata(data, kind, variations, creating=True)
     count = len(variations) if isinstance(variations, list) else 0
     on = data.get("on_variation", 0)
@@ -152,9 +152,7 @@ def update_flag(
         row = get_flag_row(session, project_row, key)
         check_current_version("flag", key, row.version, expected)
         kind = data.get("kind", row.kind)
-        variations = (
-            _variations(data["variations"], kind) if "variations" in data else row.variations
-        )
+        variations = _variations(data["variations"]) if "variations" in data else row.variations
         check = _check_metadata(data, kind, variations, creating=False)
         if not check.violations and isinstance(variations, list):
             check.extend(check_variations_in_use(session, row, len(variations)))
@@ -250,9 +248,11 @@ def _check_metadata(
     check.integer("off_variation", null=True)
     if not isinstance(kind, str) or kind not in engine.KINDS:
         check.add("kind", "enum", f"kind must be one of {', '.join(engine.KINDS)}")
-    elif variations is None:
+    elif variations is None and "variations" not in data:
         check.add("variations", "required", f"a {kind} flag needs its variations")
     if variations is None:
+        if "variations" in data:
+            check.add("variations", "type", "variations must be a list")
         return check
     probe = {"key": "probe", "kind": kind, "variations": map_variations_to_document(variations)}
     check.extend(engine.validate_flag({**probe, **default_config(1)}))
@@ -260,10 +260,13 @@ def _check_metadata(
     return check
 
 
-def _variations(given: Any, kind: Any) -> Any:
-    """Normalise to ``{"value", "name", "description"}``; booleans default to on/off."""
-    if given is None:
-        return [dict(v) for v in BOOLEAN_VARIATIONS] if kind == "boolean" else None
+def _default(kind: Any) -> list[dict[str, Any]] | None:
+    """Boolean flags get on/off; other kinds must list their variations."""
+    return [dict(v) for v in BOOLEAN_VARIATIONS] if kind == "boolean" else None
+
+
+def _variations(given: Any) -> Any:
+    """Normalise to ``{"value", "name", "description"}``; junk is kept for validation."""
     if not isinstance(given, list) or not all(isinstance(v, Mapping) for v in given):
         return given
     return [{**v, "name": v.get("name"), "description": v.get("description")} for v in given]

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from premiere import engine
-from premiere.errors import AlreadyExistsError, ConflictError
+from premiere.errors import AlreadyExistsError, ConflictError, ValidationError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.flag_defaults import with_rule_ids
@@ -89,7 +89,9 @@ def update_segment(
 ) -> dict[str, Any]:
     """Replace the segment's fields (PUT): those not given take their defaults."""
     expected = require_version(expected_version, "segment", key)
-    values = _values({"key": key, **data}, creating=False)
+    if isinstance(data, Mapping) and data.get("key", key) != key:
+        raise ValidationError.single("key", "immutable", "a segment's key cannot change")
+    values = _values({**data, "key": key}, creating=False)
     with store.write() as session:
         project_row = get_project_row(session, project)
         lock_project(session, project)

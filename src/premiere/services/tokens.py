@@ -30,6 +30,7 @@ from premiere.store.types import utc_now
 SCOPES = ("admin", "deploy", "sdk-server", "sdk-client")
 PREFIX = "prm_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+_ID_PATTERN = re.compile(r"[0-9a-f]{16}")
 _RAW_PATTERN = re.compile(r"^prm_([0-9a-f]{16})_(.+)$", re.DOTALL)
 _NO_HASH = hashlib.sha256(b"no such token").hexdigest()
 
@@ -91,7 +92,7 @@ def list_tokens(store: Store) -> list[dict[str, Any]]:
 def revoke_token(store: Store, actor: Actor, token_id: str) -> dict[str, Any]:
     """Revoke a token; revoking a revoked token changes nothing and returns it as it is."""
     with store.write() as session:
-        row = session.get(ApiToken, token_id)
+        row = session.get(ApiToken, token_id) if _ID_PATTERN.fullmatch(token_id) else None
         if row is None:
             raise NotFoundError("token", token_id)
         if row.revoked_at is not None:

@@ -6,7 +6,31 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from premiere.errors import ValidationError, Violation
+from premiere.errors import MalformedRequestError, ValidationError, Violation
+
+# Rules services report on top of the engine's ``premiere.engine.RULE_NAMES``.
+RULE_NAMES = (
+    "unknown_field",
+    "required",
+    "key_pattern",
+    "type",
+    "non_empty",
+    "max_length",
+    "minimum",
+    "enum",
+    "index_range",
+    "duplicate",
+    "not_allowed",
+    "unknown_segment",
+    "unknown_flag",
+    "prerequisite_cycle",
+    "variation_in_use",
+    "range",
+    "invalid_cursor",
+    "datetime",
+    "nul_character",
+    "immutable",
+)
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 NAME_MAX = 200
@@ -19,8 +43,13 @@ class Checker:
     """Collects violations over one request body, then raises them all at once."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:
+        if not isinstance(data, Mapping):
+            raise MalformedRequestError("the data must be an object")
         self.data = data
-        self.violations: list[Violation] = []
+        self.violations: list[Violation] = [
+            Violation(path or "(body)", "nul_character", "must not contain NUL characters")
+            for path in nul_paths(data)
+        ]
 
     def add(self, field: str, rule: str, message: str) -> None:
         self.violations.append(Violation(field, rule, message))
@@ -93,6 +122,28 @@ class Checker:
     def raise_if_any(self) -> None:
         if self.violations:
             raise ValidationError(_unique(self.violations))
+
+
+def nul_paths(value: Any, path: str = "") -> Iterable[str]:
+    """Paths of strings (keys included) holding a NUL character, which PostgreSQL cannot
+    store in text or JSONB."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and "\x00" in key:
+                yield child
+            else:
+                yield from nul_paths(item, child)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from nul_paths(item, f"{path}[{index}]")
+
+
+def is_key(value: Any) -> bool:
+    return isinstance(value, str) and KEY_PATTERN.fullmatch(value) is not None
 
 
 def _unique(violations: list[Violation]) -> list[Violation]:

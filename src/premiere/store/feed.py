@@ -23,6 +23,9 @@ from premiere.store.models import Change, Environment
 from premiere.store.types import utc_now
 
 CHANGES_CHANNEL = "premiere_changes"
+# ``session.info`` key: the (project, environment) pairs whose document this
+# transaction changed; read after commit by :mod:`premiere.store.notifications`.
+PENDING_CHANGES = "premiere.pending_changes"
 
 
 def record_document_change(
@@ -57,6 +60,7 @@ def record_document_change(
             )
         )
     session.flush()
+    session.info.setdefault(PENDING_CHANGES, set()).update((project, e) for e in versions)
     if session.get_bind().dialect.name == "postgresql":
         for environment_key, version in versions.items():
             payload = {"project": project, "environment": environment_key, "version": version}
