@@ -15,7 +15,7 @@ from rich.text import Text
 
 def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else 120
+    width = None if stream.isatty() else 160
     return Console(file=stream, width=width, soft_wrap=False, highlight=False)
 
 
@@ -32,8 +32,8 @@ def value_text(value: Any) -> str:
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     grid = Table(title=title, title_justify="left", header_style="bold")
-    for column in columns:
-        grid.add_column(column, overflow="fold")
+    for index, column in enumerate(columns):
+        grid.add_column(column, overflow="fold", no_wrap=index == 0)
     count = 0
     for row in rows:
         grid.add_row(*(Text(_cell(cell)) for cell in row))
@@ -53,6 +53,13 @@ def details(title: str, pairs: Iterable[tuple[str, Any]]) -> None:
     for name, value in pairs:
         grid.add_row(Text(name), Text(_cell(value)))
     console().print(grid)
+
+
+def short_time(value: str | None) -> str | None:
+    """``2026-11-26T12:21:02.674807Z`` -> ``2026-11-26 12:21`` (UTC), for tables."""
+    if not value or len(value) < 16 or value[10] != "T":
+        return value
+    return f"{value[:10]} {value[11:16]}"
 
 
 def say(message: str) -> None:

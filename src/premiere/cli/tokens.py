@@ -17,7 +17,7 @@ from premiere.cli.client import path
 from premiere.cli.context import CliContext, api_options, get_obj, json_option, project_option
 from premiere.cli.exits import BadUsage
 from premiere.cli.local import database_option, local_actor, open_store, settings_with
-from premiere.cli.output import emit_json, say, table
+from premiere.cli.output import emit_json, say, short_time, table
 
 SCOPES = ("admin", "deploy", "sdk-server", "sdk-client")
 ENVIRONMENT_SCOPES = ("sdk-server", "sdk-client")
@@ -139,12 +139,17 @@ def tokens_list(database_url: str | None, as_json: bool) -> None:
         emit_json(items)
         return
     rows = [
-        (t["id"], t.get("name"), t.get("scope"), t.get("project"), t.get("environment"),
-         t.get("created_at"), t.get("last_used_at"), t.get("revoked_at"))
+        (t["id"], t.get("name"), _scope_text(t), short_time(t.get("created_at")),
+         short_time(t.get("last_used_at")), short_time(t.get("revoked_at")))
         for t in items
     ]  # fmt: skip
-    columns = ["id", "name", "scope", "project", "environment", "created", "last used", "revoked"]
+    columns = ["id", "name", "scope", "created (UTC)", "last used", "revoked"]
     table("Tokens", columns, rows)
+
+
+def _scope_text(token: dict[str, Any]) -> str:
+    where = "/".join(token[k] for k in ("project", "environment") if token.get(k))
+    return f"{token.get('scope')} {where}" if where else str(token.get("scope"))
 
 
 @tokens.command("revoke")
