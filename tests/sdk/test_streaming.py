@@ -157,3 +157,11 @@ def test_streaming__close__stops_the_thread_promptly(server: FakePremiere) -> No
     client.close()
     names = {t.name for t in threading.enumerate()}
     assert "premiere-sdk-stream" not in names
+
+
+def test_streaming__silent_server__read_timeout_reconnects(server: FakePremiere) -> None:
+    server.heartbeat = 5.0  # no heartbeats within the read timeout
+    with Client(streaming(server.url, stream_read_timeout=0.1)) as client:
+        wait_for(lambda: server.count("/api/v1/sdk/stream") >= 2)
+        assert client.variation("a", {"key": "u"}, False) is True
+        assert "ReadTimeout" in (client.status().last_error or "")
