@@ -39,6 +39,7 @@ class ApiClient:
         timeout: float = 15.0,
     ) -> None:
         self.url = url.rstrip("/")
+        self.has_token = bool(token)
         headers = {"User-Agent": "premiere-cli"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -87,7 +88,14 @@ class ApiClient:
         except httpx.HTTPError as exc:
             raise Unreachable(f"request to {self.url} failed: {exc}") from exc
         if response.status_code >= 400:
-            raise _error_from(response)
+            error = _error_from(response)
+            if error.code == "unauthorized" and not self.has_token:
+                hint = (
+                    "\nSet PREMIERE_TOKEN (or --token); `premiere serve` printed the admin "
+                    "token when it first started."
+                )
+                error = error_for(error.code, error.message + hint, error.details)
+            raise error
         body = response.json() if response.content else None
         return Response(body, _version_from_etag(response.headers.get("ETag")))
 

@@ -43,9 +43,8 @@ class CliError(click.ClickException):
         self.details = details or {}
 
     def format_message(self) -> str:
-        text = self.message
-        if self.code:
-            text = f"{text} [{self.code}]"
+        first, newline, rest = self.message.partition("\n")
+        text = f"{first} [{self.code}]{newline}{rest}" if self.code else self.message
         for problem in self.details.get("errors", []):
             if isinstance(problem, dict):
                 where = problem.get("field") or "(request)"
