@@ -26,7 +26,7 @@ def test_docs__config_field__in_the_table(name: str) -> None:
     ),
 )
 def test_docs__public_method__mentioned(name: str) -> None:
-    assert f"`{name}" in DOC or f".{name}`" in DOC
+    assert f"`{name}" in DOC or f".{name}" in DOC
 
 
 @pytest.mark.parametrize(
