@@ -236,3 +236,24 @@ def test_evaluation__many_threads_during_updates__consistent_answers() -> None:
         for t in threads:
             t.join()
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    "method",
+    ["bool_variation", "string_variation", "int_variation", "float_variation", "json_variation"],
+)
+@pytest.mark.parametrize("default", [None, "x", 3, [1]])
+def test_typed_variations__any_default__returned_as_given_on_error(
+    client: Client, method: str, default: Any
+) -> None:
+    assert getattr(client, method)("missing", {"key": "u"}, default) == default
+    assert getattr(client, method)("on", None, default) == default
+
+
+def test_typed_variations__off_without_off_variation__caller_default(client: Client) -> None:
+    flag = number_flag("n", [1.5, 2.5])
+    flag["on"] = False
+    flag["off_variation"] = None
+    with offline(flag) as c:
+        assert c.float_variation("n", {"key": "u"}, 7) == 7.0
+        assert c.string_variation("n", {"key": "u"}, "d") == "d"

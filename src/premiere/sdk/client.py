@@ -40,6 +40,11 @@ SERVICE_VERSION_ATTRIBUTE = "premiere.service_version"
 NOW_ATTRIBUTE = "now"
 
 _MAX_LOGGED = 1000
+_MISS = object()
+_BOOL = frozenset({bool})
+_STR = frozenset({str})
+_INT = frozenset({int})
+_FLOAT = frozenset({int, float})
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,23 +122,56 @@ class Client:
         return r.value
 
     def bool_variation(self, key: str, context: Mapping[str, Any], default: bool) -> bool:
-        value: bool = self._evaluate(key, context, default, _as_bool).value
-        return value
+        value = self._fast(key, context, default, _BOOL)
+        if value is _MISS:
+            value = self._evaluate(key, context, default, _as_bool).value
+        return value  # type: ignore[no-any-return]
 
     def string_variation(self, key: str, context: Mapping[str, Any], default: str) -> str:
-        value: str = self._evaluate(key, context, default, _as_str).value
-        return value
+        value = self._fast(key, context, default, _STR)
+        if value is _MISS:
+            value = self._evaluate(key, context, default, _as_str).value
+        return value  # type: ignore[no-any-return]
 
     def int_variation(self, key: str, context: Mapping[str, Any], default: int) -> int:
-        value: int = self._evaluate(key, context, default, _as_int).value
-        return value
+        value = self._fast(key, context, default, _INT)
+        if value is _MISS:
+            value = self._evaluate(key, context, default, _as_int).value
+        return value  # type: ignore[no-any-return]
 
     def float_variation(self, key: str, context: Mapping[str, Any], default: float) -> float:
-        value: float = self._evaluate(key, context, default, _as_float).value
-        return value
+        value = self._fast(key, context, default, _FLOAT)
+        if value is _MISS:
+            value = self._evaluate(key, context, default, _as_float).value
+        return float(value) if type(value) is int else value
 
     def json_variation(self, key: str, context: Mapping[str, Any], default: Any) -> Any:
-        return self._evaluate(key, context, default, None).value
+        value = self._fast(key, context, default, None)
+        if value is _MISS:
+            value = self._evaluate(key, context, default, None).value
+        return value
+
+    def _fast(self, key: str, context: Any, default: Any, types: frozenset[type] | None) -> Any:
+        """The common case of the typed forms, counted; ``_MISS`` sends the caller to the
+        full path (no document yet, a context to complete, an error, another type)."""
+        snap = self._holder.current
+        if snap is None or type(context) is not dict or snap.enrich:
+            return _MISS
+        try:
+            r = snap.runners[key](context, default, ())
+        except Exception:
+            return _MISS
+        if r.error_code is not None or (
+            types is not None and r.variation is not None and type(r.value) not in types
+        ):
+            return _MISS
+        local = self._local
+        if local is not None:
+            try:
+                local.counts[key][r.reason][r.variation] += 1
+            except (AttributeError, KeyError, TypeError):
+                self._recorder.count(key, r.reason, r.variation)  # type: ignore[union-attr]
+        return r.value
 
     def variation_detail(
         self, key: str, context: Mapping[str, Any], default: Any = None
