@@ -68,3 +68,17 @@ def test_segments_create__bad_rule_syntax__usage_exit_code(run: Cli) -> None:
     result = run("segments", "create", "cli-bad", "-p", "demo", "--rule", "plan is pro")
     assert result.exit_code == 2
     assert "unknown operator 'is'" in result.stderr
+
+
+def test_audit_list__flag_changes__newest_first_with_changed_fields(run: Cli) -> None:
+    run.ok("flags", "create", "cli-audited")
+    run.ok("flags", "on", "cli-audited", "--env", "staging")
+    page = json.loads(run.ok("audit", "list", "--flag", "cli-audited", "--json").stdout)
+    assert [e["action"] for e in page["items"]] == ["flag_config.updated", "flag.created"]
+    table = run.ok("audit", "list", "--flag", "cli-audited").stdout
+    assert "flag_config.updated" in table and " on " in table
+
+
+def test_audit_list__limit_one__offers_the_next_page(run: Cli) -> None:
+    result = run.ok("audit", "list", "--limit", "1")
+    assert "More: add --cursor" in result.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from premiere import __version__
-from premiere.cli import catalog, flags, segments, server, tokens
+from premiere.cli import audit, catalog, flags, segments, server, tokens
 from premiere.cli.context import CliContext
 
 
@@ -32,6 +32,7 @@ cli.add_command(catalog.environments)
 cli.add_command(catalog.services)
 cli.add_command(flags.flags)
 cli.add_command(segments.segments)
+cli.add_command(audit.audit)
 
 
 def main() -> None:

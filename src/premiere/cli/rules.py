@@ -134,9 +134,13 @@ def describe_clause(clause: Mapping[str, Any]) -> str:
 
 
 def _variation_text(variations: Sequence[Mapping[str, Any]], index: Any) -> str:
-    if isinstance(index, int) and 0 <= index < len(variations):
-        return value_text(variations[index].get("value"))
-    return f"#{index}"
+    """The variation's value; for JSON objects and lists, its name (or ``#index``)."""
+    if not (isinstance(index, int) and 0 <= index < len(variations)):
+        return f"#{index}"
+    value = variations[index].get("value")
+    if isinstance(value, dict | list):
+        return str(variations[index].get("name") or f"#{index}")
+    return value_text(value)
 
 
 def read_json(text: str, what: str) -> Any:
