@@ -38,7 +38,7 @@ def test_openapi__get__documents_every_route_with_tags(api: Api) -> None:
     for path in (
         "/api/v1/projects",
         "/api/v1/projects/{project}/environments/{environment}",
-        "/api/v1/projects/{project}/services/{service_key}",
+        "/api/v1/projects/{project}/services/{service}",
         "/api/v1/projects/{project}/flags/{flag}/environments/{environment}",
         "/api/v1/projects/{project}/environments/{environment}/evaluate/{flag}",
         "/api/v1/projects/{project}/segments/{segment}",

@@ -82,4 +82,10 @@ def test_audit__bad_query__422_names_query_field(demo: Api) -> None:
 def test_audit__garbage_cursor__422_not_500(demo: Api) -> None:
     response = demo.get(AUDIT, params={"cursor": "not-a-cursor!!"})
     assert response.status_code == 422
-    assert response.json()["error"]["code"] == "validation_failed"
+    assert response.json()["error"]["details"]["errors"] == [
+        {
+            "field": "query.cursor",
+            "rule": "invalid_cursor",
+            "message": "is not a cursor from this list",
+        }
+    ]

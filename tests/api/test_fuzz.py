@@ -73,7 +73,7 @@ PATH_VALUES = {
     "environment": ["production", "staging"],
     "flag": ["f", "g"],
     "segment": ["staff"],
-    "service_key": ["api"],
+    "service": ["api"],
     "token_id": ["0000000000000000"],
 }
 
@@ -216,7 +216,8 @@ def test_junk__every_route__never_500(seeded: tuple[Api, list[str]]) -> None:
     api, tokens = seeded
     rng = random.Random(SEED)
     spec = api.client.get("/openapi.json").json()
-    routes = [(path, sorted(ops)) for path, ops in spec["paths"].items()]
+    # server-sent event streams never end by themselves; they have tests of their own
+    routes = [(p, sorted(ops)) for p, ops in spec["paths"].items() if not p.endswith("/stream")]
     assert len(routes) >= 15
     seen: dict[int, int] = {}
     for path, methods in routes:

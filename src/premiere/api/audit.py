@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import Admin, StoreDep, check_project
+from premiere.errors import ValidationError, Violation
 from premiere.services import audit as service
 
 router = APIRouter(tags=["audit"])
@@ -38,18 +39,23 @@ def list_audit_events(
 ) -> JSONResponse:
     if token.project is not None:
         check_project(token, project or "")
-    page = service.list_audit_events(
-        store,
-        project=project,
-        resource_type=resource_type,
-        resource_key=resource_key,
-        actor=actor,
-        action=action,
-        since=_utc(since),
-        until=_utc(until),
-        limit=limit,
-        cursor=cursor,
-    )
+    try:
+        page = service.list_audit_events(
+            store,
+            project=project,
+            resource_type=resource_type,
+            resource_key=resource_key,
+            actor=actor,
+            action=action,
+            since=_utc(since),
+            until=_utc(until),
+            limit=limit,
+            cursor=cursor,
+        )
+    except ValidationError as exc:  # the fields are query parameters here: say so
+        raise ValidationError(
+            Violation(f"query.{v.field}", v.rule, v.message) for v in exc.violations
+        ) from None
     return JSONResponse(page)
 
 

@@ -8,43 +8,39 @@ from starlette.responses import JSONResponse
 from premiere.api.auth import ProjectAdmin, ProjectReader, StoreDep, actor_of
 from premiere.api.models import ServiceCreate, ServiceUpdate
 from premiere.api.versions import IfMatch, expected_version, resource_response
-from premiere.services import catalog as service
+from premiere.services import catalog
 
 router = APIRouter(prefix="/projects/{project}/services", tags=["services"])
 
 
 @router.get("", summary="List services")
 def list_services(store: StoreDep, token: ProjectReader, project: str) -> JSONResponse:
-    return JSONResponse(service.list_services(store, project))
+    return JSONResponse(catalog.list_services(store, project))
 
 
 @router.post("", status_code=201, summary="Create a service")
 def create_service(
     store: StoreDep, token: ProjectAdmin, project: str, body: ServiceCreate
 ) -> JSONResponse:
-    view = service.create_service(store, actor_of(token), project, body.data())
+    view = catalog.create_service(store, actor_of(token), project, body.data())
     location = f"/api/v1/projects/{project}/services/{view['key']}"
     return resource_response(view, 201, {"Location": location})
 
 
-@router.get("/{service_key}", summary="Get a service")
-def get_service(
-    store: StoreDep, token: ProjectReader, project: str, service_key: str
-) -> JSONResponse:
-    return resource_response(service.get_service(store, project, service_key))
+@router.get("/{service}", summary="Get a service")
+def get_service(store: StoreDep, token: ProjectReader, project: str, service: str) -> JSONResponse:
+    return resource_response(catalog.get_service(store, project, service))
 
 
-@router.patch("/{service_key}", summary="Update a service")
+@router.patch("/{service}", summary="Update a service")
 def update_service(
     store: StoreDep,
     token: ProjectAdmin,
     project: str,
-    service_key: str,
+    service: str,
     body: ServiceUpdate,
     if_match: IfMatch = None,
 ) -> JSONResponse:
     version = expected_version(if_match, body.version)
-    view = service.update_service(
-        store, actor_of(token), project, service_key, body.data(), version
-    )
+    view = catalog.update_service(store, actor_of(token), project, service, body.data(), version)
     return resource_response(view)

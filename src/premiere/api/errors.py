@@ -65,7 +65,6 @@ _RULE_BY_PYDANTIC_TYPE = {
     "greater_than_equal": "minimum",
     "less_than": "maximum",
     "less_than_equal": "maximum",
-    "timezone_aware": "timezone",
     "value_error": "invalid",
     "assertion_error": "invalid",
 }
@@ -81,6 +80,10 @@ class BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"the request body is larger than {limit} bytes")
         self.limit = limit
+
+
+RULE_NAMES = frozenset({*_RULE_BY_PYDANTIC_TYPE.values(), "type", "invalid"})
+"""Every rule name request validation can report (documented in docs/errors.md)."""
 
 
 def error_body(code: str, message: str, details: Mapping[str, Any] | None = None) -> bytes:
