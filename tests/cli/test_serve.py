@@ -120,3 +120,15 @@ def test_serve__bad_database_url__clear_error(run_local: Cli) -> None:
     result = run_local("serve", "--port", str(free_port()), "--database", "nosuchdb://x")
     assert result.exit_code == 1
     assert "nosuchdb://x" in result.stderr
+
+
+def test_serve__unknown_log_level__clear_error(run_local: Cli) -> None:
+    result = run_local("serve", "--port", str(free_port()), PREMIERE_LOG_LEVEL="loud")
+    assert result.exit_code == 1
+    assert "PREMIERE_LOG_LEVEL='loud'" in result.stderr
+
+
+def test_serve__port_not_a_number__clear_error(run_local: Cli) -> None:
+    result = run_local("serve", PREMIERE_PORT="eighty")
+    assert result.exit_code == 1
+    assert "PREMIERE_PORT='eighty' is not a whole number" in result.stderr

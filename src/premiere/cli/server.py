@@ -15,6 +15,8 @@ from premiere.cli.local import database_option, open_store, settings_with
 from premiere.cli.output import console, emit_json, table
 from premiere.settings import Settings
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
 
 @click.command()
 @click.option("--host", help="Interface to listen on. [env: PREMIERE_HOST; default: 127.0.0.1]")
@@ -34,13 +36,19 @@ def serve(host: str | None, port: int | None, database_url: str | None, demo: bo
     from premiere.services.tokens import ensure_admin_token
 
     settings = settings_with(database_url, host=host, port=port)
+    if settings.log_level.lower() not in LOG_LEVELS:
+        raise CliError(
+            f"PREMIERE_LOG_LEVEL={settings.log_level!r} is not one of {', '.join(LOG_LEVELS)}"
+        )
     _check_port_free(settings.host, settings.port)
     with open_store(settings.database_url) as store:
         generated = ensure_admin_token(store, settings.admin_token)
         made = seed_demo(store) if demo else None
         _announce(settings, generated, made, demo)
         app = create_app(settings, store)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+        uvicorn.run(
+            app, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
+        )
 
 
 def _check_port_free(host: str, port: int) -> None:
