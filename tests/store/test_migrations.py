@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from premiere.errors import InvalidStateError
 from premiere.store import Store, normalize_url
-from premiere.store.migrate import head_revision
+from premiere.store.migrate import alembic_config, head_revision
 from premiere.store.models import Base
 
 TABLES = {
@@ -98,3 +101,27 @@ def test_store_open__replicas_start_together__migrate_once(database_url: str) ->
     finally:
         for store in stores:
             store.close()
+
+
+def test_migrations__downgrade_to_base__then_upgrade_again(database_url: str) -> None:
+    Store.open(database_url).close()
+    store = Store.open(database_url, migrate=False)
+    try:
+        with store.engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "base")
+        assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        store.close()
+
+    Store.open(database_url).close()
+
+
+def test_store_open__schema_newer_than_code__invalid_state(database_url: str) -> None:
+    Store.open(database_url).close()
+    store = Store.open(database_url, migrate=False)
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    store.close()
+
+    with pytest.raises(InvalidStateError, match="9999_future"):
+        Store.open(database_url)

@@ -12,11 +12,15 @@ from sqlalchemy.orm import Session
 from premiere.errors import AlreadyExistsError, NotFoundError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
-from premiere.services.lookups import check_current_version, get_project_row
+from premiere.services.lookups import get_project_row
 from premiere.services.mappers import map_service_row_to_view
 from premiere.services.validation import DESCRIPTION_MAX, Checker, is_key
 from premiere.store import Store
-from premiere.store.concurrency import require_version, update_versioned
+from premiere.store.concurrency import (
+    check_current_version,
+    require_version,
+    update_versioned,
+)
 from premiere.store.models import Project, Service
 
 EDITABLE = ("name", "description", "repository")

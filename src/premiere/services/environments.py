@@ -14,7 +14,6 @@ from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.flag_defaults import default_config
 from premiere.services.lookups import (
-    check_current_version,
     get_environment_row,
     get_project_row,
     list_environment_rows,
@@ -23,7 +22,11 @@ from premiere.services.lookups import (
 from premiere.services.mappers import map_environment_row_to_view
 from premiere.services.validation import Checker
 from premiere.store import Store
-from premiere.store.concurrency import require_version, update_versioned
+from premiere.store.concurrency import (
+    check_current_version,
+    require_version,
+    update_versioned,
+)
 from premiere.store.models import Environment, Flag, FlagConfig, Project
 
 EDITABLE = ("name", "production", "position")

@@ -17,7 +17,6 @@ from premiere.services.audit import record_audit_event
 from premiere.services.flag_checks import check_prerequisites, check_segment_references
 from premiere.services.flag_defaults import with_rule_ids
 from premiere.services.lookups import (
-    check_current_version,
     get_environment_row,
     get_flag_row,
     get_project_row,
@@ -30,7 +29,11 @@ from premiere.services.mappers import (
 )
 from premiere.services.validation import Checker
 from premiere.store import Store
-from premiere.store.concurrency import require_version, update_versioned
+from premiere.store.concurrency import (
+    check_current_version,
+    require_version,
+    update_versioned,
+)
 from premiere.store.feed import record_document_change
 from premiere.store.models import Environment, Flag, FlagConfig
 

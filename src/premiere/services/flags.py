@@ -18,7 +18,6 @@ from premiere.services.flag_checks import check_variations_in_use, flags_requiri
 from premiere.services.flag_configs import get_flag_config, update_flag_config
 from premiere.services.flag_defaults import default_config, new_salt
 from premiere.services.lookups import (
-    check_current_version,
     get_flag_row,
     get_project_row,
     list_environment_rows,
@@ -27,7 +26,11 @@ from premiere.services.lookups import (
 from premiere.services.mappers import map_flag_row_to_view, map_variations_to_document
 from premiere.services.validation import DESCRIPTION_MAX, KEY_PATTERN, Checker
 from premiere.store import Store
-from premiere.store.concurrency import require_version, update_versioned
+from premiere.store.concurrency import (
+    check_current_version,
+    require_version,
+    update_versioned,
+)
 from premiere.store.feed import record_document_change
 from premiere.store.models import Environment, Flag, FlagConfig, Project
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from premiere.errors import NotFoundError, VersionConflictError
+from premiere.errors import NotFoundError
 from premiere.services.validation import is_key
 from premiere.store import lock_for_update
 from premiere.store.models import Environment, Flag, Project, Segment
@@ -60,16 +60,6 @@ def get_segment_row(session: Session, project: Project, key: str) -> Segment:
             "segment", key, f"segment {key!r} does not exist in project {project.key!r}"
         )
     return row
-
-
-def check_current_version(resource: str, key: str, current: int, expected: int) -> None:
-    """Fail fast when the row read is already past ``expected``.
-
-    The compare-and-set in ``update_versioned`` still decides races; this only keeps
-    the before-image of the audit event equal to the state that is replaced.
-    """
-    if current != expected:
-        raise VersionConflictError(resource, key, expected, current)
 
 
 def lock_project(session: Session, project: str) -> None:

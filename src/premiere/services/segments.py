@@ -18,7 +18,6 @@ from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.flag_defaults import with_rule_ids
 from premiere.services.lookups import (
-    check_current_version,
     get_project_row,
     get_segment_row,
     list_environment_rows,
@@ -27,7 +26,11 @@ from premiere.services.lookups import (
 from premiere.services.mappers import map_segment_row_to_view
 from premiere.services.validation import DESCRIPTION_MAX, Checker
 from premiere.store import Store
-from premiere.store.concurrency import require_version, update_versioned
+from premiere.store.concurrency import (
+    check_current_version,
+    require_version,
+    update_versioned,
+)
 from premiere.store.feed import record_document_change
 from premiere.store.models import Environment, Flag, FlagConfig, Project, Segment
 

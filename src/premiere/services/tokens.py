@@ -12,7 +12,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -181,7 +181,7 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _touch(store: Store, token_id: str, now: Any) -> None:
+def _touch(store: Store, token_id: str, now: datetime) -> None:
     """Record use at most once per minute, so authentication rarely writes."""
     with store.write() as session:
         session.execute(

@@ -26,6 +26,16 @@ def require_version(expected_version: int | None, resource: str, key: str) -> in
     return expected_version
 
 
+def check_current_version(resource: str, key: str, current: int, expected: int) -> None:
+    """Fail fast when the row read is already past ``expected``.
+
+    The compare-and-set in ``update_versioned`` still decides races; this only keeps
+    the before-image of the audit event equal to the state that is replaced.
+    """
+    if current != expected:
+        raise VersionConflictError(resource, key, expected, current)
+
+
 def update_versioned(
     session: Session,
     model: type[Versioned],

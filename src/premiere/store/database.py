@@ -43,7 +43,11 @@ class Store:
         """Connect to ``url`` and bring its schema to the newest migration."""
         engine = _create_engine(normalize_url(url))
         if migrate:
-            upgrade_to_head(engine)
+            try:
+                upgrade_to_head(engine)
+            except BaseException:
+                engine.dispose()
+                raise
         return cls(engine)
 
     def close(self) -> None:

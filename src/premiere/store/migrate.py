@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from premiere.errors import InvalidStateError
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant will do; it only has to be the same on every replica.
 _MIGRATION_LOCK = 7_016_114_101_1
@@ -26,6 +28,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {revision.revision for revision in script.walk_revisions()}
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -45,5 +52,12 @@ def upgrade_to_head(engine: Engine) -> None:
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _MIGRATION_LOCK}
                 )
-            if current_revision(connection) != head_revision():
-                command.upgrade(alembic_config(connection), "head")
+            current = current_revision(connection)
+            if current == head_revision():
+                return
+            if current is not None and current not in known_revisions():
+                raise InvalidStateError(
+                    f"the database schema is at revision {current!r}, which this version "
+                    "of Premiere does not know; upgrade Premiere instead of the database"
+                )
+            command.upgrade(alembic_config(connection), "head")
