@@ -257,3 +257,75 @@ def test_typed_variations__off_without_off_variation__caller_default(client: Cli
     with offline(flag) as c:
         assert c.float_variation("n", {"key": "u"}, 7) == 7.0
         assert c.string_variation("n", {"key": "u"}, "d") == "d"
+
+
+def test_context__attributes_read_through_prerequisite_and_segment__filled_in() -> None:
+    api_only = boolean_flag(
+        "api-only",
+        serve=1,
+        rules=[
+            {
+                "id": "api",
+                "clauses": [
+                    {
+                        "attribute": "premiere.service",
+                        "op": "in",
+                        "values": ["api"],
+                        "negate": False,
+                    }
+                ],
+                "serve": {"variation": 0},
+            }
+        ],
+    )
+    dependent = boolean_flag("dependent", prerequisites=[{"key": "api-only", "variation": 0}])
+    launched = boolean_flag(
+        "launched",
+        serve=1,
+        rules=[
+            {
+                "id": "seg",
+                "clauses": [
+                    {
+                        "attribute": "key",
+                        "op": "segment_match",
+                        "values": ["after-launch"],
+                        "negate": False,
+                    }
+                ],
+                "serve": {"variation": 0},
+            }
+        ],
+    )
+    doc = make_document(1, a=api_only, d=dependent, l=launched, plain=boolean_flag("plain"))
+    doc["segments"] = {
+        "after-launch": {
+            "key": "after-launch",
+            "version": 1,
+            "included": [],
+            "excluded": [],
+            "rules": [
+                {
+                    "id": "t",
+                    "clauses": [
+                        {"attribute": "now", "op": "after", "values": [0], "negate": False}
+                    ],
+                }
+            ],
+        }
+    }
+    with Client(Config(offline=True, bootstrap=doc, service_name="api")) as c:
+        assert c.variation("dependent", {"key": "u"}, None) is True
+        assert c.bool_variation("dependent", {"key": "u"}, False) is True
+        assert c.variation("launched", {"key": "u"}, None) is True
+        assert c.all_flags({"key": "u"}) == {
+            "api-only": True,
+            "dependent": True,
+            "launched": True,
+            "plain": True,
+        }
+        snap = c._holder.current
+        assert snap is not None
+        assert snap.needs_service == {"api-only", "dependent"}
+        assert snap.needs_now == {"launched"}
+        assert set(snap.runners) == {"plain"}

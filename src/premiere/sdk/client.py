@@ -105,11 +105,11 @@ class Client:
     def variation(self, key: str, context: Mapping[str, Any], default: Any = None) -> Any:
         """The value ``key`` serves to ``context``, or ``default`` on any error."""
         snap = self._holder.current
-        if snap is None or type(context) is not dict or snap.enrich:
+        if snap is None or type(context) is not dict:
             return self._evaluate(key, context, default, None).value
         try:
             r = snap.runners[key](context, default, ())
-        except Exception:  # an unknown flag or a junk key: the full path says which
+        except Exception:  # unknown, junk, or needing `now`/service: the full path
             return self._evaluate(key, context, default, None).value
         local = self._local
         if local is not None:
@@ -155,7 +155,7 @@ class Client:
         """The common case of the typed forms, counted; ``_MISS`` sends the caller to the
         full path (no document yet, a context to complete, an error, another type)."""
         snap = self._holder.current
-        if snap is None or type(context) is not dict or snap.enrich:
+        if snap is None or type(context) is not dict:
             return _MISS
         try:
             r = snap.runners[key](context, default, ())
@@ -212,7 +212,7 @@ class Client:
         snap = self._holder.current
         if snap is None:
             r = _error(default, CLIENT_NOT_READY)
-        elif (ctx := self._context(snap, context)) is None:
+        elif (ctx := self._context(snap, context, key)) is None:
             r = _error(default, INVALID_CONTEXT)
         else:
             try:
@@ -230,8 +230,9 @@ class Client:
             self._log_once(key, r.error_code)
         return r
 
-    def _context(self, snap: Snapshot, context: Any) -> dict[str, Any] | None:
-        """The context the engine sees: a dict, with the service and ``now`` filled in."""
+    def _context(self, snap: Snapshot, context: Any, key: Any = None) -> dict[str, Any] | None:
+        """The context the engine sees: a dict, with the service and ``now`` filled in
+        when flag ``key`` (any flag, for None) reads them."""
         ctx: dict[str, Any]
         if type(context) is dict:
             ctx = context
@@ -242,9 +243,13 @@ class Client:
                 ctx = dict(context)
             except Exception:
                 return None
-        if snap.needs_service and self._service:
+        if not isinstance(key, str):
+            service, now = bool(snap.needs_service), bool(snap.needs_now)
+        else:
+            service, now = key in snap.needs_service, key in snap.needs_now
+        if service and self._service:
             ctx = {**self._service, **ctx}
-        if snap.needs_now and self.config.fill_now and NOW_ATTRIBUTE not in ctx:
+        if now and self.config.fill_now and NOW_ATTRIBUTE not in ctx:
             ctx = {**ctx, NOW_ATTRIBUTE: int(time.time() * 1000)}
         return ctx
 

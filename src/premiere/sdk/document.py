@@ -21,19 +21,20 @@ class DocumentError(ValueError):
 class Snapshot:
     """A checked flag document and its compiled form.
 
-    ``needs_now`` / ``needs_service`` tell whether any clause or rollout of the document
-    reads the ``now`` or ``premiere.*`` attributes, so that the client fills them in only
-    when they can change an answer (the answer is the same either way; it saves time).
+    ``needs_now`` / ``needs_service`` name the flags whose evaluation reads the ``now``
+    or ``premiere.*`` attributes (in a clause or rollout of their own, of a segment they
+    use, or of a prerequisite), so that the client fills those in only when they can
+    change an answer: the answer is the same either way; it saves time.
     """
 
     raw: Mapping[str, Any]
     compiled: engine.CompiledDocument
     version: int | None
-    needs_now: bool
-    needs_service: bool
-    # Read on the hot path, so plain fields rather than properties:
-    enrich: bool  # needs_now or needs_service
-    runners: Mapping[str, Any]  # the engine's: runners[key](context, default, ()) evaluates
+    needs_now: frozenset[str]
+    needs_service: frozenset[str]
+    # The engine's runners of the flags that need neither (``runners[key](context,
+    # default, ())`` evaluates): the hot path tries these and falls back on a KeyError.
+    runners: Mapping[str, Any]
 
     @property
     def flags(self) -> Mapping[str, Any]:
@@ -44,19 +45,16 @@ class Snapshot:
 def snapshot_from_document(doc: object) -> Snapshot:
     """Check the shape of ``doc`` and compile it. Raises DocumentError when unusable."""
     checked = check_document(doc)
-    attributes = set(_attributes(checked))
-    tops = {a.split(".", 1)[0] for a in attributes}
     compiled = engine.compile_document(checked)
-    needs_now = "now" in tops
-    needs_service = "premiere" in tops
+    needs_now, needs_service = _flags_reading(checked, ("now",), ("premiere",))
+    enrich = needs_now | needs_service
     return Snapshot(
         raw=checked,
         compiled=compiled,
         version=checked.get("version"),
         needs_now=needs_now,
         needs_service=needs_service,
-        enrich=needs_now or needs_service,
-        runners=compiled.runners,
+        runners={k: run for k, run in compiled.runners.items() if k not in enrich},
     )
 
 
@@ -144,23 +142,46 @@ def _referenced(fn: Any, flag: Any) -> set[str]:
         return set()
 
 
-def _attributes(doc: Mapping[str, Any]) -> Iterable[str]:
-    """Every context attribute named by a clause or a rollout in the document."""
-    for flag in doc["flags"].values():
-        rules = flag.get("rules")
-        yield from _rule_attributes(rules if isinstance(rules, list) else [])
-        for serve in [flag.get("fallthrough")] + [
-            r.get("serve")
-            for r in (rules if isinstance(rules, list) else [])
-            if isinstance(r, dict)
-        ]:
-            if isinstance(serve, Mapping) and isinstance(serve.get("rollout"), Mapping):
-                bucket_by = serve["rollout"].get("bucket_by", "key")
-                if isinstance(bucket_by, str):
-                    yield bucket_by
-    for segment in doc["segments"].values():
-        rules = segment.get("rules")
-        yield from _rule_attributes(rules if isinstance(rules, list) else [])
+def _flags_reading(doc: Mapping[str, Any], *roots: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    """For each tuple of root attribute names, the flags whose evaluation may read one."""
+    segments: Mapping[str, Any] = doc["segments"]
+    flags: Mapping[str, Any] = doc["flags"]
+    tops: dict[str, set[str]] = {}
+    prerequisites: dict[str, set[str]] = {}
+    for key, flag in flags.items():
+        names = set(_flag_attributes(flag))
+        for segment_key in _referenced(engine.referenced_segments, flag):
+            segment = segments.get(segment_key)
+            if isinstance(segment, Mapping):
+                rules = segment.get("rules")
+                names.update(_rule_attributes(rules if isinstance(rules, list) else []))
+        tops[key] = {name.split(".", 1)[0] for name in names}
+        prerequisites[key] = _referenced(engine.referenced_flags, flag)
+    out = []
+    for wanted in roots:
+        reading = {key for key, t in tops.items() if t.intersection(wanted)}
+        grew = True
+        while grew:  # a flag whose prerequisite reads it reads it too
+            grew = False
+            for key, prereqs in prerequisites.items():
+                if key not in reading and prereqs & reading:
+                    reading.add(key)
+                    grew = True
+        out.append(frozenset(reading))
+    return tuple(out)
+
+
+def _flag_attributes(flag: Mapping[str, Any]) -> Iterable[str]:
+    """Every context attribute named by a clause or a rollout of one flag."""
+    rules = flag.get("rules")
+    rules = rules if isinstance(rules, list) else []
+    yield from _rule_attributes(rules)
+    serves = [flag.get("fallthrough")] + [r.get("serve") for r in rules if isinstance(r, Mapping)]
+    for serve in serves:
+        if isinstance(serve, Mapping) and isinstance(serve.get("rollout"), Mapping):
+            bucket_by = serve["rollout"].get("bucket_by", "key")
+            if isinstance(bucket_by, str):
+                yield bucket_by
 
 
 def _rule_attributes(rules: list[Any]) -> Iterable[str]:
