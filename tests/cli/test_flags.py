@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .conftest import Cli
@@ -184,3 +186,30 @@ def test_flags_list__wrong_token__auth_exit_code(run: Cli) -> None:
 def test_flags_list__no_token__auth_exit_code(run: Cli) -> None:
     result = run("flags", "list", "--project", "demo", PREMIERE_TOKEN=None)
     assert result.exit_code == 6
+
+
+class _HtmlEverywhere(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b"<html><body>Some other web site</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_flags_list__url_is_not_premiere__clear_error(run: Cli) -> None:
+    with ThreadingHTTPServer(("127.0.0.1", 0), _HtmlEverywhere) as other:
+        thread = threading.Thread(target=other.serve_forever, daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{other.server_address[1]}"
+            result = run("flags", "list", PREMIERE_URL=url)
+        finally:
+            other.shutdown()
+            thread.join()
+    assert result.exit_code == 1
+    assert "something other than JSON" in result.stderr

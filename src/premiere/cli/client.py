@@ -96,7 +96,13 @@ class ApiClient:
                 )
                 error = error_for(error.code, error.message + hint, error.details)
             raise error
-        body = response.json() if response.content else None
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            raise CliError(
+                f"{self.url} answered {method} {url} with something other than JSON; "
+                "is PREMIERE_URL (or --url) a Premiere server?"
+            ) from None
         return Response(body, _version_from_etag(response.headers.get("ETag")))
 
 
