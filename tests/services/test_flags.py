@@ -81,6 +81,14 @@ def test_create_flag__string_kind__on_and_off_variation_applied(
     assert (config["off_variation"], config["fallthrough"]) == (0, {"variation": 2})
 
 
+def test_create_flag__off_variation_null__serves_callers_default_when_off(
+    store: Store, actor: Actor, project: str
+) -> None:
+    view = create_flag(store, actor, project, {"key": "f", "off_variation": None})
+
+    assert view["environments"]["production"]["off_variation"] is None
+
+
 def test_create_flag__duplicate__already_exists(store: Store, actor: Actor, project: str) -> None:
     create_flag(store, actor, project, {"key": "f"})
 

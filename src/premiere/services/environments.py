@@ -151,7 +151,7 @@ def _add_flag_configs(session: Session, project: Project, environment: Environme
             FlagConfig(
                 flag_id=flag.id,
                 environment_id=environment.id,
-                config=default_config(len(flag.variations)),
+                config=default_config(on_variation=0, off_variation=len(flag.variations) - 1),
             )
         )
 

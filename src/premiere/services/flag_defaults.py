@@ -7,14 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def default_config(
-    variation_count: int, *, on_variation: int = 0, off_variation: int | None = None
-) -> dict[str, Any]:
-    """Off, serving ``off_variation`` (the last variation unless given); when turned on,
+def default_config(*, on_variation: int, off_variation: int | None) -> dict[str, Any]:
+    """Off, serving ``off_variation`` (None: the caller's default); when turned on,
     everyone falls through to ``on_variation``."""
     return {
         "on": False,
-        "off_variation": variation_count - 1 if off_variation is None else off_variation,
+        "off_variation": off_variation,
         "prerequisites": [],
         "targets": [],
         "rules": [],

@@ -62,7 +62,7 @@ def create_flag(
     check = _check_metadata(data, kind, variations, creating=True)
     count = len(variations) if isinstance(variations, list) else 0
     on = data.get("on_variation", 0)
-    off = data.get("off_variation", count - 1)
+    off = data["off_variation"] if "off_variation" in data else count - 1
     for field, index in (("on_variation", on), ("off_variation", off)):
         if isinstance(index, int) and count and not 0 <= index < count:
             check.add(field, "index_range", f"variation index must be 0..{count - 1}")
@@ -88,7 +88,7 @@ def create_flag(
             session.add(row)
             session.flush()
             environments = list_environment_rows(session, project_row)
-            config = default_config(count, on_variation=on, off_variation=off)
+            config = default_config(on_variation=on, off_variation=off)
             configs = {
                 env.key: FlagConfig(flag_id=row.id, environment_id=env.id, config=config)
                 for env in environments
@@ -258,7 +258,7 @@ def _check_metadata(
             check.add("variations", "type", "variations must be a list")
         return check
     probe = {"key": "probe", "kind": kind, "variations": map_variations_to_document(variations)}
-    check.extend(engine.validate_flag({**probe, **default_config(1)}))
+    check.extend(engine.validate_flag({**probe, **default_config(on_variation=0, off_variation=0)}))
     check.extend(_duplicate_values(variations))
     return check
 
