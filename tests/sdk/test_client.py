@@ -211,3 +211,15 @@ def test_polling__server_without_etags__same_document_not_reannounced(
         assert calls == [] and client.status().state is DataSourceState.VALID
         server.set_document(make_document(2, a=boolean_flag("a", serve=1)))
         wait_for(lambda: calls == [frozenset({"a", "b"})])
+
+
+def test_client__dropped_without_close__threads_stop(server: FakePremiere) -> None:
+    import gc
+    import threading
+
+    client = Client(polling(server.url))
+    thread_names = {t.name for t in threading.enumerate()}
+    assert "premiere-sdk-poll" in thread_names
+    del client
+    gc.collect()
+    assert not any(t.name == "premiere-sdk-poll" for t in threading.enumerate())

@@ -81,6 +81,7 @@ class Client:
         self._transport: Transport | None = None
         self._source: DataSource | None = None
         self._processor: EventProcessor | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._logged: set[tuple[str, str]] = set()
         self._closed = False
         self._service = {
@@ -320,12 +321,8 @@ class Client:
             return
         self._closed = True
         _FORK_REGISTRY.discard(self)
-        if self._source is not None:
-            self._source.stop()
-        if self._processor is not None:
-            self._processor.stop(flush=True)
-        if self._transport is not None:
-            self._transport.close()
+        if self._finalizer is not None:
+            self._finalizer()
         self._status.off()
 
     def __enter__(self) -> Client:
@@ -380,13 +377,30 @@ class Client:
             self._local = self._recorder.local
             self._processor = EventProcessor(self._recorder, self._transport, config)
             self._processor.start()
+        # Stops the threads when close() is called, or when the client is garbage
+        # collected without it (the threads hold no reference to the client).
+        self._finalizer = weakref.finalize(
+            self, _stop_background, self._source, self._processor, self._transport
+        )
+        self._finalizer.atexit = False
 
     def _after_fork_in_child(self) -> None:
         """The parent's threads do not exist here: start our own, keep the document."""
+        if self._finalizer is not None:
+            self._finalizer.detach()  # the parent's threads and connections are not ours
         self._status.after_fork()
         self._holder.after_fork()
         self._logged = set()
         self._start_background()
+
+
+def _stop_background(
+    source: DataSource, processor: EventProcessor | None, transport: Transport
+) -> None:
+    source.stop()
+    if processor is not None:
+        processor.stop(flush=True)
+    transport.close()
 
 
 def _error(default: Any, code: str) -> EvaluationResult:
