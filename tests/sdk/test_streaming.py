@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -165,3 +166,14 @@ def test_streaming__silent_server__read_timeout_reconnects(server: FakePremiere)
         wait_for(lambda: server.count("/api/v1/sdk/stream") >= 2)
         assert client.variation("a", {"key": "u"}, False) is True
         assert "ReadTimeout" in (client.status().last_error or "")
+
+
+def test_streaming__retry_field__sets_the_least_reconnect_delay(server: FakePremiere) -> None:
+    with Client(streaming(server.url)) as client:
+        for q in list(server.streams):
+            q.put(b"retry: 300\n\n")
+        wait_for(lambda: client._source.server_retry == 0.3)  # type: ignore[union-attr]
+        server.cut_streams()
+        time.sleep(0.15)
+        assert server.count("/api/v1/sdk/stream") == 1
+        wait_for(lambda: server.count("/api/v1/sdk/stream") == 2)

@@ -130,6 +130,7 @@ class StreamingDataSource(_Worker):
     """
 
     name = "premiere-sdk-stream"
+    server_retry: float | None = None  # seconds, from the stream's last `retry:` field
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -165,7 +166,9 @@ class StreamingDataSource(_Worker):
         else:
             if not self.stopping.is_set():
                 self.fail("the server closed the stream")
-        return self.backoff.next_delay()
+        # A `retry:` field from the server is a floor (capped like a 401's slow retry).
+        floor = min(self.server_retry or 0.0, self.config.unauthorized_retry_interval)
+        return max(self.backoff.next_delay(), floor)
 
     def read(self, response: httpx.Response) -> None:
         parser = SSEParser()
@@ -175,6 +178,8 @@ class StreamingDataSource(_Worker):
                     self.holder.status.contact_succeeded()
                 else:
                     self.handle(item)
+            if parser.retry is not None:
+                self.server_retry = parser.retry / 1000
             if self.stopping.is_set():
                 return
 
