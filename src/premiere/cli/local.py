@@ -52,14 +52,17 @@ def open_store(url: str) -> Iterator[Store]:
     from premiere.store import Store
 
     try:
-        store = Store.open(url)
-    except ArgumentError as exc:
-        raise CliError(f"cannot use database URL {url!r}: {exc}") from None
+        with service_errors():
+            store = Store.open(url)
+    except (ArgumentError, ImportError) as exc:
+        raise CliError(f"cannot use database URL {url!r}: {_first_line(exc)}") from None
     except SQLAlchemyError as exc:
         raise CliError(f"cannot open the database {url!r}: {_first_line(exc)}") from None
     try:
         with service_errors():
             yield store
+    except SQLAlchemyError as exc:
+        raise CliError(f"the database {url!r} failed: {_first_line(exc)}") from None
     finally:
         store.close()
 
