@@ -30,7 +30,7 @@ def _premiere_commands(text: str) -> list[list[str]]:
         joined = block.replace("\\\n", " ")
         for line in joined.splitlines():
             line = line.strip().removeprefix("$ ")
-            for part in re.split(r"&&|\|", line):
+            for part in re.split(r"&&|\||\$\(|\)$", line):
                 words = shlex.split(part, comments=True)
                 while words and "=" in words[0]:
                     words.pop(0)  # VAR=value prefixes
