@@ -7,11 +7,14 @@ import shlex
 from pathlib import Path
 
 import click
+import httpx
 import pytest
 
 from premiere.cli.main import cli
 from premiere.cli.reference import generate
 from premiere.settings import Settings
+
+from .conftest import Cli, LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["README.md", "docs/quickstart.md", "docs/configuration.md", "docs/concepts.md"]
@@ -68,3 +71,31 @@ def test_docs__relative_links__point_to_files(page: str) -> None:
     text = (ROOT / page).read_text(encoding="utf-8")
     for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
         assert (ROOT / page).parent.joinpath(target).exists(), f"{page}: broken link {target}"
+
+
+def test_quickstart__every_command__works_against_a_live_server(
+    run: Cli, live_server: LiveServer
+) -> None:
+    # Given the quickstart's commands, after the one that starts the server
+    text = (ROOT / "docs" / "quickstart.md").read_text(encoding="utf-8")
+    commands = [args for args in _premiere_commands(text) if args[:1] != ["serve"]]
+    assert len(commands) >= 10
+    # When each runs in order against a server with the demo project
+    outputs = {" ".join(args): run.ok(*args).stdout for args in commands}
+    # Then the evaluations answer what the quickstart says they answer
+    evaluations = [out for command, out in outputs.items() if command.startswith("flags eval")]
+    assert ["RULE_MATCH" in evaluations[0], "RULE_MATCH" in evaluations[1]] == [True, True]
+    assert "FALLTHROUGH" in evaluations[2]
+    assert "segment-staff" in evaluations[1]
+    # and the sdk-server token it makes downloads the new flag
+    token = next(out for command, out in outputs.items() if "--quiet" in command).strip()
+    response = httpx.get(
+        f"{live_server.url}/api/v1/sdk/flags", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.json()["flags"]["free-shipping"]["on"] is True
+
+
+def test_readme__quickstart_commands__are_the_tested_quickstart_commands() -> None:
+    readme = _premiere_commands((ROOT / "README.md").read_text(encoding="utf-8"))
+    quickstart = _premiere_commands((ROOT / "docs/quickstart.md").read_text(encoding="utf-8"))
+    assert [args for args in readme if args not in quickstart] == []
