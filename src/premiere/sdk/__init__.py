@@ -12,17 +12,17 @@ It depends on the engine only (``pip install premiere``, no server extra). See d
 from __future__ import annotations
 
 from premiere.sdk.aio import AsyncClient
-from premiere.sdk.client import (
+from premiere.sdk.client import Client
+from premiere.sdk.config import Config
+from premiere.sdk.evaluation import (
     CLIENT_NOT_READY,
     INVALID_CONTEXT,
     NOW_ATTRIBUTE,
     SERVICE_ATTRIBUTE,
     SERVICE_VERSION_ATTRIBUTE,
     TYPE_MISMATCH,
-    Client,
     EvaluationDetail,
 )
-from premiere.sdk.config import Config
 from premiere.sdk.status import DataSourceState, Status
 
 __all__ = [

@@ -13,8 +13,9 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-from premiere.sdk.client import Client, EvaluationDetail
+from premiere.sdk.client import Client
 from premiere.sdk.config import Config
+from premiere.sdk.evaluation import EvaluationDetail
 from premiere.sdk.holder import Listener
 from premiere.sdk.status import Status
 

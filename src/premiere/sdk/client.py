@@ -14,7 +14,6 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,43 +23,32 @@ from premiere.sdk import cache
 from premiere.sdk.config import Config
 from premiere.sdk.datasource import DataSource, PollingDataSource, StreamingDataSource
 from premiere.sdk.document import DocumentError, Snapshot
+from premiere.sdk.evaluation import (
+    BOOL,
+    CLIENT_NOT_READY,
+    FLOAT,
+    GENERAL,
+    INT,
+    INVALID_CONTEXT,
+    MISS,
+    NOW_ATTRIBUTE,
+    SERVICE_ATTRIBUTE,
+    SERVICE_VERSION_ATTRIBUTE,
+    STR,
+    TYPE_MISMATCH,
+    EvaluationDetail,
+    as_bool,
+    as_float,
+    as_int,
+    as_str,
+    error_result,
+)
 from premiere.sdk.events import EventProcessor, EventRecorder
 from premiere.sdk.holder import DocumentHolder, Listener
 from premiere.sdk.status import Status, StatusTracker
 from premiere.sdk.transport import Transport
 
-ERROR = "ERROR"
-CLIENT_NOT_READY = "CLIENT_NOT_READY"
-INVALID_CONTEXT = "INVALID_CONTEXT"
-TYPE_MISMATCH = "TYPE_MISMATCH"
-GENERAL = "GENERAL"
-
-SERVICE_ATTRIBUTE = "premiere.service"
-SERVICE_VERSION_ATTRIBUTE = "premiere.service_version"
-NOW_ATTRIBUTE = "now"
-
 _MAX_LOGGED = 1000
-_MISS = object()
-_BOOL = frozenset({bool})
-_STR = frozenset({str})
-_INT = frozenset({int})
-_FLOAT = frozenset({int, float})
-
-
-@dataclass(frozen=True, slots=True)
-class EvaluationDetail:
-    """What a flag served and why. ``variation_index`` is None when the default was served;
-    ``reason`` is the reason kind (OFF, TARGET_MATCH, RULE_MATCH, FALLTHROUGH,
-    PREREQUISITE_FAILED, ERROR) and ``error_code`` is set when it is ERROR."""
-
-    value: Any
-    variation_index: int | None
-    reason: str
-    error_code: str | None = None
-    rule_id: str | None = None
-    rule_index: int | None = None
-    in_rollout: bool = False
-    prerequisite_key: str | None = None
 
 
 class Client:
@@ -123,49 +111,49 @@ class Client:
         return r.value
 
     def bool_variation(self, key: str, context: Mapping[str, Any], default: bool) -> bool:
-        value = self._fast(key, context, default, _BOOL)
-        if value is _MISS:
-            value = self._evaluate(key, context, default, _as_bool).value
+        value = self._fast(key, context, default, BOOL)
+        if value is MISS:
+            value = self._evaluate(key, context, default, as_bool).value
         return value  # type: ignore[no-any-return]
 
     def string_variation(self, key: str, context: Mapping[str, Any], default: str) -> str:
-        value = self._fast(key, context, default, _STR)
-        if value is _MISS:
-            value = self._evaluate(key, context, default, _as_str).value
+        value = self._fast(key, context, default, STR)
+        if value is MISS:
+            value = self._evaluate(key, context, default, as_str).value
         return value  # type: ignore[no-any-return]
 
     def int_variation(self, key: str, context: Mapping[str, Any], default: int) -> int:
-        value = self._fast(key, context, default, _INT)
-        if value is _MISS:
-            value = self._evaluate(key, context, default, _as_int).value
+        value = self._fast(key, context, default, INT)
+        if value is MISS:
+            value = self._evaluate(key, context, default, as_int).value
         return value  # type: ignore[no-any-return]
 
     def float_variation(self, key: str, context: Mapping[str, Any], default: float) -> float:
-        value = self._fast(key, context, default, _FLOAT)
-        if value is _MISS:
-            value = self._evaluate(key, context, default, _as_float).value
+        value = self._fast(key, context, default, FLOAT)
+        if value is MISS:
+            value = self._evaluate(key, context, default, as_float).value
         return float(value) if type(value) is int else value
 
     def json_variation(self, key: str, context: Mapping[str, Any], default: Any) -> Any:
         value = self._fast(key, context, default, None)
-        if value is _MISS:
+        if value is MISS:
             value = self._evaluate(key, context, default, None).value
         return value
 
     def _fast(self, key: str, context: Any, default: Any, types: frozenset[type] | None) -> Any:
-        """The common case of the typed forms, counted; ``_MISS`` sends the caller to the
+        """The common case of the typed forms, counted; ``MISS`` sends the caller to the
         full path (no document yet, a context to complete, an error, another type)."""
         snap = self._holder.current
         if snap is None or type(context) is not dict:
-            return _MISS
+            return MISS
         try:
             r = snap.runners[key](context, default, ())
         except Exception:
-            return _MISS
+            return MISS
         if r.error_code is not None or (
             types is not None and r.variation is not None and type(r.value) not in types
         ):
-            return _MISS
+            return MISS
         local = self._local
         if local is not None:
             try:
@@ -212,20 +200,20 @@ class Client:
     ) -> EvaluationResult:
         snap = self._holder.current
         if snap is None:
-            r = _error(default, CLIENT_NOT_READY)
+            r = error_result(default, CLIENT_NOT_READY)
         elif (ctx := self._context(snap, context, key)) is None:
-            r = _error(default, INVALID_CONTEXT)
+            r = error_result(default, INVALID_CONTEXT)
         else:
             try:
                 r = evaluate(snap.compiled, key, ctx, default)
             except Exception:
                 self._log.exception("premiere: evaluating %r failed", key)
-                r = _error(default, GENERAL)
+                r = error_result(default, GENERAL)
             if convert is not None and r.variation is not None:
                 try:
                     r = r._replace(value=convert(r.value))
                 except TypeError:
-                    r = _error(default, TYPE_MISMATCH)
+                    r = error_result(default, TYPE_MISMATCH)
         self._count(key, r)
         if r.error_code is not None:
             self._log_once(key, r.error_code)
@@ -401,36 +389,6 @@ def _stop_background(
     if processor is not None:
         processor.stop(flush=True)
     transport.close()
-
-
-def _error(default: Any, code: str) -> EvaluationResult:
-    return EvaluationResult(default, None, ERROR, error_code=code)
-
-
-def _as_bool(value: Any) -> bool:
-    if type(value) is not bool:
-        raise TypeError
-    return value
-
-
-def _as_str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError
-    return value
-
-
-def _as_int(value: Any) -> int:
-    if type(value) is int:
-        return value
-    if type(value) is float and value.is_integer():
-        return int(value)
-    raise TypeError
-
-
-def _as_float(value: Any) -> float:
-    if type(value) is bool or not isinstance(value, (int, float)):
-        raise TypeError
-    return float(value)
 
 
 _FORK_REGISTRY: weakref.WeakSet[Client] = weakref.WeakSet()
