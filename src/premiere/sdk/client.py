@@ -30,7 +30,6 @@ from premiere.sdk.evaluation import (
     GENERAL,
     INT,
     INVALID_CONTEXT,
-    MISS,
     NOW_ATTRIBUTE,
     SERVICE_ATTRIBUTE,
     SERVICE_VERSION_ATTRIBUTE,
@@ -111,61 +110,58 @@ class Client:
         return r.value
 
     def bool_variation(self, key: str, context: Mapping[str, Any], default: bool) -> bool:
-        value = self._fast(key, context, default, BOOL)
-        if value is MISS:
-            value = self._evaluate(key, context, default, as_bool).value
-        return value  # type: ignore[no-any-return]
+        r = self._fast(key, context, default, BOOL)
+        value: bool = (r or self._evaluate(key, context, default, as_bool)).value
+        return value
 
     def string_variation(self, key: str, context: Mapping[str, Any], default: str) -> str:
-        value = self._fast(key, context, default, STR)
-        if value is MISS:
-            value = self._evaluate(key, context, default, as_str).value
-        return value  # type: ignore[no-any-return]
+        r = self._fast(key, context, default, STR)
+        value: str = (r or self._evaluate(key, context, default, as_str)).value
+        return value
 
     def int_variation(self, key: str, context: Mapping[str, Any], default: int) -> int:
-        value = self._fast(key, context, default, INT)
-        if value is MISS:
-            value = self._evaluate(key, context, default, as_int).value
-        return value  # type: ignore[no-any-return]
+        r = self._fast(key, context, default, INT)
+        value: int = (r or self._evaluate(key, context, default, as_int)).value
+        return value
 
     def float_variation(self, key: str, context: Mapping[str, Any], default: float) -> float:
-        value = self._fast(key, context, default, FLOAT)
-        if value is MISS:
-            value = self._evaluate(key, context, default, as_float).value
+        r = self._fast(key, context, default, FLOAT)
+        value: float = (r or self._evaluate(key, context, default, as_float)).value
         return float(value) if type(value) is int else value
 
     def json_variation(self, key: str, context: Mapping[str, Any], default: Any) -> Any:
-        value = self._fast(key, context, default, None)
-        if value is MISS:
-            value = self._evaluate(key, context, default, None).value
-        return value
+        return (
+            self._fast(key, context, default, None) or self._evaluate(key, context, default, None)
+        ).value
 
-    def _fast(self, key: str, context: Any, default: Any, types: frozenset[type] | None) -> Any:
-        """The common case of the typed forms, counted; ``MISS`` sends the caller to the
-        full path (no document yet, a context to complete, an error, another type)."""
+    def _fast(
+        self, key: str, context: Any, default: Any, types: frozenset[type] | None
+    ) -> EvaluationResult | None:
+        """The common case, counted; None sends the caller to the full path (no document
+        yet, a context to complete, an error, a value of another type)."""
         snap = self._holder.current
         if snap is None or type(context) is not dict:
-            return MISS
+            return None
         try:
-            r = snap.runners[key](context, default, ())
+            r: EvaluationResult = snap.runners[key](context, default, ())
         except Exception:
-            return MISS
+            return None
         if r.error_code is not None or (
             types is not None and r.variation is not None and type(r.value) not in types
         ):
-            return MISS
+            return None
         local = self._local
         if local is not None:
             try:
                 local.counts[key][r.reason][r.variation] += 1
             except (AttributeError, KeyError, TypeError):
                 self._recorder.count(key, r.reason, r.variation)  # type: ignore[union-attr]
-        return r.value
+        return r
 
     def variation_detail(
         self, key: str, context: Mapping[str, Any], default: Any = None
     ) -> EvaluationDetail:
-        r = self._evaluate(key, context, default, None)
+        r = self._fast(key, context, default, None) or self._evaluate(key, context, default, None)
         return EvaluationDetail(
             r.value,
             r.variation,

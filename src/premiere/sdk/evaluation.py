@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from premiere.engine import EvaluationResult
 
@@ -17,15 +16,13 @@ SERVICE_ATTRIBUTE = "premiere.service"
 SERVICE_VERSION_ATTRIBUTE = "premiere.service_version"
 NOW_ATTRIBUTE = "now"
 
-MISS = object()  # "take the full path", from the fast path
 BOOL = frozenset({bool})
 STR = frozenset({str})
 INT = frozenset({int})
 FLOAT = frozenset({int, float})
 
 
-@dataclass(frozen=True, slots=True)
-class EvaluationDetail:
+class EvaluationDetail(NamedTuple):
     """What a flag served and why. ``variation_index`` is None when the default was served;
     ``reason`` is the reason kind (OFF, TARGET_MATCH, RULE_MATCH, FALLTHROUGH,
     PREREQUISITE_FAILED, ERROR) and ``error_code`` is set when it is ERROR."""
