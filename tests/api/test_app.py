@@ -52,6 +52,13 @@ def test_openapi__get__documents_every_route_with_tags(api: Api) -> None:
             assert operation.get("summary"), operation
             assert operation.get("tags"), operation
     assert {"bearer", "apiKey"} <= set(spec["components"]["securitySchemes"])
+    put = paths["/api/v1/projects/{project}/flags/{flag}/environments/{environment}"]["put"]
+    schema_of = {
+        code: r["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        for code, r in put["responses"].items()
+    }
+    assert schema_of["200"] == "FlagConfigView"
+    assert schema_of["409"] == schema_of["422"] == schema_of["428"] == "ErrorBody"
 
 
 def test_unknown_route__get__404_in_error_shape(api: Api) -> None:

@@ -9,15 +9,20 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import Admin, StoreDep, check_project
+from premiere.api.schemas import COMMON_ERRORS, AuditPage, answers
 from premiere.errors import ValidationError, Violation
 from premiere.services import audit as service
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], responses=COMMON_ERRORS)
 
 Filter = Annotated[str | None, Query(max_length=200)]
 
 
-@router.get("/audit", summary="List audit events (filters combine with AND)")
+@router.get(
+    "/audit",
+    summary="List audit events (filters combine with AND)",
+    responses=answers(AuditPage),
+)
 def list_audit_events(
     store: StoreDep,
     token: Admin,

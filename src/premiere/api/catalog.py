@@ -7,18 +7,26 @@ from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectAdmin, ProjectReader, StoreDep, actor_of
 from premiere.api.models import ServiceCreate, ServiceUpdate
+from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, ServiceView, answers
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import catalog
 
-router = APIRouter(prefix="/projects/{project}/services", tags=["services"])
+router = APIRouter(
+    prefix="/projects/{project}/services", tags=["services"], responses=COMMON_ERRORS
+)
 
 
-@router.get("", summary="List services")
+@router.get("", summary="List services", responses=answers(list[ServiceView], 404))
 def list_services(store: StoreDep, token: ProjectReader, project: str) -> JSONResponse:
     return JSONResponse(catalog.list_services(store, project))
 
 
-@router.post("", status_code=201, summary="Create a service")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a service",
+    responses=answers(ServiceView, *CREATE_ERRORS, status=201),
+)
 def create_service(
     store: StoreDep, token: ProjectAdmin, project: str, body: ServiceCreate
 ) -> JSONResponse:
@@ -27,12 +35,14 @@ def create_service(
     return resource_response(view, 201, {"Location": location})
 
 
-@router.get("/{service}", summary="Get a service")
+@router.get("/{service}", summary="Get a service", responses=answers(ServiceView, 404))
 def get_service(store: StoreDep, token: ProjectReader, project: str, service: str) -> JSONResponse:
     return resource_response(catalog.get_service(store, project, service))
 
 
-@router.patch("/{service}", summary="Update a service")
+@router.patch(
+    "/{service}", summary="Update a service", responses=answers(ServiceView, *UPDATE_ERRORS)
+)
 def update_service(
     store: StoreDep,
     token: ProjectAdmin,

@@ -7,18 +7,34 @@ from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectAdmin, ProjectReader, StoreDep, actor_of
 from premiere.api.models import EnvironmentCreate, EnvironmentUpdate
+from premiere.api.schemas import (
+    COMMON_ERRORS,
+    CREATE_ERRORS,
+    UPDATE_ERRORS,
+    EnvironmentView,
+    answers,
+)
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import environments as service
 
-router = APIRouter(prefix="/projects/{project}/environments", tags=["environments"])
+router = APIRouter(
+    prefix="/projects/{project}/environments", tags=["environments"], responses=COMMON_ERRORS
+)
 
 
-@router.get("", summary="List environments, in order")
+@router.get(
+    "", summary="List environments, in order", responses=answers(list[EnvironmentView], 404)
+)
 def list_environments(store: StoreDep, token: ProjectReader, project: str) -> JSONResponse:
     return JSONResponse(service.list_environments(store, project))
 
 
-@router.post("", status_code=201, summary="Create an environment (appended last)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create an environment (appended last)",
+    responses=answers(EnvironmentView, *CREATE_ERRORS, status=201),
+)
 def create_environment(
     store: StoreDep, token: ProjectAdmin, project: str, body: EnvironmentCreate
 ) -> JSONResponse:
@@ -27,14 +43,18 @@ def create_environment(
     return resource_response(view, 201, {"Location": location})
 
 
-@router.get("/{environment}", summary="Get an environment")
+@router.get("/{environment}", summary="Get an environment", responses=answers(EnvironmentView, 404))
 def get_environment(
     store: StoreDep, token: ProjectReader, project: str, environment: str
 ) -> JSONResponse:
     return resource_response(service.get_environment(store, project, environment))
 
 
-@router.patch("/{environment}", summary="Update an environment (position reorders)")
+@router.patch(
+    "/{environment}",
+    summary="Update an environment (position reorders)",
+    responses=answers(EnvironmentView, *UPDATE_ERRORS),
+)
 def update_environment(
     store: StoreDep,
     token: ProjectAdmin,

@@ -16,14 +16,23 @@ from premiere.api.models import (
     FlagUpdate,
     VersionOnly,
 )
+from premiere.api.schemas import (
+    COMMON_ERRORS,
+    CREATE_ERRORS,
+    UPDATE_ERRORS,
+    EvaluationView,
+    FlagConfigView,
+    FlagView,
+    answers,
+)
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import documents
 from premiere.services import flags as service
 
-router = APIRouter(prefix="/projects/{project}", tags=["flags"])
+router = APIRouter(prefix="/projects/{project}", tags=["flags"], responses=COMMON_ERRORS)
 
 
-@router.get("/flags", summary="List flags")
+@router.get("/flags", summary="List flags", responses=answers(list[FlagView], 404))
 def list_flags(
     store: StoreDep,
     token: ProjectAdmin,
@@ -40,7 +49,12 @@ def list_flags(
     return JSONResponse(items)
 
 
-@router.post("/flags", status_code=201, summary="Create a flag (off in every environment)")
+@router.post(
+    "/flags",
+    status_code=201,
+    summary="Create a flag (off in every environment)",
+    responses=answers(FlagView, *CREATE_ERRORS, status=201),
+)
 def create_flag(
     store: StoreDep, token: ProjectAdmin, project: str, body: FlagCreate
 ) -> JSONResponse:
@@ -49,12 +63,20 @@ def create_flag(
     return resource_response(view, 201, {"Location": location})
 
 
-@router.get("/flags/{flag}", summary="Get a flag with its configuration in every environment")
+@router.get(
+    "/flags/{flag}",
+    summary="Get a flag with its configuration in every environment",
+    responses=answers(FlagView, 404),
+)
 def get_flag(store: StoreDep, token: ProjectAdmin, project: str, flag: str) -> JSONResponse:
     return resource_response(service.get_flag(store, project, flag))
 
 
-@router.patch("/flags/{flag}", summary="Update a flag's name, description, variations, tags")
+@router.patch(
+    "/flags/{flag}",
+    summary="Update a flag's name, description, kind, variations, tags, visibility",
+    responses=answers(FlagView, *UPDATE_ERRORS),
+)
 def update_flag(
     store: StoreDep,
     token: ProjectAdmin,
@@ -68,7 +90,11 @@ def update_flag(
     return resource_response(view)
 
 
-@router.post("/flags/{flag}/archive", summary="Archive a flag")
+@router.post(
+    "/flags/{flag}/archive",
+    summary="Archive a flag",
+    responses=answers(FlagView, *UPDATE_ERRORS),
+)
 def archive_flag(
     store: StoreDep,
     token: ProjectAdmin,
@@ -81,7 +107,11 @@ def archive_flag(
     return resource_response(service.archive_flag(store, actor_of(token), project, flag, version))
 
 
-@router.post("/flags/{flag}/restore", summary="Restore an archived flag")
+@router.post(
+    "/flags/{flag}/restore",
+    summary="Restore an archived flag",
+    responses=answers(FlagView, *UPDATE_ERRORS),
+)
 def restore_flag(
     store: StoreDep,
     token: ProjectAdmin,
@@ -94,14 +124,22 @@ def restore_flag(
     return resource_response(service.restore_flag(store, actor_of(token), project, flag, version))
 
 
-@router.get("/flags/{flag}/environments/{environment}", summary="Get a flag's configuration")
+@router.get(
+    "/flags/{flag}/environments/{environment}",
+    summary="Get a flag's configuration",
+    responses=answers(FlagConfigView, 404),
+)
 def get_flag_config(
     store: StoreDep, token: ProjectAdmin, project: str, flag: str, environment: str
 ) -> JSONResponse:
     return resource_response(service.get_flag_config(store, project, flag, environment))
 
 
-@router.put("/flags/{flag}/environments/{environment}", summary="Replace a flag's configuration")
+@router.put(
+    "/flags/{flag}/environments/{environment}",
+    summary="Replace a flag's configuration",
+    responses=answers(FlagConfigView, *UPDATE_ERRORS),
+)
 def replace_flag_config(
     store: StoreDep,
     token: ProjectAdmin,
@@ -121,6 +159,7 @@ def replace_flag_config(
 @router.patch(
     "/flags/{flag}/environments/{environment}",
     summary="Change some top-level fields of a flag's configuration",
+    responses=answers(FlagConfigView, *UPDATE_ERRORS),
 )
 def patch_flag_config(
     store: StoreDep,
@@ -141,6 +180,7 @@ def patch_flag_config(
 @router.post(
     "/environments/{environment}/evaluate/{flag}",
     summary="Evaluate a flag for a context, as an SDK would",
+    responses=answers(EvaluationView, 404),
 )
 def evaluate_flag(
     store: StoreDep,

@@ -15,13 +15,14 @@ from premiere.api.auth import (
     check_project,
 )
 from premiere.api.models import ProjectCreate, ProjectUpdate
+from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, ProjectView, answers
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import projects as service
 
-router = APIRouter(tags=["projects"])
+router = APIRouter(tags=["projects"], responses=COMMON_ERRORS)
 
 
-@router.get("/projects", summary="List projects")
+@router.get("/projects", summary="List projects", responses=answers(list[ProjectView]))
 def list_projects(store: StoreDep, token: Reader) -> JSONResponse:
     items = service.list_projects(store)
     if token.project is not None:
@@ -29,19 +30,28 @@ def list_projects(store: StoreDep, token: Reader) -> JSONResponse:
     return JSONResponse(items)
 
 
-@router.post("/projects", status_code=201, summary="Create a project")
+@router.post(
+    "/projects",
+    status_code=201,
+    summary="Create a project",
+    responses=answers(ProjectView, *CREATE_ERRORS, status=201),
+)
 def create_project(store: StoreDep, token: Admin, body: ProjectCreate) -> JSONResponse:
     check_project(token, body.key)
     view = service.create_project(store, actor_of(token), body.data())
     return resource_response(view, 201, {"Location": f"/api/v1/projects/{view['key']}"})
 
 
-@router.get("/projects/{project}", summary="Get a project")
+@router.get("/projects/{project}", summary="Get a project", responses=answers(ProjectView, 404))
 def get_project(store: StoreDep, token: ProjectReader, project: str) -> JSONResponse:
     return resource_response(service.get_project(store, project))
 
 
-@router.patch("/projects/{project}", summary="Update a project")
+@router.patch(
+    "/projects/{project}",
+    summary="Update a project",
+    responses=answers(ProjectView, *UPDATE_ERRORS),
+)
 def update_project(
     store: StoreDep,
     token: ProjectAdmin,

@@ -18,10 +18,11 @@ from fastapi import APIRouter, Header, Query, Response
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import ADMIN, SDK_CLIENT, SdkCaller, StoreDep
+from premiere.api.schemas import COMMON_ERRORS, FlagDocument, answers
 from premiere.errors import PermissionDeniedError, ValidationError, Violation
 from premiere.services import documents
 
-router = APIRouter(prefix="/sdk", tags=["sdk"])
+router = APIRouter(prefix="/sdk", tags=["sdk"], responses=COMMON_ERRORS)
 
 KeyQuery = Annotated[str | None, Query(max_length=128, description="Required with admin tokens.")]
 
@@ -29,7 +30,10 @@ KeyQuery = Annotated[str | None, Query(max_length=128, description="Required wit
 @router.get(
     "/flags",
     summary="The flag document of the token's environment",
-    responses={304: {"description": "Unchanged since the ETag in If-None-Match."}},
+    responses={
+        **answers(FlagDocument, 404),
+        304: {"description": "Unchanged since the ETag in If-None-Match."},
+    },
 )
 def get_flag_document(
     store: StoreDep,

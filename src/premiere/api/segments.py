@@ -7,18 +7,26 @@ from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
 from premiere.api.models import SegmentCreate, SegmentReplace, VersionOnly
+from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, SegmentView, answers
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import segments as service
 
-router = APIRouter(prefix="/projects/{project}/segments", tags=["segments"])
+router = APIRouter(
+    prefix="/projects/{project}/segments", tags=["segments"], responses=COMMON_ERRORS
+)
 
 
-@router.get("", summary="List segments")
+@router.get("", summary="List segments", responses=answers(list[SegmentView], 404))
 def list_segments(store: StoreDep, token: ProjectAdmin, project: str) -> JSONResponse:
     return JSONResponse(service.list_segments(store, project))
 
 
-@router.post("", status_code=201, summary="Create a segment")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a segment",
+    responses=answers(SegmentView, *CREATE_ERRORS, status=201),
+)
 def create_segment(
     store: StoreDep, token: ProjectAdmin, project: str, body: SegmentCreate
 ) -> JSONResponse:
@@ -27,12 +35,14 @@ def create_segment(
     return resource_response(view, 201, {"Location": location})
 
 
-@router.get("/{segment}", summary="Get a segment")
+@router.get("/{segment}", summary="Get a segment", responses=answers(SegmentView, 404))
 def get_segment(store: StoreDep, token: ProjectAdmin, project: str, segment: str) -> JSONResponse:
     return resource_response(service.get_segment(store, project, segment))
 
 
-@router.put("/{segment}", summary="Replace a segment")
+@router.put(
+    "/{segment}", summary="Replace a segment", responses=answers(SegmentView, *UPDATE_ERRORS)
+)
 def replace_segment(
     store: StoreDep,
     token: ProjectAdmin,
@@ -51,6 +61,7 @@ def replace_segment(
     status_code=204,
     summary="Delete a segment (refused while a flag uses it)",
     response_class=Response,
+    responses=answers(None, *UPDATE_ERRORS),
 )
 def delete_segment(
     store: StoreDep,

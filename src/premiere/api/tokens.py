@@ -7,17 +7,23 @@ from starlette.responses import JSONResponse
 
 from premiere.api.auth import Admin, StoreDep, actor_of
 from premiere.api.models import TokenCreate
+from premiere.api.schemas import COMMON_ERRORS, TokenCreated, TokenView, answers
 from premiere.services import tokens as service
 
-router = APIRouter(prefix="/tokens", tags=["tokens"])
+router = APIRouter(prefix="/tokens", tags=["tokens"], responses=COMMON_ERRORS)
 
 
-@router.get("", summary="List tokens (never their secrets)")
+@router.get("", summary="List tokens (never their secrets)", responses=answers(list[TokenView]))
 def list_tokens(store: StoreDep, token: Admin) -> JSONResponse:
     return JSONResponse(service.list_tokens(store))
 
 
-@router.post("", status_code=201, summary="Create a token; the response holds it once")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a token; the response holds it once",
+    responses=answers(TokenCreated, 404, status=201),
+)
 def create_token(store: StoreDep, token: Admin, body: TokenCreate) -> JSONResponse:
     view = service.create_token(store, actor_of(token), body.data())
     return JSONResponse(
@@ -27,6 +33,10 @@ def create_token(store: StoreDep, token: Admin, body: TokenCreate) -> JSONRespon
     )
 
 
-@router.delete("/{token_id}", summary="Revoke a token (it answers 401 from then on)")
+@router.delete(
+    "/{token_id}",
+    summary="Revoke a token (it answers 401 from then on)",
+    responses=answers(TokenView, 404),
+)
 def revoke_token(store: StoreDep, token: Admin, token_id: str) -> JSONResponse:
     return JSONResponse(service.revoke_token(store, actor_of(token), token_id))

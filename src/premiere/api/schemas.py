@@ -1,0 +1,181 @@
+"""Response shapes, for the OpenAPI description only.
+
+Services return JSON-ready dicts that the routes send as they are; these models say
+what those look like in ``/openapi.json`` and are never used to validate or filter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from premiere.api.models import Prerequisite, Rule, SegmentRule, Serve, Target
+
+
+class View(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorDetail(View):
+    code: str = Field(description="Stable error code; see docs/errors.md.")
+    message: str
+    details: dict[str, Any] = Field(
+        description='Structured details, e.g. {"errors": [{"field", "rule", "message"}]}.'
+    )
+
+
+class ErrorBody(View):
+    error: ErrorDetail
+
+
+class Resource(View):
+    key: str
+    version: int = Field(description="Grows by one with every change; the ETag of a GET.")
+    created_at: str = Field(description="RFC 3339, UTC.")
+    updated_at: str = Field(description="RFC 3339, UTC.")
+
+
+class ProjectView(Resource):
+    name: str
+    description: str
+
+
+class EnvironmentView(Resource):
+    project: str
+    name: str
+    position: int = Field(description="0 for the first stage; environments list in order.")
+    production: bool
+
+
+class ServiceView(Resource):
+    project: str
+    name: str
+    description: str
+    repository: str | None
+
+
+class VariationView(View):
+    value: Any
+    name: str | None
+    description: str | None
+
+
+class FlagConfigView(View):
+    flag: str
+    environment: str
+    on: bool
+    off_variation: int | None
+    prerequisites: list[Prerequisite]
+    targets: list[Target]
+    rules: list[Rule]
+    fallthrough: Serve
+    version: int
+    updated_at: str
+
+
+class FlagView(Resource):
+    project: str
+    name: str
+    description: str
+    kind: str = Field(description="boolean, string, number or json.")
+    variations: list[VariationView]
+    tags: list[str]
+    client_visible: bool
+    archived: bool
+    salt: str
+    environments: dict[str, FlagConfigView] = Field(description="Configuration per environment.")
+
+
+class SegmentView(Resource):
+    project: str
+    name: str
+    description: str
+    included: list[str]
+    excluded: list[str]
+    rules: list[SegmentRule]
+
+
+class ActorView(View):
+    kind: str = Field(description="token, user or system.")
+    id: str
+    name: str
+
+
+class AuditEventView(View):
+    id: int
+    at: str
+    actor: ActorView
+    action: str = Field(description="<resource>.<verb>, e.g. flag_config.updated.")
+    project: str | None
+    resource_type: str
+    resource_key: str
+    environment: str | None
+    before: Any
+    after: Any
+
+
+class AuditPage(View):
+    items: list[AuditEventView]
+    next_cursor: str | None = Field(description="Pass back as ?cursor= for the next page.")
+
+
+class TokenView(View):
+    id: str
+    name: str
+    scope: str
+    project: str | None
+    environment: str | None
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class TokenCreated(TokenView):
+    token: str = Field(description="The raw token, prm_<id>_<secret>; shown this once.")
+
+
+class EvaluationView(View):
+    flag: str
+    value: Any
+    variation: int | None
+    reason: dict[str, Any] = Field(description='{"kind": "RULE_MATCH", "rule_id": ...}')
+
+
+class FlagDocument(View):
+    project: str
+    environment: str
+    version: int
+    flags: dict[str, Any] = Field(description="Flags in document form (docs/flag-document.md).")
+    segments: dict[str, Any]
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Malformed request: the body is not a JSON object.",
+    401: "No token, or an unknown or revoked one.",
+    403: "The token's scope or binding does not allow this.",
+    404: "No such resource.",
+    409: "Already exists, stale version (version_conflict), or conflicting state.",
+    413: "Body larger than the configured limit.",
+    422: "Validation failed: every field and rule broken is listed.",
+    428: "The update did not name the version it is based on.",
+}
+
+
+def answers(
+    model: Any = None, *errors: int, status: int = 200
+) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: its success shape and the errors it may answer."""
+    described: dict[int | str, dict[str, Any]] = {}
+    if model is not None:
+        described[status] = {"model": model}
+    for code in errors:
+        described[code] = {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[code]}
+    return described
+
+
+COMMON_ERRORS = answers(None, 400, 401, 403, 413, 422)
+"""What every authenticated route may answer."""
+
+UPDATE_ERRORS = (404, 409, 428)
+CREATE_ERRORS = (404, 409)
