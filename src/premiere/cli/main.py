@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from premiere import __version__
-from premiere.cli import audit, catalog, flags, segments, server, tokens
+from premiere.cli import audit, catalog, flag_configs, flags, segments, server, tokens
 from premiere.cli.context import CliContext
 
 
@@ -30,9 +30,12 @@ cli.add_command(tokens.tokens)
 cli.add_command(catalog.projects)
 cli.add_command(catalog.environments)
 cli.add_command(catalog.services)
-cli.add_command(flags.flags)
+cli.add_command(flags.flags)  # with the commands flag_configs adds to it
 cli.add_command(segments.segments)
 cli.add_command(audit.audit)
+
+
+__all__ = ["cli", "flag_configs", "main"]
 
 
 def main() -> None:
