@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
+from sqlalchemy.exc import DBAPIError
 
 from premiere.errors import ValidationError
 from premiere.services import Actor
-from premiere.services.audit import list_audit_events
+from premiere.services.audit import list_audit_events, record_audit_event
 from premiere.services.flags import create_flag, update_flag
 from premiere.services.projects import create_project
 from premiere.store import Store
@@ -59,20 +60,34 @@ def test_list_audit_events__filters__only_matching(
     assert _actions(list_audit_events(store, **filters)) == expected  # type: ignore[arg-type]
 
 
-def test_list_audit_events__since_until__half_open_window(store: Store, history: None) -> None:
+def test_list_audit_events__since_until__half_open_window(store: Store) -> None:
     base = datetime(2026, 1, 1, tzinfo=UTC)
     with store.write() as session:
-        for event_id in range(1, 8):
-            session.execute(
-                update(AuditEvent)
-                .where(AuditEvent.id == event_id)
-                .values(at=base + timedelta(hours=event_id))
+        for hour in range(1, 8):
+            record_audit_event(
+                session,
+                BOT,
+                f"test.{hour}",
+                project=None,
+                resource_type="test",
+                resource_key="t",
+                at=base + timedelta(hours=hour),
             )
 
     page = list_audit_events(store, since=base + timedelta(hours=2), until="2026-01-01T05:00:00Z")
 
-    assert [item["id"] for item in page["items"]] == [4, 3, 2]
+    assert _actions(page) == ["test.4", "test.3", "test.2"]
     assert page["items"][0]["at"] == "2026-01-01T04:00:00.000000Z"
+
+
+def test_audit_events__update_or_delete__refused_by_the_database(
+    store: Store, history: None
+) -> None:
+    for statement in (update(AuditEvent).values(action="forged"), delete(AuditEvent)):
+        with pytest.raises(DBAPIError, match="append-only"), store.write() as session:
+            session.execute(statement)
+
+    assert len(list_audit_events(store, limit=500)["items"]) == 7
 
 
 def test_list_audit_events__limit__pages_with_cursor(store: Store, history: None) -> None:

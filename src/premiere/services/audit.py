@@ -31,11 +31,12 @@ def record_audit_event(
     environment: str | None = None,
     before: Any = None,
     after: Any = None,
+    at: datetime | None = None,
 ) -> None:
     """Append one event; call it inside the transaction that makes the change."""
     session.add(
         AuditEvent(
-            at=utc_now(),
+            at=at or utc_now(),
             actor_kind=actor.kind,
             actor_id=actor.id,
             actor_name=actor.name,
