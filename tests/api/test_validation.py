@@ -41,6 +41,7 @@ def _rule(*clauses: dict[str, Any], serve: Any = None) -> dict[str, Any]:
 def test_unknown_field__top_level__422_unknown_field(api: Api) -> None:
     response = api.post("/api/v1/projects", {"key": "p", "colour": "red"})
     assert _violations(response) == [("colour", "unknown_field")]
+    assert response.json()["error"]["message"] == "colour: unknown field 'colour'"
 
 
 def test_unknown_field__nested_in_clause__422_names_the_path(flagged: Api) -> None:

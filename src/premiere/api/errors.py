@@ -171,10 +171,24 @@ def translate_validation_errors(raw: Sequence[Any]) -> errors.PremiereError:
             return errors.MalformedRequestError(
                 "the request body must be a JSON object (Content-Type: application/json)"
             )
-        violations.append(
-            errors.Violation(field_path(loc), rule_name(kind), str(item.get("msg", "invalid")))
-        )
+        violations.append(errors.Violation(field_path(loc), rule_name(kind), _message(item)))
     return errors.ValidationError(violations)
+
+
+_MESSAGES = {
+    "extra_forbidden": "unknown field {name!r}",
+    "missing": "{name} is required",
+    "string_pattern_mismatch": "must match [A-Za-z0-9._-]{{1,128}}",
+}
+
+
+def _message(item: Mapping[str, Any]) -> str:
+    """Our wording for the common cases; pydantic's for the rest."""
+    template = _MESSAGES.get(str(item.get("type")))
+    loc = tuple(item.get("loc", ()))
+    if template is None or not loc:
+        return str(item.get("msg", "invalid"))
+    return template.format(name=loc[-1])
 
 
 def rule_name(pydantic_type: str) -> str:
