@@ -172,7 +172,7 @@ class StreamingDataSource(_Worker):
 
     def read(self, response: httpx.Response) -> None:
         parser = SSEParser()
-        for chunk in response.iter_raw():
+        for chunk in response.iter_bytes():
             for item in parser.feed(chunk):
                 if isinstance(item, Comment):
                     self.holder.status.contact_succeeded()

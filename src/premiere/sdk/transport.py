@@ -45,7 +45,11 @@ class Transport:
 
     @contextlib.contextmanager
     def open_stream(self, last_event_id: str | None) -> Iterator[httpx.Response]:
-        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+        headers = {
+            "Accept": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "Accept-Encoding": "identity",  # a compressed stream would be held back in buffers
+        }
         if last_event_id:
             headers["Last-Event-ID"] = last_event_id
         request = self._http.build_request(
