@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from premiere import errors
 from premiere.api import create_app
 from premiere.settings import Settings
 from premiere.store import Store
@@ -205,3 +206,44 @@ def test_create_app__without_store__opens_and_closes_its_own(database_url: str) 
         assert app.state.store is not None
         assert client.get("/api/v1/projects").status_code == 401
     assert app.state.store is None
+
+
+ERROR_EXAMPLES = [
+    (errors.ValidationError.single("key", "key_pattern", "bad"), 422),
+    (errors.MalformedRequestError("not JSON"), 400),
+    (errors.PayloadTooLargeError("too big"), 413),
+    (errors.NotFoundError("flag", "f"), 404),
+    (errors.AlreadyExistsError("flag", "f"), 409),
+    (errors.VersionConflictError("flag", "f", 1, 2), 409),
+    (errors.VersionRequiredError("say which version"), 428),
+    (errors.ConflictError("in use"), 409),
+    (errors.InvalidStateError("already archived"), 409),
+    (errors.AuthenticationError("who are you"), 401),
+    (errors.PermissionDeniedError("not you"), 403),
+    (errors.RateLimitedError("slow down", 7), 429),
+    (errors.PremiereError("the bare root"), 500),
+]
+
+
+def test_error_mapping__every_error_class__has_an_example() -> None:
+    assert {type(e) for e, _ in ERROR_EXAMPLES} == set(errors.all_error_classes())
+
+
+@pytest.mark.parametrize(("error", "status"), ERROR_EXAMPLES, ids=lambda v: getattr(v, "code", v))
+def test_error_mapping__raised_in_a_route__status_and_shape(
+    store: Store, settings: Settings, error: errors.PremiereError, status: int
+) -> None:
+    app = create_app(settings, store)
+
+    @app.get("/raise")
+    def raise_it() -> None:
+        raise error
+
+    with running(app, raise_errors=False) as client:
+        response = client.get("/raise")
+    body = _error(response, status, "internal_error" if status == 500 else error.code)
+    if status != 500:
+        assert body["message"] == error.message
+        assert body["details"] == error.details
+    if status == 429:
+        assert response.headers["retry-after"] == "7"
