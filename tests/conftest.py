@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from premiere.services import Actor
+from premiere.services.environments import create_environment
+from premiere.services.projects import create_project
 from premiere.store import Store, normalize_url
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -43,6 +45,15 @@ def store(database_url: str) -> Iterator[Store]:
 @pytest.fixture
 def actor() -> Actor:
     return Actor(kind="user", id="u-1", name="Ada")
+
+
+@pytest.fixture
+def project(store: Store, actor: Actor) -> str:
+    """Project ``demo`` with environments ``staging`` and ``production``."""
+    create_project(store, actor, {"key": "demo"})
+    for key in ("staging", "production"):
+        create_environment(store, actor, "demo", {"key": key})
+    return "demo"
 
 
 def _postgres_database() -> Iterator[str]:
