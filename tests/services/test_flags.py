@@ -296,3 +296,29 @@ def test_archive_flag__prerequisite_of_live_flag__conflict(
         archive_flag(store, actor, project, "base", 1)
 
     assert caught.value.details["required_by"] == ["child"]
+
+
+def test_restore_flag__requires_an_archived_flag__conflict(
+    store: Store, actor: Actor, project: str
+) -> None:
+    create_flag(store, actor, project, {"key": "base"})
+    create_flag(store, actor, project, {"key": "child"})
+    update_flag_config(
+        store,
+        actor,
+        project,
+        "child",
+        "staging",
+        {"prerequisites": [{"key": "base", "variation": 0}]},
+        1,
+        partial=True,
+    )
+    archive_flag(store, actor, project, "child", 1)
+    archive_flag(store, actor, project, "base", 1)
+
+    with pytest.raises(ConflictError) as caught:
+        restore_flag(store, actor, project, "child", 2)
+
+    assert caught.value.details["requires"] == ["base"]
+    restore_flag(store, actor, project, "base", 2)
+    assert restore_flag(store, actor, project, "child", 2)["archived"] is False

@@ -113,6 +113,19 @@ def flags_requiring(session: Session, flag: Flag) -> list[str]:
     return sorted(found)
 
 
+def archived_prerequisites(session: Session, flag: Flag) -> list[str]:
+    """Keys of archived flags that ``flag`` has as a prerequisite in some environment."""
+    required: set[str] = set()
+    for config in session.scalars(select(FlagConfig.config).where(FlagConfig.flag_id == flag.id)):
+        required |= engine.referenced_flags(config)
+    if not required:
+        return []
+    statement = select(Flag.key).where(
+        Flag.project_id == flag.project_id, Flag.key.in_(required), Flag.archived.is_(True)
+    )
+    return sorted(session.scalars(statement))
+
+
 def environment_configs(
     session: Session, project_id: int, environment_id: int
 ) -> dict[str, tuple[Flag, FlagConfig]]:

@@ -14,7 +14,11 @@ from premiere import engine
 from premiere.errors import AlreadyExistsError, ConflictError, InvalidStateError, Violation
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
-from premiere.services.flag_checks import check_variations_in_use, flags_requiring
+from premiere.services.flag_checks import (
+    archived_prerequisites,
+    check_variations_in_use,
+    flags_requiring,
+)
 from premiere.services.flag_configs import get_flag_config, update_flag_config
 from premiere.services.flag_defaults import default_config, new_salt
 from premiere.services.lookups import (
@@ -193,6 +197,7 @@ def archive_flag(
 def restore_flag(
     store: Store, actor: Actor, project: str, key: str, expected_version: int | None
 ) -> dict[str, Any]:
+    """Bring an archived flag back; refused while it requires archived flags."""
     expected = require_version(expected_version, "flag", key)
     with store.write() as session:
         project_row = get_project_row(session, project)
@@ -201,6 +206,12 @@ def restore_flag(
         check_current_version("flag", key, row.version, expected)
         if not row.archived:
             raise InvalidStateError(f"flag {key!r} is not archived")
+        archived = archived_prerequisites(session, row)
+        if archived:
+            raise ConflictError(
+                f"flag {key!r} requires archived {', '.join(map(repr, archived))}",
+                {"resource": "flag", "key": key, "requires": archived},
+            )
         return _change(
             session, actor, project_row, row, expected, {"archived": False}, "flag.restored"
         )
