@@ -41,13 +41,10 @@ def test_store_open__empty_database__migrated_to_head(database_url: str) -> None
 def test_store_open__reopened__idempotent(database_url: str) -> None:
     Store.open(database_url).close()
 
-    store = Store.open(database_url)
-    try:
-        with store.read() as session:
-            rows = session.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert rows == [(head_revision(),)]
-    finally:
-        store.close()
+    with Store.open(database_url) as store, store.read() as session:
+        rows = session.execute(text("SELECT version_num FROM alembic_version")).all()
+
+    assert rows == [(head_revision(),)]
 
 
 def test_migrations__applied__match_the_models(store: Store) -> None:
