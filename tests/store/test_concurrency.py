@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from premiere.errors import AlreadyExistsError, ValidationError, VersionConflictError
 from premiere.services import Actor
@@ -16,6 +17,9 @@ from premiere.services.environments import create_environment
 from premiere.services.flags import create_flag, get_flag_config, update_flag_config
 from premiere.services.projects import create_project, get_project, update_project
 from premiere.store import Store
+from premiere.store.concurrency import update_versioned
+from premiere.store.feed import changes_since
+from premiere.store.models import Project
 
 WRITERS = 2
 
@@ -167,3 +171,59 @@ def test_create_project__two_writers_same_key__one_already_exists(
     assert sum(isinstance(o, dict) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, AlreadyExistsError) for o in outcomes) == 1
     assert len(list_audit_events(store, action="project.created")["items"]) == 1
+
+
+def test_update_versioned__stale_expected_version__conflict_names_current(
+    store: Store, actor: Actor
+) -> None:
+    create_project(store, actor, {"key": "demo"})
+    update_project(store, actor, "demo", {"name": "newer"}, 1)
+
+    with pytest.raises(VersionConflictError) as caught, store.write() as session:
+        row_id = session.scalar(select(Project.id))
+        assert row_id is not None
+        update_versioned(
+            session, Project, row_id, 1, {"name": "stale"}, resource="project", key="demo"
+        )
+
+    assert caught.value.details["current_version"] == 2
+    assert get_project(store, "demo")["name"] == "newer"
+
+
+def test_update_flag_config__audit_write_fails__nothing_changes(
+    store: Store, flag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version_before = document_version(store, "demo", "production")
+
+    def fail(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr("premiere.services.flag_configs.record_audit_event", fail)
+    with pytest.raises(RuntimeError):
+        update_flag_config(
+            store,
+            Actor("user", "u", "u"),
+            "demo",
+            flag,
+            "production",
+            {"on": True},
+            1,
+            partial=True,
+        )
+
+    config = get_flag_config(store, "demo", flag, "production")
+    assert (config["on"], config["version"]) == (False, 1)
+    assert document_version(store, "demo", "production") == version_before
+    with store.read() as session:
+        assert changes_since(session, "demo", "production", 0)[-1].document_version == (
+            version_before
+        )
+
+
+def test_record_audit_event__very_long_actor__stored_truncated(store: Store) -> None:
+    long = Actor("user", "i" * 500, "n" * 500)
+
+    create_project(store, long, {"key": "demo"})
+
+    event = list_audit_events(store)["items"][0]
+    assert event["actor"] == {"kind": "user", "id": "i" * 200, "name": "n" * 200}

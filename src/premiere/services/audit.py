@@ -18,6 +18,7 @@ from premiere.store.models import AuditEvent
 from premiere.store.types import utc_now
 
 MAX_LIMIT = 500
+ACTOR_FIELD_MAX = 200  # the column width
 
 
 def record_audit_event(
@@ -38,8 +39,8 @@ def record_audit_event(
         AuditEvent(
             at=at or utc_now(),
             actor_kind=actor.kind,
-            actor_id=actor.id,
-            actor_name=actor.name,
+            actor_id=actor.id[:ACTOR_FIELD_MAX],
+            actor_name=actor.name[:ACTOR_FIELD_MAX],
             action=action,
             project=project,
             resource_type=resource_type,
