@@ -4,6 +4,9 @@ SQLite is the embedded default (WAL journal, foreign keys on, a busy timeout, an
 ``BEGIN IMMEDIATE`` for writes so two writers queue instead of failing). PostgreSQL
 is reached through psycopg 3; read transactions there are ``REPEATABLE READ`` so a
 flag document and its version come from one snapshot.
+
+``sqlite://`` (in memory) shares one connection between all callers: it suits
+single-threaded tests and experiments, not a server.
 """
 
 from __future__ import annotations
