@@ -44,7 +44,7 @@ from premiere.sdk.evaluation import (
 )
 from premiere.sdk.events import EventProcessor, EventRecorder
 from premiere.sdk.holder import DocumentHolder, Listener
-from premiere.sdk.status import Status, StatusTracker
+from premiere.sdk.status import Status, StatusListener, StatusTracker
 from premiere.sdk.transport import Transport
 
 _MAX_LOGGED = 1000
@@ -297,6 +297,21 @@ class Client:
 
         Called on the data source's thread; returns a function that unsubscribes."""
         return self._holder.add_listener(callback)
+
+    def on_status_change(self, callback: StatusListener) -> Callable[[], None]:
+        """Call ``callback(status)`` with the new :class:`Status` after every change (a
+        document loaded, a failure, a recovery, ``close()``).
+
+        Called on the thread that made the change; returns a function that unsubscribes."""
+        log = self._log
+
+        def guarded(status: Status) -> None:
+            try:
+                callback(status)
+            except Exception:
+                log.exception("premiere: a status listener raised")
+
+        return self._status.add_listener(guarded)
 
     def close(self) -> None:
         """Stop the background threads and send the remaining events. Evaluation keeps

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 
@@ -42,14 +43,22 @@ class Status:
     last_error_at: float | None
 
 
+StatusListener = Callable[[Status], None]
+
+
 class StatusTracker:
-    """Thread-safe holder of the current :class:`Status`; the data sources write it."""
+    """Thread-safe holder of the current :class:`Status`; the data sources write it.
+
+    Listeners are called with the new status after each change, outside the lock, on the
+    thread that made it.
+    """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._attempted = False
         self._given_up = False
         self._status = Status(DataSourceState.INITIALIZING, False, None, None, None, None, None)
+        self._listeners: tuple[StatusListener, ...] = ()
 
     def after_fork(self) -> None:
         self._cond = threading.Condition()
@@ -58,9 +67,24 @@ class StatusTracker:
     def status(self) -> Status:
         return self._status
 
+    def add_listener(self, listener: StatusListener) -> Callable[[], None]:
+        with self._cond:
+            self._listeners = (*self._listeners, listener)
+
+        def remove() -> None:
+            with self._cond:
+                self._listeners = tuple(x for x in self._listeners if x is not listener)
+
+        return remove
+
+    def _notify(self, old: Status, new: Status) -> None:
+        if new != old:
+            for listener in self._listeners:
+                listener(new)
+
     def document_loaded(self, source: str, version: int | None) -> None:
         with self._cond:
-            s = self._status
+            s = old = self._status
             if s.state is DataSourceState.OFF:
                 state = DataSourceState.OFF
             elif source == "server":
@@ -76,33 +100,42 @@ class StatusTracker:
                 last_update_at=time.time(),
             )
             self._attempted = self._attempted or source == "server"
+            new = self._status
             self._cond.notify_all()
+        self._notify(old, new)
 
     def contact_succeeded(self) -> None:
         """The server confirmed that the served document is current (a 304, a heartbeat)."""
         with self._cond:
-            s = self._status
+            s = old = self._status
             if s.state is DataSourceState.STALE and s.ready:
                 self._status = replace(s, state=DataSourceState.VALID)
             self._attempted = True
+            new = self._status
             self._cond.notify_all()
+        self._notify(old, new)
 
     def error(self, message: str, *, final: bool = False) -> None:
         """Record a failure; ``final`` when retrying soon is pointless (401, 403), which
         ends the start-up wait even without a document."""
         with self._cond:
             self._given_up = self._given_up or final
-            s = self._status
+            s = old = self._status
             state = DataSourceState.STALE if s.state is DataSourceState.VALID else s.state
             self._status = replace(s, state=state, last_error=message, last_error_at=time.time())
             self._attempted = True
+            new = self._status
             self._cond.notify_all()
+        self._notify(old, new)
 
     def off(self) -> None:
         with self._cond:
+            old = self._status
             self._status = replace(self._status, state=DataSourceState.OFF)
             self._attempted = True
+            new = self._status
             self._cond.notify_all()
+        self._notify(old, new)
 
     def wait_ready(self, timeout: float | None) -> bool:
         """Wait until a document is loaded (from any source); True when it is."""
