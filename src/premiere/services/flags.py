@@ -161,7 +161,8 @@ def update_flag(
         kind = data.get("kind", row.kind)
         variations = _variations(data["variations"]) if "variations" in data else row.variations
         check = _check_metadata(data, kind, variations, creating=False)
-        if not check.violations and isinstance(variations, list):
+        shrinks = isinstance(variations, list) and len(variations) < len(row.variations)
+        if not check.violations and shrinks:
             check.extend(check_variations_in_use(session, row, len(variations)))
         check.raise_if_any()
         values: dict[str, Any] = {f: data[f] for f in METADATA if f in data}
