@@ -1,0 +1,163 @@
+"""The deployment ledger's tables, on the same declarative ``Base`` as the rest.
+
+``deployments`` is the ledger itself (append-mostly: rows change only through their
+status transitions). ``environment_service_state`` holds, per service and
+environment, the deployment that runs there now; it is written in the transaction
+that makes a deployment succeed, so the environment matrix reads one small table
+instead of scanning the ledger. ``deployment_features`` indexes the flag keys a
+deployment carries, for "where is this flag's code" and the dark-code inventory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from premiere.store.models import KEY_LENGTH, Base
+from premiere.store.types import big_id_type, json_type, utc_now
+
+VERSION_LENGTH = 128
+SHA_LENGTH = 64
+IDEMPOTENCY_KEY_LENGTH = 200
+
+
+class Deployment(Base):
+    """One deployment of a service's version into an environment."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (
+        UniqueConstraint("project_id", "idempotency_key"),
+        Index("ix_deployments_project_id_id", "project_id", "id"),
+        Index("ix_deployments_service_environment", "service_id", "environment_id", "id"),
+        Index("ix_deployments_environment_id", "environment_id", "id"),
+        Index(
+            "ix_deployments_service_environment_version",
+            "service_id",
+            "environment_id",
+            "version",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(VERSION_LENGTH))
+    commit_sha: Mapped[str] = mapped_column(String(SHA_LENGTH))
+    commit_time: Mapped[datetime | None] = mapped_column(default=None)
+    commits: Mapped[list[Any]] = mapped_column(json_type())
+    artifact: Mapped[str | None] = mapped_column(String(500), default=None)
+    pipeline_url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    status: Mapped[str] = mapped_column(String(16))
+    idempotency_key: Mapped[str | None] = mapped_column(
+        String(IDEMPOTENCY_KEY_LENGTH), default=None
+    )
+    request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str] = mapped_column(String(200))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    log_excerpt: Mapped[str] = mapped_column(Text, default="")
+    log_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    duration_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    features: Mapped[list[Any]] = mapped_column(json_type())
+    verification_status: Mapped[str] = mapped_column(String(16), default="none")
+    checks: Mapped[list[Any]] = mapped_column(json_type())
+    promoted_from_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    rollback_of_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    rolled_back_by_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    time_to_restore_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    verified_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DeploymentFeature(Base):
+    """A flag key whose code a deployment carries."""
+
+    __tablename__ = "deployment_features"
+    __table_args__ = (
+        Index("ix_deployment_features_project_flag", "project_id", "flag_key", "deployment_id"),
+    )
+
+    deployment_id: Mapped[int] = mapped_column(
+        ForeignKey("deployments.id", ondelete="CASCADE"), primary_key=True
+    )
+    flag_key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+
+
+class EnvironmentServiceState(Base):
+    """What runs now: the latest succeeded deployment of a service in an environment."""
+
+    __tablename__ = "environment_service_state"
+    __table_args__ = (Index("ix_environment_service_state_project_id", "project_id"),)
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+    environment_id: Mapped[int] = mapped_column(
+        ForeignKey("environments.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    deployment_id: Mapped[int] = mapped_column(BigInteger)
+    since: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class VerificationCheck(Base):
+    """A probe run after a deployment of ``service`` (in ``environment``, or in every
+    environment when that is null): an HTTP request or a command."""
+
+    __tablename__ = "verification_checks"
+    __table_args__ = (UniqueConstraint("service_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    environment: Mapped[str | None] = mapped_column(String(KEY_LENGTH), default=None)
+    kind: Mapped[str] = mapped_column(String(16))
+    spec: Mapped[dict[str, Any]] = mapped_column(json_type())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class EnvironmentPolicy(Base):
+    """Deployment rules of one environment."""
+
+    __tablename__ = "environment_policies"
+
+    environment_id: Mapped[int] = mapped_column(
+        ForeignKey("environments.id", ondelete="CASCADE"), primary_key=True
+    )
+    require_verified_in_previous: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class WebhookSecret(Base):
+    """A project's shared secret for signed webhooks (kept as is: HMAC needs it)."""
+
+    __tablename__ = "webhook_secrets"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
