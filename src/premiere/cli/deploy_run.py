@@ -81,7 +81,7 @@ class Tail:
         self._lines.append(line)
         self._chars += len(line) + 1
         while len(self._lines) > self._max_lines or (
-            self._chars > self._max_chars and len(self._lines) > 1
+            self._chars - 1 > self._max_chars and len(self._lines) > 1
         ):
             self._chars -= len(self._lines.popleft()) + 1
             self.truncated = True
@@ -180,6 +180,7 @@ def _read(stream: IO[bytes], lines: queue.Queue[bytes | None]) -> None:
     except (OSError, ValueError):
         pass
     finally:
+        stream.close()
         lines.put(None)
 
 

@@ -1,0 +1,135 @@
+"""The deployment command runner on its own, and `premiere deploy run` against a live server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+from premiere.cli.deploy_run import RunOutcome, Tail, run_command
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="process groups and signals")
+
+
+def sh(script: str) -> list[str]:
+    return ["sh", "-c", script]
+
+
+def run(
+    argv: list[str], env: dict[str, str] | None = None, **kwargs: object
+) -> tuple[RunOutcome, list[str]]:
+    lines: list[str] = []
+    outcome = run_command(argv, env={**os.environ, **(env or {})}, on_line=lines.append, **kwargs)  # type: ignore[arg-type]
+    return outcome, lines
+
+
+# -- the runner ---------------------------------------------------------------------------
+
+
+def test_run_command__output_and_exit_code__streamed_in_order_and_kept(tmp_path: object) -> None:
+    outcome, lines = run(sh('echo one; echo two >&2; printf "50%%\\r100%%\\n"; exit 3'))
+    assert lines == ["one", "two", "100%"]
+    assert (outcome.exit_code, outcome.succeeded) == (3, False)
+    assert outcome.log_excerpt == "one\ntwo\n100%"
+    assert outcome.reason == "the command exited with code 3"
+    assert outcome.duration_ms >= 0
+
+
+def test_run_command__environment__given_to_the_command() -> None:
+    outcome, lines = run(sh('echo "$PREMIERE_SERVICE@$PREMIERE_VERSION"'),
+                         env={"PREMIERE_SERVICE": "api", "PREMIERE_VERSION": "1.4.2"})  # fmt: skip
+    assert lines == ["api@1.4.2"]
+    assert outcome.succeeded and outcome.reason is None
+
+
+def test_run_command__lines_as_they_come__not_at_the_end() -> None:
+    # Given a command that prints, then waits
+    seen: list[tuple[str, float]] = []
+    started = time.monotonic()
+    run_command(sh("echo first; sleep 1; echo second"), env=dict(os.environ),
+                on_line=lambda line: seen.append((line, time.monotonic() - started)))  # fmt: skip
+    # Then the first line arrived before the command finished
+    assert [line for line, _ in seen] == ["first", "second"]
+    assert seen[0][1] < 0.8 <= seen[1][1]
+
+
+def test_tail__long_log__keeps_the_last_lines_within_budget() -> None:
+    tail = Tail(max_lines=3, max_chars=1000)
+    for n in range(10):
+        tail.add(f"line {n}")
+    assert (tail.text(), tail.truncated) == ("line 7\nline 8\nline 9", True)
+    chars = Tail(max_lines=100, max_chars=20)
+    for n in range(10):
+        chars.add(f"line {n}")
+    assert chars.text() == "line 7\nline 8\nline 9"
+
+
+def test_run_command__missing_command__127_with_reason() -> None:
+    outcome, lines = run(["premiere-no-such-command-xyz"])
+    assert (outcome.exit_code, outcome.succeeded) == (127, False)
+    assert outcome.reason == "command not found: premiere-no-such-command-xyz"
+    assert lines == []
+
+
+def test_run_command__not_executable__126(tmp_path: object) -> None:
+    outcome, _ = run([os.devnull])
+    assert outcome.exit_code == 126
+    assert outcome.reason is not None and outcome.reason.startswith("cannot run")
+
+
+def test_run_command__killed_by_signal__128_plus_signal() -> None:
+    outcome, _ = run(sh("kill -TERM $$"))
+    assert outcome.exit_code == 128 + signal.SIGTERM
+
+
+def test_run_command__sigint__forwarded_to_the_command_and_reported() -> None:
+    # Given a command that traps SIGINT, says so and exits 130
+    script = 'trap "echo got INT; exit 130" INT; echo ready; while :; do sleep 0.1; done'
+    lines: list[str] = []
+
+    def on_line(line: str) -> None:
+        lines.append(line)
+        if line == "ready":  # When this process receives Ctrl-C
+            os.kill(os.getpid(), signal.SIGINT)
+
+    outcome = run_command(sh(script), env=dict(os.environ), on_line=on_line)
+    # Then the command got it, and the outcome says interrupted
+    assert lines == ["ready", "got INT"]
+    assert (outcome.exit_code, outcome.interrupted, outcome.reason) == (
+        130,
+        "SIGINT",
+        "interrupted",
+    )
+    # and this process's own handler is back
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_run_command__second_signal__kills_the_command() -> None:
+    # Given a command that ignores SIGTERM
+    script = 'trap "echo ignoring" TERM; echo ready; while :; do sleep 0.1; done'
+
+    def on_line(line: str) -> None:
+        if line == "ready":
+            os.kill(os.getpid(), signal.SIGTERM)
+        if line == "ignoring":
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    outcome = run_command(sh(script), env=dict(os.environ), on_line=on_line)
+    assert outcome.exit_code == 128 + signal.SIGKILL
+    assert outcome.interrupted == "SIGTERM"
+
+
+def test_run_command__background_grandchild_holds_the_pipe__returns_after_exit() -> None:
+    started = time.monotonic()
+    outcome, lines = run(sh("sleep 20 >/dev/null 2>&1 & echo started; sleep 20 &"))
+    assert time.monotonic() - started < 5
+    assert lines == ["started"] and outcome.exit_code == 0
+
+
+def test_run_command__python_child__unbuffered_lines(tmp_path: object) -> None:
+    code = "import time\nfor i in range(3):\n    print(i, flush=True)\n"
+    outcome, lines = run([sys.executable, "-c", code])
+    assert lines == ["0", "1", "2"] and outcome.succeeded
