@@ -18,10 +18,13 @@ from premiere.api import (
     audit,
     catalog,
     environments,
+    events,
     flags,
+    ofrep,
     projects,
     sdk,
     segments,
+    stream,
     tokens,
 )
 from premiere.api.errors import install_error_handlers
@@ -67,7 +70,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         if owned:
             app.state.store = Store.open(settings.database_url)
         try:
-            yield
+            async with stream.change_broadcaster(app):  # SDK streams: see api/stream.py
+                yield
         finally:
             if owned:
                 app.state.store.close()
@@ -85,10 +89,15 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
-    for module in (projects, environments, catalog, flags, segments, audit, tokens, sdk):
+    for module in (projects, environments, catalog, flags, segments, audit, tokens, sdk, stream):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
+
+    app.include_router(  # SDK events: api/events.py
+        events.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
+    )
+    app.include_router(ofrep.router)  # /ofrep/v1: api/ofrep.py
 
     @app.get("/healthz", tags=["health"], summary="Liveness probe")
     def healthz() -> JSONResponse:

@@ -203,7 +203,12 @@ class ChangeBroadcaster:
             state = self._environments[key] = _Environment(key)
         async with state.lock:
             if not state.loaded:
-                document, seq = await asyncio.to_thread(self._load, project, environment)
+                try:
+                    document, seq = await asyncio.to_thread(self._load, project, environment)
+                except BaseException:
+                    if not state.subscribers[False] and not state.subscribers[True]:
+                        self._environments.pop(key, None)
+                    raise
                 state.load(document, seq)
             subscription = Subscription(key, client_only, asyncio.Queue(self.settings.queue_size))
             state.subscribers[client_only].add(subscription)

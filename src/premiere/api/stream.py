@@ -1,0 +1,124 @@
+"""``GET /api/v1/sdk/stream``: the flag document, then its changes, as server-sent events.
+
+On connect: ``event: document`` with ``id: <document version>`` and the whole document
+(as ``GET /api/v1/sdk/flags`` would answer). Then one ``event: patch`` per change
+(``id``: the new document version; data ``{"version", "flags", "segments"}``, where
+``null`` means removed, archived or no longer visible to the token), and a
+``: heartbeat`` comment every ``heartbeat_seconds``. A ``Last-Event-ID`` equal to the
+current version skips the document; any other value gets the whole document.
+
+The change broadcaster (:mod:`premiere.services.broadcast`) runs for the lifetime of the
+app: :func:`change_broadcaster` enters it in the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Header, Query, Request
+from starlette.responses import StreamingResponse
+
+from premiere.api.auth import ADMIN, SDK_CLIENT, SdkCaller
+from premiere.errors import PermissionDeniedError, ValidationError, Violation
+from premiere.services.broadcast import BroadcastSettings, ChangeBroadcaster, Subscription
+from premiere.services.tokens import TokenInfo
+
+router = APIRouter(prefix="/sdk", tags=["sdk"])
+
+BROADCAST_SETTINGS = "broadcast_settings"
+"""``app.state`` attribute: :class:`BroadcastSettings` for the app (defaults if unset)."""
+
+KeyQuery = Annotated[str | None, Query(max_length=128, description="Required with admin tokens.")]
+
+
+@contextlib.asynccontextmanager
+async def change_broadcaster(app: FastAPI) -> AsyncIterator[ChangeBroadcaster]:
+    """Run the app's change broadcaster (``app.state.broadcaster``) while the block runs."""
+    settings = getattr(app.state, BROADCAST_SETTINGS, None) or BroadcastSettings()
+    broadcaster = ChangeBroadcaster(app.state.store, settings)
+    async with broadcaster.running():
+        app.state.broadcaster = broadcaster
+        try:
+            yield broadcaster
+        finally:
+            app.state.broadcaster = None
+
+
+@router.get(
+    "/stream",
+    summary="The flag document, then its changes, as server-sent events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream_flag_document(
+    request: Request,
+    token: SdkCaller,
+    project: KeyQuery = None,
+    environment: KeyQuery = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse:
+    project_key, environment_key = stream_target(token, project, environment)
+    broadcaster: ChangeBroadcaster = request.app.state.broadcaster
+    subscription, first = await broadcaster.subscribe(
+        project_key,
+        environment_key,
+        client_only=token.scope == SDK_CLIENT,
+        last_version=_version(last_event_id),
+    )
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(
+        _frames(broadcaster, subscription, first),
+        media_type="text/event-stream",
+        headers=headers,
+    )
+
+
+async def _frames(
+    broadcaster: ChangeBroadcaster, subscription: Subscription, first: bytes | None
+) -> AsyncIterator[bytes]:
+    try:
+        if first is not None:
+            yield first
+        while not subscription.closed:
+            data = await subscription.queue.get()
+            if not data or subscription.closed:
+                return
+            yield data
+    finally:
+        broadcaster.unsubscribe(subscription)
+
+
+def stream_target(
+    token: TokenInfo, project: str | None, environment: str | None
+) -> tuple[str, str]:
+    """The environment streamed: an sdk token's own (naming another is 403); admin tokens
+    name it with ``?project=&environment=``."""
+    if token.scope == ADMIN:
+        missing = [
+            Violation(f"query.{name}", "required", f"admin tokens must name the {name}")
+            for name, value in (("project", project), ("environment", environment))
+            if not value
+        ]
+        if missing or project is None or environment is None:
+            raise ValidationError(missing)
+        return project, environment
+    if token.project is None or token.environment is None:
+        raise PermissionDeniedError(
+            "this token is not bound to an environment", {"scope": token.scope}
+        )
+    asked = (project or token.project, environment or token.environment)
+    if asked != (token.project, token.environment):
+        raise PermissionDeniedError(
+            f"this token is bound to {token.project}/{token.environment}",
+            {"scope": token.scope, "project": token.project, "environment": token.environment},
+        )
+    return token.project, token.environment
+
+
+def _version(last_event_id: str | None) -> int | None:
+    if last_event_id is None:
+        return None
+    text = last_event_id.strip()
+    return int(text) if text.isdigit() and len(text) < 19 else None
