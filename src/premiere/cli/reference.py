@@ -42,7 +42,8 @@ SQLite allows this while `premiere serve` runs. See [configuration](configuratio
 
 Tables for people by default; `--json` prints the API's JSON on stdout and nothing
 else, for scripts (`premiere flags list --json | jq ...`). Errors go to stderr as
-`Error: <message> [<error code>]`, followed by one line per invalid field.
+`Error: <message> [<error code>]`, followed by one line per invalid field; the codes
+are listed in [errors](errors.md).
 
 ## Exit codes
 
