@@ -66,7 +66,7 @@ def test_configuration__every_setting__documented() -> None:
         assert f"PREMIERE_{field.upper()}" in text
 
 
-@pytest.mark.parametrize("page", [*PAGES, "CHANGES.md"])
+@pytest.mark.parametrize("page", [*PAGES, "CHANGES.md", "docs/cli.md"])
 def test_docs__relative_links__point_to_files(page: str) -> None:
     text = (ROOT / page).read_text(encoding="utf-8")
     for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
