@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import psycopg
 import pytest
@@ -78,3 +78,15 @@ def test_record_document_change__postgresql__notifies_at_commit(
         {"project": "demo", "environment": "staging", "version": 2},
         {"project": "demo", "environment": "production", "version": 2},
     ]
+
+
+def test_utc_datetime__other_offset__read_back_as_same_instant_in_utc(store: Store) -> None:
+    berlin = datetime(2026, 6, 1, 14, 30, tzinfo=timezone(timedelta(hours=2)))
+    with store.write() as session:
+        session.add(Project(key="x", name="x", created_at=berlin, updated_at=berlin))
+
+    with store.read() as session:
+        stored = session.query(Project).one().created_at
+
+    assert stored == berlin
+    assert (stored.tzinfo, stored.hour) == (UTC, 12)
