@@ -191,7 +191,7 @@ def test_scan__skips_vcs_dependencies_venvs_binary_and_huge_files(tmp_path: Path
         "src/huge.py": call.format("huge") + "#" * 2_000_000,
     })  # fmt: skip
     result = scan(tmp_path)
-    assert result.keys() == ["kept"]
+    assert result.flag_keys() == ["kept"]
     assert result.files_skipped == 2
 
 
@@ -208,8 +208,8 @@ def test_scan__gitignore__ignored_paths_skipped_negation_and_nesting(tmp_path: P
         "pkg/local_x.py": call.format("nested-ignored"),
         "other/local_x.py": call.format("outside-nested"),
     })  # fmt: skip
-    assert scan(tmp_path).keys() == ["negated", "nested-rootonly", "outside-nested"]
-    everything = scan(tmp_path, ScanConfig(gitignore=False)).keys()
+    assert scan(tmp_path).flag_keys() == ["negated", "nested-rootonly", "outside-nested"]
+    everything = scan(tmp_path, ScanConfig(gitignore=False)).flag_keys()
     assert "in-build" in everything and "nested-ignored" in everything
 
 
@@ -252,5 +252,5 @@ def test_scan__ten_thousand_files__within_seconds(tmp_path: Path) -> None:
     elapsed = time.monotonic() - started
     # Then every key is found, quickly
     assert result.files_scanned == 10_000
-    assert len(result.keys()) == 1_000
+    assert len(result.flag_keys()) == 1_000
     assert elapsed < 5, elapsed

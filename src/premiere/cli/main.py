@@ -7,6 +7,9 @@ import click
 from premiere import __version__
 from premiere.cli import audit, catalog, flag_configs, flags, segments, server, tokens
 from premiere.cli.context import CliContext
+from premiere.cli.deploy_commands import deploy
+from premiere.cli.deployments import deployments
+from premiere.cli.scan_command import scan_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -33,6 +36,9 @@ cli.add_command(catalog.services)
 cli.add_command(flags.flags)  # with the commands flag_configs adds to it
 cli.add_command(segments.segments)
 cli.add_command(audit.audit)
+cli.add_command(deployments)  # with promote and rollback, which deploy_commands adds
+cli.add_command(deploy)
+cli.add_command(scan_command)
 
 
 __all__ = ["cli", "flag_configs", "main"]

@@ -84,7 +84,7 @@ class ScanResult:
     files_scanned: int = 0
     files_skipped: int = 0
 
-    def keys(self) -> list[str]:
+    def flag_keys(self) -> list[str]:
         return sorted({r.key for r in self.references})
 
     def to_dict(self) -> dict[str, Any]:
