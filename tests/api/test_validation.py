@@ -230,3 +230,22 @@ def test_nul_character__in_path__404(demo: Api) -> None:
 def test_nul_character__in_query__422_names_the_parameter(demo: Api) -> None:
     response = demo.get("/api/v1/audit", params={"actor": "a\x00"})
     assert _violations(response) == [("query.actor", "nul_character")]
+
+
+def test_non_finite_number__nan_in_context_and_values__422_type(flagged: Api) -> None:
+    body = (
+        b'{"version": 1, "rules": [{"clauses": [{"attribute": "a", "op": "lt",'
+        b' "values": [1, Infinity]}], "serve": {"variation": 0}}]}'
+    )
+    response = flagged.request(
+        "PATCH", CONFIG, content=body, headers={"Content-Type": "application/json"}
+    )
+    assert ("rules[0].clauses[0].values[1]", "type") in _violations(response)
+    path = "/api/v1/projects/demo/environments/production/evaluate/f"
+    response = flagged.request(
+        "POST",
+        path,
+        content=b'{"context": {"key": "u", "score": NaN}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert _violations(response) == [("context.score", "type")]

@@ -22,7 +22,7 @@ from pydantic import (
     model_serializer,
 )
 
-from premiere.api.params import reject_nul_in_body
+from premiere.api.params import reject_unstorable_in_body
 
 KEY_PATTERN = r"^[A-Za-z0-9._-]{1,128}$"
 
@@ -57,9 +57,9 @@ class Body(BaseModel):
         return data
 
     def data(self) -> dict[str, Any]:
-        """The body for the services (``version`` travels apart); no NUL characters."""
+        """The body for the services (``version`` travels apart); nothing unstorable."""
         data = self.model_dump(exclude={"version"})
-        reject_nul_in_body(data)
+        reject_unstorable_in_body(data)
         return data
 
 
