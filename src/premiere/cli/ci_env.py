@@ -7,8 +7,11 @@ only ``--service``, ``--version`` and ``--env``.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from collections.abc import Mapping
+
+MAX_KEY = 200  # what the API accepts
 
 
 def commit_sha(env: Mapping[str, str]) -> str | None:
@@ -49,7 +52,12 @@ def idempotency_key(explicit: str | None, env: Mapping[str, str], *parts: str) -
     if explicit:
         return explicit
     job = job_id(env)
-    return ":".join([job, *parts]) if job else None
+    if job is None:
+        return None
+    key = ":".join([job, *parts])
+    if len(key) > MAX_KEY:
+        key = f"{job[:100]}:{hashlib.sha256(key.encode()).hexdigest()}"
+    return key
 
 
 def _git(*args: str) -> str | None:
