@@ -84,7 +84,11 @@ def test_malformed_json__post_project__400_malformed_request(api: Api) -> None:
         content=b'{"key": "a",',
         headers={"Content-Type": "application/json"},
     )
-    _error(response, 400, "malformed_request")
+    error = _error(response, 400, "malformed_request")
+    assert error["details"] == {
+        "error": "Expecting property name enclosed in double quotes",
+        "position": 12,
+    }
 
 
 @pytest.mark.parametrize("body", [b"[]", b'"text"', b"42", b"null"])

@@ -164,8 +164,11 @@ def translate_validation_errors(raw: Sequence[Any]) -> errors.PremiereError:
         loc = tuple(item.get("loc", ()))
         kind = str(item.get("type", ""))
         if kind == "json_invalid":
+            reason = str((item.get("ctx") or {}).get("error", "invalid JSON"))
+            position = loc[1] if len(loc) > 1 else None
             return errors.MalformedRequestError(
-                "the request body is not valid JSON", {"error": str(item.get("ctx", {}))}
+                f"the request body is not valid JSON: {reason} at character {position}",
+                {"error": reason, "position": position},
             )
         if loc in {("body",), ()}:
             return errors.MalformedRequestError(
