@@ -40,7 +40,7 @@ EDITABLE = ("name", "description", "included", "excluded", "rules")
 def create_segment(
     store: Store, actor: Actor, project: str, data: Mapping[str, Any]
 ) -> dict[str, Any]:
-    values = _values(data, creating=True)
+    values = _values(data)
     key = data["key"]
     try:
         with store.write() as session:
@@ -94,7 +94,7 @@ def update_segment(
     expected = require_version(expected_version, "segment", key)
     if isinstance(data, Mapping) and data.get("key", key) != key:
         raise ValidationError.single("key", "immutable", "a segment's key cannot change")
-    values = _values({**data, "key": key}, creating=False)
+    values = _values({**data, "key": key})
     with store.write() as session:
         project_row = get_project_row(session, project)
         lock_project(session, project)
@@ -150,7 +150,7 @@ def delete_segment(
         )
 
 
-def _values(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+def _values(data: Mapping[str, Any]) -> dict[str, Any]:
     check = Checker(data)
     check.allowed(("key", *EDITABLE))
     check.key()
@@ -163,8 +163,7 @@ def _values(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
         "excluded": data.get("excluded", []),
         "rules": rules,
     }
-    if creating or check.violations == []:
-        check.extend(v for v in engine.validate_segment(segment) if v.field != "key")
+    check.extend(v for v in engine.validate_segment(segment) if v.field != "key")
     check.raise_if_any()
     return {
         "name": data.get("name") or data["key"],

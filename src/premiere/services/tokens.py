@@ -92,7 +92,8 @@ def list_tokens(store: Store) -> list[dict[str, Any]]:
 def revoke_token(store: Store, actor: Actor, token_id: str) -> dict[str, Any]:
     """Revoke a token; revoking a revoked token changes nothing and returns it as it is."""
     with store.write() as session:
-        row = session.get(ApiToken, token_id) if _ID_PATTERN.fullmatch(token_id) else None
+        known = isinstance(token_id, str) and _ID_PATTERN.fullmatch(token_id)
+        row = session.get(ApiToken, token_id) if known else None
         if row is None:
             raise NotFoundError("token", token_id)
         if row.revoked_at is not None:
@@ -117,6 +118,8 @@ def revoke_token(store: Store, actor: Actor, token_id: str) -> dict[str, Any]:
 
 def authenticate(store: Store, raw: str) -> TokenInfo:
     """The token ``raw`` stands for, or ``AuthenticationError`` (unknown, wrong, revoked)."""
+    if not isinstance(raw, str):
+        raise AuthenticationError("unknown token")
     token_id, secret = _split(raw)
     with store.read() as session:
         row = session.get(ApiToken, token_id)
