@@ -101,8 +101,8 @@ def deployments_promote(
 
 
 @deployments.command("rollback", context_settings=RUNS_A_COMMAND, epilog=EXIT_CODES_HELP)
-@click.argument("deployment_id", type=int, required=False)
-@click.option("--service", "-s", help="With --env instead of an id: roll back what runs there.")
+@click.option("--id", "deployment_id", type=int, help="The deployment to roll back.")
+@click.option("--service", "-s", help="With --env instead of --id: roll back what runs there.")
 @click.option("--env", "--environment", "-e", "environment", help="Environment key.")
 @click.option("--reason", help="Why (kept with the deployment).")
 @click.option("--idempotency-key", help="[default: from the CI job, see docs/pipelines.md]")
@@ -120,7 +120,7 @@ def deployments_rollback(
     reason: str | None, idempotency_key: str | None, run: bool, wait: int, quiet: bool,
     as_json: bool, command: tuple[str, ...],
 ) -> None:  # fmt: skip
-    """Roll back deployment DEPLOYMENT_ID (or what --service runs in --env).
+    """Roll back deployment --id (or what --service runs in --env).
 
     Records a pending deployment of the version that succeeded there before it.
     With --run -- COMMAND it performs it as `premiere deploy run` does.
@@ -151,7 +151,7 @@ def _check_run(run: bool, command: tuple[str, ...]) -> None:
 
 def _current(api: Any, service: str | None, environment: str | None) -> int:
     if not service or not environment:
-        raise BadUsage("give a DEPLOYMENT_ID, or --service and --env")
+        raise BadUsage("give --id, or --service and --env")
     params = {"service": service, "environment": environment, "status": "succeeded", "limit": 1}
     items = api.client.get(api.url(), params).get("items", [])
     if not items:
