@@ -17,6 +17,9 @@ from premiere import __version__
 from premiere.api import (
     audit,
     catalog,
+    deployment_config,
+    deployment_insights,
+    deployments,
     environments,
     events,
     flags,
@@ -26,6 +29,7 @@ from premiere.api import (
     segments,
     stream,
     tokens,
+    webhooks,
 )
 from premiere.api.errors import install_error_handlers
 from premiere.api.limits import BodySizeLimit
@@ -98,6 +102,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         events.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
     )
     app.include_router(ofrep.router)  # /ofrep/v1: api/ofrep.py
+    for module in (deployments, deployment_config, deployment_insights, webhooks):  # the ledger
+        app.include_router(
+            module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
+        )
 
     @app.get("/healthz", tags=["health"], summary="Liveness probe")
     def healthz() -> JSONResponse:

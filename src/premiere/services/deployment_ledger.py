@@ -1,0 +1,345 @@
+"""Inside a transaction: creating deployment rows, moving their status, and the view.
+
+The public use cases (:mod:`.deployments`, :mod:`.promotion`, :mod:`.github`) open
+the transaction; these helpers do the work in it, so that a status change, the
+current-state row, the rolled-back mark and the audit event commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from premiere.errors import ConflictError, NotFoundError
+from premiere.services import Actor
+from premiere.services.audit import record_audit_event
+from premiere.services.lookups import get_environment_row
+from premiere.services.mappers import format_time
+from premiere.services.validation import is_key
+from premiere.store import lock_for_update
+from premiere.store.deployments import (
+    Deployment,
+    DeploymentFeature,
+    EnvironmentPolicy,
+    EnvironmentServiceState,
+)
+from premiere.store.models import Environment, Flag, Project, Service
+from premiere.store.types import utc_now
+
+
+class Names:
+    """Keys of the ids a deployment row refers to, for its view."""
+
+    def __init__(self, project: Project, services: Mapping[int, str], envs: Mapping[int, str]):
+        self.project = project
+        self.services = dict(services)
+        self.environments = dict(envs)
+
+    @classmethod
+    def load(cls, session: Session, project: Project) -> Names:
+        services = session.execute(
+            select(Service.id, Service.key).where(Service.project_id == project.id)
+        )
+        envs = session.execute(
+            select(Environment.id, Environment.key).where(Environment.project_id == project.id)
+        )
+        return cls(project, {i: k for i, k in services}, {i: k for i, k in envs})
+
+
+def get_service_row(session: Session, project: Project, key: str) -> Service:
+    row = None
+    if is_key(key):
+        row = session.scalar(
+            select(Service).where(Service.project_id == project.id, Service.key == key)
+        )
+    if row is None:
+        raise NotFoundError(
+            "service", key, f"service {key!r} does not exist in project {project.key!r}"
+        )
+    return row
+
+
+def get_deployment_row(session: Session, project: Project, deployment_id: int) -> Deployment:
+    row = session.get(Deployment, deployment_id) if 0 < deployment_id < 2**63 else None
+    if row is None or row.project_id != project.id:
+        raise NotFoundError(
+            "deployment",
+            str(deployment_id),
+            f"deployment {deployment_id} does not exist in project {project.key!r}",
+        )
+    return row
+
+
+def lock_slot(session: Session, service_id: int, environment_id: int) -> None:
+    """Serialise writers of one service's deployments in one environment."""
+    lock_for_update(session, f"premiere:deployments:{service_id}:{environment_id}")
+
+
+def add_deployment(
+    session: Session,
+    actor: Actor,
+    names: Names,
+    service: Service,
+    environment: Environment,
+    fields: Mapping[str, Any],
+) -> Deployment:
+    """Insert a deployment and the flags it carries; audit ``deployment.recorded``."""
+    now = utc_now()
+    status = fields.get("status") or "pending"
+    row = Deployment(
+        project_id=names.project.id,
+        service_id=service.id,
+        environment_id=environment.id,
+        version=fields["version"],
+        commit_sha=fields["commit_sha"].lower(),
+        commit_time=fields.get("commit_time"),
+        commits=list(fields.get("commits") or []),
+        artifact=fields.get("artifact"),
+        pipeline_url=fields.get("pipeline_url"),
+        status=status,
+        idempotency_key=fields.get("idempotency_key"),
+        request_hash=fields.get("request_hash"),
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        log_excerpt=fields.get("log_excerpt") or "",
+        log_truncated=bool(fields.get("log_truncated")),
+        features=list(fields.get("features") or []),
+        checks=[],
+        verification_status="none",
+        promoted_from_id=fields.get("promoted_from_id"),
+        rollback_of_id=fields.get("rollback_of_id"),
+        created_at=now,
+        updated_at=now,
+        started_at=now if status == "in_progress" else None,
+    )
+    session.add(row)
+    session.flush()
+    for key in row.features:
+        session.add(
+            DeploymentFeature(deployment_id=row.id, flag_key=key, project_id=row.project_id)
+        )
+    record_audit_event(
+        session,
+        actor,
+        "deployment.recorded",
+        project=names.project.key,
+        resource_type="deployment",
+        resource_key=str(row.id),
+        environment=environment.key,
+        after=summary(row, names),
+        at=now,
+    )
+    return row
+
+
+def set_status(
+    session: Session,
+    actor: Actor,
+    names: Names,
+    row: Deployment,
+    status: str,
+    *,
+    reason: str | None = None,
+    verified: bool = False,
+) -> None:
+    """Move ``row`` to ``status`` with its timestamps and consequences (checked before)."""
+    now = utc_now()
+    before = row.status
+    row.status = status
+    row.updated_at = now
+    if reason is not None:
+        row.reason = reason
+    if status == "in_progress" and row.started_at is None:
+        row.started_at = now
+    if status in ("verifying", "succeeded", "failed") and row.finished_at is None:
+        row.finished_at = now
+    if status == "succeeded":
+        if verified:
+            row.verified_at = now
+        _make_current(session, row, now)
+        if row.rollback_of_id is not None:
+            _mark_rolled_back(session, actor, names, row, now)
+    record_audit_event(
+        session,
+        actor,
+        "deployment.status_changed",
+        project=names.project.key,
+        resource_type="deployment",
+        resource_key=str(row.id),
+        environment=names.environments.get(row.environment_id),
+        before={"status": before},
+        after={"status": status, "reason": row.reason, "verified": row.verified_at is not None},
+        at=now,
+    )
+
+
+def _make_current(session: Session, row: Deployment, now: datetime) -> None:
+    state = session.get(EnvironmentServiceState, (row.service_id, row.environment_id))
+    if state is None:
+        session.add(
+            EnvironmentServiceState(
+                service_id=row.service_id,
+                environment_id=row.environment_id,
+                project_id=row.project_id,
+                deployment_id=row.id,
+                since=now,
+            )
+        )
+    else:
+        state.deployment_id = row.id
+        state.since = now
+
+
+def _mark_rolled_back(
+    session: Session, actor: Actor, names: Names, rollback: Deployment, now: datetime
+) -> None:
+    assert rollback.rollback_of_id is not None
+    target = session.get(Deployment, rollback.rollback_of_id)
+    if target is None or target.status not in ("succeeded", "failed"):
+        return
+    broken_since = target.finished_at or target.created_at
+    restore_ms = max(0, int((now - broken_since).total_seconds() * 1000))
+    before = target.status
+    target.status = "rolled_back"
+    target.rolled_back_by_id = rollback.id
+    target.time_to_restore_ms = restore_ms
+    target.updated_at = now
+    rollback.time_to_restore_ms = restore_ms
+    record_audit_event(
+        session,
+        actor,
+        "deployment.rolled_back",
+        project=names.project.key,
+        resource_type="deployment",
+        resource_key=str(target.id),
+        environment=names.environments.get(target.environment_id),
+        before={"status": before},
+        after={
+            "status": "rolled_back",
+            "rolled_back_by": rollback.id,
+            "time_to_restore_seconds": restore_ms / 1000,
+        },
+        at=now,
+    )
+
+
+def check_policy(
+    session: Session, service: Service, environment: Environment, version: str
+) -> None:
+    """``require_verified_in_previous``: the version must have been verified (and not
+    rolled back) in the environment before this one."""
+    policy = session.get(EnvironmentPolicy, environment.id)
+    if policy is None or not policy.require_verified_in_previous:
+        return
+    previous = session.scalar(
+        select(Environment)
+        .where(
+            Environment.project_id == environment.project_id,
+            Environment.position < environment.position,
+        )
+        .order_by(Environment.position.desc(), Environment.id.desc())
+        .limit(1)
+    )
+    if previous is None:
+        return
+    verified = session.scalar(
+        select(Deployment.id)
+        .where(
+            Deployment.service_id == service.id,
+            Deployment.environment_id == previous.id,
+            Deployment.version == version,
+            Deployment.status == "succeeded",
+            Deployment.verified_at.is_not(None),
+        )
+        .limit(1)
+    )
+    if verified is None:
+        raise ConflictError(
+            f"environment {environment.key!r} requires versions verified in "
+            f"{previous.key!r} first; {service.key} {version} has not been verified there",
+            {
+                "policy": "require_verified_in_previous",
+                "resource": "deployment",
+                "key": f"{service.key}/{environment.key}",
+                "service": service.key,
+                "version": version,
+                "environment": environment.key,
+                "previous_environment": previous.key,
+            },
+        )
+
+
+def get_env(session: Session, project: Project, key: str) -> Environment:
+    return get_environment_row(session, project, key)
+
+
+def unknown_flags(session: Session, project: Project, keys: Iterable[str]) -> set[str]:
+    wanted = set(keys)
+    if not wanted:
+        return set()
+    known = session.scalars(
+        select(Flag.key).where(Flag.project_id == project.id, Flag.key.in_(wanted))
+    )
+    return wanted - set(known)
+
+
+def summary(row: Deployment, names: Names) -> dict[str, Any]:
+    """The fields the audit log keeps of a new deployment."""
+    return {
+        "id": row.id,
+        "service": names.services.get(row.service_id),
+        "environment": names.environments.get(row.environment_id),
+        "version": row.version,
+        "commit_sha": row.commit_sha,
+        "status": row.status,
+        "features": list(row.features),
+    }
+
+
+def map_deployment_row_to_view(
+    row: Deployment, names: Names, unknown: set[str] | None = None
+) -> dict[str, Any]:
+    restore = row.time_to_restore_ms
+    return {
+        "id": row.id,
+        "project": names.project.key,
+        "service": names.services.get(row.service_id),
+        "environment": names.environments.get(row.environment_id),
+        "version": row.version,
+        "commit_sha": row.commit_sha,
+        "commit_time": format_time(row.commit_time),
+        "commits": list(row.commits),
+        "artifact": row.artifact,
+        "pipeline_url": row.pipeline_url,
+        "status": row.status,
+        "idempotency_key": row.idempotency_key,
+        "actor": {"kind": row.actor_kind, "id": row.actor_id, "name": row.actor_name},
+        "log_excerpt": row.log_excerpt,
+        "log_truncated": row.log_truncated,
+        "reason": row.reason,
+        "duration_ms": row.duration_ms,
+        "features": list(row.features),
+        "unknown_features": sorted(set(row.features) & (unknown or set())),
+        "verified": row.verified_at is not None,
+        "verification": {"status": row.verification_status, "checks": list(row.checks)},
+        "promoted_from": row.promoted_from_id,
+        "rollback_of": row.rollback_of_id,
+        "rolled_back_by": row.rolled_back_by_id,
+        "time_to_restore_seconds": None if restore is None else restore / 1000,
+        "created_at": format_time(row.created_at),
+        "started_at": format_time(row.started_at),
+        "finished_at": format_time(row.finished_at),
+        "verified_at": format_time(row.verified_at),
+        "updated_at": format_time(row.updated_at),
+    }
+
+
+def view_of(session: Session, row: Deployment, names: Names) -> dict[str, Any]:
+    return map_deployment_row_to_view(
+        row, names, unknown_flags(session, names.project, row.features)
+    )
