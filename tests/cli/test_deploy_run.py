@@ -1,14 +1,17 @@
-"""The deployment command runner on its own, and `premiere deploy run` against a live server."""
+"""The deployment command runner on its own, and how `deploy run` shows its output."""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
 import time
 
 import pytest
+from rich.console import Console
 
+from premiere.cli import deploy_flow
 from premiere.cli.deploy_run import RunOutcome, Tail, run_command
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="process groups and signals")
@@ -133,3 +136,34 @@ def test_run_command__python_child__unbuffered_lines(tmp_path: object) -> None:
     code = "import time\nfor i in range(3):\n    print(i, flush=True)\n"
     outcome, lines = run([sys.executable, "-c", code])
     assert lines == ["0", "1", "2"] and outcome.succeeded
+
+
+# -- how `deploy run` shows the command's output -------------------------------------------
+
+DEPLOYMENT = {"id": 7, "project": "demo", "service": "api", "version": "1.4.2",
+              "environment": "staging", "commit_sha": "abc1234"}  # fmt: skip
+
+
+def test_run__terminal__spinner_with_elapsed_time_and_lines_above_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a terminal
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    monkeypatch.setattr(deploy_flow, "console", lambda stderr=False: terminal)
+    # When a command prints while it runs for more than a second
+    outcome = deploy_flow._run(DEPLOYMENT, sh("echo one; sleep 1.2; echo two"), to_stderr=False)
+    # Then its lines were printed, and the status showed what deploys and for how long
+    shown = screen.getvalue()
+    assert outcome.succeeded
+    assert "one" in shown and "two" in shown
+    assert "Deploying api 1.4.2 to staging · 1s" in shown
+
+
+def test_run__not_a_terminal__plain_lines_and_the_variables(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = 'echo "$PREMIERE_DEPLOYMENT_ID $PREMIERE_PROJECT $PREMIERE_SERVICE $PREMIERE_VERSION"'
+    script += '; echo "$PREMIERE_ENVIRONMENT $PREMIERE_COMMIT"'
+    deploy_flow._run(DEPLOYMENT, sh(script), to_stderr=False)
+    assert capsys.readouterr().out == "7 demo api 1.4.2\nstaging abc1234\n"

@@ -9,6 +9,7 @@ import re
 import shlex
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,11 +34,14 @@ CI_VARIABLES = (
 PYTHON = sys.executable
 
 
-# -- a service to verify: /health answers 200, /broken 503 ---------------------------------
+# -- a service to verify: /health answers 200, /slow too after 2 s, /broken 503 -----------
 
 
 class _Probe(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        if self.path == "/slow":
+            time.sleep(2)
+            self.path = "/health"
         status, body = (200, b'{"status": "ok"}') if self.path == "/health" else (503, b"down")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -168,6 +172,25 @@ def test_deploy_run__failing_check__deployment_failed_and_exit_code_10(
     deployment = items["items"][0]
     assert (deployment["status"], deployment["verified"]) == ("failed", False)
     assert deployment["verification"]["checks"][0]["http_status"] == 503
+
+
+def test_deploy_run__checks_outlast_wait__exit_11_then_finish_waits_for_them(
+    admin: Cli, pipeline: Cli, live_server: LiveServer, probe: str
+) -> None:
+    # Given a check that takes 2 seconds
+    add_service(admin, live_server, "slow-api", f"{probe}/slow")
+    # When deploy run waits only 1 second for it
+    result = pipeline("deploy", "run", "-s", "slow-api", "-v", "1.0.0", "-e", "staging",
+                      "--commit", SHA, "--wait", "1", "--json",
+                      "--", PYTHON, "-c", "pass")  # fmt: skip
+    # Then it says the checks still run (exit 11), and finish waits for their end
+    assert result.exit_code == 11, (result.stdout, result.stderr)
+    deployment = as_json(result)
+    assert deployment["status"] == "verifying"
+    finished = pipeline("deployments", "finish", str(deployment["id"]), "--outcome", "succeeded")
+    assert finished.exit_code == 0, (finished.stdout, finished.stderr)
+    assert "already verifying" in finished.stderr
+    assert re.search(r"health\s.*passed", finished.stdout), finished.stdout
 
 
 def test_deploy_run__retried_step_with_the_same_key__nothing_new_and_command_not_rerun(
