@@ -142,3 +142,95 @@ class PremiereCountingAdapter(PremiereAdapter):
         variation = self._client.variation
         self.eval_rule = lambda ctx: variation(FLAG, ctx, False)  # type: ignore[method-assign]
         self.eval_trivial = lambda ctx: variation(TRIVIAL, ctx, False)  # type: ignore[method-assign]
+
+
+def _document_file(tmp: str) -> str:
+    path = os.path.join(tmp, "premiere-flags.json")
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(DOCUMENT, fh)
+    return path
+
+
+class PremiereOpenFeatureAdapter:
+    """The same document through OpenFeature's API, as the flagd peer is measured.
+
+    ``api.set_provider_and_wait(PremiereProvider(Config(offline=True, bootstrap_path=...)))``
+    and ``client.get_boolean_value(flag, False, EvaluationContext(key, {"plan": plan}))``:
+    the OpenFeature client's whole pipeline (context merging, hooks, type check) runs on
+    every evaluation, then the provider evaluates with the offline Premiere client.
+    """
+
+    name = "premiere-openfeature"
+    packages: tuple[str, ...] = ("premiere", "mmh3", "openfeature-sdk")
+    notes = (
+        "openfeature api.set_provider_and_wait(premiere.sdk.openfeature.PremiereProvider("
+        "Config(offline=True, bootstrap_path=...))); client.get_boolean_value(flag, False, "
+        "EvaluationContext(targeting_key=key, attributes={'plan': plan})). No network, no threads."
+    )
+    is_async = False
+
+    def __init__(self, tmp: str) -> None:
+        from premiere.sdk import Config
+        from premiere.sdk.openfeature import PremiereProvider
+
+        self._start(PremiereProvider(Config(offline=True, bootstrap_path=_document_file(tmp))))
+
+    def _start(self, provider: Any) -> None:
+        from openfeature import api
+        from openfeature.evaluation_context import EvaluationContext
+
+        api.set_provider_and_wait(provider)
+        self._api = api
+        self._EC = EvaluationContext
+        get_boolean_value = api.get_client().get_boolean_value
+        # Bound closures, as the harness's own flagd adapter uses.
+        self.eval_rule = lambda ctx: get_boolean_value(FLAG, False, ctx)  # type: ignore[method-assign]
+        self.eval_trivial = lambda ctx: get_boolean_value(TRIVIAL, False, ctx)  # type: ignore[method-assign]
+
+    def eval_rule(self, ctx: Any) -> bool:
+        return bool(self._api.get_client().get_boolean_value(FLAG, False, ctx))
+
+    def eval_trivial(self, ctx: Any) -> bool:
+        return bool(self._api.get_client().get_boolean_value(TRIVIAL, False, ctx))
+
+    def make_ctx(self, key: str, plan: str) -> Any:
+        return self._EC(targeting_key=key, attributes={"plan": plan})
+
+    def close(self) -> None:
+        self._api.shutdown()
+
+
+class OpenFeatureCeilingAdapter(PremiereOpenFeatureAdapter):
+    """Not a peer: OpenFeature's client with a provider that evaluates nothing.
+
+    Its provider returns one prebuilt answer, so the figure is what OpenFeature's API
+    costs by itself (context merging, hook contexts, status and type checks): the most any
+    provider can reach through ``client.get_boolean_value`` in this interpreter. The value
+    is always true, so its true fraction is 1.
+    """
+
+    name = "openfeature-ceiling"
+    packages = ("openfeature-sdk",)
+    notes = (
+        "openfeature client.get_boolean_value(flag, False, EvaluationContext(...)) with a "
+        "provider whose resolve returns a prebuilt FlagResolutionDetails(True): the API's own cost."
+    )
+
+    def __init__(self, tmp: str) -> None:
+        from openfeature.flag_evaluation import FlagResolutionDetails, Reason
+        from openfeature.provider import AbstractProvider, Metadata
+
+        answer = FlagResolutionDetails(True, reason=Reason.STATIC, variant="on")
+        metadata = Metadata(name="ceiling")
+
+        class Prebuilt(AbstractProvider):
+            def get_metadata(self) -> Metadata:
+                return metadata
+
+            def resolve_boolean_details(self, *args: Any, **kwargs: Any) -> Any:
+                return answer
+
+            resolve_string_details = resolve_integer_details = resolve_boolean_details
+            resolve_float_details = resolve_object_details = resolve_boolean_details
+
+        self._start(Prebuilt())
