@@ -174,6 +174,7 @@ def test_deploy_run__failing_check__deployment_failed_and_exit_code_10(
     assert deployment["verification"]["checks"][0]["http_status"] == 503
 
 
+@pytest.mark.slow
 def test_deploy_run__checks_outlast_wait__exit_11_then_finish_waits_for_them(
     admin: Cli, pipeline: Cli, live_server: LiveServer, probe: str
 ) -> None:
