@@ -217,6 +217,21 @@ def test_deploy_run__retried_step_with_the_same_key__nothing_new_and_command_not
     assert marks.read_text() == "xx"
 
 
+def test_deploy_run__retried_after_the_command_failed__still_failed_not_rerun(
+    admin: Cli, pipeline: Cli, live_server: LiveServer, tmp_path: Path
+) -> None:
+    add_service(admin, live_server, "retry-fail-api", None)
+    marks = tmp_path / "marks"
+    code = f"import sys; open({str(marks)!r}, 'a').write('x'); sys.exit(3)"
+    step = ["deploy", "run", "-s", "retry-fail-api", "-v", "1.0.0", "-e", "staging",
+            "--commit", SHA, "--", PYTHON, "-c", code]  # fmt: skip
+    assert pipeline(*step, **github("7002")).exit_code == 3
+    again = pipeline(*step, **github("7002"))
+    assert again.exit_code == 1
+    assert "already failed" in again.stderr
+    assert marks.read_text() == "x"
+
+
 def test_deploy_run__command_fails__its_exit_code_failed_with_the_log_tail(
     admin: Cli, pipeline: Cli, live_server: LiveServer
 ) -> None:
@@ -296,6 +311,12 @@ def test_record__after_the_fact__succeeded_and_idempotent(
                      "-e", "production", "--commit", SHA,
                      "--idempotency-key", "release-9.9.9")  # fmt: skip
     assert other.exit_code == 4
+    # A failure reported after the fact is recorded, and the step succeeds
+    failed = pipeline("deployments", "record", "-s", "record-api", "-v", "9.9.11", "-e",
+                      "production", "--commit", SHA, "--status", "failed", "--reason", "disk full",
+                      "--json")  # fmt: skip
+    assert failed.exit_code == 0, failed.stderr
+    assert (as_json(failed)["status"], as_json(failed)["reason"]) == ("failed", "disk full")
 
 
 def test_rollback__run__previous_version_redeployed(

@@ -6,6 +6,7 @@ and ``deployments rollback --run``. Exit codes (besides the CLI's common ones):
 - the command's own exit code when it fails (1 if it could not say), 128 + N when
   interrupted by signal N (130 for Ctrl-C);
 - ``VERIFICATION_FAILED`` (10) when the command succeeded but a verification check failed;
+- 1 (``ERROR``) for a deployment that had already failed otherwise (a retried step);
 - ``STILL_VERIFYING`` (11) when the checks had not finished when ``--wait`` ran out.
 """
 
@@ -25,6 +26,7 @@ from rich.text import Text
 from premiere.cli.client import ApiClient, path
 from premiere.cli.deploy_run import RunOutcome, run_command
 from premiere.cli.deployment_views import show_deployment, show_verification
+from premiere.cli.exits import ERROR
 from premiere.cli.output import console, emit_json
 
 VERIFICATION_FAILED = 10
@@ -96,7 +98,8 @@ def exit_code_for(deployment: dict[str, Any], outcome: RunOutcome | None, wait: 
         return outcome.exit_code or 1
     status = deployment.get("status")
     if status == "failed":
-        return VERIFICATION_FAILED
+        verification = deployment.get("verification") or {}
+        return VERIFICATION_FAILED if verification.get("status") == "failed" else ERROR
     if status not in FINAL and wait > 0:
         return STILL_VERIFYING
     return 0

@@ -183,12 +183,15 @@ def deployments_record(
     api = deployments_api()
     final = status in ("succeeded", "failed")
     deployment = api.create(build_body(params, "in_progress" if final else status))
-    if not final or deployment.get("status") in ("succeeded", "failed", "rolled_back"):
+    if not final:
         announce(deployment, "Recorded", as_json, quiet)
         return
-    body = {"outcome": status, "reason": reason, "log_excerpt": _tail(log_file)}
     with waiting("Verifying") as tick:
-        deployment = api.finish(deployment["id"], body, wait, tick)
+        if deployment.get("status") == "in_progress":
+            body = {"outcome": status, "reason": reason, "log_excerpt": _tail(log_file)}
+            deployment = api.finish(deployment["id"], body, wait, tick)
+        else:  # a retried step: recorded and reported before
+            deployment = api.wait_final(deployment, time.monotonic() + wait, tick)
     _finished(deployment, wait, as_json, quiet, expected=status)
 
 
