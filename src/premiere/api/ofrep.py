@@ -1,7 +1,289 @@
-"""OpenFeature Remote Evaluation Protocol (OFREP) endpoints."""
+"""OpenFeature Remote Evaluation Protocol (OFREP): ``/ofrep/v1/evaluate/flags[/{key}]``.
+
+Any OpenFeature OFREP provider evaluates Premiere flags on the server through these
+two endpoints (docs/ofrep.md). Callers authenticate with an ``sdk-server`` or
+``sdk-client`` token (``Authorization: Bearer`` or ``X-API-Key``); the environment is
+the token's, and ``sdk-client`` tokens see only client-visible flags.
+
+The request context's ``targetingKey`` becomes the evaluation context's ``key``; other
+attributes are passed as given, and ``now`` (Unix milliseconds) is filled in when
+absent. Evaluation uses the environment's compiled document of the current version
+(:mod:`premiere.services.compiled_documents`), never a compilation per request. Each
+token may make ``rate_per_second`` requests a second (bursts of ``burst``), beyond
+which the answer is 429 with ``Retry-After`` in seconds.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hashlib
+import json
+import math
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+from premiere import engine
+from premiere.api.auth import SDK_CLIENT, SDK_SERVER, Caller, StoreDep
+from premiere.api.sdk import etag_matches
+from premiere.errors import PermissionDeniedError, RateLimitedError
+from premiere.services.compiled_documents import CompiledDocuments, CompiledFlags
+from premiere.services.tokens import TokenInfo
 
 router = APIRouter(prefix="/ofrep/v1", tags=["ofrep"])
+
+OFREP_SETTINGS = "ofrep_settings"
+"""``app.state`` attribute: :class:`OfrepSettings` for the app (defaults if unset)."""
+
+PARSE_ERROR = "PARSE_ERROR"
+TARGETING_KEY_MISSING = "TARGETING_KEY_MISSING"
+INVALID_CONTEXT = "INVALID_CONTEXT"
+GENERAL = "GENERAL"
+FLAG_NOT_FOUND = "FLAG_NOT_FOUND"
+
+
+@dataclass(frozen=True)
+class OfrepSettings:
+    rate_per_second: float = 1000.0
+    """Sustained requests per second per token; 0 switches the limit off."""
+    burst: int = 2000
+    """Requests a token may make at once before the sustained rate applies."""
+
+
+class OfrepError(Exception):
+    """An OFREP evaluation failure: ``{"key"?, "errorCode", "errorDetails"}``."""
+
+    def __init__(self, status: int, code: str, details: str) -> None:
+        super().__init__(details)
+        self.status, self.code, self.details = status, code, details
+
+
+class RateLimiter:
+    """A token bucket per API token."""
+
+    def __init__(self, rate_per_second: float, burst: int) -> None:
+        self.rate = rate_per_second
+        self.burst = max(1, burst)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, token_id: str, now: float | None = None) -> None:
+        """Take one request from ``token_id``'s bucket, or raise ``RateLimitedError``."""
+        if self.rate <= 0:
+            return
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, last = self._buckets.get(token_id, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            if tokens < 1:
+                self._buckets[token_id] = (tokens, now)
+                retry_after = max(1, math.ceil((1 - tokens) / self.rate))
+                raise RateLimitedError(
+                    f"more than {self.rate:g} evaluations a second with this token",
+                    retry_after,
+                )
+            self._buckets[token_id] = (tokens - 1, now)
+
+
+@dataclass(frozen=True)
+class _Services:
+    documents: CompiledDocuments
+    limiter: RateLimiter
+
+
+def _services(request: Request, store: StoreDep) -> _Services:
+    state = request.app.state
+    services: _Services | None = getattr(state, "ofrep_services", None)
+    if services is None or services.documents.store is not store:
+        settings = getattr(state, OFREP_SETTINGS, None) or OfrepSettings()
+        limiter = RateLimiter(settings.rate_per_second, settings.burst)
+        services = _Services(CompiledDocuments(store), limiter)
+        state.ofrep_services = services
+    return services
+
+
+def _evaluator(token: Caller, services: Annotated[_Services, Depends(_services)]) -> _Caller:
+    if token.scope not in {SDK_SERVER, SDK_CLIENT} or token.environment is None:
+        raise PermissionDeniedError(
+            "OFREP needs an sdk-server or sdk-client token", {"scope": token.scope}
+        )
+    services.limiter.check(token.id)
+    return _Caller(token, services)
+
+
+@dataclass(frozen=True)
+class _Caller:
+    token: TokenInfo
+    services: _Services
+
+    def flags(self) -> CompiledFlags:
+        assert self.token.project is not None and self.token.environment is not None
+        return self.services.documents.get(
+            self.token.project, self.token.environment, client_only=self.token.scope == SDK_CLIENT
+        )
+
+
+Evaluator = Annotated[_Caller, Depends(_evaluator)]
+
+
+@router.post(
+    "/evaluate/flags/{key}",
+    summary="Evaluate one flag (OFREP single flag evaluation)",
+    responses={
+        400: {"description": "PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT or GENERAL"},
+        404: {"description": "FLAG_NOT_FOUND"},
+        429: {"description": "Rate limited; Retry-After says when to try again"},
+    },
+)
+async def evaluate_flag(key: str, request: Request, caller: Evaluator) -> Response:
+    body = await request.body()
+    try:
+        context = evaluation_context(body)
+        flags = await run_in_threadpool(caller.flags)
+        payload = evaluate_one(flags, key, context)
+    except OfrepError as error:
+        failure = {"key": key, "errorCode": error.code, "errorDetails": error.details}
+        return JSONResponse(failure, status_code=error.status)
+    return JSONResponse(payload)
+
+
+@router.post(
+    "/evaluate/flags",
+    summary="Evaluate every flag (OFREP bulk evaluation)",
+    responses={
+        304: {"description": "Unchanged since the ETag in If-None-Match."},
+        400: {"description": "PARSE_ERROR or INVALID_CONTEXT"},
+        429: {"description": "Rate limited; Retry-After says when to try again"},
+    },
+)
+async def evaluate_flags(request: Request, caller: Evaluator) -> Response:
+    body = await request.body()
+    try:
+        context = evaluation_context(body)
+    except OfrepError as error:
+        failure = {"errorCode": error.code, "errorDetails": error.details}
+        return JSONResponse(failure, status_code=error.status)
+    flags = await run_in_threadpool(caller.flags)
+    etag = bulk_etag(flags, body_context(body))
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization, X-API-Key"}
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None and etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    items = await run_in_threadpool(evaluate_all, flags, context)
+    return JSONResponse({"flags": items}, headers=headers)
+
+
+# evaluation ----------------------------------------------------------------------
+
+
+def evaluate_one(flags: CompiledFlags, key: str, context: dict[str, Any]) -> dict[str, Any]:
+    if key not in flags.compiled.runners:
+        raise OfrepError(404, FLAG_NOT_FOUND, f"flag {key!r} does not exist in this environment")
+    if key in flags.reads_key and "key" not in context:
+        raise OfrepError(
+            400,
+            TARGETING_KEY_MISSING,
+            f"flag {key!r} targets by key: the context needs a targetingKey",
+        )
+    result = engine.evaluate(flags.compiled, key, context, None)
+    code = engine.openfeature_error_code(result)
+    if code is not None:
+        raise OfrepError(400, _failure_code(code), f"{result.error_code}: flag {key!r}")
+    return success(flags, key, result)
+
+
+def evaluate_all(flags: CompiledFlags, context: dict[str, Any]) -> list[dict[str, Any]]:
+    items = []
+    for key in sorted(flags.compiled.runners):
+        try:
+            items.append(evaluate_one(flags, key, context))
+        except OfrepError as error:
+            items.append({"key": key, "errorCode": error.code, "errorDetails": error.details})
+    return items
+
+
+def success(flags: CompiledFlags, key: str, result: engine.EvaluationResult) -> dict[str, Any]:
+    flag = flags.document["flags"][key]
+    payload: dict[str, Any] = {
+        "key": key,
+        "reason": engine.openfeature_reason(result),
+        "variant": _variant(flag, result.variation),
+        "metadata": _metadata(flag, result),
+    }
+    if result.variation is not None:  # no value: the caller's default stands
+        payload["value"] = result.value
+    return payload
+
+
+def _variant(flag: Mapping[str, Any], variation: int | None) -> str | None:
+    if variation is None:
+        return None
+    name = flag["variations"][variation].get("name")
+    return name if isinstance(name, str) and name else str(variation)
+
+
+def _metadata(flag: Mapping[str, Any], result: engine.EvaluationResult) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"reasonKind": result.reason}
+    if isinstance(flag.get("version"), int):
+        metadata["flagVersion"] = flag["version"]
+    if result.variation is not None:
+        metadata["variation"] = result.variation
+    if result.rule_id is not None:
+        metadata["ruleId"] = result.rule_id
+    if result.prerequisite_key is not None:
+        metadata["prerequisiteKey"] = result.prerequisite_key
+    return metadata
+
+
+def _failure_code(openfeature_code: str) -> str:
+    allowed = {PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT, GENERAL}
+    return openfeature_code if openfeature_code in allowed else GENERAL
+
+
+# request bodies ------------------------------------------------------------------
+
+
+def body_context(body: bytes) -> Any:
+    """The ``context`` of a request body as sent (``None`` when absent)."""
+    if not body.strip():
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise OfrepError(400, PARSE_ERROR, f"the request body is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise OfrepError(400, INVALID_CONTEXT, "the request body must be a JSON object")
+    return data.get("context")
+
+
+def evaluation_context(body: bytes) -> dict[str, Any]:
+    """The engine's context: ``targetingKey`` -> ``key``; ``now`` filled in if absent."""
+    raw = body_context(body)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise OfrepError(400, INVALID_CONTEXT, "context must be a JSON object")
+    context = {k: v for k, v in raw.items() if k != "targetingKey"}
+    if "targetingKey" in raw:
+        targeting_key = raw["targetingKey"]
+        if not isinstance(targeting_key, str):
+            raise OfrepError(400, INVALID_CONTEXT, "context.targetingKey must be a string")
+        context["key"] = targeting_key
+    context.setdefault("now", int(time.time() * 1000))
+    return context
+
+
+def bulk_etag(flags: CompiledFlags, context: Any) -> str:
+    """Strong tag of a bulk answer: document version, audience and the context sent.
+
+    The filled-in ``now`` is not part of it: a client polling with If-None-Match sees
+    a change when the flags or its context change."""
+    canonical = json.dumps(context, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    audience = "client" if flags.client_only else "server"
+    return f'"{flags.project}/{flags.environment}/{flags.version}/{audience}/{digest}"'

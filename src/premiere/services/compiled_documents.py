@@ -1,0 +1,101 @@
+"""Compiled flag documents, cached per environment, audience and document version.
+
+Server-side evaluation (OFREP) must not compile a document per request: a request asks
+for the environment's document version (one indexed read) and gets the compiled
+document of that version, compiled once per process and version.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from premiere import engine
+from premiere.services.documents import build_flag_document, document_version
+from premiere.store import Store
+
+CacheKey = tuple[str, str, bool]  # project, environment, client_only
+
+
+@dataclass(frozen=True)
+class CompiledFlags:
+    """One version of one environment's document, compiled, with what OFREP needs to know."""
+
+    project: str
+    environment: str
+    version: int
+    client_only: bool
+    document: Mapping[str, Any]
+    compiled: engine.CompiledDocument
+    reads_key: frozenset[str] = field(default_factory=frozenset)
+    """Flags that are on and use the targeting key (targets, a rollout by ``key``, a
+    clause on ``key``), so that evaluating them without one is refused."""
+
+
+class CompiledDocuments:
+    """A thread-safe cache holding the newest compiled version of each environment."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._entries: dict[CacheKey, CompiledFlags] = {}
+        self._lock = threading.Lock()
+        self._building: dict[CacheKey, threading.Lock] = {}
+
+    def get(self, project: str, environment: str, *, client_only: bool) -> CompiledFlags:
+        """The current document of an environment, compiled (``NotFoundError`` if none)."""
+        key = (project, environment, client_only)
+        version = document_version(self.store, project, environment)
+        entry = self._entries.get(key)
+        if entry is not None and entry.version == version:
+            return entry
+        with self._lock:
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one compilation per version, however many requests wait for it
+            entry = self._entries.get(key)
+            if entry is not None and entry.version >= version:
+                return entry
+            entry = compile_flags(
+                build_flag_document(self.store, project, environment, client_only=client_only),
+                client_only=client_only,
+            )
+            self._entries[key] = entry
+            return entry
+
+
+def compile_flags(document: Mapping[str, Any], *, client_only: bool) -> CompiledFlags:
+    flags = document.get("flags", {})
+    return CompiledFlags(
+        project=str(document.get("project")),
+        environment=str(document.get("environment")),
+        version=int(document.get("version", 0)),
+        client_only=client_only,
+        document=document,
+        compiled=engine.compile_document(document),
+        reads_key=frozenset(k for k, f in flags.items() if reads_targeting_key(f)),
+    )
+
+
+def reads_targeting_key(flag: Mapping[str, Any]) -> bool:
+    """Whether an ``on`` flag's answer depends on the context's ``key``."""
+    if not isinstance(flag, Mapping) or flag.get("on") is not True:
+        return False
+    if flag.get("targets"):
+        return True
+    rules = flag.get("rules") or []
+    serves = [flag.get("fallthrough")] + [r.get("serve") for r in rules if isinstance(r, Mapping)]
+    for serve in serves:
+        rollout = serve.get("rollout") if isinstance(serve, Mapping) else None
+        if isinstance(rollout, Mapping) and rollout.get("bucket_by", "key") == "key":
+            return True
+    for rule in rules:
+        clauses = rule.get("clauses") if isinstance(rule, Mapping) else None
+        for clause in clauses or []:
+            if (
+                isinstance(clause, Mapping)
+                and clause.get("attribute") == "key"
+                and clause.get("op") != "segment_match"
+            ):
+                return True
+    return False
