@@ -52,12 +52,13 @@ def list_flag_deployments(store: Store, project: str, flag: str) -> dict[str, An
                 f"flag {flag!r} does not exist in project {project!r} and no deployment carries it",
             )
         running = _running(session, project_row, [flag]).get(flag, [])
-        environments: list[dict[str, Any]] = []
-        for env in list_environment_rows(session, project_row):
-            here = [item for item in running if item["env_id"] == env.id]
-            for item in here:
-                del item["env_id"]
-            environments.append({"environment": env.key, "services": here})
+        by_env: dict[int, list[dict[str, Any]]] = {}
+        for item in running:
+            by_env.setdefault(item.pop("env_id"), []).append(item)
+        environments = [
+            {"environment": env.key, "services": by_env.get(env.id, [])}
+            for env in list_environment_rows(session, project_row)
+        ]
     return {
         "project": project,
         "flag": flag,

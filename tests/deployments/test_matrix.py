@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from api.support import Api
+
+from premiere.services.matrix import semver_key
+
+from .conftest import deploy, record
+
+BASE = "/api/v1/projects/shop"
+
+
+def matrix(api: Api, **query: str) -> Any:
+    params = "&".join(f"{k}={v}" for k, v in query.items())
+    return api.ok(api.get(f"{BASE}/environment-matrix?{params}"))
+
+
+def web(view: Any) -> Any:
+    return next(item for item in view["services"] if item["service"] == "web")
+
+
+def test_matrix__empty__every_cell_null(shop: Api) -> None:
+    view = matrix(shop)
+
+    assert view["environments"] == ["development", "staging", "production"]
+    assert web(view)["environments"] == {"development": None, "staging": None, "production": None}
+
+
+def test_matrix__latest_succeeded_per_environment(shop: Api) -> None:
+    deploy(shop, version="1.0.0")
+    latest = deploy(shop, version="1.1.0")
+    shop.ok(record(shop, version="1.2.0"), 201)  # pending: not running
+    deploy(shop, environment="production", version="1.0.0")
+
+    cells = web(matrix(shop))["environments"]
+
+    assert cells["staging"]["version"] == "1.1.0"
+    assert cells["staging"]["deployment_id"] == latest["id"]
+    assert cells["staging"]["verified"] is True and cells["staging"]["since"]
+    assert cells["production"]["version"] == "1.0.0"
+
+
+def test_matrix__failed_deployment__previous_keeps_running(shop: Api) -> None:
+    deploy(shop, version="1.0.0")
+    bad = shop.ok(record(shop, version="1.1.0"), 201)
+    shop.ok(shop.post(f"{BASE}/deployments/{bad['id']}/finish", {"outcome": "failed"}))
+
+    assert web(matrix(shop))["environments"]["staging"]["version"] == "1.0.0"
+
+
+def test_matrix__production_behind_staging__deployments_versions_time(shop: Api) -> None:
+    deploy(shop, version="1.0.0")
+    deploy(shop, environment="production", version="1.0.0")
+    deploy(shop, version="1.1.0")
+    deploy(shop, version="1.1.0")
+    deploy(shop, version="1.2.0")
+
+    behind = {b["environment"]: b for b in web(matrix(shop))["behind"]}
+
+    production = behind["production"]
+    assert production["previous"] == "staging"
+    assert production["deployments"] == 3
+    assert production["versions"] == 2
+    assert production["semver"] is True
+    assert production["seconds"] > 0
+    assert behind["staging"]["deployments"] == 0  # nothing in development
+
+
+def test_matrix__same_version__not_behind(shop: Api) -> None:
+    deploy(shop, version="2.0.0")
+    deploy(shop, environment="production", version="2.0.0")
+
+    production = web(matrix(shop))["behind"][1]
+
+    assert (production["deployments"], production["versions"], production["seconds"]) == (0, 0, 0)
+
+
+def test_matrix__semver__older_version_in_staging_not_counted(shop: Api) -> None:
+    deploy(shop, version="2.0.0")
+    deploy(shop, environment="production", version="2.0.0")
+    deploy(shop, version="1.9.0")  # staging went back: production is not behind it
+
+    production = web(matrix(shop))["behind"][1]
+
+    assert production["versions"] == 0 and production["deployments"] == 0
+
+
+def test_matrix__unknown_service__404(shop: Api) -> None:
+    response = shop.get(f"{BASE}/environment-matrix?service=nope")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["details"]["key"] == "nope"
+
+
+@pytest.mark.parametrize(
+    ("lower", "higher"),
+    [
+        ("1.0.0", "1.0.1"),
+        ("1.0.0-rc.1", "1.0.0"),
+        ("1.0.0-alpha", "1.0.0-beta"),
+        ("v1.9.0", "1.10.0"),
+        ("1.0.0-rc.2", "1.0.0-rc.10"),
+    ],
+)
+def test_semver_key__orders_as_semver(lower: str, higher: str) -> None:
+    low, high = semver_key(lower), semver_key(higher)
+    assert low is not None and high is not None and low < high
+
+
+def test_semver_key__not_semver__none() -> None:
+    assert semver_key("abc") is None
