@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from api.support import Api
-
 from premiere.services.darkcode import dormant_reason
 
 from .conftest import deploy, record

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from api.support import Api
 
+from api.support import Api
 from premiere.services.matrix import semver_key
 
 from .conftest import deploy, record

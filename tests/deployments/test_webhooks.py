@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from api.support import Api
 
 from .conftest import SHA
