@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -190,3 +192,58 @@ class Change(Base):
     key: Mapped[str] = mapped_column(String(KEY_LENGTH))
     document_version: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+# SDK events: evaluation and custom event counts, aggregated per minute -----------------
+
+
+class FlagEvaluationCount(Base):
+    """How often SDKs of one environment served a flag's variation for a reason, per minute.
+
+    ``variation`` is -1 when the caller's default was served (so the row is unique
+    without NULLs); counts only ever grow, by upsert.
+    """
+
+    __tablename__ = "flag_evaluation_counts"
+    __table_args__ = (
+        UniqueConstraint(
+            "project",
+            "environment",
+            "flag",
+            "bucket",
+            "variation",
+            "reason",
+            name="uq_flag_evaluation_counts_bucket",
+        ),
+        Index("ix_flag_evaluation_counts_environment_bucket", "project", "environment", "bucket"),
+    )
+
+    id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)
+    project: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    environment: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    flag: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    bucket: Mapped[datetime] = mapped_column()
+    variation: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
+class CustomEventCount(Base):
+    """Custom events (``track``) of one environment per key and minute, with value sums."""
+
+    __tablename__ = "custom_event_counts"
+    __table_args__ = (
+        UniqueConstraint(
+            "project", "environment", "key", "bucket", name="uq_custom_event_counts_bucket"
+        ),
+        Index("ix_custom_event_counts_environment_bucket", "project", "environment", "bucket"),
+    )
+
+    id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)
+    project: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    environment: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    bucket: Mapped[datetime] = mapped_column()
+    count: Mapped[int] = mapped_column(BigInteger)
+    value_count: Mapped[int] = mapped_column(BigInteger)
+    value_sum: Mapped[float] = mapped_column(Float)
