@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 import pytest
 
 from premiere.cli.main import cli
@@ -90,14 +89,10 @@ def pipeline(admin: Cli) -> Cli:
 
 def add_service(admin: Cli, live_server: LiveServer, service: str, check_url: str | None) -> None:
     admin.ok("services", "create", service)
-    if check_url is None:
-        return
-    response = httpx.post(
-        f"{live_server.url}/api/v1/projects/{PROJECT}/services/{service}/checks",
-        json={"key": "health", "kind": "http", "url": check_url, "expected_status": 200},
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-    )
-    assert response.status_code == 201, response.text
+    if check_url is not None:
+        admin.ok(
+            "deployments", "checks", "add", "health", "--service", service, "--http", check_url
+        )
 
 
 def github(run_id: str, attempt: str = "1") -> dict[str, str | None]:
@@ -351,6 +346,30 @@ def test_promote__without_run__pending_then_finish(
     assert (shown["version"], shown["status"]) == ("4.2.0", "pending")
     pipeline.ok("deployments", "finish", deployment_id, "--outcome", "succeeded")
     assert as_json(pipeline.ok("deployments", "get", deployment_id, "--json"))["verified"]
+
+
+def test_checks__add_list_remove__http_and_command(admin: Cli, pipeline: Cli, probe: str) -> None:
+    admin.ok("services", "create", "checked-api")
+    admin.ok("deployments", "checks", "add", "db", "-s", "checked-api", "--env", "production",
+             "--http", f"{probe}/health", "--json-field", 'status="ok"',
+             "--retries", "2")  # fmt: skip
+    admin.ok("deployments", "checks", "add", "smoke", "-s", "checked-api",
+             "--command", f"{PYTHON} -c 'print(1)'", "--timeout", "10")  # fmt: skip
+    listed = as_json(pipeline.ok("deployments", "checks", "list", "-s", "checked-api", "--json"))
+    by_key = {c["key"]: c for c in listed}
+    assert by_key["db"]["json_field"] == {"path": "status", "equals": "ok"}
+    assert (by_key["db"]["environment"], by_key["db"]["retries"]) == ("production", 2)
+    assert by_key["smoke"]["argv"] == [PYTHON, "-c", "print(1)"]
+    table = pipeline.ok("deployments", "checks", "list", "-s", "checked-api").stdout
+    assert 'status 200, status = "ok"' in table and "exit 0" in table
+    # A deploy token may read checks, not change them
+    refused = pipeline("deployments", "checks", "remove", "db", "-s", "checked-api")
+    assert refused.exit_code == 6
+    admin.ok("deployments", "checks", "remove", "db", "-s", "checked-api")
+    left = as_json(pipeline.ok("deployments", "checks", "list", "-s", "checked-api", "--json"))
+    assert [c["key"] for c in left] == ["smoke"]
+    both = admin("deployments", "checks", "add", "x", "-s", "checked-api")
+    assert both.exit_code == 2
 
 
 def test_dark_code__json_and_table(pipeline: Cli) -> None:

@@ -11,6 +11,7 @@ import click
 from premiere.cli import ci_env
 from premiere.cli.context import api_options, json_option, project_option
 from premiere.cli.deploy_flow import note, perform
+from premiere.cli.deployment_checks import checks
 from premiere.cli.deployments import (
     EXIT_CODES_HELP,
     announce,
@@ -24,6 +25,7 @@ from premiere.cli.deployments import (
 from premiere.cli.exits import BadUsage, NotFound
 
 RUNS_A_COMMAND = {"allow_interspersed_args": False}
+deployments.add_command(checks)
 command_argument = click.argument("command", nargs=-1, type=click.UNPROCESSED)
 
 
@@ -80,7 +82,7 @@ def deployments_promote(
     service: str, source: str, target: str, idempotency_key: str | None, run: bool,
     wait: int, quiet: bool, as_json: bool, command: tuple[str, ...],
 ) -> None:  # fmt: skip
-    """Promote the version SERVICE runs in --from to --to.
+    """Promote the version --service runs in --from to --to.
 
     Records a pending deployment of that version (same commit and features) in --to.
     With --run -- COMMAND it performs it as `premiere deploy run` does; otherwise

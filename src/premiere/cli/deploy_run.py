@@ -105,23 +105,23 @@ def run_command(
     """
     tail = tail or Tail()
     started = time.monotonic()
-    try:
-        process = subprocess.Popen(
-            list(argv),
-            env=dict(env),
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=False,
-            process_group=0 if os.name == "posix" else None,
-        )
-    except FileNotFoundError:
-        return _not_started(argv, COMMAND_NOT_FOUND, f"command not found: {argv[0]}", started)
-    except OSError as exc:
-        reason = f"cannot run {argv[0]}: {exc.strerror or exc}"
-        return _not_started(argv, COMMAND_NOT_RUNNABLE, reason, started)
-    with _forwarding(process) as interrupted:
+    with _forwarding() as forwarder:  # before the start: the command may signal at once
+        try:
+            process = subprocess.Popen(
+                list(argv),
+                env=dict(env),
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                process_group=0 if os.name == "posix" else None,
+            )
+        except FileNotFoundError:
+            return _not_started(COMMAND_NOT_FOUND, f"command not found: {argv[0]}", started)
+        except OSError as exc:
+            reason = f"cannot run {argv[0]}: {exc.strerror or exc}"
+            return _not_started(COMMAND_NOT_RUNNABLE, reason, started)
+        forwarder.attach(process)
         for line in _lines(process, on_tick, started):
             tail.add(line)
             on_line(line)
@@ -131,12 +131,11 @@ def run_command(
         duration_ms=round((time.monotonic() - started) * 1000),
         log_excerpt=tail.text(),
         log_truncated=tail.truncated,
-        interrupted=interrupted[0] if interrupted else None,
+        interrupted=forwarder.received[0] if forwarder.received else None,
     )
 
 
-def _not_started(argv: Sequence[str], code: int, reason: str, started: float) -> RunOutcome:
-    del argv
+def _not_started(code: int, reason: str, started: float) -> RunOutcome:
     return RunOutcome(
         exit_code=code,
         duration_ms=round((time.monotonic() - started) * 1000),
@@ -190,27 +189,44 @@ def _decode(raw: bytes) -> str:
     return text.rsplit("\r", 1)[-1]
 
 
-@contextmanager
-def _forwarding(process: subprocess.Popen[bytes]) -> Iterator[list[str]]:
-    """Forward SIGINT/SIGTERM to the command's process group while it runs.
+class _Forwarder:
+    """The signal handler: passes SIGINT/SIGTERM on to the command's process group (a
+    second signal kills it); signals that arrive before the command started are passed
+    on once it has."""
 
-    Yields a list that receives the name of each signal forwarded.
-    """
-    received: list[str] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield received
-        return
+    def __init__(self) -> None:
+        self.received: list[str] = []
+        self._process: subprocess.Popen[bytes] | None = None
 
-    def forward(signum: int, _frame: FrameType | None) -> None:
-        received.append(signal.Signals(signum).name)
-        if len(received) == 1:
-            _signal(process, signum)
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        self.received.append(signal.Signals(signum).name)
+        self._forward()
+
+    def attach(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
+        if self.received:
+            self._forward()
+
+    def _forward(self) -> None:
+        if self._process is None:
+            return
+        if len(self.received) == 1:
+            _signal(self._process, getattr(signal, self.received[0]))
         else:
-            _signal(process, getattr(signal, "SIGKILL", signal.SIGTERM))
+            _signal(self._process, getattr(signal, "SIGKILL", signal.SIGTERM))
 
-    previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
+
+@contextmanager
+def _forwarding() -> Iterator[_Forwarder]:
+    """A forwarder installed as the SIGINT/SIGTERM handler for the duration (main thread
+    only: elsewhere Python allows no handlers, and the forwarder just stays empty)."""
+    forwarder = _Forwarder()
+    if threading.current_thread() is not threading.main_thread():
+        yield forwarder
+        return
+    previous = {sig: signal.signal(sig, forwarder) for sig in FORWARDED}
     try:
-        yield received
+        yield forwarder
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -117,9 +117,23 @@ def _behind(lags: list[Any]) -> str:
     for lag in lags:
         if not isinstance(lag, dict):
             continue
-        count = lag.get("versions") or lag.get("deployments")
-        parts.append(f"{lag.get('environment')}: {count} behind {lag.get('previous')}")
+        count = lag.get("versions") or lag.get("deployments") or 0
+        if not count:
+            continue
+        unit = "version" if count == 1 else "versions"
+        text = f"{lag.get('environment')}: {count} {unit} behind {lag.get('previous')}"
+        since = _age(lag.get("seconds"))
+        parts.append(f"{text} for {since}" if since else text)
     return "; ".join(parts) or "-"
+
+
+def _age(seconds: Any) -> str | None:
+    if not isinstance(seconds, int | float) or seconds <= 0:
+        return None
+    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
 
 
 def _short_sha(sha: Any) -> Any:

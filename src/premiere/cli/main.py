@@ -36,7 +36,7 @@ cli.add_command(catalog.services)
 cli.add_command(flags.flags)  # with the commands flag_configs adds to it
 cli.add_command(segments.segments)
 cli.add_command(audit.audit)
-cli.add_command(deployments)  # with promote and rollback, which deploy_commands adds
+cli.add_command(deployments)  # with the commands deploy_commands adds to it
 cli.add_command(deploy)
 cli.add_command(scan_command)
 
