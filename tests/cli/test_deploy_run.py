@@ -167,3 +167,10 @@ def test_run__not_a_terminal__plain_lines_and_the_variables(
     script += '; echo "$PREMIERE_ENVIRONMENT $PREMIERE_COMMIT"'
     deploy_flow._run(DEPLOYMENT, sh(script), to_stderr=False)
     assert capsys.readouterr().out == "7 demo api 1.4.2\nstaging abc1234\n"
+
+
+def test_waiting__ctrl_c__stopped_waiting_exit_130_naming_the_deployment() -> None:
+    with pytest.raises(deploy_flow.StoppedWaiting) as stopped, deploy_flow.waiting(42):
+        raise KeyboardInterrupt
+    assert stopped.value.exit_code == 130
+    assert "premiere deployments get 42" in stopped.value.message

@@ -26,7 +26,7 @@ from rich.text import Text
 from premiere.cli.client import ApiClient, path
 from premiere.cli.deploy_run import RunOutcome, run_command
 from premiere.cli.deployment_views import show_deployment, show_verification
-from premiere.cli.exits import ERROR
+from premiere.cli.exits import ERROR, CliError
 from premiere.cli.output import console, emit_json
 
 VERIFICATION_FAILED = 10
@@ -118,7 +118,8 @@ def perform(
     status = deployment.get("status")
     if status in FINAL or status == "verifying":
         note(f"Deployment #{deployment['id']} is already {status}; not running the command again.")
-        deployment = deployments.wait_final(deployment, time.monotonic() + wait, lambda: None)
+        with waiting(deployment["id"]) as tick:
+            deployment = deployments.wait_final(deployment, time.monotonic() + wait, tick)
         return report(deployment, None, wait=wait, as_json=as_json)
     if status == "pending":
         deployment = deployments.set_status(deployment["id"], "in_progress")
@@ -130,7 +131,7 @@ def perform(
         "duration_ms": outcome.duration_ms,
         "reason": outcome.reason,
     }
-    with waiting("Verifying") as tick:
+    with waiting(deployment["id"]) as tick:
         deployment = deployments.finish(deployment["id"], body, wait, tick)
     return report(deployment, outcome, wait=wait, as_json=as_json)
 
@@ -186,16 +187,29 @@ def _run(deployment: dict[str, Any], argv: Sequence[str], *, to_stderr: bool) ->
         )
 
 
+class StoppedWaiting(CliError):
+    """Ctrl-C while waiting for the checks: the deployment itself goes on in the server."""
+
+    exit_code = 128 + int(signal.SIGINT)
+
+
 @contextmanager
-def waiting(title: str) -> Iterator[Callable[[], None]]:
-    """A spinner with elapsed time on a terminal (stderr); nothing otherwise."""
+def waiting(deployment_id: int | str) -> Iterator[Callable[[], None]]:
+    """While the checks run: a spinner with elapsed time on a terminal (stderr), and
+    Ctrl-C reported as :class:`StoppedWaiting` (exit code 130) instead of a traceback."""
     out = console(stderr=True)
-    if not out.is_terminal:
-        yield lambda: None
-        return
-    started = time.monotonic()
-    with out.status(f"{title}…") as status:
-        yield lambda: status.update(f"{title}… {_seconds(time.monotonic() - started)}")
+    try:
+        if not out.is_terminal:
+            yield lambda: None
+            return
+        started = time.monotonic()
+        with out.status("Verifying…") as status:
+            yield lambda: status.update(f"Verifying… {_seconds(time.monotonic() - started)}")
+    except KeyboardInterrupt:
+        raise StoppedWaiting(
+            f"stopped waiting for deployment #{deployment_id}; see how it ends with "
+            f"`premiere deployments get {deployment_id}`"
+        ) from None
 
 
 def note(message: str) -> None:

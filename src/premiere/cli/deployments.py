@@ -186,7 +186,7 @@ def deployments_record(
     if not final:
         announce(deployment, "Recorded", as_json, quiet)
         return
-    with waiting("Verifying") as tick:
+    with waiting(deployment["id"]) as tick:
         if deployment.get("status") == "in_progress":
             body = {"outcome": status, "reason": reason, "log_excerpt": _tail(log_file)}
             deployment = api.finish(deployment["id"], body, wait, tick)
@@ -238,12 +238,12 @@ def deployments_finish(
     current = api.get(deployment_id)
     if current.get("status") in ("succeeded", "failed", "rolled_back", "verifying"):
         note(f"Deployment #{deployment_id} is already {current['status']}.")
-        with waiting("Verifying") as tick:
+        with waiting(deployment_id) as tick:
             deployment = api.wait_final(current, time.monotonic() + wait, tick)
     else:
         if current.get("status") == "pending":
             api.set_status(deployment_id, "in_progress")
-        with waiting("Verifying") as tick:
+        with waiting(deployment_id) as tick:
             deployment = api.finish(deployment_id, body, wait, tick)
     _finished(deployment, wait, as_json, quiet, expected=outcome)
 
