@@ -180,7 +180,8 @@ def scan(root: Path, config: ScanConfig | None = None) -> ScanResult:
             continue
         result.files_scanned += 1
         if language is not None:
-            found.update(_matches(text, relative, language.patterns, language.name))
+            patterns = [f.pattern for f in language.finders if f.worth_searching(text)]
+            found.update(_matches(text, relative, patterns, language.name))
         if config.patterns:
             found.update(_matches(text, relative, config.patterns, CUSTOM))
     result.references = sorted(found)

@@ -1,9 +1,11 @@
 """The built-in patterns that find flag keys in source code, one set per language.
 
-Each pattern is a regular expression with exactly one group: the flag key. A key is
-what Premiere accepts as a flag key (``[A-Za-z0-9._-]{1,128}``) inside a string
-literal that is the first argument of a flag-evaluation call (for Go's OpenFeature
-client, the second, after the context).
+Each pattern is a regular expression whose group ``key`` is the flag key: what
+Premiere accepts as a flag key (``[A-Za-z0-9._-]{1,128}``) inside a string literal
+that is the first argument of a flag-evaluation call (for Go's OpenFeature client,
+the second, after the context). Each comes with hints: words every match contains,
+so that a file without any of them is not searched with the pattern at all (a
+substring test is far cheaper than a regular expression).
 """
 
 from __future__ import annotations
@@ -15,12 +17,27 @@ KEY = r"(?P<key>[A-Za-z0-9._-]{1,128})"
 
 
 @dataclass(frozen=True)
+class Finder:
+    """A pattern and the words (any one of them) each of its matches contains."""
+
+    pattern: re.Pattern[str]
+    hints: tuple[str, ...]
+
+    def worth_searching(self, text: str) -> bool:
+        return any(hint in text for hint in self.hints)
+
+
+def _finder(regex: str, *hints: str) -> Finder:
+    return Finder(re.compile(regex), hints)
+
+
+@dataclass(frozen=True)
 class Language:
-    """A language: the file name endings it has and the patterns that find keys in it."""
+    """A language: the file name endings it has and the finders of keys in it."""
 
     name: str
     suffixes: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...]
+    finders: tuple[Finder, ...]
 
 
 PYTHON = Language(
@@ -28,15 +45,17 @@ PYTHON = Language(
     (".py", ".pyi"),
     (
         # Premiere's SDK (and LaunchDarkly's): variation, variation_detail, bool_variation...
-        re.compile(
+        _finder(
             r"\b(?:variation|variation_detail|(?:bool|boolean|string|str|int|integer|float"
             r"|number|json|object)_variation(?:_detail)?)"
-            rf"\s*\(\s*(?:(?:key|flag_key|feature_key)\s*=\s*)?[rbu]?(?P<q>['\"]){KEY}(?P=q)"
+            rf"\s*\(\s*(?:(?:key|flag_key|feature_key)\s*=\s*)?[rbu]?(?P<q>['\"]){KEY}(?P=q)",
+            "variation",
         ),
         # OpenFeature: get_boolean_value, get_string_details, ...
-        re.compile(
+        _finder(
             r"\bget_(?:boolean|string|integer|float|object)_(?:value|details)(?:_async)?"
-            rf"\s*\(\s*(?:flag_key\s*=\s*)?[rbu]?(?P<q>['\"]){KEY}(?P=q)"
+            rf"\s*\(\s*(?:flag_key\s*=\s*)?[rbu]?(?P<q>['\"]){KEY}(?P=q)",
+            "get_",
         ),
     ),
 )
@@ -46,18 +65,23 @@ JAVASCRIPT = Language(
     (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".vue", ".svelte"),
     (
         # LaunchDarkly-style clients: variation('key', variationDetail, boolVariation...
-        re.compile(
+        _finder(
             r"\b(?:variation|variationDetail|(?:bool|boolean|string|number|json)Variation"
-            rf"(?:Detail)?)\s*\(\s*(?P<q>['\"`]){KEY}(?P=q)"
+            rf"(?:Detail)?)\s*\(\s*(?P<q>['\"`]){KEY}(?P=q)",
+            "ariation",
         ),
         # OpenFeature: getBooleanValue('key', getStringDetails...
-        re.compile(
-            rf"\bget(?:Boolean|String|Number|Object)(?:Value|Details)\s*\(\s*(?P<q>['\"`]){KEY}(?P=q)"
+        _finder(
+            rf"\bget(?:Boolean|String|Number|Object)(?:Value|Details)\s*\(\s*(?P<q>['\"`]){KEY}(?P=q)",
+            "Value",
+            "Details",
         ),
         # React hooks: useFlag('key', useBooleanFlagValue('key', useFlagDetails...
-        re.compile(
+        _finder(
             r"\buse(?:Flag|FeatureFlag|Variation|(?:Boolean|String|Number|Object)Flag"
-            rf"(?:Value|Details)|FlagDetails)\s*\(\s*(?P<q>['\"`]){KEY}(?P=q)"
+            rf"(?:Value|Details)|FlagDetails)\s*\(\s*(?P<q>['\"`]){KEY}(?P=q)",
+            "Flag",
+            "Variation",
         ),
     ),
 )
@@ -67,14 +91,16 @@ GO = Language(
     (".go",),
     (
         # LaunchDarkly-style: client.BoolVariation("key", ctx, false), ...Detail, ...Ctx
-        re.compile(
+        _finder(
             r"\b(?:Bool|String|Int|Float64|JSON)Variation(?:Detail)?(?:Ctx)?"
-            rf"\s*\(\s*(?:[A-Za-z_][\w.]*\s*,\s*)?(?P<q>[\"`]){KEY}(?P=q)"
+            rf"\s*\(\s*(?:[A-Za-z_][\w.]*\s*,\s*)?(?P<q>[\"`]){KEY}(?P=q)",
+            "Variation",
         ),
         # OpenFeature: client.BooleanValue(ctx, "key", false, evalCtx), ...ValueDetails
-        re.compile(
+        _finder(
             r"\b(?:Boolean|String|Int|Float|Object)Value(?:Details)?"
-            rf"\s*\(\s*[A-Za-z_][\w.()]*\s*,\s*(?P<q>[\"`]){KEY}(?P=q)"
+            rf"\s*\(\s*[A-Za-z_][\w.()]*\s*,\s*(?P<q>[\"`]){KEY}(?P=q)",
+            "Value",
         ),
     ),
 )
@@ -84,14 +110,17 @@ JAVA = Language(
     (".java", ".kt", ".kts", ".scala", ".groovy"),
     (
         # LaunchDarkly-style: boolVariation("key", ctx, false), jsonValueVariation...
-        re.compile(
+        _finder(
             r"\b(?:bool|string|int|double|json|jsonValue)Variation(?:Detail)?"
-            rf"\s*\(\s*\"{KEY}\""
+            rf"\s*\(\s*\"{KEY}\"",
+            "Variation",
         ),
         # OpenFeature: getBooleanValue("key", false), getIntegerDetails(...
-        re.compile(
+        _finder(
             r"\bget(?:Boolean|String|Integer|Double|Object)(?:Value|Details)"
-            rf"\s*\(\s*\"{KEY}\""
+            rf"\s*\(\s*\"{KEY}\"",
+            "Value",
+            "Details",
         ),
     ),
 )
