@@ -1,7 +1,65 @@
-"""SDK event ingestion and the aggregates it stores."""
+"""SDK events in, aggregates out.
+
+- ``POST /api/v1/sdk/events`` (``sdk-server`` or ``sdk-client`` token): one batch of
+  evaluation and custom event counts (docs/sdk.md, "Events"); 202 when counted.
+- ``GET /api/v1/projects/{project}/environments/{environment}/events``: the per-minute
+  counts stored, filtered by ``flag``, ``event``, ``since`` (inclusive) and ``until``
+  (exclusive; the last 24 hours by default).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
+
+from premiere.api.auth import ProjectReader, SdkCaller, StoreDep
+from premiere.errors import MalformedRequestError
+from premiere.services import events as service
 
 router = APIRouter(tags=["events"])
+
+KeyFilter = Annotated[str | None, Query(max_length=128, pattern=r"^[A-Za-z0-9._-]{1,128}$")]
+TimeFilter = Annotated[str | None, Query(max_length=64, description="RFC 3339 with an offset")]
+
+
+@router.post(
+    "/sdk/events",
+    status_code=202,
+    summary="Send a batch of SDK evaluation and custom event counts",
+    responses={202: {"description": "Counted: the bucket and the totals added."}},
+)
+async def post_sdk_events(request: Request, store: StoreDep, token: SdkCaller) -> JSONResponse:
+    body = await request.body()
+    try:
+        payload: Any = json.loads(body)
+    except ValueError:
+        raise MalformedRequestError("the request body is not valid JSON") from None
+    counted = await run_in_threadpool(service.record_sdk_events, store, token, payload)
+    return JSONResponse(counted, status_code=202)
+
+
+@router.get(
+    "/projects/{project}/environments/{environment}/events",
+    summary="Flag evaluation and custom event counts per minute",
+)
+def get_event_counts(
+    store: StoreDep,
+    token: ProjectReader,
+    project: str,
+    environment: str,
+    flag: KeyFilter = None,
+    event: KeyFilter = None,
+    since: TimeFilter = None,
+    until: TimeFilter = None,
+) -> JSONResponse:
+    evaluations = service.list_flag_evaluations(
+        store, project, environment, flag=flag, since=since, until=until
+    )
+    custom = service.list_custom_events(
+        store, project, environment, key=event, since=since, until=until
+    )
+    return JSONResponse({"flag_evaluations": evaluations, "custom_events": custom})
