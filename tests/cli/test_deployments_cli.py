@@ -344,6 +344,8 @@ def test_promote__without_run__pending_then_finish(
     deployment_id = promoted.stdout.strip()
     shown = as_json(pipeline.ok("deployments", "get", deployment_id, "--json"))
     assert (shown["version"], shown["status"]) == ("4.2.0", "pending")
+    lagging = pipeline.ok("deployments", "matrix", "--service", "promote-api").stdout
+    assert "production: 1 version behind staging" in lagging
     pipeline.ok("deployments", "finish", deployment_id, "--outcome", "succeeded")
     assert as_json(pipeline.ok("deployments", "get", deployment_id, "--json"))["verified"]
 
@@ -372,10 +374,22 @@ def test_checks__add_list_remove__http_and_command(admin: Cli, pipeline: Cli, pr
     assert both.exit_code == 2
 
 
-def test_dark_code__json_and_table(pipeline: Cli) -> None:
+def test_dark_code__flag_off_where_its_code_runs__listed(
+    admin: Cli, pipeline: Cli, live_server: LiveServer
+) -> None:
+    # Given a flag, off in production, whose code a verified production deployment carries
+    add_service(admin, live_server, "dark-api", None)
+    admin.ok("flags", "create", "dormant-feature")
+    pipeline.ok("deployments", "record", "-s", "dark-api", "-v", "1.0.0", "-e", "production",
+                "--commit", SHA, "--features", "dormant-feature")  # fmt: skip
+    # Then dark-code lists it, as JSON and as a table
     report = as_json(pipeline.ok("deployments", "dark-code", "--json"))
-    assert set(report) >= {"project", "environment", "items"}
-    assert "Dark code in" in pipeline.ok("deployments", "dark-code").stdout or not report["items"]
+    assert report["environment"] == "production"
+    item = next(i for i in report["items"] if i["flag"] == "dormant-feature")
+    assert (item["reason"], item["services"]) == ("off", ["dark-api"])
+    table = pipeline.ok("deployments", "dark-code").stdout
+    assert "Dark code in production" in table
+    assert re.search(r"dormant-feature\s.*off\s.*dark-api", table), table
 
 
 def test_deploy_run__usage_errors__exit_2(pipeline: Cli) -> None:
