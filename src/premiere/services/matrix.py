@@ -15,8 +15,9 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, bindparam, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from premiere.services.deployment_ledger import get_service_row
 from premiere.services.lookups import get_project_row, list_environment_rows
@@ -24,7 +25,7 @@ from premiere.services.mappers import format_time
 from premiere.store import Store
 from premiere.store.deployments import Deployment, EnvironmentServiceState
 from premiere.store.models import Service
-from premiere.store.types import utc_now
+from premiere.store.types import UTCDateTime, utc_now
 
 SEMVER = re.compile(
     r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
@@ -127,7 +128,11 @@ def _behind(
     current: tuple[Deployment, datetime] | None,
     now: datetime,
 ) -> dict[str, Any]:
-    """How far ``current`` lags what ran in the previous environment since its version."""
+    """How far ``current`` lags what ran in the previous environment since its version.
+
+    Plain SQL statements built once: the matrix runs two of them per service and pair
+    of environments, and building SQLAlchemy expressions would cost more than running them.
+    """
     none = {"deployments": 0, "versions": 0, "seconds": 0, "semver": False}
     if previous is None:
         return none
@@ -138,25 +143,15 @@ def _behind(
     )
     if current is not None and current[0].version == prev_row.version:
         return none | {"semver": semver}
-    succeeded = (
-        Deployment.service_id == service_id,
-        Deployment.environment_id == previous_env_id,
-        Deployment.status == "succeeded",
-    )
-    newer = select(Deployment.version, func.count(), func.min(Deployment.finished_at)).where(
-        *succeeded
-    )
-    if current is not None:
-        reference = session.scalar(
-            select(func.max(Deployment.id)).where(
-                *succeeded, Deployment.version == current[0].version
-            )
-        )
+    where = {"service": service_id, "environment": previous_env_id}
+    if current is None:
+        groups = session.execute(_NEWER_BY_ID, where | {"after": 0})
+    else:
+        reference = session.scalar(_REFERENCE, where | {"version": current[0].version})
         if reference is not None:
-            newer = newer.where(Deployment.id > reference)
+            groups = session.execute(_NEWER_BY_ID, where | {"after": reference})
         else:
-            newer = newer.where(Deployment.finished_at > current[1])
-    groups = session.execute(newer.group_by(Deployment.version).limit(MAX_NEWER_VERSIONS))
+            groups = session.execute(_NEWER_BY_TIME, where | {"after": current[1]})
     floor = semver_key(current[0].version) if current is not None else None
     deployments = versions = 0
     first: datetime | None = None
@@ -170,3 +165,27 @@ def _behind(
             first = finished
     seconds = max(0.0, (now - first).total_seconds()) if first is not None else 0
     return {"deployments": deployments, "versions": versions, "seconds": seconds, "semver": semver}
+
+
+_SUCCEEDED = (
+    "FROM deployments WHERE service_id = :service AND environment_id = :environment "
+    "AND status = 'succeeded'"
+)
+_REFERENCE = text(f"SELECT MAX(id) {_SUCCEEDED} AND version = :version")
+_GROUPS = "SELECT version, COUNT(*) AS count, MIN(finished_at) AS first "
+_COLUMNS: dict[str, TypeEngine[Any]] = {
+    "version": String(),
+    "count": Integer(),
+    "first": UTCDateTime(),
+}
+_NEWER_BY_ID = text(
+    f"{_GROUPS} {_SUCCEEDED} AND id > :after GROUP BY version LIMIT {MAX_NEWER_VERSIONS}"
+).columns(**_COLUMNS)
+_NEWER_BY_TIME = (
+    text(
+        f"{_GROUPS} {_SUCCEEDED} AND finished_at > :after GROUP BY version "
+        f"LIMIT {MAX_NEWER_VERSIONS}"
+    )
+    .bindparams(bindparam("after", type_=UTCDateTime()))
+    .columns(**_COLUMNS)
+)
