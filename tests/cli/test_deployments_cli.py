@@ -313,6 +313,9 @@ def test_record__after_the_fact__succeeded_and_idempotent(
                       "--json")  # fmt: skip
     assert failed.exit_code == 0, failed.stderr
     assert (as_json(failed)["status"], as_json(failed)["reason"]) == ("failed", "disk full")
+    quiet = pipeline.ok("deployments", "record", "-s", "record-api", "-v", "9.9.12", "-e",
+                        "production", "--commit", SHA, "--quiet")  # fmt: skip
+    assert quiet.stdout.strip().isdigit()
 
 
 def test_rollback__run__previous_version_redeployed(
@@ -347,7 +350,8 @@ def test_promote__without_run__pending_then_finish(
     assert (shown["version"], shown["status"]) == ("4.2.0", "pending")
     lagging = pipeline.ok("deployments", "matrix", "--service", "promote-api").stdout
     assert "production: 1 version behind staging" in lagging
-    pipeline.ok("deployments", "finish", deployment_id, "--outcome", "succeeded")
+    finished = pipeline.ok("deployments", "finish", deployment_id, "--outcome", "succeeded", "-q")
+    assert finished.stdout == "succeeded\n"
     assert as_json(pipeline.ok("deployments", "get", deployment_id, "--json"))["verified"]
 
 

@@ -192,7 +192,7 @@ def deployments_record(
             deployment = api.finish(deployment["id"], body, wait, tick)
         else:  # a retried step: recorded and reported before
             deployment = api.wait_final(deployment, time.monotonic() + wait, tick)
-    _finished(deployment, wait, as_json, quiet, expected=status)
+    _finished(deployment, wait, as_json, "id" if quiet else None, expected=status)
 
 
 @deployments.command("start")
@@ -223,7 +223,7 @@ def deployments_start(quiet: bool, as_json: bool, **params: Any) -> None:
     help="Keep this file's tail as the log excerpt ('-': stdin).",
 )
 @wait_option
-@quiet_option
+@click.option("--quiet", "-q", is_flag=True, help="Print only the final status.")
 @project_option
 @api_options
 @json_option
@@ -245,17 +245,18 @@ def deployments_finish(
             api.set_status(deployment_id, "in_progress")
         with waiting(deployment_id) as tick:
             deployment = api.finish(deployment_id, body, wait, tick)
-    _finished(deployment, wait, as_json, quiet, expected=outcome)
+    _finished(deployment, wait, as_json, "status" if quiet else None, expected=outcome)
 
 
 def _finished(
-    deployment: dict[str, Any], wait: int, as_json: bool, quiet: bool, expected: str
+    deployment: dict[str, Any], wait: int, as_json: bool, only: str | None, expected: str
 ) -> None:
-    """Print a finished (or still verifying) deployment and exit with its code."""
+    """Print a finished (or still verifying) deployment, or ``only`` one field of it,
+    and exit with its code."""
     if as_json:
         emit_json(deployment)
-    elif quiet:
-        click.echo(deployment["status"])
+    elif only:
+        click.echo(deployment[only])
     else:
         show_deployment(deployment)
         show_verification(deployment)
