@@ -10,6 +10,8 @@ import pytest
 from premiere.cli.demo_data import FLAGS, seed_demo
 from premiere.engine import compile_document, evaluate
 from premiere.services import audit, documents
+from premiere.services.darkcode import list_dark_code
+from premiere.services.matrix import get_environment_matrix
 from premiere.store import Store
 
 from .conftest import Cli
@@ -88,3 +90,22 @@ def test_demo_documents__every_environment__every_flag_compiles(demo_store: Stor
         for key in document["flags"]:
             result = _evaluate(demo_store, env, key, {"key": "probe"})
             assert result["reason"]["kind"] != "ERROR", (env, key, result)
+
+
+def test_demo_deployments__matrix__production_runs_the_older_api(demo_store: Store) -> None:
+    matrix = get_environment_matrix(demo_store, "demo")
+    running = {
+        (s["service"], env): (cell or {}).get("version")
+        for s in matrix["services"]
+        for env, cell in s["environments"].items()
+    }
+    assert running[("api", "staging")] == "1.5.0"
+    assert running[("api", "production")] == "1.4.0"
+    assert running[("worker", "production")] == "0.9.2"
+
+
+def test_demo_deployments__dark_code__maintenance_banner_is_off_in_production(
+    demo_store: Store,
+) -> None:
+    dark = list_dark_code(demo_store, "demo")
+    assert [(i["flag"], i["reason"]) for i in dark["items"]] == [("maintenance-banner", "off")]

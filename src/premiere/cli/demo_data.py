@@ -252,6 +252,25 @@ FLAGS = [
 ]  # fmt: skip
 
 
+# Which version of each service runs where: (service, version, commit, environments,
+# the flag keys its code carries). Newer versions have not reached production yet, and
+# maintenance-banner's code runs in production while the flag is off there: dark code.
+DEPLOYMENTS = [
+    ("api", "1.4.0", "3f2a9c1", ("development", "testing", "staging", "production"),
+     ["payments-v2", "new-checkout", "search-v2", "max-cart-items"]),
+    ("web", "2.3.0", "9b07e44", ("development", "testing", "staging", "production"),
+     ["new-checkout", "dark-mode", "checkout-button-color", "pricing-page-config",
+      "maintenance-banner", "holiday-sale"]),
+    ("worker", "0.9.2", "c51d2e8", ("development", "testing", "staging", "production"),
+     ["order-export-batch-size"]),
+    ("api", "1.5.0", "a81e0b7", ("development", "testing", "staging"),
+     ["payments-v2", "new-checkout", "search-v2", "max-cart-items", "recommendations-model"]),
+    ("web", "2.4.0", "e4c3f10", ("development", "staging"),
+     ["new-checkout", "dark-mode", "checkout-button-color", "pricing-page-config",
+      "maintenance-banner", "holiday-sale"]),
+]  # fmt: skip
+
+
 def seed_demo(store: Store) -> dict[str, Any] | None:
     """Create the demo project unless a project named ``demo`` exists; say what was made."""
     from premiere.services import catalog, environments, flags, projects, segments
@@ -273,6 +292,7 @@ def seed_demo(store: Store) -> dict[str, Any] | None:
         flags.create_flag(store, actor, key, demo.create)
     for demo in FLAGS:
         _configure(store, actor, demo)
+    deployed = _deploy(store, actor)
     return {
         "project": project,
         "environments": [e["key"] for e in ENVIRONMENTS],
@@ -280,6 +300,7 @@ def seed_demo(store: Store) -> dict[str, Any] | None:
         "segments": [s["key"] for s in SEGMENTS],
         "flags": [f.create["key"] for f in FLAGS if not f.archived],
         "archived_flags": [f.create["key"] for f in FLAGS if f.archived],
+        "deployments": deployed,
     }
 
 
@@ -302,3 +323,20 @@ def _configure(store: Store, actor: Actor, demo: DemoFlag) -> None:
     if demo.archived:
         version = flags.get_flag(store, project, flag_key)["version"]
         flags.archive_flag(store, actor, project, flag_key, version)
+
+
+def _deploy(store: Store, actor: Actor) -> list[str]:
+    """Record and finish the demo's deployments (no checks, so each is verified at once)."""
+    from premiere.services import deployments
+
+    made = []
+    for service, version, commit, environments, features in DEPLOYMENTS:
+        for env in environments:
+            data: dict[str, Any] = {"service": service, "environment": env, "version": version}
+            data |= {"commit_sha": commit, "features": features, "status": "in_progress"}
+            view, _ = deployments.record_deployment(store, actor, DEMO_PROJECT, data)
+            deployments.finish_deployment(
+                store, actor, DEMO_PROJECT, view["id"], {"outcome": "succeeded"}
+            )
+        made.append(f"{service} {version}: {', '.join(environments)}")
+    return made

@@ -121,4 +121,5 @@ def demo(database_url: str | None, as_json: bool) -> None:
     console().print(Text(f"Created the demo project '{DEMO_PROJECT}' (Acme Shop) with:"))
     rows = [(name, ", ".join(made[name])) for name in ("environments", "services", "segments")]
     rows += [("flags", ", ".join(made["flags"])), ("archived", ", ".join(made["archived_flags"]))]
+    rows += [("deployments", "\n".join(made["deployments"]))]
     table(None, ["", "keys"], rows)
