@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import click
 
 from premiere.cli import rules
+from premiere.cli.deploy_flow import DEPLOY_EXIT_CODES
 from premiere.cli.exits import EXIT_CODES
 from premiere.cli.main import cli
 
@@ -51,6 +52,13 @@ are listed in [errors](errors.md).
 |---|---|
 {exit_codes}
 
+Commands that perform a deployment (`premiere deploy run`, and `premiere deployments
+finish`, `promote --run`, `rollback --run`) also end with:
+
+| code | meaning |
+|---|---|
+{deploy_exit_codes}
+
 ## Rules, rollouts and variations on the command line
 
 {syntax}
@@ -61,8 +69,12 @@ are listed in [errors](errors.md).
 
 def generate() -> str:
     exit_codes = "\n".join(f"| {code} | {text} |" for code, text in EXIT_CODES)
+    deploy_exit_codes = "\n".join(
+        f"| {code} | {text} |" for code, text in DEPLOY_EXIT_CODES if code != "0"
+    )
     syntax = _dedent(rules.__doc__ or "").split("\n\n", 1)[1].strip()
-    parts = [INTRO.format(exit_codes=exit_codes, syntax=syntax)]
+    intro = INTRO.format(exit_codes=exit_codes, deploy_exit_codes=deploy_exit_codes, syntax=syntax)
+    parts = [intro]
     for name, command, ctx in _walk(cli, "premiere", None):
         level = "#" * (3 + min(name.count(" "), 2) - (1 if name.count(" ") else 0))
         parts.append(f"{level} `{name}`\n\n```\n{command.get_help(ctx).rstrip()}\n```\n")
