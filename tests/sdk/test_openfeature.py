@@ -28,10 +28,17 @@ from openfeature.flag_evaluation import FlagEvaluationDetails, Reason
 from openfeature.provider import ProviderStatus
 from openfeature.track import TrackingEventDetails
 
-from premiere.engine import compile_document, evaluate, openfeature_error_code, openfeature_reason
+from premiere.engine import (
+    ERROR_CODES,
+    compile_document,
+    evaluate,
+    openfeature_error_code,
+    openfeature_reason,
+)
 from premiere.sdk import Client, Config, DataSourceState
 from premiere.sdk.document import DocumentError, check_document
-from premiere.sdk.openfeature import PremiereProvider, to_context
+from premiere.sdk.evaluation import error_result
+from premiere.sdk.openfeature import PremiereProvider, _error_details, to_context
 
 from .support import (
     SDK_KEY,
@@ -477,6 +484,28 @@ def test_import__without_openfeature_sdk__sdk_still_imports() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert out.stdout.split("\n")[:2] == ["ok", "provider needs openfeature-sdk"]
+
+
+# -- docs ---------------------------------------------------------------------------------
+
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "openfeature.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("code", [*ERROR_CODES, "CLIENT_NOT_READY"])
+def test_docs__error_code__mapped_as_the_provider_maps_it(code: str) -> None:
+    details = _error_details(error_result("d", code))
+
+    assert f"| `{code}`" in DOC
+    line = next(x for x in DOC.splitlines() if x.startswith(f"| `{code}`"))
+    assert line.endswith(f"| `{details.error_code}` |")
+
+
+SERVED_REASONS = [r.value for r in Reason if r.value not in ("CACHED", "STALE", "UNKNOWN")]
+
+
+@pytest.mark.parametrize("reason", SERVED_REASONS)
+def test_docs__reason__in_the_table(reason: str) -> None:
+    assert f"| `{reason}` |" in DOC
 
 
 # -- the spec cases through OpenFeature -------------------------------------------------
