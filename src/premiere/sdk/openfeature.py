@@ -52,9 +52,9 @@ __all__ = ["PremiereProvider"]
 T = TypeVar("T")
 ObjectValue = Sequence[FlagValueType] | Mapping[str, FlagValueType]
 
-# Our error codes (engine and SDK) -> OpenFeature's; the engine maps its own, the SDK's
-# CLIENT_NOT_READY is the provider not being ready.
 _REASONS: Final = {r.value: r for r in Reason}
+# Our error codes in words, for OpenFeature's error_message (the codes are mapped by
+# premiere.engine.openfeature_error_code; the SDK's CLIENT_NOT_READY is PROVIDER_NOT_READY).
 _MESSAGES: Final = {
     "FLAG_NOT_FOUND": "no flag with this key in the document",
     "MALFORMED_FLAG": "the flag breaks a rule of the flag document format",
@@ -68,12 +68,13 @@ _MESSAGES: Final = {
 _SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 _OBJECT: Final = frozenset({dict, list})
 _READY, _STALE, _ERROR = "READY", "STALE", "ERROR"
-_CACHE_LIMIT = 4096
+_CACHE_LIMIT = 8192
 _METADATA: Final = Metadata(name="Premiere")
-_NO_HOOKS: Final[list[Hook]] = []
+_NO_HOOKS: Final[list[Hook]] = []  # OpenFeature only reads it
 
-# A result serving a variation, with its OpenFeature reason, variant and flag metadata.
-_Extra = tuple[EvaluationResult, Reason, str, Mapping[str, bool | int | float | str]]
+# A result serving a variation, with its OpenFeature reason, variant and flag metadata,
+# and the flag's key.
+_Extra = tuple[EvaluationResult, Reason, str, Mapping[str, bool | int | float | str], str]
 
 
 class PremiereProvider(AbstractProvider):
@@ -254,7 +255,7 @@ class PremiereProvider(AbstractProvider):
             reason = _REASONS[openfeature_reason(r)]
             return FlagResolutionDetails(r.value, reason=reason, flag_metadata=_metadata(r))
         extra = self._extras.get(id(r))
-        if extra is None or extra[0] is not r:
+        if extra is None or extra[0] is not r or extra[4] != key:
             extra = self._remember(client, key, r)
         return FlagResolutionDetails(r.value, None, None, extra[1], extra[2], extra[3])
 
@@ -268,7 +269,7 @@ class PremiereProvider(AbstractProvider):
             name = None
         if isinstance(name, str) and name:
             variant = name
-        extra = (r, _REASONS[openfeature_reason(r)], variant, MappingProxyType(_metadata(r)))
+        extra = (r, _REASONS[openfeature_reason(r)], variant, MappingProxyType(_metadata(r)), key)
         extras = self._extras
         if len(extras) >= _CACHE_LIMIT:  # old documents' results: start again
             extras = self._extras = {}
