@@ -9,6 +9,8 @@ from premiere.cli import audit, catalog, flag_configs, flags, segments, server, 
 from premiere.cli.context import CliContext
 from premiere.cli.deploy_commands import deploy
 from premiere.cli.deployments import deployments
+from premiere.cli.release_actions import releases  # with its start/pause/... commands
+from premiere.cli.release_calendar import freezes, trains
 from premiere.cli.scan_command import scan_command
 
 
@@ -39,6 +41,9 @@ cli.add_command(audit.audit)
 cli.add_command(deployments)  # with the commands deploy_commands adds to it
 cli.add_command(deploy)
 cli.add_command(scan_command)
+cli.add_command(releases)
+cli.add_command(trains)
+cli.add_command(freezes)
 
 
 __all__ = ["cli", "flag_configs", "main"]
