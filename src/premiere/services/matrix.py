@@ -11,12 +11,14 @@ as such (a newer deployment of an older version does not count as "ahead").
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, String, func, select, text
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.types import TypeEngine
 
 from premiere.services.deployment_ledger import get_service_row
@@ -30,7 +32,6 @@ from premiere.store.types import UTCDateTime, utc_now
 SEMVER = re.compile(
     r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
 )
-MAX_NEWER_VERSIONS = 10_000
 
 SemverKey = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
 
@@ -53,23 +54,26 @@ def get_environment_matrix(
                 )
             )
         current = _current(session, project_row.id)
+        behind = {
+            (previous.id, env.id): _behind_pair(
+                session, [s.id for s in services], previous.id, env.id, current, now
+            )
+            for previous, env in pairwise(environments)
+        }
         items = []
         for service_row in services:
             cells = {env.key: current.get((service_row.id, env.id)) for env in environments}
-            behind = [
-                _behind(
-                    session, service_row.id, previous.id, cells[previous.key], cells[env.key], now
-                )
-                | {"environment": env.key, "previous": previous.key}
-                for previous, env in pairwise(environments)
-            ]
             items.append(
                 {
                     "service": service_row.key,
                     "environments": {
                         key: _cell(cell) if cell else None for key, cell in cells.items()
                     },
-                    "behind": behind,
+                    "behind": [
+                        behind[(previous.id, env.id)][service_row.id]
+                        | {"environment": env.key, "previous": previous.key}
+                        for previous, env in pairwise(environments)
+                    ],
                 }
             )
     return {
@@ -79,6 +83,7 @@ def get_environment_matrix(
     }
 
 
+@lru_cache(maxsize=4096)
 def semver_key(version: str) -> SemverKey | None:
     """A sort key for a semantic version (``1.2.3-rc.1``, a leading ``v`` allowed)."""
     match = SEMVER.match(version)
@@ -120,72 +125,97 @@ def _cell(cell: tuple[Deployment, datetime]) -> dict[str, Any]:
     }
 
 
-def _behind(
+def _behind_pair(
     session: Session,
-    service_id: int,
-    previous_env_id: int,
-    previous: tuple[Deployment, datetime] | None,
-    current: tuple[Deployment, datetime] | None,
+    services: list[int],
+    previous_env: int,
+    env: int,
+    current: Mapping[tuple[int, int], tuple[Deployment, datetime]],
     now: datetime,
-) -> dict[str, Any]:
-    """How far ``current`` lags what ran in the previous environment since its version.
-
-    Plain SQL statements built once: the matrix runs two of them per service and pair
-    of environments, and building SQLAlchemy expressions would cost more than running them.
-    """
-    none = {"deployments": 0, "versions": 0, "seconds": 0, "semver": False}
-    if previous is None:
-        return none
-    prev_row = previous[0]
-    semver = current is not None and None not in (
-        semver_key(current[0].version),
-        semver_key(prev_row.version),
-    )
-    if current is not None and current[0].version == prev_row.version:
-        return none | {"semver": semver}
-    where = {"service": service_id, "environment": previous_env_id}
-    if current is None:
-        groups = session.execute(_NEWER_BY_ID, where | {"after": 0})
-    else:
-        reference = session.scalar(_REFERENCE, where | {"version": current[0].version})
-        if reference is not None:
-            groups = session.execute(_NEWER_BY_ID, where | {"after": reference})
-        else:
-            groups = session.execute(_NEWER_BY_TIME, where | {"after": current[1]})
-    floor = semver_key(current[0].version) if current is not None else None
-    deployments = versions = 0
-    first: datetime | None = None
-    for version, count, finished in groups:
+) -> dict[int, dict[str, Any]]:
+    """For each service, how far ``env`` lags what ran in ``previous_env`` since the
+    version ``env`` runs last succeeded there (or, when it never did, since ``env``'s
+    deployment was recorded). Two statements per pair of environments, whatever the
+    number of services."""
+    result: dict[int, dict[str, Any]] = {}
+    bounds: dict[int, int] = {}  # service -> count the deployments with a greater id
+    references = _references(session, services, previous_env, env)
+    for service in services:
+        previous, here = current.get((service, previous_env)), current.get((service, env))
+        semver = None not in (
+            semver_key(here[0].version) if here else None,
+            semver_key(previous[0].version) if previous else None,
+        )
+        result[service] = {"deployments": 0, "versions": 0, "seconds": 0, "semver": semver}
+        if previous is None or (here is not None and here[0].version == previous[0].version):
+            continue
+        if here is None:
+            bounds[service] = 0
+        else:  # its version never succeeded there: count from its own recording
+            bounds[service] = references.get(service, here[0].id)
+    for service, version, count, finished in _newer(session, previous_env, bounds):
+        here = current.get((service, env))
+        floor = semver_key(here[0].version) if here else None
         key = semver_key(version)
         if floor is not None and key is not None and key <= floor:
             continue
-        deployments += int(count)
-        versions += 1
-        if finished is not None and (first is None or finished < first):
-            first = finished
-    seconds = max(0.0, (now - first).total_seconds()) if first is not None else 0
-    return {"deployments": deployments, "versions": versions, "seconds": seconds, "semver": semver}
+        entry = result[service]
+        entry["deployments"] += int(count)
+        entry["versions"] += 1
+        if finished is not None:
+            lag = max(0.0, (now - finished).total_seconds())
+            entry["seconds"] = max(entry["seconds"], lag)
+    return result
 
 
-_SUCCEEDED = (
-    "FROM deployments WHERE service_id = :service AND environment_id = :environment "
-    "AND status = 'succeeded'"
-)
-_REFERENCE = text(f"SELECT MAX(id) {_SUCCEEDED} AND version = :version")
-_GROUPS = "SELECT version, COUNT(*) AS count, MIN(finished_at) AS first "
+def _references(
+    session: Session, services: list[int], previous_env: int, env: int
+) -> dict[int, int]:
+    """Per service, the newest succeeded deployment in ``previous_env`` of the version
+    that runs in ``env``."""
+    current = aliased(Deployment)
+    rows = session.execute(
+        select(EnvironmentServiceState.service_id, func.max(Deployment.id))
+        .join(current, current.id == EnvironmentServiceState.deployment_id)
+        .join(
+            Deployment,
+            (Deployment.service_id == EnvironmentServiceState.service_id)
+            & (Deployment.environment_id == previous_env)
+            & (Deployment.version == current.version)
+            & (Deployment.status == "succeeded"),
+        )
+        .where(
+            EnvironmentServiceState.environment_id == env,
+            EnvironmentServiceState.service_id.in_(services),
+        )
+        .group_by(EnvironmentServiceState.service_id)
+    )
+    return {service: int(reference) for service, reference in rows if reference is not None}
+
+
+def _newer(
+    session: Session, previous_env: int, bounds: Mapping[int, int]
+) -> list[tuple[int, str, int, datetime | None]]:
+    """(service, version, deployments, first finish) of the succeeded deployments in
+    ``previous_env`` after each service's bound, in one statement."""
+    if not bounds:
+        return []
+    values = ", ".join(f"(:s{i}, :a{i})" for i in range(len(bounds)))
+    params: dict[str, Any] = {"environment": previous_env}
+    for i, (service, after) in enumerate(bounds.items()):
+        params[f"s{i}"], params[f"a{i}"] = service, after
+    statement = text(
+        f"WITH bounds(service_id, after_id) AS (VALUES {values}) "
+        "SELECT d.service_id, d.version, COUNT(*) AS count, MIN(d.finished_at) AS first "
+        "FROM bounds JOIN deployments d ON d.service_id = bounds.service_id "
+        "AND d.environment_id = :environment AND d.id > bounds.after_id "
+        "WHERE d.status = 'succeeded' GROUP BY d.service_id, d.version"
+    ).columns(service_id=Integer(), **_COLUMNS)
+    return [(s, v, c, f) for s, v, c, f in session.execute(statement, params)]
+
+
 _COLUMNS: dict[str, TypeEngine[Any]] = {
     "version": String(),
     "count": Integer(),
     "first": UTCDateTime(),
 }
-_NEWER_BY_ID = text(
-    f"{_GROUPS} {_SUCCEEDED} AND id > :after GROUP BY version LIMIT {MAX_NEWER_VERSIONS}"
-).columns(**_COLUMNS)
-_NEWER_BY_TIME = (
-    text(
-        f"{_GROUPS} {_SUCCEEDED} AND finished_at > :after GROUP BY version "
-        f"LIMIT {MAX_NEWER_VERSIONS}"
-    )
-    .bindparams(bindparam("after", type_=UTCDateTime()))
-    .columns(**_COLUMNS)
-)
