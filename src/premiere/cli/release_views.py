@@ -146,7 +146,8 @@ def missing_text(item: dict[str, Any]) -> str:
         return f"freeze window: {_text(found or needed)}"
     if kind == "state":
         return f"state: must be {_text(needed)}, is {_text(found)}"
-    return f"{kind}: needs {_text(needed)}; found {_text(found)}"
+    subject = f" {flag}" if flag else ""
+    return f"{kind}{subject}: needs {_text(needed)}; found {_text(found)}"
 
 
 def _text(value: Any) -> str:
