@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ActorKind = Literal["token", "system", "user"]
+ActorKind = Literal["token", "system", "user", "release"]
 
 
 @dataclass(frozen=True)

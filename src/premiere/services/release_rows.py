@@ -1,0 +1,191 @@
+"""Loading releases, mapping them to their JSON view, and recording transitions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from premiere.errors import ConflictError, InvalidStateError, NotFoundError
+from premiere.services import Actor
+from premiere.services.audit import record_audit_event
+from premiere.services.lookups import get_project_row
+from premiere.services.mappers import format_time
+from premiere.services.validation import is_key
+from premiere.store.concurrency import check_current_version, update_versioned
+from premiere.store.models import Project
+from premiere.store.releases import Release, ReleaseApproval
+
+STATES = ("draft", "scheduled", "ready", "rolling_out", "paused", "released", "rolled_back")
+EDITABLE = ("draft", "scheduled", "ready")
+ACTIVE = ("scheduled", "ready", "rolling_out", "paused")
+
+
+def get_release_row(session: Session, project: Project, key: str) -> Release:
+    row = None
+    if is_key(key):
+        row = session.scalar(
+            select(Release).where(Release.project_id == project.id, Release.key == key)
+        )
+    if row is None:
+        raise NotFoundError(
+            "release", key, f"release {key!r} does not exist in project {project.key!r}"
+        )
+    return row
+
+
+def load_release(session: Session, project: str, key: str) -> tuple[Project, Release]:
+    project_row = get_project_row(session, project)
+    return project_row, get_release_row(session, project_row, key)
+
+
+def actor_view(actor: Actor) -> dict[str, Any]:
+    return {"kind": actor.kind, "id": actor.id, "name": actor.name}
+
+
+def map_release_row_to_view(session: Session, project: str, row: Release) -> dict[str, Any]:
+    spec = row.spec
+    return {
+        "key": row.key,
+        "project": project,
+        "name": row.name,
+        "description": row.description,
+        "environment": row.environment,
+        "features": spec["features"],
+        "audience": spec["audience"],
+        "notes": spec["notes"],
+        "schedule": {**spec["schedule"], "start_at": format_time(row.start_at)},
+        "plan": spec["plan"],
+        "guards": spec["guards"],
+        "required_approvals": spec["required_approvals"],
+        "state": row.state,
+        "stage": row.stage,
+        "stage_started_at": format_time(row.stage_started_at),
+        "hold_until": format_time(row.hold_until),
+        "digest": row.digest,
+        "approvals": approval_counts(session, row),
+        "created_by": row.created_by,
+        "started_at": format_time(row.started_at),
+        "finished_at": format_time(row.finished_at),
+        "last_transition": row.last_transition,
+        "version": row.version,
+        "created_at": format_time(row.created_at),
+        "updated_at": format_time(row.updated_at),
+    }
+
+
+def approval_counts(session: Session, row: Release) -> dict[str, int]:
+    counts = dict(
+        session.execute(
+            select(ReleaseApproval.void, func.count())
+            .where(ReleaseApproval.release_id == row.id)
+            .group_by(ReleaseApproval.void)
+        ).all()
+    )
+    return {
+        "required": int(row.spec["required_approvals"]),
+        "valid": int(counts.get(False, 0)),
+        "void": int(counts.get(True, 0)),
+    }
+
+
+def require_state(row: Release, allowed: tuple[str, ...], action: str) -> None:
+    if row.state not in allowed:
+        raise InvalidStateError(
+            f"cannot {action} release {row.key!r} in state {row.state}",
+            {"state": row.state, "allowed": list(allowed)},
+        )
+
+
+def transition(
+    session: Session,
+    actor: Actor,
+    project: str,
+    row: Release,
+    expected_version: int | None,
+    to: str,
+    *,
+    action: str,
+    reason: str | None,
+    now: datetime,
+    values: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Move ``row`` to state ``to`` (compare-and-set on the version), with the audit
+    event ``release.<action>`` naming who and why; returns the new view."""
+    expected = row.version if expected_version is None else expected_version
+    check_current_version("release", row.key, row.version, expected)
+    before = map_release_row_to_view(session, project, row)
+    record = {
+        "at": format_time(now),
+        "from": row.state,
+        "to": to,
+        "stage": (values or {}).get("stage", row.stage),
+        "action": action,
+        "actor": actor_view(actor),
+        "reason": reason or "",
+        **(detail or {}),
+    }
+    update_versioned(
+        session,
+        Release,
+        row.id,
+        expected,
+        {**(values or {}), "state": to, "last_transition": record},
+        resource="release",
+        key=row.key,
+    )
+    session.refresh(row)
+    after = map_release_row_to_view(session, project, row)
+    record_audit_event(
+        session,
+        actor,
+        f"release.{action}",
+        project=project,
+        resource_type="release",
+        resource_key=row.key,
+        environment=row.environment,
+        before=before,
+        after=after,
+        at=now,
+    )
+    return after
+
+
+def stage_values(row: Release, index: int, now: datetime) -> dict[str, Any]:
+    stage = row.spec["plan"]["stages"][index]
+    return {
+        "stage": index,
+        "stage_started_at": now,
+        "hold_until": now + timedelta(seconds=int(stage["hold_seconds"])),
+    }
+
+
+def check_active_conflicts(
+    session: Session,
+    project: Project,
+    environment: str,
+    spec: Mapping[str, Any],
+    *,
+    exclude: int | None = None,
+) -> None:
+    """A flag is controlled by at most one active release per environment."""
+    flags = {feature["flag"] for feature in spec["features"]}
+    others = session.scalars(
+        select(Release).where(
+            Release.project_id == project.id,
+            Release.environment == environment,
+            Release.state.in_(ACTIVE),
+            Release.id != (exclude or 0),
+        )
+    )
+    for other in others:
+        shared = sorted(flags & {feature["flag"] for feature in other.spec["features"]})
+        if shared:
+            raise ConflictError(
+                f"flag {shared[0]!r} is already controlled by release {other.key!r}",
+                {"release": other.key, "state": other.state, "flags": shared},
+            )

@@ -1,0 +1,222 @@
+"""The scheduler's step: what is due now, done once.
+
+``tick_releases(store, now)`` applies due scheduled flag changes, makes scheduled
+releases ready when nothing is missing, starts ready ones at their start time,
+and advances automatic stages whose hold has passed when the guards say healthy
+(extending the hold when they lack data; pausing or rolling back on regression).
+Every step moves a release's state or times forward, so running it again with the
+same ``now`` does nothing more, and a tick after a long gap does each due thing
+once (one stage per release per tick). Locking (one scheduler at a time) is the
+caller's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from premiere.errors import PremiereError, ValidationError, Violation
+from premiere.services import SYSTEM, Actor
+from premiere.services.mappers import format_time
+from premiere.services.release_readiness import missing_items
+from premiere.services.release_rollout import (
+    begin_rollout,
+    next_stage,
+    roll_back,
+    simple_transition,
+)
+from premiere.services.release_rows import load_release, map_release_row_to_view, transition
+from premiere.services.scheduled_changes import apply_due_changes
+from premiere.services.schedules import active_freeze
+from premiere.store import Store
+from premiere.store.models import Project
+from premiere.store.releases import Release, ReleaseGuardDecision
+from premiere.store.types import utc_now
+
+GuardCheck = Callable[[dict[str, Any], dict[str, Any]], str]
+VERDICTS = ("healthy", "regressed", "insufficient")
+MIN_EXTENSION_SECONDS = 60
+GUARD_ACTOR = Actor(kind="system", id="guard", name="premiere guard")
+
+
+def tick_releases(
+    store: Store, now: datetime, *, guard_check: GuardCheck | None = None
+) -> list[dict[str, Any]]:
+    """Do what is due at ``now``; returns what was done, one item per step."""
+    done = apply_due_changes(store, now)
+    with store.read() as session:
+        due = session.execute(
+            select(Project.key, Release.key)
+            .join(Project, Project.id == Release.project_id)
+            .where(Release.state.in_(("scheduled", "ready", "rolling_out")))
+            .order_by(Release.id)
+        ).all()
+    for project, key in due:
+        try:
+            item = _tick_one(store, project, key, now, guard_check or default_guard_check)
+        except PremiereError as exc:
+            item = _item(project, key, "error", detail=f"{exc.code}: {exc}")
+        if item is not None:
+            done.append(item)
+    return done
+
+
+def default_guard_check(release: dict[str, Any], stage: dict[str, Any]) -> str:
+    """Without a guard evaluator: healthy when the release has no guards."""
+    return "insufficient" if release.get("guards") else "healthy"
+
+
+def record_guard_decision(
+    store: Store, project: str, release_key: str, decision: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Store a guard's verdict; a regression of a running release applies the
+    guard's action (pause, or roll back) at once. Returns the release's view."""
+    status = decision.get("status")
+    if status not in VERDICTS:
+        raise ValidationError([Violation("status", "enum", "healthy|regressed|insufficient")])
+    now = utc_now()
+    with store.write() as session:
+        _, row = load_release(session, project, release_key)
+        session.add(
+            ReleaseGuardDecision(
+                release_id=row.id,
+                at=now,
+                stage=decision.get("stage", row.stage),
+                status=status,
+                details={"guard": decision.get("guard"), **dict(decision.get("details") or {})},
+            )
+        )
+        state, guards = row.state, row.spec["guards"]
+    if status == "regressed" and state in ("rolling_out", "paused"):
+        return _regressed(store, project, release_key, guards, decision.get("guard"), now)
+    return _view(store, project, release_key)
+
+
+def list_guard_decisions(store: Store, project: str, key: str) -> list[dict[str, Any]]:
+    with store.read() as session:
+        _, row = load_release(session, project, key)
+        rows = session.scalars(
+            select(ReleaseGuardDecision)
+            .where(ReleaseGuardDecision.release_id == row.id)
+            .order_by(ReleaseGuardDecision.id)
+        )
+        return [
+            {"at": format_time(d.at), "stage": d.stage, "status": d.status, "details": d.details}
+            for d in rows
+        ]
+
+
+def _tick_one(
+    store: Store, project: str, key: str, now: datetime, guard_check: GuardCheck
+) -> dict[str, Any] | None:
+    with store.read() as session:
+        project_row, row = load_release(session, project, key)
+        state = row.state
+        missing = missing_items(session, project_row, row, now, freeze=False)
+        frozen = active_freeze(session, project_row.id, row.environment, now) is not None
+        start_due = row.start_at is None or row.start_at <= now
+        view = map_release_row_to_view(session, project, row)
+        stage_due = (
+            state == "rolling_out"
+            and row.hold_until is not None
+            and row.stage_started_at is not None
+            and now >= row.hold_until
+            and now > row.stage_started_at
+        )
+    if state == "scheduled":
+        if missing:
+            return None
+        with store.write() as session:
+            _, row = load_release(session, project, key)
+            transition(session, SYSTEM, project, row, view["version"], "ready",
+                       action="ready", reason="nothing missing", now=now)  # fmt: skip
+        return _item(project, key, "ready")
+    if state == "ready":
+        if missing or not start_due:
+            return None
+        if frozen:
+            return _item(project, key, "frozen")
+        begin_rollout(store, SYSTEM, project, key, view["version"], "start time", False, now)
+        return _item(project, key, "started", stage=0)
+    if not stage_due:
+        return None
+    return _stage_due(store, project, key, view, now, frozen, guard_check)
+
+
+def _stage_due(
+    store: Store,
+    project: str,
+    key: str,
+    view: dict[str, Any],
+    now: datetime,
+    frozen: bool,
+    guard_check: GuardCheck,
+) -> dict[str, Any] | None:
+    index = int(view["stage"])
+    stage = {**view["plan"]["stages"][index], "index": index}
+    if stage["advance"] != "auto":
+        return None
+    if frozen:
+        return _item(project, key, "frozen", stage=index)
+    verdict = guard_check(view, stage)
+    if verdict == "healthy":
+        after = next_stage(store, SYSTEM, project, key, view["version"],
+                           "hold passed, guards healthy", False, now)  # fmt: skip
+        action = "released" if after["state"] == "released" else "advanced"
+        return _item(project, key, action, stage=after["stage"])
+    if verdict == "regressed":
+        after = _regressed(store, project, key, view["guards"], None, now)
+        return _item(project, key, after["state"], stage=index)
+    seconds = max(int(stage["hold_seconds"]), MIN_EXTENSION_SECONDS)
+    until = now + timedelta(seconds=seconds)
+    with store.write() as session:
+        _, row = load_release(session, project, key)
+        transition(
+            session, SYSTEM, project, row, view["version"], "rolling_out",
+            action="hold_extended", reason=f"guards: {verdict}", now=now,
+            values={"hold_until": until}, detail={"verdict": verdict},
+        )  # fmt: skip
+    return _item(project, key, "hold_extended", stage=index, detail=format_time(until))
+
+
+def _regressed(
+    store: Store,
+    project: str,
+    key: str,
+    guards: list[dict[str, Any]],
+    guard: Any,
+    now: datetime,
+) -> dict[str, Any]:
+    if isinstance(guard, int) and 0 <= guard < len(guards):
+        action = guards[guard]["action"]
+    else:
+        action = "rollback" if any(g["action"] == "rollback" for g in guards) else "pause"
+    detail = {"guard": guard}
+    reason = "a guard saw a regression"
+    if action == "rollback":
+        return roll_back(store, GUARD_ACTOR, project, key, None, reason, now, detail=detail)
+    state = _view(store, project, key)["state"]
+    if state != "rolling_out":
+        return _view(store, project, key)
+    return simple_transition(store, GUARD_ACTOR, project, key, None, ("rolling_out",),
+                             "paused", "paused", reason, now, detail=detail)  # fmt: skip
+
+
+def _view(store: Store, project: str, key: str) -> dict[str, Any]:
+    with store.read() as session:
+        _, row = load_release(session, project, key)
+        return map_release_row_to_view(session, project, row)
+
+
+def _item(
+    project: str, key: str, action: str, *, stage: int | None = None, detail: str | None = None
+) -> dict[str, Any]:
+    item: dict[str, Any] = {"kind": "release", "project": project, "key": key, "action": action}
+    if stage is not None:
+        item["stage"] = stage
+    if detail is not None:
+        item["detail"] = detail
+    return item
