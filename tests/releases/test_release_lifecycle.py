@@ -53,16 +53,23 @@ def test_readiness__code_not_deployed__lists_missing_until_verified(
     releases.create_release(store, CREATOR, demo, data)
     missing = releases.get_release_readiness(store, demo, "new-checkout")["missing"]
     assert missing == [
-        {"kind": "deployment", "flag": "checkout", "service": "api",
-         "needed": ">= 2.1.0, verified", "found": None}
-    ]  # fmt: skip
+        {
+            "kind": "deployment",
+            "flag": "checkout",
+            "service": "api",
+            "needed": ">= 2.1.0, verified",
+            "found": None,
+        }
+    ]
     deploy(store, "api", "2.0.0")
     found = releases.get_release_readiness(store, demo, "new-checkout")["missing"][0]["found"]
     assert found == "2.0.0"
     deploy(store, "api", "2.1.0")
     assert releases.get_release_readiness(store, demo, "new-checkout") == {
-        "release": "new-checkout", "ready": True, "missing": [],
-    }  # fmt: skip
+        "release": "new-checkout",
+        "ready": True,
+        "missing": [],
+    }
 
 
 def test_start__not_ready__invalid_state_names_what_is_missing(store: Store, demo: str) -> None:
@@ -87,9 +94,13 @@ def test_approvals__edit_after_approval__voided_and_listed(store: Store, demo: s
     releases.approve_release(store, APPROVER_2, demo, "new-checkout", {})
     assert releases.get_release_readiness(store, demo, "new-checkout")["ready"] is True
     edited = releases.update_release(
-        store, CREATOR, demo, "new-checkout", {"plan": {"stages": [{"percent": 100}]}},
+        store,
+        CREATOR,
+        demo,
+        "new-checkout",
+        {"plan": {"stages": [{"percent": 100}]}},
         view["version"],
-    )  # fmt: skip
+    )
     assert edited["approvals"] == {"required": 2, "valid": 0, "void": 2}
     assert [a["void"] for a in releases.list_release_approvals(store, demo, "new-checkout")] == [
         True,
@@ -116,10 +127,18 @@ def test_start__stage_applied__through_audited_flag_config_write(store: Store, d
     assert rules_of(store) == ["release-new-checkout-s0"]
     assert evaluate(store, "checkout", {"key": "u1", "email": "ada@example.com"}) is True
     assert evaluate(store, "checkout", {"key": "u1", "email": "ada@elsewhere.org"}) is False
-    events = list_audit_events(store, project="demo", resource_type="flag",
-                               resource_key="checkout", action="flag_config.updated")["items"]  # fmt: skip
-    assert events[0]["actor"] == {"kind": "release", "id": "new-checkout",
-                                  "name": "release new-checkout"}  # fmt: skip
+    events = list_audit_events(
+        store,
+        project="demo",
+        resource_type="flag",
+        resource_key="checkout",
+        action="flag_config.updated",
+    )["items"]
+    assert events[0]["actor"] == {
+        "kind": "release",
+        "id": "new-checkout",
+        "name": "release new-checkout",
+    }
     transitions = list_audit_events(store, project="demo", action="release.started")["items"]
     assert transitions[0]["actor"]["id"] == CREATOR.id
 
@@ -184,22 +203,31 @@ def test_schedule__two_drafts_share_a_flag__second_conflicts(store: Store, demo:
 @pytest.mark.parametrize(
     ("more", "expected"),
     [
-        ({"plan": {"stages": [{"percent": 50}, {"percent": 5}]}},
-         ("plan.stages[1].percent", "increasing")),
-        ({"plan": {"stages": [{"percent": 5, "hold_seconds": -1}]}},
-         ("plan.stages[0].hold_seconds", "duration")),
-        ({"plan": {"stages": [{"percent": 5, "hold": "1 hour"}]}},
-         ("plan.stages[0].hold", "duration")),
-        ({"schedule": {"start_at": "2020-01-01T10:00:00+01:00"}},
-         ("schedule.start_at", "in_past")),
+        (
+            {"plan": {"stages": [{"percent": 50}, {"percent": 5}]}},
+            ("plan.stages[1].percent", "increasing"),
+        ),
+        (
+            {"plan": {"stages": [{"percent": 5, "hold_seconds": -1}]}},
+            ("plan.stages[0].hold_seconds", "duration"),
+        ),
+        (
+            {"plan": {"stages": [{"percent": 5, "hold": "1 hour"}]}},
+            ("plan.stages[0].hold", "duration"),
+        ),
+        ({"schedule": {"start_at": "2020-01-01T10:00:00+01:00"}}, ("schedule.start_at", "in_past")),
         ({"features": [{"flag": "nope", "variation": 0}]}, ("features[0].flag", "unknown_flag")),
-        ({"features": [{"flag": "checkout", "variation": 5}]},
-         ("features[0].variation", "index_range")),
-        ({"plan": {"stages": [{"segment": "nobody"}]}},
-         ("plan.stages[0].segment", "unknown_segment")),
+        (
+            {"features": [{"flag": "checkout", "variation": 5}]},
+            ("features[0].variation", "index_range"),
+        ),
+        (
+            {"plan": {"stages": [{"segment": "nobody"}]}},
+            ("plan.stages[0].segment", "unknown_segment"),
+        ),
         ({"schedule": {"timezone": "Mars/Olympus"}}, ("schedule.timezone", "timezone")),
     ],
-)  # fmt: skip
+)
 def test_create__bad_input__validation_names_field_and_rule(
     store: Store, demo: str, more: dict[str, Any], expected: tuple[str, str]
 ) -> None:
@@ -223,10 +251,21 @@ def test_create__flag_of_another_project__unknown_flag(store: Store, demo: str) 
 def test_rollback__human_edit_meanwhile__kept(store: Store, demo: str) -> None:
     view = started(store)
     current = get_flag_config(store, demo, "checkout", "production")
-    mine = {"id": "vip", "clauses": [{"attribute": "plan", "op": "in", "values": ["vip"]}],
-            "serve": {"variation": 0}}  # fmt: skip
-    update_flag_config(store, CREATOR, demo, "checkout", "production",
-                       {"rules": [*current["rules"], mine]}, current["version"], partial=True)  # fmt: skip
+    mine = {
+        "id": "vip",
+        "clauses": [{"attribute": "plan", "op": "in", "values": ["vip"]}],
+        "serve": {"variation": 0},
+    }
+    update_flag_config(
+        store,
+        CREATOR,
+        demo,
+        "checkout",
+        "production",
+        {"rules": [*current["rules"], mine]},
+        current["version"],
+        partial=True,
+    )
     releases.roll_back_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
     assert rules_of(store) == ["vip"]
 
