@@ -51,10 +51,16 @@ class GuardLook:
     flag: str
     status: str
     hold_ended: bool
+    hold_until: str | None
     result: GuardResult
 
     def decision(self) -> dict[str, Any]:
-        details = {"flag": self.flag, "verdict": self.result.verdict, **self.result.to_dict()}
+        details = {
+            "flag": self.flag,
+            "verdict": self.result.verdict,
+            "hold_until": self.hold_until,
+            **self.result.to_dict(),
+        }
         details["sample_ratio_mismatch"] = self.result.verdict == "sample_ratio_mismatch"
         if self.status == "insufficient" and self.hold_ended:
             details["reasons"] = [*self.result.reasons, "hold extended: not enough data yet"]
@@ -134,6 +140,7 @@ class GuardChecker:
             flag=flag,
             status=STATUS_BY_VERDICT[result.verdict],
             hold_ended=hold_until is not None and hold_until <= now,
+            hold_until=None if hold_until is None else hold_until.isoformat(),
             result=result,
         )
 

@@ -1,0 +1,132 @@
+"""The scheduler loop: lead, tick, record guard decisions, wait, repeat."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from premiere.scheduler.leadership import Leadership, leadership_for
+from premiere.services.guards import GuardChecker
+from premiere.store import Store
+
+log = logging.getLogger("premiere.scheduler")
+
+Clock = Callable[[], datetime]
+DEFAULT_INTERVAL = 1.0
+
+
+class Tick(Protocol):
+    def __call__(
+        self, store: Store, now: datetime, *, guard_check: Callable[..., str] | None = ...
+    ) -> list[dict[str, Any]]: ...
+
+
+Recorder = Callable[[Store, str, str, dict[str, Any]], Any]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class TickReport:
+    """What one tick did: the releases' items and the guard decisions recorded."""
+
+    at: datetime
+    items: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Scheduler:
+    """Ticks the releases while it leads.
+
+    ``tick`` and ``record`` default to ``premiere.services.releases.tick_releases`` and
+    ``record_guard_decision``; ``clock`` to the wall clock; ``leadership`` to the one
+    fitting the database (:func:`leadership_for`).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        clock: Clock = utc_now,
+        tick: Tick | None = None,
+        record: Recorder | None = None,
+        leadership: Leadership | None = None,
+    ) -> None:
+        if interval <= 0:
+            raise ValueError("the tick interval must be positive")
+        self.store = store
+        self.interval = interval
+        self.clock = clock
+        self._tick = tick
+        self._record = record
+        self.leadership = leadership or leadership_for(store)
+        self._recorded: set[Hashable] = set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # one step ---------------------------------------------------------------------
+
+    def run_once(self) -> TickReport | None:
+        """Tick once if leading; None when another scheduler leads."""
+        if not self.leadership.acquire():
+            return None
+        tick, record = self._services()
+        now = self.clock()
+        checker = GuardChecker(self.store, self.clock)
+        report = TickReport(now, tick(self.store, now, guard_check=checker))
+        for project, key, decision in checker.decisions():
+            details = decision["details"]
+            marker: Hashable = (
+                *(project, key, decision["stage"], decision["guard"], details["flag"]),
+                *(decision["status"], details["verdict"], details["hold_until"]),
+            )
+            if marker in self._recorded:
+                continue
+            record(self.store, project, key, decision)
+            self._recorded.add(marker)
+            report.decisions.append({"project": project, "release": key, **decision})
+        return report
+
+    # the loop ---------------------------------------------------------------------
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Tick every ``interval`` seconds until ``stop`` (or :meth:`stop`) is set."""
+        stop = stop or self._stop
+        try:
+            while not stop.is_set():
+                try:
+                    self.run_once()
+                except Exception:  # a tick's failure must not end the loop
+                    log.exception("scheduler tick failed; retrying in %.1f s", self.interval)
+                stop.wait(self.interval)
+        finally:
+            self.leadership.release()
+
+    def start(self) -> threading.Thread:
+        """Run in a daemon thread (``premiere serve``)."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run, name="premiere-scheduler", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _services(self) -> tuple[Tick, Recorder]:
+        if self._tick is None or self._record is None:
+            import importlib
+
+            releases: Any = importlib.import_module("premiere.services.releases")
+            self._tick = self._tick or releases.tick_releases
+            self._record = self._record or releases.record_guard_decision
+        return self._tick, self._record
