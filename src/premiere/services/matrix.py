@@ -204,12 +204,21 @@ def _newer(
     params: dict[str, Any] = {"environment": previous_env}
     for i, (service, after) in enumerate(bounds.items()):
         params[f"s{i}"], params[f"a{i}"] = service, after
+    bounded = (
+        "d.service_id = bounds.service_id AND d.environment_id = :environment "
+        "AND d.id > bounds.after_id AND d.status = 'succeeded'"
+    )
+    if session.get_bind().dialect.name == "postgresql":  # one index range scan per bound
+        source = (
+            f"bounds CROSS JOIN LATERAL (SELECT d.service_id, d.version, d.finished_at "
+            f"FROM deployments d WHERE {bounded} OFFSET 0) d"  # OFFSET 0: not pulled up
+        )
+    else:  # SQLite's planner loops over the bounds with the (service, environment, id) index
+        source = f"bounds JOIN deployments d ON {bounded}"
     statement = text(
         f"WITH bounds(service_id, after_id) AS (VALUES {values}) "
         "SELECT d.service_id, d.version, COUNT(*) AS count, MIN(d.finished_at) AS first "
-        "FROM bounds JOIN deployments d ON d.service_id = bounds.service_id "
-        "AND d.environment_id = :environment AND d.id > bounds.after_id "
-        "WHERE d.status = 'succeeded' GROUP BY d.service_id, d.version"
+        f"FROM {source} GROUP BY d.service_id, d.version"
     ).columns(service_id=Integer(), **_COLUMNS)
     return [(s, v, c, f) for s, v, c, f in session.execute(statement, params)]
 
