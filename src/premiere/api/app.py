@@ -25,6 +25,8 @@ from premiere.api import (
     flags,
     ofrep,
     projects,
+    release_schedules,
+    releases,
     sdk,
     segments,
     stream,
@@ -57,6 +59,7 @@ TAGS = [
     {"name": "audit", "description": "Who changed what, when; before and after."},
     {"name": "tokens", "description": "API tokens and their scopes."},
     {"name": "sdk", "description": "What SDKs download: the flag document."},
+    {"name": "releases", "description": "Releases, trains, scheduled changes, freezes."},
     {"name": "health", "description": "Liveness."},
 ]
 
@@ -103,6 +106,11 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     )
     app.include_router(ofrep.router)  # /ofrep/v1: api/ofrep.py
     for module in (deployments, deployment_config, deployment_insights, webhooks):  # the ledger
+        app.include_router(
+            module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
+        )
+
+    for module in (releases, release_schedules):  # releases, trains, schedules, freezes
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )

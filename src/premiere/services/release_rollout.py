@@ -145,8 +145,8 @@ def begin_rollout(
 ) -> dict[str, Any]:
     with store.write() as session:
         project_row, row = load_release(session, project, key)
-        require_state(row, EDITABLE, "start")
         check_current_version("release", key, row.version, expected or row.version)
+        require_state(row, EDITABLE, "start")
         missing = missing_items(session, project_row, row, now, freeze=not override)
         if missing:
             raise InvalidStateError(f"release {key!r} is not ready to start", {"missing": missing})
@@ -185,8 +185,8 @@ def next_stage(
 ) -> dict[str, Any]:
     with store.read() as session:
         project_row, row = load_release(session, project, key)
-        require_state(row, ("rolling_out",), "advance")
         check_current_version("release", key, row.version, expected or row.version)
+        require_state(row, ("rolling_out",), "advance")
         window = active_freeze(session, project_row.id, row.environment, now)
         if window is not None and not override:
             raise InvalidStateError(
@@ -229,8 +229,8 @@ def roll_back(
 ) -> dict[str, Any]:
     with store.read() as session:
         _, row = load_release(session, project, key)
-        require_state(row, ("rolling_out", "paused"), "roll back")
         check_current_version("release", key, row.version, expected or row.version)
+        require_state(row, ("rolling_out", "paused"), "roll back")
         version, snapshots, environment = row.version, dict(row.snapshots), row.environment
     for flag, snapshot in snapshots.items():
         _write(
@@ -265,6 +265,7 @@ def simple_transition(
 ) -> dict[str, Any]:
     with store.write() as session:
         _, row = load_release(session, project, key)
+        check_current_version("release", key, row.version, expected or row.version)
         require_state(row, allowed, action.removesuffix("d").removesuffix("e"))
         return transition(
             session, actor, project, row, expected, to,

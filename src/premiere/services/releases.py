@@ -182,8 +182,8 @@ def update_release(
         project_row, row = load_release(session, project, key)
         spec = normalize_spec(check, row.spec, data, now)
         check.raise_if_any()
-        require_state(row, EDITABLE, "edit")
         check_current_version("release", key, row.version, expected)
+        require_state(row, EDITABLE, "edit")
         environment = str(data.get("environment", row.environment))
         _check_references(session, check, project_row, environment, spec, exclude=row.id)
         before = map_release_row_to_view(session, project, row)
@@ -244,6 +244,7 @@ def schedule_release(
             }
             spec = normalize_spec(check, spec, {"schedule": schedule}, now)
         check.raise_if_any()
+        check_current_version("release", key, row.version, expected)
         require_state(row, ("draft",), "schedule")
         check_active_conflicts(session, project_row, row.environment, spec, exclude=row.id)
         start_at = parse_instant(spec["schedule"]["start_at"], "UTC")

@@ -1,0 +1,255 @@
+"""Releases over HTTP: ``/api/v1/projects/{project}/releases`` (admin tokens).
+
+Every action (schedule, start, advance, pause, resume, roll back) is based on the
+release's version: ``If-Match`` or ``"version"`` in the body, like an edit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.responses import JSONResponse
+
+from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
+from premiere.api.release_models import (
+    ApprovalCreate,
+    ReleaseAction,
+    ReleaseCreate,
+    ReleaseNote,
+    ReleaseSchedule,
+    ReleaseUpdate,
+)
+from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, answers
+from premiere.api.versions import IfMatch, expected_version, resource_response
+from premiere.services import releases as service
+from premiere.services.audit import list_audit_events
+
+router = APIRouter(
+    prefix="/projects/{project}/releases", tags=["releases"], responses=COMMON_ERRORS
+)
+Filter = Annotated[str | None, Query(max_length=128)]
+
+
+@router.get("", summary="List releases, newest first", responses=answers(None, 404))
+def list_releases(
+    store: StoreDep,
+    token: ProjectAdmin,
+    project: str,
+    state: Filter = None,
+    environment: Filter = None,
+) -> JSONResponse:
+    return JSONResponse(service.list_releases(store, project, state=state, environment=environment))
+
+
+@router.post(
+    "", status_code=201, summary="Create a release (draft)", responses=answers(None, *CREATE_ERRORS)
+)
+def create_release(
+    store: StoreDep, token: ProjectAdmin, project: str, body: ReleaseCreate
+) -> JSONResponse:
+    view = service.create_release(store, actor_of(token), project, body.data())
+    location = f"/api/v1/projects/{project}/releases/{view['key']}"
+    return resource_response(view, 201, {"Location": location})
+
+
+@router.get("/{release}", summary="Get a release", responses=answers(None, 404))
+def get_release(store: StoreDep, token: ProjectAdmin, project: str, release: str) -> JSONResponse:
+    return resource_response(service.get_release(store, project, release))
+
+
+@router.patch(
+    "/{release}",
+    summary="Edit a release not yet started (voids approvals when what they approved changes)",
+    responses=answers(None, *UPDATE_ERRORS),
+)
+def update_release(
+    store: StoreDep,
+    token: ProjectAdmin,
+    project: str,
+    release: str,
+    body: ReleaseUpdate,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match, body.version)
+    view = service.update_release(store, actor_of(token), project, release, body.data(), version)
+    return resource_response(view)
+
+
+@router.get(
+    "/{release}/readiness",
+    summary="What is missing before the release may start",
+    responses=answers(None, 404),
+)
+def get_readiness(store: StoreDep, token: ProjectAdmin, project: str, release: str) -> JSONResponse:
+    return JSONResponse(service.get_release_readiness(store, project, release))
+
+
+@router.post(
+    "/{release}/schedule",
+    summary="Schedule a draft release (starts when ready, at its start time)",
+    responses=answers(None, *UPDATE_ERRORS),
+)
+def schedule_release(
+    store: StoreDep,
+    token: ProjectAdmin,
+    project: str,
+    release: str,
+    body: ReleaseSchedule | None = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match, body.version if body else None)
+    data = body.data() if body else {}
+    view = service.schedule_release(store, actor_of(token), project, release, data, version)
+    return resource_response(view)
+
+
+@router.post(
+    "/{release}/start",
+    summary="Start the rollout now (409 with what is missing when not ready)",
+    responses=answers(None, *UPDATE_ERRORS),
+)
+def start_release(
+    store: StoreDep,
+    token: ProjectAdmin,
+    project: str,
+    release: str,
+    body: ReleaseAction | None = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match, body.version if body else None)
+    data = body.data() if body else {}
+    view = service.start_release(store, actor_of(token), project, release, data, version)
+    return resource_response(view)
+
+
+@router.post(
+    "/{release}/advance",
+    summary="Apply the next stage (after the last: released)",
+    responses=answers(None, *UPDATE_ERRORS),
+)
+def advance_release(
+    store: StoreDep,
+    token: ProjectAdmin,
+    project: str,
+    release: str,
+    body: ReleaseAction | None = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match, body.version if body else None)
+    data = body.data() if body else {}
+    view = service.advance_release(store, actor_of(token), project, release, data, version)
+    return resource_response(view)
+
+
+@router.post(
+    "/{release}/pause",
+    summary="Stop advancing; exposure stays as it is",
+    responses=answers(None, *UPDATE_ERRORS),
+)
+def pause_release(
+    store: StoreDep,
+    token: ProjectAdmin,
+    project: str,
+    release: str,
+    body: ReleaseNote | None = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match, body.version if body else None)
+    data = body.data() if body else {}
+    view = service.pause_release(store, actor_of(token), project, release, data, version)
+    return resource_response(view)
+
+
+@router.post(
+    "/{release}/resume",
+    summary="Resume a paused rollout",
+    responses=answers(None, *UPDATE_ERRORS),
+)
+def resume_release(
+    store: StoreDep,
+    token: ProjectAdmin,
+    project: str,
+    release: str,
+    body: ReleaseNote | None = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match, body.version if body else None)
+    data = body.data() if body else {}
+    view = service.resume_release(store, actor_of(token), project, release, data, version)
+    return resource_response(view)
+
+
+@router.post(
+    "/{release}/rollback",
+    summary="Roll back: restore every flag's pre-release configuration",
+    responses=answers(None, *UPDATE_ERRORS),
+)
+def roll_back_release(
+    store: StoreDep,
+    token: ProjectAdmin,
+    project: str,
+    release: str,
+    body: ReleaseNote | None = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    version = expected_version(if_match, body.version if body else None)
+    data = body.data() if body else {}
+    view = service.roll_back_release(store, actor_of(token), project, release, data, version)
+    return resource_response(view)
+
+
+@router.get(
+    "/{release}/approvals", summary="List a release's approvals", responses=answers(None, 404)
+)
+def list_approvals(
+    store: StoreDep, token: ProjectAdmin, project: str, release: str
+) -> JSONResponse:
+    return JSONResponse(service.list_release_approvals(store, project, release))
+
+
+@router.post(
+    "/{release}/approvals",
+    status_code=201,
+    summary="Approve a release (not one's own)",
+    responses=answers(None, *CREATE_ERRORS),
+)
+def approve_release(
+    store: StoreDep,
+    token: ProjectAdmin,
+    project: str,
+    release: str,
+    body: ApprovalCreate | None = None,
+) -> JSONResponse:
+    data = body.data() if body else {}
+    view = service.approve_release(store, actor_of(token), project, release, data)
+    return JSONResponse(view, status_code=201)
+
+
+@router.get(
+    "/{release}/history",
+    summary="A release's transitions, oldest first, with who and why",
+    responses=answers(None, 404),
+)
+def history(store: StoreDep, token: ProjectAdmin, project: str, release: str) -> JSONResponse:
+    service.get_release(store, project, release)
+    page = list_audit_events(
+        store, project=project, resource_type="release", resource_key=release, limit=500
+    )
+    items = [
+        (event.get("after") or {}).get("last_transition")
+        for event in reversed(page["items"])
+        if event["action"] not in ("release.created", "release.updated", "release.approved")
+    ]
+    return JSONResponse([item for item in items if item])
+
+
+@router.get(
+    "/{release}/guard-decisions",
+    summary="Guard verdicts recorded for a release, oldest first",
+    responses=answers(None, 404),
+)
+def guard_decisions(
+    store: StoreDep, token: ProjectAdmin, project: str, release: str
+) -> JSONResponse:
+    return JSONResponse(service.list_guard_decisions(store, project, release))
