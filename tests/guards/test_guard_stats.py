@@ -127,12 +127,12 @@ def test_evaluate_guard__below_minimum_sample__insufficient_data() -> None:
 
 
 def test_sample_ratio_test__planned_split__no_mismatch() -> None:
-    result = sample_ratio_test(1010, 98_990, 0.01, 0.001, 100.0)
+    result = sample_ratio_test(1010, 98_990, 0.01, 0.001, 0.1)
     assert result is not None and not result.mismatch
 
 
 def test_sample_ratio_test__thirty_percent_too_many__mismatch() -> None:
-    result = sample_ratio_test(1300, 98_700, 0.01, 0.001, 100.0)
+    result = sample_ratio_test(1300, 98_700, 0.01, 0.001, 0.1)
     assert result is not None and result.mismatch
     assert result.p_value < 0.001
 
@@ -145,7 +145,7 @@ def test_sample_ratio_test__aa_monitored_every_look__false_alarms_below_alpha() 
         for _ in range(50):
             hits = sum(rng.random() < 0.2 for _ in range(100))
             t, c = t + hits, c + 100 - hits
-            result = sample_ratio_test(t, c, 0.2, 0.05, 100.0)
+            result = sample_ratio_test(t, c, 0.2, 0.05, 0.0)  # at the band's edge
             if result is not None and result.mismatch:
                 alarms += 1
                 break
@@ -165,7 +165,7 @@ def test_evaluate_guard__split_broken__sample_ratio_mismatch_before_regression()
 
 
 def test_sample_ratio_test__stage_at_100_percent__not_applicable() -> None:
-    assert sample_ratio_test(1000, 0, 1.0, 0.001, 100.0) is None
+    assert sample_ratio_test(1000, 0, 1.0, 0.001, 0.1) is None
 
 
 def test_guard_parameters__alpha_out_of_range__refused() -> None:

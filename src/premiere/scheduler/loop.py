@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from premiere.scheduler.leadership import Leadership, leadership_for
+from premiere.services import releases
 from premiere.services.guards import GuardChecker
 from premiere.store import Store
 
@@ -65,7 +66,7 @@ class Scheduler:
         self.interval = interval
         self.clock = clock
         self._tick = tick
-        self._record = record
+        self._recorder = record
         self.leadership = leadership or leadership_for(store)
         self._recorded: set[Hashable] = set()
         self._stop = threading.Event()
@@ -79,8 +80,29 @@ class Scheduler:
             return None
         tick, record = self._services()
         now = self.clock()
-        checker = GuardChecker(self.store, self.clock)
+        checker = GuardChecker(self.store, lambda: now)
         report = TickReport(now, tick(self.store, now, guard_check=checker))
+        self._record(record, checker, report)
+        self._watch(record, now, report)
+        return report
+
+    def _watch(self, record: Recorder, now: datetime, report: TickReport) -> None:
+        """Look at the guards of every rolling-out release the tick left alone, not only
+        when a hold ends: the tests are valid under continuous monitoring, so a
+        regression stops the rollout as soon as it is significant."""
+        from premiere.services.projects import list_projects
+
+        acted = {(i.get("project"), i.get("key")) for i in report.items}
+        watcher = GuardChecker(self.store, lambda: now)
+        for project in list_projects(self.store):
+            for release in releases.list_releases(self.store, project["key"], state="rolling_out"):
+                if not release.get("guards") or (project["key"], release["key"]) in acted:
+                    continue
+                index = int(release["stage"])
+                watcher(release, {**release["plan"]["stages"][index], "index": index})
+        self._record(record, watcher, report)
+
+    def _record(self, record: Recorder, checker: GuardChecker, report: TickReport) -> None:
         for project, key, decision in checker.decisions():
             details = decision["details"]
             marker: Hashable = (
@@ -92,7 +114,6 @@ class Scheduler:
             record(self.store, project, key, decision)
             self._recorded.add(marker)
             report.decisions.append({"project": project, "release": key, **decision})
-        return report
 
     # the loop ---------------------------------------------------------------------
 
@@ -123,10 +144,7 @@ class Scheduler:
             self._thread = None
 
     def _services(self) -> tuple[Tick, Recorder]:
-        if self._tick is None or self._record is None:
-            import importlib
-
-            releases: Any = importlib.import_module("premiere.services.releases")
-            self._tick = self._tick or releases.tick_releases
-            self._record = self._record or releases.record_guard_decision
-        return self._tick, self._record
+        return (
+            self._tick or releases.tick_releases,
+            self._recorder or releases.record_guard_decision,
+        )

@@ -8,8 +8,8 @@ numbers and a verdict. The formulas and their assumptions are in ``docs/guards.m
   ``H0: treatment - c * control <= a`` where ``c``/``a`` express the tolerated
   regression (relative: ``c = 1 + tolerance, a = 0``; absolute: ``c = 1, a = tolerance``).
   Rejecting ``H0`` means "the treatment is worse than tolerated".
-- :func:`sample_ratio_test` — a sequential test of the planned split (a
-  Dirichlet-multinomial Bayes factor, valid at every look).
+- :func:`sample_ratio_test` — a sequential test of the planned split: the same
+  one-sided normal mixture, on each side of a tolerated band around the planned share.
 - :func:`evaluate_guard` — both tests plus the minimum sample, as one verdict.
 """
 
@@ -25,7 +25,7 @@ DEFAULT_ALPHA = 0.05
 DEFAULT_SRM_ALPHA = 0.001
 DEFAULT_MINIMUM_SAMPLE = 1000
 DEFAULT_EFFECT_SCALE = 0.5
-DEFAULT_SRM_CONCENTRATION = 100.0
+DEFAULT_SRM_SLACK = 0.1
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class GuardParameters:
     minimum_sample: int = DEFAULT_MINIMUM_SAMPLE
     effect_scale: float = DEFAULT_EFFECT_SCALE
     srm_alpha: float = DEFAULT_SRM_ALPHA
-    srm_concentration: float = DEFAULT_SRM_CONCENTRATION
+    srm_slack: float = DEFAULT_SRM_SLACK
 
     def __post_init__(self) -> None:
         if not 0.0 < self.alpha < 1.0 or not 0.0 < self.srm_alpha < 1.0:
@@ -93,8 +93,8 @@ class RegressionResult:
 class SampleRatioResult:
     planned: float  # planned share of the treatment
     observed: float  # observed share
-    log_bayes_factor: float
-    p_value: float  # always valid: min(1, 1 / Bayes factor)
+    log_likelihood_ratio: float  # the larger of the two sides' log Lambda
+    p_value: float  # always valid: min(1, 2 / Lambda)
     mismatch: bool
 
 
@@ -133,7 +133,7 @@ def evaluate_guard(
     """
     if planned_share is not None and split is not None:
         srm = sample_ratio_test(
-            split[0], split[1], planned_share, parameters.srm_alpha, parameters.srm_concentration
+            split[0], split[1], planned_share, parameters.srm_alpha, parameters.srm_slack
         )
         if srm is not None and srm.mismatch:
             return GuardResult(
@@ -209,36 +209,37 @@ def confidence_half_width(variance: float, tau2: float, alpha: float) -> float:
 
 
 def sample_ratio_test(
-    treatment_n: int, control_n: int, planned_share: float, alpha: float, concentration: float
+    treatment_n: int, control_n: int, planned_share: float, alpha: float, slack: float
 ) -> SampleRatioResult | None:
-    """Sequential sample-ratio test: Bayes factor of a Beta(k p, k (1 - p)) mixture over
-    the treatment share against the planned share ``p``. ``None`` for a stage planned
-    at 0 % or 100 % (there is no ratio to check)."""
+    """Sequential sample-ratio test of the treatment's share against the band
+    ``[p (1 - slack), p (1 + slack)]`` around the planned share ``p``: one one-sided
+    normal-mixture SPRT per side (each at ``alpha / 2``; the null is composite, and a
+    one-sided mixture is a supermartingale under every share inside the band). ``None``
+    for a stage planned at 0 % or 100 % (there is no ratio to check)."""
     p = planned_share
-    if not 0.0 < p < 1.0 or treatment_n + control_n == 0:
+    n = treatment_n + control_n
+    if not 0.0 < p < 1.0 or n == 0:
         return None
-    a_t, a_c = concentration * p, concentration * (1.0 - p)
-    log_bf = (
-        _log_beta(a_t + treatment_n, a_c + control_n)
-        - _log_beta(a_t, a_c)
-        - treatment_n * math.log(p)
-        - control_n * math.log(1.0 - p)
-    )
+    share = treatment_n / n
+    high, low = min(p * (1.0 + slack), 1.0), max(p * (1.0 - slack), 0.0)
+    sides = []
+    for bound, excess in ((high, share - high), (low, low - share)):
+        if 0.0 < bound < 1.0:
+            variance = bound * (1.0 - bound) / n
+            tau2 = (0.5 * min(bound, 1.0 - bound)) ** 2
+            sides.append(one_sided_log_likelihood_ratio(excess, variance, tau2))
+    log_lr = max(sides, default=0.0)
     return SampleRatioResult(
         planned=p,
-        observed=treatment_n / (treatment_n + control_n),
-        log_bayes_factor=log_bf,
-        p_value=min(1.0, math.exp(-log_bf)) if log_bf > -700 else 1.0,
-        mismatch=log_bf >= math.log(1.0 / alpha),
+        observed=share,
+        log_likelihood_ratio=log_lr,
+        p_value=min(1.0, 2.0 * math.exp(-log_lr)) if log_lr > -700 else 1.0,
+        mismatch=log_lr >= math.log(2.0 / alpha),
     )
 
 
 def _arm_variance(arm: Arm) -> float:
     return arm.variance / arm.n if arm.n > 0 else 0.0
-
-
-def _log_beta(a: float, b: float) -> float:
-    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
 
 
 def _log_normal_cdf(z: float) -> float:

@@ -123,15 +123,26 @@ class GuardChecker:
             )
         treatment, control, missing = window
         share = _planned_share(release, stage)
+        parameters = parameters_for(guard)
         result = evaluate_guard(
             treatment,
             control,
-            parameters_for(guard),
+            parameters,
             planned_share=share,
             split=split if share is not None else None,
         )
         if missing and result.verdict != "sample_ratio_mismatch":
             result = GuardResult("insufficient_data", treatment, control, reasons=[missing])
+        elif result.verdict == "healthy" and split[0] < parameters.minimum_sample:
+            reason = f"{split[0]} treatment units in this stage; {parameters.minimum_sample} needed"
+            result = GuardResult(
+                "insufficient_data",
+                treatment,
+                control,
+                result.regression,
+                result.sample_ratio,
+                [reason],
+            )
         return GuardLook(
             project=str(release["project"]),
             release=str(release["key"]),
