@@ -32,6 +32,13 @@ ADVANCE_MODES = ("auto", "manual")
 GUARD_METRICS = ("errors", "event")
 GUARD_AGGREGATES = ("rate", "mean")
 GUARD_ACTIONS = ("pause", "rollback")
+GUARD_CHOICES = {
+    "metric": GUARD_METRICS,
+    "aggregate": GUARD_AGGREGATES,
+    "action": GUARD_ACTIONS,
+    "tolerance": ("relative", "absolute"),
+    "worse": ("higher", "lower"),
+}
 NOTES_BODY_MAX = 100_000
 MAX_STAGES = 50
 DEFAULT_PLAN: dict[str, Any] = {
@@ -303,6 +310,8 @@ def _guard(check: Checker, field: str, item: Any) -> dict[str, Any]:
         "alpha",
         "min_sample",
         "action",
+        "tolerance",
+        "worse",
     )
     if not _object(check, field, item, allowed):
         return {}
@@ -314,17 +323,16 @@ def _guard(check: Checker, field: str, item: Any) -> dict[str, Any]:
         "alpha": item.get("alpha", 0.05),
         "min_sample": item.get("min_sample", 100),
         "action": item.get("action", "pause"),
+        "tolerance": item.get("tolerance", "relative"),
+        "worse": item.get("worse", "higher"),
     }
-    if guard["metric"] not in GUARD_METRICS:
-        check.add(f"{field}.metric", "enum", "must be errors or event")
+    for name, choices in GUARD_CHOICES.items():
+        if guard[name] not in choices:
+            check.add(f"{field}.{name}", "enum", f"must be {' or '.join(choices)}")
     if guard["metric"] == "event" and not (
         isinstance(guard["event"], str) and KEY_PATTERN.fullmatch(guard["event"])
     ):
         check.add(f"{field}.event", "required", "an event metric needs the custom event key")
-    if guard["aggregate"] not in GUARD_AGGREGATES:
-        check.add(f"{field}.aggregate", "enum", "must be rate or mean")
-    if guard["action"] not in GUARD_ACTIONS:
-        check.add(f"{field}.action", "enum", "must be pause or rollback")
     regression = guard["max_regression"]
     if not isinstance(regression, int | float) or isinstance(regression, bool) or regression < 0:
         check.add(f"{field}.max_regression", "minimum", "must be a number >= 0")
