@@ -80,7 +80,7 @@ def show_release(release: dict[str, Any]) -> None:
         ("environment", release.get("environment")),
         ("state", release.get("state")),
         ("stage", progress(release)),
-        ("hold until", release.get("hold_until")),
+        ("hold until", seconds_time(release.get("hold_until"))),
         ("features", features_text(release)),
         ("audience", audience or "everyone"),
         ("approvals", approvals_text(release)),

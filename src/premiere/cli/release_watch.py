@@ -1,8 +1,9 @@
 """``premiere releases watch``: follow a release's state and stage until it ends.
 
 Polls the release. On a terminal a live panel shows the state, the stage and the hold;
-otherwise (and in logs) one plain line per change. Exit codes: 0 released, 1 rolled
-back, 11 when --timeout ran out first, 130 on Ctrl-C (the release itself goes on).
+otherwise (and in logs) one plain line per change. Exit codes: 0 released (or at the
+--until-stage), 1 rolled back, 11 when --timeout ran out first, 130 on Ctrl-C (the
+release itself goes on).
 """
 
 from __future__ import annotations
@@ -18,10 +19,16 @@ import click
 from rich.live import Live
 from rich.text import Text
 
-from premiere.cli.exits import ERROR, CliError
+from premiere.cli.exits import ERROR, BadUsage, CliError
 from premiere.cli.output import console
 from premiere.cli.release_api import ProjectApi
-from premiere.cli.release_views import FINAL_STATES, progress, seconds_time
+from premiere.cli.release_views import (
+    FINAL_STATES,
+    progress,
+    seconds_time,
+    stage_label,
+    stages_of,
+)
 
 STILL_GOING = 11
 
@@ -33,7 +40,13 @@ class StoppedWatching(CliError):
 
 
 def watch_release(
-    api: ProjectApi, key: str, *, interval: float, timeout: float | None, as_json: bool
+    api: ProjectApi,
+    key: str,
+    *,
+    interval: float,
+    timeout: float | None,
+    as_json: bool,
+    until_stage: str | None = None,
 ) -> None:
     deadline = None if timeout is None else time.monotonic() + timeout
     out = console()
@@ -52,6 +65,8 @@ def watch_release(
                     show(_panel(release))
                 if release.get("state") in FINAL_STATES:
                     break
+                if until_stage is not None and _reached(release, until_stage):
+                    return
                 if deadline is not None and time.monotonic() >= deadline:
                     click.echo(f"Still {release.get('state')} after {timeout:g}s.", err=True)
                     click.get_current_context().exit(STILL_GOING)
@@ -61,6 +76,22 @@ def watch_release(
             f"stopped watching release {key}; it goes on (see `premiere releases get {key}`)"
         ) from None
     click.get_current_context().exit(0 if release.get("state") == "released" else ERROR)
+
+
+def _reached(release: dict[str, Any], target: str) -> bool:
+    """Whether the release is at (or past) stage ``target``: a number from 1 or a label."""
+    stage = release.get("stage")
+    if not isinstance(stage, int):
+        return False
+    stages = stages_of(release)
+    if target.isdigit():
+        index = int(target) - 1
+    else:
+        labels = [stage_label(s) for s in stages]
+        if target not in labels:
+            raise BadUsage(f"--until-stage {target}: the plan has {', '.join(labels)}")
+        index = labels.index(target)
+    return stage >= index
 
 
 def line(release: dict[str, Any]) -> str:

@@ -238,10 +238,19 @@ def releases_history(key: str, as_json: bool) -> None:
 @click.option("--interval", type=click.FloatRange(0.1, 60), default=2.0, show_default=True,
               help="Seconds between polls.")  # fmt: skip
 @click.option("--timeout", type=click.FloatRange(0), help="Stop watching after this many seconds.")
+@click.option("--until-stage", metavar="STAGE",
+              help="Stop at this stage: its number (from 1) or label (50%, staff).")  # fmt: skip
 @project_option
 @api_options
 @json_option
-def releases_watch(key: str, interval: float, timeout: float | None, as_json: bool) -> None:
+def releases_watch(
+    key: str, interval: float, timeout: float | None, until_stage: str | None, as_json: bool
+) -> None:
     """Follow release KEY's state and stage until it is released or rolled back (Ctrl-C stops
-    watching; the release goes on). --json prints one JSON line per change."""
-    watch_release(project_api(), key, interval=interval, timeout=timeout, as_json=as_json)
+    watching; the release goes on). --json prints one JSON line per change.
+
+    \b
+    Exit codes: 0 released (or --until-stage reached), 1 rolled back,
+    11 still going when --timeout ran out, 130 interrupted."""
+    watch_release(project_api(), key, interval=interval, timeout=timeout, as_json=as_json,
+                  until_stage=until_stage)  # fmt: skip
