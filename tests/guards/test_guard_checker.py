@@ -1,0 +1,134 @@
+"""GuardChecker against stored SDK event counts: arms, attribution, verdicts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from premiere.scheduler.simulation import (
+    DEFAULT_GUARD,
+    FLAG,
+    PROJECT,
+    RELEASE,
+    SDK,
+    START,
+    set_up,
+)
+from premiere.services import releases
+from premiere.services.events import record_sdk_events
+from premiere.services.guards import GuardChecker
+from premiere.store import Store
+
+STAGE_5 = {"percent": 5, "hold_seconds": 3600, "advance": "auto", "index": 1}
+
+
+def _send(store: Store, minute: int, flags: list[tuple[int | None, str, int]], custom: Any) -> None:
+    at = START + timedelta(minutes=minute)
+    payload = {
+        "period_start": at.isoformat(),
+        "flags": [{"key": FLAG, "variation": v, "reason": r, "count": n} for v, r, n in flags],
+        "custom": [{"key": k, "count": n} for k, n in custom],
+    }
+    record_sdk_events(store, SDK, payload, now=at)
+
+
+def _release(store: Store, **guard: Any) -> dict[str, Any]:
+    set_up(store, guard={**DEFAULT_GUARD, **guard})
+    view = releases.get_release(store, PROJECT, RELEASE)
+    return {
+        **view,
+        "state": "rolling_out",
+        "stage": 1,
+        "started_at": START.isoformat(),
+        "stage_started_at": START.isoformat(),
+        "hold_until": (START + timedelta(hours=1)).isoformat(),
+    }
+
+
+def _check(store: Store, release: dict[str, Any], minutes: int) -> tuple[str, GuardChecker]:
+    checker = GuardChecker(store, lambda: START + timedelta(minutes=minutes))
+    return checker(release, STAGE_5), checker
+
+
+def test_guard_checker__doubled_errors_attributed_by_key__regressed(store: Store) -> None:
+    release = _release(store)
+    for minute in range(10):
+        flags = [(0, "RULE_MATCH", 1000), (1, "RULE_MATCH", 19_000), (1, "OFF", 5000)]
+        _send(store, minute, flags, [(f"error.{FLAG}.0", 20), (f"error.{FLAG}.1", 190)])
+    status, checker = _check(store, release, 10)
+    assert status == "regressed"
+    (look,) = checker.looks
+    assert (look.result.treatment.n, look.result.treatment.total) == (10_000, 200)
+    assert (look.result.control.n, look.result.control.total) == (190_000, 1900)  # no OFF
+    (decision,) = [d for _, _, d in checker.decisions()]
+    assert decision["status"] == "regressed" and decision["details"]["regression"]["p_value"] < 0.05
+
+
+def test_guard_checker__same_error_rate__healthy_and_recorded_when_hold_ends(store: Store) -> None:
+    release = _release(store)
+    for minute in range(60):
+        flags = [(0, "RULE_MATCH", 100), (1, "RULE_MATCH", 1900)]
+        _send(store, minute, flags, [(f"error.{FLAG}.0", 1), (f"error.{FLAG}.1", 19)])
+    status, checker = _check(store, release, 30)
+    assert status == "healthy" and checker.decisions() == []  # hold not over: nothing to record
+    status, checker = _check(store, release, 61)
+    assert status == "healthy"
+    assert [d["status"] for _, _, d in checker.decisions()] == ["healthy"]
+
+
+def test_guard_checker__unattributed_errors__not_counted(store: Store) -> None:
+    release = _release(store)
+    for minute in range(10):
+        _send(store, minute, [(0, "RULE_MATCH", 1000), (1, "RULE_MATCH", 19_000)], [("error", 500)])
+    status, checker = _check(store, release, 10)
+    assert status == "healthy"
+    assert checker.looks[0].result.treatment.total == 0
+
+
+def test_guard_checker__too_few_evaluations__insufficient_and_hold_extension_said(
+    store: Store,
+) -> None:
+    release = _release(store)
+    _send(store, 0, [(0, "RULE_MATCH", 30), (1, "RULE_MATCH", 570)], [])
+    status, checker = _check(store, release, 61)
+    assert status == "insufficient"
+    (decision,) = [d for _, _, d in checker.decisions()]
+    assert "hold extended: not enough data yet" in decision["details"]["reasons"]
+
+
+def test_guard_checker__split_off_plan__insufficient_with_sample_ratio_mismatch(
+    store: Store,
+) -> None:
+    release = _release(store)
+    for minute in range(30):  # 10 % in treatment where 5 % is planned
+        _send(store, minute, [(0, "RULE_MATCH", 200), (1, "RULE_MATCH", 1800)], [])
+    status, checker = _check(store, release, 30)
+    assert status == "insufficient"
+    (decision,) = [d for _, _, d in checker.decisions()]
+    assert decision["details"]["sample_ratio_mismatch"] is True
+
+
+def test_guard_checker__mean_metric__insufficient_until_sums_of_squares(store: Store) -> None:
+    release = _release(store, metric="event", event="latency", aggregate="mean")
+    for minute in range(10):
+        _send(store, minute, [(0, "RULE_MATCH", 1000), (1, "RULE_MATCH", 19_000)], [])
+    status, checker = _check(store, release, 10)
+    assert status == "insufficient"
+    assert "value_sum_squares" in checker.looks[0].result.reasons[0]
+
+
+def test_guard_checker__release_without_guards__healthy(store: Store) -> None:
+    release = {**_release(store), "guards": []}
+    assert _check(store, release, 10)[0] == "healthy"
+
+
+@pytest.mark.parametrize("worse", ["higher", "lower"])
+def test_guard_checker__direction__only_the_worse_side_regresses(store: Store, worse: str) -> None:
+    release = _release(store, worse=worse)
+    for minute in range(10):  # the treatment has MORE events
+        flags = [(0, "RULE_MATCH", 1000), (1, "RULE_MATCH", 19_000)]
+        _send(store, minute, flags, [(f"error.{FLAG}.0", 20), (f"error.{FLAG}.1", 190)])
+    status, _ = _check(store, release, 10)
+    assert status == ("regressed" if worse == "higher" else "healthy")
