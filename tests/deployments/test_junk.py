@@ -1,0 +1,97 @@
+"""Random junk against the ledger's routes: whatever comes in, never a 500, and always
+the one error shape. Reuses the HTTP API's junk generators, with a ledger that has
+deployments, checks, a policy and a webhook secret in it."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from api.support import Api
+from api.test_fuzz import SEED, _body, _headers, _query
+
+from .conftest import SHA, deploy
+
+ROUNDS_PER_ROUTE = 60
+LEDGER = ("deployments", "checks", "policy", "webhooks", "environment-matrix", "dark-code")
+PATH_VALUES = {
+    "project": ["shop"],
+    "service": ["web"],
+    "environment": ["staging", "production"],
+    "deployment": ["1", "2", "3", "0", "-1", "99999999999999999999", "promote"],
+    "key": ["smoke"],
+    "flag": ["checkout", "ghost"],
+}
+BODIES: list[dict[str, Any]] = [
+    {"service": "web", "environment": "production", "version": "1.0.0", "commit_sha": SHA},
+    {
+        "service": "web",
+        "environment": "staging",
+        "version": "2.0.0",
+        "commit_sha": SHA,
+        "features": ["checkout", "ghost"],
+        "idempotency_key": "k",
+        "commits": [{"sha": SHA}],
+    },
+    {"status": "in_progress"},
+    {"status": "succeeded", "log_excerpt": "x" * 100},
+    {"outcome": "succeeded", "duration_ms": 5},
+    {"outcome": "failed", "reason": "r"},
+    {"service": "web", "from": "staging", "to": "production"},
+    {"key": "c2", "kind": "command", "argv": ["true"]},
+    {"kind": "http", "url": "http://127.0.0.1:9/", "timeout_seconds": 0.1, "version": 1},
+    {"require_verified_in_previous": True, "version": 1},
+    {"secret": "s"},
+    {"deployment": {"id": 1, "sha": SHA, "environment": "staging", "payload": "{]"}},
+]
+
+
+@pytest.mark.slow
+def test_junk__ledger_routes__never_500(shop: Api) -> None:
+    shop.flag("shop", "checkout")
+    deploy(shop, features=["checkout"])
+    deploy(shop, version="1.1.0")
+    shop.ok(
+        shop.post(
+            "/api/v1/projects/shop/services/web/checks",
+            {"key": "smoke", "kind": "command", "argv": ["true"]},
+        ),
+        201,
+    )
+    shop.project("other")
+    tokens = [shop.admin_token, shop.token("deploy"), shop.token("deploy", project="other")]
+    rng = random.Random(SEED)
+    spec = shop.client.get("/openapi.json").json()
+    routes = [(p, sorted(ops)) for p, ops in spec["paths"].items() if any(w in p for w in LEDGER)]
+    assert len(routes) >= 14
+    seen: dict[int, int] = {}
+    for path, methods in routes:
+        for _ in range(ROUNDS_PER_ROUTE):
+            method = rng.choice(methods).upper() if rng.random() < 0.9 else "PATCH"
+            kwargs = {"json": rng.choice(BODIES)} if rng.random() < 0.5 else _body(rng)
+            headers = {**_headers(rng, shop, tokens), **kwargs.pop("headers", {})}
+            if "webhooks/github/{project}" in path and rng.random() < 0.5:
+                headers["X-GitHub-Event"] = rng.choice(["ping", "deployment", "deployment_status"])
+                headers["X-Hub-Signature-256"] = rng.choice(["sha256=00", "", "x"])
+            if rng.random() < 0.2:
+                headers["Idempotency-Key"] = rng.choice(["", "k", "x" * 300])
+            response = shop.client.request(
+                method, _fill(rng, path), params=_query(rng), headers=headers, **kwargs
+            )
+            seen[response.status_code] = seen.get(response.status_code, 0) + 1
+            assert response.status_code < 500, (path, method, response.text)
+            if response.status_code >= 400:
+                assert set(response.json()["error"]) == {"code", "message", "details"}
+    assert seen.get(200, 0) + seen.get(201, 0) > 0
+    assert seen.get(422, 0) > 0 and seen.get(404, 0) > 0
+
+
+def _fill(rng: random.Random, template: str) -> str:
+    path = template
+    for name, values in PATH_VALUES.items():
+        placeholder = "{" + name + "}"
+        if placeholder in path:
+            path = path.replace(placeholder, rng.choice([*values, "nope", "ü", "x" * 300, "%00"]))
+    return path
