@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
+import click
+import httpx
 import pytest
 from click.testing import Result
+from rich.console import Console
 
+from premiere.cli import release_watch
+from premiere.cli.client import ApiClient
 from premiere.cli.exits import BadUsage
+from premiere.cli.release_api import ProjectApi
 from premiere.cli.release_spec import (
     definition,
     format_duration,
@@ -19,6 +27,7 @@ from premiere.cli.release_spec import (
     variation_for,
 )
 from premiere.cli.release_views import missing_text
+from premiere.cli.release_watch import watch_release
 
 from .conftest import Cli
 
@@ -297,3 +306,132 @@ def test_flags_schedule__on_at_a_time__pending_then_cancelled(run: Cli) -> None:
     run.ok("flags", "unschedule", str(change["id"]))
     listed = _json(run.ok("flags", "schedules", "--flag", "holiday-sale", "--json"))
     assert [c["status"] for c in listed if c["id"] == change["id"]] == ["cancelled"]
+
+
+# -- watch, against a server that answers a sequence of states ------------------------------
+
+
+def _release(state: str, stage: int | None, hold: str | None = None) -> dict[str, Any]:
+    stages = [{"segment": "staff", "percent": None}, {"segment": None, "percent": 50},
+              {"segment": None, "percent": 100}]  # fmt: skip
+    transition = {"at": f"2026-11-26T13:00:0{stage or 0}Z", "reason": None}
+    return {"key": "rel", "state": state, "stage": stage, "hold_until": hold,
+            "plan": {"stages": stages}, "last_transition": transition}  # fmt: skip
+
+
+def _watch(answers: list[Any], **options: Any) -> int:
+    """Runs the watch against a server answering ``answers`` in turn; its exit code."""
+    remaining = list(answers)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        item = remaining.pop(0) if len(remaining) > 1 else remaining[0]
+        if isinstance(item, BaseException):
+            raise item
+        return httpx.Response(200, json=item)
+
+    client = ApiClient("http://premiere.test", "t", transport=httpx.MockTransport(answer))
+    api = ProjectApi(client, "demo")
+    settings = {"interval": 0.01, "timeout": None, "as_json": False, **options}
+    with click.Context(click.Command("watch")):
+        try:
+            watch_release(api, "rel", **settings)
+        except click.exceptions.Exit as done:
+            return done.exit_code
+    return 0
+
+
+def test_watch__not_a_terminal__one_plain_line_per_change(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hold = "2026-11-26T13:00:05.000000Z"
+    answers = [_release("rolling_out", 0, hold), _release("rolling_out", 0, hold),
+               _release("rolling_out", 1), _release("released", 2)]  # fmt: skip
+    assert _watch(answers) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "2026-11-26 13:00:00  rolling_out  stage 1/3 (staff)  hold until 2026-11-26 13:00:05",
+        "2026-11-26 13:00:01  rolling_out  stage 2/3 (50%)",
+        "2026-11-26 13:00:02  released  stage 3/3 (100%)",
+    ]
+
+
+def test_watch__terminal__live_line_and_changes_above_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    monkeypatch.setattr(release_watch, "console", lambda stderr=False: terminal)
+    assert _watch([_release("rolling_out", 0), _release("rolled_back", 0)]) == 1
+    shown = screen.getvalue()
+    assert "rolling_out  stage 1/3 (staff)" in shown
+    assert "rolled_back  stage 1/3 (staff)" in shown
+    assert "\x1b[" in shown  # drawn, not printed plainly
+
+
+def test_watch__until_stage__stops_there(capsys: pytest.CaptureFixture[str]) -> None:
+    answers = [_release("rolling_out", 0), _release("rolling_out", 1), _release("released", 2)]
+    assert _watch(answers, until_stage="50%") == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith("stage 2/3 (50%)")
+    with pytest.raises(BadUsage, match="the plan has staff, 50%, 100%"):
+        _watch(answers, until_stage="25%")
+
+
+def test_watch__json_and_timeout__json_lines_exit_11(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _watch([_release("paused", 1)], as_json=True, timeout=0.05) == 11
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["state"] for line in lines] == ["paused"]
+
+
+def test_watch__ctrl_c__exit_130_and_the_release_goes_on() -> None:
+    with pytest.raises(release_watch.StoppedWatching) as stopped:
+        _watch([_release("rolling_out", 0), KeyboardInterrupt()])
+    assert stopped.value.exit_code == 130
+    assert "premiere releases get rel" in stopped.value.message
+
+
+def test_releases_start__override_freeze_without_reason__usage_error(run: Cli) -> None:
+    result = run("releases", "start", "cli-anything", "--override-freeze")
+    assert result.exit_code == 2
+    assert "--override-freeze needs a --reason" in result.stderr
+
+
+def test_releases_start__frozen_environment__refused_unless_overridden(run: Cli) -> None:
+    # Given a freeze window open now in testing, and a release there
+    frozen = _json(run.ok("freezes", "create", "--env", "testing", "--start",
+                          "2020-01-01T00:00:00Z", "--end", "2099-01-01T00:00:00Z",
+                          "--reason", "Code freeze", "--json"))  # fmt: skip
+    try:
+        run.ok("releases", "create", "cli-frozen", "--env", "testing", "--flag", "dark-mode=true")
+        # Then readiness names the freeze, and start is refused
+        assert "Code freeze" in run.ok("releases", "readiness", "cli-frozen").stdout
+        assert run("releases", "start", "cli-frozen").exit_code == 4
+        # unless overridden with a reason
+        started = run.ok("releases", "start", "cli-frozen", "--override-freeze", "-m", "hotfix")
+        assert "rolling_out" in started.stdout
+        run.ok("releases", "rollback", "cli-frozen")
+    finally:
+        run.ok("freezes", "delete", str(frozen["id"]))
+
+
+def test_releases_schedule__draft__scheduled(run: Cli) -> None:
+    run.ok("releases", "create", "cli-later", "--env", "production", "--flag", "maintenance-banner",
+           "--approvals", "1")  # fmt: skip
+    scheduled = run.ok("releases", "schedule", "cli-later", "--at", "2030-06-01T09:00:00",
+                       "--timezone", "Europe/Berlin")  # fmt: skip
+    assert "Scheduled release cli-later (scheduled)" in scheduled.stdout
+    release = _json(run.ok("releases", "get", "cli-later", "--json"))
+    assert release["schedule"]["start_at"].startswith("2030-06-01T07:00:00")
+
+
+def test_releases_guards__none_recorded__says_so(run: Cli) -> None:
+    run.ok("releases", "create", "cli-guards", "--env", "production", "--flag", "dark-mode=true")
+    assert run.ok("releases", "guards", "cli-guards").stdout.strip() == (
+        "No guard decisions of cli-guards."
+    )
+
+
+def test_load_file__yaml_without_pyyaml__says_to_use_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "yaml", None)  # as if PyYAML were not installed
+    file = tmp_path / "release.yaml"
+    file.write_text("key: x\n")
+    with pytest.raises(BadUsage, match=r"needs PyYAML .* or write the file as JSON"):
+        load_file(file)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from premiere.cli.context import api_options, json_option, project_option
-from premiere.cli.exits import Conflict
+from premiere.cli.exits import BadUsage, Conflict
 from premiere.cli.output import emit_json, say
 from premiere.cli.release_api import ProjectApi, clean, project_api
 from premiere.cli.release_views import missing_text, progress
@@ -31,8 +31,16 @@ def reason_option(func: F) -> F:
 
 def freeze_option(func: F) -> F:
     return click.option(
-        "--override-freeze", is_flag=True, help="Go ahead inside a freeze window (audited)."
+        "--override-freeze",
+        is_flag=True,
+        help="Go ahead inside a freeze window (needs --reason; audited).",
     )(func)
+
+
+def _overriding(reason: str | None, override_freeze: bool) -> dict[str, Any]:
+    if override_freeze and not reason:
+        raise BadUsage("--override-freeze needs a --reason (it is kept in the audit log)")
+    return {"reason": reason, "override_freeze": override_freeze or None}
 
 
 def act(
@@ -75,7 +83,7 @@ def _report(release: dict[str, Any], as_json: bool, verb: str) -> None:
 @json_option
 def releases_start(key: str, reason: str | None, override_freeze: bool, as_json: bool) -> None:
     """Start rolling release KEY out now (its first stage); it must be ready."""
-    body = {"reason": reason, "override_freeze": override_freeze or None}
+    body = _overriding(reason, override_freeze)
     _report(act(project_api(), key, "start", body), as_json, "Started")
 
 
@@ -88,7 +96,7 @@ def releases_start(key: str, reason: str | None, override_freeze: bool, as_json:
 @json_option
 def releases_advance(key: str, reason: str | None, override_freeze: bool, as_json: bool) -> None:
     """Move release KEY to its next stage now (after the last one it is released)."""
-    body = {"reason": reason, "override_freeze": override_freeze or None}
+    body = _overriding(reason, override_freeze)
     _report(act(project_api(), key, "advance", body), as_json, "Advanced")
 
 
@@ -129,12 +137,17 @@ def releases_rollback(key: str, reason: str | None, as_json: bool) -> None:
 @releases.command("schedule")
 @click.argument("key")
 @click.option("--at", "start_at", help="Start at this time (RFC 3339). [default: once ready]")
+@click.option("--timezone", help="Read --at without an offset in this IANA time zone.")
+@reason_option
 @project_option
 @api_options
 @json_option
-def releases_schedule(key: str, start_at: str | None, as_json: bool) -> None:
+def releases_schedule(
+    key: str, start_at: str | None, timezone: str | None, reason: str | None, as_json: bool
+) -> None:
     """Schedule draft release KEY: it starts by itself once ready (and --at has come)."""
-    release = act(project_api(), key, "schedule", {"start_at": start_at})
+    body = {"start_at": start_at, "timezone": timezone, "reason": reason}
+    release = act(project_api(), key, "schedule", body)
     if as_json:
         emit_json(release)
         return

@@ -202,7 +202,8 @@ def freezes_delete(window_id: int) -> None:
 @flags.command("schedule")
 @click.argument("key")
 @click.option("--env", "--environment", "-e", "environment", required=True, help="Environment.")
-@click.option("--at", "at", required=True, help="When (RFC 3339 with a time zone).")
+@click.option("--at", "at", required=True, help="When (RFC 3339).")
+@click.option("--timezone", help="Read --at without an offset in this IANA time zone.")
 @click.option("--on/--off", "turn_on", default=None, help="Turn the flag on (or off) then.")
 @click.option(
     "--patch",
@@ -215,8 +216,8 @@ def freezes_delete(window_id: int) -> None:
 @api_options
 @json_option
 def flags_schedule(
-    key: str, environment: str, at: str, turn_on: bool | None, patch_json: str | None,
-    reason: str | None, as_json: bool,
+    key: str, environment: str, at: str, timezone: str | None, turn_on: bool | None,
+    patch_json: str | None, reason: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Change flag KEY's configuration in one environment at a given time."""
     patch: dict[str, Any] = {}
@@ -232,7 +233,7 @@ def flags_schedule(
     if not patch:
         raise BadUsage("say what to change: --on, --off or --patch JSON")
     body = clean({"flag": key, "environment": environment, "patch": patch, "at": at,
-                  "reason": reason})  # fmt: skip
+                  "timezone": timezone, "reason": reason})  # fmt: skip
     change = project_api().post("scheduled-changes", body=body)
     if as_json:
         emit_json(change)

@@ -199,3 +199,17 @@ def seconds_time(value: str | None) -> str | None:
 
 def _stage_number(stage: Any) -> Any:
     return stage + 1 if isinstance(stage, int) else stage
+
+
+def show_guard_decisions(key: str, decisions: Iterable[dict[str, Any]]) -> None:
+    rows = []
+    for decision in decisions:
+        details = decision.get("details") or {}
+        reasons = details.get("reasons") or []
+        rows.append((
+            seconds_time(decision.get("at")), _stage_number(decision.get("stage")),
+            _stage_number(details.get("guard")), details.get("flag"), decision.get("status"),
+            details.get("verdict"), "; ".join(str(r) for r in reasons) or None,
+        ))  # fmt: skip
+    columns = ["at (UTC)", "stage", "guard", "flag", "status", "verdict", "reasons"]
+    table(f"Guard decisions of {key}", columns, rows)

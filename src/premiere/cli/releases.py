@@ -22,6 +22,7 @@ from premiere.cli.release_spec import __doc__ as SPEC_HELP
 from premiere.cli.release_spec import definition, load_file
 from premiere.cli.release_views import (
     show_approvals,
+    show_guard_decisions,
     show_history,
     show_readiness,
     show_release,
@@ -231,6 +232,20 @@ def releases_history(key: str, as_json: bool) -> None:
         emit_json(items)
         return
     show_history(key, items)
+
+
+@releases.command("guards")
+@click.argument("key")
+@project_option
+@api_options
+@json_option
+def releases_guards(key: str, as_json: bool) -> None:
+    """The guards' verdicts on release KEY, oldest first (healthy, insufficient, regressed)."""
+    items = project_api().get("releases", key, "guard-decisions")
+    if as_json:
+        emit_json(items)
+        return
+    show_guard_decisions(key, items)
 
 
 @releases.command("watch")
