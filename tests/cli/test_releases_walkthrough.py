@@ -105,7 +105,7 @@ def outputs(done: list[tuple[Step, Result]], *prefix: str) -> list[str]:
 
 @pytest.mark.slow
 def test_walkthrough__every_command_in_order__does_what_the_page_says(
-    walkthrough_server: str,
+    walkthrough_server: str, tmp_path: Path
 ) -> None:
     # When every command of the page runs in order
     done = run_page(walkthrough_server)
@@ -158,3 +158,19 @@ def test_walkthrough__every_command_in_order__does_what_the_page_says(
     changes = [line for line in audit[1].splitlines() if "flag_config.updated" in line]
     assert len(changes) >= 6
     assert {"one-click-checkout", "saved-carts"} <= {w for c in changes for w in c.split()}
+
+    # and the page's definition file describes the same release
+    block = re.search(r"```json\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.DOTALL)
+    assert block is not None
+    file = tmp_path / "checkout-refresh.json"
+    file.write_text(block.group(1), encoding="utf-8")
+    run.ok("releases", "create", "checkout-refresh-file", "--file", str(file))
+    from_file = json.loads(run.ok("releases", "get", "checkout-refresh-file", "--json").stdout)
+    assert [(f["flag"], f["variation"]) for f in from_file["features"]] == [
+        ("one-click-checkout", 0), ("saved-carts", 0),
+    ]  # fmt: skip
+    stages = from_file["plan"]["stages"]
+    assert [(s["hold_seconds"], s["advance"]) for s in stages] == [
+        (3600, "auto"), (14400, "auto"), (86400, "manual"), (0, "auto"),
+    ]  # fmt: skip
+    assert "approvals: 1 needed" in run.ok("releases", "readiness", "checkout-refresh-file").stdout
