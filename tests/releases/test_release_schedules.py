@@ -12,7 +12,7 @@ from premiere.services import releases, scheduled_changes, schedules
 from premiere.services.flags import get_flag_config
 from premiere.store import Store
 from premiere.store.types import utc_now
-from releases.conftest import CREATOR, deploy, later, release_data
+from releases.conftest import APPROVER, CREATOR, deploy, later, release_data
 
 BERLIN_TUESDAYS = {
     "interval_weeks": 2,
@@ -211,3 +211,38 @@ def test_scheduled_change__in_the_past__in_past(store: Store, demo: str) -> None
             },
         )
     assert [(v.field, v.rule) for v in error.value.violations] == [("at", "in_past")]
+
+
+def test_train__not_ready_at_departure__waits_for_the_next(store: Store, demo: str) -> None:
+    schedules.create_release_train(
+        store, CREATOR, demo, {"key": "fortnightly", "cadence": BERLIN_TUESDAYS}
+    )
+    data = release_data(schedule={"train": "fortnightly"}, required_approvals=1)
+    view = releases.create_release(store, CREATOR, demo, data)
+    view = releases.schedule_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    first = schedules.next_departures(BERLIN_TUESDAYS, utc_now(), 2)
+    missed = releases.tick_releases(store, first[0] + timedelta(minutes=1))
+    assert [i["action"] for i in missed] == ["missed_train"]
+    view = releases.get_release(store, demo, "new-checkout")
+    assert view["schedule"]["start_at"] == first[1].isoformat().replace("+00:00", ".000000Z")
+    deploy(store, features=["checkout"])
+    releases.approve_release(store, APPROVER, demo, "new-checkout", {})
+    assert [i["action"] for i in releases.tick_releases(store, first[1] - timedelta(hours=1))] == [
+        "ready"
+    ]
+    started = releases.tick_releases(store, first[1] + timedelta(seconds=5))
+    assert [i["action"] for i in started] == ["started"]
+
+
+def test_tick__ready_then_code_rolled_back__unready(store: Store, demo: str) -> None:
+    deploy(store, "api", "2.0.0")
+    feature = {"flag": "checkout", "variation": 0, "min_versions": {"api": "2.0.0"}}
+    start = later(7200)
+    data = release_data(features=[feature], schedule={"start_at": start.isoformat()})
+    view = releases.create_release(store, CREATOR, demo, data)
+    releases.schedule_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    assert [i["action"] for i in releases.tick_releases(store, utc_now())] == ["ready"]
+    deploy(store, "api", "1.9.0")
+    assert [i["action"] for i in releases.tick_releases(store, utc_now())] == ["unready"]
+    assert releases.tick_releases(store, start + timedelta(minutes=1)) == []
+    assert releases.get_release(store, demo, "new-checkout")["state"] == "scheduled"

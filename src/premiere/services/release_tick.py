@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from premiere.errors import PremiereError, ValidationError, Violation
 from premiere.services import SYSTEM, Actor
+from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.release_readiness import missing_items
 from premiere.services.release_rollout import (
@@ -29,8 +30,9 @@ from premiere.services.release_rollout import (
     simple_transition,
 )
 from premiere.services.release_rows import load_release, map_release_row_to_view, transition
+from premiere.services.release_spec import parse_instant
 from premiere.services.scheduled_changes import apply_due_changes
-from premiere.services.schedules import active_freeze
+from premiere.services.schedules import active_freeze, get_train_row, next_departures
 from premiere.store import Store
 from premiere.store.models import Project
 from premiere.store.releases import Release, ReleaseGuardDecision
@@ -117,7 +119,6 @@ def _tick_one(
         state = row.state
         missing = missing_items(session, project_row, row, now, freeze=False)
         frozen = active_freeze(session, project_row.id, row.environment, now) is not None
-        start_due = row.start_at is None or row.start_at <= now
         view = map_release_row_to_view(session, project, row)
         stage_due = (
             state == "rolling_out"
@@ -126,24 +127,68 @@ def _tick_one(
             and now >= row.hold_until
             and now > row.stage_started_at
         )
-    if state == "scheduled":
-        if missing:
-            return None
-        with store.write() as session:
-            _, row = load_release(session, project, key)
-            transition(session, SYSTEM, project, row, view["version"], "ready",
-                       action="ready", reason="nothing missing", now=now)  # fmt: skip
-        return _item(project, key, "ready")
-    if state == "ready":
-        if missing or not start_due:
-            return None
-        if frozen:
-            return _item(project, key, "frozen")
-        begin_rollout(store, SYSTEM, project, key, view["version"], "start time", False, now)
-        return _item(project, key, "started", stage=0)
+    if state in ("scheduled", "ready"):
+        return _waiting(store, project, key, view, now, missing=bool(missing), frozen=frozen)
     if not stage_due:
         return None
     return _stage_due(store, project, key, view, now, frozen, guard_check)
+
+
+def _waiting(
+    store: Store,
+    project: str,
+    key: str,
+    view: dict[str, Any],
+    now: datetime,
+    *,
+    missing: bool,
+    frozen: bool,
+) -> dict[str, Any] | None:
+    """scheduled -> ready when nothing is missing (and back when something goes
+    missing again); ready -> rolling_out at the start time. A release on a train
+    that is not ready at a departure waits for the next one."""
+    state, start_at = view["state"], parse_instant(view["schedule"]["start_at"], "UTC")
+    start_due = start_at is None or start_at <= now
+    if missing and view["schedule"]["train"] and start_at is not None and start_due:
+        with store.read() as session:
+            project_row = get_project_row(session, project)
+            train = get_train_row(session, project_row, view["schedule"]["train"])
+            departure = next_departures(train.cadence, now, 1)[0]
+        _move(store, project, key, view, state, "missed_train", now, {"start_at": departure})
+        return _item(project, key, "missed_train", detail=format_time(departure))
+    if state == "scheduled" and not missing:
+        _move(store, project, key, view, "ready", "ready", now)
+        return _item(project, key, "ready")
+    if state == "ready" and missing:
+        _move(store, project, key, view, "scheduled", "unready", now)
+        return _item(project, key, "unready")
+    if state == "scheduled" or not start_due:
+        return None
+    if frozen:
+        return _item(project, key, "frozen")
+    begin_rollout(store, SYSTEM, project, key, view["version"], "start time", False, now)
+    return _item(project, key, "started", stage=0)
+
+
+def _move(
+    store: Store,
+    project: str,
+    key: str,
+    view: dict[str, Any],
+    to: str,
+    action: str,
+    now: datetime,
+    values: dict[str, Any] | None = None,
+) -> None:
+    reasons = {
+        "ready": "nothing missing",
+        "unready": "something went missing",
+        "missed_train": "not ready at the train's departure; waits for the next",
+    }
+    with store.write() as session:
+        _, row = load_release(session, project, key)
+        transition(session, SYSTEM, project, row, view["version"], to, action=action,
+                   reason=reasons[action], now=now, values=values)  # fmt: skip
 
 
 def _stage_due(
