@@ -12,6 +12,7 @@ from premiere.cli.deployments import deployments
 from premiere.cli.release_actions import releases  # with its start/pause/... commands
 from premiere.cli.release_calendar import freezes, trains
 from premiere.cli.scan_command import scan_command
+from premiere.cli.worker import worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -44,6 +45,7 @@ cli.add_command(scan_command)
 cli.add_command(releases)
 cli.add_command(trains)
 cli.add_command(freezes)
+cli.add_command(worker)  # cli/worker.py: the scheduler
 
 
 __all__ = ["cli", "flag_configs", "main"]

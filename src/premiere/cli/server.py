@@ -23,7 +23,14 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 @click.option("--port", type=int, help="Port to listen on. [env: PREMIERE_PORT; default: 8700]")
 @database_option
 @click.option("--demo", is_flag=True, help="Create the demo project first (if there is none).")
-def serve(host: str | None, port: int | None, database_url: str | None, demo: bool) -> None:
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Do not run the scheduler (schedules, stages, guards) here; run `premiere worker`.",
+)
+def serve(
+    host: str | None, port: int | None, database_url: str | None, demo: bool, no_scheduler: bool
+) -> None:
     """Run the Premiere server (HTTP API) on one database.
 
     On a database without any token it creates the admin token (or stores
@@ -33,6 +40,7 @@ def serve(host: str | None, port: int | None, database_url: str | None, demo: bo
 
     from premiere.api.app import create_app
     from premiere.cli.demo_data import seed_demo
+    from premiere.cli.worker import background_scheduler
     from premiere.services.tokens import ensure_admin_token
 
     settings = settings_with(database_url, host=host, port=port)
@@ -46,9 +54,10 @@ def serve(host: str | None, port: int | None, database_url: str | None, demo: bo
         made = seed_demo(store) if demo else None
         _announce(settings, generated, made, demo)
         app = create_app(settings, store)
-        uvicorn.run(
-            app, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
-        )
+        with background_scheduler(store, enabled=not no_scheduler):  # cli/worker.py
+            uvicorn.run(
+                app, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
+            )
 
 
 def _check_port_free(host: str, port: int) -> None:

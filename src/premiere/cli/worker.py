@@ -1,0 +1,79 @@
+"""``premiere worker``: the scheduler alone, and the scheduler inside ``premiere serve``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import click
+
+from premiere.cli.exits import CliError
+from premiere.cli.local import database_option, open_store, settings_with
+from premiere.scheduler import Scheduler
+from premiere.store import Store
+
+INTERVAL_VARIABLE = "PREMIERE_SCHEDULER_INTERVAL"
+DEFAULT_INTERVAL = 1.0
+
+
+@click.command()
+@database_option
+@click.option(
+    "--interval",
+    type=float,
+    envvar=INTERVAL_VARIABLE,
+    default=DEFAULT_INTERVAL,
+    show_default=True,
+    help=f"Seconds between ticks. [env: {INTERVAL_VARIABLE}]",
+)
+def worker(database_url: str | None, interval: float) -> None:
+    """Run the scheduler: due scheduled changes, release starts, stage advances, guards.
+
+    `premiere serve` runs one itself unless started with --no-scheduler; run workers
+    for larger setups. Any number may run against one database: one leads at a time
+    (on PostgreSQL an advisory lock), the others wait to take over. Stop with Ctrl+C.
+    """
+    if interval <= 0:
+        raise CliError(f"--interval must be positive, not {interval}")
+    settings = settings_with(database_url)
+    stop = threading.Event()
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    with open_store(settings.database_url) as store:
+        click.echo(f"Premiere scheduler on {settings.database_url}, every {interval:g} s")
+        Scheduler(store, interval=interval).run(stop)
+    click.echo("Scheduler stopped.")
+
+
+@contextmanager
+def background_scheduler(store: Store, *, enabled: bool = True) -> Iterator[Scheduler | None]:
+    """The scheduler in a daemon thread while the block runs (``premiere serve``)."""
+    if not enabled:
+        yield None
+        return
+    interval = scheduler_interval()
+    scheduler = Scheduler(store, interval=interval)
+    scheduler.start()
+    try:
+        yield scheduler
+    finally:
+        scheduler.stop()
+
+
+def scheduler_interval() -> float:
+    raw = os.environ.get(INTERVAL_VARIABLE)
+    try:
+        value = float(raw) if raw else DEFAULT_INTERVAL
+    except ValueError:
+        raise CliError(f"{INTERVAL_VARIABLE}={raw!r} is not a number of seconds") from None
+    if value <= 0:
+        raise CliError(f"{INTERVAL_VARIABLE} must be positive")
+    return value
