@@ -138,6 +138,11 @@ def test_definition__file_and_options__options_override_the_file(tmp_path: Path)
     assert body["notes"] == {"title": "Options win", "category": "new"}
 
 
+def test_definition__hold_without_stages__bad_usage() -> None:
+    with pytest.raises(BadUsage, match="give --stages too"):
+        definition({}, {"hold": "10m"}, flag_of)
+
+
 @pytest.mark.parametrize(
     ("content", "message"), [("{", "not valid JSON"), ("[1]", "must hold one object")]
 )
@@ -254,6 +259,8 @@ def test_releases_update__approved_release__approval_void(run: Cli) -> None:
     updated = run.ok("releases", "update", "cli-void", "--stages", "50%,100%")
     # Then the approval no longer counts
     assert "no longer count" in updated.stdout
+    plan = _json(run.ok("releases", "update", "cli-void", "--hold", "5m", "--json"))["plan"]
+    assert [(s["percent"], s["hold_seconds"]) for s in plan["stages"]] == [(50, 300), (100, 300)]
     approvals = _json(run.ok("releases", "approvals", "cli-void", "--json"))
     assert [(a["comment"], a["void"]) for a in approvals] == [("fine", True)]
     assert "approvals: 1 needed, 0 valid" in run.ok("releases", "readiness", "cli-void").stdout

@@ -202,6 +202,8 @@ def _stages(body: Mapping[str, Any], options: Mapping[str, Any]) -> list[Any]:
     hold, advance = hold_seconds(options.get("hold")), options.get("advance")
     if options.get("stages"):
         return parse_stages(options["stages"], hold, advance)
+    if not stages and (hold is not None or advance):
+        raise BadUsage("--hold and --advance apply to stages: give --stages too")
     given = {k: v for k, v in (("hold_seconds", hold), ("advance", advance)) if v is not None}
     return [_hold_in_seconds(s) | given if isinstance(s, Mapping) else s for s in stages]
 

@@ -78,9 +78,12 @@ def definition_options(func: F) -> F:
     return func
 
 
-def _body(api: ProjectApi, key: str | None, options: dict[str, Any]) -> dict[str, Any]:
+def _body(
+    api: ProjectApi, key: str | None, options: dict[str, Any], base: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The release definition from --file and the options; ``base`` under the file."""
     file = options.pop("file", None)
-    data = load_file(file) if file is not None else {}
+    data = {**(base or {}), **(load_file(file) if file is not None else {})}
     notes_body = options.get("notes_body")
     if isinstance(notes_body, str) and notes_body.startswith("@"):
         try:
@@ -129,7 +132,8 @@ def releases_update(key: str, as_json: bool, **options: Any) -> None:
     """Change release KEY (draft, scheduled or ready); a change voids its approvals."""
     api = project_api()
     current, version = api.get_versioned("releases", key)
-    body = _body(api, None, options)
+    restage = (options.get("hold") or options.get("advance")) and not options.get("stages")
+    body = _body(api, None, options, base={"plan": current.get("plan")} if restage else {})
     body.pop("key", None)
     if not body:
         raise BadUsage("nothing to change: give options or --file")
