@@ -216,3 +216,11 @@ def test_trains_and_scheduled_changes__by_api(shop: Api) -> None:
     assert code(again) == (409, "invalid_state")
     past = shop.post(f"{BASE}/scheduled-changes", {**body, "at": "2020-01-01T00:00:00Z"})
     assert code(past) == (422, "validation_failed")
+
+
+def test_releases__deploy_token__forbidden(shop: Api) -> None:
+    create(shop)
+    deploy_token = shop.token("deploy")
+    assert code(shop.get(f"{BASE}/releases", token=deploy_token)) == (403, "forbidden")
+    approve = shop.post(f"{BASE}/releases/new-checkout/approvals", {}, token=deploy_token)
+    assert code(approve) == (403, "forbidden")

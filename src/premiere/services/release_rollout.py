@@ -232,7 +232,8 @@ def roll_back(
         check_current_version("release", key, row.version, expected or row.version)
         require_state(row, ("rolling_out", "paused"), "roll back")
         version, snapshots, environment = row.version, dict(row.snapshots), row.environment
-    for flag, snapshot in snapshots.items():
+        flags = [feature["flag"] for feature in row.spec["features"]]
+    for flag, snapshot in ((f, snapshots[f]) for f in flags if f in snapshots):
         _write(
             store,
             project,

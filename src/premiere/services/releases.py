@@ -193,6 +193,7 @@ def update_release(
             "environment": environment,
             "digest": digest,
             "start_at": parse_instant(spec["schedule"]["start_at"], "UTC"),
+            "snapshots": {},  # a start attempt that failed took them; take them anew
         }
         values.update({f: data[f] for f in ("name", "description") if f in data})
         if row.state == "ready" and digest != row.digest:
