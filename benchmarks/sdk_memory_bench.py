@@ -370,14 +370,14 @@ def main() -> None:
     mb = 1024 * 1024
     python = sys.version.split()[0]
     print(f"Python {python}, {os.cpu_count()} CPU(s); seed {args.seed}, profile {args.profile}")
-    print(f"document: {r['flags']:,} flags, {r['file_bytes'] / mb:.1f} MB of JSON")
+    print(f"document: {r['flags']:,} flags, {r['file_bytes'] / mb:.1f} MiB of JSON")
     print(f"load (parse, check, compile): {r['load_s']:.2f} s")
-    print(f"tracemalloc, held after load: {r['tracemalloc_current'] / mb:.1f} MB")
-    print(f"tracemalloc, peak while loading: {r['tracemalloc_peak'] / mb:.1f} MB")
+    print(f"tracemalloc, held after load: {r['tracemalloc_current'] / mb:.1f} MiB")
+    print(f"tracemalloc, peak while loading: {r['tracemalloc_peak'] / mb:.1f} MiB")
     print("  held, by allocating file (json/decoder.py: the parsed document):")
     for name, size in r["by_file"]:
-        print(f"    {size / mb:6.1f} MB  {name}")
-    print(f"RSS delta: {r['rss_delta'] / mb:.1f} MB (RSS after: {r['rss_after'] / mb:.1f} MB)")
+        print(f"    {size / mb:6.1f} MiB  {name}")
+    print(f"RSS delta: {r['rss_delta'] / mb:.1f} MiB (RSS after: {r['rss_after'] / mb:.1f} MiB)")
     print(f"true fraction of {BENCH_FLAG}: {r['true_fraction']:.4f}")
     for name in ("variation", "bool_variation", "variation_detail", "variation_detail_mixed"):
         median, low, high = r[name]

@@ -129,7 +129,9 @@ class PremiereProvider(AbstractProvider):
                 client.on_status_change(self._status_changed),
             ]
             ready = client.is_ready()
-            self._state = _READY if ready else _ERROR
+        # OpenFeature sends READY (or ERROR, when this raises) as soon as this returns;
+        # until then the listeners stay silent, so that no event of theirs comes first.
+        self._state = _READY if ready else _ERROR
         if not ready:
             raise ProviderNotReadyError(client.status().last_error or _MESSAGES[CLIENT_NOT_READY])
 
