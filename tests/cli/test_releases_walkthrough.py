@@ -15,7 +15,7 @@ from click.testing import Result
 
 from premiere.api.app import create_app
 from premiere.cli.demo_data import seed_demo
-from premiere.scheduler import Scheduler
+from premiere.cli.worker import INTERVAL_VARIABLE, background_scheduler
 from premiere.services.tokens import ensure_admin_token
 from premiere.settings import Settings
 from premiere.store import Store
@@ -59,8 +59,10 @@ def page_steps(text: str) -> list[Step]:
 
 
 @pytest.fixture
-def walkthrough_server(tmp_path: Path) -> Iterator[str]:
-    """A server with the demo project, and a scheduler ticking five times a second."""
+def walkthrough_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A server with the demo project and, as `premiere serve` runs it, the scheduler
+    (ticking five times a second)."""
+    monkeypatch.setenv(INTERVAL_VARIABLE, "0.2")
     database_url = f"sqlite:///{tmp_path / 'premiere.db'}"
     store = Store.open(database_url)
     ensure_admin_token(store, ADMIN_TOKEN)
@@ -68,15 +70,14 @@ def walkthrough_server(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     settings = Settings(database_url=database_url, port=port, admin_token=ADMIN_TOKEN)
     server = _ThreadedServer(create_app(settings, store), port)
-    scheduler = Scheduler(store, interval=0.2)
-    server.start()
-    scheduler.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        scheduler.stop()
-        server.stop()
-        store.close()
+    with background_scheduler(store) as scheduler:
+        assert scheduler is not None and scheduler.interval == 0.2
+        server.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop()
+    store.close()
 
 
 def run_page(url: str) -> list[tuple[Step, Result]]:
