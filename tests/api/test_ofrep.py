@@ -329,3 +329,25 @@ def test_ofrep__change__seen_by_the_next_request_compiled_once(
 )
 def test_reads_targeting_key__flag_shapes(flag: dict[str, Any], reads: bool) -> None:
     assert reads_targeting_key(flag) is reads
+
+
+def test_ofrep_md__error_codes_and_limits__as_the_code_has_them() -> None:
+    from pathlib import Path
+
+    from premiere.api import ofrep as module
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "ofrep.md").read_text()
+    for code in (
+        "PARSE_ERROR",
+        "INVALID_CONTEXT",
+        "TARGETING_KEY_MISSING",
+        "GENERAL",
+        "FLAG_NOT_FOUND",
+    ):
+        assert getattr(module, code) == code
+        assert f'"errorCode": "{code}"' in doc
+    defaults = OfrepSettings()
+    assert f"{defaults.rate_per_second:,.0f} requests a second" in doc
+    assert f"bursts of up to {defaults.burst:,}" in doc
+    for path in ("POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"):
+        assert path in doc

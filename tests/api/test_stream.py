@@ -272,3 +272,25 @@ def test_stream__change_committed_on_another_replica__reaches_the_stream(
         replica_store.close()
     assert patch_id == version + 1
     assert patch["flags"]["server-only"]["on"] is True
+
+
+def test_streaming_md__defaults_and_frames__as_the_code_has_them() -> None:
+    from pathlib import Path
+
+    from premiere.services.broadcast import HEARTBEAT, frame
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "streaming.md").read_text()
+    defaults = BroadcastSettings()
+
+    assert f"every {defaults.heartbeat_seconds:g} seconds" in doc
+    assert f"{defaults.queue_size} events behind" in doc
+    assert f"every {defaults.poll_seconds:g} seconds" in doc
+    assert f"every {defaults.fallback_poll_seconds:g} seconds" in doc
+    assert HEARTBEAT.decode().strip() in doc
+    assert frame("patch", 58, {"version": 58}).decode().startswith("event: patch\nid: 58\ndata: ")
+    for path in (
+        "GET /api/v1/sdk/stream",
+        "POST /api/v1/sdk/events",
+        "GET /api/v1/projects/{project}/environments/{environment}/events",
+    ):
+        assert path in doc
