@@ -164,6 +164,17 @@ def test_evaluate_guard__split_broken__sample_ratio_mismatch_before_regression()
     assert result.to_dict()["sample_ratio"]["mismatch"] is True
 
 
+def test_sample_ratio_test__share_inside_tolerated_band__never_a_mismatch() -> None:
+    # 1.05 % where 1 % is planned: inside the 10 % band, however much data there is.
+    result = sample_ratio_test(1_050_000, 98_950_000, 0.01, 0.001, 0.1)
+    assert result is not None and not result.mismatch
+
+
+def test_sample_ratio_test__too_few_in_treatment__mismatch() -> None:
+    result = sample_ratio_test(700, 99_300, 0.01, 0.001, 0.1)
+    assert result is not None and result.mismatch
+
+
 def test_sample_ratio_test__stage_at_100_percent__not_applicable() -> None:
     assert sample_ratio_test(1000, 0, 1.0, 0.001, 0.1) is None
 
