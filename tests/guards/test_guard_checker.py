@@ -130,5 +130,15 @@ def test_guard_checker__direction__only_the_worse_side_regresses(store: Store, w
     for minute in range(10):  # the treatment has MORE events
         flags = [(0, "RULE_MATCH", 1000), (1, "RULE_MATCH", 19_000)]
         _send(store, minute, flags, [(f"error.{FLAG}.0", 20), (f"error.{FLAG}.1", 190)])
-    status, _ = _check(store, release, 10)
+    status, checker = _check(store, release, 10)
     assert status == ("regressed" if worse == "higher" else "healthy")
+    assert checker.looks[0].result.regression is not None
+    assert checker.looks[0].result.regression.variance > 0
+
+
+def test_guard_checker__lower_is_worse_and_treatment_lower__regressed(store: Store) -> None:
+    release = _release(store, metric="event", event="signup", worse="lower")
+    for minute in range(10):  # sign-ups per evaluation: 1 % in treatment, 2 % in control
+        flags = [(0, "RULE_MATCH", 1000), (1, "RULE_MATCH", 19_000)]
+        _send(store, minute, flags, [(f"signup.{FLAG}.0", 10), (f"signup.{FLAG}.1", 380)])
+    assert _check(store, release, 10)[0] == "regressed"

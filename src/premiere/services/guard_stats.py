@@ -68,6 +68,7 @@ class GuardParameters:
     relative: bool = True
     minimum_sample: int = DEFAULT_MINIMUM_SAMPLE
     effect_scale: float = DEFAULT_EFFECT_SCALE
+    higher_is_worse: bool = True
     srm_alpha: float = DEFAULT_SRM_ALPHA
     srm_slack: float = DEFAULT_SRM_SLACK
 
@@ -80,7 +81,7 @@ class GuardParameters:
 
 @dataclass(frozen=True)
 class RegressionResult:
-    difference: float  # treatment mean - c * control mean - a (> 0: worse than tolerated)
+    difference: float  # +-(treatment mean - c * control mean) - a (> 0: worse than tolerated)
     variance: float  # of that difference
     mixture_variance: float  # tau^2
     likelihood_ratio: float  # the mixture likelihood ratio Lambda
@@ -168,7 +169,8 @@ def regression_test(treatment: Arm, control: Arm, parameters: GuardParameters) -
     """The one-sided normal-mixture SPRT of ``H0: mu_T - c mu_C <= a``."""
     c, a = (1.0 + parameters.tolerance, 0.0) if parameters.relative else (1.0, parameters.tolerance)
     raw = treatment.mean - control.mean
-    difference = treatment.mean - c * control.mean - a
+    sign = 1.0 if parameters.higher_is_worse else -1.0
+    difference = sign * (treatment.mean - c * control.mean) - a
     variance = _arm_variance(treatment) + c * c * _arm_variance(control)
     pooled = (treatment.total + control.total) / max(1, treatment.n + control.n)
     tau2 = (parameters.effect_scale * abs(pooled)) ** 2

@@ -163,6 +163,7 @@ def parameters_for(guard: Mapping[str, Any]) -> GuardParameters:
         tolerance=float(guard.get("max_regression") or 0.0),
         relative=guard.get("tolerance", "relative") != "absolute",
         minimum_sample=int(guard.get("min_sample") or 1000),
+        higher_is_worse=guard.get("worse", "higher") != "lower",
     )
 
 
@@ -189,15 +190,14 @@ def read_arms(
     treatment_n = counts.get(variation, 0)
     control_n = sum(n for v, n in counts.items() if v != variation)
     mean = guard.get("aggregate", "rate") == "mean"
-    sign = -1.0 if guard.get("worse", "higher") == "lower" else 1.0
 
     def arm(n: int, rows: list[tuple[int, int, float]]) -> Arm:
         count = sum(r[0] for r in rows)
         if not mean:
-            return Arm(n, sign * count)
+            return Arm(n, count)
         # Mean of the values per event: units are the valued events.
         value_count = sum(r[1] for r in rows)
-        return Arm(value_count, sign * sum(r[2] for r in rows))
+        return Arm(value_count, sum(r[2] for r in rows))
 
     t_rows = [e for v, e in events.items() if v == variation]
     c_rows = [e for v, e in events.items() if v != variation]
