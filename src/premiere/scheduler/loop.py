@@ -12,12 +12,14 @@ from typing import Any, Protocol
 from premiere.scheduler.leadership import Leadership, leadership_for
 from premiere.services import releases
 from premiere.services.guards import GuardChecker
+from premiere.services.projects import list_projects
 from premiere.store import Store
 
 log = logging.getLogger("premiere.scheduler")
 
 Clock = Callable[[], datetime]
 DEFAULT_INTERVAL = 1.0
+MAX_REMEMBERED = 10_000
 
 
 class Tick(Protocol):
@@ -90,8 +92,6 @@ class Scheduler:
         """Look at the guards of every rolling-out release the tick left alone, not only
         when a hold ends: the tests are valid under continuous monitoring, so a
         regression stops the rollout as soon as it is significant."""
-        from premiere.services.projects import list_projects
-
         acted = {(i.get("project"), i.get("key")) for i in report.items}
         watcher = GuardChecker(self.store, lambda: now)
         for project in list_projects(self.store):
@@ -99,7 +99,10 @@ class Scheduler:
                 if not release.get("guards") or (project["key"], release["key"]) in acted:
                     continue
                 index = int(release["stage"])
-                watcher(release, {**release["plan"]["stages"][index], "index": index})
+                try:
+                    watcher(release, {**release["plan"]["stages"][index], "index": index})
+                except Exception:  # one release's trouble must not blind the others
+                    log.exception("guards of release %s/%s failed", project["key"], release["key"])
         self._record(record, watcher, report)
 
     def _record(self, record: Recorder, checker: GuardChecker, report: TickReport) -> None:
@@ -111,6 +114,8 @@ class Scheduler:
             )
             if marker in self._recorded:
                 continue
+            if len(self._recorded) >= MAX_REMEMBERED:
+                self._recorded.clear()  # at worst a decision is recorded twice
             record(self.store, project, key, decision)
             self._recorded.add(marker)
             report.decisions.append({"project": project, "release": key, **decision})
