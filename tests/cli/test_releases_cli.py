@@ -11,12 +11,13 @@ from typing import Any
 import click
 import httpx
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 from rich.console import Console
 
-from premiere.cli import release_watch
+from premiere.cli import release_actions, release_watch
 from premiere.cli.client import ApiClient
 from premiere.cli.exits import BadUsage
+from premiere.cli.main import cli
 from premiere.cli.release_api import ProjectApi
 from premiere.cli.release_spec import (
     definition,
@@ -442,3 +443,32 @@ def test_load_file__yaml_without_pyyaml__says_to_use_json(
     file.write_text("key: x\n")
     with pytest.raises(BadUsage, match=r"needs PyYAML .* or write the file as JSON"):
         load_file(file)
+
+
+@pytest.mark.parametrize(("action", "retried"), [("pause", True), ("rollback", True),
+                                                 ("advance", False), ("start", False)])  # fmt: skip
+def test_releases_action__version_conflict__only_pause_and_rollback_sent_again(
+    action: str, retried: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a release the scheduler changes once between our GET and our POST
+    posts: list[dict[str, Any]] = []
+    versions = iter([3, 4])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            version = next(versions)
+            return httpx.Response(200, json={"key": "rel", "version": version},
+                                  headers={"ETag": f'"{version}"'})  # fmt: skip
+        posts.append(json.loads(request.content))
+        if len(posts) == 1:
+            error = {"code": "version_conflict", "message": "changed", "details": {}}
+            return httpx.Response(409, json={"error": error})
+        return httpx.Response(200, json={"key": "rel", "state": "paused", "version": 5})
+
+    client = ApiClient("http://premiere.test", "t", transport=httpx.MockTransport(answer))
+    monkeypatch.setattr(release_actions, "project_api", lambda: ProjectApi(client, "demo"))
+    # When the command runs
+    result = CliRunner().invoke(cli, ["releases", action, "rel"], catch_exceptions=False)
+    # Then a safe action went again against the new version; the others were refused
+    assert result.exit_code == (0 if retried else 4)
+    assert [p["version"] for p in posts] == ([3, 4] if retried else [3])
