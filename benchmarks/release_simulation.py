@@ -90,12 +90,14 @@ def system_level(args: argparse.Namespace) -> dict[str, Any]:
             )
         return run.state, int(run.stage or 0), run.minutes
 
-    aa = []
-    for index in range(args.aa):
-        aa.append(play(CONTROL_RATE))
-        if (index + 1) % 20 == 0:
-            print(f"  {index + 1} A/A rollouts", file=sys.stderr, flush=True)
-    return summarise(aa, [play(2 * CONTROL_RATE) for _ in range(args.doubled)])
+    def logged(kind: str, rate: float, index: int) -> tuple[str, int, int]:
+        result = play(rate)  # one line per rollout, so that a long run can be followed
+        print(kind, index, *result, file=sys.stderr, flush=True)
+        return result
+
+    doubled = [logged("doubled", 2 * CONTROL_RATE, i) for i in range(args.doubled)]
+    aa = [logged("aa", CONTROL_RATE, i) for i in range(args.aa)]
+    return summarise(aa, doubled)
 
 
 def summarise(
