@@ -41,6 +41,7 @@ ADMIN_TOKEN = "prm_00000000000000be_propagation-bench-admin"
 SERVER = """
 import sys, resource, uvicorn
 from premiere.api import create_app
+from premiere.api.ofrep import OfrepSettings
 from premiere.services.tokens import ensure_admin_token
 from premiere.settings import Settings
 from premiere.store import Store
@@ -50,6 +51,7 @@ url, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 store = Store.open(url)
 ensure_admin_token(store, token)
 app = create_app(Settings(database_url=url), store)
+app.state.ofrep_settings = OfrepSettings(rate_per_second=0)  # measure, do not throttle
 uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=8192,
             timeout_graceful_shutdown=2)
 """
@@ -182,7 +184,9 @@ async def _connect(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWrite
 # one measurement ----------------------------------------------------------------------
 
 
-def measure(url: str, streams: int, changes: int, processes: int) -> dict[str, Any]:
+def measure(
+    url: str, streams: int, changes: int, processes: int, interval: float
+) -> dict[str, Any]:
     token, admin = set_up(url)
     port = int(url.rsplit(":", 1)[1])
     ctx = mp.get_context("spawn")
@@ -214,7 +218,7 @@ def measure(url: str, streams: int, changes: int, processes: int) -> dict[str, A
             "/api/v1/sdk/flags", headers={"Authorization": f"Bearer {token}"}
         ).json()["version"]
         sent[document_version] = (started, answered)
-        time.sleep(0.5)
+        time.sleep(interval)
     stop.set()
     arrivals: list[tuple[int, float]] = []
     for _ in workers:
@@ -232,6 +236,7 @@ def measure(url: str, streams: int, changes: int, processes: int) -> dict[str, A
     return {
         "streams": streams,
         "changes": changes,
+        "interval_s": interval,
         "received": len(after_2xx),
         "expected": expected,
         "after_2xx_ms": summary(after_2xx),
@@ -256,13 +261,53 @@ def summary(samples: list[float]) -> dict[str, float]:
     }
 
 
+def serve_ofrep(database_url: str | None) -> None:
+    """The OFREP benchmark flag of /work/shared/bench (new-checkout: plan in [enterprise]
+    -> true, else a 25 % rollout by key), served until interrupted."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url_db = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        with running_server(url_db) as url:
+            token, admin = set_up(url)
+            rule = {
+                "id": "enterprise",
+                "clauses": [{"attribute": "plan", "op": "in", "values": ["enterprise"]}],
+                "serve": {"variation": 0},
+            }
+            weights = [{"variation": 0, "weight": 25000}, {"variation": 1, "weight": 75000}]
+            body = {
+                "on": True,
+                "rules": [rule],
+                "fallthrough": {"rollout": {"variations": weights}},
+                "version": 1,
+            }
+            path = "/api/v1/projects/bench/flags/new-checkout/environments/production"
+            admin.patch(path, json=body).raise_for_status()
+            print(
+                f"--also 'POST {url}/ofrep/v1/evaluate/flags/new-checkout' "
+                f"--header 'Authorization: Bearer {token}'",
+                flush=True,
+            )
+            with contextlib.suppress(KeyboardInterrupt):
+                while True:
+                    time.sleep(3600)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--streams", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--changes", type=int, default=20)
     parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--interval", type=float, default=1.0, help="seconds between changes")
     parser.add_argument("--database-url", help="default: a fresh SQLite file per run")
+    parser.add_argument(
+        "--serve-ofrep",
+        action="store_true",
+        help="only start the server with the OFREP benchmark flag and print a wrk command",
+    )
     args = parser.parse_args()
+    if args.serve_ofrep:
+        serve_ofrep(args.database_url)
+        return
     print(
         f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
@@ -271,7 +316,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             database_url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
             with running_server(database_url) as url:
-                result = measure(url, streams, args.changes, args.client_processes)
+                result = measure(url, streams, args.changes, args.client_processes, args.interval)
         print(json.dumps(result), flush=True)
 
 
