@@ -6,10 +6,15 @@ Every setting is documented in ``docs/configuration.md``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from premiere.errors import ValidationError
 
 DEFAULT_DATABASE_URL = "sqlite:///premiere.db"
+
+T = TypeVar("T", int, float)
 
 
 @dataclass(frozen=True)
@@ -27,24 +32,42 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``environ`` (default ``os.environ``).
+
+        A value that does not parse raises :class:`ValidationError` naming the variable.
+        """
         env = os.environ if environ is None else environ
         base = cls()
+
+        def number(name: str, kind: Callable[[str], T], default: T, minimum: T) -> T:
+            raw = env.get(name)
+            if raw is None or raw.strip() == "":
+                return default
+            try:
+                value = kind(raw.strip())
+            except ValueError:
+                what = "a whole number" if kind is int else "a number"
+                raise ValidationError.single(name, "type", f"{raw!r} is not {what}") from None
+            if value < minimum:
+                raise ValidationError.single(name, "minimum", f"must be at least {minimum}")
+            return value
+
         return replace(
             base,
-            database_url=env.get("PREMIERE_DATABASE_URL", base.database_url),
-            host=env.get("PREMIERE_HOST", base.host),
-            port=int(env.get("PREMIERE_PORT", base.port)),
+            database_url=env.get("PREMIERE_DATABASE_URL") or base.database_url,
+            host=env.get("PREMIERE_HOST") or base.host,
+            port=number("PREMIERE_PORT", int, base.port, 0),
             admin_token=env.get("PREMIERE_ADMIN_TOKEN") or None,
-            max_body_bytes=int(env.get("PREMIERE_MAX_BODY_BYTES", base.max_body_bytes)),
-            log_level=env.get("PREMIERE_LOG_LEVEL", base.log_level),
-            sse_heartbeat_seconds=float(
-                env.get("PREMIERE_SSE_HEARTBEAT_SECONDS", base.sse_heartbeat_seconds)
+            max_body_bytes=number("PREMIERE_MAX_BODY_BYTES", int, base.max_body_bytes, 1),
+            log_level=env.get("PREMIERE_LOG_LEVEL") or base.log_level,
+            sse_heartbeat_seconds=number(
+                "PREMIERE_SSE_HEARTBEAT_SECONDS", float, base.sse_heartbeat_seconds, 0.01
             ),
-            ofrep_rate_per_second=float(
-                env.get("PREMIERE_OFREP_RATE_PER_SECOND", base.ofrep_rate_per_second)
+            ofrep_rate_per_second=number(
+                "PREMIERE_OFREP_RATE_PER_SECOND", float, base.ofrep_rate_per_second, 0.0
             ),
-            ofrep_burst=int(env.get("PREMIERE_OFREP_BURST", base.ofrep_burst)),
-            scheduler_interval=float(
-                env.get("PREMIERE_SCHEDULER_INTERVAL", base.scheduler_interval)
+            ofrep_burst=number("PREMIERE_OFREP_BURST", int, base.ofrep_burst, 1),
+            scheduler_interval=number(
+                "PREMIERE_SCHEDULER_INTERVAL", float, base.scheduler_interval, 0.01
             ),
         )
