@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from api.support import Api
-from premiere.services.matrix import semver_key
+from premiere.services.matrix import get_environment_matrix, semver_key
 
 from .conftest import deploy, record
 
@@ -111,3 +113,35 @@ def test_semver_key__orders_as_semver(lower: str, higher: str) -> None:
 
 def test_semver_key__not_semver__none() -> None:
     assert semver_key("abc") is None
+
+
+def test_matrix__statements__do_not_grow_with_services(shop: Api) -> None:
+    """The matrix reads what runs where from the current-state table and "behind" in two
+    statements per pair of environments, however many services there are."""
+    counts = []
+    for services in (1, 6):
+        for index in range(services):
+            key = f"svc-{services}-{index}"
+            shop.ok(shop.post(f"{BASE}/services", {"key": key}), 201)
+            for environment, version in (("staging", "2.0.0"), ("production", "1.0.0")):
+                view = shop.ok(record(shop, environment, version, service=key), 201)
+                shop.ok(
+                    shop.post(f"{BASE}/deployments/{view['id']}/finish", {"outcome": "succeeded"})
+                )
+        counts.append(_statements(shop, lambda: get_environment_matrix(shop.store, "shop")))
+
+    assert counts[0] == counts[1]
+
+
+def _statements(api: Api, call: Callable[[], object]) -> int:
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(api.store.engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(api.store.engine, "before_cursor_execute", count)
+    return len(statements)
