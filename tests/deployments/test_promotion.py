@@ -150,3 +150,12 @@ def test_rollback__pending_deployment__409_invalid_state(shop: Api) -> None:
     response = shop.post(f"{BASE}/deployments/{pending['id']}/rollback", {})
 
     assert response.status_code == 409
+
+
+def test_promote__to_the_same_environment__422(shop: Api) -> None:
+    deploy(shop)
+
+    response = promote(shop, target="staging")
+
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["errors"][0]["rule"] == "not_allowed"

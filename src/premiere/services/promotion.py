@@ -52,6 +52,8 @@ def promote_deployment(
     check.allowed(("service", "from", "to", "idempotency_key"))
     for field in ("service", "from", "to"):
         check.key(field)
+    if data.get("from") is not None and data.get("from") == data.get("to"):
+        check.add("to", "not_allowed", "must name another environment than 'from'")
     check_idempotency_key(check, data.get("idempotency_key"))
     check.raise_if_any()
     key = data.get("idempotency_key")
