@@ -88,7 +88,7 @@ def test_serve__fresh_database__prints_admin_token_once_and_it_works(tmp_path: P
     assert f"export PREMIERE_URL={url} PREMIERE_TOKEN={token[0]}" in first.stdout
     assert "Demo project 'demo' (Acme Shop): created." in first.stdout
     assert first.projects == ["demo"]
-    assert first.seconds_to_ready < 10
+    assert first.seconds_to_ready < 30  # about 2 s on an idle machine
 
     # The second start neither prints a token nor seeds again.
     second = _serve(tmp_path / "p.db", "--demo")
@@ -131,4 +131,4 @@ def test_serve__unknown_log_level__clear_error(run_local: Cli) -> None:
 def test_serve__port_not_a_number__clear_error(run_local: Cli) -> None:
     result = run_local("serve", PREMIERE_PORT="eighty")
     assert result.exit_code == 1
-    assert "PREMIERE_PORT='eighty' is not a whole number" in result.stderr
+    assert "PREMIERE_PORT: 'eighty' is not a whole number" in result.stderr

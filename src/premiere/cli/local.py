@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -33,11 +32,10 @@ def settings_with(database_url: str | None = None, **overrides: object) -> Setti
     """Settings from PREMIERE_* variables, with the command line's options on top."""
     from dataclasses import replace
 
-    for name in ("PREMIERE_PORT", "PREMIERE_MAX_BODY_BYTES"):
-        value = os.environ.get(name)
-        if value is not None and not value.strip().isdigit():
-            raise CliError(f"{name}={value!r} is not a whole number")
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except PremiereError as exc:
+        raise CliError(f"bad setting: {exc.message}") from None
     changes = {k: v for k, v in overrides.items() if v is not None}
     if database_url:
         changes["database_url"] = database_url

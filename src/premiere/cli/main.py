@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from premiere import __version__
@@ -12,10 +14,29 @@ from premiere.cli.deployments import deployments
 from premiere.cli.release_actions import releases  # with its start/pause/... commands
 from premiere.cli.release_calendar import freezes, trains
 from premiere.cli.scan_command import scan_command
-from premiere.cli.worker import worker
+
+# Commands whose modules load the store (SQLAlchemy, Alembic) at import: they are
+# imported only when used, so that the API client commands start quickly.
+LAZY_COMMANDS = {"worker": ("premiere.cli.worker", "worker")}  # cli/worker.py: the scheduler
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class PremiereGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module, attribute = LAZY_COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=PremiereGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="premiere")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -45,7 +66,6 @@ cli.add_command(scan_command)
 cli.add_command(releases)
 cli.add_command(trains)
 cli.add_command(freezes)
-cli.add_command(worker)  # cli/worker.py: the scheduler
 
 
 __all__ = ["cli", "flag_configs", "main"]

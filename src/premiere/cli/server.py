@@ -34,7 +34,9 @@ def serve(
     """Run the Premiere server (HTTP API) on one database.
 
     On a database without any token it creates the admin token (or stores
-    PREMIERE_ADMIN_TOKEN) and prints it once. Stop the server with Ctrl+C.
+    PREMIERE_ADMIN_TOKEN) and prints it once. Unless --no-scheduler is given it also
+    runs the scheduler, which starts, advances and guards releases. Stop the server
+    with Ctrl+C.
     """
     import uvicorn
 
@@ -54,10 +56,30 @@ def serve(
         made = seed_demo(store) if demo else None
         _announce(settings, generated, made, demo)
         app = create_app(settings, store)
+        _apply_stream_settings(app, settings)
         with background_scheduler(store, enabled=not no_scheduler):  # cli/worker.py
             uvicorn.run(
-                app, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
+                app,
+                host=settings.host,
+                port=settings.port,
+                log_level=settings.log_level.lower(),
+                # SDK streams never end by themselves: do not wait for them forever.
+                timeout_graceful_shutdown=5,
             )
+
+
+def _apply_stream_settings(app: Any, settings: Settings) -> None:
+    """SDK stream heartbeats and the OFREP rate limit, from PREMIERE_* settings."""
+    from premiere.api.ofrep import OFREP_SETTINGS, OfrepSettings
+    from premiere.api.stream import BROADCAST_SETTINGS
+    from premiere.services.broadcast import BroadcastSettings
+
+    heartbeat = BroadcastSettings(heartbeat_seconds=settings.sse_heartbeat_seconds)
+    setattr(app.state, BROADCAST_SETTINGS, heartbeat)
+    limit = OfrepSettings(
+        rate_per_second=settings.ofrep_rate_per_second, burst=settings.ofrep_burst
+    )
+    setattr(app.state, OFREP_SETTINGS, limit)
 
 
 def _check_port_free(host: str, port: int) -> None:
