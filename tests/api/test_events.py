@@ -78,7 +78,16 @@ def test_events__same_minute_twice__counts_added(demo: Api, sdk_token: str) -> N
         },
     ]
     assert counts["custom_events"] == [
-        {"key": "purchase", "bucket": bucket, "count": 6, "value_count": 4, "value_sum": 61.0}
+        {
+            "key": "purchase",
+            "flag": None,
+            "variation": None,
+            "bucket": bucket,
+            "count": 6,
+            "value_count": 4,
+            "value_sum": 61.0,
+            "value_sum_squares": 0.0,
+        }
     ]
 
 
@@ -164,6 +173,33 @@ def test_events__service_queries__what_guards_read(demo: Api, sdk_token: str) ->
         ),
         ({"custom": [{"key": "p", "count": 1, "value_sum": "x"}]}, "custom[0].value_sum", "type"),
         ({"dropped": -1}, "dropped", "range"),
+        ({"custom": [{"key": "p", "count": 1, "flag": "f"}]}, "custom[0].variation", "required"),
+        ({"custom": [{"key": "p", "count": 1, "variation": 0}]}, "custom[0].flag", "required"),
+        (
+            {"custom": [{"key": "p", "count": 1, "flag": "a b", "variation": 0}]},
+            "custom[0].flag",
+            "key_pattern",
+        ),
+        (
+            {"custom": [{"key": "p", "count": 1, "flag": "f", "variation": -1}]},
+            "custom[0].variation",
+            "type",
+        ),
+        (
+            {"custom": [{"key": "p", "count": 1, "flag": "f", "variation": "1"}]},
+            "custom[0].variation",
+            "type",
+        ),
+        (
+            {"custom": [{"key": "p", "count": 1, "value_sum_squares": -1}]},
+            "custom[0].value_sum_squares",
+            "range",
+        ),
+        (
+            {"custom": [{"key": "p", "count": 1, "value_sum_squares": "x"}]},
+            "custom[0].value_sum_squares",
+            "type",
+        ),
     ],
 )
 def test_events__invalid_batch__422_naming_field_and_rule(
@@ -188,6 +224,79 @@ def test_events__not_a_json_object__400(demo: Api, sdk_token: str, body: bytes) 
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "malformed_request"
+
+
+def test_events__deeply_nested_body__400_malformed_request(demo: Api, sdk_token: str) -> None:
+    body = b"[" * 30_000 + b"]" * 30_000
+    response = demo.post(
+        EVENTS, content=body, token=sdk_token, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "malformed_request"
+
+
+def test_events__attributed_custom_events__counted_per_flag_variation(
+    demo: Api, sdk_token: str
+) -> None:
+    start = minute_ago()
+    custom = [
+        {"key": "error", "count": 2, "flag": "new-checkout", "variation": 0},
+        {"key": "error", "count": 5, "flag": "new-checkout", "variation": 1},
+        {"key": "error", "count": 1, "flag": "new-checkout", "variation": 1},
+        {"key": "error", "count": 7},
+        {
+            "key": "latency",
+            "count": 2,
+            "value_count": 2,
+            "value_sum": 5.0,
+            "value_sum_squares": 13.0,
+            "flag": "new-checkout",
+            "variation": 1,
+        },
+    ]
+    answer = demo.ok(demo.post(EVENTS, batch(start, custom=custom), token=sdk_token), 202)
+    demo.ok(demo.post(EVENTS, batch(start, custom=custom[4:]), token=sdk_token), 202)
+
+    rows = demo.ok(demo.get(COUNTS))["custom_events"]
+
+    assert answer["custom_events"] == 17
+    assert [(r["key"], r["flag"], r["variation"], r["count"]) for r in rows] == [
+        ("error", None, None, 7),
+        ("error", "new-checkout", 0, 2),
+        ("error", "new-checkout", 1, 6),
+        ("latency", "new-checkout", 1, 4),
+    ]
+    assert rows[3]["value_sum"] == 10.0
+    assert rows[3]["value_sum_squares"] == 26.0
+
+
+def test_attributed_event_sums__attributed_rows_and_key_convention__added(
+    demo: Api, sdk_token: str
+) -> None:
+    from premiere.store import events as event_store
+
+    custom = [
+        {"key": "error", "count": 2, "flag": "new-checkout", "variation": 0},
+        {"key": "error.new-checkout.0", "count": 3},
+        {"key": "error.new-checkout.1", "count": 4},
+        {"key": "error.new-checkout.x.1", "count": 100},
+        {"key": "error", "count": 9, "flag": "other", "variation": 0},
+    ]
+    demo.ok(demo.post(EVENTS, batch(custom=custom), token=sdk_token), 202)
+
+    now = datetime.now(UTC)
+    with demo.store.read() as session:
+        sums = event_store.attributed_event_sums(
+            session,
+            "demo",
+            "production",
+            event="error",
+            flag="new-checkout",
+            since=now - timedelta(hours=1),
+            until=now + timedelta(minutes=1),
+        )
+
+    assert sums == {0: (5, 0, 0.0, 0.0), 1: (4, 0, 0.0, 0.0)}
 
 
 def test_events__client_token__accepted_unknown_fields_ignored(demo: Api) -> None:

@@ -36,7 +36,7 @@ async def post_sdk_events(request: Request, store: StoreDep, token: SdkCaller) -
     body = await request.body()
     try:
         payload: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         raise MalformedRequestError("the request body is not valid JSON") from None
     counted = await run_in_threadpool(service.record_sdk_events, store, token, payload)
     return JSONResponse(counted, status_code=202)

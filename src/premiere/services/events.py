@@ -61,8 +61,17 @@ def record_sdk_events(
         for (f, v, r), n in sorted(flags.items())
     ]
     custom_rows = [
-        {**place, "key": k, "count": c, "value_count": vc, "value_sum": vs}
-        for k, (c, vc, vs) in sorted(custom.items())
+        {
+            **place,
+            "key": k,
+            "flag": f,
+            "variation": v,
+            "count": c,
+            "value_count": vc,
+            "value_sum": vs,
+            "value_sum_squares": vss,
+        }
+        for (k, f, v), (c, vc, vs, vss) in sorted(custom.items())
     ]
     with store.write() as session:
         get_environment_row(session, get_project_row(session, token.project), token.environment)
@@ -71,7 +80,7 @@ def record_sdk_events(
     return {
         "bucket": format_time(bucket),
         "flag_evaluations": sum(flags.values()),
-        "custom_events": sum(c for c, _, _ in custom.values()),
+        "custom_events": sum(entry[0] for entry in custom.values()),
         "dropped": dropped,
     }
 
@@ -117,7 +126,9 @@ def list_custom_events(
     until: datetime | str | None = None,
     now: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """``[{"key","bucket","count","value_count","value_sum"}]``, oldest minute first."""
+    """``[{"key","flag","variation","bucket","count","value_count","value_sum",
+    "value_sum_squares"}]``, oldest minute first; ``flag`` and ``variation`` are null
+    for events attributed to no flag variation."""
     start, end = _range(since, until, now)
     with store.read() as session:
         get_environment_row(session, get_project_row(session, project), environment)
@@ -127,10 +138,13 @@ def list_custom_events(
         return [
             {
                 "key": row.key,
+                "flag": row.flag or None,
+                "variation": None if row.variation == event_store.NO_VARIATION else row.variation,
                 "bucket": format_time(row.bucket),
                 "count": row.count,
                 "value_count": row.value_count,
                 "value_sum": row.value_sum,
+                "value_sum_squares": row.value_sum_squares,
             }
             for row in rows
         ]
@@ -197,22 +211,60 @@ def _flag_counts(entries: Any, problems: list[V]) -> dict[tuple[str, int, str], 
     return counts
 
 
-def _custom_counts(entries: Any, problems: list[V]) -> dict[str, tuple[int, int, float]]:
-    counts: dict[str, tuple[int, int, float]] = {}
+CustomKey = tuple[str, str, int]  # (event key, flag or "", variation or -1)
+CustomSums = tuple[int, int, float, float]  # count, value_count, value_sum, value_sum_squares
+
+
+def _custom_counts(entries: Any, problems: list[V]) -> dict[CustomKey, CustomSums]:
+    counts: dict[CustomKey, CustomSums] = {}
     for path, entry in _entries(entries, "custom", problems):
         key = _key(entry, path, "key", problems)
         count = _integer(entry, "count", problems, path=path, default=None)
         value_count = _integer(entry, "value_count", problems, path=path, default=0)
-        value_sum = entry.get("value_sum", 0)
-        finite = isinstance(value_sum, int | float) and not isinstance(value_sum, bool)
-        if not finite or not math.isfinite(value_sum):
-            problems.append(V(f"{path}.value_sum", "type", "value_sum must be a finite number"))
-        elif count is not None and value_count is not None and value_count > count:
+        value_sum = _number(entry, "value_sum", path, problems)
+        squares = _number(entry, "value_sum_squares", path, problems)
+        if squares is not None and squares < 0:
+            problems.append(V(f"{path}.value_sum_squares", "range", "must not be negative"))
+        if count is not None and value_count is not None and value_count > count:
             problems.append(V(f"{path}.value_count", "range", "value_count exceeds count"))
+        flag, variation = _attribution(entry, path, problems)
         if key and count is not None and value_count is not None and not problems:
-            old = counts.get(key, (0, 0, 0.0))
-            counts[key] = (old[0] + count, old[1] + value_count, old[2] + float(value_sum))
+            assert value_sum is not None and squares is not None
+            slot = (key, flag, variation)
+            old = counts.get(slot, (0, 0, 0.0, 0.0))
+            counts[slot] = (
+                old[0] + count,
+                old[1] + value_count,
+                old[2] + value_sum,
+                old[3] + squares,
+            )
     return counts
+
+
+def _number(entry: Mapping[str, Any], field: str, path: str, problems: list[V]) -> float | None:
+    value = entry.get(field, 0)
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    problems.append(V(f"{path}.{field}", "type", f"{field} must be a finite number"))
+    return None
+
+
+def _attribution(entry: Mapping[str, Any], path: str, problems: list[V]) -> tuple[str, int]:
+    """``(flag, variation)`` of an entry, ``("", -1)`` when it names neither."""
+    flag, variation = entry.get("flag"), entry.get("variation")
+    if flag is None and variation is None:
+        return event_store.NO_FLAG, event_store.NO_VARIATION
+    if flag is None:
+        problems.append(V(f"{path}.flag", "required", "flag is required with a variation"))
+    elif not (isinstance(flag, str) and KEY_PATTERN.fullmatch(flag)):
+        problems.append(V(f"{path}.flag", "key_pattern", "must match [A-Za-z0-9._-]{1,128}"))
+    if variation is None:
+        problems.append(V(f"{path}.variation", "required", "variation is required with a flag"))
+    elif not _is_int(variation, 0, MAX_VARIATION):
+        problems.append(V(f"{path}.variation", "type", "variation must be an index (0..10000)"))
+    if isinstance(flag, str) and isinstance(variation, int) and not problems:
+        return flag, variation
+    return event_store.NO_FLAG, event_store.NO_VARIATION
 
 
 def _entries(entries: Any, field: str, problems: list[V]) -> list[tuple[str, Mapping[str, Any]]]:

@@ -1,8 +1,9 @@
 """SDK event counts: upserts that add to per-minute counters, and range queries.
 
 Rows are keyed by project, environment, minute (``bucket``) and flag, variation and
-reason (or custom event key); adding to a row that exists adds to its counts, in one
-``INSERT ... ON CONFLICT DO UPDATE`` per chunk of rows, on SQLite and PostgreSQL.
+reason (or custom event key, attributed flag and variation); adding to a row that
+exists adds to its counts, in one ``INSERT ... ON CONFLICT DO UPDATE`` per chunk of
+rows, on SQLite and PostgreSQL.
 Callers pass rows whose keys are unique within one call.
 """
 
@@ -12,14 +13,17 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from premiere.store.models import CustomEventCount, FlagEvaluationCount
 
 NO_VARIATION = -1
-"""``variation`` of rows counting evaluations that served the caller's default."""
+"""``variation`` of rows counting evaluations that served the caller's default, and of
+custom event rows attributed to no flag."""
+NO_FLAG = ""
+"""``flag`` of custom event rows attributed to no flag."""
 
 _CHUNK = 500  # rows per statement: SQLite allows 32,766 parameters
 
@@ -38,18 +42,26 @@ def add_flag_evaluation_counts(session: Session, rows: Sequence[dict[str, Any]])
 
 
 def add_custom_event_counts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Add ``count``, ``value_count`` and ``value_sum`` to each ``(project, environment,
-    key, bucket)``."""
+    """Add ``count``, ``value_count``, ``value_sum`` and ``value_sum_squares`` to each
+    ``(project, environment, key, bucket, flag, variation)``; ``flag`` "" and
+    ``variation`` -1 (the defaults) for events attributed to no flag."""
     table = CustomEventCount.__table__
-    for chunk in _chunks(rows):
+    keys = ["project", "environment", "key", "bucket", "flag", "variation"]
+    full = [
+        {"flag": NO_FLAG, "variation": NO_VARIATION, "value_sum_squares": 0.0, **row}
+        for row in rows
+    ]
+    for chunk in _chunks(full):
         insert = _insert(session, table).values(list(chunk))
         session.execute(
             insert.on_conflict_do_update(
-                index_elements=["project", "environment", "key", "bucket"],
+                index_elements=keys,
                 set_={
                     "count": table.c.count + insert.excluded.count,
                     "value_count": table.c.value_count + insert.excluded.value_count,
                     "value_sum": table.c.value_sum + insert.excluded.value_sum,
+                    "value_sum_squares": table.c.value_sum_squares
+                    + insert.excluded.value_sum_squares,
                 },
             )
         )
@@ -91,7 +103,7 @@ def custom_event_counts(
     key: str | None = None,
     limit: int = 10_000,
 ) -> list[CustomEventCount]:
-    """Rows with ``since <= bucket < until``, oldest first, then by key."""
+    """Rows with ``since <= bucket < until``, oldest first, then by key, flag, variation."""
     model = CustomEventCount
     statement: Select[CustomEventCount] = select(model).where(
         model.project == project,
@@ -101,8 +113,67 @@ def custom_event_counts(
     )
     if key is not None:
         statement = statement.where(model.key == key)
-    statement = statement.order_by(model.bucket, model.key).limit(limit)
+    statement = statement.order_by(model.bucket, model.key, model.flag, model.variation).limit(
+        limit
+    )
     return list(session.scalars(statement))
+
+
+def attributed_event_sums(
+    session: Session,
+    project: str,
+    environment: str,
+    *,
+    event: str,
+    flag: str,
+    since: datetime,
+    until: datetime,
+) -> dict[int, tuple[int, int, float, float]]:
+    """``{variation: (count, value_count, value_sum, value_sum_squares)}`` of custom
+    event ``event`` attributed to ``flag``'s variations in ``[since, until)``.
+
+    Counts both the attributed rows (``flag``/``variation`` columns, sent by SDKs that
+    ``track(..., flag=...)``) and the older key convention ``<event>.<flag>.<variation>``
+    (unattributed rows whose key names the variation).
+    """
+    model = CustomEventCount
+    sums = (
+        func.sum(model.count),
+        func.sum(model.value_count),
+        func.sum(model.value_sum),
+        func.sum(model.value_sum_squares),
+    )
+    place = (
+        model.project == project,
+        model.environment == environment,
+        model.bucket >= since,
+        model.bucket < until,
+    )
+    out: dict[int, tuple[int, int, float, float]] = {}
+
+    def add(variation: int, row: Any) -> None:
+        old = out.get(variation, (0, 0, 0.0, 0.0))
+        c, vc, vs, vss = (int(row[0] or 0), int(row[1] or 0), row[2] or 0.0, row[3] or 0.0)
+        out[variation] = (old[0] + c, old[1] + vc, old[2] + float(vs), old[3] + float(vss))
+
+    attributed = session.execute(
+        select(model.variation, *sums)
+        .where(*place, model.key == event, model.flag == flag, model.variation >= 0)
+        .group_by(model.variation)
+    )
+    for variation, *row in attributed:
+        add(int(variation), row)
+    prefix = f"{event}.{flag}."
+    by_key = session.execute(
+        select(model.key, *sums)
+        .where(*place, model.key.startswith(prefix, autoescape=True), model.flag == NO_FLAG)
+        .group_by(model.key)
+    )
+    for key, *row in by_key:
+        suffix = str(key)[len(prefix) :]
+        if suffix.isdigit():  # "error.a.b.1" is flag "a.b", not flag "a" variation "b.1"
+            add(int(suffix), row)
+    return out
 
 
 def _insert(session: Session, table: Any) -> Any:

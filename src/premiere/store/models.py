@@ -229,12 +229,19 @@ class FlagEvaluationCount(Base):
 
 
 class CustomEventCount(Base):
-    """Custom events (``track``) of one environment per key and minute, with value sums."""
+    """Custom events (``track``) of one environment per key, minute and attributed flag
+    variation, with value sums and sums of squares."""
 
     __tablename__ = "custom_event_counts"
     __table_args__ = (
         UniqueConstraint(
-            "project", "environment", "key", "bucket", name="uq_custom_event_counts_bucket"
+            "project",
+            "environment",
+            "key",
+            "bucket",
+            "flag",
+            "variation",
+            name="uq_custom_event_counts_bucket",
         ),
         Index("ix_custom_event_counts_environment_bucket", "project", "environment", "bucket"),
     )
@@ -247,3 +254,8 @@ class CustomEventCount(Base):
     count: Mapped[int] = mapped_column(BigInteger)
     value_count: Mapped[int] = mapped_column(BigInteger)
     value_sum: Mapped[float] = mapped_column(Float)
+    flag: Mapped[str] = mapped_column(String(KEY_LENGTH), server_default="")
+    """The flag the events are attributed to; "" when not attributed."""
+    variation: Mapped[int] = mapped_column(server_default="-1")
+    """The variation of ``flag`` the context was last served; -1 when not attributed."""
+    value_sum_squares: Mapped[float] = mapped_column(Float, server_default="0")
