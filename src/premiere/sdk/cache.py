@@ -13,13 +13,20 @@ from typing import Any
 
 def write(path: str | os.PathLike[str], document: Mapping[str, Any], etag: str | None) -> None:
     """Write ``{"etag", "document"}`` to a temporary file beside ``path``, then rename it."""
+    write_json(path, json.dumps(document, separators=(",", ":")).encode(), etag)
+
+
+def write_json(path: str | os.PathLike[str], document_json: bytes, etag: str | None) -> None:
+    """:func:`write` for a document already encoded as JSON (UTF-8)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps({"etag": etag, "document": document}, separators=(",", ":"))
+    head = f'{{"etag":{json.dumps(etag)},"document":'.encode()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(head)
+            fh.write(document_json)
+            fh.write(b"}")
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

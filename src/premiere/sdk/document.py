@@ -6,7 +6,10 @@ whole snapshot in one attribute assignment, so evaluation reads it without a loc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+import sys
+import zlib
+from collections.abc import Iterable, KeysView, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,13 +24,19 @@ class DocumentError(ValueError):
 class Snapshot:
     """A checked flag document and its compiled form.
 
+    The document itself is kept only as compressed JSON (``packed``): the compiled form
+    is what evaluation reads, and the parsed document would hold five times the memory
+    of the compiled one for the rare uses that need it (a stream patch, the keys of the
+    flags that changed, the cache file), which parse or copy it on demand. The names of
+    the variations, which the OpenFeature provider reports, are kept apart.
+
     ``needs_now`` / ``needs_service`` name the flags whose evaluation reads the ``now``
     or ``premiere.*`` attributes (in a clause or rollout of their own, of a segment they
     use, or of a prerequisite), so that the client fills those in only when they can
     change an answer: the answer is the same either way; it saves time.
     """
 
-    raw: Mapping[str, Any]
+    packed: bytes
     compiled: engine.CompiledDocument
     version: int | None
     needs_now: frozenset[str]
@@ -35,27 +44,57 @@ class Snapshot:
     # The engine's runners of the flags that need neither (``runners[key](context,
     # default, ())`` evaluates): the hot path tries these and falls back on a KeyError.
     runners: Mapping[str, Any]
+    # Per flag, the names of its variations (None where a variation has none).
+    names: Mapping[str, tuple[str | None, ...]]
 
     @property
-    def flags(self) -> Mapping[str, Any]:
-        flags: Mapping[str, Any] = self.raw["flags"]
-        return flags
+    def flags(self) -> KeysView[str]:
+        """The keys of the document's flags, in the document's order."""
+        return self.compiled.runners.keys()
+
+    def document(self) -> dict[str, Any]:
+        """A fresh parse of the document (the caller may change it)."""
+        parsed: dict[str, Any] = json.loads(self.document_json())
+        return parsed
+
+    def document_json(self) -> bytes:
+        """The document as compact JSON (ASCII)."""
+        return zlib.decompress(self.packed)
+
+    def variation_name(self, key: str, index: int) -> str | None:
+        names = self.names.get(key, ())
+        return names[index] if 0 <= index < len(names) else None
 
 
 def snapshot_from_document(doc: object) -> Snapshot:
     """Check the shape of ``doc`` and compile it. Raises DocumentError when unusable."""
     checked = check_document(doc)
+    packed = pack_document(checked)
     compiled = engine.compile_document(checked)
     needs_now, needs_service = _flags_reading(checked, ("now",), ("premiere",))
     enrich = needs_now | needs_service
     return Snapshot(
-        raw=checked,
+        packed=packed,
         compiled=compiled,
         version=checked.get("version"),
         needs_now=needs_now,
         needs_service=needs_service,
         runners={k: run for k, run in compiled.runners.items() if k not in enrich},
+        names=_variation_names(checked["flags"]),
     )
+
+
+def pack_document(doc: Mapping[str, Any]) -> bytes:
+    """``doc`` as compressed compact JSON (ASCII); the same document packs the same.
+
+    Raises DocumentError when ``doc`` holds something JSON cannot (a document given
+    in code, not read from JSON).
+    """
+    try:
+        text = json.dumps(doc, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise DocumentError(f"the document is not JSON: {exc}") from None
+    return zlib.compress(text.encode("ascii"), 1)
 
 
 def check_document(doc: object) -> dict[str, Any]:
@@ -133,6 +172,26 @@ def changed_flags(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> froz
                 changed.add(dependent)
                 pending.append(dependent)
     return frozenset(changed)
+
+
+def _variation_names(flags: Mapping[str, Any]) -> dict[str, tuple[str | None, ...]]:
+    shared: dict[tuple[str | None, ...], tuple[str | None, ...]] = {}
+    out: dict[str, tuple[str | None, ...]] = {}
+    for key, flag in flags.items():
+        variations = flag.get("variations")
+        if not isinstance(variations, list):
+            continue
+        names = tuple(
+            sys.intern(v["name"]) if isinstance(v, Mapping) and _is_name(v.get("name")) else None
+            for v in variations
+        )
+        if any(names):
+            out[key] = shared.setdefault(names, names)  # ("on", "off") once, not per flag
+    return out
+
+
+def _is_name(name: object) -> bool:
+    return type(name) is str and bool(name)
 
 
 def _referenced(fn: Any, flag: Any) -> set[str]:

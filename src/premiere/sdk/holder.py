@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from premiere.sdk import cache
@@ -13,6 +13,8 @@ from premiere.sdk.document import (
     Snapshot,
     apply_patch,
     changed_flags,
+    check_document,
+    pack_document,
     snapshot_from_document,
 )
 from premiere.sdk.status import StatusTracker
@@ -62,13 +64,13 @@ class DocumentHolder:
             and isinstance(doc, dict)
             and held.version is not None
             and doc.get("version") == held.version
-            and doc == held.raw
+            and pack_document(check_document(doc)) == held.packed
         ):
             self.etag = etag  # the same document again (a server without ETags): keep it
             self.status.document_loaded(source, held.version)
             return
-        snapshot = snapshot_from_document(doc)
-        self._swap(snapshot, source, etag)
+        checked = check_document(doc)
+        self._swap(snapshot_from_document(checked), source, etag, document=checked)
 
     def put_patch(self, patch: object) -> None:
         """Apply a stream patch to the current document. Raises DocumentError."""
@@ -76,8 +78,9 @@ class DocumentHolder:
             base = self.current
         if base is None:
             raise DocumentError("a patch arrived before any document")
-        snapshot = snapshot_from_document(apply_patch(base.raw, patch))
-        self._swap(snapshot, "server", None, expected_base=base)
+        doc = apply_patch(base.document(), patch)
+        snapshot = snapshot_from_document(doc)
+        self._swap(snapshot, "server", None, expected_base=base, document=doc)
 
     def _swap(
         self,
@@ -85,6 +88,7 @@ class DocumentHolder:
         source: str,
         etag: str | None,
         expected_base: Snapshot | None = None,
+        document: Mapping[str, Any] | None = None,
     ) -> None:
         with self._lock:
             old = self.current
@@ -97,18 +101,19 @@ class DocumentHolder:
         if source == "server" and self._cache_path is not None:
             self._write_cache(snapshot, etag)
         if listeners and old is not None:
-            self._announce(old, snapshot, listeners)
+            self._announce(old, snapshot.document() if document is None else document, listeners)
 
     def _write_cache(self, snapshot: Snapshot, etag: str | None) -> None:
         try:
-            cache.write(self._cache_path, snapshot.raw, etag)
-        except (OSError, TypeError, ValueError) as exc:
+            cache.write_json(self._cache_path, snapshot.document_json(), etag)
+        except (OSError, ValueError) as exc:
             self.log.warning(
                 "premiere: could not write the flag cache %s: %s", self._cache_path, exc
             )
 
-    def _announce(self, old: Snapshot, new: Snapshot, listeners: list[Listener]) -> None:
-        keys = changed_flags(old.raw, new.raw)
+    def _announce(self, old: Snapshot, new: Mapping[str, Any], listeners: list[Listener]) -> None:
+        """Tell ``listeners`` the flags that differ between ``old`` and the new document."""
+        keys = changed_flags(old.document(), new)
         if not keys:
             return
         for listener in listeners:

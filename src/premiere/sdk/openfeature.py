@@ -265,11 +265,10 @@ class PremiereProvider(AbstractProvider):
         """The OpenFeature reason, variant and metadata of a result serving a variation."""
         variant = str(r.variation)
         snapshot = client._holder.current
-        try:
-            name = snapshot.flags[key]["variations"][r.variation]["name"]  # type: ignore[union-attr]
-        except (AttributeError, KeyError, IndexError, TypeError):
-            name = None
-        if isinstance(name, str) and name:
+        name = None
+        if snapshot is not None and r.variation is not None:
+            name = snapshot.variation_name(key, r.variation)
+        if name:
             variant = name
         extra = (r, _REASONS[openfeature_reason(r)], variant, MappingProxyType(_metadata(r)), key)
         extras = self._extras
