@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from premiere.engine.operators import Context, Predicate, compile_clause, simple_in
+from premiere.engine.operators import (
+    Context,
+    Predicate,
+    compile_clause,
+    in_strings,
+    simple_in,
+    string_in,
+)
 from premiere.engine.prerequisites import compile_prerequisites
 from premiere.engine.result import FALLTHROUGH, OFF, RULE_MATCH, TARGET_MATCH, EvaluationResult
 from premiere.engine.serves import Serve, compile_serve, fixed_result
@@ -122,7 +129,7 @@ def _assemble_rules(rules: list[CompiledRule], fallthrough: Serve) -> Runner:
 
 
 def _one_simple_rule(rule: CompiledRule, fallthrough: Serve) -> Runner:
-    match, serve, simple = rule
+    _, serve, simple = rule
     assert simple is not None
     attribute, strings = simple
 
@@ -131,7 +138,7 @@ def _one_simple_rule(rule: CompiledRule, fallthrough: Serve) -> Runner:
         if type(value) is str:
             if value in strings:
                 return serve(ctx)
-        elif match(ctx):  # lists, other types, missing
+        elif in_strings(value, strings):  # lists, other types, missing
             return serve(ctx)
         return fallthrough(ctx)
 
@@ -165,6 +172,9 @@ def _compile_rule(
         )
 
     clauses = rule.get("clauses") or []
-    match = all_of([compile_clause(c, segments) for c in clauses])
     simple = simple_in(clauses[0]) if len(clauses) == 1 else None
+    if simple is not None:  # one set for both
+        match = string_in(*simple)
+    else:
+        match = all_of([compile_clause(c, segments) for c in clauses])
     return CompiledRule(match, compile_serve(rule["serve"], salt, make), simple)

@@ -23,17 +23,27 @@ SEMVER_OPS = ("semver_eq", "semver_lt", "semver_lte", "semver_gt", "semver_gte")
 DATE_OPS = ("before", "after")
 OPERATORS = ("in", *STRING_OPS, *NUMBER_OPS, *SEMVER_OPS, *DATE_OPS, "segment_match")
 
-__all__ = ["OPERATORS", "Predicate", "attribute_getter", "compile_clause", "simple_in"]
+__all__ = [
+    "OPERATORS",
+    "Predicate",
+    "attribute_getter",
+    "compile_clause",
+    "in_strings",
+    "simple_in",
+    "string_in",
+]
 
 
 def compile_clause(clause: Mapping[str, Any], segments: Mapping[str, Predicate]) -> Predicate:
     """One clause as a predicate; ``segments`` maps segment keys to membership predicates."""
     op = clause["op"]
-    values = list(clause["values"])
+    values = clause["values"]
     if op == "segment_match":
         predicate = _segment_predicate(values, segments)
+    elif op == "in" and all(type(v) is str for v in values):
+        predicate = string_in(str(clause["attribute"]), frozenset(values))
     else:
-        predicate = _attribute_predicate(str(clause["attribute"]), op, values)
+        predicate = _attribute_predicate(str(clause["attribute"]), _TESTS[op](list(values)))
     if clause.get("negate") is True:
         positive = predicate
         return lambda ctx: not positive(ctx)
@@ -50,6 +60,30 @@ def simple_in(clause: Mapping[str, Any]) -> tuple[str, frozenset[str]] | None:
     if not all(type(v) is str for v in values):
         return None
     return attribute, frozenset(values)
+
+
+def string_in(attribute: str, strings: frozenset[str]) -> Predicate:
+    """The predicate of ``attribute in strings`` (a list attribute: any of its items)."""
+    if "." in attribute:
+        get = attribute_getter(attribute)
+        return lambda ctx: in_strings(get(ctx), strings)
+
+    def fast(ctx: Context) -> bool:  # the common case: a string `in` a set of strings
+        value = ctx.get(attribute)
+        if type(value) is str:
+            return value in strings
+        return in_strings(value, strings)
+
+    return fast
+
+
+def in_strings(value: Any, strings: frozenset[str]) -> bool:
+    """Whether ``value`` (a string, or a list or tuple of values) is or holds one of ``strings``."""
+    if isinstance(value, str):
+        return value in strings
+    if isinstance(value, list | tuple):
+        return any(isinstance(item, str) and item in strings for item in value)
+    return False
 
 
 def attribute_getter(attribute: str) -> Getter:
@@ -71,28 +105,30 @@ def attribute_getter(attribute: str) -> Getter:
     return get
 
 
-def _attribute_predicate(attribute: str, op: str, values: list[Any]) -> Predicate:
-    test = _TESTS[op](values)
+def _attribute_predicate(attribute: str, test: Test) -> Predicate:
+    """``test`` on the attribute's value, or on any item of a list or tuple value."""
+    if "." not in attribute:
 
-    def general(value: Any) -> bool:
+        def top(ctx: Context) -> bool:
+            value = ctx.get(attribute)
+            if value is None:
+                return False
+            if isinstance(value, list | tuple):
+                return any(test(item) for item in value)
+            return test(value)
+
+        return top
+    get = attribute_getter(attribute)
+
+    def nested(ctx: Context) -> bool:
+        value = get(ctx)
         if value is None:
             return False
         if isinstance(value, list | tuple):
             return any(test(item) for item in value)
         return test(value)
 
-    if "." not in attribute and op == "in" and all(type(v) is str for v in values):
-        strings = frozenset(values)
-
-        def fast(ctx: Context) -> bool:  # the common case: a string `in` a set of strings
-            value = ctx.get(attribute)
-            if type(value) is str:
-                return value in strings
-            return general(value)
-
-        return fast
-    get = attribute_getter(attribute)
-    return lambda ctx: general(get(ctx))
+    return nested
 
 
 def _segment_predicate(keys: list[Any], segments: Mapping[str, Predicate]) -> Predicate:
@@ -105,9 +141,10 @@ def _segment_predicate(keys: list[Any], segments: Mapping[str, Predicate]) -> Pr
 
 
 def _in(values: list[Any]) -> Test:
-    strings = frozenset(v for v in values if isinstance(v, str))
-    booleans = frozenset(v for v in values if isinstance(v, bool))
-    numbers = frozenset(v for v in values if is_number(v))
+    """``in`` over mixed values (all strings take :func:`string_in`)."""
+    strings = frozenset(v for v in values if isinstance(v, str)) or _EMPTY
+    booleans = frozenset(v for v in values if isinstance(v, bool)) or _EMPTY
+    numbers = frozenset(v for v in values if is_number(v)) or _EMPTY
 
     def test(value: Any) -> bool:
         if isinstance(value, str):
@@ -119,6 +156,9 @@ def _in(values: list[Any]) -> Test:
         return False
 
     return test
+
+
+_EMPTY: frozenset[Any] = frozenset()
 
 
 def _starts_with(values: list[Any]) -> Test:
