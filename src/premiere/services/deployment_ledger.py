@@ -40,6 +40,11 @@ class Names:
         self.environments = dict(envs)
 
     @classmethod
+    def of(cls, project: Project, service: Service, environment: Environment) -> Names:
+        """Just the keys one deployment's view needs (no query)."""
+        return cls(project, {service.id: service.key}, {environment.id: environment.key})
+
+    @classmethod
     def load(cls, session: Session, project: Project) -> Names:
         services = session.execute(
             select(Service.id, Service.key).where(Service.project_id == project.id)
@@ -77,6 +82,14 @@ def get_deployment_row(session: Session, project: Project, deployment_id: int) -
 def lock_slot(session: Session, service_id: int, environment_id: int) -> None:
     """Serialise writers of one service's deployments in one environment."""
     lock_for_update(session, f"premiere:deployments:{service_id}:{environment_id}")
+
+
+def lock_row(session: Session, row: Deployment) -> None:
+    """Take ``row``'s slot lock and see the row as the last writer left it. (SQLite
+    writers hold the database's one write lock from their first statement already.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        lock_slot(session, row.service_id, row.environment_id)
+        session.refresh(row)
 
 
 def add_deployment(

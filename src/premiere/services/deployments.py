@@ -28,6 +28,7 @@ from premiere.services.deployment_ledger import (
     get_deployment_row,
     get_env,
     get_service_row,
+    lock_row,
     lock_slot,
     map_deployment_row_to_view,
     set_status,
@@ -86,7 +87,7 @@ def record_deployment(
             environment = get_env(session, project_row, fields["environment"])
             lock_slot(session, service.id, environment.id)
             check_policy(session, service, environment, fields["version"])
-            names = Names.load(session, project_row)
+            names = Names.of(project_row, service, environment)
             row = add_deployment(session, actor, names, service, environment, fields)
             return view_of(session, row, names), True
     except IntegrityError:
@@ -195,8 +196,7 @@ def complete_verification(
         row = session.get(Deployment, deployment_id)
         if row is None or row.status != "verifying":
             return
-        lock_slot(session, row.service_id, row.environment_id)
-        session.refresh(row)
+        lock_row(session, row)
         if row.status != "verifying":
             return
         passed = all(result.get("status") == "passed" for result in results)
@@ -229,8 +229,7 @@ def _report(
     with store.write() as session:
         project_row = get_project_row(session, project)
         row = get_deployment_row(session, project_row, deployment_id)
-        lock_slot(session, row.service_id, row.environment_id)
-        session.refresh(row)
+        lock_row(session, row)
         names = Names.load(session, project_row)
         if _already(row.status, status):
             return view_of(session, row, names)

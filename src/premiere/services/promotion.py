@@ -70,7 +70,7 @@ def promote_deployment(
             source = _verified_current(session, service.id, source_env, data["service"])
             lock_slot(session, service.id, target_env.id)
             check_policy(session, service, target_env, source.version)
-            names = Names.load(session, project_row)
+            names = Names.of(project_row, service, target_env)
             fields = _copy(source) | {
                 "promoted_from_id": source.id,
                 "idempotency_key": key,
