@@ -110,13 +110,69 @@ def test_guard_checker__split_off_plan__insufficient_with_sample_ratio_mismatch(
     assert decision["details"]["sample_ratio_mismatch"] is True
 
 
-def test_guard_checker__mean_metric__insufficient_until_sums_of_squares(store: Store) -> None:
+def test_guard_checker__mean_metric_without_squares__insufficient_and_said(
+    store: Store,
+) -> None:
     release = _release(store, metric="event", event="latency", aggregate="mean")
     for minute in range(10):
         _send(store, minute, [(0, "RULE_MATCH", 1000), (1, "RULE_MATCH", 19_000)], [])
+        _send_valued(store, minute, [(0, 1000, 120.0, None), (1, 19_000, 100.0, None)])
     status, checker = _check(store, release, 10)
     assert status == "insufficient"
     assert "value_sum_squares" in checker.looks[0].result.reasons[0]
+
+
+def _send_valued(
+    store: Store, minute: int, rows: list[tuple[int, int, float, float | None]]
+) -> None:
+    """Latency events attributed by the SDK (flag/variation fields): (variation, n, mean,
+    sd); an sd of None sends no sums of squares (as older SDKs)."""
+    at = START + timedelta(minutes=minute)
+    custom: list[dict[str, Any]] = []
+    for v, n, mean, sd in rows:
+        entry = {"key": "latency", "flag": FLAG, "variation": v, "count": n, "value_count": n,
+                 "value_sum": n * mean}  # fmt: skip
+        if sd is not None:
+            entry["value_sum_squares"] = n * (mean * mean + sd * sd)
+        custom.append(entry)
+    payload = {"period_start": at.isoformat(), "flags": [], "custom": custom}
+    record_sdk_events(store, SDK, payload, now=at)
+
+
+@pytest.mark.parametrize(("treatment_mean", "expected"), [(110.0, "regressed"), (100.1, "healthy")])
+def test_guard_checker__mean_metric_attributed_by_sdk__tested_on_values(
+    store: Store, treatment_mean: float, expected: str
+) -> None:
+    release = _release(store, metric="event", event="latency", aggregate="mean")
+    for minute in range(10):
+        _send(store, minute, [(0, "RULE_MATCH", 1000), (1, "RULE_MATCH", 19_000)], [])
+        _send_valued(store, minute, [(0, 100, treatment_mean, 20.0), (1, 1900, 100.0, 20.0)])
+    status, checker = _check(store, release, 10)
+    assert status == expected
+    assert checker.looks[0].result.treatment.n == 1000  # the valued events are the units
+
+
+def test_guard_checker__errors_attributed_by_sdk_fields__counted(store: Store) -> None:
+    release = _release(store)
+    at = START
+    for minute in range(10):
+        at = START + timedelta(minutes=minute)
+        custom = [
+            {"key": "error", "flag": FLAG, "variation": 0, "count": 20},
+            {"key": "error", "flag": FLAG, "variation": 1, "count": 190},
+            {"key": "error", "flag": "other-flag", "variation": 0, "count": 999},
+        ]
+        flags = [
+            {"key": FLAG, "variation": 0, "reason": "RULE_MATCH", "count": 1000},
+            {"key": FLAG, "variation": 1, "reason": "RULE_MATCH", "count": 19_000},
+        ]
+        record_sdk_events(
+            store, SDK, {"period_start": at.isoformat(), "flags": flags, "custom": custom}, now=at
+        )
+    status, checker = _check(store, release, 10)
+    assert status == "regressed"
+    assert checker.looks[0].result.treatment.total == 200
+    assert checker.looks[0].result.control.total == 1900
 
 
 def test_guard_checker__release_without_guards__healthy(store: Store) -> None:

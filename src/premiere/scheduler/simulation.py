@@ -25,7 +25,7 @@ from premiere.services.documents import build_flag_document, document_version
 from premiere.services.environments import create_environment
 from premiere.services.events import record_sdk_events
 from premiere.services.flags import create_flag
-from premiere.services.guards import event_key
+from premiere.services.guards import ERROR_EVENT
 from premiere.services.projects import create_project
 from premiere.services.simulation import binomial
 from premiere.services.tokens import TokenInfo
@@ -149,8 +149,8 @@ class _Traffic:
             if variation >= 0:
                 errors[variation] += binomial(rng, count, treatment if variation == 0 else control)
         for variation, count in sorted(errors.items()):
-            if count:
-                key = event_key({"metric": "errors"}, FLAG, variation)
-                custom.append({"key": key, "count": count})
+            if count:  # as `client.track("error", context, flag=FLAG)` sends them
+                custom.append({"key": ERROR_EVENT, "flag": FLAG, "variation": variation,
+                               "count": count})  # fmt: skip
         payload = {"period_start": now.isoformat(), "flags": flags, "custom": custom}
         record_sdk_events(self.store, SDK, payload, now=now)

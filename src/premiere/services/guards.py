@@ -10,19 +10,20 @@ Treatment = evaluations that served the release's variation of a feature flag;
 control = evaluations of the same flag that served another variation (users not yet
 in), both counted from the SDKs' per-minute evaluation counts (reasons FALLTHROUGH and
 RULE_MATCH: targets, prerequisites, errors and an off flag are not part of the split).
-Events are custom events attributed to a flag's variation: key
+Events are custom events attributed to a flag's variation: by the SDK (``track(...,
+flag=...)`` sends the variation last served to the context), or by the key convention
 ``<event>.<flag>.<variation>`` (see docs/guards.md). The statistics are in
 :mod:`premiere.services.guard_stats`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from premiere.services.guard_stats import Arm, GuardParameters, GuardResult, evaluate_guard
@@ -167,10 +168,15 @@ def parameters_for(guard: Mapping[str, Any]) -> GuardParameters:
     )
 
 
+def event_name(guard: Mapping[str, Any]) -> str:
+    """The custom event a guard counts: ``error`` for ``metric: errors``."""
+    return ERROR_EVENT if guard.get("metric", "errors") == "errors" else str(guard.get("event"))
+
+
 def event_key(guard: Mapping[str, Any], flag: str, variation: int) -> str:
-    """The custom event key counting ``guard``'s events for one flag variation."""
-    event = ERROR_EVENT if guard.get("metric", "errors") == "errors" else str(guard.get("event"))
-    return f"{event}.{flag}.{variation}"
+    """The key convention ``<event>.<flag>.<variation>`` for SDKs that cannot attribute
+    events to a variation otherwise."""
+    return f"{event_name(guard)}.{flag}.{variation}"
 
 
 def read_arms(
@@ -184,27 +190,45 @@ def read_arms(
     until: datetime,
 ) -> tuple[Arm, Arm, str | None]:
     """Treatment and control arms since the release started; a reason when the data
-    cannot answer (a mean metric without sums of squares)."""
+    cannot answer (a mean metric whose events came without sums of squares)."""
     counts = evaluation_counts(session, release, flag, since=since, until=until)
     events = custom_event_sums(session, release, guard, flag, list(counts), since, until)
     treatment_n = counts.get(variation, 0)
     control_n = sum(n for v, n in counts.items() if v != variation)
-    mean = guard.get("aggregate", "rate") == "mean"
-
-    def arm(n: int, rows: list[tuple[int, int, float]]) -> Arm:
-        count = sum(r[0] for r in rows)
-        if not mean:
-            return Arm(n, count)
-        # Mean of the values per event: units are the valued events.
-        value_count = sum(r[1] for r in rows)
-        return Arm(value_count, sum(r[2] for r in rows))
-
-    t_rows = [e for v, e in events.items() if v == variation]
-    c_rows = [e for v, e in events.items() if v != variation]
+    if guard.get("aggregate", "rate") != "mean":
+        t_events = sum(e.count for v, e in events.items() if v == variation)
+        c_events = sum(e.count for v, e in events.items() if v != variation)
+        return Arm(treatment_n, t_events), Arm(control_n, c_events), None
+    # A mean of the events' values: the units are the valued events.
+    t_sums = _add(e for v, e in events.items() if v == variation)
+    c_sums = _add(e for v, e in events.items() if v != variation)
     missing = None
-    if mean:
-        missing = "mean metrics need value_sum_squares from the SDKs, which they do not send yet"
-    return arm(treatment_n, t_rows), arm(control_n, c_rows), missing
+    if any(x.value_count and not x.value_sum_squares for x in (t_sums, c_sums)):
+        missing = "the events' values came without sums of squares (value_sum_squares)"
+    return t_sums.arm(), c_sums.arm(), missing
+
+
+@dataclass(frozen=True)
+class EventSums:
+    count: int = 0
+    value_count: int = 0
+    value_sum: float = 0.0
+    value_sum_squares: float = 0.0
+
+    def arm(self) -> Arm:
+        return Arm(self.value_count, self.value_sum, sum_squares=self.value_sum_squares)
+
+
+def _add(sums: Iterable[EventSums]) -> EventSums:
+    total = EventSums()
+    for x in sums:
+        total = EventSums(
+            total.count + x.count,
+            total.value_count + x.value_count,
+            total.value_sum + x.value_sum,
+            total.value_sum_squares + x.value_sum_squares,
+        )
+    return total
 
 
 def read_split(
@@ -251,26 +275,48 @@ def custom_event_sums(
     variations: list[int],
     since: datetime,
     until: datetime,
-) -> dict[int, tuple[int, int, float]]:
-    """``{variation: (count, value_count, value_sum)}`` of the guard's attributed events."""
-    keys = {event_key(guard, flag, v): v for v in variations}
-    if not keys:
+) -> dict[int, EventSums]:
+    """``{variation: sums}`` of the guard's events attributed to ``flag``'s variations:
+    rows the SDK attributed (``flag``/``variation`` columns) and rows whose key follows
+    the ``<event>.<flag>.<variation>`` convention."""
+    if not variations:
         return {}
+    keys = {event_key(guard, flag, v): v for v in variations}
     model = CustomEventCount
     rows = session.execute(
         select(
-            model.key, func.sum(model.count), func.sum(model.value_count), func.sum(model.value_sum)
+            model.key,
+            model.flag,
+            model.variation,
+            func.sum(model.count),
+            func.sum(model.value_count),
+            func.sum(model.value_sum),
+            func.sum(model.value_sum_squares),
         )
         .where(
             model.project == release["project"],
             model.environment == release["environment"],
-            model.key.in_(list(keys)),
             model.bucket >= since,
             model.bucket < until,
+            or_(
+                and_(
+                    model.key == event_name(guard),
+                    model.flag == flag,
+                    model.variation.in_(variations),
+                ),
+                model.key.in_(list(keys)),
+            ),
         )
-        .group_by(model.key)
+        .group_by(model.key, model.flag, model.variation)
     )
-    return {keys[k]: (int(c or 0), int(vc or 0), float(vs or 0.0)) for k, c, vc, vs in rows}
+    sums: dict[int, EventSums] = {}
+    for key, row_flag, row_variation, c, vc, vs, vss in rows:
+        variation = int(row_variation) if row_flag == flag else keys.get(key)
+        if variation is None:
+            continue
+        found = EventSums(int(c or 0), int(vc or 0), float(vs or 0.0), float(vss or 0.0))
+        sums[variation] = _add([sums.get(variation, EventSums()), found])
+    return sums
 
 
 def _planned_share(release: Mapping[str, Any], stage: Mapping[str, Any]) -> float | None:
