@@ -216,7 +216,9 @@ def submit_verification(
     """Start (or join) the checks of a verifying deployment; wait up to ``wait`` s."""
     if view.get("status") != "verifying":
         return
-    verifier: Verifier = request.app.state.verifier
+    verifier: Verifier | None = getattr(request.app.state, "verifier", None)
+    if verifier is None:  # an app served without its lifespan: start the pool now
+        verifier = request.app.state.verifier = Verifier(request.app.state.store)
     verifier.submit(int(view["id"]), actor)
     if wait > 0:
         verifier.wait(int(view["id"]), wait)
