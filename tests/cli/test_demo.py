@@ -12,6 +12,8 @@ from premiere.engine import compile_document, evaluate
 from premiere.services import audit, documents
 from premiere.services.darkcode import list_dark_code
 from premiere.services.matrix import get_environment_matrix
+from premiere.services.release_readiness import get_release_readiness
+from premiere.services.releases import get_release
 from premiere.store import Store
 
 from .conftest import Cli
@@ -109,3 +111,12 @@ def test_demo_deployments__dark_code__maintenance_banner_is_off_in_production(
 ) -> None:
     dark = list_dark_code(demo_store, "demo")
     assert [(i["flag"], i["reason"]) for i in dark["items"]] == [("maintenance-banner", "off")]
+
+
+def test_demo_release__draft__waits_for_the_api_deployment_and_an_approval(
+    demo_store: Store,
+) -> None:
+    assert get_release(demo_store, "demo", "recommendations-v2")["state"] == "draft"
+    readiness = get_release_readiness(demo_store, "demo", "recommendations-v2")
+    missing = {(m["kind"], m.get("service")) for m in readiness["missing"]}
+    assert missing == {("deployment", "api"), ("approvals", None)}

@@ -271,9 +271,40 @@ DEPLOYMENTS = [
 ]  # fmt: skip
 
 
+# A draft release: recommendations v2 for everyone in production, once the api version
+# that carries it (1.5.0, in staging so far) is verified there and someone approves.
+RELEASE = {
+    "key": "recommendations-v2",
+    "name": "Recommendations v2",
+    "description": "The new recommendations model for every shopper.",
+    "environment": "production",
+    "features": [
+        {"flag": "recommendations-model", "variation": 1, "min_versions": {"api": "1.5.0"}}
+    ],
+    "notes": {
+        "title": "Better recommendations",
+        "body": "Recommendations now learn from what you **viewed**, not only what you bought.",
+        "category": "improved",
+    },
+    "plan": {
+        "stages": [
+            {"segment": "staff", "hold_seconds": 3600, "advance": "auto"},
+            {"percent": 5, "hold_seconds": 3600, "advance": "auto"},
+            {"percent": 25, "hold_seconds": 86400, "advance": "manual"},
+            {"percent": 100, "hold_seconds": 0, "advance": "auto"},
+        ]
+    },
+    "guards": [
+        {"metric": "errors", "aggregate": "rate", "max_regression": 0.1, "alpha": 0.05,
+         "min_sample": 500, "action": "rollback"}
+    ],
+    "required_approvals": 1,
+}  # fmt: skip
+
+
 def seed_demo(store: Store) -> dict[str, Any] | None:
     """Create the demo project unless a project named ``demo`` exists; say what was made."""
-    from premiere.services import catalog, environments, flags, projects, segments
+    from premiere.services import catalog, environments, flags, projects, releases, segments
 
     actor, key = demo_actor(), DEMO_PROJECT
     try:
@@ -293,6 +324,7 @@ def seed_demo(store: Store) -> dict[str, Any] | None:
     for demo in FLAGS:
         _configure(store, actor, demo)
     deployed = _deploy(store, actor)
+    release = releases.create_release(store, actor, key, RELEASE)
     return {
         "project": project,
         "environments": [e["key"] for e in ENVIRONMENTS],
@@ -301,6 +333,7 @@ def seed_demo(store: Store) -> dict[str, Any] | None:
         "flags": [f.create["key"] for f in FLAGS if not f.archived],
         "archived_flags": [f.create["key"] for f in FLAGS if f.archived],
         "deployments": deployed,
+        "releases": [release["key"]],
     }
 
 

@@ -153,4 +153,5 @@ def demo(database_url: str | None, as_json: bool) -> None:
     rows = [(name, ", ".join(made[name])) for name in ("environments", "services", "segments")]
     rows += [("flags", ", ".join(made["flags"])), ("archived", ", ".join(made["archived_flags"]))]
     rows += [("deployments", "\n".join(made["deployments"]))]
+    rows += [("releases", ", ".join(made["releases"]))]
     table(None, ["", "keys"], rows)
