@@ -7,12 +7,14 @@ clause is tested inline, without a predicate call.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from premiere.engine.operators import (
     Context,
     Predicate,
+    Strings,
     compile_clause,
     in_strings,
     simple_in,
@@ -29,7 +31,7 @@ class CompiledRule(NamedTuple):
     match: Predicate
     serve: Serve
     # (attribute, strings) when the rule is one non-negated string `in` clause
-    simple: tuple[str, frozenset[str]] | None
+    simple: tuple[str, Strings] | None
 
 
 def compile_flag(
@@ -165,6 +167,7 @@ def _compile_rule(
     segments: Mapping[str, Predicate],
 ) -> CompiledRule:
     rule_id = rule["id"]
+    rule_id = sys.intern(rule_id) if type(rule_id) is str else rule_id  # "rule-1" in many flags
 
     def make(index: int, in_rollout: bool) -> EvaluationResult:
         return EvaluationResult(

@@ -7,7 +7,8 @@ never raise on any context mapping.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from premiere.engine.values import is_number, parse_date_ms, parse_semver
@@ -16,6 +17,8 @@ Context = Mapping[str, Any]
 Predicate = Callable[[Context], bool]
 Test = Callable[[Any], bool]
 Getter = Callable[[Context], Any]
+# The strings of an `in` clause (see string_set).
+Strings = frozenset[str] | tuple[str, ...]
 
 STRING_OPS = ("starts_with", "ends_with", "contains", "matches")
 NUMBER_OPS = ("lt", "lte", "gt", "gte")
@@ -31,6 +34,7 @@ __all__ = [
     "in_strings",
     "simple_in",
     "string_in",
+    "string_set",
 ]
 
 
@@ -41,16 +45,16 @@ def compile_clause(clause: Mapping[str, Any], segments: Mapping[str, Predicate])
     if op == "segment_match":
         predicate = _segment_predicate(values, segments)
     elif op == "in" and all(type(v) is str for v in values):
-        predicate = string_in(str(clause["attribute"]), frozenset(values))
+        predicate = string_in(_name(clause["attribute"]), string_set(values))
     else:
-        predicate = _attribute_predicate(str(clause["attribute"]), _TESTS[op](list(values)))
+        predicate = _attribute_predicate(_name(clause["attribute"]), _TESTS[op](list(values)))
     if clause.get("negate") is True:
         positive = predicate
         return lambda ctx: not positive(ctx)
     return predicate
 
 
-def simple_in(clause: Mapping[str, Any]) -> tuple[str, frozenset[str]] | None:
+def simple_in(clause: Mapping[str, Any]) -> tuple[str, Strings] | None:
     """``(attribute, strings)`` for a non-negated ``in`` clause of strings on a plain name."""
     attribute, values = clause.get("attribute"), clause.get("values")
     if clause.get("op") != "in" or clause.get("negate") is True:
@@ -59,10 +63,17 @@ def simple_in(clause: Mapping[str, Any]) -> tuple[str, frozenset[str]] | None:
         return None
     if not all(type(v) is str for v in values):
         return None
-    return attribute, frozenset(values)
+    return _name(attribute), string_set(values)
 
 
-def string_in(attribute: str, strings: frozenset[str]) -> Predicate:
+def string_set(values: Iterable[str]) -> Strings:
+    """The strings of an ``in`` clause: a tuple when there are a few, which is less than a
+    quarter of a frozenset's memory and as fast to search; else a frozenset."""
+    unique = tuple(dict.fromkeys(values))
+    return unique if len(unique) <= _FEW else frozenset(unique)
+
+
+def string_in(attribute: str, strings: Strings) -> Predicate:
     """The predicate of ``attribute in strings`` (a list attribute: any of its items)."""
     if "." in attribute:
         get = attribute_getter(attribute)
@@ -77,7 +88,7 @@ def string_in(attribute: str, strings: frozenset[str]) -> Predicate:
     return fast
 
 
-def in_strings(value: Any, strings: frozenset[str]) -> bool:
+def in_strings(value: Any, strings: Strings) -> bool:
     """Whether ``value`` (a string, or a list or tuple of values) is or holds one of ``strings``."""
     if isinstance(value, str):
         return value in strings
@@ -159,6 +170,12 @@ def _in(values: list[Any]) -> Test:
 
 
 _EMPTY: frozenset[Any] = frozenset()
+_FEW = 4
+
+
+def _name(name: Any) -> str:
+    """An attribute name, interned: the same few names recur in thousands of clauses."""
+    return sys.intern(name) if type(name) is str else str(name)
 
 
 def _starts_with(values: list[Any]) -> Test:

@@ -11,6 +11,7 @@ surrogate, which a JSON context can contain (``"\\ud800"``).
 
 from __future__ import annotations
 
+import sys
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -52,46 +53,55 @@ def _compile_rollout(rollout: Mapping[str, Any], salt: str, make: MakeResult) ->
         results.append(make(index, True))
     # Bucket 0 is where contexts go that cannot be bucketed: the first non-empty range.
     unbucketed = make(weighted[bisect_right(bounds, 0)][0], False)
-    attribute = str(rollout.get("bucket_by", "key"))
+    attribute = sys.intern(str(rollout.get("bucket_by", "key")))
     get = attribute_getter(attribute)
     prefix = f"{salt}."
-
-    def slow(value: Any) -> EvaluationResult:
-        bucket = bucket_for(salt, value)
-        if bucket is None:
-            return unbucketed
-        return results[bisect_right(bounds, bucket)]
-
     if not prefix.isascii():  # the fast paths below hash ASCII text only
-        return lambda ctx: slow(get(ctx))
+        return lambda ctx: _slow(salt, get(ctx), bounds, results, unbucketed)
     if len(results) == 2 and "." not in attribute:
-        return _two_way(attribute, prefix, bounds[0], results[0], results[1], slow)
+        return _two_way(attribute, salt, bounds, results, unbucketed)
     hash_ = mmh3.hash
 
     def serve(ctx: Context) -> EvaluationResult:
         value = get(ctx)
         if type(value) is str and value.isascii():
             return results[bisect_right(bounds, hash_(prefix + value, 0, False) % BUCKETS)]
-        return slow(value)
+        return _slow(salt, value, bounds, results, unbucketed)
 
     return serve
 
 
 def _two_way(
     attribute: str,
-    prefix: str,
-    split: int,
-    first: EvaluationResult,
-    second: EvaluationResult,
-    slow: Callable[[Any], EvaluationResult],
+    salt: str,
+    bounds: list[int],
+    results: list[EvaluationResult],
+    unbucketed: EvaluationResult,
 ) -> Serve:
     """The common rollout: two variations, bucketed by a top-level attribute."""
     hash_ = mmh3.hash
+    prefix = f"{salt}."
+    split = bounds[0]
+    first, second = results
 
     def serve(ctx: Context) -> EvaluationResult:
         value = ctx.get(attribute)
         if type(value) is str and value.isascii():
             return first if hash_(prefix + value, 0, False) % BUCKETS < split else second
-        return slow(value)
+        return _slow(salt, value, bounds, results, unbucketed)
 
     return serve
+
+
+def _slow(
+    salt: str,
+    value: Any,
+    bounds: list[int],
+    results: list[EvaluationResult],
+    unbucketed: EvaluationResult,
+) -> EvaluationResult:
+    """Any value (the UTF-8 of non-ASCII text, numbers, missing) through bucket_for."""
+    bucket = bucket_for(salt, value)
+    if bucket is None:
+        return unbucketed
+    return results[bisect_right(bounds, bucket)]
