@@ -63,8 +63,14 @@ def test_events__evaluations_in_many_threads__counted_exactly_and_flushed(
         ("missing", None, "ERROR"): 4,
     }
     assert payload["custom"] == [
-        {"key": "checkout", "count": 2, "value_count": 2, "value_sum": 25.5},
-        {"key": "signup", "count": 1, "value_count": 0, "value_sum": 0.0},
+        {
+            "key": "checkout",
+            "count": 2,
+            "value_count": 2,
+            "value_sum": 25.5,
+            "value_sum_squares": 430.25,
+        },
+        {"key": "signup", "count": 1, "value_count": 0, "value_sum": 0.0, "value_sum_squares": 0.0},
     ]
     assert payload["dropped"] == 0
     assert payload["service"] == {"name": "api", "version": "1.2.3"}
@@ -122,7 +128,7 @@ def test_events__junk_keys_and_values__never_raise(server: FakePremiere) -> None
         assert client.flush()
     assert server.events[0]["flags"] == []
     assert server.events[0]["custom"] == [
-        {"key": "t", "count": 2, "value_count": 0, "value_sum": 0.0}
+        {"key": "t", "count": 2, "value_count": 0, "value_sum": 0.0, "value_sum_squares": 0.0}
     ]
 
 
@@ -181,8 +187,9 @@ def test_events__non_finite_value__counted_without_value(server: FakePremiere) -
     with Client(config(server.url)) as client:
         client.track("t", {"key": "u"}, float("nan"))
         client.track("t", {"key": "u"}, 2)
+        client.track("t", {"key": "u"}, 1e200)  # its square is not finite
     assert server.events[0]["custom"] == [
-        {"key": "t", "count": 2, "value_count": 1, "value_sum": 2.0}
+        {"key": "t", "count": 3, "value_count": 1, "value_sum": 2.0, "value_sum_squares": 4.0}
     ]
 
 

@@ -464,7 +464,15 @@ def test_track__custom_event_and_evaluations__sent_by_the_client(server: FakePre
 
     wait_for(lambda: server.events)
     batch = server.events[-1]
-    assert batch["custom"] == [{"key": "purchase", "count": 2, "value_count": 1, "value_sum": 12.5}]
+    assert batch["custom"] == [
+        {
+            "key": "purchase",
+            "count": 2,
+            "value_count": 1,
+            "value_sum": 12.5,
+            "value_sum_squares": 156.25,
+        }
+    ]
     assert {"key": "a", "variation": 0, "reason": "FALLTHROUGH", "count": 1} in batch["flags"]
 
 

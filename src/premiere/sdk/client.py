@@ -42,7 +42,7 @@ from premiere.sdk.evaluation import (
     as_str,
     error_result,
 )
-from premiere.sdk.events import EventProcessor, EventRecorder
+from premiere.sdk.events import EventProcessor, EventRecorder, ServedVariations
 from premiere.sdk.holder import DocumentHolder, Listener
 from premiere.sdk.status import Status, StatusListener, StatusTracker
 from premiere.sdk.transport import Transport
@@ -65,6 +65,8 @@ class Client:
         self._holder = DocumentHolder(self._status, self._log, cache_path)
         self._recorder: EventRecorder | None = None
         self._local: threading.local | None = None  # the recorder's, read on the hot path
+        self._served = ServedVariations()
+        self._watched = self._served.watched  # flags tracked with flag=, read on the hot path
         self._transport: Transport | None = None
         self._source: DataSource | None = None
         self._processor: EventProcessor | None = None
@@ -105,6 +107,8 @@ class Client:
                 local.counts[key][r.reason][r.variation] += 1
             except (AttributeError, KeyError, TypeError):
                 self._recorder.count(key, r.reason, r.variation)  # type: ignore[union-attr]
+        if key in self._watched:
+            self._served.remember(key, context, r.variation)
         if r.error_code is not None:
             self._log_once(key, r.error_code)
         return r.value
@@ -156,6 +160,8 @@ class Client:
                 local.counts[key][r.reason][r.variation] += 1
             except (AttributeError, KeyError, TypeError):
                 self._recorder.count(key, r.reason, r.variation)  # type: ignore[union-attr]
+        if key in self._watched:
+            self._served.remember(key, context, r.variation)
         return r
 
     def variation_detail(
@@ -211,6 +217,8 @@ class Client:
                 except TypeError:
                     r = error_result(default, TYPE_MISMATCH)
         self._count(key, r)
+        if type(key) is str and key in self._watched:
+            self._served.remember(key, context, r.variation)
         if r.error_code is not None:
             self._log_once(key, r.error_code)
         return r
@@ -261,17 +269,37 @@ class Client:
 
     # -- events -----------------------------------------------------------------------
 
-    def track(self, event_key: str, context: Mapping[str, Any], value: float | None = None) -> None:
-        """Count a custom event (with an optional numeric value); never raises."""
+    def track(
+        self,
+        event_key: str,
+        context: Mapping[str, Any],
+        value: float | None = None,
+        *,
+        flag: str | None = None,
+    ) -> None:
+        """Count a custom event (with an optional numeric value); never raises.
+
+        With ``flag``, the event is attributed to the variation of ``flag`` last served
+        to ``context``'s key by this client (release guards compare those variations).
+        The client remembers served variations only for flags tracked with ``flag=`` (from
+        the first such call on) and only for the most recent contexts; an event without a
+        remembered variation (or whose context was served the default) is counted
+        unattributed.
+        """
         recorder = self._recorder
         if recorder is None or not isinstance(event_key, str):
             return
-        if value is not None and (
-            type(value) is bool or not isinstance(value, (int, float)) or not math.isfinite(value)
-        ):
+        if value is not None and not _usable_value(value):
             self._log_once(event_key, "INVALID_EVENT_VALUE")
             value = None
-        recorder.track(event_key, value)
+        if not isinstance(flag, str):
+            recorder.track(event_key, value)
+            return
+        served = self._served
+        if flag not in served.watched:
+            served.watch(flag)
+            self._watched = served.watched
+        recorder.track(event_key, value, flag, served.served(flag, context))
 
     def flush(self) -> bool:
         """Send the counted events now; True when they were sent (or there were none)."""
@@ -391,6 +419,16 @@ class Client:
         self._holder.after_fork()
         self._logged = set()
         self._start_background()
+
+
+def _usable_value(value: object) -> bool:
+    """A finite number whose square is finite too (the batch carries sums of squares)."""
+    if type(value) is bool or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value) ** 2)
+    except OverflowError:
+        return False
 
 
 def _stop_background(

@@ -6,6 +6,11 @@ last look, merges them into a pending batch bounded by ``event_buffer_size`` dis
 entries (past it, events are dropped and the drops counted) and POSTs the batch to
 ``/api/v1/sdk/events``. When that fails the batch is kept (within the bound) for the
 next flush; evaluation is never affected.
+
+Custom events (``track``) are counted per event key and, when tracked with ``flag=``,
+per the variation of that flag last served to the context's key: :class:`ServedVariations`
+remembers it, but only for flags that have been tracked with ``flag=`` (the evaluation
+path checks one frozenset; other flags pay nothing more).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +28,73 @@ from premiere.sdk.config import Config
 from premiere.sdk.transport import Transport
 
 CountKey = tuple[str, "int | None", str]  # (flag key, variation index, reason kind)
+CustomKey = tuple[str, "str | None", "int | None"]  # (event key, flag, variation) or no flag
+# count, value_count, value_sum, value_sum_squares
+CustomCounts = dict[CustomKey, list[float]]
+
+SERVED_MEMORY = 10_000
+"""(flag, context key) pairs whose last served variation a client remembers."""
+WATCHED_FLAGS = 1_000
+"""Flags a client remembers served variations for (the first ones tracked with flag=)."""
+
+
+class ServedVariations:
+    """The variation last served per (flag, context key), for the flags in ``watched``.
+
+    A small LRU; the client writes to it only for watched flags (a flag becomes watched
+    when an event is first tracked with it), so evaluations of other flags pay one
+    frozenset lookup.
+    """
+
+    def __init__(self, bound: int = SERVED_MEMORY, flags: int = WATCHED_FLAGS) -> None:
+        self.bound = bound
+        self.max_flags = flags
+        self.watched: frozenset[str] = frozenset()
+        self._lock = threading.Lock()
+        self._last: OrderedDict[tuple[str, str], int | None] = OrderedDict()
+
+    def watch(self, flag: str) -> None:
+        if flag in self.watched:
+            return
+        with self._lock:
+            if len(self.watched) < self.max_flags:
+                self.watched = self.watched | {flag}
+
+    def remember(self, flag: str, context: object, variation: int | None) -> None:
+        """Note ``variation`` (None: the default) as served to ``context``'s key.
+
+        No lock: each OrderedDict operation is atomic, and when threads race the worst
+        outcome is an entry evicted early or late (the bound holds within a few entries)."""
+        try:
+            key = context.get("key")  # type: ignore[attr-defined]
+        except Exception:
+            return
+        if type(key) is not str:
+            return
+        last = self._last
+        slot = (flag, key)
+        try:
+            last[slot] = variation
+            last.move_to_end(slot)
+            if len(last) > self.bound:
+                last.popitem(last=False)  # the least recently served
+        except KeyError:  # another thread evicted it or emptied the memory meanwhile
+            pass
+
+    def served(self, flag: str, context: object) -> int | None:
+        """The variation last served to ``context``'s key, None when unknown (or a default)."""
+        try:
+            key = context.get("key")  # type: ignore[attr-defined]
+        except Exception:
+            return None
+        if not isinstance(key, str):
+            return None
+        return self._last.get((flag, key))
+
+    def clear(self) -> None:
+        self._last.clear()
+
+
 # Per thread: flag key -> reason kind -> variation index -> count. Nested dicts keyed by
 # strings and small ints are cheaper to increment than one dict keyed by tuples (string
 # hashes are cached; a new tuple is hashed on every lookup).
@@ -60,7 +133,7 @@ class EventRecorder:
         self._slots: list[_Slot] = []
         self._distinct = 0  # keys held in every slot's counts and retired counts
         self._dropped = 0  # counts dropped on the evaluation side since the last collect
-        self._custom: dict[str, list[float]] = {}
+        self._custom: CustomCounts = {}
 
     def count(self, key: object, reason: str, variation: int | None) -> None:
         """The slow path of a count: a thread's first, or a key it has not counted yet."""
@@ -98,20 +171,37 @@ class EventRecorder:
         self.local.counts = slot.counts
         return slot
 
-    def track(self, event_key: str, value: float | None) -> None:
+    def track(
+        self,
+        event_key: str,
+        value: float | None,
+        flag: str | None = None,
+        variation: int | None = None,
+    ) -> None:
+        """Count one custom event; attributed to ``flag``'s ``variation`` when both are given."""
+        slot: CustomKey = (
+            (event_key, None, None)
+            if flag is None or variation is None
+            else (
+                event_key,
+                flag,
+                variation,
+            )
+        )
         with self._lock:
-            entry = self._custom.get(event_key)
+            entry = self._custom.get(slot)
             if entry is None:
                 if len(self._custom) >= self.bound:
                     self._dropped += 1
                     return
-                entry = self._custom[event_key] = [0, 0, 0.0]
+                entry = self._custom[slot] = [0, 0, 0.0, 0.0]
             entry[0] += 1
             if value is not None:
                 entry[1] += 1
                 entry[2] += value
+                entry[3] += value * value
 
-    def collect(self) -> tuple[dict[CountKey, int], dict[str, list[float]], int]:
+    def collect(self) -> tuple[dict[CountKey, int], CustomCounts, int]:
         """Counts since the last call, custom aggregates, and drops (the recorder's side).
 
         Under the lock, so that no thread sets its counters aside half-way; evaluation
@@ -167,7 +257,7 @@ class EventProcessor:
         self._stopping = threading.Event()
         self._flush_lock = threading.Lock()
         self._pending: dict[CountKey, int] = {}
-        self._custom: dict[str, list[float]] = {}
+        self._custom: CustomCounts = {}
         self._dropped = 0
         self._period_start = time.time()
         self._failing = False
@@ -221,9 +311,7 @@ class EventProcessor:
         self._pending, self._custom, self._dropped = {}, {}, 0
         self._period_start = time.time()
 
-    def _merge(
-        self, deltas: dict[CountKey, int], custom: dict[str, list[float]], dropped: int
-    ) -> None:
+    def _merge(self, deltas: dict[CountKey, int], custom: CustomCounts, dropped: int) -> None:
         bound = self.config.event_buffer_size
         pending = self._pending
         self._dropped += dropped
@@ -234,16 +322,15 @@ class EventProcessor:
                 pending[key] = n
             else:
                 self._dropped += n
-        for event_key, (count, value_count, value_sum) in custom.items():
-            entry = self._custom.get(event_key)
+        for slot, sums in custom.items():
+            entry = self._custom.get(slot)
             if entry is None:
                 if len(self._custom) >= bound:
-                    self._dropped += int(count)
+                    self._dropped += int(sums[0])
                     continue
-                entry = self._custom[event_key] = [0, 0, 0.0]
-            entry[0] += count
-            entry[1] += value_count
-            entry[2] += value_sum
+                entry = self._custom[slot] = [0, 0, 0.0, 0.0]
+            for i, x in enumerate(sums):
+                entry[i] += x
 
     def _payload(self) -> dict[str, Any]:
         config = self.config
@@ -256,8 +343,8 @@ class EventProcessor:
                 for (key, variation, reason), n in sorted(self._pending.items(), key=_order)
             ],
             "custom": [
-                {"key": key, "count": int(c), "value_count": int(vc), "value_sum": vs}
-                for key, (c, vc, vs) in sorted(self._custom.items())
+                _custom_entry(slot, sums)
+                for slot, sums in sorted(self._custom.items(), key=_custom_order)
             ],
             "dropped": self._dropped,
         }
@@ -276,6 +363,26 @@ class EventProcessor:
 def _order(item: tuple[CountKey, int]) -> tuple[str, int, str]:
     (key, variation, reason), _ = item
     return key, -1 if variation is None else variation, reason
+
+
+def _custom_entry(slot: CustomKey, sums: list[float]) -> dict[str, Any]:
+    key, flag, variation = slot
+    count, value_count, value_sum, value_sum_squares = sums
+    entry: dict[str, Any] = {
+        "key": key,
+        "count": int(count),
+        "value_count": int(value_count),
+        "value_sum": value_sum,
+        "value_sum_squares": value_sum_squares,
+    }
+    if flag is not None:
+        entry["flag"], entry["variation"] = flag, variation
+    return entry
+
+
+def _custom_order(item: tuple[CustomKey, list[float]]) -> tuple[str, str, int]:
+    (key, flag, variation), _ = item
+    return key, flag or "", -1 if variation is None else variation
 
 
 def _rfc3339(t: float) -> str:
