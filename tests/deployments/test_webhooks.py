@@ -135,7 +135,13 @@ def test_wrong_secret_or_none_configured__401(shop: Api) -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [b"not json", b"[1, 2]", {"deployment": "nope"}, {"deployment": {"id": 1, "sha": SHA}}],
+    [
+        b"not json",
+        b"[1, 2]",
+        b"[" * 100_000 + b"]" * 100_000,
+        {"deployment": "nope"},
+        {"deployment": {"id": 1, "sha": SHA}},
+    ],
 )
 def test_wrong_shape__400(hooked: Api, payload: Any) -> None:
     response = send(hooked, "deployment", payload)

@@ -120,7 +120,7 @@ def handle_github_event(
     verify_signature(store, project, signature, body)
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nesting too deep, too
         raise MalformedRequestError("the webhook body is not JSON") from None
     if not isinstance(payload, dict):
         raise MalformedRequestError("the webhook body must be a JSON object")
