@@ -270,35 +270,6 @@ def test_events__attributed_custom_events__counted_per_flag_variation(
     assert rows[3]["value_sum_squares"] == 26.0
 
 
-def test_attributed_event_sums__attributed_rows_and_key_convention__added(
-    demo: Api, sdk_token: str
-) -> None:
-    from premiere.store import events as event_store
-
-    custom = [
-        {"key": "error", "count": 2, "flag": "new-checkout", "variation": 0},
-        {"key": "error.new-checkout.0", "count": 3},
-        {"key": "error.new-checkout.1", "count": 4},
-        {"key": "error.new-checkout.x.1", "count": 100},
-        {"key": "error", "count": 9, "flag": "other", "variation": 0},
-    ]
-    demo.ok(demo.post(EVENTS, batch(custom=custom), token=sdk_token), 202)
-
-    now = datetime.now(UTC)
-    with demo.store.read() as session:
-        sums = event_store.attributed_event_sums(
-            session,
-            "demo",
-            "production",
-            event="error",
-            flag="new-checkout",
-            since=now - timedelta(hours=1),
-            until=now + timedelta(minutes=1),
-        )
-
-    assert sums == {0: (5, 0, 0.0, 0.0), 1: (4, 0, 0.0, 0.0)}
-
-
 def test_events__client_token__accepted_unknown_fields_ignored(demo: Api) -> None:
     token = demo.token("sdk-client", "demo", "staging")
     response = demo.post(EVENTS, batch(future_field=1), token=token)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -117,63 +117,6 @@ def custom_event_counts(
         limit
     )
     return list(session.scalars(statement))
-
-
-def attributed_event_sums(
-    session: Session,
-    project: str,
-    environment: str,
-    *,
-    event: str,
-    flag: str,
-    since: datetime,
-    until: datetime,
-) -> dict[int, tuple[int, int, float, float]]:
-    """``{variation: (count, value_count, value_sum, value_sum_squares)}`` of custom
-    event ``event`` attributed to ``flag``'s variations in ``[since, until)``.
-
-    Counts both the attributed rows (``flag``/``variation`` columns, sent by SDKs that
-    ``track(..., flag=...)``) and the older key convention ``<event>.<flag>.<variation>``
-    (unattributed rows whose key names the variation).
-    """
-    model = CustomEventCount
-    sums = (
-        func.sum(model.count),
-        func.sum(model.value_count),
-        func.sum(model.value_sum),
-        func.sum(model.value_sum_squares),
-    )
-    place = (
-        model.project == project,
-        model.environment == environment,
-        model.bucket >= since,
-        model.bucket < until,
-    )
-    out: dict[int, tuple[int, int, float, float]] = {}
-
-    def add(variation: int, row: Any) -> None:
-        old = out.get(variation, (0, 0, 0.0, 0.0))
-        c, vc, vs, vss = (int(row[0] or 0), int(row[1] or 0), row[2] or 0.0, row[3] or 0.0)
-        out[variation] = (old[0] + c, old[1] + vc, old[2] + float(vs), old[3] + float(vss))
-
-    attributed = session.execute(
-        select(model.variation, *sums)
-        .where(*place, model.key == event, model.flag == flag, model.variation >= 0)
-        .group_by(model.variation)
-    )
-    for variation, *row in attributed:
-        add(int(variation), row)
-    prefix = f"{event}.{flag}."
-    by_key = session.execute(
-        select(model.key, *sums)
-        .where(*place, model.key.startswith(prefix, autoescape=True), model.flag == NO_FLAG)
-        .group_by(model.key)
-    )
-    for key, *row in by_key:
-        suffix = str(key)[len(prefix) :]
-        if suffix.isdigit():  # "error.a.b.1" is flag "a.b", not flag "a" variation "b.1"
-            add(int(suffix), row)
-    return out
 
 
 def _insert(session: Session, table: Any) -> Any:
