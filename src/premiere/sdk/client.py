@@ -367,15 +367,19 @@ class Client:
 
     def _load_local_documents(self) -> None:
         config = self.config
-        bootstrap = config.bootstrap
         if config.bootstrap_path is not None:
             try:
-                bootstrap = cache.read_json(Path(config.bootstrap_path))
-            except (OSError, ValueError) as exc:
+                data = Path(config.bootstrap_path).read_bytes()
+            except OSError as exc:
                 self._local_failure(f"cannot read the bootstrap file: {exc}")
-        if bootstrap is not None:
+            else:
+                try:  # read one flag at a time, never parsed whole: less memory
+                    self._holder.put_document_json(data, "bootstrap")
+                except DocumentError as exc:
+                    self._local_failure(f"the bootstrap document is unusable: {exc}")
+        elif config.bootstrap is not None:
             try:
-                self._holder.put_document(bootstrap, "bootstrap")
+                self._holder.put_document(config.bootstrap, "bootstrap")
             except DocumentError as exc:
                 self._local_failure(f"the bootstrap document is unusable: {exc}")
         cached = cache.read(config.cache_path) if config.cache_path is not None else None

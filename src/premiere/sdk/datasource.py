@@ -93,7 +93,7 @@ class _Worker:
             return min(self.backoff.next_delay(), config.poll_interval)
         self.backoff.reset()
         try:
-            self.holder.put_document(json.loads(fetched.body), "server", fetched.etag)
+            self.holder.put_document_json(fetched.body, "server", fetched.etag)
         except (ValueError, DocumentError) as exc:
             self.fail(f"the server sent an unusable document ({exc}); keeping the last good one")
         else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from premiere import engine
+from premiere.sdk.jsondoc import LazyObjects, read_document
 
 
 class DocumentError(ValueError):
@@ -58,7 +59,7 @@ class Snapshot:
         return parsed
 
     def document_json(self) -> bytes:
-        """The document as compact JSON (ASCII)."""
+        """The document as JSON (UTF-8)."""
         return zlib.decompress(self.packed)
 
     def variation_name(self, key: str, index: int) -> str | None:
@@ -69,9 +70,27 @@ class Snapshot:
 def snapshot_from_document(doc: object) -> Snapshot:
     """Check the shape of ``doc`` and compile it. Raises DocumentError when unusable."""
     checked = check_document(doc)
-    packed = pack_document(checked)
+    facts = _FlagFacts()
+    for key, flag in checked["flags"].items():
+        facts.add(key, flag)
+    return _snapshot(checked, pack_document(checked), facts)
+
+
+def snapshot_from_json(data: bytes, packed: bytes | None = None) -> Snapshot:
+    """:func:`snapshot_from_document` for a document's JSON text (UTF-8), never parsed
+    whole: see :mod:`premiere.sdk.jsondoc`. ``packed`` is :func:`pack_json` of ``data``."""
+    facts = _FlagFacts()
+    try:
+        doc = read_document(data.decode("utf-8"), facts.add)
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+        raise DocumentError(f"the document is not usable JSON: {exc}") from None
+    checked = check_document(doc)
+    return _snapshot(checked, pack_json(data) if packed is None else packed, facts)
+
+
+def _snapshot(checked: dict[str, Any], packed: bytes, facts: _FlagFacts) -> Snapshot:
     compiled = engine.compile_document(checked)
-    needs_now, needs_service = _flags_reading(checked, ("now",), ("premiere",))
+    needs_now, needs_service = facts.reading(checked["segments"], ("now",), ("premiere",))
     enrich = needs_now | needs_service
     return Snapshot(
         packed=packed,
@@ -80,12 +99,12 @@ def snapshot_from_document(doc: object) -> Snapshot:
         needs_now=needs_now,
         needs_service=needs_service,
         runners={k: run for k, run in compiled.runners.items() if k not in enrich},
-        names=_variation_names(checked["flags"]),
+        names=facts.names,
     )
 
 
 def pack_document(doc: Mapping[str, Any]) -> bytes:
-    """``doc`` as compressed compact JSON (ASCII); the same document packs the same.
+    """``doc`` as compressed compact JSON; the same document packs the same.
 
     Raises DocumentError when ``doc`` holds something JSON cannot (a document given
     in code, not read from JSON).
@@ -94,11 +113,20 @@ def pack_document(doc: Mapping[str, Any]) -> bytes:
         text = json.dumps(doc, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError) as exc:
         raise DocumentError(f"the document is not JSON: {exc}") from None
-    return zlib.compress(text.encode("ascii"), 1)
+    return pack_json(text.encode("ascii"))
+
+
+def pack_json(data: bytes) -> bytes:
+    """A document's JSON text as kept in a :class:`Snapshot`."""
+    return zlib.compress(data, 1)
 
 
 def check_document(doc: object) -> dict[str, Any]:
-    """The shape every document must have; the engine judges each flag on its own."""
+    """The shape every document must have; the engine judges each flag on its own.
+
+    Flags read lazily from JSON text (:class:`~premiere.sdk.jsondoc.LazyObjects`) were
+    checked to be objects as they were read, and stay lazy.
+    """
     if not isinstance(doc, Mapping):
         raise DocumentError(f"the document is a {type(doc).__name__}, not a JSON object")
     flags = doc.get("flags")
@@ -110,12 +138,13 @@ def check_document(doc: object) -> dict[str, Any]:
     version = doc.get("version")
     if version is not None and (type(version) is not int or version < 0):
         raise DocumentError("the document's 'version' is not a non-negative integer")
-    for section, items in (("flags", flags), ("segments", segments)):
+    lazy = isinstance(flags, LazyObjects)
+    for section, items in (("flags", {} if lazy else flags), ("segments", segments)):
         for key, item in items.items():
             if not isinstance(key, str) or not isinstance(item, Mapping):
                 raise DocumentError(f"{section}[{key!r}] is not an object")
     out = dict(doc)
-    out["flags"] = dict(flags)
+    out["flags"] = flags if lazy else dict(flags)
     out["segments"] = dict(segments)
     return out
 
@@ -174,26 +203,6 @@ def changed_flags(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> froz
     return frozenset(changed)
 
 
-def _variation_names(flags: Mapping[str, Any]) -> dict[str, tuple[str | None, ...]]:
-    shared: dict[tuple[str | None, ...], tuple[str | None, ...]] = {}
-    out: dict[str, tuple[str | None, ...]] = {}
-    for key, flag in flags.items():
-        variations = flag.get("variations")
-        if not isinstance(variations, list):
-            continue
-        names = tuple(
-            sys.intern(v["name"]) if isinstance(v, Mapping) and _is_name(v.get("name")) else None
-            for v in variations
-        )
-        if any(names):
-            out[key] = shared.setdefault(names, names)  # ("on", "off") once, not per flag
-    return out
-
-
-def _is_name(name: object) -> bool:
-    return type(name) is str and bool(name)
-
-
 def _referenced(fn: Any, flag: Any) -> set[str]:
     try:
         return set(fn(flag))
@@ -201,33 +210,66 @@ def _referenced(fn: Any, flag: Any) -> set[str]:
         return set()
 
 
-def _flags_reading(doc: Mapping[str, Any], *roots: tuple[str, ...]) -> tuple[frozenset[str], ...]:
-    """For each tuple of root attribute names, the flags whose evaluation may read one."""
-    segments: Mapping[str, Any] = doc["segments"]
-    flags: Mapping[str, Any] = doc["flags"]
-    tops: dict[str, set[str]] = {}
-    prerequisites: dict[str, set[str]] = {}
-    for key, flag in flags.items():
-        names = set(_flag_attributes(flag))
-        for segment_key in _referenced(engine.referenced_segments, flag):
-            segment = segments.get(segment_key)
-            if isinstance(segment, Mapping):
-                rules = segment.get("rules")
-                names.update(_rule_attributes(rules if isinstance(rules, list) else []))
-        tops[key] = {name.split(".", 1)[0] for name in names}
-        prerequisites[key] = _referenced(engine.referenced_flags, flag)
-    out = []
-    for wanted in roots:
-        reading = {key for key, t in tops.items() if t.intersection(wanted)}
-        grew = True
-        while grew:  # a flag whose prerequisite reads it reads it too
-            grew = False
-            for key, prereqs in prerequisites.items():
-                if key not in reading and prereqs & reading:
-                    reading.add(key)
-                    grew = True
-        out.append(frozenset(reading))
-    return tuple(out)
+class _FlagFacts:
+    """What the client needs to know of each flag besides its compiled form, gathered
+    from the flags one at a time: the names of its variations, and whether its evaluation
+    may read given attributes (in a clause or rollout of its own, of a segment it uses,
+    or of a prerequisite)."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, tuple[str | None, ...]] = {}
+        self._shared: dict[tuple[str | None, ...], tuple[str | None, ...]] = {}
+        self._tops: dict[str, set[str]] = {}
+        self._segments: dict[str, set[str]] = {}
+        self._prerequisites: dict[str, set[str]] = {}
+
+    def add(self, key: str, flag: Any) -> None:
+        if not isinstance(flag, Mapping):
+            return
+        self.names.pop(key, None)
+        variations = flag.get("variations")
+        if isinstance(variations, list):
+            names = tuple(
+                sys.intern(v["name"])
+                if isinstance(v, Mapping) and _is_name(v.get("name"))
+                else None
+                for v in variations
+            )
+            if any(names):
+                self.names[key] = self._shared.setdefault(names, names)  # ("on", "off") once
+        self._tops[key] = {sys.intern(name.split(".", 1)[0]) for name in _flag_attributes(flag)}
+        self._segments[key] = _referenced(engine.referenced_segments, flag)
+        self._prerequisites[key] = _referenced(engine.referenced_flags, flag)
+
+    def reading(
+        self, segments: Mapping[str, Any], *roots: tuple[str, ...]
+    ) -> tuple[frozenset[str], ...]:
+        """For each tuple of root attribute names, the flags whose evaluation may read one."""
+        segment_tops: dict[str, set[str]] = {}
+        for segment_key, segment in segments.items():
+            rules = segment.get("rules") if isinstance(segment, Mapping) else None
+            names = _rule_attributes(rules if isinstance(rules, list) else [])
+            segment_tops[segment_key] = {name.split(".", 1)[0] for name in names}
+        tops = {
+            key: own.union(*(segment_tops.get(s, ()) for s in self._segments[key]))
+            for key, own in self._tops.items()
+        }
+        out = []
+        for wanted in roots:
+            reading = {key for key, t in tops.items() if t.intersection(wanted)}
+            grew = True
+            while grew:  # a flag whose prerequisite reads it reads it too
+                grew = False
+                for key, prereqs in self._prerequisites.items():
+                    if key not in reading and prereqs & reading:
+                        reading.add(key)
+                        grew = True
+            out.append(frozenset(reading))
+        return tuple(out)
+
+
+def _is_name(name: object) -> bool:
+    return type(name) is str and bool(name)
 
 
 def _flag_attributes(flag: Mapping[str, Any]) -> Iterable[str]:

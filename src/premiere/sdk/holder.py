@@ -15,7 +15,9 @@ from premiere.sdk.document import (
     changed_flags,
     check_document,
     pack_document,
+    pack_json,
     snapshot_from_document,
+    snapshot_from_json,
 )
 from premiere.sdk.status import StatusTracker
 
@@ -71,6 +73,17 @@ class DocumentHolder:
             return
         checked = check_document(doc)
         self._swap(snapshot_from_document(checked), source, etag, document=checked)
+
+    def put_document_json(self, data: bytes, source: str, etag: str | None = None) -> None:
+        """:meth:`put_document` for the document's JSON text (UTF-8), which is never parsed
+        whole (see :mod:`premiere.sdk.jsondoc`). Raises DocumentError."""
+        held = self.current
+        packed = pack_json(data)
+        if held is not None and held.version is not None and packed == held.packed:
+            self.etag = etag  # the same document again (a server without ETags): keep it
+            self.status.document_loaded(source, held.version)
+            return
+        self._swap(snapshot_from_json(data, packed), source, etag)
 
     def put_patch(self, patch: object) -> None:
         """Apply a stream patch to the current document. Raises DocumentError."""
