@@ -15,7 +15,8 @@ from premiere.engine.values import is_number, parse_date_ms, parse_semver
 
 Context = Mapping[str, Any]
 Predicate = Callable[[Context], bool]
-Test = Callable[[Any], bool]
+# An operator's test of one value against what its clause's values were prepared into.
+Check = Callable[[Any, Any], bool]
 Getter = Callable[[Context], Any]
 # The strings of an `in` clause (see string_set).
 Strings = frozenset[str] | tuple[str, ...]
@@ -47,7 +48,8 @@ def compile_clause(clause: Mapping[str, Any], segments: Mapping[str, Predicate])
     elif op == "in" and all(type(v) is str for v in values):
         predicate = string_in(_name(clause["attribute"]), string_set(values))
     else:
-        predicate = _attribute_predicate(_name(clause["attribute"]), _TESTS[op](list(values)))
+        prepare, check = _CHECKS[op]
+        predicate = _attribute_predicate(_name(clause["attribute"]), check, prepare(values))
     if clause.get("negate") is True:
         positive = predicate
         return lambda ctx: not positive(ctx)
@@ -116,8 +118,9 @@ def attribute_getter(attribute: str) -> Getter:
     return get
 
 
-def _attribute_predicate(attribute: str, test: Test) -> Predicate:
-    """``test`` on the attribute's value, or on any item of a list or tuple value."""
+def _attribute_predicate(attribute: str, check: Check, bound: Any) -> Predicate:
+    """``check(bound, value)`` on the attribute's value, or on any item of a list or tuple
+    value. ``check`` is a module-level function: a clause costs one closure."""
     if "." not in attribute:
 
         def top(ctx: Context) -> bool:
@@ -125,8 +128,8 @@ def _attribute_predicate(attribute: str, test: Test) -> Predicate:
             if value is None:
                 return False
             if isinstance(value, list | tuple):
-                return any(test(item) for item in value)
-            return test(value)
+                return any(check(bound, item) for item in value)
+            return check(bound, value)
 
         return top
     get = attribute_getter(attribute)
@@ -136,8 +139,8 @@ def _attribute_predicate(attribute: str, test: Test) -> Predicate:
         if value is None:
             return False
         if isinstance(value, list | tuple):
-            return any(test(item) for item in value)
-        return test(value)
+            return any(check(bound, item) for item in value)
+        return check(bound, value)
 
     return nested
 
@@ -151,24 +154,124 @@ def _segment_predicate(keys: list[Any], segments: Mapping[str, Predicate]) -> Pr
     return lambda ctx: any(member(ctx) for member in members)
 
 
-def _in(values: list[Any]) -> Test:
+# Each operator but segment_match as (prepare, check): prepare(values) -> bound, done
+# once per clause; check(bound, value) -> bool, for each value tested.
+
+
+def _prepare_in(values: list[Any]) -> tuple[frozenset[Any], ...]:
     """``in`` over mixed values (all strings take :func:`string_in`)."""
     strings = frozenset(v for v in values if isinstance(v, str)) or _EMPTY
     booleans = frozenset(v for v in values if isinstance(v, bool)) or _EMPTY
     numbers = frozenset(v for v in values if is_number(v)) or _EMPTY
-
-    def test(value: Any) -> bool:
-        if isinstance(value, str):
-            return value in strings
-        if isinstance(value, bool):
-            return value in booleans
-        if isinstance(value, int | float):
-            return value in numbers
-        return False
-
-    return test
+    return strings, booleans, numbers
 
 
+def _check_in(bound: tuple[frozenset[Any], ...], value: Any) -> bool:
+    if isinstance(value, str):
+        return value in bound[0]
+    if isinstance(value, bool):
+        return value in bound[1]
+    if isinstance(value, int | float):
+        return value in bound[2]
+    return False
+
+
+def _strings(values: list[Any]) -> tuple[str, ...]:
+    return tuple(v for v in values if isinstance(v, str))
+
+
+def _starts_with(bound: tuple[str, ...], value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(bound)
+
+
+def _ends_with(bound: tuple[str, ...], value: Any) -> bool:
+    return isinstance(value, str) and value.endswith(bound)
+
+
+def _contains(bound: tuple[str, ...], value: Any) -> bool:
+    return isinstance(value, str) and any(n in value for n in bound)
+
+
+def _prepare_matches(values: list[Any]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(v) for v in values if isinstance(v, str))
+
+
+def _matches(bound: tuple[re.Pattern[str], ...], value: Any) -> bool:
+    return isinstance(value, str) and any(p.search(value) for p in bound)
+
+
+def _highest_number(values: list[Any]) -> Any:
+    return max(v for v in values if is_number(v))
+
+
+def _lowest_number(values: list[Any]) -> Any:
+    return min(v for v in values if is_number(v))
+
+
+def _lt(bound: Any, value: Any) -> bool:
+    return is_number(value) and value < bound
+
+
+def _lte(bound: Any, value: Any) -> bool:
+    return is_number(value) and value <= bound
+
+
+def _gt(bound: Any, value: Any) -> bool:
+    return is_number(value) and value > bound
+
+
+def _gte(bound: Any, value: Any) -> bool:
+    return is_number(value) and value >= bound
+
+
+def _semvers(values: list[Any]) -> list[Any]:
+    return [k for k in (parse_semver(v) for v in values) if k is not None]
+
+
+def _semver_eq(bound: frozenset[Any], value: Any) -> bool:
+    return parse_semver(value) in bound
+
+
+def _semver_compare(compare: Callable[[Any, Any], bool]) -> Check:
+    def check(bound: Any, value: Any) -> bool:
+        key = parse_semver(value)
+        return key is not None and compare(key, bound)
+
+    return check
+
+
+def _moments(values: list[Any]) -> list[Any]:
+    return [m for m in (parse_date_ms(v) for v in values) if m is not None]
+
+
+def _before(bound: Any, value: Any) -> bool:
+    moment = parse_date_ms(value)
+    return moment is not None and moment < bound
+
+
+def _after(bound: Any, value: Any) -> bool:
+    moment = parse_date_ms(value)
+    return moment is not None and moment > bound
+
+
+_CHECKS: dict[str, tuple[Callable[[list[Any]], Any], Check]] = {
+    "in": (_prepare_in, _check_in),
+    "starts_with": (_strings, _starts_with),
+    "ends_with": (_strings, _ends_with),
+    "contains": (_strings, _contains),
+    "matches": (_prepare_matches, _matches),
+    "lt": (_highest_number, _lt),
+    "lte": (_highest_number, _lte),
+    "gt": (_lowest_number, _gt),
+    "gte": (_lowest_number, _gte),
+    "semver_eq": (lambda values: frozenset(_semvers(values)), _semver_eq),
+    "semver_lt": (lambda values: max(_semvers(values)), _semver_compare(lambda a, b: a < b)),
+    "semver_lte": (lambda values: max(_semvers(values)), _semver_compare(lambda a, b: a <= b)),
+    "semver_gt": (lambda values: min(_semvers(values)), _semver_compare(lambda a, b: a > b)),
+    "semver_gte": (lambda values: min(_semvers(values)), _semver_compare(lambda a, b: a >= b)),
+    "before": (lambda values: max(_moments(values)), _before),
+    "after": (lambda values: min(_moments(values)), _after),
+}
 _EMPTY: frozenset[Any] = frozenset()
 _FEW = 4
 
@@ -176,98 +279,3 @@ _FEW = 4
 def _name(name: Any) -> str:
     """An attribute name, interned: the same few names recur in thousands of clauses."""
     return sys.intern(name) if type(name) is str else str(name)
-
-
-def _starts_with(values: list[Any]) -> Test:
-    prefixes = tuple(v for v in values if isinstance(v, str))
-    return lambda value: isinstance(value, str) and value.startswith(prefixes)
-
-
-def _ends_with(values: list[Any]) -> Test:
-    suffixes = tuple(v for v in values if isinstance(v, str))
-    return lambda value: isinstance(value, str) and value.endswith(suffixes)
-
-
-def _contains(values: list[Any]) -> Test:
-    needles = tuple(v for v in values if isinstance(v, str))
-    return lambda value: isinstance(value, str) and any(n in value for n in needles)
-
-
-def _matches(values: list[Any]) -> Test:
-    patterns = [re.compile(v) for v in values if isinstance(v, str)]
-    return lambda value: isinstance(value, str) and any(p.search(value) for p in patterns)
-
-
-def _number(op: str) -> Callable[[list[Any]], Test]:
-    def build(values: list[Any]) -> Test:
-        numbers = [v for v in values if is_number(v)]
-        if op in ("lt", "lte"):
-            high = max(numbers)
-            if op == "lt":
-                return lambda value: is_number(value) and value < high
-            return lambda value: is_number(value) and value <= high
-        low = min(numbers)
-        if op == "gt":
-            return lambda value: is_number(value) and value > low
-        return lambda value: is_number(value) and value >= low
-
-    return build
-
-
-def _semver(op: str) -> Callable[[list[Any]], Test]:
-    def build(values: list[Any]) -> Test:
-        keys = [k for k in (parse_semver(v) for v in values) if k is not None]
-        if op == "semver_eq":
-            wanted = frozenset(keys)
-            return lambda value: parse_semver(value) in wanted
-        compare = _COMPARE[op]
-        bound = max(keys) if op in ("semver_lt", "semver_lte") else min(keys)
-
-        def test(value: Any) -> bool:
-            key = parse_semver(value)
-            return key is not None and compare(key, bound)
-
-        return test
-
-    return build
-
-
-def _date(op: str) -> Callable[[list[Any]], Test]:
-    def build(values: list[Any]) -> Test:
-        moments = [m for m in (parse_date_ms(v) for v in values) if m is not None]
-        if op == "before":
-            latest = max(moments)
-
-            def before(value: Any) -> bool:
-                moment = parse_date_ms(value)
-                return moment is not None and moment < latest
-
-            return before
-        earliest = min(moments)
-
-        def after(value: Any) -> bool:
-            moment = parse_date_ms(value)
-            return moment is not None and moment > earliest
-
-        return after
-
-    return build
-
-
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "semver_lt": lambda a, b: a < b,
-    "semver_lte": lambda a, b: a <= b,
-    "semver_gt": lambda a, b: a > b,
-    "semver_gte": lambda a, b: a >= b,
-}
-
-_TESTS: dict[str, Callable[[list[Any]], Test]] = {
-    "in": _in,
-    "starts_with": _starts_with,
-    "ends_with": _ends_with,
-    "contains": _contains,
-    "matches": _matches,
-    **{op: _number(op) for op in NUMBER_OPS},
-    **{op: _semver(op) for op in SEMVER_OPS},
-    **{op: _date(op) for op in DATE_OPS},
-}
