@@ -22,14 +22,15 @@ from premiere.engine.operators import (
 )
 from premiere.engine.prerequisites import compile_prerequisites
 from premiere.engine.result import FALLTHROUGH, OFF, RULE_MATCH, TARGET_MATCH, EvaluationResult
-from premiere.engine.serves import Serve, compile_serve, fixed_result
+from premiere.engine.serves import MakeResult, Serve, compile_serve, fixed_result
 
 Runner = Callable[[Context, Any, tuple[str, ...]], EvaluationResult]
 
 
 class CompiledRule(NamedTuple):
     match: Predicate
-    serve: Serve
+    fixed: EvaluationResult | None  # the result of a fixed serve, returned as it is
+    serve: Serve  # else this serve is called
     # (attribute, strings) when the rule is one non-negated string `in` clause
     simple: tuple[str, Strings] | None
 
@@ -90,9 +91,19 @@ def _compile_body(
     fixed = fixed_result(flag["fallthrough"], make_fallthrough)
     if static and fixed is not None:
         return lambda ctx, default, stack: fixed
-    fallthrough = compile_serve(flag["fallthrough"], salt, make_fallthrough)
-    inner = _assemble_rules(rules, fallthrough)
+    fallthrough = _serve(flag["fallthrough"], fixed, salt, make_fallthrough)
+    inner = _assemble_rules(rules, fixed, fallthrough)
     return _with_targets(targets, inner) if targets else inner
+
+
+def _serve(serve: Mapping[str, Any], fixed: Any, salt: str, make: MakeResult) -> Serve:
+    """The compiled serve, or :func:`_fixed` (never called) for a fixed variation, whose
+    result the runners return themselves: a closure returning it costs 240 bytes."""
+    return _fixed if fixed is not None else compile_serve(serve, salt, make)
+
+
+def _fixed(ctx: Context) -> EvaluationResult:
+    raise AssertionError("a fixed serve's result is returned without a call")
 
 
 def _with_targets(targets: dict[str, EvaluationResult], inner: Runner) -> Runner:
@@ -107,41 +118,67 @@ def _with_targets(targets: dict[str, EvaluationResult], inner: Runner) -> Runner
     return run_targets
 
 
-def _assemble_rules(rules: list[CompiledRule], fallthrough: Serve) -> Runner:
+def _assemble_rules(
+    rules: list[CompiledRule], fall: EvaluationResult | None, fallthrough: Serve
+) -> Runner:
+    """The rules then the fallthrough; ``fall`` is its result when fixed (else None).
+
+    A serve's ``fixed`` result, when not None, is returned as it is; else the serve is
+    called.
+    """
     if len(rules) == 1 and rules[0].simple is not None:
-        return _one_simple_rule(rules[0], fallthrough)
+        return _one_simple_rule(rules[0], fall, fallthrough)
     if len(rules) == 1:
-        match, serve, _ = rules[0]
+        match, hit, serve, _ = rules[0]
 
         def run_one(ctx: Context, default: Any, stack: tuple[str, ...]) -> EvaluationResult:
             if match(ctx):
-                return serve(ctx)
-            return fallthrough(ctx)
+                return hit if hit is not None else serve(ctx)
+            return fall if fall is not None else fallthrough(ctx)
 
         return run_one
-    pairs = [(rule.match, rule.serve) for rule in rules]
+    triples = [(rule.match, rule.fixed, rule.serve) for rule in rules]
 
     def run(ctx: Context, default: Any, stack: tuple[str, ...]) -> EvaluationResult:
-        for match, serve in pairs:
+        for match, hit, serve in triples:
             if match(ctx):
-                return serve(ctx)
-        return fallthrough(ctx)
+                return hit if hit is not None else serve(ctx)
+        return fall if fall is not None else fallthrough(ctx)
 
     return run
 
 
-def _one_simple_rule(rule: CompiledRule, fallthrough: Serve) -> Runner:
-    _, serve, simple = rule
+def _one_simple_rule(
+    rule: CompiledRule, fall: EvaluationResult | None, fallthrough: Serve
+) -> Runner:
+    _, hit, serve, simple = rule
     assert simple is not None
     attribute, strings = simple
+    if hit is not None and fall is None:  # the common shape: a fixed rule, then a rollout
+        return _simple_rule_then_rollout(attribute, strings, hit, fallthrough)
 
     def run_simple(ctx: Context, default: Any, stack: tuple[str, ...]) -> EvaluationResult:
         value = ctx.get(attribute)
         if type(value) is str:
             if value in strings:
-                return serve(ctx)
+                return hit if hit is not None else serve(ctx)
         elif in_strings(value, strings):  # lists, other types, missing
-            return serve(ctx)
+            return hit if hit is not None else serve(ctx)
+        return fall if fall is not None else fallthrough(ctx)
+
+    return run_simple
+
+
+def _simple_rule_then_rollout(
+    attribute: str, strings: Strings, hit: EvaluationResult, fallthrough: Serve
+) -> Runner:
+    def run_simple(ctx: Context, default: Any, stack: tuple[str, ...]) -> EvaluationResult:
+        value = ctx.get(attribute)
+        if type(value) is str:
+            if value in strings:
+                return hit
+        elif in_strings(value, strings):  # lists, other types, missing
+            return hit
         return fallthrough(ctx)
 
     return run_simple
@@ -180,4 +217,5 @@ def _compile_rule(
         match = string_in(*simple)
     else:
         match = all_of([compile_clause(c, segments) for c in clauses])
-    return CompiledRule(match, compile_serve(rule["serve"], salt, make), simple)
+    fixed = fixed_result(rule["serve"], make)
+    return CompiledRule(match, fixed, _serve(rule["serve"], fixed, salt, make), simple)
