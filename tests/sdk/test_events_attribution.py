@@ -96,13 +96,50 @@ def test_track_with_flag__junk__never_raises(server: FakePremiere) -> None:
 
 
 def test_served_variations__past_the_bound__least_recently_served_forgotten() -> None:
-    served = ServedVariations(bound=2, flags=1)
-    served.watch("f")
-    served.watch("g")  # past the bound of watched flags
+    served = ServedVariations(bound=2)
     served.remember("f", {"key": "a"}, 0)
     served.remember("f", {"key": "b"}, 1)
     served.remember("f", {"key": "a"}, 1)  # a is now the most recent
     served.remember("f", {"key": "c"}, 0)
+    served.remember("f", {"no": "key"}, 0)
 
-    assert served.watched == frozenset({"f"})
     assert [served.served("f", {"key": k}) for k in "abc"] == [1, None, 0]
+
+
+def test_watch__threads_counting_before_and_after__every_evaluation_counted(
+    server: FakePremiere,
+) -> None:
+    import threading
+
+    from .test_events import flag_counts
+
+    with Client(config(server.url)) as client:
+        started = threading.Barrier(5)
+
+        def work() -> None:
+            started.wait()
+            for i in range(3000):
+                client.variation("a", {"key": f"u{i % 7}"}, False)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        started.wait()
+        client.track("e", {"key": "u1"}, flag="a")  # while the threads count
+        for t in threads:
+            t.join()
+        client.variation("a", {"key": "u1"}, False)
+        client.track("e", {"key": "u1"}, flag="a")
+        assert client.flush()
+    assert flag_counts(server.events) == {("a", 0, "FALLTHROUGH"): 12_001}
+    assert custom_counts(server.events)[("e", "a", 0)] >= 1
+
+
+def test_watch__many_flags__the_first_thousand_watched(server: FakePremiere) -> None:
+    from premiere.sdk.events import WATCHED_FLAGS
+
+    with Client(config(server.url)) as client:
+        for i in range(WATCHED_FLAGS + 5):
+            client.track("e", {"key": "u"}, flag=f"f{i}")
+        recorder = client._recorder
+        assert recorder is not None and len(recorder.watched) == WATCHED_FLAGS

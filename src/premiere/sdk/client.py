@@ -65,8 +65,7 @@ class Client:
         self._holder = DocumentHolder(self._status, self._log, cache_path)
         self._recorder: EventRecorder | None = None
         self._local: threading.local | None = None  # the recorder's, read on the hot path
-        self._served = ServedVariations()
-        self._watched = self._served.watched  # flags tracked with flag=, read on the hot path
+        self._served = ServedVariations()  # for the flags the recorder watches
         self._transport: Transport | None = None
         self._source: DataSource | None = None
         self._processor: EventProcessor | None = None
@@ -106,9 +105,8 @@ class Client:
             try:
                 local.counts[key][r.reason][r.variation] += 1
             except (AttributeError, KeyError, TypeError):
-                self._recorder.count(key, r.reason, r.variation)  # type: ignore[union-attr]
-        if key in self._watched:
-            self._served.remember(key, context, r.variation)
+                if self._recorder.count(key, r.reason, r.variation):  # type: ignore[union-attr]
+                    self._served.remember(key, context, r.variation)  # a watched flag
         if r.error_code is not None:
             self._log_once(key, r.error_code)
         return r.value
@@ -159,9 +157,8 @@ class Client:
             try:
                 local.counts[key][r.reason][r.variation] += 1
             except (AttributeError, KeyError, TypeError):
-                self._recorder.count(key, r.reason, r.variation)  # type: ignore[union-attr]
-        if key in self._watched:
-            self._served.remember(key, context, r.variation)
+                if self._recorder.count(key, r.reason, r.variation):  # type: ignore[union-attr]
+                    self._served.remember(key, context, r.variation)  # a watched flag
         return r
 
     def variation_detail(
@@ -216,8 +213,7 @@ class Client:
                     r = r._replace(value=convert(r.value))
                 except TypeError:
                     r = error_result(default, TYPE_MISMATCH)
-        self._count(key, r)
-        if type(key) is str and key in self._watched:
+        if self._count(key, r):
             self._served.remember(key, context, r.variation)
         if r.error_code is not None:
             self._log_once(key, r.error_code)
@@ -246,13 +242,15 @@ class Client:
             ctx = {**ctx, NOW_ATTRIBUTE: int(time.time() * 1000)}
         return ctx
 
-    def _count(self, key: Any, r: EvaluationResult) -> None:
+    def _count(self, key: Any, r: EvaluationResult) -> bool:
+        """Count ``r``; True when ``key`` is a flag whose served variations are remembered."""
         local = self._local
         if local is not None:
             try:
                 local.counts[key][r.reason][r.variation] += 1
             except (AttributeError, KeyError, TypeError):
-                self._recorder.count(key, r.reason, r.variation)  # type: ignore[union-attr]
+                return self._recorder.count(key, r.reason, r.variation)  # type: ignore[union-attr]
+        return False
 
     def _log_once(self, key: Any, code: str) -> None:
         marker = (str(key), code)
@@ -295,11 +293,9 @@ class Client:
         if not isinstance(flag, str):
             recorder.track(event_key, value)
             return
-        served = self._served
-        if flag not in served.watched:
-            served.watch(flag)
-            self._watched = served.watched
-        recorder.track(event_key, value, flag, served.served(flag, context))
+        if flag not in recorder.watched:
+            self._local = recorder.watch(flag)
+        recorder.track(event_key, value, flag, self._served.served(flag, context))
 
     def flush(self) -> bool:
         """Send the counted events now; True when they were sent (or there were none)."""

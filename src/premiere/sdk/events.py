@@ -9,8 +9,9 @@ next flush; evaluation is never affected.
 
 Custom events (``track``) are counted per event key and, when tracked with ``flag=``,
 per the variation of that flag last served to the context's key: :class:`ServedVariations`
-remembers it, but only for flags that have been tracked with ``flag=`` (the evaluation
-path checks one frozenset; other flags pay nothing more).
+remembers it, but only for flags that have been tracked with ``flag=``: their counts are
+kept where the evaluation path's counter lookup misses, so only their evaluations take
+the slow path (:meth:`EventRecorder.watch`); other flags pay nothing more.
 """
 
 from __future__ import annotations
@@ -39,26 +40,16 @@ WATCHED_FLAGS = 1_000
 
 
 class ServedVariations:
-    """The variation last served per (flag, context key), for the flags in ``watched``.
+    """The variation last served per (flag, context key): a small LRU.
 
-    A small LRU; the client writes to it only for watched flags (a flag becomes watched
-    when an event is first tracked with it), so evaluations of other flags pay one
-    frozenset lookup.
+    The client writes to it only for the flags its :class:`EventRecorder` watches (a
+    flag becomes watched when an event is first tracked with it); evaluations of other
+    flags never come near it.
     """
 
-    def __init__(self, bound: int = SERVED_MEMORY, flags: int = WATCHED_FLAGS) -> None:
+    def __init__(self, bound: int = SERVED_MEMORY) -> None:
         self.bound = bound
-        self.max_flags = flags
-        self.watched: frozenset[str] = frozenset()
-        self._lock = threading.Lock()
         self._last: OrderedDict[tuple[str, str], int | None] = OrderedDict()
-
-    def watch(self, flag: str) -> None:
-        if flag in self.watched:
-            return
-        with self._lock:
-            if len(self.watched) < self.max_flags:
-                self.watched = self.watched | {flag}
 
     def remember(self, flag: str, context: object, variation: int | None) -> None:
         """Note ``variation`` (None: the default) as served to ``context``'s key.
@@ -98,7 +89,8 @@ class ServedVariations:
 # Per thread: flag key -> reason kind -> variation index -> count. Nested dicts keyed by
 # strings and small ints are cheaper to increment than one dict keyed by tuples (string
 # hashes are cached; a new tuple is hashed on every lookup).
-ThreadCounts = dict[str, dict[str, dict["int | None", int]]]
+# A watched flag's counts are under (key,) instead (see EventRecorder.watch).
+ThreadCounts = dict["str | tuple[str]", dict[str, dict["int | None", int]]]
 
 
 class _Slot:
@@ -134,28 +126,49 @@ class EventRecorder:
         self._distinct = 0  # keys held in every slot's counts and retired counts
         self._dropped = 0  # counts dropped on the evaluation side since the last collect
         self._custom: CustomCounts = {}
+        self.watched: frozenset[str] = frozenset()  # flags tracked with flag=
 
-    def count(self, key: object, reason: str, variation: int | None) -> None:
-        """The slow path of a count: a thread's first, or a key it has not counted yet."""
+    def count(self, key: object, reason: str, variation: int | None) -> bool:
+        """The slow path of a count: a thread's first, a key it has not counted yet, or a
+        watched flag (always). True when ``key`` is watched (the caller remembers what it
+        served)."""
         if not isinstance(key, str):
-            return
+            return False
         try:
             slot: _Slot = self.local.slot
         except AttributeError:
             slot = self._register()
-        by_variation = slot.counts.setdefault(key, {}).setdefault(reason, {})
+        watched = key in self.watched
+        # A watched flag's counts live under (key,): the hot path looks up ``key`` and
+        # misses, so every evaluation of it comes here.
+        by_variation = slot.counts.setdefault((key,) if watched else key, {}).setdefault(reason, {})
         if variation in by_variation:
             by_variation[variation] += 1
-            return
+            return watched
         with self._lock:
             if self._distinct >= self.bound:
                 self._dropped += 1
                 if slot.size and not slot.retired:
                     self._retire(slot)
-                return
+                return watched
             self._distinct += 1
             slot.size += 1
         by_variation[variation] = 1
+        return watched
+
+    def watch(self, flag: str) -> threading.local:
+        """Send every evaluation of ``flag`` to :meth:`count` from now on; returns the new
+        ``local`` the client must read on its hot path.
+
+        A fresh ``threading.local`` makes each thread's next count miss; on that miss the
+        thread sets its counters aside (it alone writes them) and starts new ones, in
+        which ``flag`` is kept where the hot path does not look.
+        """
+        with self._lock:
+            if flag not in self.watched and len(self.watched) < WATCHED_FLAGS:
+                self.watched = self.watched | {flag}
+                self.local = threading.local()
+            return self.local
 
     def _retire(self, slot: _Slot) -> None:
         """Set the calling thread's counters aside (it alone writes them, so it may)."""
@@ -164,9 +177,17 @@ class EventRecorder:
         self.local.counts = slot.counts
 
     def _register(self) -> _Slot:
-        slot = _Slot(threading.current_thread())
+        current = threading.current_thread()
         with self._lock:
-            self._slots.append(slot)
+            for slot in self._slots:
+                if slot.thread() is current:  # a new ``local`` (see watch): new counters
+                    if slot.counts:
+                        slot.retired.append((slot.counts, slot.seen, slot.size))
+                        slot.counts, slot.seen, slot.size = {}, {}, 0
+                    break
+            else:
+                slot = _Slot(current)
+                self._slots.append(slot)
         self.local.slot = slot
         self.local.counts = slot.counts
         return slot
@@ -239,10 +260,12 @@ def _add_deltas(
 def _flatten(counts: ThreadCounts) -> dict[CountKey, int]:
     """A snapshot of another thread's counters: each dict.copy() is one atomic C call."""
     out: dict[CountKey, int] = {}
-    for key, by_reason in counts.copy().items():
+    for slot_key, by_reason in counts.copy().items():
+        key = slot_key if type(slot_key) is str else slot_key[0]  # (key,): a watched flag
         for reason, by_variation in by_reason.copy().items():
             for variation, n in by_variation.copy().items():
-                out[(key, variation, reason)] = n
+                count_key = (key, variation, reason)
+                out[count_key] = out.get(count_key, 0) + n
     return out
 
 
