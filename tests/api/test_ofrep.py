@@ -3,6 +3,7 @@ auth, bulk with ETag/304, the rate limit, and the compiled-document cache."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -351,3 +352,25 @@ def test_ofrep_md__error_codes_and_limits__as_the_code_has_them() -> None:
     assert f"bursts of up to {defaults.burst:,}" in doc
     for path in ("POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"):
         assert path in doc
+
+
+def test_compiled_documents__write_elsewhere__seen_after_the_version_ttl(
+    ofrep: Api, server_token: str
+) -> None:
+    from sqlalchemy import update
+
+    from premiere.services.compiled_documents import CompiledDocuments
+    from premiere.store.models import Environment
+
+    cache = CompiledDocuments(ofrep.store, version_ttl=0.2)
+    before = cache.get("demo", "production", client_only=False).version
+    with ofrep.store.write() as session:  # as another process would: no local signal
+        session.execute(
+            update(Environment).values(document_version=Environment.document_version + 1)
+        )
+
+    assert cache.get("demo", "production", client_only=False).version == before
+    time.sleep(0.25)
+    assert cache.get("demo", "production", client_only=False).version == before + 1
+    configure(ofrep, "theme", {"on": False})  # a local write: seen at once
+    assert cache.get("demo", "production", client_only=False).version == before + 2

@@ -1,13 +1,18 @@
 """Compiled flag documents, cached per environment, audience and document version.
 
-Server-side evaluation (OFREP) must not compile a document per request: a request asks
-for the environment's document version (one indexed read) and gets the compiled
-document of that version, compiled once per process and version.
+Server-side evaluation (OFREP) must not compile a document per request: a request gets
+the compiled document of the environment's current version, compiled once per process
+and version. The version itself (one indexed read) is read at most every
+``version_ttl`` seconds per environment; a write committed in this process makes the
+next request read it again at once, so only writes made by other processes (replicas)
+may take up to ``version_ttl`` to be seen.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +20,7 @@ from typing import Any
 from premiere import engine
 from premiere.services.documents import build_flag_document, document_version
 from premiere.store import Store
+from premiere.store.notifications import ChangedEnvironments, on_changes_committed
 
 CacheKey = tuple[str, str, bool]  # project, environment, client_only
 
@@ -37,16 +43,21 @@ class CompiledFlags:
 class CompiledDocuments:
     """A thread-safe cache holding the newest compiled version of each environment."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, version_ttl: float = 0.5) -> None:
         self.store = store
+        self.version_ttl = version_ttl
         self._entries: dict[CacheKey, CompiledFlags] = {}
         self._lock = threading.Lock()
         self._building: dict[CacheKey, threading.Lock] = {}
+        # (project, environment) -> (when its version was read, the version)
+        self._versions: dict[tuple[str, str], tuple[float, int]] = {}
+        self._generations: dict[tuple[str, str], int] = {}
+        _forget_on_commit(self)
 
     def get(self, project: str, environment: str, *, client_only: bool) -> CompiledFlags:
         """The current document of an environment, compiled (``NotFoundError`` if none)."""
         key = (project, environment, client_only)
-        version = document_version(self.store, project, environment)
+        version = self._version(project, environment)
         entry = self._entries.get(key)
         if entry is not None and entry.version == version:
             return entry
@@ -62,6 +73,38 @@ class CompiledDocuments:
             )
             self._entries[key] = entry
             return entry
+
+    def forget(self, changed: ChangedEnvironments) -> None:
+        """Read the versions of these environments again at the next request."""
+        for pair in changed:
+            self._generations[pair] = self._generations.get(pair, 0) + 1
+            self._versions.pop(pair, None)
+
+    def _version(self, project: str, environment: str) -> int:
+        pair = (project, environment)
+        now = time.monotonic()
+        known = self._versions.get(pair)
+        if known is not None and now - known[0] < self.version_ttl:
+            return known[1]
+        generation = self._generations.get(pair, 0)
+        version = document_version(self.store, project, environment)
+        if self._generations.get(pair, 0) == generation:  # no commit meanwhile
+            self._versions[pair] = (now, version)
+        return version
+
+
+def _forget_on_commit(cache: CompiledDocuments) -> None:
+    """Register ``cache.forget`` for local commits, without keeping the cache alive."""
+    reference = weakref.ref(cache)
+
+    def forget(changed: ChangedEnvironments) -> None:
+        target = reference()
+        if target is None:
+            unregister()
+        else:
+            target.forget(changed)
+
+    unregister = on_changes_committed(forget)
 
 
 def compile_flags(document: Mapping[str, Any], *, client_only: bool) -> CompiledFlags:
