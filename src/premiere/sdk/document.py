@@ -219,9 +219,10 @@ class _FlagFacts:
     def __init__(self) -> None:
         self.names: dict[str, tuple[str | None, ...]] = {}
         self._shared: dict[tuple[str | None, ...], tuple[str | None, ...]] = {}
-        self._tops: dict[str, set[str]] = {}
-        self._segments: dict[str, set[str]] = {}
-        self._prerequisites: dict[str, set[str]] = {}
+        self._sets: dict[frozenset[str], frozenset[str]] = {}
+        self._tops: dict[str, frozenset[str]] = {}
+        self._segments: dict[str, frozenset[str]] = {}
+        self._prerequisites: dict[str, frozenset[str]] = {}
 
     def add(self, key: str, flag: Any) -> None:
         if not isinstance(flag, Mapping):
@@ -237,9 +238,15 @@ class _FlagFacts:
             )
             if any(names):
                 self.names[key] = self._shared.setdefault(names, names)  # ("on", "off") once
-        self._tops[key] = {sys.intern(name.split(".", 1)[0]) for name in _flag_attributes(flag)}
-        self._segments[key] = _referenced(engine.referenced_segments, flag)
-        self._prerequisites[key] = _referenced(engine.referenced_flags, flag)
+        # Few distinct sets among thousands of flags: each kept once (less memory, and
+        # less left scattered in the allocator's pages when these are dropped).
+        shared = self._sets
+        tops = frozenset(name.split(".", 1)[0] for name in _flag_attributes(flag))
+        self._tops[key] = shared.setdefault(tops, tops)
+        segments = frozenset(_referenced(engine.referenced_segments, flag))
+        self._segments[key] = shared.setdefault(segments, segments)
+        prerequisites = frozenset(_referenced(engine.referenced_flags, flag))
+        self._prerequisites[key] = shared.setdefault(prerequisites, prerequisites)
 
     def reading(
         self, segments: Mapping[str, Any], *roots: tuple[str, ...]
