@@ -6,6 +6,7 @@ never raise on any context mapping.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -99,8 +100,12 @@ def in_strings(value: Any, strings: Strings) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1024)
 def attribute_getter(attribute: str) -> Getter:
-    """Read an attribute by name, or by dotted path when no attribute has the whole name."""
+    """Read an attribute by name, or by dotted path when no attribute has the whole name.
+
+    One getter per name, shared by every clause and rollout reading it (cached).
+    """
     if "." not in attribute:
         return lambda ctx: ctx.get(attribute)
     parts = attribute.split(".")

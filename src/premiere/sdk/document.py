@@ -118,7 +118,7 @@ def pack_document(doc: Mapping[str, Any]) -> bytes:
 
 def pack_json(data: bytes) -> bytes:
     """A document's JSON text as kept in a :class:`Snapshot`."""
-    return zlib.compress(data, 1)
+    return zlib.compress(data, 6)  # 1.3 MiB for 11 MiB of flags (level 1: 1.8 MiB)
 
 
 def check_document(doc: object) -> dict[str, Any]:
