@@ -6,6 +6,7 @@ of the flags whose prerequisites are being evaluated (empty at the top level).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,7 +58,7 @@ def compile_document(doc: Any) -> CompiledDocument:
             compiled.problems[key] = problems
             compiled.runners[key] = _malformed
             continue
-        compiled.kinds[key] = flag["kind"]
+        compiled.kinds[key] = sys.intern(flag["kind"])  # not 10,000 copies of "boolean"
         compiled.runners[key] = compile_flag(flag, segments, compiled.runners)
     return compiled
 

@@ -40,7 +40,10 @@ def compile_flag(
 ) -> Runner:
     """One validated flag as a runner; ``runners`` resolves prerequisites at evaluation time."""
     key: str = flag["key"]
-    values = [v["value"] for v in flag["variations"]]
+    # String values interned: "variant-a" or "dark" recur across flags.
+    values = [
+        sys.intern(v) if type(v) is str else v for v in (x["value"] for x in flag["variations"])
+    ]
     off_index = flag.get("off_variation")
     if flag.get("on") is not True:
         if off_index is None:
