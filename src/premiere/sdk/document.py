@@ -220,9 +220,12 @@ class _FlagFacts:
         self.names: dict[str, tuple[str | None, ...]] = {}
         self._shared: dict[tuple[str | None, ...], tuple[str | None, ...]] = {}
         self._sets: dict[frozenset[str], frozenset[str]] = {}
-        self._tops: dict[str, frozenset[str]] = {}
-        self._segments: dict[str, frozenset[str]] = {}
-        self._prerequisites: dict[str, frozenset[str]] = {}
+        # Parallel lists, not dicts keyed by flag: these are dropped after loading, and
+        # lists leave less behind in the allocator.
+        self._keys: list[str] = []
+        self._tops: list[frozenset[str]] = []
+        self._segments: list[frozenset[str]] = []
+        self._prerequisites: list[frozenset[str]] = []
 
     def add(self, key: str, flag: Any) -> None:
         if not isinstance(flag, Mapping):
@@ -242,11 +245,12 @@ class _FlagFacts:
         # less left scattered in the allocator's pages when these are dropped).
         shared = self._sets
         tops = frozenset(name.split(".", 1)[0] for name in _flag_attributes(flag))
-        self._tops[key] = shared.setdefault(tops, tops)
         segments = frozenset(_referenced(engine.referenced_segments, flag))
-        self._segments[key] = shared.setdefault(segments, segments)
         prerequisites = frozenset(_referenced(engine.referenced_flags, flag))
-        self._prerequisites[key] = shared.setdefault(prerequisites, prerequisites)
+        self._keys.append(key)  # a key seen twice: the union of both (reads no less)
+        self._tops.append(shared.setdefault(tops, tops))
+        self._segments.append(shared.setdefault(segments, segments))
+        self._prerequisites.append(shared.setdefault(prerequisites, prerequisites))
 
     def reading(
         self, segments: Mapping[str, Any], *roots: tuple[str, ...]
@@ -257,18 +261,20 @@ class _FlagFacts:
             rules = segment.get("rules") if isinstance(segment, Mapping) else None
             names = _rule_attributes(rules if isinstance(rules, list) else [])
             segment_tops[segment_key] = {name.split(".", 1)[0] for name in names}
-        tops = {
-            key: own.union(*(segment_tops.get(s, ()) for s in self._segments[key]))
-            for key, own in self._tops.items()
-        }
+        keys = self._keys
         out = []
         for wanted in roots:
-            reading = {key for key, t in tops.items() if t.intersection(wanted)}
+            hit = {k for k, tops in segment_tops.items() if not tops.isdisjoint(wanted)}
+            reading = {
+                key
+                for key, tops, used in zip(keys, self._tops, self._segments, strict=True)
+                if not tops.isdisjoint(wanted) or not used.isdisjoint(hit)
+            }
             grew = True
             while grew:  # a flag whose prerequisite reads it reads it too
                 grew = False
-                for key, prereqs in self._prerequisites.items():
-                    if key not in reading and prereqs & reading:
+                for key, prereqs in zip(keys, self._prerequisites, strict=True):
+                    if key not in reading and not prereqs.isdisjoint(reading):
                         reading.add(key)
                         grew = True
             out.append(frozenset(reading))
