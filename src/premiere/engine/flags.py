@@ -140,7 +140,7 @@ def _assemble_rules(
             return fall if fall is not None else fallthrough(ctx)
 
         return run_one
-    triples = [(rule.match, rule.fixed, rule.serve) for rule in rules]
+    triples = tuple((rule.match, rule.fixed, rule.serve) for rule in rules)
 
     def run(ctx: Context, default: Any, stack: tuple[str, ...]) -> EvaluationResult:
         for match, hit, serve in triples:

@@ -44,64 +44,58 @@ def fixed_result(serve: Mapping[str, Any], make: MakeResult) -> EvaluationResult
 
 def _compile_rollout(rollout: Mapping[str, Any], salt: str, make: MakeResult) -> Serve:
     weighted = [(item["variation"], item["weight"]) for item in rollout["variations"]]
-    bounds: list[int] = []
-    results: list[EvaluationResult] = []
+    cumulative: list[int] = []
+    built: list[EvaluationResult] = []
     total = 0
     for index, weight in weighted:
         total += weight
-        bounds.append(total)
-        results.append(make(index, True))
+        cumulative.append(total)
+        built.append(make(index, True))
+    bounds, results = tuple(cumulative), tuple(built)
     # Bucket 0 is where contexts go that cannot be bucketed: the first non-empty range.
     unbucketed = make(weighted[bisect_right(bounds, 0)][0], False)
+    # What the slow path needs, in one tuple: one closure cell instead of four.
+    spec: _Spec = (salt, bounds, results, unbucketed)
     attribute = sys.intern(str(rollout.get("bucket_by", "key")))
     get = attribute_getter(attribute)
     prefix = f"{salt}."
     if not prefix.isascii():  # the fast paths below hash ASCII text only
-        return lambda ctx: _slow(salt, get(ctx), bounds, results, unbucketed)
+        return lambda ctx: _slow(spec, get(ctx))
     if len(results) == 2 and "." not in attribute:
-        return _two_way(attribute, salt, bounds, results, unbucketed)
-    hash_ = mmh3.hash
+        return _two_way(attribute, prefix, spec)
 
     def serve(ctx: Context) -> EvaluationResult:
         value = get(ctx)
         if type(value) is str and value.isascii():
-            return results[bisect_right(bounds, hash_(prefix + value, 0, False) % BUCKETS)]
-        return _slow(salt, value, bounds, results, unbucketed)
+            return results[bisect_right(bounds, _hash(prefix + value, 0, False) % BUCKETS)]
+        return _slow(spec, value)
 
     return serve
 
 
-def _two_way(
-    attribute: str,
-    salt: str,
-    bounds: list[int],
-    results: list[EvaluationResult],
-    unbucketed: EvaluationResult,
-) -> Serve:
+def _two_way(attribute: str, prefix: str, spec: _Spec) -> Serve:
     """The common rollout: two variations, bucketed by a top-level attribute."""
-    hash_ = mmh3.hash
-    prefix = f"{salt}."
-    split = bounds[0]
-    first, second = results
+    split = spec[1][0]
+    first, second = spec[2]
 
     def serve(ctx: Context) -> EvaluationResult:
         value = ctx.get(attribute)
         if type(value) is str and value.isascii():
-            return first if hash_(prefix + value, 0, False) % BUCKETS < split else second
-        return _slow(salt, value, bounds, results, unbucketed)
+            return first if _hash(prefix + value, 0, False) % BUCKETS < split else second
+        return _slow(spec, value)
 
     return serve
 
 
-def _slow(
-    salt: str,
-    value: Any,
-    bounds: list[int],
-    results: list[EvaluationResult],
-    unbucketed: EvaluationResult,
-) -> EvaluationResult:
+def _slow(spec: _Spec, value: Any) -> EvaluationResult:
     """Any value (the UTF-8 of non-ASCII text, numbers, missing) through bucket_for."""
+    salt, bounds, results, unbucketed = spec
     bucket = bucket_for(salt, value)
     if bucket is None:
         return unbucketed
     return results[bisect_right(bounds, bucket)]
+
+
+# (salt, cumulative weights, results, the result for a context that cannot be bucketed)
+_Spec = tuple[str, tuple[int, ...], tuple[EvaluationResult, ...], EvaluationResult]
+_hash = mmh3.hash
