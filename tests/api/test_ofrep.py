@@ -137,6 +137,7 @@ def test_ofrep__archived_flag__404(ofrep: Api, server_token: str) -> None:
     ("body", "code"),
     [
         (b"{not json", "PARSE_ERROR"),
+        (b'{"context": ' + b"[" * 30_000 + b"]" * 30_000 + b"}", "PARSE_ERROR"),
         (b"[1, 2]", "INVALID_CONTEXT"),
         (b'{"context": [1]}', "INVALID_CONTEXT"),
         (b'{"context": {"targetingKey": 42}}', "INVALID_CONTEXT"),

@@ -256,6 +256,8 @@ def body_context(body: bytes) -> Any:
         data = json.loads(body)
     except ValueError as error:
         raise OfrepError(400, PARSE_ERROR, f"the request body is not JSON: {error}") from None
+    except RecursionError:
+        raise OfrepError(400, PARSE_ERROR, "the request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise OfrepError(400, INVALID_CONTEXT, "the request body must be a JSON object")
     return data.get("context")
