@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -12,7 +14,9 @@ from premiere.sdk.document import (
     snapshot_from_document,
     snapshot_from_json,
 )
+from premiere.sdk.holder import DocumentHolder
 from premiere.sdk.jsondoc import LazyObjects, read_document
+from premiere.sdk.status import StatusTracker
 
 from .support import boolean_flag, make_document, rule_rollout_flag
 
@@ -101,3 +105,20 @@ def test_snapshot_from_document__not_json__document_error() -> None:
 
     with pytest.raises(DocumentError, match="not JSON"):
         snapshot_from_document(doc)
+
+
+def test_holder__same_document_as_dict_after_json__snapshot_kept() -> None:
+    holder = DocumentHolder(StatusTracker(), logging.getLogger("test"))
+    doc = _document()
+    holder.put_document_json(json.dumps(doc, indent=1).encode(), "bootstrap")
+    first = holder.current
+
+    holder.put_document(json.loads(json.dumps(doc)), "server")
+    holder.put_document_json(json.dumps(doc, indent=1).encode(), "server")
+
+    assert holder.current is first
+    changed = copy.deepcopy(doc)
+    changed["flags"]["new-checkout"]["on"] = False
+    holder.put_document(changed, "server")
+    assert holder.current is not first and holder.current is not None
+    assert holder.current.document() == changed

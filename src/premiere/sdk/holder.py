@@ -14,7 +14,6 @@ from premiere.sdk.document import (
     apply_patch,
     changed_flags,
     check_document,
-    pack_document,
     pack_json,
     snapshot_from_document,
     snapshot_from_json,
@@ -66,7 +65,7 @@ class DocumentHolder:
             and isinstance(doc, dict)
             and held.version is not None
             and doc.get("version") == held.version
-            and pack_document(check_document(doc)) == held.packed
+            and doc == held.document()  # parsed again only for a document of the same version
         ):
             self.etag = etag  # the same document again (a server without ETags): keep it
             self.status.document_loaded(source, held.version)
