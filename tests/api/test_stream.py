@@ -294,3 +294,19 @@ def test_streaming_md__defaults_and_frames__as_the_code_has_them() -> None:
         "GET /api/v1/projects/{project}/environments/{environment}/events",
     ):
         assert path in doc
+
+
+def test_stream__premiere_sdk_client__change_arrives_through_the_stream(live: LiveServer) -> None:
+    import time
+
+    from premiere.sdk import Client, Config
+
+    token = live.token("sdk-server")
+    config = Config(sdk_key=token, base_url=live.url, poll_interval=300.0, start_wait=5.0)
+    with Client(config) as client:
+        assert client.bool_variation("public", {"key": "u1"}, True) is False
+        turn_on(live, "public")
+        deadline = time.monotonic() + 5
+        while not client.bool_variation("public", {"key": "u1"}, False):
+            assert time.monotonic() < deadline, "the change did not arrive through the stream"
+            time.sleep(0.02)
