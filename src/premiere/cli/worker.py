@@ -8,13 +8,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from premiere.cli.exits import CliError
 from premiere.cli.local import database_option, open_store, settings_with
-from premiere.scheduler import Scheduler
-from premiere.store import Store
+
+if TYPE_CHECKING:  # the scheduler and the store load only when a scheduler runs
+    from premiere.scheduler import Scheduler
+    from premiere.store import Store
 
 INTERVAL_VARIABLE = "PREMIERE_SCHEDULER_INTERVAL"
 DEFAULT_INTERVAL = 1.0
@@ -45,6 +48,8 @@ def worker(database_url: str | None, interval: float) -> None:
     def _stop(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
+    from premiere.scheduler import Scheduler
+
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     with open_store(settings.database_url) as store:
@@ -59,8 +64,9 @@ def background_scheduler(store: Store, *, enabled: bool = True) -> Iterator[Sche
     if not enabled:
         yield None
         return
-    interval = scheduler_interval()
-    scheduler = Scheduler(store, interval=interval)
+    from premiere.scheduler import Scheduler
+
+    scheduler = Scheduler(store, interval=scheduler_interval())
     scheduler.start()
     try:
         yield scheduler
