@@ -12,6 +12,7 @@ from premiere.services.tokens import (
     authenticate,
     create_token,
     ensure_admin_token,
+    forget_cached_tokens,
     list_tokens,
     revoke_token,
 )
@@ -92,6 +93,7 @@ def test_authenticate__used_twice_within_a_minute__last_used_written_once(
     # An hour later, the next use is recorded again.
     with store.write() as session:
         session.execute(update(ApiToken).values(last_used_at=utc_now() - timedelta(hours=1)))
+    forget_cached_tokens(store)
     authenticate(store, view["token"])
     assert list_tokens(store)[0]["last_used_at"] > first
 

@@ -2,6 +2,12 @@
 
 Scopes: ``admin`` (everything), ``deploy`` (optionally limited to one project),
 ``sdk-server`` and ``sdk-client`` (one project's environment each).
+
+Authentication is cached in the process for ``TOKEN_CACHE_TTL`` seconds per raw token
+(keyed by its SHA-256), so that SDK hot paths do not read the database per request.
+Revoking a token drops it from the cache of the process that revoked it at once; other
+processes (replicas) stop accepting it at most ``TOKEN_CACHE_TTL`` seconds later.
+Unknown and revoked tokens are never cached.
 """
 
 from __future__ import annotations
@@ -10,6 +16,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +42,10 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 _ID_PATTERN = re.compile(r"[0-9a-f]{16}")
 _RAW_PATTERN = re.compile(r"^prm_([0-9a-f]{16})_(.+)$", re.DOTALL)
 _NO_HASH = hashlib.sha256(b"no such token").hexdigest()
+TOKEN_CACHE_TTL = 5.0
+"""Seconds an authenticated token is accepted without reading the database again."""
+_CACHE_LIMIT = 10_000
+_clock = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,7 @@ def revoke_token(store: Store, actor: Actor, token_id: str) -> dict[str, Any]:
             before=before,
             after=after,
         )
+    _cache_of(store).drop(token_id)
     return after
 
 
@@ -120,6 +134,11 @@ def authenticate(store: Store, raw: str) -> TokenInfo:
     """The token ``raw`` stands for, or ``AuthenticationError`` (unknown, wrong, revoked)."""
     if not isinstance(raw, str):
         raise AuthenticationError("unknown token")
+    cached = authenticate_cached(store, raw)
+    if cached is not None:
+        return cached
+    cache = _cache_of(store)
+    generation = cache.generation
     token_id, secret = _split(raw)
     with store.read() as session:
         row = session.get(ApiToken, token_id)
@@ -134,7 +153,76 @@ def authenticate(store: Store, raw: str) -> TokenInfo:
     now = utc_now()
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
         _touch(store, token_id, now)
+        last_used = now
+    cache.put(raw, info, last_used, generation)
     return info
+
+
+def authenticate_cached(store: Store, raw: str) -> TokenInfo | None:
+    """The token ``raw`` stands for if it was authenticated in this process less than
+    ``TOKEN_CACHE_TTL`` seconds ago and its use need not be recorded yet; otherwise
+    ``None`` (call :func:`authenticate`). Never touches the database."""
+    return _cache_of(store).get(raw)
+
+
+def forget_cached_tokens(store: Store) -> None:
+    """Drop every cached authentication of ``store`` (tests, or after bulk changes)."""
+    _cache_of(store).clear()
+
+
+class _TokenCache:
+    """Raw token (by SHA-256) -> (expiry, TokenInfo, last use recorded)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[bytes, tuple[float, TokenInfo, datetime]] = {}
+        self._lock = threading.Lock()
+        self.generation = 0
+        """Bumped by every revocation: an authentication that started before it is not
+        cached (it may have read the row before the revocation committed)."""
+
+    def get(self, raw: str) -> TokenInfo | None:
+        entry = self._entries.get(hashlib.sha256(raw.encode()).digest())
+        if entry is None:
+            return None
+        expires, info, last_used = entry
+        if _clock() >= expires or utc_now() - last_used >= LAST_USED_RESOLUTION:
+            return None
+        return info
+
+    def put(self, raw: str, info: TokenInfo, last_used: datetime, generation: int) -> None:
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._entries) >= _CACHE_LIMIT:
+                self._entries.clear()
+            digest = hashlib.sha256(raw.encode()).digest()
+            self._entries[digest] = (_clock() + TOKEN_CACHE_TTL, info, last_used)
+
+    def drop(self, token_id: str) -> None:
+        with self._lock:
+            self.generation += 1
+            for digest, (_, info, _) in list(self._entries.items()):
+                if info.id == token_id:
+                    del self._entries[digest]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self._entries.clear()
+
+
+_caches: weakref.WeakKeyDictionary[Store, _TokenCache] = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def _cache_of(store: Store) -> _TokenCache:
+    cache = _caches.get(store)
+    if cache is None:
+        with _caches_lock:
+            cache = _caches.get(store)
+            if cache is None:
+                cache = _caches[store] = _TokenCache()
+    return cache
 
 
 def ensure_admin_token(store: Store, preset: str | None) -> str | None:
