@@ -22,14 +22,14 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from premiere import engine
-from premiere.api.auth import SDK_CLIENT, SDK_SERVER, Caller, StoreDep
+from premiere.api.auth import SDK_CLIENT, SDK_SERVER, authenticate_request
 from premiere.api.sdk import etag_matches
 from premiere.errors import PermissionDeniedError, RateLimitedError
 from premiere.services.compiled_documents import CompiledDocuments, CompiledFlags
@@ -96,8 +96,9 @@ class _Services:
     limiter: RateLimiter
 
 
-def _services(request: Request, store: StoreDep) -> _Services:
+def _services(request: Request) -> _Services:
     state = request.app.state
+    store = state.store
     services: _Services | None = getattr(state, "ofrep_services", None)
     if services is None or services.documents.store is not store:
         settings = getattr(state, OFREP_SETTINGS, None) or OfrepSettings()
@@ -107,11 +108,17 @@ def _services(request: Request, store: StoreDep) -> _Services:
     return services
 
 
-def _evaluator(token: Caller, services: Annotated[_Services, Depends(_services)]) -> _Caller:
+async def _caller(request: Request) -> _Caller:
+    """The calling token and the app's services, or 401/403/429.
+
+    Done by hand rather than with dependencies: this is the hot path of server-side
+    evaluation, and a token authenticated moments ago is answered from memory."""
+    token = await authenticate_request(request)
     if token.scope not in {SDK_SERVER, SDK_CLIENT} or token.environment is None:
         raise PermissionDeniedError(
             "OFREP needs an sdk-server or sdk-client token", {"scope": token.scope}
         )
+    services = _services(request)
     services.limiter.check(token.id)
     return _Caller(token, services)
 
@@ -127,8 +134,18 @@ class _Caller:
             self.token.project, self.token.environment, client_only=self.token.scope == SDK_CLIENT
         )
 
+    async def current_flags(self) -> CompiledFlags:
+        """:meth:`flags`, from memory when it can, else in a worker thread."""
+        token = self.token
+        assert token.project is not None and token.environment is not None
+        cached = self.services.documents.cached(
+            token.project, token.environment, client_only=token.scope == SDK_CLIENT
+        )
+        return cached if cached is not None else await run_in_threadpool(self.flags)
 
-Evaluator = Annotated[_Caller, Depends(_evaluator)]
+
+_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
+_OPENAPI: dict[str, Any] = {"security": _SECURITY}
 
 
 @router.post(
@@ -139,17 +156,19 @@ Evaluator = Annotated[_Caller, Depends(_evaluator)]
         404: {"description": "FLAG_NOT_FOUND"},
         429: {"description": "Rate limited; Retry-After says when to try again"},
     },
+    openapi_extra=_OPENAPI,
 )
-async def evaluate_flag(key: str, request: Request, caller: Evaluator) -> Response:
+async def evaluate_flag(key: str, request: Request) -> Response:
+    caller = await _caller(request)
     body = await request.body()
     try:
         context = evaluation_context(body)
-        flags = await run_in_threadpool(caller.flags)
+        flags = await caller.current_flags()
         payload = evaluate_one(flags, key, context)
     except OfrepError as error:
         failure = {"key": key, "errorCode": error.code, "errorDetails": error.details}
-        return JSONResponse(failure, status_code=error.status)
-    return JSONResponse(payload)
+        return _json(failure, error.status)
+    return _json(payload)
 
 
 @router.post(
@@ -160,22 +179,29 @@ async def evaluate_flag(key: str, request: Request, caller: Evaluator) -> Respon
         400: {"description": "PARSE_ERROR or INVALID_CONTEXT"},
         429: {"description": "Rate limited; Retry-After says when to try again"},
     },
+    openapi_extra=_OPENAPI,
 )
-async def evaluate_flags(request: Request, caller: Evaluator) -> Response:
+async def evaluate_flags(request: Request) -> Response:
+    caller = await _caller(request)
     body = await request.body()
     try:
         context = evaluation_context(body)
     except OfrepError as error:
         failure = {"errorCode": error.code, "errorDetails": error.details}
-        return JSONResponse(failure, status_code=error.status)
-    flags = await run_in_threadpool(caller.flags)
+        return _json(failure, error.status)
+    flags = await caller.current_flags()
     etag = bulk_etag(flags, body_context(body))
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization, X-API-Key"}
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None and etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     items = await run_in_threadpool(evaluate_all, flags, context)
-    return JSONResponse({"flags": items}, headers=headers)
+    return _json({"flags": items}, headers=headers)
+
+
+def _json(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(body.encode(), status, headers, media_type="application/json")
 
 
 # evaluation ----------------------------------------------------------------------

@@ -74,6 +74,15 @@ class CompiledDocuments:
             self._entries[key] = entry
             return entry
 
+    def cached(self, project: str, environment: str, *, client_only: bool) -> CompiledFlags | None:
+        """What :meth:`get` would answer if it can be answered from memory (no database
+        read, no compilation), else ``None``: safe to call on an event loop."""
+        known = self._versions.get((project, environment))
+        if known is None or time.monotonic() - known[0] >= self.version_ttl:
+            return None
+        entry = self._entries.get((project, environment, client_only))
+        return entry if entry is not None and entry.version == known[1] else None
+
     def forget(self, changed: ChangedEnvironments) -> None:
         """Read the versions of these environments again at the next request."""
         for pair in changed:
