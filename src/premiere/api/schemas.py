@@ -162,9 +162,7 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
-def answers(
-    model: Any = None, *errors: int, status: int = 200
-) -> dict[int | str, dict[str, Any]]:
+def answers(model: Any = None, *errors: int, status: int = 200) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: its success shape and the errors it may answer."""
     described: dict[int | str, dict[str, Any]] = {}
     if model is not None:
