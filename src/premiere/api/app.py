@@ -35,6 +35,7 @@ from premiere.api import (
 )
 from premiere.api.errors import install_error_handlers
 from premiere.api.limits import BodySizeLimit
+from premiere.api.ofrep_fast import OfrepFastPath
 from premiere.api.params import reject_nul_in_path_and_query
 from premiere.settings import Settings
 from premiere.store import Store
@@ -95,6 +96,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.store = store
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(OfrepFastPath)  # inside the body size limit: api/ofrep_fast.py
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
     for module in (projects, environments, catalog, flags, segments, audit, tokens, sdk, stream):
         app.include_router(

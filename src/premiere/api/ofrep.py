@@ -15,13 +15,14 @@ which the answer is 429 with ``Retry-After`` in seconds.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import math
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -94,10 +95,30 @@ class RateLimiter:
 class _Services:
     documents: CompiledDocuments
     limiter: RateLimiter
+    refreshing: dict[tuple[str, str, bool], asyncio.Future[CompiledFlags]] = field(
+        default_factory=dict
+    )
+
+    async def flags(self, project: str, environment: str, *, client_only: bool) -> CompiledFlags:
+        """The environment's current compiled document: from memory when its version is
+        fresh; otherwise read once in a worker thread, however many requests wait."""
+        cached = self.documents.cached(project, environment, client_only=client_only)
+        if cached is not None:
+            return cached
+        key = (project, environment, client_only)
+        pending = self.refreshing.get(key)
+        if pending is None or pending.get_loop() is not asyncio.get_running_loop():
+            pending = asyncio.ensure_future(
+                run_in_threadpool(self.documents.get, project, environment, client_only=client_only)
+            )
+            self.refreshing[key] = pending
+            pending.add_done_callback(lambda _: self.refreshing.pop(key, None))
+        return await asyncio.shield(pending)
 
 
-def _services(request: Request) -> _Services:
-    state = request.app.state
+def services_of(app: Any) -> _Services:
+    """The OFREP services of ``app`` (made at first use, and again for a new store)."""
+    state = app.state
     store = state.store
     services: _Services | None = getattr(state, "ofrep_services", None)
     if services is None or services.documents.store is not store:
@@ -118,7 +139,7 @@ async def _caller(request: Request) -> _Caller:
         raise PermissionDeniedError(
             "OFREP needs an sdk-server or sdk-client token", {"scope": token.scope}
         )
-    services = _services(request)
+    services = services_of(request.app)
     services.limiter.check(token.id)
     return _Caller(token, services)
 
@@ -138,10 +159,9 @@ class _Caller:
         """:meth:`flags`, from memory when it can, else in a worker thread."""
         token = self.token
         assert token.project is not None and token.environment is not None
-        cached = self.services.documents.cached(
+        return await self.services.flags(
             token.project, token.environment, client_only=token.scope == SDK_CLIENT
         )
-        return cached if cached is not None else await run_in_threadpool(self.flags)
 
 
 _SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
@@ -200,8 +220,12 @@ async def evaluate_flags(request: Request) -> Response:
 
 
 def _json(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return Response(body.encode(), status, headers, media_type="application/json")
+    return Response(encode_json(payload), status, headers, media_type="application/json")
+
+
+def encode_json(payload: Any) -> bytes:
+    text = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.encode()
 
 
 # evaluation ----------------------------------------------------------------------

@@ -1,0 +1,118 @@
+"""The OFREP fast path (api/ofrep_fast.py): answers from memory what it can, byte for
+byte as the route would, and hands everything else to the route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from premiere.api import ofrep_fast
+
+from .support import Api
+from .test_ofrep import configure, evaluate, ofrep, server_token  # noqa: F401
+
+BODY = {"context": {"targetingKey": "ann"}}
+
+
+@pytest.fixture
+def fast_answers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Keys the fast path evaluated."""
+    seen: list[str] = []
+    original: Callable[..., Any] = ofrep_fast.evaluate_one
+
+    def spy(flags: Any, key: str, context: Any) -> Any:
+        seen.append(key)
+        return original(flags, key, context)
+
+    monkeypatch.setattr(ofrep_fast, "evaluate_one", spy)
+    return seen
+
+
+def test_ofrep_fast__token_seen_before__answered_from_memory_same_bytes(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+    fast_answers: list[str],
+) -> None:
+    first = evaluate(ofrep, server_token, "dark-mode", BODY)
+    second = evaluate(ofrep, server_token, "dark-mode", BODY)
+
+    assert fast_answers == ["dark-mode"]
+    assert (first.status_code, first.content) == (second.status_code, second.content)
+    assert first.headers["content-type"] == second.headers["content-type"]
+    assert first.headers["content-length"] == second.headers["content-length"]
+
+
+def test_ofrep_fast__api_key_header__answered_from_memory(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+    fast_answers: list[str],
+) -> None:
+    headers = {"X-API-Key": server_token}
+    first = ofrep.client.request(
+        "POST", "/ofrep/v1/evaluate/flags/banner", json=BODY, headers=headers
+    )
+    second = ofrep.client.request(
+        "POST", "/ofrep/v1/evaluate/flags/banner", json=BODY, headers=headers
+    )
+
+    assert fast_answers == ["banner"]
+    assert first.content == second.content
+
+
+def test_ofrep_fast__revoked_after_use__refused_at_once(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+) -> None:
+    evaluate(ofrep, server_token, "dark-mode", BODY)
+    token_id = server_token.split("_")[1]
+    ofrep.ok(ofrep.delete(f"/api/v1/tokens/{token_id}"))
+
+    response = evaluate(ofrep, server_token, "dark-mode", BODY)
+
+    assert response.status_code == 401
+
+
+def test_ofrep_fast__unknown_flag__route_answers_flag_not_found(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+    fast_answers: list[str],
+) -> None:
+    evaluate(ofrep, server_token, "dark-mode", BODY)
+
+    response = evaluate(ofrep, server_token, "nope", BODY)
+
+    assert response.status_code == 404
+    assert response.json()["errorCode"] == "FLAG_NOT_FOUND"
+    assert fast_answers == ["nope"]  # tried, then handed on with the body replayed
+
+
+def test_ofrep_fast__bad_json_after_use__route_answers_parse_error(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+) -> None:
+    evaluate(ofrep, server_token, "dark-mode", BODY)
+
+    response = ofrep.client.request(
+        "POST",
+        "/ofrep/v1/evaluate/flags/dark-mode",
+        content=b"{not json",
+        headers={"Authorization": f"Bearer {server_token}"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errorCode"] == "PARSE_ERROR"
+
+
+def test_ofrep_fast__flag_changed__next_answer_sees_it(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+) -> None:
+    before = evaluate(ofrep, server_token, "theme", BODY).json()
+    configure(ofrep, "theme", {"on": False})
+
+    after = evaluate(ofrep, server_token, "theme", BODY).json()
+
+    assert before["metadata"]["reasonKind"] == "FALLTHROUGH"
+    assert after["metadata"]["reasonKind"] == "OFF"
