@@ -7,20 +7,24 @@ refused with 403. Admin tokens name the environment with those parameters.
 The ETag is strong: ``"<project>/<environment>/<document version>/<audience>"``. The
 document is immutable per version, so equal tags mean byte-equal bodies, and
 ``If-None-Match`` is answered with 304 from the version alone, without building the
-document.
+document. The version is kept in memory for up to 0.5 s (dropped at once when this
+process commits a change), so a 304 to a recently seen token needs no database read;
+a change committed by another replica may take that long to show.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import ADMIN, SDK_CLIENT, SdkCaller, StoreDep
+from premiere.api.auth import ADMIN, SDK_CLIENT, SdkCaller
 from premiere.api.schemas import COMMON_ERRORS, FlagDocument, answers
 from premiere.errors import PermissionDeniedError, ValidationError, Violation
 from premiere.services import documents
+from premiere.services.compiled_documents import CompiledDocuments
 
 router = APIRouter(prefix="/sdk", tags=["sdk"], responses=COMMON_ERRORS)
 
@@ -35,8 +39,8 @@ KeyQuery = Annotated[str | None, Query(max_length=128, description="Required wit
         304: {"description": "Unchanged since the ETag in If-None-Match."},
     },
 )
-def get_flag_document(
-    store: StoreDep,
+async def get_flag_document(
+    request: Request,
     token: SdkCaller,
     project: KeyQuery = None,
     environment: KeyQuery = None,
@@ -46,15 +50,32 @@ def get_flag_document(
         token.scope, token.project, token.environment, project, environment
     )
     client_only = token.scope == SDK_CLIENT
-    version = documents.document_version(store, project_key, environment_key)
+    versions = _versions(request)
+    version = versions.cached_version(project_key, environment_key)
+    if version is None:
+        version = await run_in_threadpool(versions.version, project_key, environment_key)
     etag = document_etag(project_key, environment_key, version, client_only=client_only)
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization, X-API-Key"}
     if if_none_match is not None and etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    document = documents.build_flag_document(
-        store, project_key, environment_key, client_only=client_only
+    document = await run_in_threadpool(
+        documents.build_flag_document,
+        versions.store,
+        project_key,
+        environment_key,
+        client_only=client_only,
     )
     return JSONResponse(document, headers=headers)
+
+
+def _versions(request: Request) -> CompiledDocuments:
+    """The app's cache of document versions (re-read at most every 0.5 s, at once after a
+    commit in this process), so that a 304 needs no database read."""
+    state = request.app.state
+    cache: CompiledDocuments | None = getattr(state, "sdk_document_versions", None)
+    if cache is None or cache.store is not state.store:
+        cache = state.sdk_document_versions = CompiledDocuments(state.store)
+    return cache
 
 
 def document_etag(project: str, environment: str, version: int, *, client_only: bool) -> str:

@@ -83,6 +83,18 @@ class CompiledDocuments:
         entry = self._entries.get((project, environment, client_only))
         return entry if entry is not None and entry.version == known[1] else None
 
+    def version(self, project: str, environment: str) -> int:
+        """The environment's document version, read at most every ``version_ttl`` seconds
+        (at once after a local commit); ``NotFoundError`` for an unknown environment."""
+        return self._version(project, environment)
+
+    def cached_version(self, project: str, environment: str) -> int | None:
+        """:meth:`version` if it can be answered from memory, else ``None``."""
+        known = self._versions.get((project, environment))
+        if known is None or time.monotonic() - known[0] >= self.version_ttl:
+            return None
+        return known[1]
+
     def forget(self, changed: ChangedEnvironments) -> None:
         """Read the versions of these environments again at the next request."""
         for pair in changed:
