@@ -6,7 +6,8 @@ release's version: ``If-Match`` or ``"version"`` in the body, like an edit.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
@@ -22,8 +23,10 @@ from premiere.api.release_models import (
 )
 from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, answers
 from premiere.api.versions import IfMatch, expected_version, resource_response
+from premiere.services import Actor
 from premiere.services import releases as service
 from premiere.services.audit import list_audit_events
+from premiere.store import Store
 
 router = APIRouter(
     prefix="/projects/{project}/releases", tags=["releases"], responses=COMMON_ERRORS
@@ -85,118 +88,82 @@ def get_readiness(store: StoreDep, token: ProjectAdmin, project: str, release: s
     return JSONResponse(service.get_release_readiness(store, project, release))
 
 
-@router.post(
-    "/{release}/schedule",
-    summary="Schedule a draft release (starts when ready, at its start time)",
-    responses=answers(None, *UPDATE_ERRORS),
+class _ActionBody(Protocol):
+    version: int | None
+
+    def data(self) -> dict[str, Any]: ...
+
+
+ReleaseActionService = Callable[
+    [Store, Actor, str, str, Mapping[str, Any], int | None], dict[str, Any]
+]
+
+# (path, route name, body model, service, summary): each a POST based on the version.
+_ACTIONS: tuple[tuple[str, str, type[_ActionBody], ReleaseActionService, str], ...] = (
+    (
+        "schedule",
+        "schedule_release",
+        ReleaseSchedule,
+        service.schedule_release,
+        "Schedule a draft release (starts when ready, at its start time)",
+    ),
+    (
+        "start",
+        "start_release",
+        ReleaseAction,
+        service.start_release,
+        "Start the rollout now (409 with what is missing when not ready)",
+    ),
+    (
+        "advance",
+        "advance_release",
+        ReleaseAction,
+        service.advance_release,
+        "Apply the next stage (after the last: released)",
+    ),
+    (
+        "pause",
+        "pause_release",
+        ReleaseNote,
+        service.pause_release,
+        "Stop advancing; exposure stays as it is",
+    ),
+    ("resume", "resume_release", ReleaseNote, service.resume_release, "Resume a paused rollout"),
+    (
+        "rollback",
+        "roll_back_release",
+        ReleaseNote,
+        service.roll_back_release,
+        "Roll back: restore every flag's pre-release configuration",
+    ),
 )
-def schedule_release(
-    store: StoreDep,
-    token: ProjectAdmin,
-    project: str,
-    release: str,
-    body: ReleaseSchedule | None = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match, body.version if body else None)
-    data = body.data() if body else {}
-    view = service.schedule_release(store, actor_of(token), project, release, data, version)
-    return resource_response(view)
 
 
-@router.post(
-    "/{release}/start",
-    summary="Start the rollout now (409 with what is missing when not ready)",
-    responses=answers(None, *UPDATE_ERRORS),
-)
-def start_release(
-    store: StoreDep,
-    token: ProjectAdmin,
-    project: str,
-    release: str,
-    body: ReleaseAction | None = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match, body.version if body else None)
-    data = body.data() if body else {}
-    view = service.start_release(store, actor_of(token), project, release, data, version)
-    return resource_response(view)
+def _add_action_route(
+    path: str, name: str, model: type[_ActionBody], act: ReleaseActionService, summary: str
+) -> None:
+    def endpoint(
+        store: StoreDep,
+        token: ProjectAdmin,
+        project: str,
+        release: str,
+        body: _ActionBody | None = None,
+        if_match: IfMatch = None,
+    ) -> JSONResponse:
+        version = expected_version(if_match, body.version if body else None)
+        data = body.data() if body else {}
+        return resource_response(act(store, actor_of(token), project, release, data, version))
+
+    # The body's model is known only here; FastAPI reads it from the annotation.
+    endpoint.__annotations__["body"] = model | None
+    endpoint.__name__ = endpoint.__qualname__ = name
+    router.post(f"/{{release}}/{path}", summary=summary, responses=answers(None, *UPDATE_ERRORS))(
+        endpoint
+    )
 
 
-@router.post(
-    "/{release}/advance",
-    summary="Apply the next stage (after the last: released)",
-    responses=answers(None, *UPDATE_ERRORS),
-)
-def advance_release(
-    store: StoreDep,
-    token: ProjectAdmin,
-    project: str,
-    release: str,
-    body: ReleaseAction | None = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match, body.version if body else None)
-    data = body.data() if body else {}
-    view = service.advance_release(store, actor_of(token), project, release, data, version)
-    return resource_response(view)
-
-
-@router.post(
-    "/{release}/pause",
-    summary="Stop advancing; exposure stays as it is",
-    responses=answers(None, *UPDATE_ERRORS),
-)
-def pause_release(
-    store: StoreDep,
-    token: ProjectAdmin,
-    project: str,
-    release: str,
-    body: ReleaseNote | None = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match, body.version if body else None)
-    data = body.data() if body else {}
-    view = service.pause_release(store, actor_of(token), project, release, data, version)
-    return resource_response(view)
-
-
-@router.post(
-    "/{release}/resume",
-    summary="Resume a paused rollout",
-    responses=answers(None, *UPDATE_ERRORS),
-)
-def resume_release(
-    store: StoreDep,
-    token: ProjectAdmin,
-    project: str,
-    release: str,
-    body: ReleaseNote | None = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match, body.version if body else None)
-    data = body.data() if body else {}
-    view = service.resume_release(store, actor_of(token), project, release, data, version)
-    return resource_response(view)
-
-
-@router.post(
-    "/{release}/rollback",
-    summary="Roll back: restore every flag's pre-release configuration",
-    responses=answers(None, *UPDATE_ERRORS),
-)
-def roll_back_release(
-    store: StoreDep,
-    token: ProjectAdmin,
-    project: str,
-    release: str,
-    body: ReleaseNote | None = None,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    version = expected_version(if_match, body.version if body else None)
-    data = body.data() if body else {}
-    view = service.roll_back_release(store, actor_of(token), project, release, data, version)
-    return resource_response(view)
+for _action in _ACTIONS:
+    _add_action_route(*_action)
 
 
 @router.get(
