@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from premiere.errors import InvalidStateError, ValidationError, VersionConflictError, Violation
 from premiere.services import Actor
@@ -41,11 +42,12 @@ from premiere.services.schedules import active_freeze
 from premiere.services.validation import Checker
 from premiere.store import Store
 from premiere.store.concurrency import check_current_version, require_version
-from premiere.store.models import Environment, Flag, FlagConfig
+from premiere.store.models import Environment, Flag, FlagConfig, Project
 from premiere.store.releases import Release
 from premiere.store.types import utc_now
 
 ACTION_FIELDS = ("reason", "override_freeze")
+States = tuple[str, ...]
 
 
 def start_release(
@@ -59,8 +61,7 @@ def start_release(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Start now (from draft, scheduled or ready) when nothing is missing."""
-    expected = require_version(expected_version, "release", key)
-    reason, override = _action_data(data)
+    expected, reason, override = _action_data(key, data, expected_version)
     return begin_rollout(store, actor, project, key, expected, reason, override, now or utc_now())
 
 
@@ -75,8 +76,7 @@ def advance_release(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Apply the next stage (or, after the last one, complete the release)."""
-    expected = require_version(expected_version, "release", key)
-    reason, override = _action_data(data)
+    expected, reason, override = _action_data(key, data, expected_version)
     return next_stage(store, actor, project, key, expected, reason, override, now or utc_now())
 
 
@@ -91,8 +91,7 @@ def pause_release(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Stop advancing; everyone keeps what they get now."""
-    expected = require_version(expected_version, "release", key)
-    reason, _ = _action_data(data, override_allowed=False)
+    expected, reason, _ = _action_data(key, data, expected_version, override_allowed=False)
     return simple_transition(
         store, actor, project, key, expected, ("rolling_out",), "paused", "paused", reason, now
     )
@@ -108,8 +107,7 @@ def resume_release(
     *,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    expected = require_version(expected_version, "release", key)
-    reason, _ = _action_data(data, override_allowed=False)
+    expected, reason, _ = _action_data(key, data, expected_version, override_allowed=False)
     return simple_transition(
         store, actor, project, key, expected, ("paused",), "rolling_out", "resumed", reason, now
     )
@@ -128,8 +126,7 @@ def roll_back_release(
     """Restore every flag's pre-release on/off, off-variation and fallthrough, and
     take the release's rules out (new versioned writes; edits made meanwhile to the
     flag's own rules stay)."""
-    expected = require_version(expected_version, "release", key)
-    reason, _ = _action_data(data, override_allowed=False)
+    expected, reason, _ = _action_data(key, data, expected_version, override_allowed=False)
     return roll_back(store, actor, project, key, expected, reason, now or utc_now())
 
 
@@ -144,9 +141,7 @@ def begin_rollout(
     now: datetime,
 ) -> dict[str, Any]:
     with store.write() as session:
-        project_row, row = load_release(session, project, key)
-        check_current_version("release", key, row.version, expected or row.version)
-        require_state(row, EDITABLE, "start")
+        project_row, row = _load_current(session, project, key, expected, EDITABLE, "start")
         missing = missing_items(session, project_row, row, now, freeze=not override)
         if missing:
             raise InvalidStateError(f"release {key!r} is not ready to start", {"missing": missing})
@@ -184,9 +179,9 @@ def next_stage(
     detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     with store.read() as session:
-        project_row, row = load_release(session, project, key)
-        check_current_version("release", key, row.version, expected or row.version)
-        require_state(row, ("rolling_out",), "advance")
+        project_row, row = _load_current(
+            session, project, key, expected, ("rolling_out",), "advance"
+        )
         window = active_freeze(session, project_row.id, row.environment, now)
         if window is not None and not override:
             raise InvalidStateError(
@@ -228,9 +223,9 @@ def roll_back(
     detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     with store.read() as session:
-        _, row = load_release(session, project, key)
-        check_current_version("release", key, row.version, expected or row.version)
-        require_state(row, ("rolling_out", "paused"), "roll back")
+        _, row = _load_current(
+            session, project, key, expected, ("rolling_out", "paused"), "roll back"
+        )
         version, snapshots, environment = row.version, dict(row.snapshots), row.environment
         flags = [feature["flag"] for feature in row.spec["features"]]
     for flag, snapshot in ((f, snapshots[f]) for f in flags if f in snapshots):
@@ -265,13 +260,22 @@ def simple_transition(
     detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     with store.write() as session:
-        _, row = load_release(session, project, key)
-        check_current_version("release", key, row.version, expected or row.version)
-        require_state(row, allowed, action.removesuffix("d").removesuffix("e"))
+        verb = action.removesuffix("d").removesuffix("e")
+        _, row = _load_current(session, project, key, expected, allowed, verb)
         return transition(
             session, actor, project, row, expected, to,
             action=action, reason=reason, now=now or utc_now(), detail=detail,
         )  # fmt: skip
+
+
+def _load_current(
+    session: Session, project: str, key: str, expected: int | None, allowed: States, verb: str
+) -> tuple[Project, Release]:
+    """The release, at ``expected`` (None: any) and in an ``allowed`` state."""
+    project_row, row = load_release(session, project, key)
+    check_current_version("release", key, row.version, expected or row.version)
+    require_state(row, allowed, verb)
+    return project_row, row
 
 
 def release_actor(key: str) -> Actor:
@@ -379,8 +383,10 @@ def _override_detail(session: Any, row: Release, override: bool, now: datetime) 
 
 
 def _action_data(
-    data: Mapping[str, Any], *, override_allowed: bool = True
-) -> tuple[str | None, bool]:
+    key: str, data: Mapping[str, Any], version: int | None, *, override_allowed: bool = True
+) -> tuple[int, str | None, bool]:
+    """The version the action is based on, its reason and whether it overrides a freeze."""
+    expected = require_version(version, "release", key)
     check = Checker(data)
     check.allowed(ACTION_FIELDS if override_allowed else ("reason",))
     check.text("reason", max_length=2000)
@@ -392,4 +398,4 @@ def _action_data(
         raise ValidationError(
             [Violation("reason", "required", "overriding a freeze window needs a reason")]
         )
-    return reason, override
+    return expected, reason, override
