@@ -103,8 +103,8 @@ class EventStreamResponse(Response):
             queue = subscription.queue
             while not subscription.closed:
                 data = await queue.get()
-                while not queue.empty():
-                    data += queue.get_nowait()
+                if not queue.empty():
+                    data += queue.take_all()
                 if subscription.closed or not data:
                     break
                 await send({"type": "http.response.body", "body": data, "more_body": True})
