@@ -116,3 +116,46 @@ def test_ofrep_fast__flag_changed__next_answer_sees_it(
 
     assert before["metadata"]["reasonKind"] == "FALLTHROUGH"
     assert after["metadata"]["reasonKind"] == "OFF"
+
+
+DOCUMENT = "/api/v1/sdk/flags"
+
+
+def test_sdk_flags_fast__matching_etag__304_from_memory_as_the_route_answers(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    etags: list[str] = []
+    original = ofrep_fast.document_etag
+
+    def spy(*args: Any, **kwargs: Any) -> str:
+        etags.append(original(*args, **kwargs))
+        return etags[-1]
+
+    monkeypatch.setattr(ofrep_fast, "document_etag", spy)
+    etag = ofrep.get(DOCUMENT, token=server_token).headers["etag"]
+    by_route = ofrep.get(
+        f"{DOCUMENT}?environment=production", token=server_token, headers={"If-None-Match": etag}
+    )
+    assert etags == []
+
+    fast = ofrep.get(DOCUMENT, token=server_token, headers={"If-None-Match": etag})
+
+    assert etags == [etag]
+    assert by_route.status_code == fast.status_code == 304
+    assert dict(by_route.headers) == dict(fast.headers)
+
+
+def test_sdk_flags_fast__flag_changed__200_with_new_etag(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+) -> None:
+    etag = ofrep.get(DOCUMENT, token=server_token).headers["etag"]
+    ofrep.get(DOCUMENT, token=server_token, headers={"If-None-Match": etag})
+    configure(ofrep, "theme", {"on": False})
+
+    response = ofrep.get(DOCUMENT, token=server_token, headers={"If-None-Match": etag})
+
+    assert response.status_code == 200
+    assert response.headers["etag"] != etag

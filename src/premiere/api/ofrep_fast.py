@@ -1,4 +1,5 @@
-"""A pure ASGI fast path for OFREP single-flag evaluation.
+"""A pure ASGI fast path for the SDK hot paths: OFREP single-flag evaluation, and the
+flag document's 304.
 
 ``POST /ofrep/v1/evaluate/flags/{key}`` is what OFREP providers call per evaluation,
 so it is answered here, before routing and dependency injection, whenever everything
@@ -8,6 +9,10 @@ current version, and a successful evaluation within the token's rate limit. Anyt
 else (no or unknown token, wrong scope, a document to read, an OFREP error, 429) goes
 on to the route in :mod:`premiere.api.ofrep` with the body replayed, which answers it
 exactly as it always has. Both paths produce the same bytes for a success.
+
+``GET /api/v1/sdk/flags`` without query parameters, from an ``sdk-*`` token seen
+moments ago, whose ``If-None-Match`` matches the current version (known in memory), is
+answered 304 here; every other request goes to the route in :mod:`premiere.api.sdk`.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from premiere.api.ofrep import (
     evaluation_context,
     services_of,
 )
+from premiere.api.sdk import document_etag, etag_matches, versions_of
 from premiere.errors import RateLimitedError
 from premiere.services.tokens import TokenInfo, authenticate_cached
 
 PREFIX = "/ofrep/v1/evaluate/flags/"
+DOCUMENT_PATH = "/api/v1/sdk/flags"
 _MAX_BODY = 64 * 1024  # larger contexts take the ordinary route
 _JSON = (b"content-type", b"application/json")
 
@@ -36,15 +43,25 @@ class OfrepFastPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or not path.startswith(PREFIX)
-            or scope.get("root_path")
-        ):
+        if scope["type"] != "http" or scope.get("root_path"):
             await self.app(scope, receive, send)
             return
-        key = path[len(PREFIX) :]
+        if path == DOCUMENT_PATH and scope["method"] == "GET" and not scope["query_string"]:
+            await self._document(scope, receive, send)
+        elif scope["method"] == "POST" and path.startswith(PREFIX):
+            await self._evaluate(scope, receive, send, path[len(PREFIX) :])
+        else:
+            await self.app(scope, receive, send)
+
+    async def _document(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = _not_modified(scope)
+        if headers is None:
+            await self.app(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _evaluate(self, scope: Scope, receive: Receive, send: Send, key: str) -> None:
         raw = _raw_token(scope) if key and "/" not in key else None
         app = scope.get("app")
         store = getattr(getattr(app, "state", None), "store", None)
@@ -88,6 +105,35 @@ async def _answer(app: object, token: TokenInfo, key: str, body: bytes) -> bytes
     except (OfrepError, RateLimitedError):
         return None
     return encode_json(payload)
+
+
+def _not_modified(scope: Scope) -> list[tuple[bytes, bytes]] | None:
+    """The headers of a 304 for the flag document, or ``None`` if the route must answer."""
+    if_none_match = None
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            if_none_match = value.decode("latin-1")
+            break
+    raw = _raw_token(scope) if if_none_match is not None else None
+    app = scope.get("app")
+    store = getattr(getattr(app, "state", None), "store", None)
+    token = authenticate_cached(store, raw) if raw and store is not None else None
+    if token is None or token.scope not in (SDK_SERVER, SDK_CLIENT):
+        return None
+    if token.project is None or token.environment is None or if_none_match is None:
+        return None
+    version = versions_of(app).cached_version(token.project, token.environment)
+    if version is None:
+        return None
+    client_only = token.scope == SDK_CLIENT
+    etag = document_etag(token.project, token.environment, version, client_only=client_only)
+    if not etag_matches(if_none_match, etag):
+        return None
+    return [
+        (b"etag", etag.encode("latin-1")),
+        (b"cache-control", b"no-cache"),
+        (b"vary", b"Authorization, X-API-Key"),
+    ]
 
 
 def _raw_token(scope: Scope) -> str | None:

@@ -14,7 +14,7 @@ a change committed by another replica may take that long to show.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -50,7 +50,7 @@ async def get_flag_document(
         token.scope, token.project, token.environment, project, environment
     )
     client_only = token.scope == SDK_CLIENT
-    versions = _versions(request)
+    versions = versions_of(request.app)
     version = versions.cached_version(project_key, environment_key)
     if version is None:
         version = await run_in_threadpool(versions.version, project_key, environment_key)
@@ -68,10 +68,10 @@ async def get_flag_document(
     return JSONResponse(document, headers=headers)
 
 
-def _versions(request: Request) -> CompiledDocuments:
+def versions_of(app: Any) -> CompiledDocuments:
     """The app's cache of document versions (re-read at most every 0.5 s, at once after a
     commit in this process), so that a 304 needs no database read."""
-    state = request.app.state
+    state = app.state
     cache: CompiledDocuments | None = getattr(state, "sdk_document_versions", None)
     if cache is None or cache.store is not state.store:
         cache = state.sdk_document_versions = CompiledDocuments(state.store)
