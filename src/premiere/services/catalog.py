@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -15,12 +16,9 @@ from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import map_service_row_to_view
 from premiere.services.validation import DESCRIPTION_MAX, Checker, is_key
+from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
-from premiere.store.concurrency import (
-    check_current_version,
-    require_version,
-    update_versioned,
-)
+from premiere.store.concurrency import require_version
 from premiere.store.models import Project, Service
 
 EDITABLE = ("name", "description", "repository")
@@ -87,23 +85,11 @@ def update_service(
     _check(data, creating=False)
     with store.write() as session:
         row = _get_service_row(session, get_project_row(session, project), key)
-        check_current_version("service", key, row.version, expected)
-        before = map_service_row_to_view(row, project)
-        values = {field: data[field] for field in EDITABLE if field in data}
-        update_versioned(session, Service, row.id, expected, values, resource="service", key=key)
-        session.refresh(row)
-        after = map_service_row_to_view(row, project)
-        record_audit_event(
-            session,
-            actor,
-            "service.updated",
-            project=project,
-            resource_type="service",
-            resource_key=key,
-            before=before,
-            after=after,
+        changes = {field: data[field] for field in EDITABLE if field in data}
+        view = partial(map_service_row_to_view, project=project)
+        return update_audited(
+            session, actor, row, expected, changes, "service.updated", view, project=project
         )
-    return after
 
 
 def _find_service_row(session: Session, project: Project, key: str) -> Service | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
@@ -21,12 +22,9 @@ from premiere.services.lookups import (
 )
 from premiere.services.mappers import map_environment_row_to_view
 from premiere.services.validation import Checker
+from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
-from premiere.store.concurrency import (
-    check_current_version,
-    require_version,
-    update_versioned,
-)
+from premiere.store.concurrency import require_version
 from premiere.store.models import Environment, Flag, FlagConfig, Project
 
 EDITABLE = ("name", "production", "position")
@@ -101,29 +99,18 @@ def update_environment(
         project_row = get_project_row(session, project)
         lock_project(session, project)
         row = get_environment_row(session, project_row, key)
-        check_current_version("environment", key, row.version, expected)
-        before = map_environment_row_to_view(row, project)
-        values = {field: data[field] for field in ("name", "production") if field in data}
-        update_versioned(
-            session, Environment, row.id, expected, values, resource="environment", key=key
-        )
-        session.refresh(row)
-        if "position" in data and data["position"] != row.position:
-            _move(session, list_environment_rows(session, project_row), row, data["position"])
-            session.refresh(row)
-        after = map_environment_row_to_view(row, project)
-        record_audit_event(
-            session,
-            actor,
-            "environment.updated",
-            project=project,
-            resource_type="environment",
-            resource_key=key,
-            environment=key,
-            before=before,
-            after=after,
-        )
-    return after
+        changes = {field: data[field] for field in ("name", "production") if field in data}
+
+        def move() -> None:
+            if "position" in data and data["position"] != row.position:
+                _move(session, list_environment_rows(session, project_row), row, data["position"])
+                session.refresh(row)
+
+        return update_audited(
+            session, actor, row, expected, changes, "environment.updated",
+            partial(map_environment_row_to_view, project=project), project=project,
+            environment=key, then=move,
+        )  # fmt: skip
 
 
 def _move(session: Session, ordered: list[Environment], row: Environment, position: int) -> None:

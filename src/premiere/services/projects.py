@@ -14,12 +14,9 @@ from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import map_project_row_to_view
 from premiere.services.validation import DESCRIPTION_MAX, Checker
+from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
-from premiere.store.concurrency import (
-    check_current_version,
-    require_version,
-    update_versioned,
-)
+from premiere.store.concurrency import require_version
 from premiere.store.models import Project
 
 EDITABLE = ("name", "description")
@@ -76,23 +73,11 @@ def update_project(
     _check(data, creating=False)
     with store.write() as session:
         row = get_project_row(session, key)
-        check_current_version("project", key, row.version, expected)
-        before = map_project_row_to_view(row)
-        values = {field: data[field] for field in EDITABLE if field in data}
-        update_versioned(session, Project, row.id, expected, values, resource="project", key=key)
-        session.refresh(row)
-        after = map_project_row_to_view(row)
-        record_audit_event(
-            session,
-            actor,
-            "project.updated",
+        changes = {field: data[field] for field in EDITABLE if field in data}
+        return update_audited(
+            session, actor, row, expected, changes, "project.updated", map_project_row_to_view,
             project=key,
-            resource_type="project",
-            resource_key=key,
-            before=before,
-            after=after,
-        )
-    return after
+        )  # fmt: skip
 
 
 def _check(data: Mapping[str, Any], *, creating: bool) -> None:

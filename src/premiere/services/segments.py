@@ -6,6 +6,7 @@ A segment is part of every environment's flag document, so each change bumps the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -25,12 +26,9 @@ from premiere.services.lookups import (
 )
 from premiere.services.mappers import map_segment_row_to_view
 from premiere.services.validation import DESCRIPTION_MAX, Checker
+from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
-from premiere.store.concurrency import (
-    check_current_version,
-    require_version,
-    update_versioned,
-)
+from premiere.store.concurrency import check_current_version, require_version
 from premiere.store.feed import record_document_change
 from premiere.store.models import Environment, Flag, FlagConfig, Project, Segment
 
@@ -99,23 +97,11 @@ def update_segment(
         project_row = get_project_row(session, project)
         lock_project(session, project)
         row = get_segment_row(session, project_row, key)
-        check_current_version("segment", key, row.version, expected)
-        before = map_segment_row_to_view(row, project)
-        update_versioned(session, Segment, row.id, expected, values, resource="segment", key=key)
-        session.refresh(row)
-        _document_changed(session, project_row, key)
-        after = map_segment_row_to_view(row, project)
-        record_audit_event(
-            session,
-            actor,
-            "segment.updated",
-            project=project,
-            resource_type="segment",
-            resource_key=key,
-            before=before,
-            after=after,
-        )
-    return after
+        return update_audited(
+            session, actor, row, expected, values, "segment.updated",
+            partial(map_segment_row_to_view, project=project), project=project,
+            then=partial(_document_changed, session, project_row, key),
+        )  # fmt: skip
 
 
 def delete_segment(
