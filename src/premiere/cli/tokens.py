@@ -158,7 +158,7 @@ def _scope_text(token: dict[str, Any]) -> str:
 @api_options
 @json_option
 def tokens_revoke(token_id: str, database_url: str | None, as_json: bool) -> None:
-    """Revoke token TOKEN_ID: it stops working at once."""
+    """Revoke token TOKEN_ID: every server refuses it within 5 seconds."""
 
     def locally(store: Any) -> Any:
         from premiere.services import tokens as token_service
