@@ -11,13 +11,14 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, exists, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from premiere.errors import ConflictError, NotFoundError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
-from premiere.services.lookups import get_environment_row
+from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.validation import is_key
 from premiere.store import lock_for_update
@@ -26,6 +27,7 @@ from premiere.store.deployments import (
     DeploymentFeature,
     EnvironmentPolicy,
     EnvironmentServiceState,
+    VerificationCheck,
 )
 from premiere.store.models import Environment, Flag, Project, Service
 from premiere.store.types import utc_now
@@ -38,6 +40,7 @@ class Names:
         self.project = project
         self.services = dict(services)
         self.environments = dict(envs)
+        self.service_has_checks: bool | None = None  # None: not known
 
     @classmethod
     def of(cls, project: Project, service: Service, environment: Environment) -> Names:
@@ -54,6 +57,24 @@ class Names:
         )
         return cls(project, {i: k for i, k in services}, {i: k for i, k in envs})
 
+    @classmethod
+    def for_row(cls, session: Session, project: Project, row: Deployment) -> Names:
+        """The keys of ``row``'s service and environment, and whether its service has
+        verification checks, in one statement (all of the project's keys when ``row``
+        rolls back another deployment)."""
+        has_checks = exists().where(VerificationCheck.service_id == row.service_id)
+        found = session.execute(
+            select(Service.key, Environment.key, has_checks)
+            .join(Environment, Environment.id == row.environment_id)
+            .where(Service.id == row.service_id)
+        ).one()
+        if row.rollback_of_id is not None:
+            names = cls.load(session, project)
+        else:
+            names = cls(project, {row.service_id: found[0]}, {row.environment_id: found[1]})
+        names.service_has_checks = bool(found[2])
+        return names
+
 
 def get_service_row(session: Session, project: Project, key: str) -> Service:
     row = None
@@ -66,6 +87,25 @@ def get_service_row(session: Session, project: Project, key: str) -> Service:
             "service", key, f"service {key!r} does not exist in project {project.key!r}"
         )
     return row
+
+
+def load_deployment(
+    session: Session, project: str, deployment_id: int
+) -> tuple[Project, Deployment]:
+    """A project by key and one of its deployments, in one statement when both exist."""
+    found = (
+        session.execute(
+            select(Project, Deployment)
+            .join(Deployment, Deployment.project_id == Project.id)
+            .where(Project.key == project, Deployment.id == deployment_id)
+        ).first()
+        if 0 < deployment_id < 2**63
+        else None
+    )
+    if found is not None:
+        return found[0], found[1]
+    project_row = get_project_row(session, project)  # one by one, for the error
+    return project_row, get_deployment_row(session, project_row, deployment_id)
 
 
 def get_deployment_row(session: Session, project: Project, deployment_id: int) -> Deployment:
@@ -174,7 +214,6 @@ def set_status(
     if status == "succeeded":
         if verified:
             row.verified_at = now
-        _make_current(session, row, now)
         if row.rollback_of_id is not None:
             _mark_rolled_back(session, actor, names, row, now)
     record_audit_event(
@@ -189,23 +228,28 @@ def set_status(
         after={"status": status, "reason": row.reason, "verified": row.verified_at is not None},
         at=now,
     )
+    if status == "succeeded":  # last: its statement flushes the writes above in one go
+        _make_current(session, row, now)
 
 
 def _make_current(session: Session, row: Deployment, now: datetime) -> None:
-    state = session.get(EnvironmentServiceState, (row.service_id, row.environment_id))
-    if state is None:
-        session.add(
-            EnvironmentServiceState(
-                service_id=row.service_id,
-                environment_id=row.environment_id,
-                project_id=row.project_id,
-                deployment_id=row.id,
-                since=now,
-            )
+    """Upsert the current-state row of ``row``'s service and environment (one statement)."""
+    table = EnvironmentServiceState.__table__
+    assert isinstance(table, Table)
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
+        service_id=row.service_id,
+        environment_id=row.environment_id,
+        project_id=row.project_id,
+        deployment_id=row.id,
+        since=now,
+    )
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["service_id", "environment_id"],
+            set_={"deployment_id": insert.excluded.deployment_id, "since": insert.excluded.since},
         )
-    else:
-        state.deployment_id = row.id
-        state.since = now
+    )
 
 
 def _mark_rolled_back(
@@ -241,13 +285,37 @@ def _mark_rolled_back(
     )
 
 
+def load_target(
+    session: Session, project: str, service: str, environment: str
+) -> tuple[Project, Service, Environment, EnvironmentPolicy | None] | None:
+    """A project, its service and environment by key and the environment's policy, in
+    one statement; None when one of them does not exist (look them up one by one then,
+    for the error)."""
+    found = session.execute(
+        select(Project, Service, Environment, EnvironmentPolicy)
+        .join(Service, (Service.project_id == Project.id) & (Service.key == service))
+        .join(
+            Environment, (Environment.project_id == Project.id) & (Environment.key == environment)
+        )
+        .outerjoin(EnvironmentPolicy, EnvironmentPolicy.environment_id == Environment.id)
+        .where(Project.key == project)
+    ).first()
+    return None if found is None else (found[0], found[1], found[2], found[3])
+
+
 def check_policy(
-    session: Session, service: Service, environment: Environment, version: str
+    session: Session,
+    service: Service,
+    environment: Environment,
+    version: str,
+    policy: EnvironmentPolicy | bool | None = True,
 ) -> None:
     """``require_verified_in_previous``: the version must have been verified (and not
-    rolled back) in the environment before this one."""
-    policy = session.get(EnvironmentPolicy, environment.id)
-    if policy is None or not policy.require_verified_in_previous:
+    rolled back) in the environment before this one. ``policy`` is the environment's
+    policy when already loaded (``True``: load it)."""
+    if policy is True:
+        policy = session.get(EnvironmentPolicy, environment.id)
+    if not isinstance(policy, EnvironmentPolicy) or not policy.require_verified_in_previous:
         return
     previous = session.scalar(
         select(Environment)

@@ -28,6 +28,8 @@ from premiere.services.deployment_ledger import (
     get_deployment_row,
     get_env,
     get_service_row,
+    load_deployment,
+    load_target,
     lock_row,
     lock_slot,
     map_deployment_row_to_view,
@@ -52,7 +54,7 @@ from premiere.services.deployment_rules import (
 from premiere.services.lookups import get_project_row
 from premiere.services.validation import Checker
 from premiere.store import Store
-from premiere.store.deployments import Deployment, VerificationCheck
+from premiere.store.deployments import Deployment, EnvironmentPolicy, VerificationCheck
 from premiere.store.models import Environment, Project
 
 MAX_LIMIT = 500
@@ -79,14 +81,19 @@ def record_deployment(
     fields["request_hash"] = request_hash(fields) if key is not None else None
     try:
         with store.write() as session:
-            project_row = get_project_row(session, project)
+            target = load_target(session, project, fields["service"], fields["environment"])
+            project_row = target[0] if target else get_project_row(session, project)
             existing = _find_by_key(session, project_row, key)
             if existing is not None:
                 return _replay(session, project_row, existing, fields), False
-            service = get_service_row(session, project_row, fields["service"])
-            environment = get_env(session, project_row, fields["environment"])
+            if target is None:  # one by one, for the error
+                service = get_service_row(session, project_row, fields["service"])
+                environment = get_env(session, project_row, fields["environment"])
+                policy: EnvironmentPolicy | bool | None = True
+            else:
+                _, service, environment, policy = target
             lock_slot(session, service.id, environment.id)
-            check_policy(session, service, environment, fields["version"])
+            check_policy(session, service, environment, fields["version"], policy)
             names = Names.of(project_row, service, environment)
             row = add_deployment(session, actor, names, service, environment, fields)
             return view_of(session, row, names), True
@@ -204,7 +211,7 @@ def complete_verification(
         row.verification_status = "passed" if passed else "failed"
         project_row = session.get(Project, row.project_id)
         assert project_row is not None
-        names = Names.load(session, project_row)
+        names = Names.for_row(session, project_row, row)
         failed = [r["key"] for r in results if r.get("status") != "passed"]
         reason = None if passed else f"verification failed: {', '.join(failed)}"
         set_status(
@@ -227,10 +234,9 @@ def _report(
     status: str,
 ) -> dict[str, Any]:
     with store.write() as session:
-        project_row = get_project_row(session, project)
-        row = get_deployment_row(session, project_row, deployment_id)
+        project_row, row = load_deployment(session, project, deployment_id)
         lock_row(session, row)
-        names = Names.load(session, project_row)
+        names = Names.for_row(session, project_row, row)
         if _already(row.status, status):
             return view_of(session, row, names)
         check_transition(row.id, row.status, status)
@@ -251,7 +257,11 @@ def _already(current: str, requested: str) -> bool:
 def _begin_verification(
     session: Session, actor: Actor, names: Names, row: Deployment, reason: str | None
 ) -> None:
-    checks = _checks_for(session, row.service_id, row.environment_id)
+    checks = (
+        _checks_for(session, row.service_id, row.environment_id)
+        if names.service_has_checks is not False
+        else []
+    )
     row.checks = []
     row.verification_status = "running" if checks else "passed"
     set_status(session, actor, names, row, "verifying", reason=reason)
