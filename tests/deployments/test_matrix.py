@@ -8,6 +8,7 @@ from sqlalchemy import event
 
 from api.support import Api
 from premiere.services.matrix import get_environment_matrix, semver_key
+from premiere.store.deployments import version_order
 
 from .conftest import deploy, record
 
@@ -89,6 +90,18 @@ def test_matrix__semver__older_version_in_staging_not_counted(shop: Api) -> None
     assert production["versions"] == 0 and production["deployments"] == 0
 
 
+def test_matrix__semver__older_and_newer_versions_waiting__only_newer_counted(shop: Api) -> None:
+    deploy(shop, version="2.0.0")
+    deploy(shop, environment="production", version="2.0.0")
+    for version in ("1.9.0", "2.1.0-rc.1", "2.0.0-rc.9", "2.1.0-rc.1", "v2.10.0", "build-7"):
+        deploy(shop, version=version)
+
+    production = web(matrix(shop))["behind"][1]
+
+    # 2.1.0-rc.1 twice, v2.10.0 and build-7 (not a semantic version: always counted)
+    assert (production["deployments"], production["versions"]) == (4, 3)
+
+
 def test_matrix__unknown_service__404(shop: Api) -> None:
     response = shop.get(f"{BASE}/environment-matrix?service=nope")
 
@@ -109,6 +122,24 @@ def test_matrix__unknown_service__404(shop: Api) -> None:
 def test_semver_key__orders_as_semver(lower: str, higher: str) -> None:
     low, high = semver_key(lower), semver_key(higher)
     assert low is not None and high is not None and low < high
+
+
+@pytest.mark.parametrize(
+    "versions",
+    [
+        ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2"],
+        ["1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "v1.9.0", "1.10.0", "10.0.0"],
+        ["1.0.0-1", "1.0.0-01.a", "1.0.0-2", "1.0.0-10", "1.0.0-A", "1.0.0-a", "1.0.0-a-b"],
+    ],
+)
+def test_version_order__sorted_strings__same_order_as_semver_key(versions: list[str]) -> None:
+    orders = [version_order(version) for version in versions]
+
+    assert all(order is not None for order in orders)
+    assert sorted(versions, key=lambda v: str(version_order(v))) == sorted(
+        versions, key=lambda v: semver_key(v) or ()
+    )
+    assert version_order("abc") is None
 
 
 def test_semver_key__not_semver__none() -> None:

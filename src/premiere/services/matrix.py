@@ -10,14 +10,13 @@ as such (a newer deployment of an older version does not count as "ahead").
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Integer, String, func, select, text
+from sqlalchemy import Integer, func, select, text
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.types import TypeEngine
 
@@ -25,13 +24,14 @@ from premiere.services.deployment_ledger import get_service_row
 from premiere.services.lookups import get_project_row, list_environment_rows
 from premiere.services.mappers import format_time
 from premiere.store import Store
-from premiere.store.deployments import Deployment, EnvironmentServiceState
+from premiere.store.deployments import (
+    SEMVER,
+    Deployment,
+    EnvironmentServiceState,
+    version_order,
+)
 from premiere.store.models import Service
 from premiere.store.types import UTCDateTime, utc_now
-
-SEMVER = re.compile(
-    r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
-)
 
 SemverKey = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
 
@@ -153,19 +153,18 @@ def _behind_pair(
             bounds[service] = 0
         else:  # its version never succeeded there: count from its own recording
             bounds[service] = references.get(service, here[0].id)
-    for service, version, count, finished in _newer(session, previous_env, bounds):
-        here = current.get((service, env))
-        floor = semver_key(here[0].version) if here else None
-        key = semver_key(version)
-        if floor is not None and key is not None and key <= floor:
-            continue
+    floors = {service: _floor(current.get((service, env))) for service in bounds}
+    for service, count, versions, first in _newer(session, previous_env, bounds, floors):
         entry = result[service]
-        entry["deployments"] += int(count)
-        entry["versions"] += 1
-        if finished is not None:
-            lag = max(0.0, (now - finished).total_seconds())
-            entry["seconds"] = max(entry["seconds"], lag)
+        entry["deployments"], entry["versions"] = int(count), int(versions)
+        if first is not None:
+            entry["seconds"] = max(entry["seconds"], max(0.0, (now - first).total_seconds()))
     return result
+
+
+def _floor(here: tuple[Deployment, datetime] | None) -> str | None:
+    """The version order below which (inclusive) newer deployments do not count."""
+    return None if here is None else version_order(here[0].version)
 
 
 def _references(
@@ -194,19 +193,25 @@ def _references(
 
 
 def _newer(
-    session: Session, previous_env: int, bounds: Mapping[int, int]
-) -> list[tuple[int, str, int, datetime | None]]:
-    """(service, version, deployments, first finish) of the succeeded deployments in
-    ``previous_env`` after each service's bound, in one statement."""
+    session: Session,
+    previous_env: int,
+    bounds: Mapping[int, int],
+    floors: Mapping[int, str | None],
+) -> list[tuple[int, int, int, datetime | None]]:
+    """(service, deployments, versions, first finish) of the succeeded deployments in
+    ``previous_env`` after each service's bound whose version is not semantically at or
+    below the service's floor (both semantic versions), in one statement that returns
+    one row per service however many versions wait."""
     if not bounds:
         return []
-    values = ", ".join(f"(:s{i}, :a{i})" for i in range(len(bounds)))
+    values = ", ".join(f"(:s{i}, :a{i}, CAST(:f{i} AS VARCHAR))" for i in range(len(bounds)))
     params: dict[str, Any] = {"environment": previous_env}
     for i, (service, after) in enumerate(bounds.items()):
-        params[f"s{i}"], params[f"a{i}"] = service, after
+        params[f"s{i}"], params[f"a{i}"], params[f"f{i}"] = service, after, floors[service]
     bounded = (
         "d.service_id = bounds.service_id AND d.environment_id = :environment "
-        "AND d.id > bounds.after_id AND d.status = 'succeeded'"
+        "AND d.id > bounds.after_id AND d.status = 'succeeded' AND (bounds.floor IS NULL "
+        "OR d.version_order IS NULL OR d.version_order > bounds.floor)"
     )
     if session.get_bind().dialect.name == "postgresql":  # one index range scan per bound
         source = (
@@ -216,15 +221,15 @@ def _newer(
     else:  # SQLite's planner loops over the bounds with the (service, environment, id) index
         source = f"bounds JOIN deployments d ON {bounded}"
     statement = text(
-        f"WITH bounds(service_id, after_id) AS (VALUES {values}) "
-        "SELECT d.service_id, d.version, COUNT(*) AS count, MIN(d.finished_at) AS first "
-        f"FROM {source} GROUP BY d.service_id, d.version"
+        f"WITH bounds(service_id, after_id, floor) AS (VALUES {values}) "
+        "SELECT d.service_id, COUNT(*) AS count, COUNT(DISTINCT d.version) AS versions, "
+        f"MIN(d.finished_at) AS first FROM {source} GROUP BY d.service_id"
     ).columns(service_id=Integer(), **_COLUMNS)
-    return [(s, v, c, f) for s, v, c, f in session.execute(statement, params)]
+    return [(s, c, v, f) for s, c, v, f in session.execute(statement, params)]
 
 
 _COLUMNS: dict[str, TypeEngine[Any]] = {
-    "version": String(),
     "count": Integer(),
+    "versions": Integer(),
     "first": UTCDateTime(),
 }

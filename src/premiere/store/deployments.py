@@ -10,6 +10,7 @@ deployment carries, for "where is this flag's code" and the dark-code inventory.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,40 @@ from premiere.store.types import big_id_type, json_type, utc_now
 VERSION_LENGTH = 128
 SHA_LENGTH = 64
 IDEMPOTENCY_KEY_LENGTH = 200
+
+SEMVER = re.compile(
+    r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
+)
+"""A semantic version (``1.2.3-rc.1+build``, a leading ``v`` allowed)."""
+
+ORDER_TYPE = String().with_variant(String(collation="C"), "postgresql")  # byte order
+
+
+def version_order(version: str) -> str | None:
+    """A string that sorts (byte-wise) as semantic versions do; None if not one.
+
+    Numbers are length-prefixed (so they compare numerically), a release sorts after
+    its pre-releases (``~`` > ``-``), numeric identifiers before alphanumeric ones, and
+    ``!`` (below every identifier character) separates identifiers.
+    """
+    match = SEMVER.match(version)
+    if match is None:
+        return None
+    major, minor, patch, pre = match.groups()
+    order = ".".join(_number(part) for part in (major, minor, patch))
+    if not pre:
+        return order + "~"
+    identifiers = ("0" + _number(part) if part.isdigit() else "1" + part for part in pre.split("."))
+    return order + "-" + "!".join(identifiers)
+
+
+def _number(digits: str) -> str:
+    value = str(int(digits))
+    return f"{len(value):03d}{value}"
+
+
+def _version_order_default(context: Any) -> str | None:
+    return version_order(str(context.get_current_parameters()["version"]))
 
 
 class Deployment(Base):
@@ -55,6 +90,9 @@ class Deployment(Base):
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
     environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"))
     version: Mapped[str] = mapped_column(String(VERSION_LENGTH))
+    version_order: Mapped[str | None] = mapped_column(
+        ORDER_TYPE, default=_version_order_default
+    )  # version_order(version): the matrix compares versions in SQL with it
     commit_sha: Mapped[str] = mapped_column(String(SHA_LENGTH))
     commit_time: Mapped[datetime | None] = mapped_column(default=None)
     commits: Mapped[list[Any]] = mapped_column(json_type())
