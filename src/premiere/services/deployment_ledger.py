@@ -7,7 +7,7 @@ current-state row, the rolled-back mark and the audit event commit together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,6 @@ from premiere.errors import ConflictError, NotFoundError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_environment_row, get_project_row
-from premiere.services.mappers import format_time
 from premiere.services.validation import is_key
 from premiere.store import lock_for_update
 from premiere.store.deployments import (
@@ -29,7 +28,7 @@ from premiere.store.deployments import (
     EnvironmentServiceState,
     VerificationCheck,
 )
-from premiere.store.models import Environment, Flag, Project, Service
+from premiere.store.models import Environment, Project, Service
 from premiere.store.types import utc_now
 
 
@@ -359,16 +358,6 @@ def get_env(session: Session, project: Project, key: str) -> Environment:
     return get_environment_row(session, project, key)
 
 
-def unknown_flags(session: Session, project: Project, keys: Iterable[str]) -> set[str]:
-    wanted = set(keys)
-    if not wanted:
-        return set()
-    known = session.scalars(
-        select(Flag.key).where(Flag.project_id == project.id, Flag.key.in_(wanted))
-    )
-    return wanted - set(known)
-
-
 def summary(row: Deployment, names: Names) -> dict[str, Any]:
     """The fields the audit log keeps of a new deployment."""
     return {
@@ -380,47 +369,3 @@ def summary(row: Deployment, names: Names) -> dict[str, Any]:
         "status": row.status,
         "features": list(row.features),
     }
-
-
-def map_deployment_row_to_view(
-    row: Deployment, names: Names, unknown: set[str] | None = None
-) -> dict[str, Any]:
-    restore = row.time_to_restore_ms
-    return {
-        "id": row.id,
-        "project": names.project.key,
-        "service": names.services.get(row.service_id),
-        "environment": names.environments.get(row.environment_id),
-        "version": row.version,
-        "commit_sha": row.commit_sha,
-        "commit_time": format_time(row.commit_time),
-        "commits": list(row.commits),
-        "artifact": row.artifact,
-        "pipeline_url": row.pipeline_url,
-        "status": row.status,
-        "idempotency_key": row.idempotency_key,
-        "actor": {"kind": row.actor_kind, "id": row.actor_id, "name": row.actor_name},
-        "log_excerpt": row.log_excerpt,
-        "log_truncated": row.log_truncated,
-        "reason": row.reason,
-        "duration_ms": row.duration_ms,
-        "features": list(row.features),
-        "unknown_features": sorted(set(row.features) & (unknown or set())),
-        "verified": row.verified_at is not None,
-        "verification": {"status": row.verification_status, "checks": list(row.checks)},
-        "promoted_from": row.promoted_from_id,
-        "rollback_of": row.rollback_of_id,
-        "rolled_back_by": row.rolled_back_by_id,
-        "time_to_restore_seconds": None if restore is None else restore / 1000,
-        "created_at": format_time(row.created_at),
-        "started_at": format_time(row.started_at),
-        "finished_at": format_time(row.finished_at),
-        "verified_at": format_time(row.verified_at),
-        "updated_at": format_time(row.updated_at),
-    }
-
-
-def view_of(session: Session, row: Deployment, names: Names) -> dict[str, Any]:
-    return map_deployment_row_to_view(
-        row, names, unknown_flags(session, names.project, row.features)
-    )

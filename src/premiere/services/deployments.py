@@ -32,10 +32,7 @@ from premiere.services.deployment_ledger import (
     load_target,
     lock_row,
     lock_slot,
-    map_deployment_row_to_view,
     set_status,
-    unknown_flags,
-    view_of,
 )
 from premiere.services.deployment_rules import (
     REPORTABLE,
@@ -51,6 +48,7 @@ from premiere.services.deployment_rules import (
     truncate_log,
     unique_keys,
 )
+from premiere.services.deployment_views import map_deployment_row_to_view, unknown_flags, view_of
 from premiere.services.lookups import get_project_row
 from premiere.services.validation import Checker
 from premiere.store import Store

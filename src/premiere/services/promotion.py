@@ -27,9 +27,9 @@ from premiere.services.deployment_ledger import (
     get_env,
     get_service_row,
     lock_slot,
-    view_of,
 )
 from premiere.services.deployment_rules import check_idempotency_key, check_reason, request_hash
+from premiere.services.deployment_views import view_of
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.validation import Checker
