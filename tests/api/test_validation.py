@@ -120,6 +120,20 @@ def test_invalid_regex__matches_clause__422_regex(flagged: Api) -> None:
     assert ("rules[0].clauses[0].values[0]", "regex") in _violations(response)
 
 
+@pytest.mark.parametrize("pattern", ["^(?!admin@)", "(a)\\1", "a{2000}"])
+def test_pattern_re2_rejects__matches_clause__422_regex_and_nothing_changes(
+    flagged: Api, pattern: str
+) -> None:
+    before = flagged.get(CONFIG).json()
+    clause = {"attribute": "email", "op": "matches", "values": ["^ok$", pattern]}
+    response = _put_config(flagged, rules=[_rule(clause)])
+
+    assert response.status_code == 422
+    assert _violations(response) == [("rules[0].clauses[0].values[1]", "regex")]
+    assert "RE2" in response.json()["error"]["details"]["errors"][0]["message"]
+    assert flagged.get(CONFIG).json() == before
+
+
 def test_unknown_operator__clause__422_enum(flagged: Api) -> None:
     response = _put_config(flagged, rules=[_rule({"attribute": "a", "op": "near", "values": [1]})])
     assert ("rules[0].clauses[0].op", "enum") in _violations(response)

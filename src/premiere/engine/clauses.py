@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from premiere.engine.operators import DATE_OPS, NUMBER_OPS, OPERATORS, SEMVER_OPS
+from premiere.engine.patterns import pattern_problem
 from premiere.engine.values import is_number, parse_date_ms, parse_semver, value_fits_kind
 from premiere.errors import Violation
 
@@ -88,10 +89,9 @@ def _string(value: Any) -> tuple[str, str] | None:
 def _regex(value: Any) -> tuple[str, str] | None:
     if not isinstance(value, str):
         return ("type", "must be a string")
-    try:
-        re.compile(value)
-    except Exception as exc:  # re.error, or RecursionError/OverflowError on pathological input
-        return ("regex", f"not a valid regular expression: {exc}")
+    problem = pattern_problem(value)
+    if problem is not None:
+        return ("regex", f"not a regular expression RE2 accepts: {problem}")
     return None
 
 

@@ -7,11 +7,11 @@ never raise on any context mapping.
 from __future__ import annotations
 
 import functools
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from premiere.engine.patterns import PatternSet, pattern_set
 from premiere.engine.values import is_number, parse_date_ms, parse_semver
 
 Context = Mapping[str, Any]
@@ -197,12 +197,12 @@ def _contains(bound: tuple[str, ...], value: Any) -> bool:
     return isinstance(value, str) and any(n in value for n in bound)
 
 
-def _prepare_matches(values: list[Any]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(v) for v in values if isinstance(v, str))
+def _prepare_matches(values: list[Any]) -> PatternSet:
+    return pattern_set(tuple(v for v in values if isinstance(v, str)))
 
 
-def _matches(bound: tuple[re.Pattern[str], ...], value: Any) -> bool:
-    return isinstance(value, str) and any(p.search(value) for p in bound)
+def _matches(bound: PatternSet, value: Any) -> bool:
+    return isinstance(value, str) and bound.search(value)
 
 
 def _highest_number(values: list[Any]) -> Any:

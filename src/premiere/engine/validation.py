@@ -14,7 +14,7 @@ Each problem is a :class:`premiere.errors.Violation` naming the field by its pat
 ``weights_sum``    rollout weights do not sum to exactly 100,000
 ``one_of``         a serve without exactly one of ``variation`` and ``rollout``
 ``duplicate``      a rule id, target value or prerequisite key given twice
-``regex``          a ``matches`` value that is not a valid regular expression
+``regex``          a ``matches`` value that RE2 does not accept (``engine.patterns``)
 ``semver``         a ``semver_*`` value that is not a semantic version
 ``date``           a ``before``/``after`` value that is neither RFC 3339 nor a number
 ``not_allowed``    ``segment_match`` inside a segment rule
