@@ -21,6 +21,7 @@ def test_settings__variables_given__parsed() -> None:
             "PREMIERE_ADMIN_TOKEN": "secret",
             "PREMIERE_OFREP_RATE_PER_SECOND": "0",
             "PREMIERE_SCHEDULER_INTERVAL": "0.5",
+            "PREMIERE_OFREP_MAX_CONTEXT_BYTES": "4096",
         }
     )
     assert settings.database_url == "postgresql://db/premiere"
@@ -28,6 +29,7 @@ def test_settings__variables_given__parsed() -> None:
     assert settings.admin_token == "secret"
     assert settings.ofrep_rate_per_second == 0.0
     assert settings.scheduler_interval == 0.5
+    assert settings.ofrep_max_context_bytes == 4096
 
 
 @pytest.mark.parametrize(
@@ -37,6 +39,7 @@ def test_settings__variables_given__parsed() -> None:
         ("PREMIERE_MAX_BODY_BYTES", "0", "minimum"),
         ("PREMIERE_SCHEDULER_INTERVAL", "soon", "type"),
         ("PREMIERE_OFREP_BURST", "1.5", "type"),
+        ("PREMIERE_OFREP_MAX_CONTEXT_BYTES", "1", "minimum"),
     ],
 )
 def test_settings__bad_value__names_variable_and_rule(name: str, value: str, rule: str) -> None:

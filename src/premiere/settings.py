@@ -28,6 +28,7 @@ class Settings:
     sse_heartbeat_seconds: float = 15.0
     ofrep_rate_per_second: float = 1000.0
     ofrep_burst: int = 2000
+    ofrep_max_context_bytes: int = 65_536
     scheduler_interval: float = 1.0
 
     @classmethod
@@ -67,6 +68,9 @@ class Settings:
                 "PREMIERE_OFREP_RATE_PER_SECOND", float, base.ofrep_rate_per_second, 0.0
             ),
             ofrep_burst=number("PREMIERE_OFREP_BURST", int, base.ofrep_burst, 1),
+            ofrep_max_context_bytes=number(
+                "PREMIERE_OFREP_MAX_CONTEXT_BYTES", int, base.ofrep_max_context_bytes, 2
+            ),
             scheduler_interval=number(
                 "PREMIERE_SCHEDULER_INTERVAL", float, base.scheduler_interval, 0.01
             ),

@@ -3,12 +3,13 @@ auth, bulk with ETag/304, the rate limit, and the compiled-document cache."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 import pytest
 
-from premiere.api.ofrep import OFREP_SETTINGS, OfrepSettings, RateLimiter
+from premiere.api.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings, RateLimiter
 from premiere.errors import RateLimitedError
 from premiere.services.compiled_documents import reads_targeting_key
 
@@ -285,6 +286,65 @@ def test_ofrep__over_the_rate__429_with_retry_after(ofrep: Api, server_token: st
     assert limited.headers["retry-after"] == "2"
     assert limited.json()["error"]["code"] == "rate_limited"
     assert evaluate(ofrep, other_token, "theme").status_code == 200
+
+
+@pytest.fixture
+def evaluated_on(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the threads the route's evaluations ran on."""
+    from premiere.api import ofrep as module
+
+    threads: list[str] = []
+    one, every = module.evaluate_one, module.evaluate_all
+
+    def spy_one(*args: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return one(*args)
+
+    def spy_all(*args: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return every(*args)
+
+    monkeypatch.setattr(module, "evaluate_one", spy_one)
+    monkeypatch.setattr(module, "evaluate_all", spy_all)
+    return threads
+
+
+def test_ofrep__large_context__evaluated_on_an_evaluation_thread(
+    ofrep: Api, server_token: str, evaluated_on: list[str]
+) -> None:
+    padding = "x" * INLINE_CONTEXT_BYTES
+    body = {"context": {"targetingKey": "ann", "plan": "pro", "note": padding}}
+
+    large = evaluate(ofrep, server_token, "banner", body)
+
+    assert ofrep.ok(large)["value"] == "red"
+    assert len(evaluated_on) == 1 and evaluated_on[0].startswith("premiere-evaluation")
+
+
+def test_ofrep__bulk__evaluated_on_an_evaluation_thread(
+    ofrep: Api, server_token: str, evaluated_on: list[str]
+) -> None:
+    response = ofrep.post(BULK, {"context": {"targetingKey": "ann"}}, token=server_token)
+
+    assert len(ofrep.ok(response)["flags"]) == 5
+    assert evaluated_on  # evaluate_all, then evaluate_one per flag: all on that thread
+    assert all(name.startswith("premiere-evaluation") for name in evaluated_on)
+
+
+@pytest.mark.parametrize("path", [ONE.format(key="banner"), BULK])
+def test_ofrep__context_over_the_limit__400_invalid_context_nothing_evaluated(
+    ofrep: Api, server_token: str, evaluated_on: list[str], path: str
+) -> None:
+    setattr(ofrep.client.app.state, OFREP_SETTINGS, OfrepSettings(max_context_bytes=4096))
+    ofrep.client.app.state.ofrep_services = None
+    body = {"context": {"targetingKey": "ann", "note": "x" * 4096}}
+
+    response = ofrep.post(path, body, token=server_token)
+
+    assert response.status_code == 400
+    assert response.json()["errorCode"] == "INVALID_CONTEXT"
+    assert "larger than 4096 bytes" in response.json()["errorDetails"]
+    assert evaluated_on == []
 
 
 def test_rate_limiter__refills_at_the_rate() -> None:

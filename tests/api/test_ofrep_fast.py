@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from premiere.api import ofrep_fast
+from premiere.api.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings
 
 from .support import Api
 from .test_ofrep import configure, evaluate, ofrep, server_token  # noqa: F401
@@ -85,7 +86,56 @@ def test_ofrep_fast__unknown_flag__route_answers_flag_not_found(
 
     assert response.status_code == 404
     assert response.json()["errorCode"] == "FLAG_NOT_FOUND"
-    assert fast_answers == ["nope"]  # tried, then handed on with the body replayed
+    assert fast_answers == ["nope"]  # answered by the fast path
+
+
+def test_ofrep_fast__ofrep_error__same_bytes_as_the_route(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+    fast_answers: list[str],
+) -> None:
+    by_route = evaluate(ofrep, server_token, "nope", BODY)  # token not seen yet: the route
+
+    by_fast_path = evaluate(ofrep, server_token, "nope", BODY)
+
+    assert fast_answers == ["nope"]
+    assert (by_route.status_code, by_route.content) == (404, by_fast_path.content)
+    assert by_fast_path.status_code == 404
+    assert by_route.headers["content-type"] == by_fast_path.headers["content-type"]
+
+
+def test_ofrep_fast__over_the_rate__429_without_evaluating(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+    fast_answers: list[str],
+) -> None:
+    # Given a token allowed one request, which it used (through the route)
+    setattr(ofrep.client.app.state, OFREP_SETTINGS, OfrepSettings(rate_per_second=0.01, burst=1))
+    ofrep.client.app.state.ofrep_services = None
+    first = evaluate(ofrep, server_token, "theme", BODY)
+
+    # When it asks again, now known to the fast path
+    limited = evaluate(ofrep, server_token, "theme", BODY)
+
+    # Then it is refused before anything is evaluated
+    assert (first.status_code, limited.status_code) == (200, 429)
+    assert limited.headers["retry-after"] == "100"
+    assert fast_answers == []
+
+
+def test_ofrep_fast__context_over_the_inline_size__evaluated_by_the_route(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+    fast_answers: list[str],
+) -> None:
+    evaluate(ofrep, server_token, "banner", BODY)
+    padding = "x" * INLINE_CONTEXT_BYTES
+    body = {"context": {"targetingKey": "ann", "plan": "pro", "note": padding}}
+
+    response = evaluate(ofrep, server_token, "banner", body)
+
+    assert fast_answers == []
+    assert ofrep.ok(response)["value"] == "red"
 
 
 def test_ofrep_fast__bad_json_after_use__route_answers_parse_error(

@@ -10,20 +10,30 @@ attributes are passed as given, and ``now`` (Unix milliseconds) is filled in whe
 absent. Evaluation uses the environment's compiled document of the current version
 (:mod:`premiere.services.compiled_documents`), never a compilation per request. Each
 token may make ``rate_per_second`` requests a second (bursts of ``burst``), beyond
-which the answer is 429 with ``Retry-After`` in seconds.
+which the answer is 429 with ``Retry-After`` in seconds; the limit is checked before
+anything is evaluated.
+
+Evaluation is bounded work kept off the event loop when it can be long (docs/ofrep.md):
+a request body over ``max_context_bytes`` is refused (400 ``INVALID_CONTEXT``); a single
+flag with a context of at most :data:`INLINE_CONTEXT_BYTES` is evaluated in place (its
+cost is a few clauses over a small context: microseconds); larger contexts, and bulk
+evaluation, run on at most :data:`EVALUATION_THREADS` worker threads of their own, so
+that they never hold up other requests nor take the threads the rest of the API uses.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import math
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -47,6 +57,13 @@ INVALID_CONTEXT = "INVALID_CONTEXT"
 GENERAL = "GENERAL"
 FLAG_NOT_FOUND = "FLAG_NOT_FOUND"
 
+INLINE_CONTEXT_BYTES = 2048
+"""A single-flag evaluation with a request body up to this size runs on the event loop."""
+EVALUATION_THREADS = 2
+"""Worker threads for larger and bulk evaluations (CPU-bound: more would not go faster)."""
+
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class OfrepSettings:
@@ -54,6 +71,8 @@ class OfrepSettings:
     """Sustained requests per second per token; 0 switches the limit off."""
     burst: int = 2000
     """Requests a token may make at once before the sustained rate applies."""
+    max_context_bytes: int = 65_536
+    """The largest request body evaluated; larger ones are 400 ``INVALID_CONTEXT``."""
 
 
 class OfrepError(Exception):
@@ -95,9 +114,28 @@ class RateLimiter:
 class _Services:
     documents: CompiledDocuments
     limiter: RateLimiter
+    max_context_bytes: int = OfrepSettings.max_context_bytes
     refreshing: dict[tuple[str, str, bool], asyncio.Future[CompiledFlags]] = field(
         default_factory=dict
     )
+    evaluations: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(EVALUATION_THREADS, "premiere-evaluation")
+    )
+
+    def context(self, body: bytes) -> dict[str, Any]:
+        """:func:`evaluation_context`, refusing a body over ``max_context_bytes``."""
+        if len(body) > self.max_context_bytes:
+            raise OfrepError(
+                400,
+                INVALID_CONTEXT,
+                f"the request body is larger than {self.max_context_bytes} bytes",
+            )
+        return evaluation_context(body)
+
+    async def in_thread(self, func: Callable[..., T], *args: Any) -> T:
+        """``func(*args)`` on one of the evaluation threads (exceptions pass through)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.evaluations, functools.partial(func, *args))
 
     async def flags(self, project: str, environment: str, *, client_only: bool) -> CompiledFlags:
         """The environment's current compiled document: from memory when its version is
@@ -124,7 +162,7 @@ def services_of(app: Any) -> _Services:
     if services is None or services.documents.store is not store:
         settings = getattr(state, OFREP_SETTINGS, None) or OfrepSettings()
         limiter = RateLimiter(settings.rate_per_second, settings.burst)
-        services = _Services(CompiledDocuments(store), limiter)
+        services = _Services(CompiledDocuments(store), limiter, settings.max_context_bytes)
         state.ofrep_services = services
     return services
 
@@ -182,9 +220,12 @@ async def evaluate_flag(key: str, request: Request) -> Response:
     caller = await _caller(request)
     body = await request.body()
     try:
-        context = evaluation_context(body)
+        context = caller.services.context(body)
         flags = await caller.current_flags()
-        payload = evaluate_one(flags, key, context)
+        if len(body) <= INLINE_CONTEXT_BYTES:
+            payload = evaluate_one(flags, key, context)
+        else:
+            payload = await caller.services.in_thread(evaluate_one, flags, key, context)
     except OfrepError as error:
         failure = {"key": key, "errorCode": error.code, "errorDetails": error.details}
         return _json(failure, error.status)
@@ -205,7 +246,7 @@ async def evaluate_flags(request: Request) -> Response:
     caller = await _caller(request)
     body = await request.body()
     try:
-        context = evaluation_context(body)
+        context = caller.services.context(body)
     except OfrepError as error:
         failure = {"errorCode": error.code, "errorDetails": error.details}
         return _json(failure, error.status)
@@ -215,7 +256,7 @@ async def evaluate_flags(request: Request) -> Response:
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None and etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    items = await run_in_threadpool(evaluate_all, flags, context)
+    items = await caller.services.in_thread(evaluate_all, flags, context)
     return _json({"flags": items}, headers=headers)
 
 

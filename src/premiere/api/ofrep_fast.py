@@ -5,10 +5,14 @@ flag document's 304.
 so it is answered here, before routing and dependency injection, whenever everything
 it needs is in memory: a token authenticated moments ago
 (:func:`premiere.services.tokens.authenticate_cached`), the compiled document of the
-current version, and a successful evaluation within the token's rate limit. Anything
-else (no or unknown token, wrong scope, a document to read, an OFREP error, 429) goes
-on to the route in :mod:`premiere.api.ofrep` with the body replayed, which answers it
-exactly as it always has. Both paths produce the same bytes for a success.
+current version, and a context of at most
+:data:`premiere.api.ofrep.INLINE_CONTEXT_BYTES` (evaluated here, on the event loop: a
+small context keeps the evaluation short). The token's rate limit is checked first,
+before anything is parsed or evaluated. Anything else (no or unknown token, wrong scope,
+a document to read, a larger context, 429) goes on to the route in
+:mod:`premiere.api.ofrep` with the body replayed, which answers it exactly as it always
+has; an OFREP error found here is answered here (the request was counted against the
+rate limit already). Both paths produce the same bytes.
 
 ``GET /api/v1/sdk/flags`` without query parameters, from an ``sdk-*`` token seen
 moments ago, whose ``If-None-Match`` matches the current version (known in memory), is
@@ -21,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from premiere.api.auth import SDK_CLIENT, SDK_SERVER
 from premiere.api.ofrep import (
+    INLINE_CONTEXT_BYTES,
     OfrepError,
     encode_json,
     evaluate_one,
@@ -33,7 +38,6 @@ from premiere.services.tokens import TokenInfo, authenticate_cached
 
 PREFIX = "/ofrep/v1/evaluate/flags/"
 DOCUMENT_PATH = "/api/v1/sdk/flags"
-_MAX_BODY = 64 * 1024  # larger contexts take the ordinary route
 _JSON = (b"content-type", b"application/json")
 
 
@@ -77,34 +81,40 @@ class OfrepFastPath:
             if message["type"] != "http.request":
                 break
             body += message.get("body", b"")
-            if not message.get("more_body", False) or len(body) > _MAX_BODY:
+            if not message.get("more_body", False) or len(body) > INLINE_CONTEXT_BYTES:
                 break
         answer = None
-        if messages[-1]["type"] == "http.request" and not messages[-1].get("more_body", False):
+        last = messages[-1]
+        if last["type"] == "http.request" and not last.get("more_body", False):
             answer = await _answer(app, token, key, body)
         if answer is None:
             await self.app(scope, _replay(messages, receive), send)
             return
-        headers = [_JSON, (b"content-length", str(len(answer)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": answer})
+        status, content = answer
+        headers = [(b"content-length", str(len(content)).encode()), _JSON]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
 
 
-async def _answer(app: object, token: TokenInfo, key: str, body: bytes) -> bytes | None:
-    """The body of a successful evaluation answered from memory, or ``None``."""
+async def _answer(app: object, token: TokenInfo, key: str, body: bytes) -> tuple[int, bytes] | None:
+    """The status and body of an evaluation answered from memory, or ``None``."""
     project, environment = token.project, token.environment
-    if project is None or environment is None:
+    if project is None or environment is None or len(body) > INLINE_CONTEXT_BYTES:
         return None
     services = services_of(app)
-    client_only = token.scope == SDK_CLIENT
+    try:
+        services.limiter.check(token.id)
+    except RateLimitedError:
+        return None  # the route answers 429
     try:
         context = evaluation_context(body)
+        client_only = token.scope == SDK_CLIENT
         flags = await services.flags(project, environment, client_only=client_only)
         payload = evaluate_one(flags, key, context)
-        services.limiter.check(token.id)
-    except (OfrepError, RateLimitedError):
-        return None
-    return encode_json(payload)
+    except OfrepError as error:
+        failure = {"key": key, "errorCode": error.code, "errorDetails": error.details}
+        return error.status, encode_json(failure)
+    return 200, encode_json(payload)
 
 
 def _not_modified(scope: Scope) -> list[tuple[bytes, bytes]] | None:

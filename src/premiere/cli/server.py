@@ -77,7 +77,9 @@ def _apply_stream_settings(app: Any, settings: Settings) -> None:
     heartbeat = BroadcastSettings(heartbeat_seconds=settings.sse_heartbeat_seconds)
     setattr(app.state, BROADCAST_SETTINGS, heartbeat)
     limit = OfrepSettings(
-        rate_per_second=settings.ofrep_rate_per_second, burst=settings.ofrep_burst
+        rate_per_second=settings.ofrep_rate_per_second,
+        burst=settings.ofrep_burst,
+        max_context_bytes=settings.ofrep_max_context_bytes,
     )
     setattr(app.state, OFREP_SETTINGS, limit)
 
