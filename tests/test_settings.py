@@ -22,6 +22,8 @@ def test_settings__variables_given__parsed() -> None:
             "PREMIERE_OFREP_RATE_PER_SECOND": "0",
             "PREMIERE_SCHEDULER_INTERVAL": "0.5",
             "PREMIERE_OFREP_MAX_CONTEXT_BYTES": "4096",
+            "PREMIERE_STREAM_MAX_PER_CLIENT": "0",
+            "PREMIERE_STREAM_MAX_TOTAL": "50000",
         }
     )
     assert settings.database_url == "postgresql://db/premiere"
@@ -30,6 +32,7 @@ def test_settings__variables_given__parsed() -> None:
     assert settings.ofrep_rate_per_second == 0.0
     assert settings.scheduler_interval == 0.5
     assert settings.ofrep_max_context_bytes == 4096
+    assert (settings.stream_max_per_client, settings.stream_max_total) == (0, 50000)
 
 
 @pytest.mark.parametrize(
@@ -40,6 +43,8 @@ def test_settings__variables_given__parsed() -> None:
         ("PREMIERE_SCHEDULER_INTERVAL", "soon", "type"),
         ("PREMIERE_OFREP_BURST", "1.5", "type"),
         ("PREMIERE_OFREP_MAX_CONTEXT_BYTES", "1", "minimum"),
+        ("PREMIERE_STREAM_MAX_PER_CLIENT", "-1", "minimum"),
+        ("PREMIERE_STREAM_MAX_TOTAL", "0", "minimum"),
     ],
 )
 def test_settings__bad_value__names_variable_and_rule(name: str, value: str, rule: str) -> None:

@@ -132,10 +132,26 @@ class PermissionDeniedError(PremiereError):
 
 
 class RateLimitedError(PremiereError):
+    """Too many requests, or too many SDK streams, from one caller; try again later."""
+
     code = "rate_limited"
 
-    def __init__(self, message: str, retry_after_seconds: int) -> None:
-        super().__init__(message, {"retry_after_seconds": retry_after_seconds})
+    def __init__(
+        self, message: str, retry_after_seconds: int, details: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(message, {**(details or {}), "retry_after_seconds": retry_after_seconds})
+        self.retry_after_seconds = retry_after_seconds
+
+
+class CapacityReachedError(PremiereError):
+    """The server holds as much as it is allowed to (SDK streams); try again later."""
+
+    code = "capacity_reached"
+
+    def __init__(
+        self, message: str, retry_after_seconds: int, details: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(message, {**(details or {}), "retry_after_seconds": retry_after_seconds})
         self.retry_after_seconds = retry_after_seconds
 
 

@@ -29,6 +29,8 @@ class Settings:
     ofrep_rate_per_second: float = 1000.0
     ofrep_burst: int = 2000
     ofrep_max_context_bytes: int = 65_536
+    stream_max_per_client: int = 1_000
+    stream_max_total: int = 10_000
     scheduler_interval: float = 1.0
 
     @classmethod
@@ -71,6 +73,10 @@ class Settings:
             ofrep_max_context_bytes=number(
                 "PREMIERE_OFREP_MAX_CONTEXT_BYTES", int, base.ofrep_max_context_bytes, 2
             ),
+            stream_max_per_client=number(
+                "PREMIERE_STREAM_MAX_PER_CLIENT", int, base.stream_max_per_client, 0
+            ),
+            stream_max_total=number("PREMIERE_STREAM_MAX_TOTAL", int, base.stream_max_total, 1),
             scheduler_interval=number(
                 "PREMIERE_SCHEDULER_INTERVAL", float, base.scheduler_interval, 0.01
             ),

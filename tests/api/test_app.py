@@ -225,6 +225,7 @@ ERROR_EXAMPLES = [
     (errors.AuthenticationError("who are you"), 401),
     (errors.PermissionDeniedError("not you"), 403),
     (errors.RateLimitedError("slow down", 7), 429),
+    (errors.CapacityReachedError("full", 30), 503),
     (errors.PremiereError("the bare root"), 500),
 ]
 

@@ -102,7 +102,8 @@ class FakePremiere(ThreadingHTTPServer):
         )
         # ok | no-etag | garbage | truncated | not-an-object | 401 | 403 | 500
         self.flags_mode = "ok"
-        self.stream_mode = "ok"  # ok | 404 | 501 | 401
+        self.stream_mode = "ok"  # ok | 404 | 501 | 401 | 429 | 503
+        self.retry_after: str | None = None  # Retry-After of a refused stream
         self.events_status = 202
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.events: list[dict[str, Any]] = []
@@ -208,7 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream(self) -> None:
         mode = self.server.stream_mode
         if mode != "ok":
-            self._send(int(mode), b"{}")
+            retry_after = self.server.retry_after
+            self._send(int(mode), b"{}", {"Retry-After": retry_after} if retry_after else None)
             return
         q: queue.Queue[bytes | None] = queue.Queue()
         self.server.streams.append(q)

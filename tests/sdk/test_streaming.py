@@ -142,6 +142,29 @@ def test_streaming__unavailable__falls_back_to_polling(server: FakePremiere, mod
         assert server.count("/api/v1/sdk/stream") == 1
 
 
+@pytest.mark.parametrize("mode", ["429", "503"])
+def test_streaming__refused_for_now__flags_fetched_and_retry_after_waited(
+    server: FakePremiere, mode: str
+) -> None:
+    # Given a server holding all the streams it may
+    server.stream_mode = mode
+    server.retry_after = "1"
+    with Client(streaming(server.url, unauthorized_retry_interval=60.0)) as client:
+        # When the client starts: it has the flags all the same (fetched)
+        assert client.variation("b", {"key": "u"}, True) is False
+        wait_for(lambda: server.count("/api/v1/sdk/stream") == 1)
+        refused_at = time.monotonic()
+        server.stream_mode = "ok"
+        # Then it asks for a stream again only after Retry-After, and streams from then on
+        wait_for(lambda: server.count("/api/v1/sdk/stream") == 2)
+        waited = time.monotonic() - refused_at
+        server.push("patch", {"version": 2, "flags": {"b": boolean_flag("b")}}, 2)
+        wait_for(lambda: client.variation("b", {"key": "u"}, False) is True)
+
+    assert waited >= 0.8  # reconnect_delay is 0.02 s: the server's 1 s was honoured
+    assert server.count("/api/v1/sdk/flags") >= 1
+
+
 def test_streaming__server_down__serves_last_good_then_recovers(server: FakePremiere) -> None:
     with Client(streaming(server.url)) as client:
         server.stream_mode = "500"

@@ -118,7 +118,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         )
 
     @app.get("/healthz", tags=["health"], summary="Liveness probe")
-    def healthz() -> JSONResponse:
+    async def healthz() -> JSONResponse:  # on the event loop: needs no worker thread
         return JSONResponse({"status": "ok", "version": __version__})
 
     return app

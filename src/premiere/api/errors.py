@@ -35,6 +35,7 @@ STATUS_BY_CODE: dict[str, int] = {
     errors.AuthenticationError.code: 401,
     errors.PermissionDeniedError.code: 403,
     errors.RateLimitedError.code: 429,
+    errors.CapacityReachedError.code: 503,
 }
 """HTTP status of every error code; a code missing here is a bug and answers 500."""
 
@@ -112,7 +113,7 @@ def premiere_error_response(exc: errors.PremiereError) -> JSONResponse:
         log.error("error code %r has no HTTP status", exc.code, exc_info=exc)
         return internal_error_response()
     headers = {}
-    if isinstance(exc, errors.RateLimitedError):
+    if isinstance(exc, errors.RateLimitedError | errors.CapacityReachedError):
         headers["Retry-After"] = str(exc.retry_after_seconds)
     return error_response(status, exc.code, exc.message, exc.details, headers)
 

@@ -8,7 +8,9 @@ On connect: ``event: document`` with ``id: <document version>`` and the whole do
 current version skips the document; any other value gets the whole document.
 
 The change broadcaster (:mod:`premiere.services.broadcast`) runs for the lifetime of the
-app: :func:`change_broadcaster` enters it in the app's lifespan.
+app: :func:`change_broadcaster` enters it in the app's lifespan. How many streams a
+process holds, per client address and in total, is bounded by
+:mod:`premiere.api.stream_limits` (429 / 503 with ``Retry-After`` beyond).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from premiere.api.auth import ADMIN, SDK_CLIENT, SdkCaller
+from premiere.api.stream_limits import StreamSlot, client_address, slots_of
 from premiere.errors import PermissionDeniedError, ValidationError, Violation
 from premiere.services.broadcast import BroadcastSettings, ChangeBroadcaster, Subscription
 from premiere.services.tokens import TokenInfo
@@ -52,7 +55,11 @@ async def change_broadcaster(app: FastAPI) -> AsyncIterator[ChangeBroadcaster]:
     "/stream",
     summary="The flag document, then its changes, as server-sent events",
     response_class=Response,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        429: {"description": "Too many streams from this client address; see Retry-After"},
+        503: {"description": "This server holds all the streams it may; see Retry-After"},
+    },
 )
 async def stream_flag_document(
     request: Request,
@@ -63,13 +70,18 @@ async def stream_flag_document(
 ) -> Response:
     project_key, environment_key = stream_target(token, project, environment)
     broadcaster: ChangeBroadcaster = request.app.state.broadcaster
-    subscription, first = await broadcaster.subscribe(
-        project_key,
-        environment_key,
-        client_only=token.scope == SDK_CLIENT,
-        last_version=_version(last_event_id),
-    )
-    return EventStreamResponse(broadcaster, subscription, first)
+    slot = slots_of(request.app).acquire(client_address(request.scope))
+    try:
+        subscription, first = await broadcaster.subscribe(
+            project_key,
+            environment_key,
+            client_only=token.scope == SDK_CLIENT,
+            last_version=_version(last_event_id),
+        )
+    except BaseException:
+        slot.release()
+        raise
+    return EventStreamResponse(broadcaster, subscription, first, slot)
 
 
 class EventStreamResponse(Response):
@@ -84,13 +96,18 @@ class EventStreamResponse(Response):
     media_type = "text/event-stream"
 
     def __init__(
-        self, broadcaster: ChangeBroadcaster, subscription: Subscription, first: bytes | None
+        self,
+        broadcaster: ChangeBroadcaster,
+        subscription: Subscription,
+        first: bytes | None,
+        slot: StreamSlot,
     ) -> None:
         self.status_code = 200
         self.background = None
         self.broadcaster = broadcaster
         self.subscription = subscription
         self.first = first
+        self.slot = slot
         self.init_headers({"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -114,6 +131,7 @@ class EventStreamResponse(Response):
         finally:
             watcher.cancel()
             self.broadcaster.unsubscribe(subscription)
+            self.slot.release()
 
     async def _watch_for_disconnect(self, receive: Receive) -> None:
         while (await receive())["type"] != "http.disconnect":

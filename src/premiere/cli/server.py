@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 from typing import Any
@@ -41,6 +42,7 @@ def serve(
     import uvicorn
 
     from premiere.api.app import create_app
+    from premiere.api.stream_limits import connection_capacity
     from premiere.cli.demo_data import seed_demo
     from premiere.cli.worker import background_scheduler
     from premiere.services.tokens import ensure_admin_token
@@ -57,6 +59,7 @@ def serve(
         _announce(settings, generated, made, demo)
         app = create_app(settings, store)
         _apply_stream_settings(app, settings)
+        descriptors = _raise_descriptor_limit()
         with background_scheduler(store, enabled=not no_scheduler):  # cli/worker.py
             uvicorn.run(
                 app,
@@ -65,17 +68,45 @@ def serve(
                 log_level=settings.log_level.lower(),
                 # SDK streams never end by themselves: do not wait for them forever.
                 timeout_graceful_shutdown=5,
+                # Answer 503 rather than run out of file descriptors (api/stream_limits.py).
+                limit_concurrency=connection_capacity(descriptors) if descriptors else None,
             )
 
 
+def _raise_descriptor_limit() -> int | None:
+    """Raise the soft limit on open files to the hard limit (as Go and nginx do: SDK
+    streams each hold a connection); the limit now in force, ``None`` when unlimited."""
+    from premiere.api.stream_limits import descriptor_limit
+
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = _MAX_DESCRIPTORS if hard == resource.RLIM_INFINITY else min(hard, _MAX_DESCRIPTORS)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return descriptor_limit()
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return descriptor_limit()
+
+
+_MAX_DESCRIPTORS = 1_048_576  # Linux's default ceiling (fs.nr_open)
+
+
 def _apply_stream_settings(app: Any, settings: Settings) -> None:
-    """SDK stream heartbeats and the OFREP rate limit, from PREMIERE_* settings."""
+    """SDK stream heartbeats and limits, and the OFREP limits, from PREMIERE_* settings."""
     from premiere.api.ofrep import OFREP_SETTINGS, OfrepSettings
     from premiere.api.stream import BROADCAST_SETTINGS
+    from premiere.api.stream_limits import STREAM_LIMITS, StreamLimits
     from premiere.services.broadcast import BroadcastSettings
 
     heartbeat = BroadcastSettings(heartbeat_seconds=settings.sse_heartbeat_seconds)
     setattr(app.state, BROADCAST_SETTINGS, heartbeat)
+    streams = StreamLimits(
+        max_per_client=settings.stream_max_per_client, max_total=settings.stream_max_total
+    )
+    setattr(app.state, STREAM_LIMITS, streams)
     limit = OfrepSettings(
         rate_per_second=settings.ofrep_rate_per_second,
         burst=settings.ofrep_burst,

@@ -23,6 +23,7 @@ from premiere.sdk.transport import Transport
 
 UNAUTHORIZED = (401, 403)
 STREAM_UNAVAILABLE = (404, 405, 501)
+STREAM_REFUSED_FOR_NOW = (429, 503)  # the server holds as many streams as it may
 
 
 class DataSource(Protocol):
@@ -153,6 +154,8 @@ class StreamingDataSource(_Worker):
                 if status in UNAUTHORIZED:
                     self.fail(_unauthorized(status), level="error", final=True)
                     return self.config.unauthorized_retry_interval
+                if status in STREAM_REFUSED_FOR_NOW:
+                    return self.refused_for_now(status, response.headers.get("Retry-After"))
                 if status != 200:
                     self.fail(f"GET /api/v1/sdk/stream answered {status}")
                     return self.backoff.next_delay()
@@ -168,6 +171,21 @@ class StreamingDataSource(_Worker):
                 self.fail("the server closed the stream")
         # A `retry:` field from the server is a floor (capped like a 401's slow retry).
         floor = min(self.server_retry or 0.0, self.config.unauthorized_retry_interval)
+        return max(self.backoff.next_delay(), floor)
+
+    def refused_for_now(self, status: int, retry_after: str | None) -> float:
+        """The stream was refused for now (429, 503): fetch the document once (a 304 when
+        unchanged), and wait at least ``Retry-After`` (capped like a 401's slow retry)."""
+        self.fail(f"GET /api/v1/sdk/stream answered {status}; fetching the flags meanwhile")
+        try:
+            fetched = self.transport.fetch_document(self.holder.etag)
+            if fetched.status == 200:
+                self.holder.put_document_json(fetched.body, "server", fetched.etag)
+            elif fetched.status == 304:
+                self.holder.status.contact_succeeded()
+        except (httpx.HTTPError, ValueError, DocumentError) as exc:
+            self.log.debug("premiere: fetching the flags failed too: %s", exc)
+        floor = min(_seconds(retry_after), self.config.unauthorized_retry_interval)
         return max(self.backoff.next_delay(), floor)
 
     def read(self, response: httpx.Response) -> None:
@@ -208,6 +226,12 @@ def _unauthorized(status: int) -> str:
         f"the SDK key was {what}; serving the last known flags and retrying slowly. "
         "Check Config.sdk_key: it must be an sdk-server token of this environment"
     )
+
+
+def _seconds(retry_after: str | None) -> float:
+    """A ``Retry-After`` in seconds (0 when absent, or a date, or not a number)."""
+    text = (retry_after or "").strip()
+    return float(text) if text.isdigit() and len(text) < 10 else 0.0
 
 
 def _describe(exc: httpx.HTTPError) -> str:
