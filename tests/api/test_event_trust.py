@@ -34,6 +34,7 @@ def server_key(demo: Api) -> str:
 
 @pytest.fixture
 def client_key(demo: Api) -> str:
+    demo.flag("demo", "new-checkout", client_visible=True)
     return demo.token("sdk-client", "demo", "production")
 
 
@@ -123,8 +124,41 @@ def test_events__largest_sums_twice__stored_finite_and_readable(demo: Api, serve
     assert (row["value_sum"], row["value_sum_squares"]) == (2e18, 2e36)
 
 
+def test_events__client_key_counts_flag_clients_do_not_receive__422(demo: Api) -> None:
+    demo.flag("demo", "server-only")
+    key = demo.token("sdk-client", "demo", "production")
+    entry = {"key": "server-only", "variation": 0, "reason": "FALLTHROUGH", "count": 1}
+    unknown = {"key": "error", "count": 1, "flag": "nowhere", "variation": 0}
+
+    response = demo.post(EVENTS, batch(flags=[entry], custom=[unknown]), token=key)
+
+    assert _rules(response) == [("custom", "client_visible"), ("flags", "client_visible")]
+    assert demo.ok(demo.get(COUNTS))["flag_evaluations"] == []
+
+
+def test_events__client_key_default_served_for_unknown_flag__counted(demo: Api) -> None:
+    key = demo.token("sdk-client", "demo", "production")
+    entry = {"key": "nowhere", "variation": None, "reason": "ERROR", "count": 1}
+
+    assert demo.ok(demo.post(EVENTS, batch(flags=[entry], custom=[]), token=key), 202)
+
+
+def test_events__variation_past_the_flags_variations__422_unknown_flags_counted(
+    demo: Api, server_key: str
+) -> None:
+    demo.flag("demo", "new-checkout")  # boolean: variations 0 and 1
+    past = {"key": "new-checkout", "variation": 2, "reason": "FALLTHROUGH", "count": 1}
+    unknown = {"key": "elsewhere", "variation": 7, "reason": "FALLTHROUGH", "count": 1}
+
+    assert _rules(demo.post(EVENTS, batch(flags=[past], custom=[]), token=server_key)) == [
+        ("flags", "index_range")
+    ]
+    assert demo.ok(demo.post(EVENTS, batch(flags=[unknown], custom=[]), token=server_key), 202)
+
+
 @pytest.fixture
 def settings() -> Settings:
+    """Two batches a minute per client address, for the rate limit test below."""
     from .support import MAX_BODY_BYTES
 
     return replace(

@@ -275,6 +275,8 @@ def test_events__attributed_custom_events__counted_per_flag_variation(
 
 
 def test_events__client_token__accepted_unknown_fields_ignored(demo: Api) -> None:
+    # A client key may only count variations of flags that client SDKs receive.
+    demo.flag("demo", "new-checkout", client_visible=True)
     token = demo.token("sdk-client", "demo", "staging")
     response = demo.post(EVENTS, batch(future_field=1), token=token)
 

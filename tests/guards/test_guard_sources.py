@@ -26,6 +26,7 @@ from premiere.scheduler.simulation import (
 from premiere.services import releases
 from premiere.services.event_batches import EventPolicy
 from premiere.services.events import record_sdk_events
+from premiere.services.flags import get_flag, update_flag
 from premiere.services.tokens import TokenInfo
 from premiere.store import Store
 
@@ -54,6 +55,8 @@ def _send(store: Store, token: TokenInfo, minute: int) -> None:
 
 def _started(store: Store, **guard: Any) -> tuple[Scheduler, SimulatedClock]:
     view = set_up(store, guard={**DEFAULT_GUARD, **guard})
+    flag = get_flag(store, PROJECT, FLAG)  # client SDKs receive it: they may count it
+    update_flag(store, OPERATOR, PROJECT, FLAG, {"client_visible": True}, flag["version"])
     releases.start_release(store, OPERATOR, PROJECT, RELEASE, {}, view["version"], now=START)
     clock = SimulatedClock(START)
     return Scheduler(store, clock=clock, leadership=AlwaysLeader()), clock

@@ -11,9 +11,13 @@ So a batch is taken as a claim to be checked, never as fact:
 - the batch's total (evaluations plus custom events) must be what one key's SDK could
   plausibly have counted: at most :attr:`EventPolicy.client_max_count` for an
   ``sdk-client`` key (one device), :attr:`EventPolicy.server_max_count` for an
-  ``sdk-server`` key (one application process).
+  ``sdk-server`` key (one application process);
+- a served variation must be one the key could have served (:func:`check_served`):
+  an index within the flag's variations, and for an ``sdk-client`` key a flag that
+  client SDKs receive at all.
 
-:func:`parse_batch` raises ``ValidationError`` naming each field and rule broken.
+:func:`parse_batch` and :func:`check_served` raise ``ValidationError`` naming each
+field and rule broken.
 """
 
 from __future__ import annotations
@@ -108,6 +112,34 @@ def parse_batch(payload: Any, scope: str, policy: EventPolicy, now: datetime) ->
             "custom events together",
         )
     return batch
+
+
+@dataclass(frozen=True)
+class ServableFlag:
+    """What an SDK key can know of a flag: how many variations, and whether client SDKs
+    receive it."""
+
+    variations: int
+    client_visible: bool
+
+
+def check_served(batch: Batch, scope: str, flags: Mapping[str, ServableFlag]) -> None:
+    """``ValidationError`` for served variations the key could not have served: an
+    index past the flag's variations (rule ``index_range``), or, with an ``sdk-client``
+    key, a flag that client SDKs do not receive or that does not exist (rule
+    ``client_visible``). Evaluations that served the caller's default (no variation)
+    are always plausible: any SDK may ask for a flag it does not know."""
+    served = [("flags", f, v) for f, v, _ in batch.flags if v >= 0]
+    served += [("custom", f, v) for _, f, v in batch.custom if f]
+    problems: list[V] = []
+    for field, key, variation in sorted(set(served)):
+        flag = flags.get(key)
+        if scope == SDK_CLIENT and (flag is None or not flag.client_visible):
+            problems.append(V(field, "client_visible", f"client SDKs do not receive flag {key!r}"))
+        elif flag is not None and variation >= flag.variations:
+            problems.append(V(field, "index_range", f"flag {key!r} has no variation {variation}"))
+    if problems:
+        raise ValidationError(problems)
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -15,14 +15,25 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from premiere.errors import PermissionDeniedError, ValidationError
 from premiere.errors import Violation as V
-from premiere.services.event_batches import EventPolicy, parse_batch, read_time
+from premiere.services.event_batches import (
+    Batch,
+    EventPolicy,
+    ServableFlag,
+    check_served,
+    parse_batch,
+    read_time,
+)
 from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.tokens import TokenInfo
 from premiere.store import Store
 from premiere.store import events as event_store
+from premiere.store.models import Flag, Project
 
 MAX_RANGE = timedelta(days=31)
 DEFAULT_RANGE = timedelta(hours=24)
@@ -75,7 +86,9 @@ def record_sdk_events(
         for (k, f, v), (c, vc, vs, vss) in sorted(batch.custom.items())
     ]
     with store.write() as session:
-        get_environment_row(session, get_project_row(session, token.project), token.environment)
+        project = get_project_row(session, token.project)
+        get_environment_row(session, project, token.environment)
+        check_served(batch, token.scope, _servable_flags(session, project, batch))
         event_store.add_flag_evaluation_counts(session, flag_rows)
         event_store.add_custom_event_counts(session, custom_rows)
     return {
@@ -83,6 +96,21 @@ def record_sdk_events(
         "flag_evaluations": batch.flag_evaluations,
         "custom_events": batch.custom_events,
         "dropped": batch.dropped,
+    }
+
+
+def _servable_flags(session: Session, project: Project, batch: Batch) -> dict[str, ServableFlag]:
+    """The project's flags that the batch says were served."""
+    keys = {f for f, v, _ in batch.flags if v >= 0} | {f for _, f, _ in batch.custom if f}
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Flag.key, Flag.variations, Flag.client_visible).where(
+            Flag.project_id == project.id, Flag.key.in_(sorted(keys))
+        )
+    )
+    return {
+        key: ServableFlag(len(variations or []), bool(visible)) for key, variations, visible in rows
     }
 
 
