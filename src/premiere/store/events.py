@@ -2,11 +2,12 @@
 
 Rows are keyed by project, environment, minute (``bucket``), sending token and flag,
 variation and reason (or custom event key, attributed flag and variation); adding to a
-row that exists adds to its counts, in one ``INSERT ... ON CONFLICT DO UPDATE`` per
-chunk of rows, on SQLite and PostgreSQL. Additions saturate: a count stops at
-:data:`MAX_STORED_COUNT` and a sum at +/- :data:`MAX_STORED_SUM`, so that no row
-overflows a ``bigint`` or becomes infinite, and later batches are still accepted.
-Callers pass rows whose keys are unique within one call.
+row that exists adds to its counts, with one ``INSERT ... ON CONFLICT DO UPDATE``
+statement (compiled once, then cached) executed for all the rows, on SQLite and
+PostgreSQL. Additions saturate: a count stops at :data:`MAX_STORED_COUNT` and a sum at
++/- :data:`MAX_STORED_SUM`, so that no row overflows a ``bigint`` or becomes infinite,
+and later batches are still accepted. Callers pass rows whose keys are unique within
+one call.
 """
 
 from __future__ import annotations
@@ -41,14 +42,14 @@ def add_flag_evaluation_counts(session: Session, rows: Sequence[dict[str, Any]])
     """Add ``count`` to each ``(project, environment, flag, bucket, variation, reason)``."""
     table = FlagEvaluationCount.__table__
     keys = ["project", "environment", "flag", "bucket", "variation", "reason", "token"]
+    if not rows:
+        return
+    insert = _insert(session, table)
+    upsert = insert.on_conflict_do_update(
+        index_elements=keys, set_={"count": _add_count(table.c.count, insert.excluded.count)}
+    )
     for chunk in _chunks([{**DEFAULTS, **row} for row in rows]):
-        insert = _insert(session, table).values(list(chunk))
-        session.execute(
-            insert.on_conflict_do_update(
-                index_elements=keys,
-                set_={"count": _add_count(table.c.count, insert.excluded.count)},
-            )
-        )
+        session.execute(upsert, list(chunk))
 
 
 def add_custom_event_counts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -61,20 +62,21 @@ def add_custom_event_counts(session: Session, rows: Sequence[dict[str, Any]]) ->
         {"flag": NO_FLAG, "variation": NO_VARIATION, "value_sum_squares": 0.0, **DEFAULTS, **row}
         for row in rows
     ]
+    if not full:
+        return
+    insert = _insert(session, table)
+    new, old = insert.excluded, table.c
+    upsert = insert.on_conflict_do_update(
+        index_elements=keys,
+        set_={
+            "count": _add_count(old.count, new.count),
+            "value_count": _add_count(old.value_count, new.value_count),
+            "value_sum": _add_sum(old.value_sum, new.value_sum),
+            "value_sum_squares": _add_sum(old.value_sum_squares, new.value_sum_squares),
+        },
+    )
     for chunk in _chunks(full):
-        insert = _insert(session, table).values(list(chunk))
-        new, old = insert.excluded, table.c
-        session.execute(
-            insert.on_conflict_do_update(
-                index_elements=keys,
-                set_={
-                    "count": _add_count(old.count, new.count),
-                    "value_count": _add_count(old.value_count, new.value_count),
-                    "value_sum": _add_sum(old.value_sum, new.value_sum),
-                    "value_sum_squares": _add_sum(old.value_sum_squares, new.value_sum_squares),
-                },
-            )
-        )
+        session.execute(upsert, list(chunk))
 
 
 def delete_counts_before(session: Session, before: datetime, *, limit: int = 10_000) -> int:
