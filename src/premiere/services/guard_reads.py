@@ -53,7 +53,7 @@ def contributing_tokens(
         (
             CustomEventCount,
             or_(
-                CustomEventCount.flag == flag,
+                and_(CustomEventCount.key == event_name(guard), CustomEventCount.flag == flag),
                 CustomEventCount.key.startswith(f"{event_name(guard)}.{flag}.", autoescape=True),
             ),
         ),
