@@ -45,6 +45,9 @@ def test_settings__variables_given__parsed() -> None:
         ("PREMIERE_OFREP_MAX_CONTEXT_BYTES", "1", "minimum"),
         ("PREMIERE_STREAM_MAX_PER_CLIENT", "-1", "minimum"),
         ("PREMIERE_STREAM_MAX_TOTAL", "0", "minimum"),
+        ("PREMIERE_EVENTS_MAX_AGE_SECONDS", "10", "minimum"),
+        ("PREMIERE_EVENTS_CLIENT_MAX_COUNT", "1000000000001", "maximum"),
+        ("PREMIERE_EVENTS_RETENTION_DAYS", "0", "minimum"),
     ],
 )
 def test_settings__bad_value__names_variable_and_rule(name: str, value: str, rule: str) -> None:
@@ -53,3 +56,24 @@ def test_settings__bad_value__names_variable_and_rule(name: str, value: str, rul
     assert caught.value.violations[0].field == name
     assert caught.value.violations[0].rule == rule
     assert name in caught.value.message
+
+
+def test_settings__event_variables__parsed() -> None:
+    settings = Settings.from_env(
+        {
+            "PREMIERE_EVENTS_MAX_AGE_SECONDS": "600",
+            "PREMIERE_EVENTS_CLIENT_MAX_COUNT": "500",
+            "PREMIERE_EVENTS_SERVER_MAX_COUNT": "5000000",
+            "PREMIERE_EVENTS_CLIENT_RATE_PER_MINUTE": "0",
+            "PREMIERE_EVENTS_KEY_RATE_PER_MINUTE": "1200",
+            "PREMIERE_EVENTS_RETENTION_DAYS": "30",
+        }
+    )
+    assert (
+        settings.events_max_age_seconds,
+        settings.events_client_max_count,
+        settings.events_server_max_count,
+        settings.events_client_rate_per_minute,
+        settings.events_key_rate_per_minute,
+        settings.events_retention_days,
+    ) == (600, 500, 5_000_000, 0, 1200, 30)

@@ -13,6 +13,8 @@ from typing import TypeVar
 from premiere.errors import ValidationError
 
 DEFAULT_DATABASE_URL = "sqlite:///premiere.db"
+MAX_COUNT = 10**12
+"""The largest count one entry of an SDK event batch may carry."""
 
 T = TypeVar("T", int, float)
 
@@ -32,6 +34,12 @@ class Settings:
     stream_max_per_client: int = 1_000
     stream_max_total: int = 10_000
     scheduler_interval: float = 1.0
+    events_max_age_seconds: int = 3600
+    events_client_max_count: int = 10_000
+    events_server_max_count: int = 1_000_000_000
+    events_client_rate_per_minute: int = 600
+    events_key_rate_per_minute: int = 600_000
+    events_retention_days: int = 90
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -42,7 +50,9 @@ class Settings:
         env = os.environ if environ is None else environ
         base = cls()
 
-        def number(name: str, kind: Callable[[str], T], default: T, minimum: T) -> T:
+        def number(
+            name: str, kind: Callable[[str], T], default: T, minimum: T, maximum: T | None = None
+        ) -> T:
             raw = env.get(name)
             if raw is None or raw.strip() == "":
                 return default
@@ -53,6 +63,8 @@ class Settings:
                 raise ValidationError.single(name, "type", f"{raw!r} is not {what}") from None
             if value < minimum:
                 raise ValidationError.single(name, "minimum", f"must be at least {minimum}")
+            if maximum is not None and value > maximum:
+                raise ValidationError.single(name, "maximum", f"must be at most {maximum}")
             return value
 
         return replace(
@@ -80,4 +92,29 @@ class Settings:
             scheduler_interval=number(
                 "PREMIERE_SCHEDULER_INTERVAL", float, base.scheduler_interval, 0.01
             ),
+            **_event_settings(number, base),
         )
+
+
+def _event_settings(number: Callable[..., int], base: Settings) -> dict[str, int]:
+    """The ``PREMIERE_EVENTS_*`` settings (docs/configuration.md, "SDK events")."""
+    return {
+        "events_max_age_seconds": number(
+            "PREMIERE_EVENTS_MAX_AGE_SECONDS", int, base.events_max_age_seconds, 60
+        ),
+        "events_client_max_count": number(
+            "PREMIERE_EVENTS_CLIENT_MAX_COUNT", int, base.events_client_max_count, 1, MAX_COUNT
+        ),
+        "events_server_max_count": number(
+            "PREMIERE_EVENTS_SERVER_MAX_COUNT", int, base.events_server_max_count, 1, MAX_COUNT
+        ),
+        "events_client_rate_per_minute": number(
+            "PREMIERE_EVENTS_CLIENT_RATE_PER_MINUTE", int, base.events_client_rate_per_minute, 0
+        ),
+        "events_key_rate_per_minute": number(
+            "PREMIERE_EVENTS_KEY_RATE_PER_MINUTE", int, base.events_key_rate_per_minute, 0
+        ),
+        "events_retention_days": number(
+            "PREMIERE_EVENTS_RETENTION_DAYS", int, base.events_retention_days, 1
+        ),
+    }

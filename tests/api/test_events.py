@@ -61,6 +61,7 @@ def test_events__same_minute_twice__counts_added(demo: Api, sdk_token: str) -> N
     counts = demo.ok(demo.get(COUNTS))
 
     bucket = start.replace(second=0).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    sender = {"token": sdk_token.split("_")[1], "source": "sdk-server"}
     assert counts["flag_evaluations"] == [
         {
             "flag": "new-checkout",
@@ -68,6 +69,7 @@ def test_events__same_minute_twice__counts_added(demo: Api, sdk_token: str) -> N
             "reason": "ERROR",
             "bucket": bucket,
             "count": 2,
+            **sender,
         },
         {
             "flag": "new-checkout",
@@ -75,6 +77,7 @@ def test_events__same_minute_twice__counts_added(demo: Api, sdk_token: str) -> N
             "reason": "FALLTHROUGH",
             "bucket": bucket,
             "count": 10,
+            **sender,
         },
     ]
     assert counts["custom_events"] == [
@@ -87,6 +90,7 @@ def test_events__same_minute_twice__counts_added(demo: Api, sdk_token: str) -> N
             "value_count": 4,
             "value_sum": 61.0,
             "value_sum_squares": 0.0,
+            **sender,
         }
     ]
 
@@ -271,6 +275,8 @@ def test_events__attributed_custom_events__counted_per_flag_variation(
 
 
 def test_events__client_token__accepted_unknown_fields_ignored(demo: Api) -> None:
+    # A client key may only count variations of flags that client SDKs receive.
+    demo.flag("demo", "new-checkout", client_visible=True)
     token = demo.token("sdk-client", "demo", "staging")
     response = demo.post(EVENTS, batch(future_field=1), token=token)
 

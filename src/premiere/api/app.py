@@ -34,9 +34,10 @@ from premiere.api import (
     webhooks,
 )
 from premiere.api.errors import install_error_handlers
-from premiere.api.limits import BodySizeLimit
+from premiere.api.limits import BodySizeLimit, EventRateLimits
 from premiere.api.ofrep_fast import OfrepFastPath
 from premiere.api.params import reject_nul_in_path_and_query
+from premiere.services.event_batches import EventPolicy
 from premiere.settings import Settings
 from premiere.store import Store
 
@@ -95,6 +96,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     )
     app.state.store = store
     app.state.settings = settings
+    app.state.event_policy = EventPolicy.from_settings(settings)
+    app.state.event_limits = EventRateLimits(
+        settings.events_client_rate_per_minute, settings.events_key_rate_per_minute
+    )
     install_error_handlers(app)
     app.add_middleware(OfrepFastPath)  # inside the body size limit: api/ofrep_fast.py
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)

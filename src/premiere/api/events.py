@@ -1,7 +1,10 @@
 """SDK events in, aggregates out.
 
 - ``POST /api/v1/sdk/events`` (``sdk-server`` or ``sdk-client`` token): one batch of
-  evaluation and custom event counts (docs/sdk.md, "Events"); 202 when counted.
+  evaluation and custom event counts (docs/sdk.md, "Events"); 202 when counted, 429
+  with ``Retry-After`` past the batches a minute allowed per client address and per
+  key (``app.state.event_limits``), 422 for a batch the policy refuses
+  (``app.state.event_policy``).
 - ``GET /api/v1/projects/{project}/environments/{environment}/events``: the per-minute
   counts stored, filtered by ``flag``, ``event``, ``since`` (inclusive) and ``until``
   (exclusive; the last 24 hours by default).
@@ -9,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Annotated, Any
 
@@ -17,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectReader, SdkCaller, StoreDep
+from premiere.api.limits import EventRateLimits
 from premiere.errors import MalformedRequestError
 from premiere.services import events as service
 
@@ -30,15 +35,26 @@ TimeFilter = Annotated[str | None, Query(max_length=64, description="RFC 3339 wi
     "/sdk/events",
     status_code=202,
     summary="Send a batch of SDK evaluation and custom event counts",
-    responses={202: {"description": "Counted: the bucket and the totals added."}},
+    responses={
+        202: {"description": "Counted: the bucket and the totals added."},
+        429: {"description": "Too many batches; Retry-After says when to try again"},
+    },
 )
 async def post_sdk_events(request: Request, store: StoreDep, token: SdkCaller) -> JSONResponse:
+    state = request.app.state
+    limits: EventRateLimits = state.event_limits
+    limits.check(request.client.host if request.client else "unknown", token.id)
     body = await request.body()
     try:
         payload: Any = json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         raise MalformedRequestError("the request body is not valid JSON") from None
-    counted = await run_in_threadpool(service.record_sdk_events, store, token, payload)
+    counted = await run_in_threadpool(
+        functools.partial(service.record_sdk_events, policy=state.event_policy),
+        store,
+        token,
+        payload,
+    )
     return JSONResponse(counted, status_code=202)
 
 

@@ -87,7 +87,7 @@ def show_release(release: dict[str, Any]) -> None:
         ("start at", schedule.get("start_at")),
         ("timezone", schedule.get("timezone") if schedule.get("start_at") else None),
         ("train", schedule.get("train")),
-        ("guards", len(release.get("guards") or []) or None),
+        ("guards", guards_text(release)),
         ("notes", notes.get("title")),
         ("category", notes.get("category")),
         ("last change", _transition_text(transition)),
@@ -201,6 +201,28 @@ def _stage_number(stage: Any) -> Any:
     return stage + 1 if isinstance(stage, int) else stage
 
 
+def guards_text(release: dict[str, Any]) -> str | None:
+    """``2``, or ``2 (guard 1 reads client events)`` when guards opted in to counts sent
+    with sdk-client keys."""
+    guards = release.get("guards") or []
+    if not guards:
+        return None
+    opted = [str(i + 1) for i, guard in enumerate(guards) if guard.get("client_events")]
+    if not opted:
+        return str(len(guards))
+    which = "guard" if len(opted) == 1 else "guards"
+    verb = "reads" if len(opted) == 1 else "read"
+    return f"{len(guards)} ({which} {', '.join(opted)} {verb} client events)"
+
+
+def sources_text(details: dict[str, Any]) -> str | None:
+    """Whose counts a guard decision read: ``server`` or ``server+client``."""
+    sources = details.get("event_sources")
+    if not sources:
+        return None
+    return "+".join(str(s).removeprefix("sdk-") for s in sources)
+
+
 def show_guard_decisions(key: str, decisions: Iterable[dict[str, Any]]) -> None:
     rows = []
     for decision in decisions:
@@ -209,7 +231,8 @@ def show_guard_decisions(key: str, decisions: Iterable[dict[str, Any]]) -> None:
         rows.append((
             seconds_time(decision.get("at")), _stage_number(decision.get("stage")),
             _stage_number(details.get("guard")), details.get("flag"), decision.get("status"),
-            details.get("verdict"), "; ".join(str(r) for r in reasons) or None,
+            details.get("verdict"), sources_text(details),
+            "; ".join(str(r) for r in reasons) or None,
         ))  # fmt: skip
-    columns = ["at (UTC)", "stage", "guard", "flag", "status", "verdict", "reasons"]
+    columns = ["at (UTC)", "stage", "guard", "flag", "status", "verdict", "events", "reasons"]
     table(f"Guard decisions of {key}", columns, rows)

@@ -60,7 +60,9 @@ def serve(
         app = create_app(settings, store)
         _apply_stream_settings(app, settings)
         descriptors = _raise_descriptor_limit()
-        with background_scheduler(store, enabled=not no_scheduler):  # cli/worker.py
+        with background_scheduler(  # cli/worker.py
+            store, enabled=not no_scheduler, event_retention_days=settings.events_retention_days
+        ):
             uvicorn.run(
                 app,
                 host=settings.host,

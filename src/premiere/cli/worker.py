@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -54,19 +55,23 @@ def worker(database_url: str | None, interval: float) -> None:
     signal.signal(signal.SIGINT, _stop)
     with open_store(settings.database_url) as store:
         click.echo(f"Premiere scheduler on {settings.database_url}, every {interval:g} s")
-        Scheduler(store, interval=interval).run(stop)
+        retention = timedelta(days=settings.events_retention_days)
+        Scheduler(store, interval=interval, event_retention=retention).run(stop)
     click.echo("Scheduler stopped.")
 
 
 @contextmanager
-def background_scheduler(store: Store, *, enabled: bool = True) -> Iterator[Scheduler | None]:
+def background_scheduler(
+    store: Store, *, enabled: bool = True, event_retention_days: int = 90
+) -> Iterator[Scheduler | None]:
     """The scheduler in a daemon thread while the block runs (``premiere serve``)."""
     if not enabled:
         yield None
         return
     from premiere.scheduler import Scheduler
 
-    scheduler = Scheduler(store, interval=scheduler_interval())
+    retention = timedelta(days=event_retention_days)
+    scheduler = Scheduler(store, interval=scheduler_interval(), event_retention=retention)
     scheduler.start()
     try:
         yield scheduler

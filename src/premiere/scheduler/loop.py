@@ -1,4 +1,5 @@
-"""The scheduler loop: lead, tick, record guard decisions, wait, repeat."""
+"""The scheduler loop: lead, tick, record guard decisions, prune old SDK event counts,
+wait, repeat."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import logging
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from premiere.scheduler.leadership import Leadership, leadership_for
 from premiere.services import releases
+from premiere.services.events import prune_sdk_events
 from premiere.services.guards import GuardChecker
 from premiere.services.projects import list_projects
 from premiere.store import Store
@@ -20,6 +22,9 @@ log = logging.getLogger("premiere.scheduler")
 Clock = Callable[[], datetime]
 DEFAULT_INTERVAL = 1.0
 MAX_REMEMBERED = 10_000
+DEFAULT_EVENT_RETENTION = timedelta(days=90)
+PRUNE_EVERY = timedelta(hours=1)
+"""How often the leading scheduler deletes SDK event counts older than the retention."""
 
 
 class Tick(Protocol):
@@ -37,11 +42,13 @@ def utc_now() -> datetime:
 
 @dataclass
 class TickReport:
-    """What one tick did: the releases' items and the guard decisions recorded."""
+    """What one tick did: the releases' items, the guard decisions recorded, and how
+    many rows of old SDK event counts were pruned (None when it was not time to)."""
 
     at: datetime
     items: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
+    pruned: int | None = None
 
 
 class Scheduler:
@@ -49,7 +56,8 @@ class Scheduler:
 
     ``tick`` and ``record`` default to ``premiere.services.releases.tick_releases`` and
     ``record_guard_decision``; ``clock`` to the wall clock; ``leadership`` to the one
-    fitting the database (:func:`leadership_for`).
+    fitting the database (:func:`leadership_for`). Every ``PRUNE_EVERY`` (by ``clock``)
+    the leader deletes SDK event counts older than ``event_retention``.
     """
 
     def __init__(
@@ -61,6 +69,7 @@ class Scheduler:
         tick: Tick | None = None,
         record: Recorder | None = None,
         leadership: Leadership | None = None,
+        event_retention: timedelta = DEFAULT_EVENT_RETENTION,
     ) -> None:
         if interval <= 0:
             raise ValueError("the tick interval must be positive")
@@ -70,6 +79,8 @@ class Scheduler:
         self._tick = tick
         self._recorder = record
         self.leadership = leadership or leadership_for(store)
+        self.event_retention = event_retention
+        self._pruned_at: datetime | None = None
         self._recorded: set[Hashable] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -86,7 +97,18 @@ class Scheduler:
         report = TickReport(now, tick(self.store, now, guard_check=checker))
         self._record(record, checker, report)
         self._watch(record, now, report)
+        self._prune(now, report)
         return report
+
+    def _prune(self, now: datetime, report: TickReport) -> None:
+        """Delete old SDK event counts, at most every PRUNE_EVERY."""
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        try:
+            report.pruned = prune_sdk_events(self.store, self.event_retention, now=now)
+        except Exception:  # pruning again an hour later is soon enough
+            log.exception("pruning SDK event counts failed")
 
     def _watch(self, record: Recorder, now: datetime, report: TickReport) -> None:
         """Look at the guards of every rolling-out release the tick left alone, not only

@@ -25,7 +25,7 @@ from premiere.services.documents import build_flag_document, document_version
 from premiere.services.environments import create_environment
 from premiere.services.events import record_sdk_events
 from premiere.services.flags import create_flag
-from premiere.services.guards import ERROR_EVENT
+from premiere.services.guard_reads import ERROR_EVENT
 from premiere.services.projects import create_project
 from premiere.services.simulation import binomial
 from premiere.services.tokens import TokenInfo

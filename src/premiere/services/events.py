@@ -1,64 +1,76 @@
-"""SDK events: evaluation and custom event counts, stored per environment and minute.
+"""SDK events: evaluation and custom event counts, stored per environment, minute and
+sending token.
 
-SDKs send batches (docs/sdk.md, "Events"); :func:`record_sdk_events` validates one and
-adds its counts to the minute in which the batch's period started. Release guards and
-insights read them back with :func:`list_flag_evaluations` and
-:func:`list_custom_events`.
+SDKs send batches (docs/sdk.md, "Events"); :func:`record_sdk_events` checks one
+(:mod:`premiere.services.event_batches`: SDK keys are public, so a batch is a claim to
+check) and adds its counts to the minute in which the batch's period started, under the
+token that sent it and that token's scope (its *source*). Release guards and insights
+read them back with :func:`list_flag_evaluations` and :func:`list_custom_events`;
+:func:`prune_sdk_events` deletes what is older than the retention.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from premiere.errors import MalformedRequestError, PermissionDeniedError, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from premiere.errors import PermissionDeniedError, ValidationError
 from premiere.errors import Violation as V
+from premiere.services.event_batches import (
+    Batch,
+    EventPolicy,
+    ServableFlag,
+    check_served,
+    parse_batch,
+    read_time,
+)
 from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.tokens import TokenInfo
-from premiere.services.validation import KEY_PATTERN
 from premiere.store import Store
 from premiere.store import events as event_store
+from premiere.store.models import Flag, Project
 
-MAX_ENTRIES = 10_000
-"""Entries per list (``flags``, ``custom``) in one batch."""
-MAX_COUNT = 10**12
-MAX_VARIATION = 10_000
-MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_RANGE = timedelta(days=31)
 DEFAULT_RANGE = timedelta(hours=24)
-REASON_LENGTH = 32
 SDK_SCOPES = ("sdk-server", "sdk-client")
+DEFAULT_POLICY = EventPolicy()
+PRUNE_CHUNK = 10_000
 
 
 def record_sdk_events(
-    store: Store, token: TokenInfo, payload: Any, *, now: datetime | None = None
+    store: Store,
+    token: TokenInfo,
+    payload: Any,
+    *,
+    now: datetime | None = None,
+    policy: EventPolicy = DEFAULT_POLICY,
 ) -> dict[str, Any]:
     """Add one batch's counts to its environment; returns what was counted.
 
-    The environment is the token's (an ``sdk-server`` or ``sdk-client`` token). Unknown
-    fields are ignored, so that newer SDKs can send more. A batch sent twice is counted
-    twice: SDKs resend only batches that were not acknowledged.
+    The environment is the token's (an ``sdk-server`` or ``sdk-client`` token); the
+    rows record the token's id and scope. Unknown fields are ignored, so that newer
+    SDKs can send more. A batch sent twice is counted twice: SDKs resend only batches
+    that were not acknowledged.
     """
     if token.scope not in SDK_SCOPES or token.project is None or token.environment is None:
         raise PermissionDeniedError("events are sent with an sdk token", {"scope": token.scope})
-    if not isinstance(payload, Mapping):
-        raise MalformedRequestError("the request body must be a JSON object")
     now = now or datetime.now(UTC)
-    problems: list[V] = []
-    bucket = _bucket(payload, now, problems)
-    flags = _flag_counts(payload.get("flags", []), problems)
-    custom = _custom_counts(payload.get("custom", []), problems)
-    dropped = _integer(payload, "dropped", problems, default=0)
-    if problems:
-        raise ValidationError(problems)
-    assert bucket is not None
-    place = {"project": token.project, "environment": token.environment, "bucket": bucket}
+    batch = parse_batch(payload, token.scope, policy, now)
+    place = {
+        "project": token.project,
+        "environment": token.environment,
+        "bucket": batch.bucket,
+        "token": token.id,
+        "source": token.scope,
+    }
     flag_rows = [
         {**place, "flag": f, "variation": v, "reason": r, "count": n}
-        for (f, v, r), n in sorted(flags.items())
+        for (f, v, r), n in sorted(batch.flags.items())
     ]
     custom_rows = [
         {
@@ -71,18 +83,47 @@ def record_sdk_events(
             "value_sum": vs,
             "value_sum_squares": vss,
         }
-        for (k, f, v), (c, vc, vs, vss) in sorted(custom.items())
+        for (k, f, v), (c, vc, vs, vss) in sorted(batch.custom.items())
     ]
     with store.write() as session:
-        get_environment_row(session, get_project_row(session, token.project), token.environment)
+        project = get_project_row(session, token.project)
+        get_environment_row(session, project, token.environment)
+        check_served(batch, token.scope, _servable_flags(session, project, batch))
         event_store.add_flag_evaluation_counts(session, flag_rows)
         event_store.add_custom_event_counts(session, custom_rows)
     return {
-        "bucket": format_time(bucket),
-        "flag_evaluations": sum(flags.values()),
-        "custom_events": sum(entry[0] for entry in custom.values()),
-        "dropped": dropped,
+        "bucket": format_time(batch.bucket),
+        "flag_evaluations": batch.flag_evaluations,
+        "custom_events": batch.custom_events,
+        "dropped": batch.dropped,
     }
+
+
+def _servable_flags(session: Session, project: Project, batch: Batch) -> dict[str, ServableFlag]:
+    """The project's flags that the batch says were served."""
+    keys = {f for f, v, _ in batch.flags if v >= 0} | {f for _, f, _ in batch.custom if f}
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Flag.key, Flag.variations, Flag.client_visible).where(
+            Flag.project_id == project.id, Flag.key.in_(sorted(keys))
+        )
+    )
+    return {
+        key: ServableFlag(len(variations or []), bool(visible)) for key, variations, visible in rows
+    }
+
+
+def prune_sdk_events(store: Store, retention: timedelta, *, now: datetime | None = None) -> int:
+    """Delete the counts of minutes older than ``retention``; returns how many rows."""
+    before = (now or datetime.now(UTC)) - retention
+    total = 0
+    while True:
+        with store.write() as session:
+            deleted = event_store.delete_counts_before(session, before, limit=PRUNE_CHUNK)
+        total += deleted
+        if deleted == 0:
+            return total
 
 
 def list_flag_evaluations(
@@ -95,9 +136,11 @@ def list_flag_evaluations(
     until: datetime | str | None = None,
     now: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """``[{"flag","variation","reason","bucket","count"}]``, oldest minute first;
-    ``variation`` is null where the caller's default was served. ``since`` inclusive,
-    ``until`` exclusive; by default the last 24 hours."""
+    """``[{"flag","variation","reason","bucket","count","token","source"}]``, oldest
+    minute first, one row per sending token; ``variation`` is null where the caller's
+    default was served; ``token`` (its id) and ``source`` (its scope) null for counts
+    from before tokens were recorded. ``since`` inclusive, ``until`` exclusive; by
+    default the last 24 hours."""
     start, end = _range(since, until, now)
     with store.read() as session:
         get_environment_row(session, get_project_row(session, project), environment)
@@ -111,6 +154,7 @@ def list_flag_evaluations(
                 "reason": row.reason,
                 "bucket": format_time(row.bucket),
                 "count": row.count,
+                **_sender(row.token, row.source),
             }
             for row in rows
         ]
@@ -127,8 +171,9 @@ def list_custom_events(
     now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """``[{"key","flag","variation","bucket","count","value_count","value_sum",
-    "value_sum_squares"}]``, oldest minute first; ``flag`` and ``variation`` are null
-    for events attributed to no flag variation."""
+    "value_sum_squares","token","source"}]``, oldest minute first, one row per sending
+    token; ``flag`` and ``variation`` are null for events attributed to no flag
+    variation; ``token`` and ``source`` as in :func:`list_flag_evaluations`."""
     start, end = _range(since, until, now)
     with store.read() as session:
         get_environment_row(session, get_project_row(session, project), environment)
@@ -143,183 +188,33 @@ def list_custom_events(
                 "bucket": format_time(row.bucket),
                 "count": row.count,
                 "value_count": row.value_count,
-                "value_sum": row.value_sum,
-                "value_sum_squares": row.value_sum_squares,
+                "value_sum": _finite(row.value_sum),
+                "value_sum_squares": _finite(row.value_sum_squares),
+                **_sender(row.token, row.source),
             }
             for row in rows
         ]
 
 
-# validation ------------------------------------------------------------------------
+def _sender(token: str, source: str) -> dict[str, str | None]:
+    return {"token": token or None, "source": source or None}
 
 
-def _bucket(payload: Mapping[str, Any], now: datetime, problems: list[V]) -> datetime | None:
-    start = _time(payload.get("period_start"), "period_start", problems, required=True)
-    end = _time(payload.get("period_end"), "period_end", problems, required=False)
-    if start is None:
-        return None
-    if start > now + MAX_CLOCK_SKEW:
-        problems.append(V("period_start", "range", "period_start is in the future"))
-    if end is not None and end < start:
-        problems.append(V("period_end", "range", "period_end is before period_start"))
-    return start.replace(second=0, microsecond=0)
-
-
-def _time(value: Any, field: str, problems: list[V], *, required: bool) -> datetime | None:
-    if value is None:
-        if required:
-            problems.append(V(field, "required", f"{field} is required"))
-        return None
-    parsed = parse_time(value)
-    if parsed is None:
-        problems.append(V(field, "datetime", f"{field} must be an RFC 3339 time with an offset"))
-    return parsed
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An aware datetime from an RFC 3339 string (or a datetime), else None."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str) and 0 < len(value) <= 64:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    else:
-        return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed.astimezone(UTC)
-
-
-def _flag_counts(entries: Any, problems: list[V]) -> dict[tuple[str, int, str], int]:
-    counts: dict[tuple[str, int, str], int] = {}
-    for path, entry in _entries(entries, "flags", problems):
-        key = _key(entry, path, "key", problems)
-        variation = entry.get("variation")
-        if variation is not None and not _is_int(variation, 0, MAX_VARIATION):
-            problems.append(
-                V(f"{path}.variation", "type", "variation must be an index (0..10000) or null")
-            )
-        reason = entry.get("reason")
-        if not (isinstance(reason, str) and 0 < len(reason) <= REASON_LENGTH):
-            problems.append(V(f"{path}.reason", "type", "reason must be a reason kind"))
-        count = _integer(entry, "count", problems, path=path, default=None)
-        if key and isinstance(reason, str) and count is not None and not problems:
-            slot = (key, event_store.NO_VARIATION if variation is None else variation, reason)
-            counts[slot] = counts.get(slot, 0) + count
-    return counts
-
-
-CustomKey = tuple[str, str, int]  # (event key, flag or "", variation or -1)
-CustomSums = tuple[int, int, float, float]  # count, value_count, value_sum, value_sum_squares
-
-
-def _custom_counts(entries: Any, problems: list[V]) -> dict[CustomKey, CustomSums]:
-    counts: dict[CustomKey, CustomSums] = {}
-    for path, entry in _entries(entries, "custom", problems):
-        key = _key(entry, path, "key", problems)
-        count = _integer(entry, "count", problems, path=path, default=None)
-        value_count = _integer(entry, "value_count", problems, path=path, default=0)
-        value_sum = _number(entry, "value_sum", path, problems)
-        squares = _number(entry, "value_sum_squares", path, problems)
-        if squares is not None and squares < 0:
-            problems.append(V(f"{path}.value_sum_squares", "range", "must not be negative"))
-        if count is not None and value_count is not None and value_count > count:
-            problems.append(V(f"{path}.value_count", "range", "value_count exceeds count"))
-        flag, variation = _attribution(entry, path, problems)
-        if key and count is not None and value_count is not None and not problems:
-            assert value_sum is not None and squares is not None
-            slot = (key, flag, variation)
-            old = counts.get(slot, (0, 0, 0.0, 0.0))
-            counts[slot] = (
-                old[0] + count,
-                old[1] + value_count,
-                old[2] + value_sum,
-                old[3] + squares,
-            )
-    return counts
-
-
-def _number(entry: Mapping[str, Any], field: str, path: str, problems: list[V]) -> float | None:
-    value = entry.get(field, 0)
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    problems.append(V(f"{path}.{field}", "type", f"{field} must be a finite number"))
-    return None
-
-
-def _attribution(entry: Mapping[str, Any], path: str, problems: list[V]) -> tuple[str, int]:
-    """``(flag, variation)`` of an entry, ``("", -1)`` when it names neither."""
-    flag, variation = entry.get("flag"), entry.get("variation")
-    if flag is None and variation is None:
-        return event_store.NO_FLAG, event_store.NO_VARIATION
-    if flag is None:
-        problems.append(V(f"{path}.flag", "required", "flag is required with a variation"))
-    elif not (isinstance(flag, str) and KEY_PATTERN.fullmatch(flag)):
-        problems.append(V(f"{path}.flag", "key_pattern", "must match [A-Za-z0-9._-]{1,128}"))
-    if variation is None:
-        problems.append(V(f"{path}.variation", "required", "variation is required with a flag"))
-    elif not _is_int(variation, 0, MAX_VARIATION):
-        problems.append(V(f"{path}.variation", "type", "variation must be an index (0..10000)"))
-    if isinstance(flag, str) and isinstance(variation, int) and not problems:
-        return flag, variation
-    return event_store.NO_FLAG, event_store.NO_VARIATION
-
-
-def _entries(entries: Any, field: str, problems: list[V]) -> list[tuple[str, Mapping[str, Any]]]:
-    if not isinstance(entries, list):
-        problems.append(V(field, "type", f"{field} must be a list"))
-        return []
-    if len(entries) > MAX_ENTRIES:
-        problems.append(V(field, "max_length", f"at most {MAX_ENTRIES} entries per batch"))
-        return []
-    out = []
-    for index, entry in enumerate(entries):
-        if isinstance(entry, Mapping):
-            out.append((f"{field}[{index}]", entry))
-        else:
-            problems.append(V(f"{field}[{index}]", "type", "each entry must be an object"))
-    return out
-
-
-def _key(entry: Mapping[str, Any], path: str, field: str, problems: list[V]) -> str | None:
-    value = entry.get(field)
-    if isinstance(value, str) and KEY_PATTERN.fullmatch(value):
+def _finite(value: float) -> float:
+    """A stored sum as JSON can carry it (rows written before sums were bounded may
+    hold an infinity)."""
+    if math.isfinite(value):
         return value
-    problems.append(V(f"{path}.{field}", "key_pattern", "must match [A-Za-z0-9._-]{1,128}"))
-    return None
-
-
-def _integer(
-    entry: Mapping[str, Any],
-    field: str,
-    problems: list[V],
-    *,
-    path: str = "",
-    default: int | None,
-) -> int | None:
-    name = f"{path}.{field}" if path else field
-    value = entry.get(field, default)
-    if value is None:
-        problems.append(V(name, "required", f"{field} is required"))
-        return None
-    if not _is_int(value, 0, MAX_COUNT):
-        problems.append(V(name, "range", f"{field} must be an integer from 0 to {MAX_COUNT}"))
-        return None
-    return int(value)
-
-
-def _is_int(value: Any, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    bound = event_store.MAX_STORED_SUM
+    return -bound if value < 0 else bound
 
 
 def _range(
     since: datetime | str | None, until: datetime | str | None, now: datetime | None
 ) -> tuple[datetime, datetime]:
     problems: list[V] = []
-    end = _time(until, "until", problems, required=False) or (now or datetime.now(UTC))
-    start = _time(since, "since", problems, required=False) or end - DEFAULT_RANGE
+    end = read_time(until, "until", problems, required=False) or (now or datetime.now(UTC))
+    start = read_time(since, "since", problems, required=False) or end - DEFAULT_RANGE
     if not problems and (end < start or end - start > MAX_RANGE):
         problems.append(V("since", "range", "since must be before until, at most 31 days apart"))
     if problems:

@@ -14,24 +14,30 @@ Events are custom events attributed to a flag's variation: by the SDK (``track(.
 flag=...)`` sends the variation last served to the context), or by the key convention
 ``<event>.<flag>.<variation>`` (see docs/guards.md). The statistics are in
 :mod:`premiere.services.guard_stats`.
+
+Only counts sent with ``sdk-server`` tokens are read, unless the guard opts in to
+client events (``client_events: true``): an ``sdk-client`` key ships in every browser
+and app, so anyone can send counts with it. Each decision records the sources it read
+and the tokens whose counts it found (:func:`event_sources`, :func:`contributing_tokens`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
-
-from premiere.services.guard_stats import Arm, GuardParameters, GuardResult, evaluate_guard
+from premiere.services.guard_reads import (
+    SERVER_SOURCE,
+    contributing_tokens,
+    event_sources,
+    read_arms,
+    read_split,
+)
+from premiere.services.guard_stats import GuardParameters, GuardResult, evaluate_guard
 from premiere.store import Store
-from premiere.store.models import CustomEventCount, FlagEvaluationCount
 
-ERROR_EVENT = "error"
-COUNTED_REASONS = ("FALLTHROUGH", "RULE_MATCH")
 STATUS_BY_VERDICT = {
     "healthy": "healthy",
     "regression": "regressed",
@@ -54,6 +60,8 @@ class GuardLook:
     hold_ended: bool
     hold_until: str | None
     result: GuardResult
+    sources: tuple[str, ...] = (SERVER_SOURCE,)
+    tokens: tuple[str, ...] = ()
 
     def decision(self) -> dict[str, Any]:
         details = {
@@ -61,6 +69,8 @@ class GuardLook:
             "verdict": self.result.verdict,
             "hold_until": self.hold_until,
             **self.result.to_dict(),
+            "event_sources": list(self.sources),
+            "event_tokens": list(self.tokens),
         }
         details["sample_ratio_mismatch"] = self.result.verdict == "sample_ratio_mismatch"
         if self.status == "insufficient" and self.hold_ended:
@@ -115,13 +125,14 @@ class GuardChecker:
         stage_started = _time(release.get("stage_started_at")) or started
         hold_until = _time(release.get("hold_until"))
         flag, variation = str(feature["flag"]), int(feature["variation"])
+        since = _floor(started)
         with self.store.read() as session:
-            window = read_arms(
-                session, release, guard, flag, variation, since=_floor(started), until=now
-            )
+            window = read_arms(session, release, guard, flag, variation, since=since, until=now)
             split = read_split(
-                session, release, flag, variation, since=_ceil(stage_started), until=now
-            )
+                session, release, flag, variation, since=_ceil(stage_started), until=now,
+                sources=event_sources(guard),
+            )  # fmt: skip
+            tokens = contributing_tokens(session, release, guard, flag, since=since, until=now)
         treatment, control, missing = window
         share = _planned_share(release, stage)
         parameters = parameters_for(guard)
@@ -154,6 +165,8 @@ class GuardChecker:
             hold_ended=hold_until is not None and hold_until <= now,
             hold_until=None if hold_until is None else hold_until.isoformat(),
             result=result,
+            sources=event_sources(guard),
+            tokens=tokens,
         )
 
 
@@ -166,157 +179,6 @@ def parameters_for(guard: Mapping[str, Any]) -> GuardParameters:
         minimum_sample=int(guard.get("min_sample") or 1000),
         higher_is_worse=guard.get("worse", "higher") != "lower",
     )
-
-
-def event_name(guard: Mapping[str, Any]) -> str:
-    """The custom event a guard counts: ``error`` for ``metric: errors``."""
-    return ERROR_EVENT if guard.get("metric", "errors") == "errors" else str(guard.get("event"))
-
-
-def event_key(guard: Mapping[str, Any], flag: str, variation: int) -> str:
-    """The key convention ``<event>.<flag>.<variation>`` for SDKs that cannot attribute
-    events to a variation otherwise."""
-    return f"{event_name(guard)}.{flag}.{variation}"
-
-
-def read_arms(
-    session: Session,
-    release: Mapping[str, Any],
-    guard: Mapping[str, Any],
-    flag: str,
-    variation: int,
-    *,
-    since: datetime,
-    until: datetime,
-) -> tuple[Arm, Arm, str | None]:
-    """Treatment and control arms since the release started; a reason when the data
-    cannot answer (a mean metric whose events came without sums of squares)."""
-    counts = evaluation_counts(session, release, flag, since=since, until=until)
-    events = custom_event_sums(session, release, guard, flag, list(counts), since, until)
-    treatment_n = counts.get(variation, 0)
-    control_n = sum(n for v, n in counts.items() if v != variation)
-    if guard.get("aggregate", "rate") != "mean":
-        t_events = sum(e.count for v, e in events.items() if v == variation)
-        c_events = sum(e.count for v, e in events.items() if v != variation)
-        return Arm(treatment_n, t_events), Arm(control_n, c_events), None
-    # A mean of the events' values: the units are the valued events.
-    t_sums = _add(e for v, e in events.items() if v == variation)
-    c_sums = _add(e for v, e in events.items() if v != variation)
-    missing = None
-    if any(x.value_count and not x.value_sum_squares for x in (t_sums, c_sums)):
-        missing = "the events' values came without sums of squares (value_sum_squares)"
-    return t_sums.arm(), c_sums.arm(), missing
-
-
-@dataclass(frozen=True)
-class EventSums:
-    count: int = 0
-    value_count: int = 0
-    value_sum: float = 0.0
-    value_sum_squares: float = 0.0
-
-    def arm(self) -> Arm:
-        return Arm(self.value_count, self.value_sum, sum_squares=self.value_sum_squares)
-
-
-def _add(sums: Iterable[EventSums]) -> EventSums:
-    total = EventSums()
-    for x in sums:
-        total = EventSums(
-            total.count + x.count,
-            total.value_count + x.value_count,
-            total.value_sum + x.value_sum,
-            total.value_sum_squares + x.value_sum_squares,
-        )
-    return total
-
-
-def read_split(
-    session: Session,
-    release: Mapping[str, Any],
-    flag: str,
-    variation: int,
-    *,
-    since: datetime,
-    until: datetime,
-) -> tuple[int, int]:
-    """``(treatment, control)`` evaluations within the current stage."""
-    counts = evaluation_counts(session, release, flag, since=since, until=until)
-    treatment = counts.get(variation, 0)
-    return treatment, sum(counts.values()) - treatment
-
-
-def evaluation_counts(
-    session: Session, release: Mapping[str, Any], flag: str, *, since: datetime, until: datetime
-) -> dict[int, int]:
-    """Evaluations per served variation (split reasons only) in ``[since, until)``."""
-    model = FlagEvaluationCount
-    rows = session.execute(
-        select(model.variation, func.sum(model.count))
-        .where(
-            model.project == release["project"],
-            model.environment == release["environment"],
-            model.flag == flag,
-            model.bucket >= since,
-            model.bucket < until,
-            model.reason.in_(COUNTED_REASONS),
-            model.variation >= 0,
-        )
-        .group_by(model.variation)
-    )
-    return {int(v): int(n or 0) for v, n in rows}
-
-
-def custom_event_sums(
-    session: Session,
-    release: Mapping[str, Any],
-    guard: Mapping[str, Any],
-    flag: str,
-    variations: list[int],
-    since: datetime,
-    until: datetime,
-) -> dict[int, EventSums]:
-    """``{variation: sums}`` of the guard's events attributed to ``flag``'s variations:
-    rows the SDK attributed (``flag``/``variation`` columns) and rows whose key follows
-    the ``<event>.<flag>.<variation>`` convention."""
-    if not variations:
-        return {}
-    keys = {event_key(guard, flag, v): v for v in variations}
-    model = CustomEventCount
-    rows = session.execute(
-        select(
-            model.key,
-            model.flag,
-            model.variation,
-            func.sum(model.count),
-            func.sum(model.value_count),
-            func.sum(model.value_sum),
-            func.sum(model.value_sum_squares),
-        )
-        .where(
-            model.project == release["project"],
-            model.environment == release["environment"],
-            model.bucket >= since,
-            model.bucket < until,
-            or_(
-                and_(
-                    model.key == event_name(guard),
-                    model.flag == flag,
-                    model.variation.in_(variations),
-                ),
-                model.key.in_(list(keys)),
-            ),
-        )
-        .group_by(model.key, model.flag, model.variation)
-    )
-    sums: dict[int, EventSums] = {}
-    for key, row_flag, row_variation, c, vc, vs, vss in rows:
-        variation = int(row_variation) if row_flag == flag else keys.get(key)
-        if variation is None:
-            continue
-        found = EventSums(int(c or 0), int(vc or 0), float(vs or 0.0), float(vss or 0.0))
-        sums[variation] = _add([sums.get(variation, EventSums()), found])
-    return sums
 
 
 def _planned_share(release: Mapping[str, Any], stage: Mapping[str, Any]) -> float | None:

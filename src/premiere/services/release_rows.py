@@ -59,7 +59,7 @@ def map_release_row_to_view(session: Session, project: str, row: Release) -> dic
         "notes": spec["notes"],
         "schedule": {**spec["schedule"], "start_at": format_time(row.start_at)},
         "plan": spec["plan"],
-        "guards": spec["guards"],
+        "guards": [{"client_events": False, **guard} for guard in spec["guards"]],
         "required_approvals": spec["required_approvals"],
         "state": row.state,
         "stage": row.stage,

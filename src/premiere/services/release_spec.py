@@ -312,6 +312,7 @@ def _guard(check: Checker, field: str, item: Any) -> dict[str, Any]:
         "action",
         "tolerance",
         "worse",
+        "client_events",
     )
     if not _object(check, field, item, allowed):
         return {}
@@ -325,6 +326,7 @@ def _guard(check: Checker, field: str, item: Any) -> dict[str, Any]:
         "action": item.get("action", "pause"),
         "tolerance": item.get("tolerance", "relative"),
         "worse": item.get("worse", "higher"),
+        "client_events": item.get("client_events", False),
     }
     for name, choices in GUARD_CHOICES.items():
         if guard[name] not in choices:
@@ -342,4 +344,6 @@ def _guard(check: Checker, field: str, item: Any) -> dict[str, Any]:
     sample = guard["min_sample"]
     if not isinstance(sample, int) or isinstance(sample, bool) or sample < 1:
         check.add(f"{field}.min_sample", "minimum", "must be an integer >= 1")
+    if not isinstance(guard["client_events"], bool):
+        check.add(f"{field}.client_events", "type", "must be true or false")
     return guard

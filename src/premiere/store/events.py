@@ -1,10 +1,13 @@
-"""SDK event counts: upserts that add to per-minute counters, and range queries.
+"""SDK event counts: upserts that add to per-minute counters, range queries, pruning.
 
-Rows are keyed by project, environment, minute (``bucket``) and flag, variation and
-reason (or custom event key, attributed flag and variation); adding to a row that
-exists adds to its counts, in one ``INSERT ... ON CONFLICT DO UPDATE`` per chunk of
-rows, on SQLite and PostgreSQL.
-Callers pass rows whose keys are unique within one call.
+Rows are keyed by project, environment, minute (``bucket``), sending token and flag,
+variation and reason (or custom event key, attributed flag and variation); adding to a
+row that exists adds to its counts, with one ``INSERT ... ON CONFLICT DO UPDATE``
+statement (compiled once, then cached) executed for all the rows, on SQLite and
+PostgreSQL. Additions saturate: a count stops at :data:`MAX_STORED_COUNT` and a sum at
++/- :data:`MAX_STORED_SUM`, so that no row overflows a ``bigint`` or becomes infinite,
+and later batches are still accepted. Callers pass rows whose keys are unique within
+one call.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,20 +28,28 @@ custom event rows attributed to no flag."""
 NO_FLAG = ""
 """``flag`` of custom event rows attributed to no flag."""
 
+MAX_STORED_COUNT = 10**15
+"""The most a stored count can reach (far below a ``bigint``'s 9.2e18)."""
+MAX_STORED_SUM = 1e100
+"""The largest magnitude a stored value sum (or sum of squares) can reach."""
+DEFAULTS = {"token": "", "source": ""}
+"""``token`` and ``source`` of rows whose sender is not known."""
+
 _CHUNK = 500  # rows per statement: SQLite allows 32,766 parameters
 
 
 def add_flag_evaluation_counts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Add ``count`` to each ``(project, environment, flag, bucket, variation, reason)``."""
     table = FlagEvaluationCount.__table__
-    keys = ["project", "environment", "flag", "bucket", "variation", "reason"]
-    for chunk in _chunks(rows):
-        insert = _insert(session, table).values(list(chunk))
-        session.execute(
-            insert.on_conflict_do_update(
-                index_elements=keys, set_={"count": table.c.count + insert.excluded.count}
-            )
-        )
+    keys = ["project", "environment", "flag", "bucket", "variation", "reason", "token"]
+    if not rows:
+        return
+    insert = _insert(session, table)
+    upsert = insert.on_conflict_do_update(
+        index_elements=keys, set_={"count": _add_count(table.c.count, insert.excluded.count)}
+    )
+    for chunk in _chunks([{**DEFAULTS, **row} for row in rows]):
+        session.execute(upsert, list(chunk))
 
 
 def add_custom_event_counts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -46,25 +57,52 @@ def add_custom_event_counts(session: Session, rows: Sequence[dict[str, Any]]) ->
     ``(project, environment, key, bucket, flag, variation)``; ``flag`` "" and
     ``variation`` -1 (the defaults) for events attributed to no flag."""
     table = CustomEventCount.__table__
-    keys = ["project", "environment", "key", "bucket", "flag", "variation"]
+    keys = ["project", "environment", "key", "bucket", "flag", "variation", "token"]
     full = [
-        {"flag": NO_FLAG, "variation": NO_VARIATION, "value_sum_squares": 0.0, **row}
+        {"flag": NO_FLAG, "variation": NO_VARIATION, "value_sum_squares": 0.0, **DEFAULTS, **row}
         for row in rows
     ]
+    if not full:
+        return
+    insert = _insert(session, table)
+    new, old = insert.excluded, table.c
+    upsert = insert.on_conflict_do_update(
+        index_elements=keys,
+        set_={
+            "count": _add_count(old.count, new.count),
+            "value_count": _add_count(old.value_count, new.value_count),
+            "value_sum": _add_sum(old.value_sum, new.value_sum),
+            "value_sum_squares": _add_sum(old.value_sum_squares, new.value_sum_squares),
+        },
+    )
     for chunk in _chunks(full):
-        insert = _insert(session, table).values(list(chunk))
-        session.execute(
-            insert.on_conflict_do_update(
-                index_elements=keys,
-                set_={
-                    "count": table.c.count + insert.excluded.count,
-                    "value_count": table.c.value_count + insert.excluded.value_count,
-                    "value_sum": table.c.value_sum + insert.excluded.value_sum,
-                    "value_sum_squares": table.c.value_sum_squares
-                    + insert.excluded.value_sum_squares,
-                },
-            )
-        )
+        session.execute(upsert, list(chunk))
+
+
+def delete_counts_before(session: Session, before: datetime, *, limit: int = 10_000) -> int:
+    """Delete up to ``limit`` rows of each table whose minute is before ``before``;
+    returns how many were deleted (0 when none are left)."""
+    deleted = 0
+    for model in (FlagEvaluationCount, CustomEventCount):
+        ids = select(model.id).where(model.bucket < before).limit(limit).scalar_subquery()
+        result = session.execute(delete(model).where(model.id.in_(ids)))
+        deleted += int(getattr(result, "rowcount", 0) or 0)
+    return deleted
+
+
+def _add_count(old: Any, new: Any) -> ColumnElement[Any]:
+    """``old + new``, stopping at MAX_STORED_COUNT (compared before adding: no overflow)."""
+    return case((old > MAX_STORED_COUNT - new, MAX_STORED_COUNT), else_=old + new)
+
+
+def _add_sum(old: Any, new: Any) -> ColumnElement[Any]:
+    """``old + new`` kept within +/- MAX_STORED_SUM."""
+    total = old + new
+    return case(
+        (total > MAX_STORED_SUM, MAX_STORED_SUM),
+        (total < -MAX_STORED_SUM, -MAX_STORED_SUM),
+        else_=total,
+    )
 
 
 def flag_evaluation_counts(
@@ -77,7 +115,7 @@ def flag_evaluation_counts(
     flag: str | None = None,
     limit: int = 10_000,
 ) -> list[FlagEvaluationCount]:
-    """Rows with ``since <= bucket < until``, oldest first, then by flag."""
+    """Rows with ``since <= bucket < until``, oldest first, then by flag (and token)."""
     model = FlagEvaluationCount
     statement: Select[FlagEvaluationCount] = select(model).where(
         model.project == project,
@@ -87,9 +125,9 @@ def flag_evaluation_counts(
     )
     if flag is not None:
         statement = statement.where(model.flag == flag)
-    statement = statement.order_by(model.bucket, model.flag, model.variation, model.reason).limit(
-        limit
-    )
+    statement = statement.order_by(
+        model.bucket, model.flag, model.variation, model.reason, model.token
+    ).limit(limit)
     return list(session.scalars(statement))
 
 
@@ -113,9 +151,9 @@ def custom_event_counts(
     )
     if key is not None:
         statement = statement.where(model.key == key)
-    statement = statement.order_by(model.bucket, model.key, model.flag, model.variation).limit(
-        limit
-    )
+    statement = statement.order_by(
+        model.bucket, model.key, model.flag, model.variation, model.token
+    ).limit(limit)
     return list(session.scalars(statement))
 
 

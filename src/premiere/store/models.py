@@ -38,6 +38,8 @@ NAMING_CONVENTION = {
 }
 
 KEY_LENGTH = 128
+TOKEN_ID_LENGTH = 16
+SOURCE_LENGTH = 16
 
 
 class Base(DeclarativeBase):
@@ -198,10 +200,14 @@ class Change(Base):
 
 
 class FlagEvaluationCount(Base):
-    """How often SDKs of one environment served a flag's variation for a reason, per minute.
+    """How often SDKs of one environment served a flag's variation for a reason, per
+    minute, as sent with one token.
 
     ``variation`` is -1 when the caller's default was served (so the row is unique
-    without NULLs); counts only ever grow, by upsert.
+    without NULLs); counts only ever grow, by upsert (saturating, never overflowing).
+    ``token`` is the id of the SDK token that sent them and ``source`` its scope
+    (``sdk-server`` or ``sdk-client``); both "" for rows counted before tokens were
+    recorded.
     """
 
     __tablename__ = "flag_evaluation_counts"
@@ -213,9 +219,11 @@ class FlagEvaluationCount(Base):
             "bucket",
             "variation",
             "reason",
+            "token",
             name="uq_flag_evaluation_counts_bucket",
         ),
         Index("ix_flag_evaluation_counts_environment_bucket", "project", "environment", "bucket"),
+        Index("ix_flag_evaluation_counts_bucket", "bucket"),
     )
 
     id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)
@@ -226,11 +234,14 @@ class FlagEvaluationCount(Base):
     variation: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(32))
     count: Mapped[int] = mapped_column(BigInteger)
+    token: Mapped[str] = mapped_column(String(TOKEN_ID_LENGTH), server_default="")
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), server_default="")
 
 
 class CustomEventCount(Base):
-    """Custom events (``track``) of one environment per key, minute and attributed flag
-    variation, with value sums and sums of squares."""
+    """Custom events (``track``) of one environment per key, minute, attributed flag
+    variation and sending token (as :class:`FlagEvaluationCount`), with value sums and
+    sums of squares."""
 
     __tablename__ = "custom_event_counts"
     __table_args__ = (
@@ -241,9 +252,11 @@ class CustomEventCount(Base):
             "bucket",
             "flag",
             "variation",
+            "token",
             name="uq_custom_event_counts_bucket",
         ),
         Index("ix_custom_event_counts_environment_bucket", "project", "environment", "bucket"),
+        Index("ix_custom_event_counts_bucket", "bucket"),
     )
 
     id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)
@@ -259,3 +272,7 @@ class CustomEventCount(Base):
     variation: Mapped[int] = mapped_column(server_default="-1")
     """The variation of ``flag`` the context was last served; -1 when not attributed."""
     value_sum_squares: Mapped[float] = mapped_column(Float, server_default="0")
+    token: Mapped[str] = mapped_column(String(TOKEN_ID_LENGTH), server_default="")
+    """The id of the SDK token that sent the events; "" for rows from before 0008."""
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), server_default="")
+    """That token's scope (``sdk-server`` or ``sdk-client``); "" when not known."""
