@@ -49,7 +49,8 @@ def test_rollback__flag_off_with_targets_and_rules__restored_exactly(
     # When a release starts (the targets and rules are left out while it runs) ...
     view = start_half(store)
     during = configuration(store)
-    assert during["targets"] == [] and [r["id"] for r in during["rules"]] == ["release-new-checkout"]
+    assert during["targets"] == []
+    assert [rule["id"] for rule in during["rules"]] == ["release-new-checkout"]
     # ... and is rolled back
     releases.roll_back_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
     # Then the configuration is the one before the release, field for field
