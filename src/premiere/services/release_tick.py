@@ -1,7 +1,8 @@
 """The scheduler's step: what is due now, done once.
 
 ``tick_releases(store, now)`` applies due scheduled flag changes, makes scheduled
-releases ready when nothing is missing, starts ready ones at their start time,
+releases ready when nothing is missing (and sends back to draft those scheduled by a
+token since revoked), starts ready ones at their start time,
 and advances automatic stages whose hold has passed when the guards say healthy
 (extending the hold when they lack data; pausing or rolling back on regression).
 Every step moves a release's state or times forward, so running it again with the
@@ -32,6 +33,7 @@ from premiere.services.release_rollout import (
 )
 from premiere.services.release_rows import load_release, map_release_row_to_view, transition
 from premiere.services.release_spec import parse_instant
+from premiere.services.revocations import release_scheduler, revocation_reason
 from premiere.services.scheduled_changes import apply_due_changes
 from premiere.services.schedules import active_freeze, get_train_row, next_departures
 from premiere.store import Store
@@ -126,6 +128,9 @@ def _tick_one(
         missing = missing_items(session, project_row, row, now, freeze=False)
         frozen = active_freeze(session, project_row.id, row.environment, now) is not None
         view = map_release_row_to_view(session, project, row)
+        revoked = None
+        if state in ("scheduled", "ready"):
+            revoked = revocation_reason(session, release_scheduler(session, project, key))
         stage_due = (
             state == "rolling_out"
             and row.hold_until is not None
@@ -133,6 +138,9 @@ def _tick_one(
             and now >= row.hold_until
             and now > row.stage_started_at
         )
+    if revoked is not None:  # scheduled by a token since revoked: back to draft
+        _move(store, project, key, view, "draft", "cancelled", now, reason=revoked)
+        return _item(project, key, "cancelled", detail=revoked)
     if state in ("scheduled", "ready"):
         return _waiting(store, project, key, view, now, missing=bool(missing), frozen=frozen)
     if not stage_due:
@@ -185,6 +193,8 @@ def _move(
     action: str,
     now: datetime,
     values: dict[str, Any] | None = None,
+    *,
+    reason: str | None = None,
 ) -> None:
     reasons = {
         "ready": "nothing missing",
@@ -194,7 +204,7 @@ def _move(
     with store.write() as session:
         _, row = load_release(session, project, key)
         transition(session, SYSTEM, project, row, view["version"], to, action=action,
-                   reason=reasons[action], now=now, values=values)  # fmt: skip
+                   reason=reason or reasons[action], now=now, values=values)  # fmt: skip
 
 
 def _stage_due(

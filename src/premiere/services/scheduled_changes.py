@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from premiere.errors import InvalidStateError, NotFoundError, PremiereError
-from premiere.services import Actor
+from premiere.services import SYSTEM, Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.flag_configs import write_flag_config
 from premiere.services.lookups import (
@@ -25,6 +25,7 @@ from premiere.services.lookups import (
 from premiere.services.mappers import CONFIG_FIELDS, format_time
 from premiere.services.release_rows import actor_view
 from premiere.services.release_spec import parse_instant
+from premiere.services.revocations import revocation_reason
 from premiere.services.schedules import active_freeze
 from premiere.services.validation import Checker
 from premiere.store import Store
@@ -167,6 +168,9 @@ def _apply(store: Store, change_id: int, now: datetime) -> dict[str, Any] | None
         session.refresh(row, with_for_update=True)
         if row.status != "pending":
             return None
+        revoked = revocation_reason(session, row.created_by)
+        if revoked is not None:
+            return _cancel_revoked(session, project, row, revoked, now)
         creator = row.created_by
         actor = Actor(kind=creator["kind"], id=creator["id"], name=creator["name"])
         error = _write(session, actor, project, row)
@@ -176,6 +180,16 @@ def _apply(store: Store, change_id: int, now: datetime) -> dict[str, Any] | None
         view = map_change_row_to_view(project, row)
         _audit(session, actor, project, row, status, view)
     return {"kind": "scheduled_change", "project": project, "id": change_id, "action": status}
+
+
+def _cancel_revoked(
+    session: Session, project: str, row: ScheduledChange, reason: str, now: datetime
+) -> dict[str, Any]:
+    """Made by a token since revoked: cancelled by the scheduler, not applied."""
+    row.status, row.error, row.updated_at = "cancelled", reason, now
+    session.flush()
+    _audit(session, SYSTEM, project, row, "cancelled", map_change_row_to_view(project, row))
+    return {"kind": "scheduled_change", "project": project, "id": row.id, "action": "cancelled"}
 
 
 def _write(session: Session, actor: Actor, project: str, row: ScheduledChange) -> str | None:
