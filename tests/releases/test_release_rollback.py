@@ -30,7 +30,8 @@ def edit(store: Store, **fields: Any) -> dict[str, Any]:
 
 def start_half(store: Store) -> dict[str, Any]:
     deploy(store, features=["checkout"])
-    data = release_data(plan={"stages": [{"percent": 50, "hold": "PT1H"}]})
+    stages = [{"percent": 50, "hold": "PT1H"}, {"percent": 80, "hold": "PT1H"}]
+    data = release_data(plan={"stages": stages})
     view = releases.create_release(store, CREATOR, "demo", data)
     return releases.start_release(store, CREATOR, "demo", view["key"], {}, view["version"])
 
@@ -99,3 +100,48 @@ def test_rollback__flag_on__own_rules_as_they_are_now(store: Store, demo: str) -
     assert configuration(store)["targets"] == before["targets"]
     releases.roll_back_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
     assert configuration(store) == before
+
+
+def test_advance__flag_on__rule_and_target_added_meanwhile_kept_through_rollback(
+    store: Store, demo: str
+) -> None:
+    edit(store, on=True, fallthrough={"variation": 1}, rules=[beta_rule()])
+    view = start_half(store)
+    during = get_flag_config(store, demo, "checkout", "production")
+    edit(
+        store,
+        rules=[*during["rules"], beta_rule("vip", "vip")],
+        targets=[{"variation": 0, "values": ["qa-1"]}],
+    )
+    view = releases.advance_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    staged = configuration(store)
+    assert [rule["id"] for rule in staged["rules"]] == ["release-new-checkout", "beta", "vip"]
+    assert staged["targets"] == [{"variation": 0, "values": ["qa-1"]}]
+    releases.roll_back_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    after = configuration(store)
+    assert [rule["id"] for rule in after["rules"]] == ["beta", "vip"]
+    assert after["targets"] == [{"variation": 0, "values": ["qa-1"]}]
+
+
+def test_advance__flag_off__edits_meanwhile_kept_hidden_ones_stay_out(
+    store: Store, demo: str
+) -> None:
+    edit(store, targets=[{"variation": 0, "values": ["qa-1"]}], rules=[beta_rule()])
+    view = start_half(store)
+    during = get_flag_config(store, demo, "checkout", "production")
+    edit(
+        store,
+        rules=[*during["rules"], beta_rule("vip", "vip")],
+        targets=[{"variation": 1, "values": ["dev-1"]}],
+    )
+    view = releases.advance_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    staged = configuration(store)
+    assert [rule["id"] for rule in staged["rules"]] == ["release-new-checkout", "vip"]
+    assert staged["targets"] == [{"variation": 1, "values": ["dev-1"]}]
+    releases.roll_back_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    after = configuration(store)
+    assert [rule["id"] for rule in after["rules"]] == ["beta", "vip"]
+    assert after["targets"] == [
+        {"variation": 0, "values": ["qa-1"]},
+        {"variation": 1, "values": ["dev-1"]},
+    ]

@@ -86,8 +86,10 @@ def apply_stage(
     writes: list[tuple[str, Make]] = []
     for feature in spec["features"]:
         snapshot = snapshots[feature["flag"]]
-        desired = stage_config(snapshot, key, feature, spec["audience"], spec["stages"], index)
-        writes.append((feature["flag"], partial(_fixed, desired)))
+        make = partial(
+            stage_config, snapshot, key, feature, spec["audience"], spec["stages"], index
+        )
+        writes.append((feature["flag"], partial(_staged, make)))
     write_flags(session, project, key, spec["environment"], writes)
 
 
@@ -138,8 +140,8 @@ def write_flags(
     return changed
 
 
-def _fixed(desired: dict[str, Any], _current: Mapping[str, Any]) -> dict[str, Any]:
-    return desired
+def _staged(make: Callable[..., dict[str, Any]], current: Mapping[str, Any]) -> dict[str, Any]:
+    return make(current=current)
 
 
 def _completed(

@@ -68,8 +68,12 @@ def stage_config(
     audience: str | None,
     stages: list[Mapping[str, Any]],
     stage_index: int,
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The flag's configuration fields with stages ``0..stage_index`` applied."""
+    """The flag's configuration fields with stages ``0..stage_index`` applied: on/off,
+    off-variation and fallthrough from the snapshot; prerequisites, targets and the
+    flag's own rules from ``current`` (the configuration now, when given), so edits
+    made during the release stay."""
     previous = previous_variation(snapshot)
     released = int(feature["variation"])
     prefix = rule_prefix(release_key)
@@ -103,7 +107,7 @@ def stage_config(
                 "serve": {"rollout": {"bucket_by": "key", "variations": entries}},
             }
         )
-    return _with_rules(snapshot, release_key, rules, previous)
+    return _with_rules(snapshot, current or snapshot, release_key, rules, previous)
 
 
 def completed_config(
@@ -206,19 +210,40 @@ def segment_clause(segment: str) -> dict[str, Any]:
 
 def _with_rules(
     snapshot: Mapping[str, Any],
+    current: Mapping[str, Any],
     release_key: str,
     rules: list[dict[str, Any]],
     previous: int | None,
 ) -> dict[str, Any]:
     fields = without_release_rules(snapshot, release_key)
-    fields["rules"] = [*rules, *fields["rules"]]
+    own = without_release_rules(current, release_key)
+    fields["rules"] = [*rules, *own["rules"]]
+    fields["targets"] = own["targets"] or []
+    fields["prerequisites"] = own["prerequisites"]
     if not snapshot.get("on"):
         # A flag that was off is switched on; everyone outside the release keeps
         # what they had (the off-variation). Its targets and rules, which did not
-        # apply while it was off, are left out (the snapshot keeps them).
+        # apply while it was off, are left out (the snapshot keeps them; rolling
+        # back restores them); those added during the release stay.
         fields["on"] = True
-        fields["targets"] = []
-        fields["rules"] = rules
+        fields["rules"] = [*rules, *_added_rules(snapshot, own["rules"])]
+        fields["targets"] = _added_targets(snapshot, fields["targets"])
         if previous is not None:
             fields["fallthrough"] = {"variation": previous}
     return fields
+
+
+def _added_rules(snapshot: Mapping[str, Any], rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    hidden = {rule.get("id") for rule in snapshot.get("rules") or []}
+    return [rule for rule in rules if rule.get("id") not in hidden]
+
+
+def _added_targets(
+    snapshot: Mapping[str, Any], targets: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    hidden = {value for target in snapshot.get("targets") or [] for value in target["values"]}
+    kept = [
+        {**target, "values": [v for v in target.get("values") or [] if v not in hidden]}
+        for target in targets
+    ]
+    return [target for target in kept if target["values"]]
