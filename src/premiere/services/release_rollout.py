@@ -121,9 +121,10 @@ def roll_back_release(
     *,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Restore every flag's pre-release on/off, off-variation and fallthrough, and
-    take the release's rules out (new versioned writes; edits made meanwhile to the
-    flag's own rules stay)."""
+    """Restore every flag's pre-release configuration: on/off, off-variation and
+    fallthrough from the snapshot, the release's rules out, and for a flag that was
+    off its left-out targets and rules back (new versioned writes; edits made
+    meanwhile stay)."""
     expected, reason, _ = _action_data(key, data, expected_version, override_allowed=False)
     return roll_back(store, actor, project, key, expected, reason, now or utc_now())
 
