@@ -181,7 +181,6 @@ def percent_of(store: Store, flag: str) -> float | None:
     return None
 
 
-@pytest.mark.slow
 def test_advance__pause_arrives_between_flag_writes__release_and_flags_agree(
     store: Store, demo: str, between_flag_writes: list[Callable[[], None]]
 ) -> None:
@@ -240,7 +239,6 @@ def test_scheduled_change__failure_after_flag_write__stays_pending(
     assert scheduled_changes.get_scheduled_change(store, demo, change["id"])["status"] == "pending"
 
 
-@pytest.mark.slow
 def test_scheduled_change__cancel_arrives_while_applied__not_cancelled_with_flag_changed(
     store: Store, demo: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
