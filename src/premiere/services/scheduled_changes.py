@@ -170,7 +170,7 @@ def _apply(store: Store, change_id: int, now: datetime) -> dict[str, Any] | None
             return None
         revoked = revocation_reason(session, row.created_by)
         if revoked is not None:
-            return _cancel_revoked(session, project, row, revoked, now)
+            return _cancel_revoked(session, project, row, revoked)
         creator = row.created_by
         actor = Actor(kind=creator["kind"], id=creator["id"], name=creator["name"])
         error = _write(session, actor, project, row)
@@ -183,10 +183,10 @@ def _apply(store: Store, change_id: int, now: datetime) -> dict[str, Any] | None
 
 
 def _cancel_revoked(
-    session: Session, project: str, row: ScheduledChange, reason: str, now: datetime
+    session: Session, project: str, row: ScheduledChange, reason: str
 ) -> dict[str, Any]:
     """Made by a token since revoked: cancelled by the scheduler, not applied."""
-    row.status, row.error, row.updated_at = "cancelled", reason, now
+    row.status, row.error, row.updated_at = "cancelled", reason, utc_now()
     session.flush()
     _audit(session, SYSTEM, project, row, "cancelled", map_change_row_to_view(project, row))
     return {"kind": "scheduled_change", "project": project, "id": row.id, "action": "cancelled"}
