@@ -170,7 +170,7 @@ def _apply(store: Store, change_id: int, now: datetime) -> dict[str, Any] | None
             return None
         revoked = revocation_reason(session, row.created_by)
         if revoked is not None:
-            return _cancel_revoked(session, project, row, revoked)
+            return cancel_revoked_change(session, SYSTEM, project, row, revoked)
         creator = row.created_by
         actor = Actor(kind=creator["kind"], id=creator["id"], name=creator["name"])
         error = _write(session, actor, project, row)
@@ -182,13 +182,14 @@ def _apply(store: Store, change_id: int, now: datetime) -> dict[str, Any] | None
     return {"kind": "scheduled_change", "project": project, "id": change_id, "action": status}
 
 
-def _cancel_revoked(
-    session: Session, project: str, row: ScheduledChange, reason: str
+def cancel_revoked_change(
+    session: Session, actor: Actor, project: str, row: ScheduledChange, reason: str
 ) -> dict[str, Any]:
-    """Made by a token since revoked: cancelled by the scheduler, not applied."""
+    """Made by a token since revoked: cancelled, not applied, with ``reason`` as its
+    ``error``. Returns the tick's item."""
     row.status, row.error, row.updated_at = "cancelled", reason, utc_now()
     session.flush()
-    _audit(session, SYSTEM, project, row, "cancelled", map_change_row_to_view(project, row))
+    _audit(session, actor, project, row, "cancelled", map_change_row_to_view(project, row))
     return {"kind": "scheduled_change", "project": project, "id": row.id, "action": "cancelled"}
 
 
