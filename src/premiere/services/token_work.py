@@ -24,7 +24,8 @@ from premiere.store.types import utc_now
 
 
 def withdraw_token_work(session: Session, actor: Actor, token: ApiToken) -> None:
-    """Cancel what ``token`` (just revoked) left to run later."""
+    """Cancel what ``token`` (just revoked) left to run later. The rows are locked
+    and read as committed, so a change being applied meanwhile is left as applied."""
     reason = revocation_reason(session, {"kind": "token", "id": token.id})
     if reason is None:
         return
@@ -32,6 +33,7 @@ def withdraw_token_work(session: Session, actor: Actor, token: ApiToken) -> None
         select(ScheduledChange, Project.key)
         .join(Project, Project.id == ScheduledChange.project_id)
         .where(ScheduledChange.status == "pending")
+        .with_for_update(of=ScheduledChange)
     ).all()
     for change, project in changes:
         if _made_by(change.created_by, token):
@@ -40,6 +42,7 @@ def withdraw_token_work(session: Session, actor: Actor, token: ApiToken) -> None
         select(Release, Project.key)
         .join(Project, Project.id == Release.project_id)
         .where(Release.state.in_(("scheduled", "ready")))
+        .with_for_update(of=Release, key_share=True)
     ).all()
     for release, project in waiting:
         if _made_by(release_scheduler(session, project, release.key), token):
