@@ -49,10 +49,15 @@ REPLACE_DEFAULTS: dict[str, Any] = {
 
 def get_flag_config(store: Store, project: str, key: str, environment: str) -> dict[str, Any]:
     with store.read() as session:
-        project_row = get_project_row(session, project)
-        flag = get_flag_row(session, project_row, key)
-        env = get_environment_row(session, project_row, environment)
-        return map_flag_config_row_to_view(_config_row(session, flag, env), key, environment)
+        return read_flag_config(session, project, key, environment)
+
+
+def read_flag_config(session: Session, project: str, key: str, environment: str) -> dict[str, Any]:
+    """``get_flag_config`` inside the caller's transaction."""
+    project_row = get_project_row(session, project)
+    flag = get_flag_row(session, project_row, key)
+    env = get_environment_row(session, project_row, environment)
+    return map_flag_config_row_to_view(_config_row(session, flag, env), key, environment)
 
 
 def update_flag_config(
@@ -73,48 +78,70 @@ def update_flag_config(
     Rules given without an ``id`` get a generated one.
     """
     expected = require_version(expected_version, "flag_config", f"{key}/{environment}")
+    with store.write() as session:
+        return write_flag_config(
+            session, actor, project, key, environment, data, expected, partial=partial
+        )
+
+
+def write_flag_config(
+    session: Session,
+    actor: Actor,
+    project: str,
+    key: str,
+    environment: str,
+    data: Mapping[str, Any],
+    expected: int | None,
+    *,
+    partial: bool,
+    record_change: bool = True,
+) -> dict[str, Any]:
+    """``update_flag_config`` inside the caller's transaction (``expected`` None: the
+    current version). With ``record_change=False`` the caller records the document
+    change itself, once for everything it writes in the transaction."""
     check = Checker(data)
     check.allowed(CONFIG_FIELDS)
     check.raise_if_any()
-    with store.write() as session:
-        project_row = get_project_row(session, project)
-        lock_project(session, project)
-        flag = get_flag_row(session, project_row, key)
-        env = get_environment_row(session, project_row, environment)
-        row = _config_row(session, flag, env)
-        check_current_version("flag_config", f"{key}/{environment}", row.version, expected)
-        base = row.config if partial else REPLACE_DEFAULTS
-        config = {**base, **{f: data[f] for f in CONFIG_FIELDS if f in data}}
-        config["rules"] = with_rule_ids(config.get("rules"))
-        check.extend(engine.validate_flag(document_flag(flag, config)))
-        if not check.violations:
-            check.extend(check_segment_references(session, project_row.id, config))
-            check.extend(check_prerequisites(session, flag, env, config))
-        check.raise_if_any()
-        before = map_flag_config_row_to_view(row, key, environment)
-        update_versioned(
-            session,
-            FlagConfig,
-            row.id,
-            expected,
-            {"config": config},
-            resource="flag_config",
-            key=f"{key}/{environment}",
-        )
-        session.refresh(row)
+    project_row = get_project_row(session, project)
+    lock_project(session, project)
+    flag = get_flag_row(session, project_row, key)
+    env = get_environment_row(session, project_row, environment)
+    row = _config_row(session, flag, env)
+    expected = row.version if expected is None else expected
+    check_current_version("flag_config", f"{key}/{environment}", row.version, expected)
+    base = row.config if partial else REPLACE_DEFAULTS
+    config = {**base, **{f: data[f] for f in CONFIG_FIELDS if f in data}}
+    config["rules"] = with_rule_ids(config.get("rules"))
+    check.extend(engine.validate_flag(document_flag(flag, config)))
+    if not check.violations:
+        check.extend(check_segment_references(session, project_row.id, config))
+        check.extend(check_prerequisites(session, flag, env, config))
+    check.raise_if_any()
+    before = map_flag_config_row_to_view(row, key, environment)
+    update_versioned(
+        session,
+        FlagConfig,
+        row.id,
+        expected,
+        {"config": config},
+        resource="flag_config",
+        key=f"{key}/{environment}",
+    )
+    session.refresh(row)
+    if record_change:
         record_document_change(session, project, [env], kind="flag", key=key)
-        after = map_flag_config_row_to_view(row, key, environment)
-        record_audit_event(
-            session,
-            actor,
-            "flag_config.updated",
-            project=project,
-            resource_type="flag",
-            resource_key=key,
-            environment=environment,
-            before=before,
-            after=after,
-        )
+    after = map_flag_config_row_to_view(row, key, environment)
+    record_audit_event(
+        session,
+        actor,
+        "flag_config.updated",
+        project=project,
+        resource_type="flag",
+        resource_key=key,
+        environment=environment,
+        before=before,
+        after=after,
+    )
     return after
 
 

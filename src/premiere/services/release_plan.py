@@ -68,8 +68,12 @@ def stage_config(
     audience: str | None,
     stages: list[Mapping[str, Any]],
     stage_index: int,
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The flag's configuration fields with stages ``0..stage_index`` applied."""
+    """The flag's configuration fields with stages ``0..stage_index`` applied: on/off,
+    off-variation and fallthrough from the snapshot; prerequisites, targets and the
+    flag's own rules from ``current`` (the configuration now, when given), so edits
+    made during the release stay."""
     previous = previous_variation(snapshot)
     released = int(feature["variation"])
     prefix = rule_prefix(release_key)
@@ -103,7 +107,7 @@ def stage_config(
                 "serve": {"rollout": {"bucket_by": "key", "variations": entries}},
             }
         )
-    return _with_rules(snapshot, release_key, rules, previous)
+    return _with_rules(snapshot, current or snapshot, release_key, rules, previous)
 
 
 def completed_config(
@@ -138,12 +142,36 @@ def completed_config(
 def restored_config(
     snapshot: Mapping[str, Any], current: Mapping[str, Any], release_key: str
 ) -> dict[str, Any]:
-    """Roll back: the flag's own rules as they are now (edits made meanwhile stay),
-    with on/off, off-variation and fallthrough as they were before the release."""
+    """Roll back: on/off, off-variation and fallthrough as they were before the
+    release, and the flag's own targets and rules as they are now (edits made
+    meanwhile stay). A flag that was off had its targets and rules left out during
+    the release: they come back, with the targets and rules added meanwhile kept
+    (after the snapshot's rules; a target added meanwhile wins over the snapshot's)."""
     fields = without_release_rules(current, release_key)
     for field in ("on", "off_variation", "fallthrough"):
         fields[field] = snapshot.get(field)
+    if not snapshot.get("on"):
+        own = fields["rules"]
+        kept = {rule.get("id") for rule in own}
+        hidden = [r for r in snapshot.get("rules") or [] if r.get("id") not in kept]
+        fields["rules"] = [*hidden, *own]
+        fields["targets"] = merged_targets(snapshot.get("targets") or [], current.get("targets"))
     return fields
+
+
+def merged_targets(
+    before: list[Mapping[str, Any]], added: list[Mapping[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """The targets ``before`` with those ``added`` since; a context key added since
+    keeps the variation it was added with. One target per variation, in first-seen order."""
+    taken = {value for target in added or [] for value in target.get("values") or []}
+    values: dict[int, list[Any]] = {}
+    for target in before:
+        kept = [v for v in target.get("values") or [] if v not in taken]
+        values.setdefault(int(target["variation"]), []).extend(kept)
+    for target in added or []:
+        values.setdefault(int(target["variation"]), []).extend(target.get("values") or [])
+    return [{"variation": v, "values": keys} for v, keys in values.items() if keys]
 
 
 def version_rules(
@@ -182,19 +210,40 @@ def segment_clause(segment: str) -> dict[str, Any]:
 
 def _with_rules(
     snapshot: Mapping[str, Any],
+    current: Mapping[str, Any],
     release_key: str,
     rules: list[dict[str, Any]],
     previous: int | None,
 ) -> dict[str, Any]:
     fields = without_release_rules(snapshot, release_key)
-    fields["rules"] = [*rules, *fields["rules"]]
+    own = without_release_rules(current, release_key)
+    fields["rules"] = [*rules, *own["rules"]]
+    fields["targets"] = own["targets"] or []
+    fields["prerequisites"] = own["prerequisites"]
     if not snapshot.get("on"):
         # A flag that was off is switched on; everyone outside the release keeps
         # what they had (the off-variation). Its targets and rules, which did not
-        # apply while it was off, are left out (the snapshot keeps them).
+        # apply while it was off, are left out (the snapshot keeps them; rolling
+        # back restores them); those added during the release stay.
         fields["on"] = True
-        fields["targets"] = []
-        fields["rules"] = rules
+        fields["rules"] = [*rules, *_added_rules(snapshot, own["rules"])]
+        fields["targets"] = _added_targets(snapshot, fields["targets"])
         if previous is not None:
             fields["fallthrough"] = {"variation": previous}
     return fields
+
+
+def _added_rules(snapshot: Mapping[str, Any], rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    hidden = {rule.get("id") for rule in snapshot.get("rules") or []}
+    return [rule for rule in rules if rule.get("id") not in hidden]
+
+
+def _added_targets(
+    snapshot: Mapping[str, Any], targets: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    hidden = {value for target in snapshot.get("targets") or [] for value in target["values"]}
+    kept = [
+        {**target, "values": [v for v in target.get("values") or [] if v not in hidden]}
+        for target in targets
+    ]
+    return [target for target in kept if target["values"]]

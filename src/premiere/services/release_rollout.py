@@ -1,33 +1,31 @@
 """Running a release: start, advance, pause, resume, roll back.
 
-Each stage is applied to every feature flag's configuration in the release's
-environment through ``update_flag_config`` — the versioned, audited path of a
-human edit — with the actor ``{"kind": "release", "id": <release key>}``; the
-transition itself (``release.started``, ``release.advanced``, ...) is audited with
-the person or system that caused it. Applying a stage is idempotent (the flag's
-configuration is computed from its pre-release snapshot), so a step interrupted
-between the flag writes and the release's own write can simply be retried.
+Each action is one transaction: the release row (locked until it ends) and every
+flag write of the action commit together, or nothing does — a pause, an edit or a
+second action arriving meanwhile waits, then finds the release as the action left
+it. Flags are written as described in ``release_flags`` (audited per flag with the
+actor ``{"kind": "release", "id": <release key>}``, one document version per
+action); the transition itself (``release.started``, ``release.advanced``, ...) is
+audited with the person or system that caused it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from functools import partial
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from premiere.errors import InvalidStateError, ValidationError, VersionConflictError, Violation
+from premiere.errors import InvalidStateError, ValidationError, Violation
 from premiere.services import Actor
-from premiere.services.flag_configs import get_flag_config, update_flag_config
-from premiere.services.mappers import CONFIG_FIELDS
-from premiere.services.release_plan import (
-    completed_config,
-    restored_config,
-    stage_config,
-    without_release_rules,
+from premiere.services.lookups import lock_project
+from premiere.services.release_flags import (
+    apply_stage,
+    complete_flags,
+    restore_flags,
+    spec_of,
+    take_snapshots,
 )
 from premiere.services.release_readiness import missing_items
 from premiere.services.release_rows import (
@@ -42,7 +40,7 @@ from premiere.services.schedules import active_freeze
 from premiere.services.validation import Checker
 from premiere.store import Store
 from premiere.store.concurrency import check_current_version, require_version
-from premiere.store.models import Environment, Flag, FlagConfig, Project
+from premiere.store.models import Project
 from premiere.store.releases import Release
 from premiere.store.types import utc_now
 
@@ -123,9 +121,10 @@ def roll_back_release(
     *,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Restore every flag's pre-release on/off, off-variation and fallthrough, and
-    take the release's rules out (new versioned writes; edits made meanwhile to the
-    flag's own rules stay)."""
+    """Restore every flag's pre-release configuration: on/off, off-variation and
+    fallthrough from the snapshot, the release's rules out, and for a flag that was
+    off its left-out targets and rules back (new versioned writes; edits made
+    meanwhile stay)."""
     expected, reason, _ = _action_data(key, data, expected_version, override_allowed=False)
     return roll_back(store, actor, project, key, expected, reason, now or utc_now())
 
@@ -146,17 +145,14 @@ def begin_rollout(
         if missing:
             raise InvalidStateError(f"release {key!r} is not ready to start", {"missing": missing})
         check_active_conflicts(session, project_row, row.environment, row.spec, exclude=row.id)
-        snapshots = _take_snapshots(session, row)
-        version = row.version
-    _apply_stage(store, project, key, snapshots, _spec_of(row), 0)
-    with store.write() as session:
-        _, row = load_release(session, project, key)
+        snapshots = take_snapshots(session, row)
+        apply_stage(session, project, key, snapshots, spec_of(row), 0)
         return transition(
             session,
             actor,
             project,
             row,
-            version,
+            row.version,
             "rolling_out",
             action="started",
             reason=reason,
@@ -178,7 +174,7 @@ def next_stage(
     *,
     detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    with store.read() as session:
+    with store.write() as session:
         project_row, row = _load_current(
             session, project, key, expected, ("rolling_out",), "advance"
         )
@@ -188,25 +184,19 @@ def next_stage(
                 f"environment {row.environment!r} is frozen: {window.reason}",
                 {"freeze_window": window.id, "until": window.end.isoformat()},
             )
-        version, spec, snapshots = row.version, _spec_of(row), dict(row.snapshots)
-        index = (row.stage or 0) + 1
-        stages = spec["stages"]
-    if index < len(stages):
-        _apply_stage(store, project, key, snapshots, spec, index)
-    else:
-        _complete(store, project, key, snapshots, spec)
-    with store.write() as session:
-        _, row = load_release(session, project, key)
+        spec, snapshots, index = spec_of(row), dict(row.snapshots), (row.stage or 0) + 1
         extra = {**(detail or {}), **_override_detail(session, row, override, now)}
-        if index < len(stages):
+        if index < len(spec["stages"]):
+            apply_stage(session, project, key, snapshots, spec, index)
             values = stage_values(row, index, now)
             return transition(
-                session, actor, project, row, version, "rolling_out",
+                session, actor, project, row, row.version, "rolling_out",
                 action="advanced", reason=reason, now=now, values=values, detail=extra,
             )  # fmt: skip
+        complete_flags(session, project, key, snapshots, spec)
         values = {"finished_at": now, "hold_until": None}
         return transition(
-            session, actor, project, row, version, "released",
+            session, actor, project, row, row.version, "released",
             action="released", reason=reason, now=now, values=values, detail=extra,
         )  # fmt: skip
 
@@ -222,27 +212,27 @@ def roll_back(
     *,
     detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    with store.read() as session:
-        _, row = _load_current(
-            session, project, key, expected, ("rolling_out", "paused"), "roll back"
-        )
-        version, snapshots, environment = row.version, dict(row.snapshots), row.environment
-        flags = [feature["flag"] for feature in row.spec["features"]]
-    for flag, snapshot in ((f, snapshots[f]) for f in flags if f in snapshots):
-        _write(
-            store,
-            project,
-            key,
-            flag,
-            environment,
-            lambda cur, s=snapshot: restored_config(s, cur, key),
-        )
     with store.write() as session:
-        _, row = load_release(session, project, key)
-        return transition(
-            session, actor, project, row, version, "rolled_back", action="rolled_back",
-            reason=reason, now=now, values={"finished_at": now, "hold_until": None}, detail=detail,
-        )  # fmt: skip
+        return roll_back_within(session, actor, project, key, expected, reason, now, detail)
+
+
+def roll_back_within(
+    session: Session,
+    actor: Actor,
+    project: str,
+    key: str,
+    expected: int | None,
+    reason: str | None,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``roll_back`` inside the caller's transaction."""
+    _, row = _load_current(session, project, key, expected, ("rolling_out", "paused"), "roll back")
+    restore_flags(session, project, key, dict(row.snapshots), row)
+    return transition(
+        session, actor, project, row, row.version, "rolled_back", action="rolled_back",
+        reason=reason, now=now, values={"finished_at": now, "hold_until": None}, detail=detail,
+    )  # fmt: skip
 
 
 def simple_transition(
@@ -260,119 +250,53 @@ def simple_transition(
     detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     with store.write() as session:
-        verb = action.removesuffix("d").removesuffix("e")
-        _, row = _load_current(session, project, key, expected, allowed, verb)
-        return transition(
-            session, actor, project, row, expected, to,
-            action=action, reason=reason, now=now or utc_now(), detail=detail,
-        )  # fmt: skip
+        return transition_within(
+            session, actor, project, key, expected, (allowed, to, action), reason, now, detail
+        )
+
+
+def transition_within(
+    session: Session,
+    actor: Actor,
+    project: str,
+    key: str,
+    expected: int | None,
+    move: tuple[States, str, str],
+    reason: str | None,
+    now: datetime | None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A transition that writes no flag (pause, resume) inside the caller's
+    transaction; ``move`` is (allowed states, target state, action)."""
+    allowed, to, action = move
+    verb = action.removesuffix("d").removesuffix("e")
+    _, row = _load_current(session, project, key, expected, allowed, verb, flags=False)
+    return transition(
+        session, actor, project, row, row.version, to,
+        action=action, reason=reason, now=now or utc_now(), detail=detail,
+    )  # fmt: skip
 
 
 def _load_current(
-    session: Session, project: str, key: str, expected: int | None, allowed: States, verb: str
+    session: Session,
+    project: str,
+    key: str,
+    expected: int | None,
+    allowed: States,
+    verb: str,
+    *,
+    flags: bool = True,
 ) -> tuple[Project, Release]:
-    """The release, at ``expected`` (None: any) and in an ``allowed`` state."""
+    """The release, locked until the transaction ends, at ``expected`` (None: any)
+    and in an ``allowed`` state. An action that writes ``flags`` first takes the
+    project's lock, so edits of the flags wait for it rather than race it."""
+    if flags:
+        lock_project(session, project)
     project_row, row = load_release(session, project, key)
+    session.refresh(row, with_for_update={"key_share": True})
     check_current_version("release", key, row.version, expected or row.version)
     require_state(row, allowed, verb)
     return project_row, row
-
-
-def release_actor(key: str) -> Actor:
-    return Actor(kind="release", id=key, name=f"release {key}")
-
-
-def _spec_of(row: Release) -> dict[str, Any]:
-    spec = row.spec
-    return {
-        "environment": row.environment,
-        "features": spec["features"],
-        "audience": spec["audience"]["segment"],
-        "stages": spec["plan"]["stages"],
-    }
-
-
-def _take_snapshots(session: Any, row: Release) -> dict[str, Any]:
-    """Each flag's configuration before the release (kept from a first attempt)."""
-    snapshots = dict(row.snapshots or {})
-    wanted = [f["flag"] for f in row.spec["features"] if f["flag"] not in snapshots]
-    if wanted:
-        configs = session.execute(
-            select(Flag.key, FlagConfig.config)
-            .join(FlagConfig, FlagConfig.flag_id == Flag.id)
-            .join(Environment, Environment.id == FlagConfig.environment_id)
-            .where(
-                Flag.project_id == row.project_id,
-                Flag.key.in_(wanted),
-                Environment.key == row.environment,
-            )
-        )
-        for flag, config in configs:
-            snapshots[flag] = without_release_rules(config, row.key)
-        session.execute(
-            update(Release)
-            .where(Release.id == row.id, Release.version == row.version)
-            .values(snapshots=snapshots)
-            .execution_options(synchronize_session=False)
-        )
-    return snapshots
-
-
-def _apply_stage(
-    store: Store,
-    project: str,
-    key: str,
-    snapshots: Mapping[str, Any],
-    spec: Mapping[str, Any],
-    index: int,
-) -> None:
-    for feature in spec["features"]:
-        snapshot = snapshots[feature["flag"]]
-        desired = stage_config(snapshot, key, feature, spec["audience"], spec["stages"], index)
-        _write(store, project, key, feature["flag"], spec["environment"], lambda _c, d=desired: d)
-
-
-def _complete(
-    store: Store, project: str, key: str, snapshots: Mapping[str, Any], spec: Mapping[str, Any]
-) -> None:
-    for feature in spec["features"]:
-        make = partial(_completed, snapshots[feature["flag"]], key, feature, spec["audience"])
-        _write(store, project, key, feature["flag"], spec["environment"], make)
-
-
-def _completed(
-    snapshot: Mapping[str, Any],
-    key: str,
-    feature: Mapping[str, Any],
-    audience: str | None,
-    current: Mapping[str, Any],
-) -> dict[str, Any]:
-    return completed_config(snapshot, current, key, feature, audience)
-
-
-def _write(store: Store, project: str, key: str, flag: str, environment: str, make: Any) -> None:
-    """Write the configuration ``make(current)`` unless it is already in place; one
-    retry when a human edit races the write."""
-    for attempt in range(2):
-        current = get_flag_config(store, project, flag, environment)
-        desired = make(current)
-        if all(current.get(field) == desired.get(field) for field in CONFIG_FIELDS):
-            return
-        try:
-            update_flag_config(
-                store,
-                release_actor(key),
-                project,
-                flag,
-                environment,
-                {field: desired.get(field) for field in CONFIG_FIELDS},
-                current["version"],
-                partial=True,
-            )
-            return
-        except VersionConflictError:
-            if attempt:
-                raise
 
 
 def _override_detail(session: Any, row: Release, override: bool, now: datetime) -> dict[str, Any]:

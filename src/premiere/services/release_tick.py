@@ -1,7 +1,8 @@
 """The scheduler's step: what is due now, done once.
 
 ``tick_releases(store, now)`` applies due scheduled flag changes, makes scheduled
-releases ready when nothing is missing, starts ready ones at their start time,
+releases ready when nothing is missing (and sends back to draft those scheduled by a
+token since revoked), starts ready ones at their start time,
 and advances automatic stages whose hold has passed when the guards say healthy
 (extending the hold when they lack data; pausing or rolling back on regression).
 Every step moves a release's state or times forward, so running it again with the
@@ -17,20 +18,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from premiere.errors import PremiereError, ValidationError, Violation
 from premiere.services import SYSTEM, Actor
-from premiere.services.lookups import get_project_row
+from premiere.services.lookups import get_project_row, lock_project
 from premiere.services.mappers import format_time
 from premiere.services.release_readiness import missing_items
 from premiere.services.release_rollout import (
     begin_rollout,
     next_stage,
-    roll_back,
-    simple_transition,
+    roll_back_within,
+    transition_within,
 )
 from premiere.services.release_rows import load_release, map_release_row_to_view, transition
 from premiere.services.release_spec import parse_instant
+from premiere.services.revocations import release_scheduler, revocation_reason
 from premiere.services.scheduled_changes import apply_due_changes
 from premiere.services.schedules import active_freeze, get_train_row, next_departures
 from premiere.store import Store
@@ -80,8 +83,12 @@ def record_guard_decision(
     if status not in VERDICTS:
         raise ValidationError([Violation("status", "enum", "healthy|regressed|insufficient")])
     now = utc_now()
+    regressed = status == "regressed"
     with store.write() as session:
+        if regressed:  # its action may write the flags: the project's lock first
+            lock_project(session, project)
         _, row = load_release(session, project, release_key)
+        session.refresh(row, with_for_update={"key_share": True})
         session.add(
             ReleaseGuardDecision(
                 release_id=row.id,
@@ -91,10 +98,11 @@ def record_guard_decision(
                 details={"guard": decision.get("guard"), **dict(decision.get("details") or {})},
             )
         )
-        state, guards = row.state, row.spec["guards"]
-    if status == "regressed" and state in ("rolling_out", "paused"):
-        return _regressed(store, project, release_key, guards, decision.get("guard"), now)
-    return _view(store, project, release_key)
+        if regressed and row.state in ("rolling_out", "paused"):
+            guards = row.spec["guards"]
+            return _regressed(session, project, release_key, guards, decision.get("guard"), now)
+        session.flush()
+        return map_release_row_to_view(session, project, row)
 
 
 def list_guard_decisions(store: Store, project: str, key: str) -> list[dict[str, Any]]:
@@ -120,6 +128,9 @@ def _tick_one(
         missing = missing_items(session, project_row, row, now, freeze=False)
         frozen = active_freeze(session, project_row.id, row.environment, now) is not None
         view = map_release_row_to_view(session, project, row)
+        revoked = None
+        if state in ("scheduled", "ready"):
+            revoked = revocation_reason(session, release_scheduler(session, project, key))
         stage_due = (
             state == "rolling_out"
             and row.hold_until is not None
@@ -127,6 +138,9 @@ def _tick_one(
             and now >= row.hold_until
             and now > row.stage_started_at
         )
+    if revoked is not None:  # scheduled by a token since revoked: back to draft
+        _move(store, project, key, view, "draft", "cancelled", now, reason=revoked)
+        return _item(project, key, "cancelled", detail=revoked)
     if state in ("scheduled", "ready"):
         return _waiting(store, project, key, view, now, missing=bool(missing), frozen=frozen)
     if not stage_due:
@@ -179,6 +193,8 @@ def _move(
     action: str,
     now: datetime,
     values: dict[str, Any] | None = None,
+    *,
+    reason: str | None = None,
 ) -> None:
     reasons = {
         "ready": "nothing missing",
@@ -188,7 +204,7 @@ def _move(
     with store.write() as session:
         _, row = load_release(session, project, key)
         transition(session, SYSTEM, project, row, view["version"], to, action=action,
-                   reason=reasons[action], now=now, values=values)  # fmt: skip
+                   reason=reason or reasons[action], now=now, values=values)  # fmt: skip
 
 
 def _stage_due(
@@ -213,7 +229,9 @@ def _stage_due(
         action = "released" if after["state"] == "released" else "advanced"
         return _item(project, key, action, stage=after["stage"])
     if verdict == "regressed":
-        after = _regressed(store, project, key, view["guards"], None, now)
+        with store.write() as session:
+            lock_project(session, project)
+            after = _regressed(session, project, key, view["guards"], None, now)
         return _item(project, key, after["state"], stage=index)
     seconds = max(int(stage["hold_seconds"]), MIN_EXTENSION_SECONDS)
     until = now + timedelta(seconds=seconds)
@@ -228,13 +246,14 @@ def _stage_due(
 
 
 def _regressed(
-    store: Store,
+    session: Session,
     project: str,
     key: str,
     guards: list[dict[str, Any]],
     guard: Any,
     now: datetime,
 ) -> dict[str, Any]:
+    """The guards' action on a regression, inside the caller's transaction."""
     if isinstance(guard, int) and 0 <= guard < len(guards):
         action = guards[guard]["action"]
     else:
@@ -242,12 +261,12 @@ def _regressed(
     detail = {"guard": guard}
     reason = "a guard saw a regression"
     if action == "rollback":
-        return roll_back(store, GUARD_ACTOR, project, key, None, reason, now, detail=detail)
-    state = _view(store, project, key)["state"]
-    if state != "rolling_out":
-        return _view(store, project, key)
-    return simple_transition(store, GUARD_ACTOR, project, key, None, ("rolling_out",),
-                             "paused", "paused", reason, now, detail=detail)  # fmt: skip
+        return roll_back_within(session, GUARD_ACTOR, project, key, None, reason, now, detail)
+    _, row = load_release(session, project, key)
+    if row.state != "rolling_out":
+        return map_release_row_to_view(session, project, row)
+    pause = (("rolling_out",), "paused", "paused")
+    return transition_within(session, GUARD_ACTOR, project, key, None, pause, reason, now, detail)
 
 
 def _view(store: Store, project: str, key: str) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Flag configuration changes scheduled for later: a PATCH of a flag's configuration
 in one environment, applied by the scheduler's tick at (or after) its time through
-the same versioned, audited path as a human edit."""
+the same versioned, audited path as a human edit. The flag write and the change's
+status (``applied`` or ``failed``) commit in one transaction."""
 
 from __future__ import annotations
 
@@ -9,15 +10,22 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from premiere.errors import InvalidStateError, NotFoundError, PremiereError
-from premiere.services import Actor
+from premiere.services import SYSTEM, Actor
 from premiere.services.audit import record_audit_event
-from premiere.services.flag_configs import get_flag_config, update_flag_config
-from premiere.services.lookups import get_environment_row, get_flag_row, get_project_row
+from premiere.services.flag_configs import write_flag_config
+from premiere.services.lookups import (
+    get_environment_row,
+    get_flag_row,
+    get_project_row,
+    lock_project,
+)
 from premiere.services.mappers import CONFIG_FIELDS, format_time
 from premiere.services.release_rows import actor_view
 from premiere.services.release_spec import parse_instant
+from premiere.services.revocations import revocation_reason
 from premiere.services.schedules import active_freeze
 from premiere.services.validation import Checker
 from premiere.store import Store
@@ -146,35 +154,56 @@ def apply_due_changes(store: Store, now: datetime) -> list[dict[str, Any]]:
 
 
 def _apply(store: Store, change_id: int, now: datetime) -> dict[str, Any] | None:
-    with store.read() as session:
+    """Apply one change: the flag write and the change's new status commit together
+    (a cancel arriving meanwhile waits, then finds the change applied)."""
+    with store.write() as session:
         row = session.get(ScheduledChange, change_id)
         if row is None or row.status != "pending":
             return None
         project = session.scalar(select_project_key(row.project_id))
+        assert project is not None
         if active_freeze(session, row.project_id, row.environment, now) is not None:
             return None
-        flag, environment, patch = row.flag, row.environment, dict(row.patch)
-        creator = row.created_by
-    assert project is not None
-    actor = Actor(kind=creator["kind"], id=creator["id"], name=creator["name"])
-    error: str | None = None
-    try:
-        current = get_flag_config(store, project, flag, environment)
-        update_flag_config(
-            store, actor, project, flag, environment, patch, current["version"], partial=True
-        )
-    except PremiereError as exc:
-        error = f"{exc.code}: {exc}"
-    status = "failed" if error else "applied"
-    with store.write() as session:
-        row = session.get(ScheduledChange, change_id, with_for_update=True)
-        if row is None or row.status != "pending":
+        lock_project(session, project)
+        session.refresh(row, with_for_update=True)
+        if row.status != "pending":
             return None
+        revoked = revocation_reason(session, row.created_by)
+        if revoked is not None:
+            return cancel_revoked_change(session, SYSTEM, project, row, revoked)
+        creator = row.created_by
+        actor = Actor(kind=creator["kind"], id=creator["id"], name=creator["name"])
+        error = _write(session, actor, project, row)
+        status = "failed" if error else "applied"
         row.status, row.error, row.applied_at, row.updated_at = status, error, now, utc_now()
         session.flush()
         view = map_change_row_to_view(project, row)
         _audit(session, actor, project, row, status, view)
     return {"kind": "scheduled_change", "project": project, "id": change_id, "action": status}
+
+
+def cancel_revoked_change(
+    session: Session, actor: Actor, project: str, row: ScheduledChange, reason: str
+) -> dict[str, Any]:
+    """Made by a token since revoked: cancelled, not applied, with ``reason`` as its
+    ``error``. Returns the tick's item."""
+    row.status, row.error, row.updated_at = "cancelled", reason, utc_now()
+    session.flush()
+    _audit(session, actor, project, row, "cancelled", map_change_row_to_view(project, row))
+    return {"kind": "scheduled_change", "project": project, "id": row.id, "action": "cancelled"}
+
+
+def _write(session: Session, actor: Actor, project: str, row: ScheduledChange) -> str | None:
+    """The change's patch written (on a savepoint); the error when it cannot be."""
+    try:
+        with session.begin_nested():
+            write_flag_config(
+                session, actor, project, row.flag, row.environment, dict(row.patch), None,
+                partial=True,
+            )  # fmt: skip
+    except PremiereError as exc:
+        return f"{exc.code}: {exc}"
+    return None
 
 
 def select_project_key(project_id: int) -> Any:

@@ -31,6 +31,7 @@ from premiere.services import SYSTEM, Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import map_token_row_to_view
+from premiere.services.token_work import withdraw_token_work
 from premiere.services.validation import Checker
 from premiere.store import Store, lock_for_update
 from premiere.store.models import ApiToken
@@ -103,7 +104,9 @@ def list_tokens(store: Store) -> list[dict[str, Any]]:
 
 
 def revoke_token(store: Store, actor: Actor, token_id: str) -> dict[str, Any]:
-    """Revoke a token; revoking a revoked token changes nothing and returns it as it is."""
+    """Revoke a token; revoking a revoked token changes nothing and returns it as it is.
+    What the token left to run later (scheduled flag changes, scheduled releases) is
+    cancelled in the same transaction."""
     with store.write() as session:
         known = isinstance(token_id, str) and _ID_PATTERN.fullmatch(token_id)
         row = session.get(ApiToken, token_id) if known else None
@@ -126,6 +129,7 @@ def revoke_token(store: Store, actor: Actor, token_id: str) -> dict[str, Any]:
             before=before,
             after=after,
         )
+        withdraw_token_work(session, actor, row)
     _cache_of(store).drop(token_id)
     return after
 

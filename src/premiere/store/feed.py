@@ -1,8 +1,9 @@
 """Document versions and the change feed.
 
 Every write that changes what an SDK would download bumps the affected
-environments' ``document_version`` and appends one row per environment to the
-change feed, in the writer's transaction. On PostgreSQL it also sends a
+environments' ``document_version`` once and appends rows to the change feed (one per
+environment and changed flag or segment, all with the new version), in the writer's
+transaction. On PostgreSQL it also sends a
 ``NOTIFY`` on :data:`CHANGES_CHANNEL` (delivered at commit) so every replica can
 wake its SDK streams; the feed itself stays the source of truth.
 
@@ -34,9 +35,12 @@ def record_document_change(
     environments: Sequence[Environment],
     *,
     kind: str,
-    key: str,
+    key: str | Sequence[str],
 ) -> dict[str, int]:
-    """Bump each environment's document version, log the change; return the new versions."""
+    """Bump each environment's document version once and log the change (one feed row
+    per key, all with that version: one write of several flags is one new document);
+    return the new versions."""
+    keys = [key] if isinstance(key, str) else list(key)
     now = utc_now()
     versions: dict[str, int] = {}
     for environment in environments:
@@ -49,15 +53,16 @@ def record_document_change(
         )
         assert new_version is not None
         versions[environment.key] = new_version
-        session.add(
+        session.add_all(
             Change(
                 project=project,
                 environment=environment.key,
                 kind=kind,
-                key=key,
+                key=one,
                 document_version=new_version,
                 at=now,
             )
+            for one in keys
         )
     session.flush()
     session.info.setdefault(PENDING_CHANGES, set()).update((project, e) for e in versions)

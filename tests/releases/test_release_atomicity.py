@@ -1,0 +1,268 @@
+"""Each release action and each scheduled flag change is one transaction: the
+release (or scheduled change) and every flag write commit together or not at all,
+and give SDKs one new document version.
+
+Failures are injected between two flag writes (or after the last one); a concurrent
+action is made to arrive at that point from another thread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from premiere.errors import InvalidStateError, VersionConflictError
+from premiere.services import release_flags, releases, scheduled_changes
+from premiere.services.flags import get_flag_config
+from premiere.store import Store
+from premiere.store.models import AuditEvent, Change, Environment
+from premiere.store.releases import ReleaseGuardDecision, ScheduledChange
+from premiere.store.types import utc_now
+from releases.conftest import CREATOR, deploy, release_data
+
+FLAGS = ("checkout", "banner")
+KEY = "new-checkout"
+
+
+class Injected(RuntimeError):
+    pass
+
+
+def two_flag_release(store: Store, **more: Any) -> dict[str, Any]:
+    deploy(store, features=list(FLAGS))
+    data = release_data(
+        features=[{"flag": flag, "variation": 0} for flag in FLAGS],
+        plan={"stages": [{"percent": 10, "hold": "PT1H"}, {"percent": 50, "hold": "PT1H"}]},
+        **more,
+    )
+    return releases.create_release(store, CREATOR, "demo", data)
+
+
+def state(store: Store) -> dict[str, Any]:
+    """Everything an action may change: the release, the flags, the document
+    version, the change feed and the audit log."""
+    view = releases.get_release(store, "demo", KEY)
+    with store.read() as session:
+        counts = {
+            model.__name__: session.scalar(select(func.count()).select_from(model))
+            for model in (AuditEvent, Change, ReleaseGuardDecision)
+        }
+        document = session.scalar(
+            select(Environment.document_version).where(Environment.key == "production")
+        )
+    return {
+        "release": (view["state"], view["stage"], view["version"]),
+        "flags": {flag: get_flag_config(store, "demo", flag, "production") for flag in FLAGS},
+        "document": document,
+        **counts,
+    }
+
+
+@pytest.fixture
+def between_flag_writes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Callable[[], None]]]:
+    """Callables appended here run after the first flag write of the next action."""
+    hooks: list[Callable[[], None]] = []
+    real = release_flags.write_flag_config
+    calls = []
+
+    def write(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        if hooks:  # counted from the first hook on
+            calls.append(args[3])
+            if len(calls) == 2:
+                for hook in hooks:
+                    hook()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(release_flags, "write_flag_config", write)
+    yield hooks
+
+
+def fail() -> None:
+    raise Injected("between two flag writes")
+
+
+def test_start__failure_between_flag_writes__nothing_changes(
+    store: Store, demo: str, between_flag_writes: list[Callable[[], None]]
+) -> None:
+    view = two_flag_release(store)
+    before = state(store)
+    between_flag_writes.append(fail)
+    with pytest.raises(Injected):
+        releases.start_release(store, CREATOR, demo, KEY, {}, view["version"])
+    assert state(store) == before
+
+
+def test_advance__failure_between_flag_writes__nothing_changes(
+    store: Store, demo: str, between_flag_writes: list[Callable[[], None]]
+) -> None:
+    view = two_flag_release(store)
+    view = releases.start_release(store, CREATOR, demo, KEY, {}, view["version"])
+    before = state(store)
+    between_flag_writes.append(fail)
+    with pytest.raises(Injected):
+        releases.advance_release(store, CREATOR, demo, KEY, {}, view["version"])
+    assert state(store) == before
+
+
+def test_rollback__failure_between_flag_writes__nothing_changes(
+    store: Store, demo: str, between_flag_writes: list[Callable[[], None]]
+) -> None:
+    view = two_flag_release(store)
+    view = releases.start_release(store, CREATOR, demo, KEY, {}, view["version"])
+    before = state(store)
+    between_flag_writes.append(fail)
+    with pytest.raises(Injected):
+        releases.roll_back_release(store, CREATOR, demo, KEY, {}, view["version"])
+    assert state(store) == before
+
+
+def test_guard_regression__failure_during_its_rollback__decision_not_recorded(
+    store: Store, demo: str, between_flag_writes: list[Callable[[], None]]
+) -> None:
+    guard = {"metric": "errors", "max_regression": 0.1, "action": "rollback"}
+    view = two_flag_release(store, guards=[guard])
+    releases.start_release(store, CREATOR, demo, KEY, {}, view["version"])
+    before = state(store)
+    between_flag_writes.append(fail)
+    with pytest.raises(Injected):
+        releases.record_guard_decision(store, demo, KEY, {"status": "regressed", "guard": 0})
+    assert state(store) == before
+    between_flag_writes.clear()
+    after = releases.record_guard_decision(store, demo, KEY, {"status": "regressed", "guard": 0})
+    assert after["state"] == "rolled_back"
+    assert len(releases.list_guard_decisions(store, demo, KEY)) == 1
+
+
+def test_start__two_flags__one_document_version_with_both(store: Store, demo: str) -> None:
+    view = two_flag_release(store)
+    before = state(store)
+    releases.start_release(store, CREATOR, demo, KEY, {}, view["version"])
+    after = state(store)
+    assert after["document"] == before["document"] + 1
+    with store.read() as session:
+        feed = session.execute(
+            select(Change.key, Change.document_version).where(Change.seq > 0)
+        ).all()
+    assert sorted(feed[-2:]) == [("banner", after["document"]), ("checkout", after["document"])]
+
+
+def run_meanwhile(action: Callable[[], Any]) -> Callable[[], Any]:
+    """Start ``action`` in another thread; give it a moment to land if nothing
+    holds it back; return a function waiting for its outcome (result or error).
+    The tests' assertions hold whichever way the race goes."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(action())
+        except Exception as error:  # the outcome is asserted by the caller
+            outcome.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=1.0)
+
+    def result() -> Any:
+        thread.join()
+        return outcome[0]
+
+    return result
+
+
+def percent_of(store: Store, flag: str) -> float | None:
+    rules = get_flag_config(store, "demo", flag, "production")["rules"]
+    for rule in rules:
+        if rule["id"] == f"release-{KEY}":
+            return float(rule["serve"]["rollout"]["variations"][0]["weight"]) / 1000
+    return None
+
+
+def test_advance__pause_arrives_between_flag_writes__release_and_flags_agree(
+    store: Store, demo: str, between_flag_writes: list[Callable[[], None]]
+) -> None:
+    view = two_flag_release(store)
+    view = releases.start_release(store, CREATOR, demo, KEY, {}, view["version"])
+    pauses: list[Callable[[], Any]] = []
+    between_flag_writes.append(
+        lambda: pauses.append(
+            run_meanwhile(
+                lambda: releases.pause_release(store, CREATOR, demo, KEY, {}, view["version"])
+            )
+        )
+    )
+    advanced = releases.advance_release(store, CREATOR, demo, KEY, {}, view["version"])
+    paused = pauses[0]()
+    # The advance committed as a whole; the pause, based on the version before it, lost
+    assert isinstance(paused, VersionConflictError)
+    final = releases.get_release(store, demo, KEY)
+    assert (final["state"], final["stage"], final["version"]) == (
+        "rolling_out",
+        1,
+        advanced["version"],
+    )
+    assert [percent_of(store, flag) for flag in FLAGS] == [50.0, 50.0]
+
+
+def schedule(store: Store) -> dict[str, Any]:
+    return scheduled_changes.create_scheduled_change(
+        store,
+        CREATOR,
+        "demo",
+        {
+            "flag": "checkout",
+            "environment": "production",
+            "patch": {"on": True},
+            "at": (utc_now() + timedelta(hours=1)).isoformat(),
+        },
+    )
+
+
+def test_scheduled_change__failure_after_flag_write__stays_pending(
+    store: Store, demo: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    change = schedule(store)
+    before = get_flag_config(store, demo, "checkout", "production")
+    real = scheduled_changes.write_flag_config
+
+    def write_then_fail(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        real(*args, **kwargs)
+        raise Injected("after the flag write")
+
+    monkeypatch.setattr(scheduled_changes, "write_flag_config", write_then_fail)
+    with pytest.raises(Injected):
+        releases.tick_releases(store, utc_now() + timedelta(hours=2))
+    assert get_flag_config(store, demo, "checkout", "production") == before
+    assert scheduled_changes.get_scheduled_change(store, demo, change["id"])["status"] == "pending"
+
+
+def test_scheduled_change__cancel_arrives_while_applied__not_cancelled_with_flag_changed(
+    store: Store, demo: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    change = schedule(store)
+    real = scheduled_changes.write_flag_config
+    cancels: list[Callable[[], Any]] = []
+
+    def write_then_cancel(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        written = real(*args, **kwargs)
+        cancels.append(
+            run_meanwhile(
+                lambda: scheduled_changes.cancel_scheduled_change(
+                    store, CREATOR, demo, change["id"]
+                )
+            )
+        )
+        return written
+
+    monkeypatch.setattr(scheduled_changes, "write_flag_config", write_then_cancel)
+    done = releases.tick_releases(store, utc_now() + timedelta(hours=2))
+    cancelled = cancels[0]()
+    assert isinstance(cancelled, InvalidStateError)
+    assert [item["action"] for item in done] == ["applied"]
+    with store.read() as session:
+        status = session.get(ScheduledChange, change["id"])
+        assert status is not None and status.status == "applied"
+    assert get_flag_config(store, demo, "checkout", "production")["on"] is True
