@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectReader, SdkCaller, StoreDep
+from premiere.api.params import check_time_range, reject_lone_surrogates
 from premiere.errors import MalformedRequestError
 from premiere.services import events as service
 
@@ -38,6 +39,7 @@ async def post_sdk_events(request: Request, store: StoreDep, token: SdkCaller) -
         payload: Any = json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         raise MalformedRequestError("the request body is not valid JSON") from None
+    reject_lone_surrogates(payload)
     counted = await run_in_threadpool(service.record_sdk_events, store, token, payload)
     return JSONResponse(counted, status_code=202)
 
@@ -56,6 +58,8 @@ def get_event_counts(
     since: TimeFilter = None,
     until: TimeFilter = None,
 ) -> JSONResponse:
+    check_time_range("since", since)
+    check_time_range("until", until)
     evaluations = service.list_flag_evaluations(
         store, project, environment, flag=flag, since=since, until=until
     )

@@ -35,6 +35,7 @@ from premiere.api.sdk import etag_matches
 from premiere.errors import PermissionDeniedError, RateLimitedError
 from premiere.services.compiled_documents import CompiledDocuments, CompiledFlags
 from premiere.services.tokens import TokenInfo
+from premiere.services.validation import surrogate_paths
 
 router = APIRouter(prefix="/ofrep/v1", tags=["ofrep"])
 
@@ -310,6 +311,9 @@ def body_context(body: bytes) -> Any:
         raise OfrepError(400, PARSE_ERROR, "the request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise OfrepError(400, INVALID_CONTEXT, "the request body must be a JSON object")
+    for path in surrogate_paths(data):  # no Unicode text: nothing could answer with it
+        code = INVALID_CONTEXT if path.startswith("context") else PARSE_ERROR
+        raise OfrepError(400, code, f"{path} holds a lone UTF-16 surrogate (not Unicode text)")
     return data.get("context")
 
 

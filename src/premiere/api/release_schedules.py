@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse, Response
 
 from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
+from premiere.api.params import RowId
 from premiere.api.release_models import (
     FreezeWindowCreate,
     ScheduledChangeCreate,
@@ -118,7 +119,9 @@ def create_change(
     summary="Get a scheduled flag change",
     responses=answers(None, 404),
 )
-def get_change(store: StoreDep, token: ProjectAdmin, project: str, change_id: int) -> JSONResponse:
+def get_change(
+    store: StoreDep, token: ProjectAdmin, project: str, change_id: RowId
+) -> JSONResponse:
     return JSONResponse(scheduled_changes.get_scheduled_change(store, project, change_id))
 
 
@@ -128,7 +131,7 @@ def get_change(store: StoreDep, token: ProjectAdmin, project: str, change_id: in
     responses=answers(None, 404, 409),
 )
 def cancel_change(
-    store: StoreDep, token: ProjectAdmin, project: str, change_id: int
+    store: StoreDep, token: ProjectAdmin, project: str, change_id: RowId
 ) -> JSONResponse:
     view = scheduled_changes.cancel_scheduled_change(store, actor_of(token), project, change_id)
     return JSONResponse(view)
@@ -161,6 +164,6 @@ def create_freeze(
     summary="Delete a freeze window",
     responses=answers(None, 404),
 )
-def delete_freeze(store: StoreDep, token: ProjectAdmin, project: str, window_id: int) -> Response:
+def delete_freeze(store: StoreDep, token: ProjectAdmin, project: str, window_id: RowId) -> Response:
     schedules.delete_freeze_window(store, actor_of(token), project, window_id)
     return Response(status_code=204)
