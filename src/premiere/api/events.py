@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectReader, SdkCaller, StoreDep
 from premiere.api.params import check_time_range, reject_lone_surrogates
+from premiere.api.schemas import EventCounts, answers
 from premiere.errors import MalformedRequestError
 from premiere.services import events as service
 
@@ -47,6 +48,7 @@ async def post_sdk_events(request: Request, store: StoreDep, token: SdkCaller) -
 @router.get(
     "/projects/{project}/environments/{environment}/events",
     summary="Flag evaluation and custom event counts per minute",
+    responses=answers(EventCounts, 404),
 )
 def get_event_counts(
     store: StoreDep,
