@@ -150,6 +150,21 @@ class FlagDocument(View):
     segments: dict[str, Any]
 
 
+class ReleaseView(View):
+    key: str
+    project: str
+    name: str
+    description: str | None
+    environment: str | None = Field(description="The target environment.")
+    features: list[Any] = Field(description="The flags the release opens.")
+    state: str = Field(description="draft, scheduled, ready, rolling_out, paused, released, ...")
+    stage: int | None = Field(description="Index of the current rollout stage.")
+    approvals: dict[str, Any]
+    version: int = Field(description="Grows by one with every change; the ETag of a GET.")
+    created_at: str
+    updated_at: str
+
+
 class ScheduledChangeView(View):
     id: int
     project: str
