@@ -230,3 +230,20 @@ def test_delivery__new_id_same_payload__applied(hooked: Api) -> None:
     again = send_delivery(hooked, "deployment", deployment_event(), "d-2")
 
     assert again.json()["action"] == "seen"
+
+
+@pytest.mark.parametrize("delivery", ["d-\x00", "d-\u00e9"])
+def test_delivery__id_not_printable_ascii__400_nothing_stored(hooked: Api, delivery: str) -> None:
+    body = json.dumps(deployment_event()).encode()
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = [
+        (b"X-GitHub-Event", b"deployment"),
+        (b"X-GitHub-Delivery", delivery.encode("latin-1")),
+        (b"X-Hub-Signature-256", f"sha256={digest}".encode()),
+        (b"Content-Type", b"application/json"),
+    ]
+
+    response = hooked.client.request("POST", HOOK, content=body, headers=headers)
+
+    assert response.status_code == 400, response.text
+    assert deployments(hooked) == []

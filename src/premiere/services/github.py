@@ -131,6 +131,11 @@ def handle_github_event(
     the same one sent again (a replay) answers ``"action": "replayed"``, changing nothing.
     """
     verify_signature(store, project, signature, body)
+    if delivery is not None and not (delivery.isascii() and delivery.isprintable()):
+        raise MalformedRequestError(
+            "X-GitHub-Delivery must be printable ASCII (GitHub sends a GUID)",
+            {"field": "header.x-github-delivery", "rule": "type"},
+        )
     if delivery is not None and _delivered(store, project, delivery):
         return {"event": event, "action": "replayed", "delivery": delivery}
     result = _apply_event(store, project, event, body)
