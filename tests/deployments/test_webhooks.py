@@ -247,3 +247,13 @@ def test_delivery__id_not_printable_ascii__400_nothing_stored(hooked: Api, deliv
 
     assert response.status_code == 400, response.text
     assert deployments(hooked) == []
+
+
+def test_sender_login__nul_character__recorded_as_github(hooked: Api) -> None:
+    event = {**deployment_event(), "sender": {"login": "octo\x00cat"}}
+
+    response = send(hooked, "deployment", event)
+
+    assert response.status_code == 200, response.text
+    [view] = deployments(hooked)
+    assert view["actor"]["name"] == "github"

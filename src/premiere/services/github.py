@@ -293,7 +293,8 @@ def _apply_status(
 def _actor(payload: Mapping[str, Any]) -> Actor:
     sender = payload.get("sender")
     login = sender.get("login") if isinstance(sender, Mapping) else None
-    name = f"github:{login}" if isinstance(login, str) and login else "github"
+    usable = isinstance(login, str) and login and login.isprintable()  # no NUL, no controls
+    name = f"github:{login}" if usable else "github"
     return Actor(kind="system", id="github-webhook", name=name[:200])
 
 
