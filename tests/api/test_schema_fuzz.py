@@ -19,6 +19,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.python.asgi import shutdown_lifespans
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from conftest import _postgres_database
 from premiere.api import create_app
 from premiere.cli.demo_data import demo_actor, seed_demo
 from premiere.services import tokens
@@ -75,11 +76,20 @@ class Demo:
         return self.sdk if path.startswith(("/ofrep/", "/api/v1/sdk")) else self.admin
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Demo]:
     """The app serves the demo project; its lifespan (started by schemathesis on the
     first request) is shut down before the store is closed."""
-    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'premiere.db'}")
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'p.db'}"])
+    else:
+        urls = _postgres_database()
+    url = next(urls)
+    store = Store.open(url)
     APP.state.store = store
     try:
         yield Demo(store)
@@ -87,6 +97,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         shutdown_lifespans()
         APP.state.store = None
         store.close()
+        next(urls, None)  # drops the PostgreSQL database
 
 
 @schema.parametrize()
