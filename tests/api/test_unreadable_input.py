@@ -149,3 +149,12 @@ def test_audit_cursor__number_past_64_bits__422_invalid_cursor(demo: Api) -> Non
 
     assert response.status_code == 422, response.text
     assert response.json()["error"]["details"]["errors"][0]["rule"] == "invalid_cursor"
+
+
+def test_segment__lone_surrogate_in_an_object_key__400_field_escaped(demo: Api) -> None:
+    body = b'{"key": "s1", "rules": [{"clauses": [], "\\ud800x": 1}]}'
+
+    response = post_raw(demo, "/api/v1/projects/demo/segments", body)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["details"]["field"] == "rules[0].\\ud800x"
