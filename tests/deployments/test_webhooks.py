@@ -173,3 +173,87 @@ def test_secret_admin_only__and_deletable(hooked: Api) -> None:
     assert hooked.get(f"{BASE}/webhooks/github/secret", token=token).status_code == 403
     assert hooked.delete(f"{BASE}/webhooks/github/secret").status_code == 204
     assert send(hooked, "ping", {}).status_code == 401
+
+
+def test_signature__non_ascii_byte__401_nothing_stored(hooked: Api) -> None:
+    body = json.dumps(deployment_event()).encode()
+    headers = {
+        "X-GitHub-Event": "deployment",
+        "X-Hub-Signature-256": b"sha256=\xe9" + b"0" * 63,
+        "Content-Type": "application/json",
+    }
+
+    response = hooked.client.request("POST", HOOK, content=body, headers=headers)
+
+    assert response.status_code == 401, response.text
+    assert deployments(hooked) == []
+
+
+def test_body__lone_surrogate__400_nothing_stored(hooked: Api) -> None:
+    body = json.dumps(deployment_event(version="1.0.\ud800")).encode()
+
+    response = send(hooked, "deployment", body)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["details"]["rule"] == "lone_surrogate"
+    assert deployments(hooked) == []
+
+
+def send_delivery(api: Api, event: str, payload: Any, delivery: str) -> Any:
+    body = json.dumps(payload).encode()
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = {
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery,
+        "X-Hub-Signature-256": f"sha256={digest}",
+        "Content-Type": "application/json",
+    }
+    return api.client.request("POST", HOOK, content=body, headers=headers)
+
+
+def test_delivery__replayed_with_same_id__ignored(hooked: Api) -> None:
+    send_delivery(hooked, "deployment", deployment_event(), "d-1")
+    started = send_delivery(hooked, "deployment_status", status_event("in_progress"), "d-2")
+
+    replay = send_delivery(hooked, "deployment_status", status_event("in_progress"), "d-2")
+
+    assert started.json()["action"] == "in_progress"
+    assert replay.status_code == 200, replay.text
+    assert replay.json() == {"event": "deployment_status", "action": "replayed", "delivery": "d-2"}
+    audit = hooked.ok(hooked.get("/api/v1/audit?action=deployment.status_changed"))
+    assert len(audit["items"]) == 1
+
+
+def test_delivery__new_id_same_payload__applied(hooked: Api) -> None:
+    send_delivery(hooked, "deployment", deployment_event(), "d-1")
+
+    again = send_delivery(hooked, "deployment", deployment_event(), "d-2")
+
+    assert again.json()["action"] == "seen"
+
+
+@pytest.mark.parametrize("delivery", ["d-\x00", "d-\u00e9"])
+def test_delivery__id_not_printable_ascii__400_nothing_stored(hooked: Api, delivery: str) -> None:
+    body = json.dumps(deployment_event()).encode()
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = [
+        (b"X-GitHub-Event", b"deployment"),
+        (b"X-GitHub-Delivery", delivery.encode("latin-1")),
+        (b"X-Hub-Signature-256", f"sha256={digest}".encode()),
+        (b"Content-Type", b"application/json"),
+    ]
+
+    response = hooked.client.request("POST", HOOK, content=body, headers=headers)
+
+    assert response.status_code == 400, response.text
+    assert deployments(hooked) == []
+
+
+def test_sender_login__nul_character__recorded_as_github(hooked: Api) -> None:
+    event = {**deployment_event(), "sender": {"login": "octo\x00cat"}}
+
+    response = send(hooked, "deployment", event)
+
+    assert response.status_code == 200, response.text
+    [view] = deployments(hooked)
+    assert view["actor"]["name"] == "github"

@@ -116,3 +116,17 @@ def test_delete_segment__used_by_a_flag__conflict_names_it(
         delete_segment(store, actor, project, "staff", 1)
 
     assert caught.value.details["used_by"] == [{"flag": "f", "environment": "staging"}]
+
+
+def test_create_segment__lone_surrogate_in_clause_value__lone_surrogate_nothing_stored(
+    store: Store, actor: Actor, project: str
+) -> None:
+    rule = {"id": "r", "clauses": [{"attribute": "country", "op": "in", "values": ["\ud800"]}]}
+
+    with pytest.raises(ValidationError) as caught:
+        create_segment(store, actor, project, {"key": "eu", "rules": [rule]})
+
+    assert [(v.field, v.rule) for v in caught.value.violations] == [
+        ("rules[0].clauses[0].values[0]", "lone_surrogate")
+    ]
+    assert list_segments(store, project) == []

@@ -37,6 +37,7 @@ from premiere.api.errors import install_error_handlers
 from premiere.api.limits import BodySizeLimit, EventRateLimits
 from premiere.api.ofrep_fast import OfrepFastPath
 from premiere.api.params import reject_nul_in_path_and_query
+from premiere.api.schemas import Health, answers
 from premiere.services.event_batches import EventPolicy
 from premiere.settings import Settings
 from premiere.store import Store
@@ -122,7 +123,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
 
-    @app.get("/healthz", tags=["health"], summary="Liveness probe")
+    @app.get("/healthz", tags=["health"], summary="Liveness probe", responses=answers(Health))
     async def healthz() -> JSONResponse:  # on the event loop: needs no worker thread
         return JSONResponse({"status": "ok", "version": __version__})
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import Admin, StoreDep, check_project
+from premiere.api.params import utc_time
 from premiere.api.schemas import COMMON_ERRORS, AuditPage, answers
 from premiere.errors import ValidationError, Violation
 from premiere.services import audit as service
@@ -44,6 +45,7 @@ def list_audit_events(
 ) -> JSONResponse:
     if token.project is not None:
         check_project(token, project or "")
+    since_utc, until_utc = utc_time("since", since), utc_time("until", until)
     try:
         page = service.list_audit_events(
             store,
@@ -52,8 +54,8 @@ def list_audit_events(
             resource_key=resource_key,
             actor=actor,
             action=action,
-            since=_utc(since),
-            until=_utc(until),
+            since=since_utc,
+            until=until_utc,
             limit=limit,
             cursor=cursor,
         )
@@ -62,9 +64,3 @@ def list_audit_events(
             Violation(f"query.{v.field}", v.rule, v.message) for v in exc.violations
         ) from None
     return JSONResponse(page)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)

@@ -204,4 +204,8 @@ class DarkCodeView(View):
 
 class WebhookResult(View):
     event: str | None
-    action: str
+    action: str = Field(
+        description="pong, recorded, seen, ignored, replayed (a delivery id seen before), "
+        "or the deployment_status state applied."
+    )
+    delivery: str | None = Field(default=None, description="X-GitHub-Delivery of a replay.")

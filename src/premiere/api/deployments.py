@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Query, Request
@@ -28,6 +28,7 @@ from premiere.api.deployment_models import (
     RollbackRequest,
     StatusReport,
 )
+from premiere.api.params import utc_time
 from premiere.api.schemas import COMMON_ERRORS, answers
 from premiere.errors import NotFoundError, ValidationError, Violation
 from premiere.services import Actor, promotion
@@ -84,6 +85,7 @@ def list_deployments(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> JSONResponse:
+    since_utc, until_utc = utc_time("since", since), utc_time("until", until)
     try:
         page = ledger.list_deployments(
             store,
@@ -92,8 +94,8 @@ def list_deployments(
             environment=environment,
             status=status,
             version=version,
-            since=_utc(since),
-            until=_utc(until),
+            since=since_utc,
+            until=until_utc,
             limit=limit,
             cursor=cursor,
         )
@@ -242,9 +244,3 @@ def _after_report(
 def _created(project: str, view: dict[str, Any], created: bool) -> JSONResponse:
     location = f"/api/v1/projects/{project}/deployments/{view['id']}"
     return JSONResponse(view, status_code=201 if created else 200, headers={"Location": location})
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)

@@ -22,6 +22,8 @@ from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectReader, SdkCaller, StoreDep
 from premiere.api.limits import EventRateLimits
+from premiere.api.params import check_time_range, reject_lone_surrogates
+from premiere.api.schemas import EventCounts, answers
 from premiere.errors import MalformedRequestError
 from premiere.services import events as service
 
@@ -49,6 +51,7 @@ async def post_sdk_events(request: Request, store: StoreDep, token: SdkCaller) -
         payload: Any = json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         raise MalformedRequestError("the request body is not valid JSON") from None
+    reject_lone_surrogates(payload)
     counted = await run_in_threadpool(
         functools.partial(service.record_sdk_events, policy=state.event_policy),
         store,
@@ -61,6 +64,7 @@ async def post_sdk_events(request: Request, store: StoreDep, token: SdkCaller) -
 @router.get(
     "/projects/{project}/environments/{environment}/events",
     summary="Flag evaluation and custom event counts per minute",
+    responses=answers(EventCounts, 404),
 )
 def get_event_counts(
     store: StoreDep,
@@ -72,6 +76,8 @@ def get_event_counts(
     since: TimeFilter = None,
     until: TimeFilter = None,
 ) -> JSONResponse:
+    check_time_range("since", since)
+    check_time_range("until", until)
     evaluations = service.list_flag_evaluations(
         store, project, environment, flag=flag, since=since, until=until
     )

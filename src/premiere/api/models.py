@@ -20,9 +20,10 @@ from pydantic import (
     StrictInt,
     StrictStr,
     model_serializer,
+    model_validator,
 )
 
-from premiere.api.params import reject_unstorable_in_body
+from premiere.api.params import reject_lone_surrogates, reject_unstorable_in_body
 
 KEY_PATTERN = r"^[A-Za-z0-9._-]{1,128}$"
 
@@ -44,6 +45,13 @@ def optional() -> Any:
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_lone_surrogates(cls, data: Any) -> Any:
+        """400 before any field is read: the same answer whichever field holds one."""
+        reject_lone_surrogates(data)
+        return data
 
     @model_serializer(mode="wrap")
     def _drop_absent_optionals(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -41,10 +41,12 @@ from starlette.responses import Response
 
 from premiere import engine
 from premiere.api.auth import SDK_CLIENT, SDK_SERVER, authenticate_request
+from premiere.api.schemas import OfrepBulk, OfrepEvaluation, OfrepFailure
 from premiere.api.sdk import etag_matches
 from premiere.errors import PermissionDeniedError, RateLimitedError
 from premiere.services.compiled_documents import CompiledDocuments, CompiledFlags
 from premiere.services.tokens import TokenInfo
+from premiere.services.validation import surrogate_paths
 
 router = APIRouter(prefix="/ofrep/v1", tags=["ofrep"])
 
@@ -210,8 +212,12 @@ _OPENAPI: dict[str, Any] = {"security": _SECURITY}
     "/evaluate/flags/{key}",
     summary="Evaluate one flag (OFREP single flag evaluation)",
     responses={
-        400: {"description": "PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT or GENERAL"},
-        404: {"description": "FLAG_NOT_FOUND"},
+        200: {"model": OfrepEvaluation},
+        400: {
+            "model": OfrepFailure,
+            "description": "PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT or GENERAL",
+        },
+        404: {"model": OfrepFailure, "description": "FLAG_NOT_FOUND"},
         429: {"description": "Rate limited; Retry-After says when to try again"},
     },
     openapi_extra=_OPENAPI,
@@ -236,8 +242,9 @@ async def evaluate_flag(key: str, request: Request) -> Response:
     "/evaluate/flags",
     summary="Evaluate every flag (OFREP bulk evaluation)",
     responses={
+        200: {"model": OfrepBulk},
         304: {"description": "Unchanged since the ETag in If-None-Match."},
-        400: {"description": "PARSE_ERROR or INVALID_CONTEXT"},
+        400: {"model": OfrepFailure, "description": "PARSE_ERROR or INVALID_CONTEXT"},
         429: {"description": "Rate limited; Retry-After says when to try again"},
     },
     openapi_extra=_OPENAPI,
@@ -351,6 +358,9 @@ def body_context(body: bytes) -> Any:
         raise OfrepError(400, PARSE_ERROR, "the request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise OfrepError(400, INVALID_CONTEXT, "the request body must be a JSON object")
+    for path in surrogate_paths(data):  # no Unicode text: nothing could answer with it
+        code = INVALID_CONTEXT if path.startswith("context") else PARSE_ERROR
+        raise OfrepError(400, code, f"{path} holds a lone UTF-16 surrogate (not Unicode text)")
     return data.get("context")
 
 

@@ -10,13 +10,21 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse, Response
 
 from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
+from premiere.api.params import RowId
 from premiere.api.release_models import (
     FreezeWindowCreate,
     ScheduledChangeCreate,
     TrainCreate,
     TrainUpdate,
 )
-from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, answers
+from premiere.api.schemas import (
+    COMMON_ERRORS,
+    CREATE_ERRORS,
+    UPDATE_ERRORS,
+    FreezeWindowView,
+    ScheduledChangeView,
+    answers,
+)
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import scheduled_changes, schedules
 
@@ -83,7 +91,9 @@ def departures(
 
 
 @router.get(
-    "/scheduled-changes", summary="List scheduled flag changes", responses=answers(None, 404)
+    "/scheduled-changes",
+    summary="List scheduled flag changes",
+    responses=answers(list[ScheduledChangeView], 404),
 )
 def list_changes(
     store: StoreDep,
@@ -103,7 +113,7 @@ def list_changes(
     "/scheduled-changes",
     status_code=201,
     summary="Schedule a change of a flag's configuration",
-    responses=answers(None, *CREATE_ERRORS),
+    responses=answers(ScheduledChangeView, *CREATE_ERRORS, status=201),
 )
 def create_change(
     store: StoreDep, token: ProjectAdmin, project: str, body: ScheduledChangeCreate
@@ -116,25 +126,29 @@ def create_change(
 @router.get(
     "/scheduled-changes/{change_id}",
     summary="Get a scheduled flag change",
-    responses=answers(None, 404),
+    responses=answers(ScheduledChangeView, 404),
 )
-def get_change(store: StoreDep, token: ProjectAdmin, project: str, change_id: int) -> JSONResponse:
+def get_change(
+    store: StoreDep, token: ProjectAdmin, project: str, change_id: RowId
+) -> JSONResponse:
     return JSONResponse(scheduled_changes.get_scheduled_change(store, project, change_id))
 
 
 @router.delete(
     "/scheduled-changes/{change_id}",
     summary="Cancel a pending scheduled flag change",
-    responses=answers(None, 404, 409),
+    responses=answers(ScheduledChangeView, 404, 409),
 )
 def cancel_change(
-    store: StoreDep, token: ProjectAdmin, project: str, change_id: int
+    store: StoreDep, token: ProjectAdmin, project: str, change_id: RowId
 ) -> JSONResponse:
     view = scheduled_changes.cancel_scheduled_change(store, actor_of(token), project, change_id)
     return JSONResponse(view)
 
 
-@router.get("/freeze-windows", summary="List freeze windows", responses=answers(None, 404))
+@router.get(
+    "/freeze-windows", summary="List freeze windows", responses=answers(list[FreezeWindowView], 404)
+)
 def list_freezes(
     store: StoreDep, token: ProjectAdmin, project: str, environment: Filter = None
 ) -> JSONResponse:
@@ -145,7 +159,7 @@ def list_freezes(
     "/freeze-windows",
     status_code=201,
     summary="Create a freeze window (no release starts or advances in it)",
-    responses=answers(None, *CREATE_ERRORS),
+    responses=answers(FreezeWindowView, *CREATE_ERRORS, status=201),
 )
 def create_freeze(
     store: StoreDep, token: ProjectAdmin, project: str, body: FreezeWindowCreate
@@ -161,6 +175,6 @@ def create_freeze(
     summary="Delete a freeze window",
     responses=answers(None, 404),
 )
-def delete_freeze(store: StoreDep, token: ProjectAdmin, project: str, window_id: int) -> Response:
+def delete_freeze(store: StoreDep, token: ProjectAdmin, project: str, window_id: RowId) -> Response:
     schedules.delete_freeze_window(store, actor_of(token), project, window_id)
     return Response(status_code=204)

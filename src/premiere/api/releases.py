@@ -21,7 +21,13 @@ from premiere.api.release_models import (
     ReleaseSchedule,
     ReleaseUpdate,
 )
-from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, answers
+from premiere.api.schemas import (
+    COMMON_ERRORS,
+    CREATE_ERRORS,
+    UPDATE_ERRORS,
+    ReleaseView,
+    answers,
+)
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import Actor
 from premiere.services import releases as service
@@ -34,7 +40,7 @@ router = APIRouter(
 Filter = Annotated[str | None, Query(max_length=128)]
 
 
-@router.get("", summary="List releases, newest first", responses=answers(None, 404))
+@router.get("", summary="List releases, newest first", responses=answers(list[ReleaseView], 404))
 def list_releases(
     store: StoreDep,
     token: ProjectAdmin,
@@ -46,7 +52,10 @@ def list_releases(
 
 
 @router.post(
-    "", status_code=201, summary="Create a release (draft)", responses=answers(None, *CREATE_ERRORS)
+    "",
+    status_code=201,
+    summary="Create a release (draft)",
+    responses=answers(ReleaseView, *CREATE_ERRORS, status=201),
 )
 def create_release(
     store: StoreDep, token: ProjectAdmin, project: str, body: ReleaseCreate
@@ -56,7 +65,7 @@ def create_release(
     return resource_response(view, 201, {"Location": location})
 
 
-@router.get("/{release}", summary="Get a release", responses=answers(None, 404))
+@router.get("/{release}", summary="Get a release", responses=answers(ReleaseView, 404))
 def get_release(store: StoreDep, token: ProjectAdmin, project: str, release: str) -> JSONResponse:
     return resource_response(service.get_release(store, project, release))
 
@@ -64,7 +73,7 @@ def get_release(store: StoreDep, token: ProjectAdmin, project: str, release: str
 @router.patch(
     "/{release}",
     summary="Edit a release not yet started (voids approvals when what they approved changes)",
-    responses=answers(None, *UPDATE_ERRORS),
+    responses=answers(ReleaseView, *UPDATE_ERRORS),
 )
 def update_release(
     store: StoreDep,
@@ -157,9 +166,9 @@ def _add_action_route(
     # The body's model is known only here; FastAPI reads it from the annotation.
     endpoint.__annotations__["body"] = model | None
     endpoint.__name__ = endpoint.__qualname__ = name
-    router.post(f"/{{release}}/{path}", summary=summary, responses=answers(None, *UPDATE_ERRORS))(
-        endpoint
-    )
+    router.post(
+        f"/{{release}}/{path}", summary=summary, responses=answers(ReleaseView, *UPDATE_ERRORS)
+    )(endpoint)
 
 
 for _action in _ACTIONS:

@@ -150,6 +150,76 @@ class FlagDocument(View):
     segments: dict[str, Any]
 
 
+class ReleaseView(View):
+    key: str
+    project: str
+    name: str
+    description: str | None
+    environment: str | None = Field(description="The target environment.")
+    features: list[Any] = Field(description="The flags the release opens.")
+    state: str = Field(description="draft, scheduled, ready, rolling_out, paused, released, ...")
+    stage: int | None = Field(description="Index of the current rollout stage.")
+    approvals: dict[str, Any]
+    version: int = Field(description="Grows by one with every change; the ETag of a GET.")
+    created_at: str
+    updated_at: str
+
+
+class ScheduledChangeView(View):
+    id: int
+    project: str
+    flag: str
+    environment: str
+    patch: dict[str, Any] = Field(description="The configuration change to apply.")
+    at: str = Field(description="RFC 3339, UTC: when it applies.")
+    status: str = Field(description="pending, applied, cancelled or failed.")
+    error: str | None
+    reason: str | None
+    created_by: str | None
+    applied_at: str | None
+    created_at: str
+    updated_at: str
+
+
+class FreezeWindowView(View):
+    id: int
+    project: str
+    environment: str | None = Field(description="None: every environment.")
+    start: str
+    end: str
+    reason: str | None
+    created_by: str | None
+    created_at: str
+
+
+class EventCounts(View):
+    flag_evaluations: list[dict[str, Any]] = Field(description="Per minute, flag, variation.")
+    custom_events: list[dict[str, Any]] = Field(description="Per minute and event key.")
+
+
+class OfrepEvaluation(View):
+    key: str
+    reason: str = Field(description="STATIC, TARGETING_MATCH, SPLIT, DISABLED, DEFAULT, ...")
+    variant: str | None
+    metadata: dict[str, Any]
+    value: Any = Field(default=None, description="Absent when the caller's default stands.")
+
+
+class OfrepFailure(View):
+    key: str | None = Field(default=None, description="The flag (single evaluation).")
+    errorCode: str = Field(description="PARSE_ERROR, TARGETING_KEY_MISSING, ...")
+    errorDetails: str
+
+
+class OfrepBulk(View):
+    flags: list[OfrepEvaluation | OfrepFailure]
+
+
+class Health(View):
+    status: str
+    version: str
+
+
 _ERROR_DESCRIPTIONS = {
     400: "Malformed request: the body is not a JSON object.",
     401: "No token, or an unknown or revoked one.",

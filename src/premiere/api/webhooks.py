@@ -2,7 +2,8 @@
 
 No token: a delivery proves itself with ``X-Hub-Signature-256``, the HMAC-SHA256 of
 the raw body with the project's webhook secret. A wrong or missing signature is 401
-and nothing is stored; a body of the wrong shape is 400.
+and nothing is stored; a body of the wrong shape is 400. A delivery sent again with
+the same ``X-GitHub-Delivery`` id is recognised and ignored (``"action": "replayed"``).
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ async def github_webhook(
     project: str,
     event: Annotated[str | None, Header(alias="X-GitHub-Event", max_length=100)] = None,
     signature: Annotated[str | None, Header(alias="X-Hub-Signature-256", max_length=200)] = None,
+    delivery: Annotated[str | None, Header(alias="X-GitHub-Delivery", max_length=100)] = None,
 ) -> JSONResponse:
     body = await request.body()
     store: Store = request.app.state.store
-    result = await run_in_threadpool(handle_github_event, store, project, event, signature, body)
+    result = await run_in_threadpool(
+        handle_github_event, store, project, event, signature, body, delivery
+    )
     deployment = result.get("deployment")
     if isinstance(deployment, dict):
         submit_verification(request, deployment, 0, GITHUB)

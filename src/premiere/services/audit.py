@@ -136,7 +136,7 @@ def _decode_cursor(cursor: str) -> int:
         padded = cursor + "=" * (-len(cursor) % 4)
         text = base64.urlsafe_b64decode(padded.encode()).decode()
         prefix, _, number = text.partition(":")
-        if prefix != "audit" or not number.isdigit():
+        if prefix != "audit" or not number.isascii() or not number.isdigit() or len(number) > 18:
             raise ValueError(cursor)
         return int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):

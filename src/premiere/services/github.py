@@ -12,6 +12,8 @@ be an object or a JSON string):
 - version      <- ``d.payload.version``, else the first 12 characters of ``d.sha``
 - commit_sha   <- ``d.sha``; features <- ``d.payload.features``; artifact <- ``d.payload.artifact``
 - idempotency key ``github-deployment-<d.id>``: a redelivery records nothing new.
+- ``X-GitHub-Delivery`` is remembered once a delivery is applied: a replay of the same
+  delivery (same id) is acknowledged as ``replayed`` and changes nothing.
 - ``deployment_status.state``: ``in_progress`` -> in_progress, ``success`` -> done
   (verification runs), ``failure``/``error`` -> failed; ``queued``, ``pending``,
   ``inactive`` change nothing. A status the deployment cannot take any more (a
@@ -25,6 +27,8 @@ import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 from premiere.errors import (
     AuthenticationError,
@@ -42,9 +46,9 @@ from premiere.services.deployments import (
 )
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
-from premiere.services.validation import Checker, is_key
+from premiere.services.validation import Checker, is_key, surrogate_paths
 from premiere.store import Store
-from premiere.store.deployments import WebhookSecret
+from premiere.store.deployments import WebhookDelivery, WebhookSecret
 from premiere.store.models import Project
 from premiere.store.types import utc_now
 
@@ -114,16 +118,44 @@ def delete_webhook_secret(store: Store, actor: Actor, project: str) -> None:
 
 
 def handle_github_event(
-    store: Store, project: str, event: str | None, signature: str | None, body: bytes
+    store: Store,
+    project: str,
+    event: str | None,
+    signature: str | None,
+    body: bytes,
+    delivery: str | None = None,
 ) -> dict[str, Any]:
-    """Verify, parse and apply one delivery. ``{"event", "action", "deployment"?}``."""
+    """Verify, parse and apply one delivery. ``{"event", "action", "deployment"?}``.
+
+    ``delivery`` is ``X-GitHub-Delivery``: a delivery applied once is remembered, and
+    the same one sent again (a replay) answers ``"action": "replayed"``, changing nothing.
+    """
     verify_signature(store, project, signature, body)
+    if delivery is not None and not (delivery.isascii() and delivery.isprintable()):
+        raise MalformedRequestError(
+            "X-GitHub-Delivery must be printable ASCII (GitHub sends a GUID)",
+            {"field": "header.x-github-delivery", "rule": "type"},
+        )
+    if delivery is not None and _delivered(store, project, delivery):
+        return {"event": event, "action": "replayed", "delivery": delivery}
+    result = _apply_event(store, project, event, body)
+    if delivery is not None:
+        _remember_delivery(store, project, delivery)
+    return result
+
+
+def _apply_event(store: Store, project: str, event: str | None, body: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):  # nesting too deep, too
         raise MalformedRequestError("the webhook body is not JSON") from None
     if not isinstance(payload, dict):
         raise MalformedRequestError("the webhook body must be a JSON object")
+    for path in surrogate_paths(payload):
+        raise MalformedRequestError(
+            f"the webhook body is not Unicode text: {path} holds a lone UTF-16 surrogate",
+            {"field": path, "rule": "lone_surrogate"},
+        )
     if event == "ping":
         return {"event": "ping", "action": "pong"}
     if event not in ("deployment", "deployment_status"):
@@ -158,8 +190,27 @@ def verify_signature(store: Store, project: str, signature: str | None, body: by
     if not signature or not signature.startswith("sha256="):
         raise AuthenticationError("X-Hub-Signature-256 is missing")
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature.strip()):
+    sent = signature.strip()  # compared as bytes: a non-ASCII header is a mismatch, too
+    if not hmac.compare_digest(expected.encode(), sent.encode("utf-8", "replace")):
         raise AuthenticationError("X-Hub-Signature-256 does not match the body")
+
+
+def _delivered(store: Store, project: str, delivery: str) -> bool:
+    with store.read() as session:
+        project_row = get_project_row(session, project)
+        key = (project_row.id, PROVIDER, delivery)
+        return session.get(WebhookDelivery, key) is not None
+
+
+def _remember_delivery(store: Store, project: str, delivery: str) -> None:
+    try:
+        with store.write() as session:
+            project_row = get_project_row(session, project)
+            session.add(
+                WebhookDelivery(project_id=project_row.id, provider=PROVIDER, delivery_id=delivery)
+            )
+    except IntegrityError:  # the same delivery, sent twice at once, was applied twice
+        pass
 
 
 def map_deployment(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -242,7 +293,8 @@ def _apply_status(
 def _actor(payload: Mapping[str, Any]) -> Actor:
     sender = payload.get("sender")
     login = sender.get("login") if isinstance(sender, Mapping) else None
-    name = f"github:{login}" if isinstance(login, str) and login else "github"
+    usable = isinstance(login, str) and login and login.isprintable()  # no NUL, no controls
+    name = f"github:{login}" if usable else "github"
     return Actor(kind="system", id="github-webhook", name=name[:200])
 
 

@@ -29,9 +29,12 @@ RULE_NAMES = (
     "invalid_cursor",
     "datetime",
     "nul_character",
+    "lone_surrogate",
     "immutable",
 )
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE_MESSAGE = "must be Unicode text: a lone UTF-16 surrogate (\\ud800-\\udfff) is not"
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 NAME_MAX = 200
 DESCRIPTION_MAX = 10_000
@@ -50,6 +53,10 @@ class Checker:
             Violation(path or "(body)", "nul_character", "must not contain NUL characters")
             for path in nul_paths(data)
         ]
+        self.violations.extend(
+            Violation(path or "(body)", "lone_surrogate", SURROGATE_MESSAGE)
+            for path in surrogate_paths(data)
+        )
 
     def add(self, field: str, rule: str, message: str) -> None:
         self.violations.append(Violation(field, rule, message))
@@ -140,6 +147,25 @@ def nul_paths(value: Any, path: str = "") -> Iterable[str]:
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             yield from nul_paths(item, f"{path}[{index}]")
+
+
+def surrogate_paths(value: Any, path: str = "") -> Iterable[str]:
+    """Paths of strings (keys included) holding a lone UTF-16 surrogate: JSON's
+    ``"\\ud800"`` parses to one, but it is no Unicode text and cannot be encoded as
+    UTF-8, so nothing holding it could ever be sent back."""
+    if isinstance(value, str):
+        if not value.isascii() and SURROGATE.search(value):
+            yield path
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and SURROGATE.search(key):
+                yield child.encode("utf-8", "backslashreplace").decode()
+            else:
+                yield from surrogate_paths(item, child)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from surrogate_paths(item, f"{path}[{index}]")
 
 
 def is_key(value: Any) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from premiere.store.migrate import upgrade_to_head
+from premiere.store.unicode import read_json
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -102,7 +103,10 @@ def _create_engine(url: URL) -> Engine:
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     in_memory = url.database in (None, "", ":memory:")
-    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+    options: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False},
+        "json_deserializer": read_json,  # stored lone surrogates read back as U+FFFD
+    }
     if in_memory:
         options["poolclass"] = StaticPool
     engine = create_engine(url, **options)
