@@ -29,6 +29,8 @@ class Settings:
     ofrep_rate_per_second: float = 1000.0
     ofrep_burst: int = 2000
     scheduler_interval: float = 1.0
+    check_max_body_bytes: int = 1_048_576
+    check_allowed_addresses: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -69,5 +71,13 @@ class Settings:
             ofrep_burst=number("PREMIERE_OFREP_BURST", int, base.ofrep_burst, 1),
             scheduler_interval=number(
                 "PREMIERE_SCHEDULER_INTERVAL", float, base.scheduler_interval, 0.01
+            ),
+            check_max_body_bytes=number(
+                "PREMIERE_CHECK_MAX_BODY_BYTES", int, base.check_max_body_bytes, 1
+            ),
+            check_allowed_addresses=tuple(
+                part.strip()
+                for part in env.get("PREMIERE_CHECK_ALLOWED_ADDRESSES", "").split(",")
+                if part.strip()
             ),
         )

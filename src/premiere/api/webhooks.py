@@ -41,5 +41,5 @@ async def github_webhook(
     result = await run_in_threadpool(handle_github_event, store, project, event, signature, body)
     deployment = result.get("deployment")
     if isinstance(deployment, dict):
-        submit_verification(request, deployment, 0, GITHUB)
+        submit_verification(request, deployment, GITHUB)
     return JSONResponse(result)
