@@ -88,8 +88,9 @@ class CheckNetwork(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        addresses = _resolve(host, port)
-        refusal = self.policy.refusal(host, addresses)
+        refusal = self.policy.refusal(host, ())  # metadata host names, before resolving
+        addresses = _resolve(host, port) if refusal is None else []
+        refusal = refusal or self.policy.refusal(host, addresses)
         if refusal is not None:
             raise AddressRefusedError(refusal)
         failure: httpcore.ConnectError | None = None
