@@ -4,6 +4,7 @@ that are not link-local or metadata addresses, a minimal environment for command
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import sys
@@ -44,10 +45,8 @@ class RawServer:
                 return
             with connection:
                 connection.recv(65536)
-                try:
+                with contextlib.suppress(OSError):  # the check hung up: that is the point
                     self.answer(self, connection)
-                except OSError:
-                    pass  # the check hung up: that is the point
 
     def send(self, connection: socket.socket, data: bytes) -> None:
         connection.sendall(data)
