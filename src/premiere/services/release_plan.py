@@ -138,36 +138,12 @@ def completed_config(
 def restored_config(
     snapshot: Mapping[str, Any], current: Mapping[str, Any], release_key: str
 ) -> dict[str, Any]:
-    """Roll back: on/off, off-variation and fallthrough as they were before the
-    release, and the flag's own targets and rules as they are now (edits made
-    meanwhile stay). A flag that was off had its targets and rules left out during
-    the release: they come back, with the targets and rules added meanwhile kept
-    (after the snapshot's rules; a target added meanwhile wins over the snapshot's)."""
+    """Roll back: the flag's own rules as they are now (edits made meanwhile stay),
+    with on/off, off-variation and fallthrough as they were before the release."""
     fields = without_release_rules(current, release_key)
     for field in ("on", "off_variation", "fallthrough"):
         fields[field] = snapshot.get(field)
-    if not snapshot.get("on"):
-        own = fields["rules"]
-        kept = {rule.get("id") for rule in own}
-        hidden = [r for r in snapshot.get("rules") or [] if r.get("id") not in kept]
-        fields["rules"] = [*hidden, *own]
-        fields["targets"] = merged_targets(snapshot.get("targets") or [], current.get("targets"))
     return fields
-
-
-def merged_targets(
-    before: list[Mapping[str, Any]], added: list[Mapping[str, Any]] | None
-) -> list[dict[str, Any]]:
-    """The targets ``before`` with those ``added`` since; a context key added since
-    keeps the variation it was added with. One target per variation, in first-seen order."""
-    taken = {value for target in added or [] for value in target.get("values") or []}
-    values: dict[int, list[Any]] = {}
-    for target in before:
-        kept = [v for v in target.get("values") or [] if v not in taken]
-        values.setdefault(int(target["variation"]), []).extend(kept)
-    for target in added or []:
-        values.setdefault(int(target["variation"]), []).extend(target.get("values") or [])
-    return [{"variation": v, "values": keys} for v, keys in values.items() if keys]
 
 
 def version_rules(
