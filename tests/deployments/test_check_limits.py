@@ -33,6 +33,7 @@ class RawServer:
     def __init__(self, answer: Any) -> None:
         self.answer = answer
         self.sent = 0
+        self.received: list[bytes] = []
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
         threading.Thread(target=self._serve, daemon=True).start()
@@ -44,7 +45,7 @@ class RawServer:
             except OSError:
                 return
             with connection:
-                connection.recv(65536)
+                self.received.append(connection.recv(65536))
                 with contextlib.suppress(OSError):  # the check hung up: that is the point
                     self.answer(self, connection)
 
@@ -226,3 +227,16 @@ def test_finish_wait__checks_running__holds_no_worker_thread(shop: Api, serve: A
     assert borrowed == 0
     assert outcome["response"].status_code == 200
     assert outcome["response"].json()["status"] == "succeeded"
+
+
+def test_http_check__post__sends_empty_body_and_user_agent(serve: Any) -> None:
+    def answer(server: RawServer, connection: socket.socket) -> None:
+        server.send(connection, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    server = serve(answer)
+
+    result = run_check(http_check(server.url, method="POST", body_contains="ok"))
+
+    assert result["status"] == "passed", result["reason"]
+    head = server.received[0].lower()
+    assert b"content-length: 0" in head and b"user-agent: premiere-verification" in head

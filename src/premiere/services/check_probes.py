@@ -24,6 +24,7 @@ import httpcore
 from premiere.services.check_network import AddressPolicy, AddressRefusedError, CheckNetwork
 
 OUTPUT_TAIL = 500
+USER_AGENT = b"premiere-verification"
 DEFAULT_MAX_BODY_BYTES = 1_048_576
 COMMAND_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT")
 """The only variables of the server's environment a command check sees."""
@@ -86,9 +87,13 @@ def _request(spec: Mapping[str, Any], limits: CheckLimits, deadline: float) -> t
     """One request within ``deadline``: the status, and the body when the check reads it."""
     reads_body = bool(spec.get("body_contains") or spec.get("json_field"))
     network = CheckNetwork(limits.addresses, deadline)
+    method = spec.get("method", "GET")
+    headers = [(b"User-Agent", USER_AGENT), (b"Accept", b"*/*")]
+    if method == "POST":
+        headers.append((b"Content-Length", b"0"))
     with (
         httpcore.ConnectionPool(network_backend=network, max_connections=1) as pool,
-        pool.stream(spec.get("method", "GET"), spec["url"]) as response,
+        pool.stream(method, spec["url"], headers=headers) as response,
     ):
         body = _read_body(response, limits.max_body_bytes) if reads_body else b""
         return response.status, body
