@@ -143,6 +143,35 @@ def test_http_check__link_local_or_metadata_target__refused(url: str) -> None:
     assert "PREMIERE_CHECK_ALLOWED_ADDRESSES" in result["reason"]
 
 
+def test_http_check__name_resolving_to_metadata__refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def resolve(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        assert host == "innocent.example"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+    result = run_check(http_check("http://innocent.example/health"))
+
+    assert result["reason"].startswith(
+        "refused: innocent.example resolves to 169.254.169.254, a link-local"
+    )
+
+
+def test_http_check__resolver_hangs__failed_at_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    release = threading.Event()
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: release.wait(10) and [])
+    started = time.monotonic()
+    try:
+        result = run_check(http_check("http://slow.example/", timeout_seconds=0.3))
+    finally:
+        release.set()
+
+    assert result["reason"] == "no answer within 0.3 s"
+    assert time.monotonic() - started < 1.5
+
+
 def test_address_policy__allow_list__names_addresses_networks_and_hosts() -> None:
     metadata = [ipaddress.ip_address("169.254.169.254")]
     policy = AddressPolicy(("169.254.169.254", "fe80::/10", "metadata.google.internal"))

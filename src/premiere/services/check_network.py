@@ -7,9 +7,9 @@
   ``169.254.169.254``, ``fd00:ec2::254``, ``metadata.google.internal``) is refused unless
   the allow-list names it (loopback and private addresses stay allowed: on-host and
   in-cluster health checks need them);
-- cuts every connect, TLS handshake, read and write to what is left of one total
-  deadline, so a target that answers a byte at a time cannot stretch an attempt past its
-  ``timeout_seconds``.
+- cuts the name lookup, every connect, TLS handshake, read and write to what is left of
+  one total deadline, so a target that answers a byte at a time (or a resolver that
+  hangs) cannot stretch an attempt past its ``timeout_seconds``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import httpcore
 
@@ -89,7 +91,7 @@ class CheckNetwork(httpcore.NetworkBackend):
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         refusal = self.policy.refusal(host, ())  # metadata host names, before resolving
-        addresses = _resolve(host, port) if refusal is None else []
+        addresses = _resolve(host, port, self.deadline) if refusal is None else []
         refusal = refusal or self.policy.refusal(host, addresses)
         if refusal is not None:
             raise AddressRefusedError(refusal)
@@ -162,18 +164,30 @@ def left(
     return remaining if timeout is None else min(timeout, remaining)
 
 
-def _resolve(host: str, port: int) -> list[IPAddress]:
-    try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as error:
-        raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from None
+def _resolve(host: str, port: int, deadline: float) -> list[IPAddress]:
+    """The host's addresses, looked up within the deadline (the system resolver has no
+    timeout of its own: it runs in a thread of its own, left behind if it hangs)."""
+    found: list[Any] = []
+    failure: list[OSError] = []
+
+    def look_up() -> None:
+        try:
+            found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as error:
+            failure.append(error)
+
+    resolver = threading.Thread(target=look_up, name="premiere-check-resolve", daemon=True)
+    resolver.start()
+    resolver.join(left(deadline, None))
+    if resolver.is_alive():
+        raise httpcore.ConnectTimeout(f"cannot resolve {host} in time")
+    if failure or not found:
+        raise httpcore.ConnectError(f"cannot resolve {host}: {failure[0] if failure else ''}")
     addresses: list[IPAddress] = []
     for *_, sockaddr in found:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
         if address not in addresses:
             addresses.append(address)
-    if not addresses:  # pragma: no cover - getaddrinfo raises instead
-        raise httpcore.ConnectError(f"cannot resolve {host}")
     return addresses
 
 
