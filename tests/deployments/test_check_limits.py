@@ -16,11 +16,14 @@ from typing import Any
 import anyio.to_thread
 import pytest
 
-from api.support import Api
+from api.support import Api, running
+from premiere.api import create_app
+from premiere.services import tokens
 from premiere.services.check_network import AddressPolicy
 from premiere.services.check_probes import CheckLimits, command_environment
 from premiere.services.verification import run_check
 from premiere.settings import Settings
+from premiere.store import Store
 
 from .conftest import record
 
@@ -269,3 +272,28 @@ def test_http_check__post__sends_empty_body_and_user_agent(serve: Any) -> None:
     assert result["status"] == "passed", result["reason"]
     head = server.received[0].lower()
     assert b"content-length: 0" in head and b"user-agent: premiere-verification" in head
+
+
+def test_finish__body_over_the_configured_limit__deployment_failed(
+    store: Store, serve: Any
+) -> None:
+    # Given a server configured to read at most 1000 bytes of a check's answer
+    admin = tokens.ensure_admin_token(store, None)
+    assert admin is not None
+    settings = Settings(database_url="unused://", check_max_body_bytes=1000)
+    server = serve(_huge)
+    with running(create_app(settings, store)) as client:
+        api = Api(client, store, admin)
+        api.project("shop", ("staging",))
+        api.ok(api.post("/api/v1/projects/shop/services", {"key": "web"}), 201)
+        check = http_check(server.url, body_contains="ok")
+        api.ok(api.post(f"{BASE}/services/web/checks", check), 201)
+        view = api.ok(record(api), 201)
+        # When a deployment finishes against a target with a 64 MiB answer
+        url = f"{BASE}/deployments/{view['id']}/finish?wait=10"
+        done = api.ok(api.post(url, {"outcome": "succeeded"}))
+
+    # Then it failed on the body's size
+    assert done["status"] == "failed"
+    [result] = done["verification"]["checks"]
+    assert result["reason"] == "the body is larger than 1000 bytes"
