@@ -297,3 +297,20 @@ def test_finish__body_over_the_configured_limit__deployment_failed(
     assert done["status"] == "failed"
     [result] = done["verification"]["checks"]
     assert result["reason"] == "the body is larger than 1000 bytes"
+
+
+def test_http_check__international_host__looked_up_in_idna(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[str] = []
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> list[Any]:
+        asked.append(host)
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+    result = run_check(http_check("http://ünï.example/health"))
+
+    assert asked == ["xn--n-nga1b.example"]
+    assert result["reason"].startswith("request failed: cannot resolve xn--n-nga1b.example")

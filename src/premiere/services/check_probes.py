@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpcore
+import httpx
 
 from premiere.services.check_network import AddressPolicy, AddressRefusedError, CheckNetwork
 
@@ -76,6 +77,8 @@ def _http_attempt(spec: Mapping[str, Any], limits: CheckLimits) -> dict[str, Any
 
 
 REQUEST_ERRORS = (
+    httpx.InvalidURL,
+    ValueError,
     httpcore.TimeoutException,
     httpcore.NetworkError,
     httpcore.ProtocolError,
@@ -93,10 +96,18 @@ def _request(spec: Mapping[str, Any], limits: CheckLimits, deadline: float) -> t
         headers.append((b"Content-Length", b"0"))
     with (
         httpcore.ConnectionPool(network_backend=network, max_connections=1) as pool,
-        pool.stream(method, spec["url"], headers=headers) as response,
+        pool.stream(method, _url(spec["url"]), headers=headers) as response,
     ):
         body = _read_body(response, limits.max_body_bytes) if reads_body else b""
         return response.status, body
+
+
+def _url(text: str) -> httpcore.URL:
+    """The URL as httpx reads it (an international host name in IDNA, a path quoted)."""
+    url = httpx.URL(text)
+    return httpcore.URL(
+        scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+    )
 
 
 def _failure(error: Exception, timeout: float, limits: CheckLimits) -> str:
@@ -106,6 +117,8 @@ def _failure(error: Exception, timeout: float, limits: CheckLimits) -> str:
         return f"the body is larger than {limits.max_body_bytes} bytes"
     if isinstance(error, httpcore.TimeoutException):
         return f"no answer within {timeout:g} s"
+    if isinstance(error, httpx.InvalidURL | ValueError):
+        return f"request failed: the URL is not valid: {error}"
     return f"request failed: {error or type(error).__name__}"
 
 
