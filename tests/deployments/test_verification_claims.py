@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Executor, Future
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +18,11 @@ from premiere.services.check_probes import result_of
 from premiere.services.checks import create_check
 from premiere.services.deployments import finish_deployment, get_deployment, record_deployment
 from premiere.services.verification import Verifier
-from premiere.services.verification_claims import claim_verification
+from premiere.services.verification_claims import (
+    claim_verification,
+    list_unclaimed_verifications,
+    renew_claims,
+)
 from premiere.store import Store
 from premiere.store.types import utc_now
 
@@ -145,3 +150,52 @@ def test_resume__claim_of_a_dead_process_expired__taken_over(
     assert resumed == 1 and run.runs == 1
     assert get_deployment(store, project, dead)["status"] == "succeeded"
     assert get_deployment(store, project, alive)["status"] == "verifying"
+
+
+def test_claims__renewed_lease__holds_off_others_until_it_runs_out(
+    store: Store, other_store: Store, actor: Actor, project: str
+) -> None:
+    [deployment] = left_verifying(store, actor, project, 1)
+    start = utc_now()
+    later = start + timedelta(seconds=20)
+
+    assert claim_verification(store, deployment, "a/1/x", lease=30, now=start)
+    renew_claims(store, "a/1/x", [deployment], lease=30, now=later)
+
+    # past the first lease, still held thanks to the renewal; past the renewed one, free
+    assert not claim_verification(
+        other_store, deployment, "b/2/y", now=start + timedelta(seconds=40)
+    )
+    assert list_unclaimed_verifications(other_store, now=start + timedelta(seconds=40)) == []
+    assert claim_verification(other_store, deployment, "b/2/y", now=later + timedelta(seconds=31))
+    renew_claims(store, "a/1/x", [deployment], now=later + timedelta(seconds=32))  # not its own
+    assert not claim_verification(store, deployment, "a/1/x", now=later + timedelta(seconds=33))
+
+
+class InlineExecutor(Executor):
+    """Runs each task at once in the submitting thread: its future is done on return."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_submit__task_over_before_submit_returns__no_deadlock(store: Store) -> None:
+    # Given a verifier whose task for a deployment not verifying ends at once (nothing to
+    # claim), before submit registers its callback
+    verifier = Verifier(store, run=CountingRun())
+    verifier._pool.shutdown()
+    verifier._pool = InlineExecutor()  # type: ignore[assignment]
+    finished = threading.Event()
+
+    def submit() -> None:
+        verifier.submit(10**9)
+        finished.set()
+
+    # When it is submitted
+    threading.Thread(target=submit, daemon=True).start()
+
+    # Then submit returns (the callback runs outside the verifier's lock)
+    assert finished.wait(10), "submit deadlocked"
+    verifier.close()

@@ -77,7 +77,8 @@ class Verifier:
                 return
             task = self._pool.submit(self._verify, deployment_id, actor)
             self._tasks[deployment_id] = task
-            task.add_done_callback(lambda _: self._forget(deployment_id))
+        # Outside the lock: a task already done runs the callback here and now.
+        task.add_done_callback(lambda _: self._forget(deployment_id))
 
     def wait(self, deployment_id: int, timeout: float) -> None:
         """Block until the deployment's verification here ends, at most ``timeout`` s."""
