@@ -40,6 +40,8 @@ class Settings:
     events_client_rate_per_minute: int = 600
     events_key_rate_per_minute: int = 600_000
     events_retention_days: int = 90
+    check_max_body_bytes: int = 1_048_576
+    check_allowed_addresses: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -93,6 +95,14 @@ class Settings:
                 "PREMIERE_SCHEDULER_INTERVAL", float, base.scheduler_interval, 0.01
             ),
             **_event_settings(number, base),
+            check_max_body_bytes=number(
+                "PREMIERE_CHECK_MAX_BODY_BYTES", int, base.check_max_body_bytes, 1
+            ),
+            check_allowed_addresses=tuple(
+                part.strip()
+                for part in env.get("PREMIERE_CHECK_ALLOWED_ADDRESSES", "").split(",")
+                if part.strip()
+            ),
         )
 
 

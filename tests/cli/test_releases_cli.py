@@ -22,6 +22,7 @@ from premiere.cli.release_api import ProjectApi
 from premiere.cli.release_spec import (
     definition,
     format_duration,
+    keep_pacing,
     load_file,
     parse_duration,
     parse_stages,
@@ -265,6 +266,41 @@ def test_releases_update__approved_release__approval_void(run: Cli) -> None:
     approvals = _json(run.ok("releases", "approvals", "cli-void", "--json"))
     assert [(a["comment"], a["void"]) for a in approvals] == [("fine", True)]
     assert "approvals: 1 needed, 0 valid" in run.ok("releases", "readiness", "cli-void").stdout
+
+
+def test_keep_pacing__more_and_fewer_stages__matched_by_position_then_last() -> None:
+    current = [
+        {"percent": 5, "hold_seconds": 60, "advance": "auto"},
+        {"percent": 50, "hold_seconds": 3600, "advance": "manual"},
+    ]
+    new = [{"percent": 1}, {"percent": 10, "advance": "auto"}, {"percent": 100}]
+
+    kept = keep_pacing(new, current)
+
+    assert kept == [
+        {"percent": 1, "hold_seconds": 60, "advance": "auto"},
+        {"percent": 10, "hold_seconds": 3600, "advance": "auto"},
+        {"percent": 100, "hold_seconds": 3600, "advance": "manual"},
+    ]
+    assert keep_pacing([{"percent": 100}], []) == [{"percent": 100}]
+
+
+def test_releases_update__new_stages__keep_hold_and_advance(run: Cli) -> None:
+    # Given a release planned with one-hour, manually advanced stages
+    run.ok("releases", "create", "cli-pace", "--env", "production", "--flag", "dark-mode=true",
+           "--stages", "staff,10%,100%", "--hold", "1h", "--advance", "manual")  # fmt: skip
+    # When its stages change (one more of them)
+    updated = run.ok("releases", "update", "cli-pace", "--stages", "staff,5%,25%,100%", "--json")
+    # Then every stage still holds an hour and waits for a person
+    stages = _json(updated)["plan"]["stages"]
+    assert [(s["percent"], s["hold_seconds"], s["advance"]) for s in stages] == [
+        (None, 3600, "manual"), (5, 3600, "manual"), (25, 3600, "manual"), (100, 3600, "manual"),
+    ]  # fmt: skip
+    # And --hold given with --stages sets the hold and keeps the advance mode
+    fewer = run.ok("releases", "update", "cli-pace", "--stages", "50%,100%", "--hold", "10m",
+                   "--json")  # fmt: skip
+    stages = _json(fewer)["plan"]["stages"]
+    assert [(s["hold_seconds"], s["advance"]) for s in stages] == [(600, "manual")] * 2
 
 
 def test_releases_start_pause_advance_rollback__by_hand__states_and_stages(run: Cli) -> None:

@@ -4,11 +4,14 @@
 report, promote and roll back. Verification checks run in a thread pool the app owns
 (:class:`premiere.services.verification.Verifier`, started and stopped with the app);
 ``finish`` answers 202 while a deployment is verifying, or waits up to ``?wait=``
-seconds for the outcome.
+seconds for the outcome; the wait holds no thread (it awaits the verification task, or
+polls the database when another replica runs the checks).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -33,18 +36,23 @@ from premiere.api.schemas import COMMON_ERRORS, answers
 from premiere.errors import NotFoundError, ValidationError, Violation
 from premiere.services import Actor, promotion
 from premiere.services import deployments as ledger
+from premiere.services.check_network import AddressPolicy
+from premiere.services.check_probes import CheckLimits
 from premiere.services.tokens import TokenInfo
 from premiere.services.verification import Verifier
+from premiere.settings import Settings
 from premiere.store import Store
 
 MAX_WAIT_SECONDS = 300
+POLL_SECONDS = 0.2
+"""How often a ``?wait=`` re-reads a deployment whose checks another replica runs."""
 
 
 @asynccontextmanager
 async def verifier_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the verification pool with the app (resuming deployments left verifying)
     and stop it with the app, letting running checks end (each is time-bounded)."""
-    verifier = Verifier(app.state.store)
+    verifier = new_verifier(app)
     app.state.verifier = verifier
     await run_in_threadpool(verifier.resume)
     try:
@@ -150,7 +158,7 @@ def get_deployment(
     summary="Report a deployment's status",
     responses=answers(DeploymentView, 404, 409),
 )
-def report_status(
+async def report_status(
     request: Request,
     store: StoreDep,
     token: ProjectReader,
@@ -159,10 +167,15 @@ def report_status(
     body: StatusReport,
     wait: Wait = 0,
 ) -> JSONResponse:
-    view = ledger.change_deployment_status(
-        store, actor_of(token), project, deployment_id(deployment), body.data()
+    view = await run_in_threadpool(
+        ledger.change_deployment_status,
+        store,
+        actor_of(token),
+        project,
+        deployment_id(deployment),
+        body.data(),
     )
-    return _after_report(request, store, project, view, wait, token)
+    return await _after_report(request, store, project, view, wait, token)
 
 
 @router.post(
@@ -170,7 +183,7 @@ def report_status(
     summary="Report a deployment done (runs its verification checks)",
     responses=answers(DeploymentView, 404, 409),
 )
-def finish(
+async def finish(
     request: Request,
     store: StoreDep,
     token: ProjectReader,
@@ -179,10 +192,15 @@ def finish(
     body: FinishReport,
     wait: Wait = 0,
 ) -> JSONResponse:
-    view = ledger.finish_deployment(
-        store, actor_of(token), project, deployment_id(deployment), body.data()
+    view = await run_in_threadpool(
+        ledger.finish_deployment,
+        store,
+        actor_of(token),
+        project,
+        deployment_id(deployment),
+        body.data(),
     )
-    return _after_report(request, store, project, view, wait, token)
+    return await _after_report(request, store, project, view, wait, token)
 
 
 @router.post(
@@ -212,21 +230,42 @@ def deployment_id(value: str) -> int:
     return int(value)
 
 
-def submit_verification(
-    request: Request, view: Mapping[str, Any], wait: float, actor: Actor
-) -> None:
-    """Start (or join) the checks of a verifying deployment; wait up to ``wait`` s."""
-    if view.get("status") != "verifying":
-        return
+def new_verifier(app: FastAPI) -> Verifier:
+    """The app's verifier, held to the limits of its settings."""
+    settings: Settings = getattr(app.state, "settings", None) or Settings()
+    limits = CheckLimits(
+        max_body_bytes=settings.check_max_body_bytes,
+        addresses=AddressPolicy(settings.check_allowed_addresses),
+    )
+    return Verifier(app.state.store, limits=limits)
+
+
+def submit_verification(request: Request, view: Mapping[str, Any], actor: Actor) -> Verifier:
+    """Start (or join) the checks of a deployment, when it is verifying."""
     verifier: Verifier | None = getattr(request.app.state, "verifier", None)
     if verifier is None:  # an app served without its lifespan: start the pool now
-        verifier = request.app.state.verifier = Verifier(request.app.state.store)
-    verifier.submit(int(view["id"]), actor)
-    if wait > 0:
-        verifier.wait(int(view["id"]), wait)
+        verifier = request.app.state.verifier = new_verifier(request.app)
+    if view.get("status") == "verifying":
+        verifier.submit(int(view["id"]), actor)
+    return verifier
 
 
-def _after_report(
+async def await_verification(
+    verifier: Verifier, store: Store, project: str, deployment: int, wait: float
+) -> dict[str, Any]:
+    """The deployment once its verification ended, or after ``wait`` seconds; no thread
+    is held meanwhile (checks run by another replica are polled for)."""
+    deadline = time.monotonic() + wait
+    await verifier.wait_async(deployment, wait)
+    while True:
+        view = await run_in_threadpool(ledger.get_deployment, store, project, deployment)
+        left = deadline - time.monotonic()
+        if view.get("status") != "verifying" or left <= 0:
+            return view
+        await asyncio.sleep(min(POLL_SECONDS, left))
+
+
+async def _after_report(
     request: Request,
     store: Store,
     project: str,
@@ -235,9 +274,9 @@ def _after_report(
     token: TokenInfo,
 ) -> JSONResponse:
     if view.get("status") == "verifying":
-        submit_verification(request, view, wait, actor_of(token))
+        verifier = submit_verification(request, view, actor_of(token))
         if wait > 0:
-            view = ledger.get_deployment(store, project, int(view["id"]))
+            view = await await_verification(verifier, store, project, int(view["id"]), wait)
     return JSONResponse(view, status_code=202 if view.get("status") == "verifying" else 200)
 
 

@@ -45,5 +45,5 @@ async def github_webhook(
     )
     deployment = result.get("deployment")
     if isinstance(deployment, dict):
-        submit_verification(request, deployment, 0, GITHUB)
+        submit_verification(request, deployment, GITHUB)
     return JSONResponse(result)

@@ -99,6 +99,22 @@ def parse_stages(text: str, hold: int | None, advance: str | None) -> list[dict[
     return stages
 
 
+def keep_pacing(stages: list[dict[str, Any]], current: list[Any]) -> list[dict[str, Any]]:
+    """``stages`` with the hold and the advance mode of the ``current`` stage at the same
+    position where they name none; stages added past the current plan's end take its last
+    stage's. (A new list of stages never quietly turns slow, manual stages into instant ones.)
+    """
+    pacing = [s for s in current if isinstance(s, Mapping)]
+    if not pacing:
+        return stages
+    kept: list[dict[str, Any]] = []
+    for index, stage in enumerate(stages):
+        matched = pacing[min(index, len(pacing) - 1)]
+        inherited = {k: matched[k] for k in ("hold_seconds", "advance") if k in matched}
+        kept.append(inherited | stage)
+    return kept
+
+
 def hold_seconds(text: str | None) -> int | None:
     """``--hold 10m`` -> 600 (whole seconds, rounded up)."""
     return None if text is None else math.ceil(parse_duration(text))

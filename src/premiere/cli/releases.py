@@ -19,7 +19,7 @@ from premiere.cli.exits import BadUsage
 from premiere.cli.output import emit_json, say
 from premiere.cli.release_api import ProjectApi, clean, project_api
 from premiere.cli.release_spec import __doc__ as SPEC_HELP
-from premiere.cli.release_spec import definition, load_file
+from premiere.cli.release_spec import definition, keep_pacing, load_file
 from premiere.cli.release_views import (
     show_approvals,
     show_guard_decisions,
@@ -129,12 +129,22 @@ def releases_create(key: str | None, as_json: bool, **options: Any) -> None:
 @api_options
 @json_option
 def releases_update(key: str, as_json: bool, **options: Any) -> None:
-    """Change release KEY (draft, scheduled or ready); a change voids its approvals."""
+    """Change release KEY (draft, scheduled or ready); a change voids its approvals.
+
+    \b
+    --stages replaces the list of stages but keeps their pacing: the stage at each
+    position keeps its hold and how it advances; stages added past the old end take
+    those of the old last stage. --hold and --advance, when given, set them for every
+    stage (--hold alone keeps each stage's advance mode, and the other way round).
+    """
     api = project_api()
     current, version = api.get_versioned("releases", key)
     restage = (options.get("hold") or options.get("advance")) and not options.get("stages")
     body = _body(api, None, options, base={"plan": current.get("plan")} if restage else {})
     body.pop("key", None)
+    if options.get("stages"):  # matched by position, stages keep their hold and advance
+        stages = (current.get("plan") or {}).get("stages") or []
+        body["plan"]["stages"] = keep_pacing(body["plan"]["stages"], stages)
     if not body:
         raise BadUsage("nothing to change: give options or --file")
     release = api.patch("releases", key, body=body, version=version or current.get("version"))

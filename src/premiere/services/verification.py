@@ -1,36 +1,45 @@
 """Running verification checks, off the request thread.
 
 :class:`Verifier` owns a small thread pool. ``submit(deployment_id)`` runs the
-deployment's checks there and records the outcome; ``wait`` lets a caller block up to
-a bound. Every attempt is bounded by its check's timeout (HTTP connect/read/write,
-command wall time), so an unreachable host or a hung program fails the check with a
-reason and never blocks anything else.
+deployment's checks there and records the outcome; ``wait`` (or ``wait_async``, which
+holds no thread) lets a caller wait up to a bound. Every attempt is bounded by its
+check's timeout (:mod:`.check_probes`), so an unreachable host or a hung program fails
+the check with a reason and never blocks anything else.
+
+A deployment's checks run in one process at a time: the verifier claims the deployment
+in the database before running them (:mod:`.verification_claims`) and renews the claim
+while they run. Every few seconds it also takes up deployments left verifying whose
+checks nobody runs (a restart, a replica that died), so each runs once, on one replica.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
-import subprocess
+import os
+import secrets
+import socket
 import threading
-import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-import httpx
-from sqlalchemy import select
-
 from premiere.services import SYSTEM, Actor
+from premiere.services.check_probes import CheckLimits, result_of, run_check
 from premiere.services.deployments import complete_verification, verification_plan
+from premiere.services.verification_claims import (
+    LEASE_SECONDS,
+    claim_verification,
+    list_unclaimed_verifications,
+    release_claim,
+    renew_claims,
+)
 from premiere.store import Store
-from premiere.store.deployments import Deployment
+
+__all__ = ["CheckLimits", "Verifier", "run_check"]
 
 log = logging.getLogger("premiere.verification")
-
-OUTPUT_TAIL = 500
-_MISSING = object()
 
 CheckRunner = Callable[[Mapping[str, Any]], dict[str, Any]]
 
@@ -38,12 +47,28 @@ CheckRunner = Callable[[Mapping[str, Any]], dict[str, Any]]
 class Verifier:
     """Runs verification in background threads; one task per deployment at a time."""
 
-    def __init__(self, store: Store, *, workers: int = 4, run: CheckRunner | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        workers: int = 4,
+        run: CheckRunner | None = None,
+        limits: CheckLimits | None = None,
+        lease: float = LEASE_SECONDS,
+    ) -> None:
         self.store = store
-        self._run = run or run_check
+        self.limits = limits or CheckLimits()
+        self.lease = lease
+        self.owner = f"{socket.gethostname()[:32]}/{os.getpid()}/{secrets.token_hex(6)}"
+        self._run = run or self._run_check
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="premiere-verify")
         self._tasks: dict[int, Future[None]] = {}
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._keeper = threading.Thread(
+            target=self._keep_claims, name="premiere-verify-claims", daemon=True
+        )
+        self._keeper.start()
 
     def submit(self, deployment_id: int, actor: Actor = SYSTEM) -> None:
         with self._lock:
@@ -52,12 +77,12 @@ class Verifier:
                 return
             task = self._pool.submit(self._verify, deployment_id, actor)
             self._tasks[deployment_id] = task
-            task.add_done_callback(lambda _: self._forget(deployment_id))
+        # Outside the lock: a task already done runs the callback here and now.
+        task.add_done_callback(lambda _: self._forget(deployment_id))
 
     def wait(self, deployment_id: int, timeout: float) -> None:
-        """Block until the deployment's verification ends, at most ``timeout`` seconds."""
-        with self._lock:
-            task = self._tasks.get(deployment_id)
+        """Block until the deployment's verification here ends, at most ``timeout`` s."""
+        task = self._task(deployment_id)
         if task is None:
             return
         try:
@@ -65,18 +90,29 @@ class Verifier:
         except FutureTimeout:
             return
 
+    async def wait_async(self, deployment_id: int, timeout: float) -> None:
+        """``wait`` for an event loop: waits without holding a thread."""
+        task = self._task(deployment_id)
+        if task is None:
+            return
+        await asyncio.wait({asyncio.wrap_future(task)}, timeout=max(0.0, timeout))
+
     def resume(self) -> int:
-        """Submit every deployment left verifying (e.g. by a restart); returns how many."""
-        with self.store.read() as session:
-            ids = list(
-                session.scalars(select(Deployment.id).where(Deployment.status == "verifying"))
-            )
+        """Submit every deployment left verifying whose checks nobody runs (e.g. after a
+        restart); returns how many. Each runs here only if this process claims it."""
+        ids = list_unclaimed_verifications(self.store)
         for deployment_id in ids:
             self.submit(deployment_id)
         return len(ids)
 
     def close(self) -> None:
+        self._stopping.set()
+        self._keeper.join()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _task(self, deployment_id: int) -> Future[None] | None:
+        with self._lock:
+            return self._tasks.get(deployment_id)
 
     def _forget(self, deployment_id: int) -> None:
         with self._lock:
@@ -84,129 +120,37 @@ class Verifier:
             if task is not None and task.done():
                 del self._tasks[deployment_id]
 
+    def _keep_claims(self) -> None:
+        """Renew the claims of the checks running here; take up abandoned ones."""
+        while not self._stopping.wait(self.lease / 3):
+            try:
+                with self._lock:
+                    running = [i for i, task in self._tasks.items() if not task.done()]
+                renew_claims(self.store, self.owner, running, self.lease)
+                self.resume()
+            except Exception:  # a background thread: log, try again next round
+                log.exception("renewing verification claims failed")
+
     def _verify(self, deployment_id: int, actor: Actor) -> None:
         try:
-            plan = verification_plan(self.store, deployment_id)
-            if plan is None:
-                return
-            results = [self._run_one(spec) for spec in plan]
-            complete_verification(self.store, actor, deployment_id, results)
+            if not claim_verification(self.store, deployment_id, self.owner, self.lease):
+                return  # another process runs them, or they are over
+            try:
+                plan = verification_plan(self.store, deployment_id)
+                if plan is not None:
+                    results = [self._run_one(spec) for spec in plan]
+                    complete_verification(self.store, actor, deployment_id, results)
+            finally:
+                release_claim(self.store, deployment_id, self.owner)
         except Exception:  # a background thread: log, never lose it silently
             log.exception("verifying deployment %s failed", deployment_id)
+
+    def _run_check(self, spec: Mapping[str, Any]) -> dict[str, Any]:
+        return run_check(spec, self.limits)
 
     def _run_one(self, spec: Mapping[str, Any]) -> dict[str, Any]:
         try:
             return self._run(spec)
         except Exception as error:  # pragma: no cover - run_check catches its own
             log.exception("check %s crashed", spec.get("key"))
-            return _result(spec, "failed", 0, 0.0, reason=f"the check crashed: {error!r}")
-
-
-def run_check(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """Run one check with its retries and backoff; the result of the last attempt."""
-    attempts = 1 + int(spec.get("retries", 0))
-    delay = float(spec.get("interval_seconds", 1.0))
-    started = time.monotonic()
-    outcome: dict[str, Any] = {}
-    for attempt in range(1, attempts + 1):
-        outcome = _http_attempt(spec) if spec["kind"] == "http" else _command_attempt(spec)
-        if outcome["passed"] or attempt == attempts:
-            break
-        time.sleep(delay)
-        delay *= float(spec.get("backoff", 2.0))
-    status = "passed" if outcome.pop("passed") else "failed"
-    return _result(spec, status, attempt, time.monotonic() - started, **outcome)
-
-
-def _http_attempt(spec: Mapping[str, Any]) -> dict[str, Any]:
-    timeout = float(spec.get("timeout_seconds", 5.0))
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-            response = client.request(spec.get("method", "GET"), spec["url"])
-    except httpx.TimeoutException:
-        return {"passed": False, "reason": f"no answer within {timeout:g} s"}
-    except httpx.HTTPError as error:
-        return {"passed": False, "reason": f"request failed: {error or type(error).__name__}"}
-    expected = int(spec.get("expected_status", 200))
-    if response.status_code != expected:
-        return {
-            "passed": False,
-            "http_status": response.status_code,
-            "reason": f"status {response.status_code}, expected {expected}",
-        }
-    problem = _body_problem(spec, response.text)
-    return {"passed": problem is None, "http_status": response.status_code, "reason": problem}
-
-
-def _body_problem(spec: Mapping[str, Any], body: str) -> str | None:
-    needle = spec.get("body_contains")
-    if needle and needle not in body:
-        return f"the body does not contain {needle!r}"
-    field = spec.get("json_field")
-    if not field:
-        return None
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return "the body is not JSON"
-    actual = _dig(document, str(field["path"]))
-    if actual is _MISSING:
-        return f"the JSON has no field {field['path']!r}"
-    if actual != field["equals"]:
-        return f"{field['path']} is {json.dumps(actual)}, expected {json.dumps(field['equals'])}"
-    return None
-
-
-def _dig(document: Any, path: str) -> Any:
-    current = document
-    for part in path.split("."):
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
-            current = current[int(part)]
-        else:
-            return _MISSING
-    return current
-
-
-def _command_attempt(spec: Mapping[str, Any]) -> dict[str, Any]:
-    timeout = float(spec.get("timeout_seconds", 5.0))
-    try:
-        completed = subprocess.run(  # argv configured by admins; no shell
-            list(spec["argv"]),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return {"passed": False, "reason": f"still running after {timeout:g} s; killed"}
-    except OSError as error:
-        return {"passed": False, "reason": f"could not start: {error.strerror or error}"}
-    expected = int(spec.get("expected_exit_code", 0))
-    output = (completed.stdout + completed.stderr).decode(errors="replace")[-OUTPUT_TAIL:]
-    if completed.returncode == expected:
-        return {"passed": True, "exit_code": completed.returncode, "reason": None}
-    return {
-        "passed": False,
-        "exit_code": completed.returncode,
-        "reason": f"exit code {completed.returncode}, expected {expected}: {output.strip()}",
-    }
-
-
-def _result(
-    spec: Mapping[str, Any], status: str, attempts: int, seconds: float, **more: Any
-) -> dict[str, Any]:
-    result = {
-        "key": spec.get("key"),
-        "kind": spec.get("kind"),
-        "status": status,
-        "attempts": attempts,
-        "duration_ms": int(seconds * 1000),
-        "reason": more.get("reason"),
-    }
-    if spec.get("kind") == "http":
-        result["http_status"] = more.get("http_status")
-    else:
-        result["exit_code"] = more.get("exit_code")
-    return result
+            return result_of(spec, "failed", 0, 0.0, reason=f"the check crashed: {error!r}")

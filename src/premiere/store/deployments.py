@@ -77,6 +77,7 @@ class Deployment(Base):
         Index("ix_deployments_project_id_id", "project_id", "id"),
         Index("ix_deployments_service_environment", "service_id", "environment_id", "id"),
         Index("ix_deployments_environment_id", "environment_id", "id"),
+        Index("ix_deployments_status", "status"),  # finding those left verifying
         Index(
             "ix_deployments_service_environment_version",
             "service_id",
@@ -122,6 +123,9 @@ class Deployment(Base):
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     verified_at: Mapped[datetime | None] = mapped_column(default=None)
+    verification_owner: Mapped[str | None] = mapped_column(String(64), default=None)
+    verification_claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    # the process running its checks, and until when its claim holds unless renewed
 
 
 class DeploymentFeature(Base):
