@@ -78,7 +78,7 @@ def verify_audit_chains(
         if project is not None:
             chains = {project} if project in chains else set()
         reports = [_verify_chain(session, chain, heads.get(chain)) for chain in sorted(chains)]
-        checked = [_check_anchor(session, event_id, digest) for event_id, digest in anchors]
+        checked = [_check_anchor(session, anchor, project) for anchor in anchors]
     ok = all(report["ok"] for report in reports + checked)
     return {"ok": ok, "chains": reports, "expected": checked}
 
@@ -150,8 +150,11 @@ def _verify_chain(session: Session, chain: str, head: AuditChainHead | None) -> 
     }
 
 
-def _check_anchor(session: Session, event_id: int, digest: str) -> dict[str, Any]:
+def _check_anchor(session: Session, anchor: tuple[int, str], project: str | None) -> dict[str, Any]:
+    event_id, digest = anchor
     event = session.get(AuditEvent, event_id)
+    if event is not None and project is not None and event.project != project:
+        event = None  # outside the chain asked about
     problem = None
     if event is None:
         problem = "the event is missing"
@@ -172,11 +175,11 @@ def _parse_anchors(expect: Iterable[str]) -> list[tuple[int, str]]:
         event_id, _, digest = str(value).partition(":")
         if not event_id.isdigit() or len(digest) != 64 or digest.strip("0123456789abcdef"):
             raise ValidationError.single(
-                "expect", "format", "must be <event id>:<64 lower-case hex digits of its hash>"
+                "expect", "audit_head", "must be <event id>:<64 lower-case hex digits of its hash>"
             )
         anchors.append((int(event_id), digest))
     if len(anchors) > MAX_ANCHORS:
-        raise ValidationError.single("expect", "too_many", f"at most {MAX_ANCHORS} heads")
+        raise ValidationError.single("expect", "max_items", f"at most {MAX_ANCHORS} heads")
     return anchors
 
 
