@@ -18,14 +18,14 @@ def test_settings__variables_given__parsed() -> None:
         {
             "PREMIERE_DATABASE_URL": "postgresql://db/premiere",
             "PREMIERE_PORT": "9000",
-            "PREMIERE_ADMIN_TOKEN": "secret",
+            "PREMIERE_ADMIN_TOKEN": "s" * 32,
             "PREMIERE_OFREP_RATE_PER_SECOND": "0",
             "PREMIERE_SCHEDULER_INTERVAL": "0.5",
         }
     )
     assert settings.database_url == "postgresql://db/premiere"
     assert settings.port == 9000
-    assert settings.admin_token == "secret"
+    assert settings.admin_token == "s" * 32
     assert settings.ofrep_rate_per_second == 0.0
     assert settings.scheduler_interval == 0.5
 
@@ -37,6 +37,8 @@ def test_settings__variables_given__parsed() -> None:
         ("PREMIERE_MAX_BODY_BYTES", "0", "minimum"),
         ("PREMIERE_SCHEDULER_INTERVAL", "soon", "type"),
         ("PREMIERE_OFREP_BURST", "1.5", "type"),
+        ("PREMIERE_ADMIN_TOKEN", "s" * 31, "min_length"),
+        ("PREMIERE_ADMIN_TOKEN", "secret", "min_length"),
     ],
 )
 def test_settings__bad_value__names_variable_and_rule(name: str, value: str, rule: str) -> None:

@@ -13,6 +13,7 @@ from typing import TypeVar
 from premiere.errors import ValidationError
 
 DEFAULT_DATABASE_URL = "sqlite:///premiere.db"
+ADMIN_TOKEN_MIN_LENGTH = 32
 
 T = TypeVar("T", int, float)
 
@@ -57,7 +58,7 @@ class Settings:
             database_url=env.get("PREMIERE_DATABASE_URL") or base.database_url,
             host=env.get("PREMIERE_HOST") or base.host,
             port=number("PREMIERE_PORT", int, base.port, 0),
-            admin_token=env.get("PREMIERE_ADMIN_TOKEN") or None,
+            admin_token=_admin_token(env.get("PREMIERE_ADMIN_TOKEN") or None),
             max_body_bytes=number("PREMIERE_MAX_BODY_BYTES", int, base.max_body_bytes, 1),
             log_level=env.get("PREMIERE_LOG_LEVEL") or base.log_level,
             sse_heartbeat_seconds=number(
@@ -71,3 +72,15 @@ class Settings:
                 "PREMIERE_SCHEDULER_INTERVAL", float, base.scheduler_interval, 0.01
             ),
         )
+
+
+def _admin_token(raw: str | None) -> str | None:
+    """A preset admin token is a password to the whole server: refuse short ones."""
+    if raw is not None and len(raw) < ADMIN_TOKEN_MIN_LENGTH:
+        raise ValidationError.single(
+            "PREMIERE_ADMIN_TOKEN",
+            "min_length",
+            f"must be at least {ADMIN_TOKEN_MIN_LENGTH} characters long (it has {len(raw)}); "
+            "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
+        )
+    return raw
