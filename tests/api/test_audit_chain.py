@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from sqlalchemy import text
 
 from .support import Api
@@ -65,3 +68,17 @@ def test_audit_chain__not_admin__403(demo: Api) -> None:
 
     assert demo.get(VERIFY, token=deployer).status_code == 403
     assert demo.get(HEADS, token=deployer).status_code == 403
+
+
+def test_operations_md__recipe__reproduces_every_hash(demo: Api) -> None:
+    # Given events with numbers a JSON column rewrites, read over HTTP
+    demo.flag("demo", "n", kind="number", variations=[{"value": 1.0}, {"value": 1e16}])
+    events = demo.ok(demo.get("/api/v1/audit", params={"limit": "500"}))["items"]
+    # When the snippet in docs/operations.md hashes them
+    operations = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    recipe = operations.split("**The recipe**", 1)[1]
+    code = recipe.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # the documentation's own code
+    # Then it gives every stored hash
+    assert [namespace["event_hash"](e) for e in events] == [e["hash"] for e in events]
