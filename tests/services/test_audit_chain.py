@@ -299,3 +299,20 @@ def _rehash(session: Session, ids: list[int]) -> None:
     head = session.get(AuditChainHead, "demo")
     assert head is not None
     head.hash = previous
+
+
+def test_record_audit_event__several_in_one_transaction__linked_in_order(
+    store: Store, project: str
+) -> None:
+    with store.write() as session:
+        for key in ("x", "y", "z"):
+            record_audit_event(
+                session, BOT, "flag.created", project=project, resource_type="flag",
+                resource_key=key,
+            )  # fmt: skip
+
+    items = list_audit_events(store, project=project, limit=3)["items"]
+    assert [item["resource_key"] for item in items] == ["z", "y", "x"]
+    assert items[0]["prev_hash"] == items[1]["hash"]
+    assert items[1]["prev_hash"] == items[2]["hash"]
+    assert verify_audit_chains(store, project=project)["chains"][0]["events"] == 6
