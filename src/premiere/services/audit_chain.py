@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from premiere.errors import ValidationError
@@ -27,6 +27,26 @@ from premiere.store.models import AuditChainHead, AuditEvent
 
 MAX_ANCHORS = 100
 
+# Built once: audit writes are on the path of every change. The id is taken under the
+# chain's lock, so a chain's ids grow; selecting from audit_events first flushes the
+# events added before in the same session.
+HEADS = cast(Table, AuditChainHead.__table__)  # written with Core: no ORM state to keep
+_HEAD_HASH = select(HEADS.c.hash).where(HEADS.c.chain == bindparam("head_chain"))
+_NEXT_ID_AND_HEAD = {
+    False: select(  # SQLite: writers are serialised already, max(id) + 1 is free
+        func.coalesce(select(func.max(AuditEvent.id)).scalar_subquery(), 0) + 1,
+        _HEAD_HASH.scalar_subquery(),
+    ),
+    True: select(  # PostgreSQL
+        func.nextval(func.pg_get_serial_sequence("audit_events", "id")),
+        _HEAD_HASH.scalar_subquery(),
+    ),
+}
+_INSERT_HEAD = insert(HEADS)
+_MOVE_HEAD = (
+    update(HEADS).where(HEADS.c.chain == bindparam("head_chain")).values(events=HEADS.c.events + 1)
+)
+
 
 def link_audit_event(session: Session, event: AuditEvent) -> None:
     """Give ``event`` its id, previous hash and hash, and move its chain's head to it.
@@ -36,17 +56,16 @@ def link_audit_event(session: Session, event: AuditEvent) -> None:
     """
     chain = event.project or ""
     lock_for_update(session, f"premiere:audit_chain:{chain}")
-    head = session.get(AuditChainHead, chain)
-    event.id = _next_event_id(session)
-    event.prev_hash = head.hash if head is not None else GENESIS
+    next_id_and_head = _NEXT_ID_AND_HEAD[session.get_bind().dialect.name == "postgresql"]
+    next_id, prev_hash = session.execute(next_id_and_head, {"head_chain": chain}).one()
+    event.id = int(next_id)
+    event.prev_hash = prev_hash or GENESIS
     event.hash = audit_event_hash(event)
-    if head is None:
-        session.add(
-            AuditChainHead(chain=chain, event_id=event.id, hash=event.hash, at=event.at, events=1)
-        )
+    moved = {"event_id": event.id, "hash": event.hash, "at": event.at}
+    if prev_hash is None:
+        session.execute(_INSERT_HEAD, {"chain": chain, "events": 1, **moved})
     else:
-        head.event_id, head.hash, head.at = event.id, event.hash, event.at
-        head.events += 1
+        session.execute(_MOVE_HEAD, {"head_chain": chain, **moved})
 
 
 def audit_event_hash(event: AuditEvent) -> str:
@@ -191,12 +210,3 @@ def _head_view(head: AuditChainHead) -> dict[str, Any]:
         "at": format_time(head.at),
         "events": head.events,
     }
-
-
-def _next_event_id(session: Session) -> int:
-    """The id the event will have; taken under the chain's lock, so a chain's ids grow."""
-    if session.get_bind().dialect.name == "postgresql":
-        sequence = text("SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))")
-        return int(session.scalar(sequence))
-    last = session.scalar(select(func.max(AuditEvent.id)))
-    return (last or 0) + 1

@@ -37,15 +37,16 @@ def canonical_numbers(value: Any) -> Any:
     """Numbers as they survive a JSON column: whole numbers up to 2**53 as integers,
     every other number as the nearest double (PostgreSQL's JSONB keeps neither ``1.0``
     nor ``1e16`` as written)."""
-    if isinstance(value, Mapping):
-        return {key: canonical_numbers(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [canonical_numbers(item) for item in value]
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
         return value
-    if isinstance(value, float) and value.is_integer() and abs(value) <= EXACT_INTEGERS:
+    if kind is dict or isinstance(value, Mapping):
+        return {key: canonical_numbers(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [canonical_numbers(item) for item in value]
+    if kind is float and value.is_integer() and abs(value) <= EXACT_INTEGERS:
         return int(value)
-    if isinstance(value, int) and abs(value) > EXACT_INTEGERS:
+    if kind is int and abs(value) > EXACT_INTEGERS:
         try:
             return float(value)
         except OverflowError:
