@@ -18,7 +18,7 @@ def test_settings__variables_given__parsed() -> None:
         {
             "PREMIERE_DATABASE_URL": "postgresql://db/premiere",
             "PREMIERE_PORT": "9000",
-            "PREMIERE_ADMIN_TOKEN": "secret",
+            "PREMIERE_ADMIN_TOKEN": "s" * 32,
             "PREMIERE_OFREP_RATE_PER_SECOND": "0",
             "PREMIERE_SCHEDULER_INTERVAL": "0.5",
             "PREMIERE_OFREP_MAX_CONTEXT_BYTES": "4096",
@@ -28,7 +28,7 @@ def test_settings__variables_given__parsed() -> None:
     )
     assert settings.database_url == "postgresql://db/premiere"
     assert settings.port == 9000
-    assert settings.admin_token == "secret"
+    assert settings.admin_token == "s" * 32
     assert settings.ofrep_rate_per_second == 0.0
     assert settings.scheduler_interval == 0.5
     assert settings.ofrep_max_context_bytes == 4096
@@ -48,6 +48,8 @@ def test_settings__variables_given__parsed() -> None:
         ("PREMIERE_EVENTS_MAX_AGE_SECONDS", "10", "minimum"),
         ("PREMIERE_EVENTS_CLIENT_MAX_COUNT", "1000000000001", "maximum"),
         ("PREMIERE_EVENTS_RETENTION_DAYS", "0", "minimum"),
+        ("PREMIERE_ADMIN_TOKEN", "s" * 31, "min_length"),
+        ("PREMIERE_ADMIN_TOKEN", "secret", "min_length"),
     ],
 )
 def test_settings__bad_value__names_variable_and_rule(name: str, value: str, rule: str) -> None:

@@ -15,6 +15,7 @@ from premiere.errors import ValidationError
 DEFAULT_DATABASE_URL = "sqlite:///premiere.db"
 MAX_COUNT = 10**12
 """The largest count one entry of an SDK event batch may carry."""
+ADMIN_TOKEN_MIN_LENGTH = 32
 
 T = TypeVar("T", int, float)
 
@@ -74,7 +75,7 @@ class Settings:
             database_url=env.get("PREMIERE_DATABASE_URL") or base.database_url,
             host=env.get("PREMIERE_HOST") or base.host,
             port=number("PREMIERE_PORT", int, base.port, 0),
-            admin_token=env.get("PREMIERE_ADMIN_TOKEN") or None,
+            admin_token=_admin_token(env.get("PREMIERE_ADMIN_TOKEN") or None),
             max_body_bytes=number("PREMIERE_MAX_BODY_BYTES", int, base.max_body_bytes, 1),
             log_level=env.get("PREMIERE_LOG_LEVEL") or base.log_level,
             sse_heartbeat_seconds=number(
@@ -128,3 +129,15 @@ def _event_settings(number: Callable[..., int], base: Settings) -> dict[str, int
             "PREMIERE_EVENTS_RETENTION_DAYS", int, base.events_retention_days, 1
         ),
     }
+
+
+def _admin_token(raw: str | None) -> str | None:
+    """A preset admin token is a password to the whole server: refuse short ones."""
+    if raw is not None and len(raw) < ADMIN_TOKEN_MIN_LENGTH:
+        raise ValidationError.single(
+            "PREMIERE_ADMIN_TOKEN",
+            "min_length",
+            f"must be at least {ADMIN_TOKEN_MIN_LENGTH} characters long (it has {len(raw)}); "
+            "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
+        )
+    return raw

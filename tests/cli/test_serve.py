@@ -106,6 +106,15 @@ def test_serve__preset_admin_token__used_and_not_printed(tmp_path: Path) -> None
     assert served.projects == []
 
 
+def test_serve__short_preset_admin_token__start_up_error(run_local: Cli) -> None:
+    result = run_local("serve", "--port", "1", PREMIERE_ADMIN_TOKEN="too-short-to-guard-a-server")
+
+    assert result.exit_code == 1
+    assert "PREMIERE_ADMIN_TOKEN: must be at least 32 characters long (it has 27)" in (
+        result.stderr
+    )
+
+
 def test_serve__port_in_use__clear_error(run_local: Cli) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

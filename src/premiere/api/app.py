@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from premiere import __version__
 from premiere.api import (
     audit,
+    audit_chain,
     catalog,
     deployment_config,
     deployment_insights,
@@ -104,7 +105,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(OfrepFastPath)  # inside the body size limit: api/ofrep_fast.py
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
-    for module in (projects, environments, catalog, flags, segments, audit, tokens, sdk, stream):
+    routers = (projects, environments, catalog, flags, segments, audit, audit_chain, tokens)
+    for module in (*routers, sdk, stream):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )

@@ -113,11 +113,52 @@ class AuditEventView(View):
     environment: str | None
     before: Any
     after: Any
+    prev_hash: str | None = Field(description="The hash of the chain's previous event.")
+    hash: str | None = Field(description="This event's hash; see docs/operations.md.")
 
 
 class AuditPage(View):
     items: list[AuditEventView]
     next_cursor: str | None = Field(description="Pass back as ?cursor= for the next page.")
+
+
+class AuditChainHeadView(View):
+    project: str | None = Field(description="null: the chain of events of no project.")
+    event_id: int
+    hash: str
+    at: str
+    events: int
+
+
+class AuditChainHeads(View):
+    items: list[AuditChainHeadView]
+
+
+class AuditBreak(View):
+    event_id: int | None = Field(description="The first event that does not verify.")
+    problem: str
+
+
+class AuditChainReport(View):
+    project: str | None
+    ok: bool
+    events: int = Field(description="Events read, up to the first broken one.")
+    head: AuditChainHeadView | None
+    broken: AuditBreak | None
+
+
+class AuditExpectedHead(View):
+    event_id: int
+    hash: str
+    project: str | None
+    ok: bool
+    problem: str | None
+
+
+class AuditVerification(View):
+    ok: bool
+    chains: list[AuditChainReport]
+    expected: list[AuditExpectedHead] = Field(description="One per ?expect= given.")
 
 
 class TokenView(View):

@@ -18,6 +18,7 @@ NOT_FOUND = 3
 CONFLICT = 4
 UNREACHABLE = 5
 AUTH = 6
+BROKEN = 7
 
 EXIT_CODES: list[tuple[int, str]] = [
     (OK, "success"),
@@ -27,6 +28,11 @@ EXIT_CODES: list[tuple[int, str]] = [
     (CONFLICT, "already exists, or changed by someone else meanwhile (version conflict)"),
     (UNREACHABLE, "the server could not be reached (is `premiere serve` running?)"),
     (AUTH, "no token, an unknown or revoked token, or a token whose scope is too narrow"),
+    (
+        BROKEN,
+        "`premiere audit verify`: the audit log does not verify (an event was changed, "
+        "removed, inserted or reordered, or an exported head no longer matches)",
+    ),
 ]
 
 
@@ -66,6 +72,10 @@ class Unreachable(CliError):
 
 class AuthFailed(CliError):
     exit_code = AUTH
+
+
+class AuditBroken(CliError):
+    exit_code = BROKEN
 
 
 class BadUsage(click.UsageError):

@@ -1,4 +1,6 @@
-"""The audit log: written in the transaction of every change, read newest first."""
+"""The audit log: written in the transaction of every change, read newest first.
+
+Events are hash-chained per project (services/audit_chain.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from premiere.errors import ValidationError
 from premiere.services import Actor
+from premiere.services.audit_chain import link_audit_event
 from premiere.services.mappers import map_audit_event_row_to_view
 from premiere.store import Store
 from premiere.store.models import AuditEvent
@@ -34,22 +37,23 @@ def record_audit_event(
     after: Any = None,
     at: datetime | None = None,
 ) -> None:
-    """Append one event; call it inside the transaction that makes the change."""
-    session.add(
-        AuditEvent(
-            at=at or utc_now(),
-            actor_kind=actor.kind,
-            actor_id=actor.id[:ACTOR_FIELD_MAX],
-            actor_name=actor.name[:ACTOR_FIELD_MAX],
-            action=action,
-            project=project,
-            resource_type=resource_type,
-            resource_key=resource_key,
-            environment=environment,
-            before=before,
-            after=after,
-        )
+    """Append one event, linked to its chain; call it inside the transaction that makes
+    the change."""
+    event = AuditEvent(
+        at=at or utc_now(),
+        actor_kind=actor.kind,
+        actor_id=actor.id[:ACTOR_FIELD_MAX],
+        actor_name=actor.name[:ACTOR_FIELD_MAX],
+        action=action,
+        project=project,
+        resource_type=resource_type,
+        resource_key=resource_key,
+        environment=environment,
+        before=before,
+        after=after,
     )
+    link_audit_event(session, event)
+    session.add(event)
 
 
 def list_audit_events(

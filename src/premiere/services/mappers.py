@@ -164,6 +164,8 @@ def map_audit_event_row_to_view(row: AuditEvent) -> dict[str, Any]:
         "environment": row.environment,
         "before": row.before,
         "after": row.after,
+        "prev_hash": row.prev_hash,
+        "hash": row.hash,
     }
 
 

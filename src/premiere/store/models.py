@@ -160,6 +160,26 @@ class AuditEvent(Base):
     environment: Mapped[str | None] = mapped_column(String(KEY_LENGTH))
     before: Mapped[Any] = mapped_column(json_type(), nullable=True)
     after: Mapped[Any] = mapped_column(json_type(), nullable=True)
+    # The hash chain (services/audit_chain.py): the hash of the chain's previous event,
+    # and this event's own hash over all of the fields above and ``prev_hash``.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The newest event of one audit chain (a project's, or ``""``: events of no project).
+
+    Updated in the transaction that appends to the chain; its row lock (an advisory
+    lock on PostgreSQL, the write lock on SQLite) serialises the chain's writers.
+    """
+
+    __tablename__ = "audit_chain_heads"
+
+    chain: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column()
+    events: Mapped[int] = mapped_column(BigInteger)
 
 
 class ApiToken(Base):
