@@ -12,21 +12,15 @@ project (all their audit events land in that project's audit chain).
 from __future__ import annotations
 
 import argparse
-import secrets
-import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from databases import database
 
 from premiere.services import Actor
 from premiere.services.flags import create_flag, update_flag
 from premiere.services.projects import create_project
-from premiere.store import Store, normalize_url
+from premiere.store import Store
 
 ACTOR = Actor(kind="user", id="bench", name="bench")
 THREADS = 4
@@ -41,7 +35,7 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=1000, help="updates per run")
     parser.add_argument("--rounds", type=int, default=3, help="runs; the best is reported")
     args = parser.parse_args()
-    with _database(args.db, args.postgres_url) as url, Store.open(url) as store:
+    with database(args.db, args.postgres_url) as url, Store.open(url) as store:
         create_project(store, ACTOR, {"key": "bench"})
         for index in range(THREADS):
             create_flag(store, ACTOR, "bench", {"key": f"f{index}"})
@@ -63,25 +57,6 @@ def _updates(store: Store, index: int, count: int, versions: list[int]) -> None:
     for n in range(count):
         update_flag(store, ACTOR, "bench", f"f{index}", {"name": f"F{index} {n}"}, versions[index])
         versions[index] += 1
-
-
-@contextmanager
-def _database(kind: str, postgres_url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as directory:
-            yield f"sqlite:///{Path(directory) / 'bench.db'}"
-        return
-    admin_url = normalize_url(postgres_url)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"premiere_bench_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

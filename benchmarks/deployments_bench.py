@@ -22,20 +22,18 @@ import argparse
 import secrets
 import socket
 import statistics
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from databases import database
+from sqlalchemy import insert, text
 
 from premiere.api import create_app
 from premiere.services import SYSTEM, matrix, tokens
@@ -43,7 +41,7 @@ from premiere.services.catalog import create_service
 from premiere.services.environments import create_environment
 from premiere.services.projects import create_project
 from premiere.settings import Settings
-from premiere.store import Store, normalize_url
+from premiere.store import Store
 from premiere.store.deployments import Deployment, DeploymentFeature, EnvironmentServiceState
 from premiere.store.models import Environment, Project, Service
 
@@ -273,25 +271,6 @@ def serving(store: Store) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join()
-
-
-@contextmanager
-def database(kind: str, postgres_url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as directory:
-            yield f"sqlite:///{Path(directory) / 'bench.db'}"
-        return
-    admin_url = normalize_url(postgres_url)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"premiere_bench_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -21,25 +21,21 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import secrets
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from databases import database
+from sqlalchemy import func, select
 
 from premiere.services.audit_chain import verify_audit_chains
-from premiere.store import Store, normalize_url
+from premiere.store import Store
 from premiere.store.models import AuditEvent, Flag
 
 PROJECT = "durability"
@@ -66,7 +62,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
     randomness = random.Random(args.seed)
-    with _database(args.db, args.postgres_url) as url:
+    with database(args.db, args.postgres_url, "premiere_durability") as url:
+        url = url.replace("+psycopg", "")  # the plain form, as a person would set it
         tally = Tally()
         port = _free_port()
         started = time.monotonic()
@@ -197,26 +194,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@contextmanager
-def _database(kind: str, postgres_url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as directory:
-            yield f"sqlite:///{Path(directory) / 'durability.db'}"
-        return
-    admin_url = normalize_url(postgres_url)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"premiere_durability_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(admin_url).set(database=name)
-        yield url.render_as_string(hide_password=False).replace("+psycopg", "")
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
