@@ -106,7 +106,9 @@ def test_scheduler__regression_at_hold_end__verdict_committed_with_its_rollback(
     report = scheduler.run_once()
     assert report is not None
     assert [(i["action"], i["stage"]) for i in report.items] == [("rolled_back", 0)]
-    assert [d["status"] for d in report.decisions] == ["regressed"]
+    assert [(d["status"], d["details"]["action"]) for d in report.decisions] == [
+        ("regressed", "rolled_back")
+    ]
     assert releases.get_release(store, PROJECT, RELEASE)["state"] == "rolled_back"
     (decision,) = releases.list_guard_decisions(store, PROJECT, RELEASE)
     assert (decision["status"], decision["stage"]) == ("regressed", 0)

@@ -253,7 +253,10 @@ def _stage_due(
         decisions = [{"stage": index, **decision} for decision in verdict.decisions]
         _record(session, row, decisions, action, now)
     if decisions:
-        item["decisions"] = decisions
+        item["decisions"] = [
+            {**decision, "details": {**decision.get("details", {}), "action": action}}
+            for decision in decisions
+        ]
     return item
 
 
