@@ -362,3 +362,20 @@ def test_scheduled_change__cancel_arrives_while_applied__not_cancelled_with_flag
         status = session.get(ScheduledChange, change["id"])
         assert status is not None and status.status == "applied"
     assert get_flag_config(store, demo, "checkout", "production")["on"] is True
+
+
+def test_tick_guard_regression__pause_guard_regressed__paused_not_rolled_back(
+    store: Store, demo: str
+) -> None:
+    # Given a pause guard (0) and a rollback guard (1), only the pause guard regressing
+    pause_guard = {**ROLLBACK_GUARD, "action": "pause"}
+    view = two_flag_release(store, guards=[pause_guard, ROLLBACK_GUARD])
+    started = utc_now()
+    releases.start_release(store, CREATOR, demo, KEY, {}, view["version"], now=started)
+    hold_end = started + timedelta(hours=1, seconds=1)
+    done = releases.tick_releases(store, hold_end, guard_check=at_hold_end("regressed"))
+    # Then the tick applies that guard's action, as the watch between hold ends would
+    assert [item["action"] for item in done] == ["paused"]
+    (decision,) = releases.list_guard_decisions(store, demo, KEY)
+    assert (decision["details"]["guard"], decision["details"]["action"]) == (0, "paused")
+    assert [percent_of(store, flag) for flag in FLAGS] == [10.0, 10.0]

@@ -97,8 +97,8 @@ def record_guard_decision(
         decision = {**decision, "stage": decision.get("stage", row.stage),
                     "guard": decision.get("guard")}  # fmt: skip
         if regressed and row.state in ("rolling_out", "paused"):
-            guards = row.spec["guards"]
-            view, action = _regressed(session, project, release_key, guards, decision["guard"], now)
+            guards, named = row.spec["guards"], [decision["guard"]]
+            view, action = _regressed(session, project, release_key, guards, named, now)
             _record(session, row, [decision], action, now)
             return view
         _record(session, row, [decision], None, now)
@@ -248,7 +248,7 @@ def _stage_due(
     checked = guard_check(view, stage)
     verdict = checked if isinstance(checked, GuardVerdict) else GuardVerdict(checked)
     with store.write() as session:  # the action and the decisions: one transaction
-        item, action = _act_on_verdict(session, project, key, view, stage, verdict.status, now)
+        item, action = _act_on_verdict(session, project, key, view, stage, verdict, now)
         _, row = load_release(session, project, key)
         decisions = [{"stage": index, **decision} for decision in verdict.decisions]
         _record(session, row, decisions, action, now)
@@ -266,32 +266,41 @@ def _act_on_verdict(
     key: str,
     view: dict[str, Any],
     stage: dict[str, Any],
-    verdict: str,
+    verdict: GuardVerdict,
     now: datetime,
 ) -> tuple[dict[str, Any], str | None]:
     """Healthy: the next stage (or released); regressed: the guards' action; lacking
     data: the hold extended. Inside the caller's transaction; returns the tick's item
     and the action taken (None: none)."""
-    index = stage["index"]
-    if verdict == "healthy":
+    index, status = stage["index"], verdict.status
+    if status == "healthy":
         after = next_stage_within(session, SYSTEM, project, key, view["version"],
                                   "hold passed, guards healthy", False, now)  # fmt: skip
         action = "released" if after["state"] == "released" else "advanced"
         return _item(project, key, action, stage=after["stage"]), action
-    if verdict == "regressed":
+    if status == "regressed":
         lock_project(session, project)
-        after, acted = _regressed(session, project, key, view["guards"], None, now)
+        named = _regressed_guards(verdict)
+        after, acted = _regressed(session, project, key, view["guards"], named, now)
         return _item(project, key, after["state"], stage=index), acted
     seconds = max(int(stage["hold_seconds"]), MIN_EXTENSION_SECONDS)
     until = now + timedelta(seconds=seconds)
     _, row = load_release(session, project, key)
     transition(
         session, SYSTEM, project, row, view["version"], "rolling_out",
-        action="hold_extended", reason=f"guards: {verdict}", now=now,
-        values={"hold_until": until}, detail={"verdict": verdict},
+        action="hold_extended", reason=f"guards: {status}", now=now,
+        values={"hold_until": until}, detail={"verdict": status},
     )  # fmt: skip
     item = _item(project, key, "hold_extended", stage=index, detail=format_time(until))
     return item, "hold_extended"
+
+
+def _regressed_guards(verdict: GuardVerdict) -> list[Any]:
+    """The indexes of the guards whose decisions say regressed, each once."""
+    return sorted(
+        {d["guard"] for d in verdict.decisions
+         if d["status"] == "regressed" and isinstance(d.get("guard"), int)}
+    )  # fmt: skip
 
 
 def _regressed(
@@ -299,16 +308,16 @@ def _regressed(
     project: str,
     key: str,
     guards: list[dict[str, Any]],
-    guard: Any,
+    named: list[Any],
     now: datetime,
 ) -> tuple[dict[str, Any], str | None]:
-    """The guards' action on a regression, inside the caller's transaction; returns
-    the release's view and the action taken (None: already paused)."""
-    if isinstance(guard, int) and 0 <= guard < len(guards):
-        action = guards[guard]["action"]
-    else:
-        action = "rollback" if any(g["action"] == "rollback" for g in guards) else "pause"
-    detail = {"guard": guard}
+    """The action of the ``named`` guards (by index; all guards when none is valid) on
+    a regression: roll back if one of them says so, else pause. Inside the caller's
+    transaction; returns the release's view and the action taken (None: already
+    paused)."""
+    chosen = [guards[g] for g in named if isinstance(g, int) and 0 <= g < len(guards)]
+    action = "rollback" if any(g["action"] == "rollback" for g in chosen or guards) else "pause"
+    detail = {"guard": named[0] if len(named) == 1 else None}
     reason = "a guard saw a regression"
     if action == "rollback":
         view = roll_back_within(session, GUARD_ACTOR, project, key, None, reason, now, detail)
