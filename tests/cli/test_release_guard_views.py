@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from premiere.cli.release_views import guards_text, sources_text
+from premiere.cli.release_views import guards_text, show_guard_decisions, sources_text
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,12 @@ def test_guards_text__client_events__named(guards: list[dict[str, Any]], text: s
 )
 def test_sources_text__decision_details__short_words(details: dict[str, Any], text: str) -> None:
     assert sources_text(details) == text
+
+
+def test_show_guard_decisions__action_recorded__shown(capsys: pytest.CaptureFixture[str]) -> None:
+    decision = {"at": "2026-03-02T10:00:01Z", "stage": 0, "status": "regressed",
+                "details": {"guard": 0, "flag": "checkout", "verdict": "regression",
+                            "action": "rolled_back", "event_sources": ["sdk-server"]}}  # fmt: skip
+    show_guard_decisions("new-checkout", [decision])
+    out = capsys.readouterr().out
+    assert "action" in out and "rolled_back" in out

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from premiere.errors import InvalidStateError, VersionConflictError
 from premiere.services import release_flags, releases, scheduled_changes
 from premiere.services.flags import get_flag_config
+from premiere.services.guards import GuardVerdict
 from premiere.store import Store
 from premiere.store.models import AuditEvent, Change, Environment
 from premiere.store.releases import ReleaseGuardDecision, ScheduledChange
@@ -134,7 +135,102 @@ def test_guard_regression__failure_during_its_rollback__decision_not_recorded(
     between_flag_writes.clear()
     after = releases.record_guard_decision(store, demo, KEY, {"status": "regressed", "guard": 0})
     assert after["state"] == "rolled_back"
-    assert len(releases.list_guard_decisions(store, demo, KEY)) == 1
+    (decision,) = releases.list_guard_decisions(store, demo, KEY)
+    assert decision["details"]["action"] == "rolled_back"
+
+
+ROLLBACK_GUARD = {"metric": "errors", "max_regression": 0.1, "action": "rollback"}
+
+
+def at_hold_end(status: str) -> Callable[[dict[str, Any], dict[str, Any]], GuardVerdict]:
+    """A guard check answering ``status`` with one decision, as the scheduler's does."""
+
+    def check(release: dict[str, Any], stage: dict[str, Any]) -> GuardVerdict:
+        details = {"flag": FLAGS[0], "p": 0.001, "event_sources": ["sdk-server"],
+                   "event_tokens": ["t" * 16]}  # fmt: skip
+        decision = {"status": status, "stage": stage["index"], "guard": 0, "details": details}
+        return GuardVerdict(status, (decision,))
+
+    return check
+
+
+def test_tick_guard_rollback__failure_between_flag_writes__no_verdict_and_nothing_changes(
+    store: Store, demo: str, between_flag_writes: list[Callable[[], None]]
+) -> None:
+    view = two_flag_release(store, guards=[ROLLBACK_GUARD])
+    started = utc_now()
+    releases.start_release(store, CREATOR, demo, KEY, {}, view["version"], now=started)
+    before = state(store)
+    between_flag_writes.append(fail)
+    hold_end = started + timedelta(hours=1, seconds=1)
+    with pytest.raises(Injected):
+        releases.tick_releases(store, hold_end, guard_check=at_hold_end("regressed"))
+    assert state(store) == before
+    assert releases.list_guard_decisions(store, demo, KEY) == []
+
+
+def test_tick_guard_rollback__succeeds__one_verdict_naming_it_and_flags_restored(
+    store: Store, demo: str
+) -> None:
+    view = two_flag_release(store, guards=[ROLLBACK_GUARD])
+    flags_before = state(store)["flags"]
+    started = utc_now()
+    releases.start_release(store, CREATOR, demo, KEY, {}, view["version"], now=started)
+    hold_end = started + timedelta(hours=1, seconds=1)
+    done = releases.tick_releases(store, hold_end, guard_check=at_hold_end("regressed"))
+    assert [item["action"] for item in done] == ["rolled_back"]
+    (decision,) = releases.list_guard_decisions(store, demo, KEY)
+    assert (decision["status"], decision["stage"]) == ("regressed", 0)
+    assert decision["details"]["action"] == "rolled_back"
+    assert decision["details"]["event_sources"] == ["sdk-server"]
+    assert decision["details"]["event_tokens"] == ["t" * 16]
+    after = state(store)
+    assert after["release"][0] == "rolled_back"
+    for flag in FLAGS:
+        assert after["flags"][flag]["rules"] == flags_before[flag]["rules"]
+        assert after["flags"][flag]["on"] == flags_before[flag]["on"]
+
+
+def test_tick_guard_healthy__failure_between_flag_writes__no_verdict_and_nothing_changes(
+    store: Store, demo: str, between_flag_writes: list[Callable[[], None]]
+) -> None:
+    view = two_flag_release(store, guards=[ROLLBACK_GUARD])
+    started = utc_now()
+    releases.start_release(store, CREATOR, demo, KEY, {}, view["version"], now=started)
+    before = state(store)
+    between_flag_writes.append(fail)
+    hold_end = started + timedelta(hours=1, seconds=1)
+    with pytest.raises(Injected):
+        releases.tick_releases(store, hold_end, guard_check=at_hold_end("healthy"))
+    assert state(store) == before
+    between_flag_writes.clear()
+    done = releases.tick_releases(store, hold_end, guard_check=at_hold_end("healthy"))
+    assert [item["action"] for item in done] == ["advanced"]
+    (decision,) = releases.list_guard_decisions(store, demo, KEY)
+    assert (decision["status"], decision["stage"]) == ("healthy", 0)
+    assert decision["details"]["action"] == "advanced"
+    assert [percent_of(store, flag) for flag in FLAGS] == [50.0, 50.0]
+
+
+def test_tick_guard_insufficient__hold_extended__verdict_names_it(store: Store, demo: str) -> None:
+    view = two_flag_release(store, guards=[ROLLBACK_GUARD])
+    started = utc_now()
+    releases.start_release(store, CREATOR, demo, KEY, {}, view["version"], now=started)
+    hold_end = started + timedelta(hours=1, seconds=1)
+    done = releases.tick_releases(store, hold_end, guard_check=at_hold_end("insufficient"))
+    assert [item["action"] for item in done] == ["hold_extended"]
+    (decision,) = releases.list_guard_decisions(store, demo, KEY)
+    assert (decision["status"], decision["details"]["action"]) == ("insufficient", "hold_extended")
+    assert releases.get_release(store, demo, KEY)["stage"] == 0
+
+
+def test_record_guard_decision__healthy__recorded_naming_no_action(store: Store, demo: str) -> None:
+    view = two_flag_release(store, guards=[ROLLBACK_GUARD])
+    releases.start_release(store, CREATOR, demo, KEY, {}, view["version"])
+    after = releases.record_guard_decision(store, demo, KEY, {"status": "healthy", "guard": 0})
+    assert after["state"] == "rolling_out"
+    (decision,) = releases.list_guard_decisions(store, demo, KEY)
+    assert (decision["status"], decision["details"]["action"]) == ("healthy", None)
 
 
 def test_start__two_flags__one_document_version_with_both(store: Store, demo: str) -> None:
@@ -266,3 +362,20 @@ def test_scheduled_change__cancel_arrives_while_applied__not_cancelled_with_flag
         status = session.get(ScheduledChange, change["id"])
         assert status is not None and status.status == "applied"
     assert get_flag_config(store, demo, "checkout", "production")["on"] is True
+
+
+def test_tick_guard_regression__pause_guard_regressed__paused_not_rolled_back(
+    store: Store, demo: str
+) -> None:
+    # Given a pause guard (0) and a rollback guard (1), only the pause guard regressing
+    pause_guard = {**ROLLBACK_GUARD, "action": "pause"}
+    view = two_flag_release(store, guards=[pause_guard, ROLLBACK_GUARD])
+    started = utc_now()
+    releases.start_release(store, CREATOR, demo, KEY, {}, view["version"], now=started)
+    hold_end = started + timedelta(hours=1, seconds=1)
+    done = releases.tick_releases(store, hold_end, guard_check=at_hold_end("regressed"))
+    # Then the tick applies that guard's action, as the watch between hold ends would
+    assert [item["action"] for item in done] == ["paused"]
+    (decision,) = releases.list_guard_decisions(store, demo, KEY)
+    assert (decision["details"]["guard"], decision["details"]["action"]) == (0, "paused")
+    assert [percent_of(store, flag) for flag in FLAGS] == [10.0, 10.0]

@@ -84,3 +84,55 @@ def test_scheduler__sample_ratio_mismatch__recorded_once_per_hold(store: Store) 
     decisions = releases.list_guard_decisions(store, PROJECT, RELEASE)
     assert [d["details"]["sample_ratio_mismatch"] for d in decisions] == [True]
     assert releases.get_release(store, PROJECT, RELEASE)["state"] == "rolling_out"
+
+
+class RecorderDown(RuntimeError):
+    pass
+
+
+def _recorder_down(*args: Any) -> None:
+    raise RecorderDown("the decision could not be recorded")
+
+
+def test_scheduler__regression_at_hold_end__verdict_committed_with_its_rollback(
+    store: Store,
+) -> None:
+    _, clock = _started(store, "rollback")
+    # the watch's recorder fails: the end of the hold must not depend on it
+    scheduler = Scheduler(store, clock=clock, leadership=AlwaysLeader(), record=_recorder_down)
+    for minute in range(60):  # errors x4 in treatment, all seen first at the hold's end
+        _send(store, minute, (200, 8), (19_800, 198))
+    clock.advance(61)
+    report = scheduler.run_once()
+    assert report is not None
+    assert [(i["action"], i["stage"]) for i in report.items] == [("rolled_back", 0)]
+    assert [(d["status"], d["details"]["action"]) for d in report.decisions] == [
+        ("regressed", "rolled_back")
+    ]
+    assert releases.get_release(store, PROJECT, RELEASE)["state"] == "rolled_back"
+    (decision,) = releases.list_guard_decisions(store, PROJECT, RELEASE)
+    assert (decision["status"], decision["stage"]) == ("regressed", 0)
+    assert decision["details"]["action"] == "rolled_back"
+    assert decision["details"]["event_sources"] == ["sdk-server"]
+    assert decision["details"]["event_tokens"] == [SDK.id]
+    clock.advance(1)
+    again = scheduler.run_once()
+    assert again is not None and again.items == [] and again.decisions == []
+    assert len(releases.list_guard_decisions(store, PROJECT, RELEASE)) == 1
+
+
+def test_scheduler__healthy_at_hold_end__verdict_committed_with_the_advance(
+    store: Store,
+) -> None:
+    _, clock = _started(store, "rollback")
+    scheduler = Scheduler(store, clock=clock, leadership=AlwaysLeader(), record=_recorder_down)
+    for minute in range(60):  # the planned 1 %, equal error rates
+        _send(store, minute, (200, 2), (19_800, 198))
+    clock.advance(61)
+    report = scheduler.run_once()
+    assert report is not None
+    assert [(i["action"], i["stage"]) for i in report.items] == [("advanced", 1)]
+    (decision,) = releases.list_guard_decisions(store, PROJECT, RELEASE)
+    assert (decision["status"], decision["stage"]) == ("healthy", 0)
+    assert decision["details"]["action"] == "advanced"
+    assert releases.get_release(store, PROJECT, RELEASE)["stage"] == 1

@@ -231,8 +231,9 @@ def show_guard_decisions(key: str, decisions: Iterable[dict[str, Any]]) -> None:
         rows.append((
             seconds_time(decision.get("at")), _stage_number(decision.get("stage")),
             _stage_number(details.get("guard")), details.get("flag"), decision.get("status"),
-            details.get("verdict"), sources_text(details),
+            details.get("verdict"), details.get("action"), sources_text(details),
             "; ".join(str(r) for r in reasons) or None,
         ))  # fmt: skip
-    columns = ["at (UTC)", "stage", "guard", "flag", "status", "verdict", "events", "reasons"]
+    columns = ["at (UTC)", "stage", "guard", "flag", "status", "verdict", "action", "events",
+               "reasons"]  # fmt: skip
     table(f"Guard decisions of {key}", columns, rows)

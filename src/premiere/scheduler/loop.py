@@ -1,5 +1,6 @@
-"""The scheduler loop: lead, tick, record guard decisions, prune old SDK event counts,
-wait, repeat."""
+"""The scheduler loop: lead, tick (which records the guard decisions at the end of a
+hold with the action they trigger), watch the guards between hold ends and record
+what they find, prune old SDK event counts, wait, repeat."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any, Protocol
 from premiere.scheduler.leadership import Leadership, leadership_for
 from premiere.services import releases
 from premiere.services.events import prune_sdk_events
-from premiere.services.guards import GuardChecker
+from premiere.services.guards import GuardChecker, GuardVerdict
 from premiere.services.projects import list_projects
 from premiere.store import Store
 
@@ -29,7 +30,11 @@ PRUNE_EVERY = timedelta(hours=1)
 
 class Tick(Protocol):
     def __call__(
-        self, store: Store, now: datetime, *, guard_check: Callable[..., str] | None = ...
+        self,
+        store: Store,
+        now: datetime,
+        *,
+        guard_check: Callable[..., str | GuardVerdict] | None = ...,
     ) -> list[dict[str, Any]]: ...
 
 
@@ -94,8 +99,12 @@ class Scheduler:
         tick, record = self._services()
         now = self.clock()
         checker = GuardChecker(self.store, lambda: now)
-        report = TickReport(now, tick(self.store, now, guard_check=checker))
-        self._record(record, checker, report)
+        report = TickReport(now, tick(self.store, now, guard_check=checker.verdict))
+        for item in report.items:  # recorded by the tick, with the action they caused
+            report.decisions += [
+                {"project": item["project"], "release": item["key"], **decision}
+                for decision in item.get("decisions", ())
+            ]
         self._watch(record, now, report)
         self._prune(now, report)
         return report

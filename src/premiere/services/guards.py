@@ -1,10 +1,12 @@
 """Release guards: read the SDK event counts of a rolling-out release and decide.
 
-:class:`GuardChecker` is the ``guard_check`` callable that
-``premiere.services.releases.tick_releases`` calls for a rolling-out release and its
-current stage; it answers ``"healthy"``, ``"regressed"`` or ``"insufficient"`` and
-keeps the statistics of each look, which the scheduler records afterwards with
-``record_guard_decision`` (:meth:`GuardChecker.decisions`).
+:meth:`GuardChecker.verdict` is the ``guard_check`` that
+``premiere.services.releases.tick_releases`` calls for a rolling-out release whose
+stage's hold has ended; it answers ``"healthy"``, ``"regressed"`` or ``"insufficient"``
+with the statistics of each look (:class:`GuardVerdict`), which the tick records in
+the transaction of the action the answer triggers. Between hold ends the scheduler
+calls the checker itself, which keeps the looks, and records those worth it with
+``record_guard_decision`` (:meth:`GuardChecker.decisions`), again with their action.
 
 Treatment = evaluations that served the release's variation of a feature flag;
 control = evaluations of the same flag that served another variation (users not yet
@@ -87,8 +89,23 @@ class GuardLook:
         )
 
 
+@dataclass(frozen=True)
+class GuardVerdict:
+    """The guards' answer for a release whose stage's hold has ended: the worst status,
+    and the decisions that ``tick_releases`` records in the transaction of the action
+    the status triggers (advance, extend the hold, pause or roll back)."""
+
+    status: str
+    decisions: tuple[dict[str, Any], ...] = ()
+
+
 class GuardChecker:
-    """``guard_check`` for ``tick_releases``; create one per tick (it collects looks)."""
+    """Looks at a release's guards; create one per tick (it collects looks).
+
+    :meth:`verdict` is the ``guard_check`` of ``tick_releases``: it hands the decisions
+    over with the verdict, to be recorded with the action. Calling the checker keeps
+    the looks instead, for :meth:`decisions` (the scheduler's watch between hold ends).
+    """
 
     def __init__(self, store: Store, now: Callable[[], datetime]) -> None:
         self.store = store
@@ -96,21 +113,28 @@ class GuardChecker:
         self.looks: list[GuardLook] = []
 
     def __call__(self, release: Mapping[str, Any], stage: Mapping[str, Any]) -> str:
-        guards = release.get("guards") or []
-        if not guards:
-            return "healthy"
-        now = self.now()
-        statuses = []
-        for index, guard in enumerate(guards):
-            for feature in release.get("features") or []:
-                look = self._look(release, stage, index, guard, feature, now)
-                self.looks.append(look)
-                statuses.append(look.status)
-        return min(statuses, key=_WORST.index, default="healthy")
+        looks = self._looks(release, stage)
+        self.looks += looks
+        return _worst(looks)
+
+    def verdict(self, release: Mapping[str, Any], stage: Mapping[str, Any]) -> GuardVerdict:
+        """The worst status of the release's guards and the decisions worth recording,
+        which are then not among :meth:`decisions`: their recorder is the caller."""
+        looks = self._looks(release, stage)
+        decisions = tuple(look.decision() for look in looks if look.worth_recording)
+        return GuardVerdict(_worst(looks), decisions)
 
     def decisions(self) -> list[tuple[str, str, dict[str, Any]]]:
         """``(project, release key, decision)`` worth recording, in look order."""
         return [(x.project, x.release, x.decision()) for x in self.looks if x.worth_recording]
+
+    def _looks(self, release: Mapping[str, Any], stage: Mapping[str, Any]) -> list[GuardLook]:
+        now = self.now()
+        return [
+            self._look(release, stage, index, guard, feature, now)
+            for index, guard in enumerate(release.get("guards") or [])
+            for feature in release.get("features") or []
+        ]
 
     def _look(
         self,
@@ -168,6 +192,10 @@ class GuardChecker:
             sources=event_sources(guard),
             tokens=tokens,
         )
+
+
+def _worst(looks: list[GuardLook]) -> str:
+    return min((look.status for look in looks), key=_WORST.index, default="healthy")
 
 
 def parameters_for(guard: Mapping[str, Any]) -> GuardParameters:

@@ -175,30 +175,46 @@ def next_stage(
     detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     with store.write() as session:
-        project_row, row = _load_current(
-            session, project, key, expected, ("rolling_out",), "advance"
+        return next_stage_within(
+            session, actor, project, key, expected, reason, override, now, detail=detail
         )
-        window = active_freeze(session, project_row.id, row.environment, now)
-        if window is not None and not override:
-            raise InvalidStateError(
-                f"environment {row.environment!r} is frozen: {window.reason}",
-                {"freeze_window": window.id, "until": window.end.isoformat()},
-            )
-        spec, snapshots, index = spec_of(row), dict(row.snapshots), (row.stage or 0) + 1
-        extra = {**(detail or {}), **_override_detail(session, row, override, now)}
-        if index < len(spec["stages"]):
-            apply_stage(session, project, key, snapshots, spec, index)
-            values = stage_values(row, index, now)
-            return transition(
-                session, actor, project, row, row.version, "rolling_out",
-                action="advanced", reason=reason, now=now, values=values, detail=extra,
-            )  # fmt: skip
-        complete_flags(session, project, key, snapshots, spec)
-        values = {"finished_at": now, "hold_until": None}
+
+
+def next_stage_within(
+    session: Session,
+    actor: Actor,
+    project: str,
+    key: str,
+    expected: int | None,
+    reason: str | None,
+    override: bool,
+    now: datetime,
+    *,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``next_stage`` inside the caller's transaction."""
+    project_row, row = _load_current(session, project, key, expected, ("rolling_out",), "advance")
+    window = active_freeze(session, project_row.id, row.environment, now)
+    if window is not None and not override:
+        raise InvalidStateError(
+            f"environment {row.environment!r} is frozen: {window.reason}",
+            {"freeze_window": window.id, "until": window.end.isoformat()},
+        )
+    spec, snapshots, index = spec_of(row), dict(row.snapshots), (row.stage or 0) + 1
+    extra = {**(detail or {}), **_override_detail(session, row, override, now)}
+    if index < len(spec["stages"]):
+        apply_stage(session, project, key, snapshots, spec, index)
+        values = stage_values(row, index, now)
         return transition(
-            session, actor, project, row, row.version, "released",
-            action="released", reason=reason, now=now, values=values, detail=extra,
+            session, actor, project, row, row.version, "rolling_out",
+            action="advanced", reason=reason, now=now, values=values, detail=extra,
         )  # fmt: skip
+    complete_flags(session, project, key, snapshots, spec)
+    values = {"finished_at": now, "hold_until": None}
+    return transition(
+        session, actor, project, row, row.version, "released",
+        action="released", reason=reason, now=now, values=values, detail=extra,
+    )  # fmt: skip
 
 
 def roll_back(

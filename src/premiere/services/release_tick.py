@@ -4,7 +4,9 @@
 releases ready when nothing is missing (and sends back to draft those scheduled by a
 token since revoked), starts ready ones at their start time,
 and advances automatic stages whose hold has passed when the guards say healthy
-(extending the hold when they lack data; pausing or rolling back on regression).
+(extending the hold when they lack data; pausing or rolling back on regression). The
+guards' decisions are recorded in the transaction of the action they trigger, naming
+it (``details.action``): both commit, or neither does and the next tick looks again.
 Every step moves a release's state or times forward, so running it again with the
 same ``now`` does nothing more, and a tick after a long gap does each due thing
 once (one stage per release per tick). Locking (one scheduler at a time) is the
@@ -13,7 +15,7 @@ caller's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,12 +24,13 @@ from sqlalchemy.orm import Session
 
 from premiere.errors import PremiereError, ValidationError, Violation
 from premiere.services import SYSTEM, Actor
+from premiere.services.guards import GuardVerdict
 from premiere.services.lookups import get_project_row, lock_project
 from premiere.services.mappers import format_time
 from premiere.services.release_readiness import missing_items
 from premiere.services.release_rollout import (
     begin_rollout,
-    next_stage,
+    next_stage_within,
     roll_back_within,
     transition_within,
 )
@@ -41,7 +44,9 @@ from premiere.store.models import Project
 from premiere.store.releases import Release, ReleaseGuardDecision
 from premiere.store.types import utc_now
 
-GuardCheck = Callable[[dict[str, Any], dict[str, Any]], str]
+GuardCheck = Callable[[dict[str, Any], dict[str, Any]], str | GuardVerdict]
+"""A release's guards at the end of its stage's hold: a status, or a status with the
+decisions to record (:class:`GuardVerdict`, e.g. ``GuardChecker.verdict``)."""
 VERDICTS = ("healthy", "regressed", "insufficient")
 MIN_EXTENSION_SECONDS = 60
 GUARD_ACTOR = Actor(kind="system", id="guard", name="premiere guard")
@@ -89,18 +94,14 @@ def record_guard_decision(
             lock_project(session, project)
         _, row = load_release(session, project, release_key)
         session.refresh(row, with_for_update={"key_share": True})
-        session.add(
-            ReleaseGuardDecision(
-                release_id=row.id,
-                at=now,
-                stage=decision.get("stage", row.stage),
-                status=status,
-                details={"guard": decision.get("guard"), **dict(decision.get("details") or {})},
-            )
-        )
+        decision = {**decision, "stage": decision.get("stage", row.stage),
+                    "guard": decision.get("guard")}  # fmt: skip
         if regressed and row.state in ("rolling_out", "paused"):
-            guards = row.spec["guards"]
-            return _regressed(session, project, release_key, guards, decision.get("guard"), now)
+            guards, named = row.spec["guards"], [decision["guard"]]
+            view, action = _regressed(session, project, release_key, guards, named, now)
+            _record(session, row, [decision], action, now)
+            return view
+        _record(session, row, [decision], None, now)
         session.flush()
         return map_release_row_to_view(session, project, row)
 
@@ -117,6 +118,28 @@ def list_guard_decisions(store: Store, project: str, key: str) -> list[dict[str,
             {"at": format_time(d.at), "stage": d.stage, "status": d.status, "details": d.details}
             for d in rows
         ]
+
+
+def _record(
+    session: Session,
+    row: Release,
+    decisions: Iterable[Mapping[str, Any]],
+    action: str | None,
+    now: datetime,
+) -> None:
+    """The guards' decisions, each naming the ``action`` they triggered (None: none),
+    in the caller's transaction."""
+    for decision in decisions:
+        details = {"guard": decision.get("guard"), **dict(decision.get("details") or {})}
+        session.add(
+            ReleaseGuardDecision(
+                release_id=row.id,
+                at=now,
+                stage=decision.get("stage", row.stage),
+                status=decision["status"],
+                details={**details, "action": action},
+            )
+        )
 
 
 def _tick_one(
@@ -222,27 +245,62 @@ def _stage_due(
         return None
     if frozen:
         return _item(project, key, "frozen", stage=index)
-    verdict = guard_check(view, stage)
-    if verdict == "healthy":
-        after = next_stage(store, SYSTEM, project, key, view["version"],
-                           "hold passed, guards healthy", False, now)  # fmt: skip
+    checked = guard_check(view, stage)
+    verdict = checked if isinstance(checked, GuardVerdict) else GuardVerdict(checked)
+    with store.write() as session:  # the action and the decisions: one transaction
+        item, action = _act_on_verdict(session, project, key, view, stage, verdict, now)
+        _, row = load_release(session, project, key)
+        decisions = [{"stage": index, **decision} for decision in verdict.decisions]
+        _record(session, row, decisions, action, now)
+    if decisions:
+        item["decisions"] = [
+            {**decision, "details": {**decision.get("details", {}), "action": action}}
+            for decision in decisions
+        ]
+    return item
+
+
+def _act_on_verdict(
+    session: Session,
+    project: str,
+    key: str,
+    view: dict[str, Any],
+    stage: dict[str, Any],
+    verdict: GuardVerdict,
+    now: datetime,
+) -> tuple[dict[str, Any], str | None]:
+    """Healthy: the next stage (or released); regressed: the guards' action; lacking
+    data: the hold extended. Inside the caller's transaction; returns the tick's item
+    and the action taken (None: none)."""
+    index, status = stage["index"], verdict.status
+    if status == "healthy":
+        after = next_stage_within(session, SYSTEM, project, key, view["version"],
+                                  "hold passed, guards healthy", False, now)  # fmt: skip
         action = "released" if after["state"] == "released" else "advanced"
-        return _item(project, key, action, stage=after["stage"])
-    if verdict == "regressed":
-        with store.write() as session:
-            lock_project(session, project)
-            after = _regressed(session, project, key, view["guards"], None, now)
-        return _item(project, key, after["state"], stage=index)
+        return _item(project, key, action, stage=after["stage"]), action
+    if status == "regressed":
+        lock_project(session, project)
+        named = _regressed_guards(verdict)
+        after, acted = _regressed(session, project, key, view["guards"], named, now)
+        return _item(project, key, after["state"], stage=index), acted
     seconds = max(int(stage["hold_seconds"]), MIN_EXTENSION_SECONDS)
     until = now + timedelta(seconds=seconds)
-    with store.write() as session:
-        _, row = load_release(session, project, key)
-        transition(
-            session, SYSTEM, project, row, view["version"], "rolling_out",
-            action="hold_extended", reason=f"guards: {verdict}", now=now,
-            values={"hold_until": until}, detail={"verdict": verdict},
-        )  # fmt: skip
-    return _item(project, key, "hold_extended", stage=index, detail=format_time(until))
+    _, row = load_release(session, project, key)
+    transition(
+        session, SYSTEM, project, row, view["version"], "rolling_out",
+        action="hold_extended", reason=f"guards: {status}", now=now,
+        values={"hold_until": until}, detail={"verdict": status},
+    )  # fmt: skip
+    item = _item(project, key, "hold_extended", stage=index, detail=format_time(until))
+    return item, "hold_extended"
+
+
+def _regressed_guards(verdict: GuardVerdict) -> list[Any]:
+    """The indexes of the guards whose decisions say regressed, each once."""
+    return sorted(
+        {d["guard"] for d in verdict.decisions
+         if d["status"] == "regressed" and isinstance(d.get("guard"), int)}
+    )  # fmt: skip
 
 
 def _regressed(
@@ -250,23 +308,26 @@ def _regressed(
     project: str,
     key: str,
     guards: list[dict[str, Any]],
-    guard: Any,
+    named: list[Any],
     now: datetime,
-) -> dict[str, Any]:
-    """The guards' action on a regression, inside the caller's transaction."""
-    if isinstance(guard, int) and 0 <= guard < len(guards):
-        action = guards[guard]["action"]
-    else:
-        action = "rollback" if any(g["action"] == "rollback" for g in guards) else "pause"
-    detail = {"guard": guard}
+) -> tuple[dict[str, Any], str | None]:
+    """The action of the ``named`` guards (by index; all guards when none is valid) on
+    a regression: roll back if one of them says so, else pause. Inside the caller's
+    transaction; returns the release's view and the action taken (None: already
+    paused)."""
+    chosen = [guards[g] for g in named if isinstance(g, int) and 0 <= g < len(guards)]
+    action = "rollback" if any(g["action"] == "rollback" for g in chosen or guards) else "pause"
+    detail = {"guard": named[0] if len(named) == 1 else None}
     reason = "a guard saw a regression"
     if action == "rollback":
-        return roll_back_within(session, GUARD_ACTOR, project, key, None, reason, now, detail)
+        view = roll_back_within(session, GUARD_ACTOR, project, key, None, reason, now, detail)
+        return view, "rolled_back"
     _, row = load_release(session, project, key)
     if row.state != "rolling_out":
-        return map_release_row_to_view(session, project, row)
+        return map_release_row_to_view(session, project, row), None
     pause = (("rolling_out",), "paused", "paused")
-    return transition_within(session, GUARD_ACTOR, project, key, None, pause, reason, now, detail)
+    view = transition_within(session, GUARD_ACTOR, project, key, None, pause, reason, now, detail)
+    return view, "paused"
 
 
 def _view(store: Store, project: str, key: str) -> dict[str, Any]:
