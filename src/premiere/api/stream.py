@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from premiere.api.auth import ADMIN, SDK_CLIENT, SdkCaller
+from premiere.api.schemas import ErrorBody, answers
 from premiere.api.stream_limits import StreamSlot, client_address, slots_of
 from premiere.errors import PermissionDeniedError, ValidationError, Violation
 from premiere.services.broadcast import BroadcastSettings, ChangeBroadcaster, Subscription
@@ -56,9 +57,20 @@ async def change_broadcaster(app: FastAPI) -> AsyncIterator[ChangeBroadcaster]:
     summary="The flag document, then its changes, as server-sent events",
     response_class=Response,
     responses={
-        200: {"content": {"text/event-stream": {}}},
-        429: {"description": "Too many streams from this client address; see Retry-After"},
-        503: {"description": "This server holds all the streams it may; see Retry-After"},
+        **answers(None, 401, 403, 422),
+        200: {
+            "description": "Server-sent events: `document` (the whole flag document) first,"
+            " then one `patch` per change, and `: heartbeat` comments (docs/sdk.md).",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        429: {
+            "model": ErrorBody,
+            "description": "Too many streams from this client address; see Retry-After",
+        },
+        503: {
+            "model": ErrorBody,
+            "description": "This server holds all the streams it may; see Retry-After",
+        },
     },
 )
 async def stream_flag_document(
