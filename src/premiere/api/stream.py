@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Query, Request
 from starlette.responses import Response
@@ -32,6 +32,21 @@ from premiere.services.broadcast import BroadcastSettings, ChangeBroadcaster, Su
 from premiere.services.tokens import TokenInfo
 
 router = APIRouter(prefix="/sdk", tags=["sdk"])
+
+STREAM_EVENT: dict[str, Any] = {
+    "description": "One server-sent event (OpenAPI 3.1: the schema of each event).",
+    "type": "object",
+    "required": ["event", "id", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["document", "patch"]},
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The document version."},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "description": 'The flag document, or {"version", "flags", "segments"} changed.',
+        },
+    },
+}
 
 BROADCAST_SETTINGS = "broadcast_settings"
 """``app.state`` attribute: :class:`BroadcastSettings` for the app (defaults if unset)."""
@@ -61,7 +76,7 @@ async def change_broadcaster(app: FastAPI) -> AsyncIterator[ChangeBroadcaster]:
         200: {
             "description": "Server-sent events: `document` (the whole flag document) first,"
             " then one `patch` per change, and `: heartbeat` comments (docs/sdk.md).",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": STREAM_EVENT}},
         },
         429: {
             "model": ErrorBody,
