@@ -21,12 +21,13 @@ from premiere.api.release_views import (
     TrainView,
     TransitionView,
 )
-from premiere.api.schemas import EventsCounted
+from premiere.api.schemas import EventsCounted, FreezeWindowView, ScheduledChangeView
 from premiere.cli.demo_data import seed_demo
 from premiere.services.release_tick import record_guard_decision
 
 from .support import Api
 
+PROJECT = "/api/v1/projects/demo"
 RELEASE = "/api/v1/projects/demo/releases/recommendations-v2"
 TRAINS = "/api/v1/projects/demo/release-trains"
 
@@ -70,6 +71,19 @@ def test_release_trains__answers__have_the_documented_shapes(acme: Api) -> None:
     assert conforms(TrainView, edited).name == "Weekly"
     departures = acme.ok(acme.get(f"{TRAINS}/weekly/departures", params={"count": 2}))
     assert len(conforms(DeparturesView, departures).departures) == 2
+
+
+def test_scheduled_changes_and_freeze_windows__answers__name_their_creator(acme: Api) -> None:
+    later = datetime.now(UTC) + timedelta(days=30)
+    at, end = later.isoformat(), (later + timedelta(hours=2)).isoformat()
+    change = {"flag": "new-checkout", "environment": "production", "patch": {"on": True}}
+    created = acme.ok(acme.post(f"{PROJECT}/scheduled-changes", {**change, "at": at}), 201)
+    assert conforms(ScheduledChangeView, created).created_by.kind == "token"
+    conforms(list[ScheduledChangeView], acme.ok(acme.get(f"{PROJECT}/scheduled-changes")))
+    window = {"environment": "production", "start": at, "end": end}
+    created = acme.ok(acme.post(f"{PROJECT}/freeze-windows", window), 201)
+    assert conforms(FreezeWindowView, created).created_by.kind == "token"
+    conforms(list[FreezeWindowView], acme.ok(acme.get(f"{PROJECT}/freeze-windows")))
 
 
 def test_sdk_events__202__has_the_documented_shape(acme: Api) -> None:

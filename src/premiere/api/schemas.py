@@ -216,7 +216,7 @@ class ScheduledChangeView(View):
     status: str = Field(description="pending, applied, cancelled or failed.")
     error: str | None
     reason: str | None
-    created_by: str | None
+    created_by: ActorView = Field(description="Who created it.")
     applied_at: str | None
     created_at: str
     updated_at: str
@@ -229,7 +229,7 @@ class FreezeWindowView(View):
     start: str
     end: str
     reason: str | None
-    created_by: str | None
+    created_by: ActorView = Field(description="Who created it.")
     created_at: str
 
 
