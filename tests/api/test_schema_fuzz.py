@@ -10,6 +10,7 @@ and small per operation, so the run is repeatable and bounded.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +23,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from conftest import _postgres_database
 from premiere.api import create_app
 from premiere.cli.demo_data import demo_actor, seed_demo
-from premiere.services import tokens
+from premiere.services import scheduled_changes, schedules, tokens
+from premiere.services.release_tick import record_guard_decision
 from premiere.settings import Settings
 from premiere.store import Store
 
@@ -71,9 +73,26 @@ class Demo:
             {"name": "sdk", "scope": "sdk-server", "project": "demo", "environment": "production"},
         )
         self.sdk = str(sdk["token"])
+        _seed_scheduling(store)
 
     def token_for(self, path: str) -> str:
         return self.sdk if path.startswith(("/ofrep/", "/api/v1/sdk")) else self.admin
+
+
+def _seed_scheduling(store: Store) -> None:
+    """The resources the pinned path parameters name that the demo has not: release
+    train ``weekly``, scheduled change 1, freeze window 1, and a guard decision."""
+    actor, later = demo_actor(), datetime.now(UTC) + timedelta(days=30)
+    cadence = {"weekday": "monday", "time": "09:00", "anchor": "2026-01-05"}
+    schedules.create_release_train(store, actor, "demo", {"key": "weekly", "cadence": cadence})
+    change = {"flag": "new-checkout", "environment": "production", "patch": {"on": True}}
+    scheduled_changes.create_scheduled_change(
+        store, actor, "demo", {**change, "at": later.isoformat()}
+    )
+    window = {"environment": "production", "start": later.isoformat()}
+    end = (later + timedelta(hours=2)).isoformat()
+    schedules.create_freeze_window(store, actor, "demo", {**window, "end": end})
+    record_guard_decision(store, "demo", "recommendations-v2", {"status": "healthy"})
 
 
 @pytest.fixture(

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse
 from premiere.api.auth import ProjectReader, SdkCaller, StoreDep
 from premiere.api.limits import EventRateLimits
 from premiere.api.params import check_time_range, reject_lone_surrogates
-from premiere.api.schemas import EventCounts, answers
+from premiere.api.schemas import EventCounts, EventsCounted, answers
 from premiere.errors import MalformedRequestError
 from premiere.services import events as service
 
@@ -38,8 +38,8 @@ TimeFilter = Annotated[str | None, Query(max_length=64, description="RFC 3339 wi
     status_code=202,
     summary="Send a batch of SDK evaluation and custom event counts",
     responses={
-        202: {"description": "Counted: the bucket and the totals added."},
-        429: {"description": "Too many batches; Retry-After says when to try again"},
+        202: {"model": EventsCounted, "description": "Counted: the bucket and the totals added."},
+        **answers(None, 400, 401, 403, 404, 413, 422, 429),
     },
 )
 async def post_sdk_events(request: Request, store: StoreDep, token: SdkCaller) -> JSONResponse:
@@ -64,7 +64,7 @@ async def post_sdk_events(request: Request, store: StoreDep, token: SdkCaller) -
 @router.get(
     "/projects/{project}/environments/{environment}/events",
     summary="Flag evaluation and custom event counts per minute",
-    responses=answers(EventCounts, 404),
+    responses=answers(EventCounts, 401, 403, 404, 422),
 )
 def get_event_counts(
     store: StoreDep,

@@ -41,7 +41,7 @@ from starlette.responses import Response
 
 from premiere import engine
 from premiere.api.auth import SDK_CLIENT, SDK_SERVER, authenticate_request
-from premiere.api.schemas import OfrepBulk, OfrepEvaluation, OfrepFailure
+from premiere.api.schemas import OfrepBulk, OfrepEvaluation, OfrepFailure, answers
 from premiere.api.sdk import etag_matches
 from premiere.errors import PermissionDeniedError, RateLimitedError
 from premiere.services.compiled_documents import CompiledDocuments, CompiledFlags
@@ -218,7 +218,7 @@ _OPENAPI: dict[str, Any] = {"security": _SECURITY}
             "description": "PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT or GENERAL",
         },
         404: {"model": OfrepFailure, "description": "FLAG_NOT_FOUND"},
-        429: {"description": "Rate limited; Retry-After says when to try again"},
+        **answers(None, 401, 403, 422, 429),
     },
     openapi_extra=_OPENAPI,
 )
@@ -245,7 +245,7 @@ async def evaluate_flag(key: str, request: Request) -> Response:
         200: {"model": OfrepBulk},
         304: {"description": "Unchanged since the ETag in If-None-Match."},
         400: {"model": OfrepFailure, "description": "PARSE_ERROR or INVALID_CONTEXT"},
-        429: {"description": "Rate limited; Retry-After says when to try again"},
+        **answers(None, 401, 403, 429),
     },
     openapi_extra=_OPENAPI,
 )

@@ -17,6 +17,7 @@ from premiere.api.release_models import (
     TrainCreate,
     TrainUpdate,
 )
+from premiere.api.release_views import DeparturesView, TrainView
 from premiere.api.schemas import (
     COMMON_ERRORS,
     CREATE_ERRORS,
@@ -32,7 +33,9 @@ router = APIRouter(prefix="/projects/{project}", tags=["releases"], responses=CO
 Filter = Annotated[str | None, Query(max_length=128)]
 
 
-@router.get("/release-trains", summary="List release trains", responses=answers(None, 404))
+@router.get(
+    "/release-trains", summary="List release trains", responses=answers(list[TrainView], 404)
+)
 def list_trains(store: StoreDep, token: ProjectAdmin, project: str) -> JSONResponse:
     return JSONResponse(schedules.list_release_trains(store, project))
 
@@ -41,7 +44,7 @@ def list_trains(store: StoreDep, token: ProjectAdmin, project: str) -> JSONRespo
     "/release-trains",
     status_code=201,
     summary="Create a release train (a recurring cadence of departures)",
-    responses=answers(None, *CREATE_ERRORS),
+    responses=answers(TrainView, *CREATE_ERRORS, status=201),
 )
 def create_train(
     store: StoreDep, token: ProjectAdmin, project: str, body: TrainCreate
@@ -51,7 +54,9 @@ def create_train(
     return resource_response(view, 201, {"Location": location})
 
 
-@router.get("/release-trains/{train}", summary="Get a release train", responses=answers(None, 404))
+@router.get(
+    "/release-trains/{train}", summary="Get a release train", responses=answers(TrainView, 404)
+)
 def get_train(store: StoreDep, token: ProjectAdmin, project: str, train: str) -> JSONResponse:
     return resource_response(schedules.get_release_train(store, project, train))
 
@@ -59,7 +64,7 @@ def get_train(store: StoreDep, token: ProjectAdmin, project: str, train: str) ->
 @router.patch(
     "/release-trains/{train}",
     summary="Edit a release train",
-    responses=answers(None, *UPDATE_ERRORS),
+    responses=answers(TrainView, *UPDATE_ERRORS),
 )
 def update_train(
     store: StoreDep,
@@ -78,7 +83,7 @@ def update_train(
 @router.get(
     "/release-trains/{train}/departures",
     summary="A train's next departures (UTC), in its time zone's wall-clock time",
-    responses=answers(None, 404),
+    responses=answers(DeparturesView, 404),
 )
 def departures(
     store: StoreDep,

@@ -21,6 +21,12 @@ from premiere.api.release_models import (
     ReleaseSchedule,
     ReleaseUpdate,
 )
+from premiere.api.release_views import (
+    ApprovalView,
+    GuardDecisionView,
+    ReadinessView,
+    TransitionView,
+)
 from premiere.api.schemas import (
     COMMON_ERRORS,
     CREATE_ERRORS,
@@ -91,7 +97,7 @@ def update_release(
 @router.get(
     "/{release}/readiness",
     summary="What is missing before the release may start",
-    responses=answers(None, 404),
+    responses=answers(ReadinessView, 404),
 )
 def get_readiness(store: StoreDep, token: ProjectAdmin, project: str, release: str) -> JSONResponse:
     return JSONResponse(service.get_release_readiness(store, project, release))
@@ -176,7 +182,9 @@ for _action in _ACTIONS:
 
 
 @router.get(
-    "/{release}/approvals", summary="List a release's approvals", responses=answers(None, 404)
+    "/{release}/approvals",
+    summary="List a release's approvals",
+    responses=answers(list[ApprovalView], 404),
 )
 def list_approvals(
     store: StoreDep, token: ProjectAdmin, project: str, release: str
@@ -188,7 +196,7 @@ def list_approvals(
     "/{release}/approvals",
     status_code=201,
     summary="Approve a release (not one's own)",
-    responses=answers(None, *CREATE_ERRORS),
+    responses=answers(ApprovalView, *CREATE_ERRORS, status=201),
 )
 def approve_release(
     store: StoreDep,
@@ -205,7 +213,7 @@ def approve_release(
 @router.get(
     "/{release}/history",
     summary="A release's transitions, oldest first, with who and why",
-    responses=answers(None, 404),
+    responses=answers(list[TransitionView], 404),
 )
 def history(store: StoreDep, token: ProjectAdmin, project: str, release: str) -> JSONResponse:
     service.get_release(store, project, release)
@@ -223,7 +231,7 @@ def history(store: StoreDep, token: ProjectAdmin, project: str, release: str) ->
 @router.get(
     "/{release}/guard-decisions",
     summary="Guard verdicts recorded for a release, oldest first",
-    responses=answers(None, 404),
+    responses=answers(list[GuardDecisionView], 404),
 )
 def guard_decisions(
     store: StoreDep, token: ProjectAdmin, project: str, release: str

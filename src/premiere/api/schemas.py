@@ -216,7 +216,7 @@ class ScheduledChangeView(View):
     status: str = Field(description="pending, applied, cancelled or failed.")
     error: str | None
     reason: str | None
-    created_by: str | None
+    created_by: ActorView = Field(description="Who created it.")
     applied_at: str | None
     created_at: str
     updated_at: str
@@ -229,13 +229,20 @@ class FreezeWindowView(View):
     start: str
     end: str
     reason: str | None
-    created_by: str | None
+    created_by: ActorView = Field(description="Who created it.")
     created_at: str
 
 
 class EventCounts(View):
     flag_evaluations: list[dict[str, Any]] = Field(description="Per minute, flag, variation.")
     custom_events: list[dict[str, Any]] = Field(description="Per minute and event key.")
+
+
+class EventsCounted(View):
+    bucket: str = Field(description="The minute the batch is counted in, RFC 3339, UTC.")
+    flag_evaluations: int = Field(description="Evaluations counted.")
+    custom_events: int = Field(description="Custom events counted.")
+    dropped: int = Field(description="Events the SDK reported it dropped.")
 
 
 class OfrepEvaluation(View):
@@ -270,6 +277,8 @@ _ERROR_DESCRIPTIONS = {
     413: "Body larger than the configured limit.",
     422: "Validation failed: every field and rule broken is listed.",
     428: "The update did not name the version it is based on.",
+    429: "Rate limited; Retry-After says when to try again.",
+    503: "At capacity; Retry-After says when to try again.",
 }
 
 

@@ -18,19 +18,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Query, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from premiere.api.auth import ADMIN, SDK_CLIENT, SdkCaller
+from premiere.api.schemas import ErrorBody, answers
 from premiere.api.stream_limits import StreamSlot, client_address, slots_of
 from premiere.errors import PermissionDeniedError, ValidationError, Violation
 from premiere.services.broadcast import BroadcastSettings, ChangeBroadcaster, Subscription
 from premiere.services.tokens import TokenInfo
 
 router = APIRouter(prefix="/sdk", tags=["sdk"])
+
+STREAM_EVENT: dict[str, Any] = {
+    "description": "One server-sent event (OpenAPI 3.1: the schema of each event).",
+    "type": "object",
+    "required": ["event", "id", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["document", "patch"]},
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The document version."},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "description": 'The flag document, or {"version", "flags", "segments"} changed.',
+        },
+    },
+}
 
 BROADCAST_SETTINGS = "broadcast_settings"
 """``app.state`` attribute: :class:`BroadcastSettings` for the app (defaults if unset)."""
@@ -56,9 +72,20 @@ async def change_broadcaster(app: FastAPI) -> AsyncIterator[ChangeBroadcaster]:
     summary="The flag document, then its changes, as server-sent events",
     response_class=Response,
     responses={
-        200: {"content": {"text/event-stream": {}}},
-        429: {"description": "Too many streams from this client address; see Retry-After"},
-        503: {"description": "This server holds all the streams it may; see Retry-After"},
+        **answers(None, 401, 403, 422),
+        200: {
+            "description": "Server-sent events: `document` (the whole flag document) first,"
+            " then one `patch` per change, and `: heartbeat` comments (docs/sdk.md).",
+            "content": {"text/event-stream": {"schema": STREAM_EVENT}},
+        },
+        429: {
+            "model": ErrorBody,
+            "description": "Too many streams from this client address; see Retry-After",
+        },
+        503: {
+            "model": ErrorBody,
+            "description": "This server holds all the streams it may; see Retry-After",
+        },
     },
 )
 async def stream_flag_document(

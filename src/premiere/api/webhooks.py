@@ -23,7 +23,7 @@ from premiere.store import Store
 
 GITHUB = Actor(kind="system", id="github-webhook", name="github")
 
-router = APIRouter(tags=["deployments"], responses=answers(None, 400, 401, 404, 413))
+router = APIRouter(tags=["deployments"], responses=answers(None, 400, 401, 404, 413, 422))
 
 
 @router.post(

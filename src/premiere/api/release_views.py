@@ -1,0 +1,73 @@
+"""Response shapes of the releases API beyond the release itself: readiness,
+approvals, history, guard decisions and release trains. For the OpenAPI
+description only, like :mod:`premiere.api.schemas`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ConfigDict, Field
+
+from premiere.api.schemas import ActorView, View
+
+
+class MissingItem(View):
+    kind: str = Field(description="environment, deployment, flag, approvals or freeze.")
+    flag: str | None = Field(description="The feature's flag, for deployment and flag items.")
+    service: str | None = Field(description="The service whose deployment is missing.")
+    needed: Any = Field(description='What is needed, e.g. ">= 2.1.0, verified" or 2 approvals.')
+    found: Any = Field(description="What there is instead; null when nothing.")
+
+
+class ReadinessView(View):
+    release: str
+    ready: bool = Field(description="True when nothing is missing.")
+    missing: list[MissingItem]
+
+
+class ApprovalView(View):
+    id: int
+    release: str
+    approver: ActorView
+    digest: str = Field(description="The digest of what was approved (the release's `digest`).")
+    comment: str
+    at: str = Field(description="RFC 3339, UTC.")
+    void: bool = Field(description="True once the release changed after the approval.")
+
+
+class TransitionView(View):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    at: str = Field(description="RFC 3339, UTC.")
+    from_: str = Field(alias="from", description="The state left.")
+    to: str = Field(description="The state entered.")
+    stage: int | None = Field(description="Index of the rollout stage after the transition.")
+    action: str = Field(description="scheduled, started, advanced, paused, rolled_back, ...")
+    actor: ActorView
+    reason: str = Field(description="Empty when none was given.")
+
+
+class GuardDecisionView(View):
+    at: str = Field(description="RFC 3339, UTC.")
+    stage: int | None
+    status: str = Field(description="healthy, regressed or insufficient.")
+    details: dict[str, Any] = Field(description="The guard and what it measured.")
+
+
+class TrainView(View):
+    key: str
+    project: str
+    name: str
+    environment: str | None = Field(description="null: any environment.")
+    cadence: dict[str, Any] = Field(
+        description="interval_weeks, weekday, time (HH:MM), timezone, anchor (a date)."
+    )
+    next_departures: list[str] = Field(description="The next three departures, RFC 3339, UTC.")
+    version: int = Field(description="Grows by one with every change; the ETag of a GET.")
+    created_at: str
+    updated_at: str
+
+
+class DeparturesView(View):
+    train: str
+    departures: list[str] = Field(description="RFC 3339, UTC, soonest first.")
