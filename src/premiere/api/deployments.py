@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectReader, StoreDep, actor_of
+from premiere.api.deployment_config import address_policy
 from premiere.api.deployment_models import (
     DeploymentPage,
     DeploymentRecord,
@@ -36,7 +37,6 @@ from premiere.api.schemas import COMMON_ERRORS, answers
 from premiere.errors import NotFoundError, ValidationError, Violation
 from premiere.services import Actor, promotion
 from premiere.services import deployments as ledger
-from premiere.services.check_network import AddressPolicy
 from premiere.services.check_probes import CheckLimits
 from premiere.services.tokens import TokenInfo
 from premiere.services.verification import Verifier
@@ -235,7 +235,7 @@ def new_verifier(app: FastAPI) -> Verifier:
     settings: Settings = getattr(app.state, "settings", None) or Settings()
     limits = CheckLimits(
         max_body_bytes=settings.check_max_body_bytes,
-        addresses=AddressPolicy(settings.check_allowed_addresses),
+        addresses=address_policy(app),
     )
     return Verifier(app.state.store, limits=limits)
 
