@@ -15,6 +15,7 @@ import click
 
 from premiere.cli.exits import CliError
 from premiere.cli.local import database_option, open_store, settings_with
+from premiere.settings import Settings
 
 if TYPE_CHECKING:  # the scheduler and the store load only when a scheduler runs
     from premiere.scheduler import Scheduler
@@ -49,29 +50,35 @@ def worker(database_url: str | None, interval: float) -> None:
     def _stop(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    from premiere.scheduler import Scheduler
-
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     with open_store(settings.database_url) as store:
         click.echo(f"Premiere scheduler on {settings.database_url}, every {interval:g} s")
-        retention = timedelta(days=settings.events_retention_days)
-        Scheduler(store, interval=interval, event_retention=retention).run(stop)
+        new_scheduler(store, settings, interval).run(stop)
     click.echo("Scheduler stopped.")
+
+
+def new_scheduler(store: Store, settings: Settings, interval: float) -> Scheduler:
+    """A scheduler ticking every ``interval`` seconds, pruning as ``settings`` say."""
+    from premiere.scheduler import Scheduler
+
+    return Scheduler(
+        store,
+        interval=interval,
+        event_retention=timedelta(days=settings.events_retention_days),
+        delivery_retention=timedelta(days=settings.webhook_delivery_retention_days),
+    )
 
 
 @contextmanager
 def background_scheduler(
-    store: Store, *, enabled: bool = True, event_retention_days: int = 90
+    store: Store, *, enabled: bool = True, settings: Settings | None = None
 ) -> Iterator[Scheduler | None]:
     """The scheduler in a daemon thread while the block runs (``premiere serve``)."""
     if not enabled:
         yield None
         return
-    from premiere.scheduler import Scheduler
-
-    retention = timedelta(days=event_retention_days)
-    scheduler = Scheduler(store, interval=scheduler_interval(), event_retention=retention)
+    scheduler = new_scheduler(store, settings or Settings(), scheduler_interval())
     scheduler.start()
     try:
         yield scheduler
