@@ -25,20 +25,22 @@ from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, an
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import checks, github, promotion
 from premiere.services.check_network import AddressPolicy
+from premiere.services.check_probes import CheckLimits
 from premiere.settings import Settings
 
 router = APIRouter(prefix="/projects/{project}", responses=COMMON_ERRORS)
 CHECKS = "/services/{service}/checks"
 
 
-def address_policy(app: FastAPI) -> AddressPolicy:
-    """Where the app's HTTP checks may connect (``PREMIERE_CHECK_ALLOWED_ADDRESSES``)."""
+def check_limits(app: FastAPI) -> CheckLimits:
+    """What the app's checks are held to, from its settings; their ``addresses`` also
+    judge a check's URL when it is written."""
     settings: Settings = getattr(app.state, "settings", None) or Settings()
-    return AddressPolicy(settings.check_allowed_addresses)
+    return CheckLimits.from_settings(settings)
 
 
 def _addresses(request: Request) -> AddressPolicy:
-    return address_policy(request.app)
+    return check_limits(request.app).addresses
 
 
 Addresses = Annotated[AddressPolicy, Depends(_addresses)]

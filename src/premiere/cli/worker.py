@@ -36,7 +36,11 @@ DEFAULT_INTERVAL = 1.0
     help=f"Seconds between ticks. [env: {INTERVAL_VARIABLE}]",
 )
 def worker(database_url: str | None, interval: float) -> None:
-    """Run the scheduler: due scheduled changes, release starts, stage advances, guards.
+    """Run the scheduler, and finish verification checks left in flight.
+
+    The scheduler applies due scheduled changes, release starts, stage advances and
+    guards. Deployments left verifying whose checks nobody runs (the API replica that
+    ran them is gone) have their checks run here; each runs once, wherever claimed.
 
     `premiere serve` runs one itself unless started with --no-scheduler; run workers
     for larger setups. Any number may run against one database: one leads at a time
@@ -54,8 +58,23 @@ def worker(database_url: str | None, interval: float) -> None:
     signal.signal(signal.SIGINT, _stop)
     with open_store(settings.database_url) as store:
         click.echo(f"Premiere scheduler on {settings.database_url}, every {interval:g} s")
-        new_scheduler(store, settings, interval).run(stop)
+        run_worker(store, settings, interval, stop)
     click.echo("Scheduler stopped.")
+
+
+def run_worker(store: Store, settings: Settings, interval: float, stop: threading.Event) -> None:
+    """The scheduler until ``stop``, with a verifier that takes up the checks of
+    deployments left verifying whose claim ran out (as every API replica does), so
+    they finish even with no API replica up."""
+    from premiere.services.check_probes import CheckLimits
+    from premiere.services.verification import Verifier
+
+    verifier = Verifier(store, limits=CheckLimits.from_settings(settings))
+    try:
+        verifier.resume()
+        new_scheduler(store, settings, interval).run(stop)
+    finally:
+        verifier.close()
 
 
 def new_scheduler(store: Store, settings: Settings, interval: float) -> Scheduler:
