@@ -16,6 +16,7 @@ DEFAULT_DATABASE_URL = "sqlite:///premiere.db"
 MAX_COUNT = 10**12
 """The largest count one entry of an SDK event batch may carry."""
 ADMIN_TOKEN_MIN_LENGTH = 32
+MAX_RETENTION_DAYS = 36_500
 
 T = TypeVar("T", int, float)
 
@@ -41,6 +42,7 @@ class Settings:
     events_client_rate_per_minute: int = 600
     events_key_rate_per_minute: int = 600_000
     events_retention_days: int = 90
+    webhook_delivery_retention_days: int = 30
     check_max_body_bytes: int = 1_048_576
     check_allowed_addresses: tuple[str, ...] = ()
 
@@ -96,6 +98,13 @@ class Settings:
                 "PREMIERE_SCHEDULER_INTERVAL", float, base.scheduler_interval, 0.01
             ),
             **_event_settings(number, base),
+            webhook_delivery_retention_days=number(
+                "PREMIERE_WEBHOOK_DELIVERY_RETENTION_DAYS",
+                int,
+                base.webhook_delivery_retention_days,
+                1,
+                MAX_RETENTION_DAYS,
+            ),
             check_max_body_bytes=number(
                 "PREMIERE_CHECK_MAX_BODY_BYTES", int, base.check_max_body_bytes, 1
             ),

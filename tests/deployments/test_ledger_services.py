@@ -10,6 +10,7 @@ from typing import Any
 
 from premiere.services import Actor
 from premiere.services.catalog import create_service
+from premiere.services.check_network import AddressPolicy
 from premiere.services.checks import create_check
 from premiere.services.deployments import (
     change_deployment_status,
@@ -62,7 +63,8 @@ def test_verifier_resume__deployment_left_verifying__checks_run(
 ) -> None:
     create_service(store, actor, project, {"key": "web"})
     argv = [sys.executable, "-c", "pass"]
-    create_check(store, actor, project, "web", {"key": "smoke", "kind": "command", "argv": argv})
+    check = {"key": "smoke", "kind": "command", "argv": argv}
+    create_check(store, actor, project, "web", check, AddressPolicy())
     view, _ = record_deployment(store, actor, project, body())
     left = finish_deployment(store, actor, project, view["id"], {"outcome": "succeeded"})
     assert left["status"] == "verifying"  # nobody ran the checks: e.g. a restart
@@ -84,7 +86,8 @@ def test_verifier__deployment_reported_failed_meanwhile__keeps_failed(
 ) -> None:
     create_service(store, actor, project, {"key": "web"})
     argv = [sys.executable, "-c", "import time; time.sleep(0.5)"]
-    create_check(store, actor, project, "web", {"key": "slow", "kind": "command", "argv": argv})
+    check = {"key": "slow", "kind": "command", "argv": argv}
+    create_check(store, actor, project, "web", check, AddressPolicy())
     view, _ = record_deployment(store, actor, project, body())
     finish_deployment(store, actor, project, view["id"], {"outcome": "succeeded"})
     verifier = Verifier(store)

@@ -14,6 +14,7 @@ import pytest
 
 from premiere.services import Actor
 from premiere.services.catalog import create_service
+from premiere.services.check_network import AddressPolicy
 from premiere.services.check_probes import result_of
 from premiere.services.checks import create_check
 from premiere.services.deployments import finish_deployment, get_deployment, record_deployment
@@ -58,7 +59,8 @@ def left_verifying(store: Store, actor: Actor, project: str, count: int) -> list
     """``count`` deployments left verifying, with one check each (nobody runs them)."""
     create_service(store, actor, project, {"key": "web"})
     argv = [sys.executable, "-c", "pass"]
-    create_check(store, actor, project, "web", {"key": "smoke", "kind": "command", "argv": argv})
+    check = {"key": "smoke", "kind": "command", "argv": argv}
+    create_check(store, actor, project, "web", check, AddressPolicy())
     ids = []
     for n in range(count):
         body = {"service": "web", "environment": "staging", "version": f"1.0.{n}"}

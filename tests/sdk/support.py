@@ -105,6 +105,7 @@ class FakePremiere(ThreadingHTTPServer):
         self.stream_mode = "ok"  # ok | 404 | 501 | 401 | 429 | 503
         self.retry_after: str | None = None  # Retry-After of a refused stream
         self.events_status = 202
+        self.events_retry_after: str | None = None  # Retry-After of a refused batch
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.events: list[dict[str, Any]] = []
         self.streams: list[queue.Queue[bytes | None]] = []
@@ -179,7 +180,11 @@ class _Handler(BaseHTTPRequestHandler):
             if self.server.events_status < 300:
                 with self.server.lock:
                     self.server.events.append(json.loads(body))
-            self._send(self.server.events_status)
+            retry_after = self.server.events_retry_after
+            self._send(
+                self.server.events_status,
+                headers={"Retry-After": retry_after} if retry_after else None,
+            )
         else:
             self._send(404)
 

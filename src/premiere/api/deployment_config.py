@@ -7,7 +7,9 @@ its user, so configuring checks is an admin's decision; reading them is open to
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.responses import JSONResponse, Response
 
 from premiere.api.auth import ProjectAdmin, ProjectReader, StoreDep, actor_of
@@ -22,9 +24,26 @@ from premiere.api.deployment_models import (
 from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, answers
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import checks, github, promotion
+from premiere.services.check_network import AddressPolicy
+from premiere.services.check_probes import CheckLimits
+from premiere.settings import Settings
 
 router = APIRouter(prefix="/projects/{project}", responses=COMMON_ERRORS)
 CHECKS = "/services/{service}/checks"
+
+
+def check_limits(app: FastAPI) -> CheckLimits:
+    """What the app's checks are held to, from its settings; their ``addresses`` also
+    judge a check's URL when it is written."""
+    settings: Settings = getattr(app.state, "settings", None) or Settings()
+    return CheckLimits.from_settings(settings)
+
+
+def _addresses(request: Request) -> AddressPolicy:
+    return check_limits(request.app).addresses
+
+
+Addresses = Annotated[AddressPolicy, Depends(_addresses)]
 
 
 @router.get(
@@ -45,9 +64,14 @@ def list_checks(store: StoreDep, token: ProjectReader, project: str, service: st
     responses=answers(CheckView, *CREATE_ERRORS, status=201),
 )
 def create_check(
-    store: StoreDep, token: ProjectAdmin, project: str, service: str, body: CheckBody
+    store: StoreDep,
+    token: ProjectAdmin,
+    addresses: Addresses,
+    project: str,
+    service: str,
+    body: CheckBody,
 ) -> JSONResponse:
-    view = checks.create_check(store, actor_of(token), project, service, body.data())
+    view = checks.create_check(store, actor_of(token), project, service, body.data(), addresses)
     location = f"/api/v1/projects/{project}/services/{service}/checks/{view['key']}"
     return resource_response(view, 201, {"Location": location})
 
@@ -77,10 +101,13 @@ def replace_check(
     service: str,
     key: str,
     body: CheckBody,
+    addresses: Addresses,
     if_match: IfMatch = None,
 ) -> JSONResponse:
     version = expected_version(if_match, body.version)
-    view = checks.replace_check(store, actor_of(token), project, service, key, body.data(), version)
+    view = checks.replace_check(
+        store, actor_of(token), project, service, key, body.data(), version, addresses
+    )
     return resource_response(view)
 
 

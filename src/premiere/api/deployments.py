@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectReader, StoreDep, actor_of
+from premiere.api.deployment_config import check_limits
 from premiere.api.deployment_models import (
     DeploymentPage,
     DeploymentRecord,
@@ -36,11 +37,8 @@ from premiere.api.schemas import COMMON_ERRORS, answers
 from premiere.errors import NotFoundError, ValidationError, Violation
 from premiere.services import Actor, promotion
 from premiere.services import deployments as ledger
-from premiere.services.check_network import AddressPolicy
-from premiere.services.check_probes import CheckLimits
 from premiere.services.tokens import TokenInfo
 from premiere.services.verification import Verifier
-from premiere.settings import Settings
 from premiere.store import Store
 
 MAX_WAIT_SECONDS = 300
@@ -232,12 +230,7 @@ def deployment_id(value: str) -> int:
 
 def new_verifier(app: FastAPI) -> Verifier:
     """The app's verifier, held to the limits of its settings."""
-    settings: Settings = getattr(app.state, "settings", None) or Settings()
-    limits = CheckLimits(
-        max_body_bytes=settings.check_max_body_bytes,
-        addresses=AddressPolicy(settings.check_allowed_addresses),
-    )
-    return Verifier(app.state.store, limits=limits)
+    return Verifier(app.state.store, limits=check_limits(app))
 
 
 def submit_verification(request: Request, view: Mapping[str, Any], actor: Actor) -> Verifier:

@@ -60,9 +60,7 @@ def serve(
         app = create_app(settings, store)
         _apply_stream_settings(app, settings)
         descriptors = _raise_descriptor_limit()
-        with background_scheduler(  # cli/worker.py
-            store, enabled=not no_scheduler, event_retention_days=settings.events_retention_days
-        ):
+        with background_scheduler(store, enabled=not no_scheduler, settings=settings):
             uvicorn.run(
                 app,
                 host=settings.host,

@@ -1,6 +1,6 @@
 """The scheduler loop: lead, tick (which records the guard decisions at the end of a
 hold with the action they trigger), watch the guards between hold ends and record
-what they find, prune old SDK event counts, wait, repeat."""
+what they find, prune old SDK event counts and webhook deliveries, wait, repeat."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from premiere.scheduler.leadership import Leadership, leadership_for
 from premiere.services import releases
 from premiere.services.events import prune_sdk_events
+from premiere.services.github import prune_webhook_deliveries
 from premiere.services.guards import GuardChecker, GuardVerdict
 from premiere.services.projects import list_projects
 from premiere.store import Store
@@ -24,8 +25,10 @@ Clock = Callable[[], datetime]
 DEFAULT_INTERVAL = 1.0
 MAX_REMEMBERED = 10_000
 DEFAULT_EVENT_RETENTION = timedelta(days=90)
+DEFAULT_DELIVERY_RETENTION = timedelta(days=30)
 PRUNE_EVERY = timedelta(hours=1)
-"""How often the leading scheduler deletes SDK event counts older than the retention."""
+"""How often the leading scheduler deletes SDK event counts and webhook deliveries older
+than their retention."""
 
 
 class Tick(Protocol):
@@ -48,12 +51,14 @@ def utc_now() -> datetime:
 @dataclass
 class TickReport:
     """What one tick did: the releases' items, the guard decisions recorded, and how
-    many rows of old SDK event counts were pruned (None when it was not time to)."""
+    many rows of old SDK event counts (``pruned``) and old webhook deliveries
+    (``pruned_deliveries``) were deleted (None when it was not time to, or it failed)."""
 
     at: datetime
     items: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
     pruned: int | None = None
+    pruned_deliveries: int | None = None
 
 
 class Scheduler:
@@ -62,7 +67,8 @@ class Scheduler:
     ``tick`` and ``record`` default to ``premiere.services.releases.tick_releases`` and
     ``record_guard_decision``; ``clock`` to the wall clock; ``leadership`` to the one
     fitting the database (:func:`leadership_for`). Every ``PRUNE_EVERY`` (by ``clock``)
-    the leader deletes SDK event counts older than ``event_retention``.
+    the leader deletes SDK event counts older than ``event_retention`` and the webhook
+    deliveries remembered longer than ``delivery_retention``.
     """
 
     def __init__(
@@ -75,6 +81,7 @@ class Scheduler:
         record: Recorder | None = None,
         leadership: Leadership | None = None,
         event_retention: timedelta = DEFAULT_EVENT_RETENTION,
+        delivery_retention: timedelta = DEFAULT_DELIVERY_RETENTION,
     ) -> None:
         if interval <= 0:
             raise ValueError("the tick interval must be positive")
@@ -85,6 +92,7 @@ class Scheduler:
         self._recorder = record
         self.leadership = leadership or leadership_for(store)
         self.event_retention = event_retention
+        self.delivery_retention = delivery_retention
         self._pruned_at: datetime | None = None
         self._recorded: set[Hashable] = set()
         self._stop = threading.Event()
@@ -110,7 +118,8 @@ class Scheduler:
         return report
 
     def _prune(self, now: datetime, report: TickReport) -> None:
-        """Delete old SDK event counts, at most every PRUNE_EVERY."""
+        """Delete old SDK event counts and webhook deliveries, at most every PRUNE_EVERY;
+        one failing does not keep the other from being pruned."""
         if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
             return
         self._pruned_at = now
@@ -118,6 +127,11 @@ class Scheduler:
             report.pruned = prune_sdk_events(self.store, self.event_retention, now=now)
         except Exception:  # pruning again an hour later is soon enough
             log.exception("pruning SDK event counts failed")
+        try:
+            retention = self.delivery_retention
+            report.pruned_deliveries = prune_webhook_deliveries(self.store, retention, now=now)
+        except Exception:
+            log.exception("pruning webhook deliveries failed")
 
     def _watch(self, record: Recorder, now: datetime, report: TickReport) -> None:
         """Look at the guards of every rolling-out release the tick left alone, not only

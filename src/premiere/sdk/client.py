@@ -42,7 +42,8 @@ from premiere.sdk.evaluation import (
     as_str,
     error_result,
 )
-from premiere.sdk.events import EventProcessor, EventRecorder, ServedVariations
+from premiere.sdk.event_sender import EventProcessor
+from premiere.sdk.events import EventRecorder, ServedVariations
 from premiere.sdk.holder import DocumentHolder, Listener
 from premiere.sdk.status import Status, StatusListener, StatusTracker
 from premiere.sdk.transport import Transport

@@ -19,7 +19,7 @@ from premiere.sdk.config import Config
 from premiere.sdk.document import DocumentError
 from premiere.sdk.holder import DocumentHolder
 from premiere.sdk.sse import Comment, ServerSentEvent, SSEParser
-from premiere.sdk.transport import Transport
+from premiere.sdk.transport import Transport, retry_after_seconds
 
 UNAUTHORIZED = (401, 403)
 STREAM_UNAVAILABLE = (404, 405, 501)
@@ -185,7 +185,7 @@ class StreamingDataSource(_Worker):
                 self.holder.status.contact_succeeded()
         except (httpx.HTTPError, ValueError, DocumentError) as exc:
             self.log.debug("premiere: fetching the flags failed too: %s", exc)
-        floor = min(_seconds(retry_after), self.config.unauthorized_retry_interval)
+        floor = min(retry_after_seconds(retry_after), self.config.unauthorized_retry_interval)
         return max(self.backoff.next_delay(), floor)
 
     def read(self, response: httpx.Response) -> None:
@@ -226,12 +226,6 @@ def _unauthorized(status: int) -> str:
         f"the SDK key was {what}; serving the last known flags and retrying slowly. "
         "Check Config.sdk_key: it must be an sdk-server token of this environment"
     )
-
-
-def _seconds(retry_after: str | None) -> float:
-    """A ``Retry-After`` in seconds (0 when absent, or a date, or not a number)."""
-    text = (retry_after or "").strip()
-    return float(text) if text.isdigit() and len(text) < 10 else 0.0
 
 
 def _describe(exc: httpx.HTTPError) -> str:

@@ -5,7 +5,8 @@ thread (no lock, no shared write). A background thread takes the differences sin
 last look, merges them into a pending batch bounded by ``event_buffer_size`` distinct
 entries (past it, events are dropped and the drops counted) and POSTs the batch to
 ``/api/v1/sdk/events``. When that fails the batch is kept (within the bound) for the
-next flush; evaluation is never affected.
+next flush; evaluation is never affected. The sending half is
+:class:`premiere.sdk.event_sender.EventProcessor`.
 
 Custom events (``track``) are counted per event key and, when tracked with ``flag=``,
 per the variation of that flag last served to the context's key: :class:`ServedVariations`
@@ -17,16 +18,8 @@ the slow path (:meth:`EventRecorder.watch`); other flags pay nothing more.
 from __future__ import annotations
 
 import threading
-import time
 import weakref
 from collections import OrderedDict
-from datetime import UTC, datetime
-from typing import Any
-
-import httpx
-
-from premiere.sdk.config import Config
-from premiere.sdk.transport import Transport
 
 CountKey = tuple[str, "int | None", str]  # (flag key, variation index, reason kind)
 CustomKey = tuple[str, "str | None", "int | None"]  # (event key, flag, variation) or no flag
@@ -267,146 +260,3 @@ def _flatten(counts: ThreadCounts) -> dict[CountKey, int]:
                 count_key = (key, variation, reason)
                 out[count_key] = out.get(count_key, 0) + n
     return out
-
-
-class EventProcessor:
-    """The background thread that flushes an :class:`EventRecorder` to the server."""
-
-    def __init__(self, recorder: EventRecorder, transport: Transport, config: Config) -> None:
-        self.recorder = recorder
-        self.transport = transport
-        self.config = config
-        self.log = config.log
-        self._stopping = threading.Event()
-        self._flush_lock = threading.Lock()
-        self._pending: dict[CountKey, int] = {}
-        self._custom: CustomCounts = {}
-        self._dropped = 0
-        self._period_start = time.time()
-        self._failing = False
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="premiere-sdk-events", daemon=True)
-        self._thread.start()
-
-    def stop(self, *, flush: bool = True) -> None:
-        self._stopping.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=2.0)
-        if flush:
-            self.flush()
-
-    def _run(self) -> None:
-        while not self._stopping.wait(self.config.event_flush_interval):
-            try:
-                self.flush()
-            except Exception:
-                self.log.exception("premiere: flushing events failed")
-
-    def flush(self) -> bool:
-        """Send what was counted since the last successful flush; True when it was sent."""
-        with self._flush_lock:
-            self._merge(*self.recorder.collect())
-            if not self._pending and not self._custom and not self._dropped:
-                return True
-            payload = self._payload()
-            try:
-                status = self.transport.post_events(payload)
-            except (httpx.HTTPError, RuntimeError) as exc:  # RuntimeError: closed transport
-                return self._failed(f"{type(exc).__name__}: {exc}")
-            if 400 <= status < 500 and status not in (408, 429):
-                # The server refuses this batch (a bad key, an unknown format): sending it
-                # again would not help, so it is dropped rather than kept forever.
-                self.log.warning(
-                    "premiere: POST /api/v1/sdk/events answered %d; dropping this batch", status
-                )
-                self._reset()
-                return False
-            if status >= 300:
-                return self._failed(f"POST /api/v1/sdk/events answered {status}")
-            self._reset()
-            self._failing = False
-            return True
-
-    def _reset(self) -> None:
-        self._pending, self._custom, self._dropped = {}, {}, 0
-        self._period_start = time.time()
-
-    def _merge(self, deltas: dict[CountKey, int], custom: CustomCounts, dropped: int) -> None:
-        bound = self.config.event_buffer_size
-        pending = self._pending
-        self._dropped += dropped
-        for key, n in deltas.items():
-            if key in pending:
-                pending[key] += n
-            elif len(pending) < bound:
-                pending[key] = n
-            else:
-                self._dropped += n
-        for slot, sums in custom.items():
-            entry = self._custom.get(slot)
-            if entry is None:
-                if len(self._custom) >= bound:
-                    self._dropped += int(sums[0])
-                    continue
-                entry = self._custom[slot] = [0, 0, 0.0, 0.0]
-            for i, x in enumerate(sums):
-                entry[i] += x
-
-    def _payload(self) -> dict[str, Any]:
-        config = self.config
-        return {
-            "period_start": _rfc3339(self._period_start),
-            "period_end": _rfc3339(time.time()),
-            "service": {"name": config.service_name, "version": config.service_version},
-            "flags": [
-                {"key": key, "variation": variation, "reason": reason, "count": n}
-                for (key, variation, reason), n in sorted(self._pending.items(), key=_order)
-            ],
-            "custom": [
-                _custom_entry(slot, sums)
-                for slot, sums in sorted(self._custom.items(), key=_custom_order)
-            ],
-            "dropped": self._dropped,
-        }
-
-    def _failed(self, why: str) -> bool:
-        level = "debug" if self._failing else "warning"
-        getattr(self.log, level)(
-            "premiere: could not send evaluation events (%s); keeping up to %d of them",
-            why,
-            self.config.event_buffer_size,
-        )
-        self._failing = True
-        return False
-
-
-def _order(item: tuple[CountKey, int]) -> tuple[str, int, str]:
-    (key, variation, reason), _ = item
-    return key, -1 if variation is None else variation, reason
-
-
-def _custom_entry(slot: CustomKey, sums: list[float]) -> dict[str, Any]:
-    key, flag, variation = slot
-    count, value_count, value_sum, value_sum_squares = sums
-    entry: dict[str, Any] = {
-        "key": key,
-        "count": int(count),
-        "value_count": int(value_count),
-        "value_sum": value_sum,
-        "value_sum_squares": value_sum_squares,
-    }
-    if flag is not None:
-        entry["flag"], entry["variation"] = flag, variation
-    return entry
-
-
-def _custom_order(item: tuple[CustomKey, list[float]]) -> tuple[str, str, int]:
-    (key, flag, variation), _ = item
-    return key, flag or "", -1 if variation is None else variation
-
-
-def _rfc3339(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

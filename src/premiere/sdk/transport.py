@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import httpx
@@ -63,8 +66,10 @@ class Transport:
             self._streams.discard(response)
             response.close()
 
-    def post_events(self, payload: dict[str, Any]) -> int:
-        return self._http.post(f"{self._url}/events", json=payload).status_code
+    def post_events(self, payload: dict[str, Any]) -> tuple[int, float]:
+        """The answer's status and its ``Retry-After`` in seconds (0 when none)."""
+        response = self._http.post(f"{self._url}/events", json=payload)
+        return response.status_code, retry_after_seconds(response.headers.get("Retry-After"))
 
     def interrupt_streams(self) -> None:
         """Wake a thread blocked reading a stream (closing a socket alone does not)."""
@@ -78,3 +83,18 @@ class Transport:
     def close(self) -> None:
         self.interrupt_streams()
         self._http.close()
+
+
+def retry_after_seconds(retry_after: str | None, now: float | None = None) -> float:
+    """A ``Retry-After`` in seconds: delay-seconds, or an HTTP date (until then from
+    ``now``, a Unix time); 0 when absent, past or unreadable."""
+    text = (retry_after or "").strip()
+    if text.isdigit():
+        return float(text) if len(text) < 10 else 0.0
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return 0.0
+    if moment.tzinfo is None:  # "-0000" or none: RFC 9110 dates are in UTC
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, moment.timestamp() - (time.time() if now is None else now))

@@ -61,8 +61,17 @@ class AddressPolicy:
             return f"{host} is a cloud metadata host"
         for address in addresses:
             if _forbidden(address) and not any(address in n for n in self._allowed_networks):
+                if address == literal_address(host):
+                    return f"{host} is a link-local or cloud metadata address"
                 return f"{host} resolves to {address}, a link-local or cloud metadata address"
         return None
+
+    def literal_refusal(self, host: str) -> str | None:
+        """Why ``host`` may not be reached, judged without a name lookup: a metadata host
+        name or a literal address. A name that needs resolving passes here; it is judged
+        on its addresses when the check runs."""
+        address = literal_address(host)
+        return self.refusal(host, () if address is None else (address,))
 
     @property
     def _allowed_names(self) -> frozenset[str]:
@@ -189,6 +198,15 @@ def _resolve(host: str, port: int, deadline: float) -> list[IPAddress]:
         if address not in addresses:
             addresses.append(address)
     return addresses
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The address ``host`` spells literally (``169.254.169.254``, ``[fe80::1%eth0]``), or
+    None for a name."""
+    try:
+        return ipaddress.ip_address(host.strip("[]").split("%")[0].rstrip("."))
+    except ValueError:
+        return None
 
 
 def _forbidden(address: IPAddress) -> bool:

@@ -23,6 +23,7 @@ import httpcore
 import httpx
 
 from premiere.services.check_network import AddressPolicy, AddressRefusedError, CheckNetwork
+from premiere.settings import Settings
 
 OUTPUT_TAIL = 500
 USER_AGENT = b"premiere-verification"
@@ -38,6 +39,11 @@ class CheckLimits:
 
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     addresses: AddressPolicy = field(default_factory=AddressPolicy)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CheckLimits:
+        """``PREMIERE_CHECK_MAX_BODY_BYTES`` and ``PREMIERE_CHECK_ALLOWED_ADDRESSES``."""
+        return cls(settings.check_max_body_bytes, AddressPolicy(settings.check_allowed_addresses))
 
 
 class BodyTooLargeError(Exception):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from premiere.errors import AlreadyExistsError, NotFoundError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
+from premiere.services.check_network import AddressPolicy
 from premiere.services.deployment_ledger import get_service_row
 from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import format_time
@@ -68,9 +70,17 @@ def get_check(store: Store, project: str, service: str, key: str) -> dict[str, A
 
 
 def create_check(
-    store: Store, actor: Actor, project: str, service: str, data: Mapping[str, Any]
+    store: Store,
+    actor: Actor,
+    project: str,
+    service: str,
+    data: Mapping[str, Any],
+    addresses: AddressPolicy,
 ) -> dict[str, Any]:
-    spec = _check(data, creating=True)
+    """A new check. An HTTP check's URL may not name a link-local or metadata address (or
+    host) that ``addresses`` does not allow; names that need resolving are judged when the
+    check runs."""
+    spec = _check(data, addresses, creating=True)
     key = data["key"]
     try:
         with store.write() as session:
@@ -105,8 +115,10 @@ def replace_check(
     key: str,
     data: Mapping[str, Any],
     expected_version: int | None,
+    addresses: AddressPolicy,
 ) -> dict[str, Any]:
-    """A full replacement (omitted fields take their defaults); ``key`` may not change."""
+    """A full replacement (omitted fields take their defaults); ``key`` may not change.
+    The URL is held to ``addresses`` as in :func:`create_check`."""
     expected = require_version(expected_version, "check", key)
     body = dict(data)
     if body.get("key", key) != key:
@@ -114,7 +126,7 @@ def replace_check(
         raise_immutable.add("key", "immutable", "the key of a check cannot change")
         raise_immutable.raise_if_any()
     body["key"] = key
-    spec = _check(body, creating=True)
+    spec = _check(body, addresses, creating=True)
     with store.write() as session:
         project_row, service_row = _service(session, project, service)
         _check_environment(session, project_row, body.get("environment"))
@@ -166,7 +178,7 @@ def map_check_row_to_view(
     }
 
 
-def _check(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+def _check(data: Mapping[str, Any], addresses: AddressPolicy, *, creating: bool) -> dict[str, Any]:
     """Validate a check body; return its spec (kind-specific fields, defaults filled)."""
     check = Checker(data)
     kind = data.get("kind")
@@ -184,7 +196,7 @@ def _check(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     if isinstance(data.get("retries"), int) and data["retries"] > MAX_RETRIES:
         check.add("retries", "maximum", f"must be at most {MAX_RETRIES}")
     if kind == "http":
-        _check_http(check)
+        _check_http(check, addresses)
     elif kind == "command":
         _check_command(check)
     check.raise_if_any()
@@ -201,10 +213,12 @@ def _check(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     return spec
 
 
-def _check_http(check: Checker) -> None:
+def _check_http(check: Checker, addresses: AddressPolicy) -> None:
     data = check.data
     if check.required("url") and (not isinstance(data["url"], str) or not URL.match(data["url"])):
         check.add("url", "url", "must be an http(s) URL of at most 2000 characters")
+    elif isinstance(data.get("url"), str):
+        _check_target(check, data["url"], addresses)
     if data.get("method", "GET") not in ("GET", "HEAD", "POST"):
         check.add("method", "enum", "must be GET, HEAD or POST")
     check.integer("expected_status", minimum=100)
@@ -218,6 +232,21 @@ def _check_http(check: Checker) -> None:
             check.add("json_field", "type", 'must be {"path": "a.b.0.c", "equals": <JSON value>}')
         elif not isinstance(field["path"], str) or not field["path"]:
             check.add("json_field.path", "type", "must be a dotted path such as status.db")
+
+
+def _check_target(check: Checker, url: str, addresses: AddressPolicy) -> None:
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # an IPv6 literal that does not parse
+        check.add("url", "url", "must be an http(s) URL with a valid host")
+        return
+    refusal = addresses.literal_refusal(host) if host else None
+    if refusal is not None:
+        check.add(
+            "url",
+            "address_refused",
+            f"{refusal}, which checks may not reach; PREMIERE_CHECK_ALLOWED_ADDRESSES may allow it",
+        )
 
 
 def _check_command(check: Checker) -> None:

@@ -13,7 +13,8 @@ be an object or a JSON string):
 - commit_sha   <- ``d.sha``; features <- ``d.payload.features``; artifact <- ``d.payload.artifact``
 - idempotency key ``github-deployment-<d.id>``: a redelivery records nothing new.
 - ``X-GitHub-Delivery`` is remembered once a delivery is applied: a replay of the same
-  delivery (same id) is acknowledged as ``replayed`` and changes nothing.
+  delivery (same id) is acknowledged as ``replayed`` and changes nothing. The leading
+  scheduler forgets deliveries older than ``PREMIERE_WEBHOOK_DELIVERY_RETENTION_DAYS``.
 - ``deployment_status.state``: ``in_progress`` -> in_progress, ``success`` -> done
   (verification runs), ``failure``/``error`` -> failed; ``queued``, ``pending``,
   ``inactive`` change nothing. A status the deployment cannot take any more (a
@@ -26,8 +27,10 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from premiere.errors import (
@@ -211,6 +214,20 @@ def _remember_delivery(store: Store, project: str, delivery: str) -> None:
             )
     except IntegrityError:  # the same delivery, sent twice at once, was applied twice
         pass
+
+
+def prune_webhook_deliveries(
+    store: Store, retention: timedelta, *, now: datetime | None = None
+) -> int:
+    """Forget the deliveries received longer than ``retention`` ago; how many. A replay
+    of a forgotten delivery is applied again (its deployment's idempotency key still
+    records nothing new)."""
+    before = (now or utc_now()) - retention
+    with store.write() as session:
+        result = session.execute(
+            delete(WebhookDelivery).where(WebhookDelivery.received_at < before)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 def map_deployment(payload: Mapping[str, Any]) -> dict[str, Any]:

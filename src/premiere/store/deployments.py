@@ -209,6 +209,7 @@ class WebhookDelivery(Base):
     """A webhook delivery applied, by the id its sender gave it (a replay is ignored)."""
 
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_received_at", "received_at"),)  # pruning
 
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
