@@ -4,7 +4,6 @@ auth, bulk with ETag/304, the rate limit, and the compiled-document cache."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -423,15 +422,19 @@ def test_compiled_documents__write_elsewhere__seen_after_the_version_ttl(
     from premiere.services.compiled_documents import CompiledDocuments
     from premiere.store.models import Environment
 
-    cache = CompiledDocuments(ofrep.store, version_ttl=0.2)
+    now = [1000.0]
+    cache = CompiledDocuments(ofrep.store, version_ttl=0.2, clock=lambda: now[0])
     before = cache.get("demo", "production", client_only=False).version
     with ofrep.store.write() as session:  # as another process would: no local signal
         session.execute(
             update(Environment).values(document_version=Environment.document_version + 1)
         )
 
+    now[0] += 0.1  # within the TTL: the version read before is still trusted
     assert cache.get("demo", "production", client_only=False).version == before
-    time.sleep(0.25)
+    assert cache.cached_version("demo", "production") == before
+    now[0] += 0.15  # the TTL has run out: the version is read again
+    assert cache.cached_version("demo", "production") is None
     assert cache.get("demo", "production", client_only=False).version == before + 1
     configure(ofrep, "theme", {"on": False})  # a local write: seen at once
     assert cache.get("demo", "production", client_only=False).version == before + 2

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,9 +43,16 @@ class CompiledFlags:
 class CompiledDocuments:
     """A thread-safe cache holding the newest compiled version of each environment."""
 
-    def __init__(self, store: Store, *, version_ttl: float = 0.5) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        version_ttl: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self.version_ttl = version_ttl
+        self.clock = clock  # seconds, monotonic
         self._entries: dict[CacheKey, CompiledFlags] = {}
         self._lock = threading.Lock()
         self._building: dict[CacheKey, threading.Lock] = {}
@@ -78,7 +85,7 @@ class CompiledDocuments:
         """What :meth:`get` would answer if it can be answered from memory (no database
         read, no compilation), else ``None``: safe to call on an event loop."""
         known = self._versions.get((project, environment))
-        if known is None or time.monotonic() - known[0] >= self.version_ttl:
+        if known is None or self.clock() - known[0] >= self.version_ttl:
             return None
         entry = self._entries.get((project, environment, client_only))
         return entry if entry is not None and entry.version == known[1] else None
@@ -91,7 +98,7 @@ class CompiledDocuments:
     def cached_version(self, project: str, environment: str) -> int | None:
         """:meth:`version` if it can be answered from memory, else ``None``."""
         known = self._versions.get((project, environment))
-        if known is None or time.monotonic() - known[0] >= self.version_ttl:
+        if known is None or self.clock() - known[0] >= self.version_ttl:
             return None
         return known[1]
 
@@ -103,7 +110,7 @@ class CompiledDocuments:
 
     def _version(self, project: str, environment: str) -> int:
         pair = (project, environment)
-        now = time.monotonic()
+        now = self.clock()
         known = self._versions.get(pair)
         if known is not None and now - known[0] < self.version_ttl:
             return known[1]
