@@ -107,6 +107,7 @@ class FakePremiere(ThreadingHTTPServer):
         self.events_status = 202
         self.events_retry_after: str | None = None  # Retry-After of a refused batch
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.arrived: list[tuple[str, float]] = []  # path, time.monotonic() on arrival
         self.events: list[dict[str, Any]] = []
         self.streams: list[queue.Queue[bytes | None]] = []
         self.heartbeat = 0.05
@@ -137,6 +138,11 @@ class FakePremiere(ThreadingHTTPServer):
         with self.lock:
             return sum(1 for _, p, _ in self.requests if p == path)
 
+    def arrivals(self, path: str) -> list[float]:
+        """When each request for ``path`` arrived (``time.monotonic()``), oldest first."""
+        with self.lock:
+            return [t for p, t in self.arrived if p == path]
+
     def headers_of(self, path: str) -> list[dict[str, str]]:
         with self.lock:
             return [h for _, p, h in self.requests if p == path]
@@ -152,6 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _record(self) -> bool:
         with self.server.lock:
             self.server.requests.append((self.command, self.path, dict(self.headers.items())))
+            self.server.arrived.append((self.path, time.monotonic()))
         return self.headers.get("Authorization") == f"Bearer {SDK_KEY}"
 
     def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:

@@ -135,16 +135,18 @@ def test_polling__unusable_document__keeps_last_good_and_reports(
 def test_polling__unauthorized__keeps_last_known_retries_slowly_and_says_why(
     server: FakePremiere, code: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    config = polling(server.url, unauthorized_retry_interval=60.0)
+    config = polling(server.url, unauthorized_retry_interval=0.5)
     with Client(config) as client:
         server.flags_mode = str(code)
         wait_for(lambda: client.status().state is DataSourceState.STALE)
-        before = server.count("/api/v1/sdk/flags")
+        refused = server.count("/api/v1/sdk/flags")  # the last request was answered 401/403
         assert client.variation("a", {"key": "u"}, False) is True
         assert "sdk_key" in (client.status().last_error or "")
-        # No quick retries after a 401/403: the next try waits unauthorized_retry_interval.
-        time.sleep(0.2)
-        assert server.count("/api/v1/sdk/flags") == before
+        # No quick retries after a 401/403 (polls are 0.05 s apart, the backoff 0.02 s):
+        # the next try comes unauthorized_retry_interval after the refused one.
+        wait_for(lambda: server.count("/api/v1/sdk/flags") > refused)
+        arrivals = server.arrivals("/api/v1/sdk/flags")
+        assert arrivals[refused] - arrivals[refused - 1] >= 0.5
     assert any(r.levelno == logging.ERROR and "sdk_key" in r.getMessage() for r in caplog.records)
 
 
