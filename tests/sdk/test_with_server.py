@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from premiere.api import create_app
 from premiere.sdk import Client, Config, DataSourceState
@@ -20,15 +20,35 @@ from premiere.store import Store
 
 from .support import wait_for
 
+FLAGS = "/api/v1/sdk/flags"
+
 
 class Live:
-    def __init__(self, url: str, admin_token: str) -> None:
+    def __init__(self, url: str, admin_token: str, answered: list[tuple[str, int]]) -> None:
         self.url = url
         self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {admin_token}"})
+        self.answered = answered  # (path, status) of each answer the server started
+
+    def count(self, path: str, status: int) -> int:
+        return sum(1 for p, s in list(self.answered) if (p, s) == (path, status))
 
     def ok(self, response: httpx.Response, status: int = 200) -> Any:
         assert response.status_code == status, response.text
         return response.json() if response.content else None
+
+
+def recording(app: ASGIApp, answered: list[tuple[str, int]]) -> ASGIApp:
+    """``app``, noting the path and status of each HTTP answer it starts."""
+
+    async def record(scope: Scope, receive: Receive, send: Send) -> None:
+        async def noting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answered.append((scope["path"], message["status"]))
+            await send(message)
+
+        await app(scope, receive, noting if scope["type"] == "http" else send)
+
+    return record
 
 
 @pytest.fixture
@@ -36,7 +56,8 @@ def live(tmp_path: Path) -> Iterator[Live]:
     store = Store.open(f"sqlite:///{tmp_path / 'premiere.db'}")
     admin = tokens.ensure_admin_token(store, None)
     assert admin is not None
-    app = create_app(Settings(database_url="unused://"), store)
+    answered: list[tuple[str, int]] = []
+    app = recording(create_app(Settings(database_url="unused://"), store), answered)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     )
@@ -44,7 +65,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
     thread.start()
     wait_for(lambda: server.started or not thread.is_alive(), timeout=10)
     port = server.servers[0].sockets[0].getsockname()[1]
-    live = Live(f"http://127.0.0.1:{port}", admin)
+    live = Live(f"http://127.0.0.1:{port}", admin, answered)
     yield live
     live.http.close()
     server.should_exit = True
@@ -71,7 +92,12 @@ def test_live_server__flag_turned_on__client_sees_it_and_listener_fires(live: Li
     )["token"]
     changes: list[frozenset[str]] = []
     config = Config(
-        sdk_key=token, base_url=live.url, poll_interval=0.1, start_wait=5.0, reconnect_delay=0.05
+        sdk_key=token,
+        base_url=live.url,
+        streaming=False,
+        poll_interval=0.1,
+        start_wait=5.0,
+        reconnect_delay=0.05,
     )
     with Client(config) as client:
         assert client.status().state is DataSourceState.VALID
@@ -84,8 +110,11 @@ def test_live_server__flag_turned_on__client_sees_it_and_listener_fires(live: Li
         live.ok(api.patch(path, json={"on": True}, headers={"If-Match": f'"{version}"'}))
         wait_for(lambda: client.bool_variation("new-checkout", {"key": "u1"}, False), timeout=5)
         assert changes and "new-checkout" in changes[-1]
-        time.sleep(0.15)  # a few more polls: answered 304 from the ETag
+        # A few more polls, answered 304 from the ETag, keep the document valid.
+        unchanged = live.count(FLAGS, 304)
+        wait_for(lambda: live.count(FLAGS, 304) >= unchanged + 3, timeout=5)
         assert client.status().state is DataSourceState.VALID
+        assert client.bool_variation("new-checkout", {"key": "u1"}, False) is True
 
 
 def test_live_server__revoked_key__last_known_flags_kept(live: Live) -> None:
