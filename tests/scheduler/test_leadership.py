@@ -129,13 +129,16 @@ def test_schedulers__two_threads_running_loops__never_tick_together(
 ) -> None:
     inside, overlaps, ticks = [0], [0], [0]
     guard = threading.Lock()
+    enough = threading.Event()
 
     def tick(store: Store, now: datetime, *, guard_check: Any = None) -> list[Any]:
         with guard:
             inside[0] += 1
             overlaps[0] += inside[0] > 1
             ticks[0] += 1
-        threading.Event().wait(0.002)
+            if ticks[0] >= 30:
+                enough.set()
+        threading.Event().wait(0.002)  # a tick takes a while: room for another to overlap
         with guard:
             inside[0] -= 1
         return []
@@ -147,11 +150,11 @@ def test_schedulers__two_threads_running_loops__never_tick_together(
     threads = [threading.Thread(target=s.run, args=(stop,)) for s in schedulers]
     for thread in threads:
         thread.start()
-    threading.Event().wait(0.3)
+    ticked = enough.wait(10)  # 30 ticks, however fast the machine
     stop.set()
     for thread in threads:
         thread.join(5)
-    assert ticks[0] > 10
+    assert ticked and ticks[0] >= 30
     assert overlaps[0] == 0
 
 
