@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from premiere.services import Actor
@@ -81,20 +82,35 @@ def test_verifier_resume__deployment_left_verifying__checks_run(
     assert done["verification"]["checks"][0]["status"] == "passed"
 
 
+# A check that says it has started, then passes once told to (or after 4 s).
+HELD_CHECK = (
+    "import pathlib, sys, time\n"
+    "pathlib.Path(sys.argv[1]).touch()\n"
+    "deadline = time.monotonic() + 4\n"
+    "while not pathlib.Path(sys.argv[2]).exists() and time.monotonic() < deadline:\n"
+    "    time.sleep(0.01)\n"
+)
+
+
 def test_verifier__deployment_reported_failed_meanwhile__keeps_failed(
-    store: Store, actor: Actor, project: str
+    store: Store, actor: Actor, project: str, tmp_path: Path
 ) -> None:
+    started, go = tmp_path / "started", tmp_path / "go"
     create_service(store, actor, project, {"key": "web"})
-    argv = [sys.executable, "-c", "import time; time.sleep(0.5)"]
-    check = {"key": "slow", "kind": "command", "argv": argv}
+    argv = [sys.executable, "-c", HELD_CHECK, str(started), str(go)]
+    check = {"key": "slow", "kind": "command", "argv": argv, "timeout_seconds": 10}
     create_check(store, actor, project, "web", check, AddressPolicy())
     view, _ = record_deployment(store, actor, project, body())
     finish_deployment(store, actor, project, view["id"], {"outcome": "succeeded"})
     verifier = Verifier(store)
     try:
         verifier.submit(view["id"])
-        time.sleep(0.1)
+        deadline = time.monotonic() + 10
+        while not started.exists():  # the check is running
+            assert time.monotonic() < deadline, "the check did not start"
+            time.sleep(0.01)
         change_deployment_status(store, actor, project, view["id"], {"status": "failed"})
+        go.touch()  # the check passes now
         verifier.wait(view["id"], 10)
     finally:
         verifier.close()
