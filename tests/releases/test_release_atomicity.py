@@ -86,38 +86,29 @@ def fail() -> None:
     raise Injected("between two flag writes")
 
 
-def test_start__failure_between_flag_writes__nothing_changes(
-    store: Store, demo: str, between_flag_writes: list[Callable[[], None]]
+@pytest.mark.parametrize(
+    ("started", "action"),
+    [
+        (False, releases.start_release),
+        (True, releases.advance_release),
+        (True, releases.roll_back_release),
+    ],
+    ids=["start", "advance", "rollback"],
+)
+def test_action__failure_between_flag_writes__nothing_changes(
+    store: Store,
+    demo: str,
+    between_flag_writes: list[Callable[[], None]],
+    started: bool,
+    action: Callable[..., Any],
 ) -> None:
     view = two_flag_release(store)
+    if started:
+        view = releases.start_release(store, CREATOR, demo, KEY, {}, view["version"])
     before = state(store)
     between_flag_writes.append(fail)
     with pytest.raises(Injected):
-        releases.start_release(store, CREATOR, demo, KEY, {}, view["version"])
-    assert state(store) == before
-
-
-def test_advance__failure_between_flag_writes__nothing_changes(
-    store: Store, demo: str, between_flag_writes: list[Callable[[], None]]
-) -> None:
-    view = two_flag_release(store)
-    view = releases.start_release(store, CREATOR, demo, KEY, {}, view["version"])
-    before = state(store)
-    between_flag_writes.append(fail)
-    with pytest.raises(Injected):
-        releases.advance_release(store, CREATOR, demo, KEY, {}, view["version"])
-    assert state(store) == before
-
-
-def test_rollback__failure_between_flag_writes__nothing_changes(
-    store: Store, demo: str, between_flag_writes: list[Callable[[], None]]
-) -> None:
-    view = two_flag_release(store)
-    view = releases.start_release(store, CREATOR, demo, KEY, {}, view["version"])
-    before = state(store)
-    between_flag_writes.append(fail)
-    with pytest.raises(Injected):
-        releases.roll_back_release(store, CREATOR, demo, KEY, {}, view["version"])
+        action(store, CREATOR, demo, KEY, {}, view["version"])
     assert state(store) == before
 
 

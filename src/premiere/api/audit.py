@@ -9,9 +9,8 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import Admin, StoreDep, check_project
-from premiere.api.params import utc_time
+from premiere.api.params import query_fields, utc_time
 from premiere.api.schemas import COMMON_ERRORS, AuditPage, answers
-from premiere.errors import ValidationError, Violation
 from premiere.services import audit as service
 
 router = APIRouter(tags=["audit"], responses=COMMON_ERRORS)
@@ -46,7 +45,7 @@ def list_audit_events(
     if token.project is not None:
         check_project(token, project or "")
     since_utc, until_utc = utc_time("since", since), utc_time("until", until)
-    try:
+    with query_fields():
         page = service.list_audit_events(
             store,
             project=project,
@@ -59,8 +58,4 @@ def list_audit_events(
             limit=limit,
             cursor=cursor,
         )
-    except ValidationError as exc:  # the fields are query parameters here: say so
-        raise ValidationError(
-            Violation(f"query.{v.field}", v.rule, v.message) for v in exc.violations
-        ) from None
     return JSONResponse(page)

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import Admin, StoreDep, check_project
+from premiere.api.params import query_fields
 from premiere.api.schemas import COMMON_ERRORS, AuditChainHeads, AuditVerification, answers
-from premiere.errors import ValidationError, Violation
 from premiere.services import audit_chain as service
 
 router = APIRouter(tags=["audit"], responses=COMMON_ERRORS)
@@ -36,12 +36,8 @@ def verify_audit_chains(
 ) -> JSONResponse:
     if token.project is not None:
         check_project(token, project or "")
-    try:
+    with query_fields():
         report = service.verify_audit_chains(store, project=project, expect=expect or ())
-    except ValidationError as exc:  # the fields are query parameters here: say so
-        raise ValidationError(
-            Violation(f"query.{v.field}", v.rule, v.message) for v in exc.violations
-        ) from None
     return JSONResponse(report)
 
 

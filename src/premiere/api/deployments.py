@@ -32,9 +32,9 @@ from premiere.api.deployment_models import (
     RollbackRequest,
     StatusReport,
 )
-from premiere.api.params import utc_time
+from premiere.api.params import query_fields, utc_time
 from premiere.api.schemas import COMMON_ERRORS, answers
-from premiere.errors import NotFoundError, ValidationError, Violation
+from premiere.errors import NotFoundError
 from premiere.services import Actor, promotion
 from premiere.services import deployments as ledger
 from premiere.services.tokens import TokenInfo
@@ -92,7 +92,7 @@ def list_deployments(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> JSONResponse:
     since_utc, until_utc = utc_time("since", since), utc_time("until", until)
-    try:
+    with query_fields():
         page = ledger.list_deployments(
             store,
             project,
@@ -105,10 +105,6 @@ def list_deployments(
             limit=limit,
             cursor=cursor,
         )
-    except ValidationError as exc:
-        raise ValidationError(
-            Violation(f"query.{v.field}", v.rule, v.message) for v in exc.violations
-        ) from None
     return JSONResponse(page)
 
 

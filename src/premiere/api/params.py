@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -26,6 +27,19 @@ from premiere.services.validation import surrogate_paths
 
 MAX_ROW_ID = 2**63 - 1
 """The largest id a row can have (a signed 64-bit integer on both databases)."""
+
+
+@contextmanager
+def query_fields() -> Iterator[None]:
+    """Name the fields of a service's validation errors as the query parameters they
+    came from (``query.since``), for routes whose input is the query string."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise ValidationError(
+            Violation(f"query.{v.field}", v.rule, v.message) for v in exc.violations
+        ) from None
+
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A row id: 1 to 9223372036854775807.")]
 """An integer id in a path: out of range is 422 (``minimum``/``maximum``), never a 500."""
