@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from databases import database
 
 from premiere.services import Actor
-from premiere.services.flags import create_flag, update_flag
+from premiere.services.flags.definitions import create_flag, update_flag
 from premiere.services.projects import create_project
 from premiere.store import Store
 

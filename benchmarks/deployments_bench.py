@@ -36,8 +36,9 @@ from databases import database
 from sqlalchemy import insert, text
 
 from premiere.api import create_app
-from premiere.services import SYSTEM, matrix, tokens
+from premiere.services import SYSTEM, tokens
 from premiere.services.catalog import create_service
+from premiere.services.deployments import matrix
 from premiere.services.environments import create_environment
 from premiere.services.projects import create_project
 from premiere.settings import Settings

@@ -41,7 +41,7 @@ ADMIN_TOKEN = "prm_00000000000000be_propagation-bench-admin"
 SERVER = """
 import sys, resource, uvicorn
 from premiere.api import create_app
-from premiere.api.ofrep import OfrepSettings
+from premiere.api.sdk.ofrep import OfrepSettings
 from premiere.services.tokens import ensure_admin_token
 from premiere.settings import Settings
 from premiere.store import Store

@@ -28,7 +28,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from premiere.services.guard_stats import GuardParameters
+from premiere.services.releases.guard_stats import GuardParameters
 from premiere.services.simulation import DEFAULT_STAGES, TrafficGenerator, simulate_rollout
 
 ALPHA = 0.05

@@ -1,6 +1,6 @@
 """The answers of the release routes and of SDK events have the documented shapes.
 
-The response models (api/release_views.py, api/schemas.py) are what /openapi.json says
+The response models (api/releases/views.py, api/schemas.py) are what /openapi.json says
 these routes answer; here the real answers, over the demo project with an approval, a
 scheduled start, a guard decision and a release train, are read strictly against them.
 """
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from premiere.api.release_views import (
+from premiere.api.releases.views import (
     ApprovalView,
     DeparturesView,
     GuardDecisionView,
@@ -22,8 +22,8 @@ from premiere.api.release_views import (
     TransitionView,
 )
 from premiere.api.schemas import EventsCounted, FreezeWindowView, ScheduledChangeView
-from premiere.cli.demo_data import seed_demo
-from premiere.services.release_tick import record_guard_decision
+from premiere.cli.server.demo import seed_demo
+from premiere.services.releases.tick import record_guard_decision
 
 from .support import Api
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from premiere.services import events as event_service
+from premiere.services.sdk import events as event_service
 
 from .support import Api
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from premiere.api.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings, RateLimiter
+from premiere.api.sdk.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings, RateLimiter
 from premiere.errors import RateLimitedError
-from premiere.services.compiled_documents import reads_targeting_key
+from premiere.services.sdk.compiled import reads_targeting_key
 
 from .support import Api
 
@@ -161,8 +161,8 @@ def test_ofrep__bad_request__400_with_error_code(
 
 
 def test_ofrep__malformed_flag__400_parse_error(ofrep: Api, server_token: str) -> None:
-    from premiere.api.ofrep import evaluate_one
-    from premiere.services.compiled_documents import compile_flags
+    from premiere.api.sdk.ofrep import evaluate_one
+    from premiere.services.sdk.compiled import compile_flags
 
     document = {"project": "p", "environment": "e", "version": 1, "flags": {"bad": {"key": "bad"}}}
     flags = compile_flags(document, client_only=False)
@@ -174,8 +174,8 @@ def test_ofrep__malformed_flag__400_parse_error(ofrep: Api, server_token: str) -
 
 
 def test_ofrep__prerequisite_cycle__400_general() -> None:
-    from premiere.api.ofrep import OfrepError, evaluate_one
-    from premiere.services.compiled_documents import compile_flags
+    from premiere.api.sdk.ofrep import OfrepError, evaluate_one
+    from premiere.services.sdk.compiled import compile_flags
 
     def flag(key: str, other: str) -> dict[str, Any]:
         return {
@@ -290,7 +290,7 @@ def test_ofrep__over_the_rate__429_with_retry_after(ofrep: Api, server_token: st
 @pytest.fixture
 def evaluated_on(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names of the threads the route's evaluations ran on."""
-    from premiere.api import ofrep as module
+    from premiere.api.sdk import ofrep as module
 
     threads: list[str] = []
     one, every = module.evaluate_one, module.evaluate_all
@@ -357,7 +357,7 @@ def test_rate_limiter__refills_at_the_rate() -> None:
 def test_ofrep__change__seen_by_the_next_request_compiled_once(
     ofrep: Api, server_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from premiere.services import compiled_documents
+    from premiere.services.sdk import compiled as compiled_documents
 
     compiled: list[int] = []
     original = compiled_documents.compile_flags
@@ -395,7 +395,7 @@ def test_reads_targeting_key__flag_shapes(flag: dict[str, Any], reads: bool) -> 
 def test_ofrep_md__error_codes_and_limits__as_the_code_has_them() -> None:
     from pathlib import Path
 
-    from premiere.api import ofrep as module
+    from premiere.api.sdk import ofrep as module
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "ofrep.md").read_text()
     for code in (
@@ -419,7 +419,7 @@ def test_compiled_documents__write_elsewhere__seen_after_the_version_ttl(
 ) -> None:
     from sqlalchemy import update
 
-    from premiere.services.compiled_documents import CompiledDocuments
+    from premiere.services.sdk.compiled import CompiledDocuments
     from premiere.store.models import Environment
 
     now = [1000.0]

@@ -1,4 +1,4 @@
-"""The OFREP fast path (api/ofrep_fast.py): answers from memory what it can, byte for
+"""The OFREP fast path (api/sdk/fastpath.py): answers from memory what it can, byte for
 byte as the route would, and hands everything else to the route."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from premiere.api import ofrep_fast
-from premiere.api.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings
+from premiere.api.sdk import fastpath as ofrep_fast
+from premiere.api.sdk.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings
 
 from .support import Api
 from .test_ofrep import configure, evaluate, ofrep, server_token  # noqa: F401

@@ -22,9 +22,11 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from conftest import _postgres_database
 from premiere.api import create_app
-from premiere.cli.demo_data import demo_actor, seed_demo
-from premiere.services import scheduled_changes, schedules, tokens
-from premiere.services.release_tick import record_guard_decision
+from premiere.cli.server.demo import demo_actor, seed_demo
+from premiere.services import tokens
+from premiere.services.flags import scheduled_changes
+from premiere.services.releases import schedules
+from premiere.services.releases.tick import record_guard_decision
 from premiere.settings import Settings
 from premiere.store import Store
 

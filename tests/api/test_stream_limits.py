@@ -1,4 +1,4 @@
-"""Limits on SDK streams (api/stream_limits.py): per client address (429) and in total
+"""Limits on SDK streams (api/sdk/stream_limits.py): per client address (429) and in total
 (503), both with Retry-After; the rest of the server keeps answering at the limit."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from premiere.api.stream_limits import (
+from premiere.api.sdk.stream_limits import (
     RESERVED_DESCRIPTORS,
     RETRY_AFTER_SECONDS,
     STREAM_LIMITS,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from premiere.api.app import create_app
-from premiere.cli.demo_data import seed_demo
+from premiere.cli.server.demo import seed_demo
 from premiere.services.tokens import ensure_admin_token
 from premiere.settings import Settings
 from premiere.store import Store

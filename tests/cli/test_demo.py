@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from premiere.cli.demo_data import FLAGS, seed_demo
+from premiere.cli.server.demo import FLAGS, seed_demo
 from premiere.engine import compile_document, evaluate
-from premiere.services import audit, documents
-from premiere.services.darkcode import list_dark_code
-from premiere.services.matrix import get_environment_matrix
-from premiere.services.release_readiness import get_release_readiness
-from premiere.services.releases import get_release
+from premiere.services import audit
+from premiere.services.deployments.darkcode import list_dark_code
+from premiere.services.deployments.matrix import get_environment_matrix
+from premiere.services.releases.readiness import get_release_readiness
+from premiere.services.releases.records import get_release
+from premiere.services.sdk import documents
 from premiere.store import Store
 
 from .conftest import Cli

@@ -11,8 +11,8 @@ import time
 import pytest
 from rich.console import Console
 
-from premiere.cli import deploy_flow
-from premiere.cli.deploy_run import RunOutcome, Tail, run_command
+from premiere.cli.deployments import flow as deploy_flow
+from premiere.cli.deployments.run import RunOutcome, Tail, run_command
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="process groups and signals")
 

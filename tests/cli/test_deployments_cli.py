@@ -18,7 +18,7 @@ from typing import Any
 import click
 import pytest
 
-from premiere.cli import ci_env
+from premiere.cli.deployments import ci_env
 from premiere.cli.main import cli
 
 from .conftest import ADMIN_TOKEN, NO_PREMIERE_ENV, Cli, LiveServer

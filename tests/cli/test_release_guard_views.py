@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from premiere.cli.release_views import guards_text, show_guard_decisions, sources_text
+from premiere.cli.releases.views import guards_text, show_guard_decisions, sources_text
 
 
 @pytest.mark.parametrize(

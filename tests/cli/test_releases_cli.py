@@ -14,12 +14,13 @@ import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
 
-from premiere.cli import release_actions, release_watch
 from premiere.cli.client import ApiClient
 from premiere.cli.exits import BadUsage
 from premiere.cli.main import cli
-from premiere.cli.release_api import ProjectApi
-from premiere.cli.release_spec import (
+from premiere.cli.releases import actions as release_actions
+from premiere.cli.releases import watch as release_watch
+from premiere.cli.releases.remote import ProjectApi
+from premiere.cli.releases.spec import (
     definition,
     format_duration,
     keep_pacing,
@@ -28,8 +29,8 @@ from premiere.cli.release_spec import (
     parse_stages,
     variation_for,
 )
-from premiere.cli.release_views import missing_text
-from premiere.cli.release_watch import watch_release
+from premiere.cli.releases.views import missing_text
+from premiere.cli.releases.watch import watch_release
 
 from .conftest import Cli
 

@@ -14,8 +14,8 @@ import pytest
 from click.testing import Result
 
 from premiere.api.app import create_app
-from premiere.cli.demo_data import seed_demo
-from premiere.cli.worker import INTERVAL_VARIABLE, background_scheduler
+from premiere.cli.server.demo import seed_demo
+from premiere.cli.server.worker import INTERVAL_VARIABLE, background_scheduler
 from premiere.services.tokens import ensure_admin_token
 from premiere.settings import Settings
 from premiere.store import Store

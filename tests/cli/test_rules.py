@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 
-from premiere.cli.rules import describe_serve, parse_clause, parse_rollout, variation_index
+from premiere.cli.flags.syntax import describe_serve, parse_clause, parse_rollout, variation_index
 
 BOOL = [{"value": True, "name": "on"}, {"value": False, "name": "off"}]
 NUMBERS = [{"value": 50}, {"value": 100}, {"value": 250}]

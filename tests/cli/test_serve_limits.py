@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from premiere.api.stream_limits import stream_capacity
+from premiere.api.sdk.stream_limits import stream_capacity
 
 from .conftest import NO_PREMIERE_ENV, free_port
 

@@ -19,9 +19,9 @@ import pytest
 from api.support import Api, running
 from premiere.api import create_app
 from premiere.services import tokens
-from premiere.services.check_network import AddressPolicy
-from premiere.services.check_probes import CheckLimits, command_environment
-from premiere.services.verification import run_check
+from premiere.services.deployments.network import AddressPolicy
+from premiere.services.deployments.probes import CheckLimits, command_environment
+from premiere.services.deployments.verification import run_check
 from premiere.settings import Settings
 from premiere.store import Store
 

@@ -11,7 +11,7 @@ import pytest
 from api.support import Api, running
 from premiere.api import create_app
 from premiere.services import tokens
-from premiere.services.check_network import AddressPolicy
+from premiere.services.deployments.network import AddressPolicy
 from premiere.settings import Settings
 from premiere.store import Store
 

@@ -17,11 +17,11 @@ ACTION = re.compile(
     r"\.(recorded|status_changed|rolled_back|created|updated|deleted)"
 )
 SERVICES = [
-    "deployment_ledger.py",
-    "deployments.py",
-    "checks.py",
-    "promotion.py",
-    "github.py",
+    "deployments/rows.py",
+    "deployments/ledger.py",
+    "deployments/checks.py",
+    "deployments/promotion.py",
+    "deployments/github.py",
 ]
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.support import Api
-from premiere.services.darkcode import dormant_reason
+from premiere.services.deployments.darkcode import dormant_reason
 
 from .conftest import deploy, record
 

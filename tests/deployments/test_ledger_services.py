@@ -11,16 +11,16 @@ from typing import Any
 
 from premiere.services import Actor
 from premiere.services.catalog import create_service
-from premiere.services.check_network import AddressPolicy
-from premiere.services.checks import create_check
-from premiere.services.deployments import (
+from premiere.services.deployments.checks import create_check
+from premiere.services.deployments.ledger import (
     change_deployment_status,
     finish_deployment,
     get_deployment,
     list_deployments,
     record_deployment,
 )
-from premiere.services.verification import Verifier
+from premiere.services.deployments.network import AddressPolicy
+from premiere.services.deployments.verification import Verifier
 from premiere.store import Store
 
 from .conftest import SHA

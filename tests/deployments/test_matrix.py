@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event
 
 from api.support import Api
-from premiere.services.matrix import get_environment_matrix, semver_key
+from premiere.services.deployments.matrix import get_environment_matrix, semver_key
 from premiere.store.deployments import version_order
 
 from .conftest import deploy, record

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from api.support import Api
-from premiere.services.verification import run_check
+from premiere.services.deployments.verification import run_check
 
 from .conftest import record
 

@@ -14,16 +14,20 @@ import pytest
 
 from premiere.services import Actor
 from premiere.services.catalog import create_service
-from premiere.services.check_network import AddressPolicy
-from premiere.services.check_probes import result_of
-from premiere.services.checks import create_check
-from premiere.services.deployments import finish_deployment, get_deployment, record_deployment
-from premiere.services.verification import Verifier
-from premiere.services.verification_claims import (
+from premiere.services.deployments.checks import create_check
+from premiere.services.deployments.claims import (
     claim_verification,
     list_unclaimed_verifications,
     renew_claims,
 )
+from premiere.services.deployments.ledger import (
+    finish_deployment,
+    get_deployment,
+    record_deployment,
+)
+from premiere.services.deployments.network import AddressPolicy
+from premiere.services.deployments.probes import result_of
+from premiere.services.deployments.verification import Verifier
 from premiere.store import Store
 from premiere.store.types import utc_now
 

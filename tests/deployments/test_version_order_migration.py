@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from premiere.services import Actor
 from premiere.services.catalog import create_service
-from premiere.services.deployments import record_deployment
+from premiere.services.deployments.ledger import record_deployment
 from premiere.store import Store
 from premiere.store.deployments import version_order
 from premiere.store.migrate import alembic_config

@@ -16,9 +16,9 @@ from premiere.scheduler.simulation import (
     START,
     set_up,
 )
-from premiere.services import releases
-from premiere.services.events import record_sdk_events
-from premiere.services.guards import GuardChecker
+from premiere.services.releases import records as releases
+from premiere.services.releases.guards import GuardChecker
+from premiere.services.sdk.events import record_sdk_events
 from premiere.store import Store
 
 STAGE_5 = {"percent": 5, "hold_seconds": 3600, "advance": "auto", "index": 1}

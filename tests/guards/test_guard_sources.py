@@ -23,10 +23,10 @@ from premiere.scheduler.simulation import (
     SimulatedClock,
     set_up,
 )
-from premiere.services import releases
-from premiere.services.event_batches import EventPolicy
-from premiere.services.events import record_sdk_events
-from premiere.services.flags import get_flag, update_flag
+from premiere.services.flags.definitions import get_flag, update_flag
+from premiere.services.releases import records as releases
+from premiere.services.sdk.batches import EventPolicy
+from premiere.services.sdk.events import record_sdk_events
 from premiere.services.tokens import TokenInfo
 from premiere.store import Store
 

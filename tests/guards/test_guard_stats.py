@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from premiere.services.guard_stats import (
+from premiere.services.releases.guard_stats import (
     Arm,
     GuardParameters,
     evaluate_guard,

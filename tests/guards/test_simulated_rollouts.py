@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from premiere.services.guard_stats import GuardParameters
+from premiere.services.releases.guard_stats import GuardParameters
 from premiere.services.simulation import (
     DEFAULT_STAGES,
     Stage,

@@ -28,7 +28,7 @@ from openfeature.flag_evaluation import FlagEvaluationDetails
 
 from api.live import LiveServer, serve
 from premiere import engine
-from premiere.services.compiled_documents import reads_targeting_key
+from premiere.services.sdk.compiled import reads_targeting_key
 from premiere.store import Store
 from premiere.store.models import Environment, Flag, FlagConfig, Project, Segment
 

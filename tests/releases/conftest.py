@@ -12,11 +12,11 @@ import pytest
 
 from premiere import engine
 from premiere.services import Actor
-from premiere.services import deployments as ledger
 from premiere.services.catalog import create_service
-from premiere.services.documents import build_flag_document
-from premiere.services.flags import create_flag
-from premiere.services.segments import create_segment
+from premiere.services.deployments import ledger
+from premiere.services.flags.definitions import create_flag
+from premiere.services.flags.segments import create_segment
+from premiere.services.sdk.documents import build_flag_document
 from premiere.store import Store
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

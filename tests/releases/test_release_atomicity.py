@@ -16,9 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from premiere.errors import InvalidStateError, VersionConflictError
-from premiere.services import release_flags, releases, scheduled_changes
-from premiere.services.flags import get_flag_config
-from premiere.services.guards import GuardVerdict
+from premiere.services.flags import scheduled_changes
+from premiere.services.flags.definitions import get_flag_config
+from premiere.services.releases import flags as release_flags
+from premiere.services.releases import records as releases
+from premiere.services.releases.guards import GuardVerdict
 from premiere.store import Store
 from premiere.store.models import AuditEvent, Change, Environment
 from premiere.store.releases import ReleaseGuardDecision, ScheduledChange

@@ -6,8 +6,8 @@ import itertools
 from typing import Any
 
 from premiere import engine
-from premiere.services import releases
-from premiere.services.documents import build_flag_document
+from premiere.services.releases import records as releases
+from premiere.services.sdk.documents import build_flag_document
 from premiere.store import Store
 from releases.conftest import CREATOR, deploy, evaluate, release_data
 

@@ -14,9 +14,9 @@ from premiere.errors import (
     ValidationError,
     VersionConflictError,
 )
-from premiere.services import releases
 from premiere.services.audit import list_audit_events
-from premiere.services.flags import get_flag_config, update_flag_config
+from premiere.services.flags.definitions import get_flag_config, update_flag_config
+from premiere.services.releases import records as releases
 from premiere.store import Store
 from premiere.store.types import utc_now
 from releases.conftest import (
@@ -237,7 +237,7 @@ def test_create__bad_input__validation_names_field_and_rule(
 
 
 def test_create__flag_of_another_project__unknown_flag(store: Store, demo: str) -> None:
-    from premiere.services.flags import create_flag
+    from premiere.services.flags.definitions import create_flag
     from premiere.services.projects import create_project
 
     create_project(store, CREATOR, {"key": "other"})

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from premiere.services import releases
-from premiere.services.flags import get_flag_config, update_flag_config
+from premiere.services.flags.definitions import get_flag_config, update_flag_config
+from premiere.services.releases import records as releases
 from premiere.store import Store
 from releases.conftest import CREATOR, deploy, evaluate, release_data
 

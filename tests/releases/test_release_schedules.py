@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from premiere.errors import InvalidStateError, ValidationError
-from premiere.services import releases, scheduled_changes, schedules
-from premiere.services.flags import get_flag_config
+from premiere.services.flags import scheduled_changes
+from premiere.services.flags.definitions import get_flag_config
+from premiere.services.releases import records as releases
+from premiere.services.releases import schedules
 from premiere.store import Store
 from premiere.store.types import utc_now
 from releases.conftest import APPROVER, CREATOR, deploy, later, release_data

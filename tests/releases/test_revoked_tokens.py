@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from premiere.services import Actor, releases, scheduled_changes
+from premiere.services import Actor
 from premiere.services.audit import list_audit_events
-from premiere.services.flags import get_flag_config
+from premiere.services.flags import scheduled_changes
+from premiere.services.flags.definitions import get_flag_config
+from premiere.services.releases import records as releases
 from premiere.services.tokens import create_token, revoke_token
 from premiere.store import Store
 from premiere.store.models import ApiToken

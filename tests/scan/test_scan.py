@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from premiere.cli.scan import ScanConfig, ScanError, compile_pattern, load_config, scan
+from premiere.cli.deployments.scan import ScanConfig, ScanError, compile_pattern, load_config, scan
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> Path:

@@ -10,8 +10,8 @@ from premiere.scheduler.leadership import AlwaysLeader
 from premiere.scheduler.simulation import ENVIRONMENT, FLAG, PROJECT, SDK, START, SimulatedClock
 from premiere.services import SYSTEM
 from premiere.services.environments import create_environment
-from premiere.services.events import list_flag_evaluations, record_sdk_events
 from premiere.services.projects import create_project
+from premiere.services.sdk.events import list_flag_evaluations, record_sdk_events
 from premiere.store import Store
 
 

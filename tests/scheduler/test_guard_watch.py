@@ -18,8 +18,8 @@ from premiere.scheduler.simulation import (
     SimulatedClock,
     set_up,
 )
-from premiere.services import releases
-from premiere.services.events import record_sdk_events
+from premiere.services.releases import records as releases
+from premiere.services.sdk.events import record_sdk_events
 from premiere.store import Store
 
 

@@ -19,9 +19,9 @@ from premiere.scheduler.simulation import (
     SimulatedClock,
     set_up,
 )
-from premiere.services import releases
-from premiere.services.flags import get_flag_config
-from premiere.services.scheduled_changes import create_scheduled_change, get_scheduled_change
+from premiere.services.flags.definitions import get_flag_config
+from premiere.services.flags.scheduled_changes import create_scheduled_change, get_scheduled_change
+from premiere.services.releases import records as releases
 from premiere.store import Store
 
 PLAN = [

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from premiere.cli.worker import new_scheduler
+from premiere.cli.server.worker import new_scheduler
 from premiere.errors import ValidationError
 from premiere.scheduler import Scheduler, loop
 from premiere.scheduler.leadership import AlwaysLeader

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from premiere.cli.main import cli
-from premiere.cli.worker import background_scheduler
+from premiere.cli.server.worker import background_scheduler
 from premiere.scheduler.simulation import FLAG, OPERATOR, PROJECT, set_up
-from premiere.services.scheduled_changes import create_scheduled_change, get_scheduled_change
+from premiere.services.flags.scheduled_changes import create_scheduled_change, get_scheduled_change
 from premiere.store import Store
 
 

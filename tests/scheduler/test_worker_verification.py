@@ -9,13 +9,17 @@ import threading
 import time
 from datetime import timedelta
 
-from premiere.cli.worker import run_worker
+from premiere.cli.server.worker import run_worker
 from premiere.services import Actor
 from premiere.services.catalog import create_service
-from premiere.services.check_network import AddressPolicy
-from premiere.services.checks import create_check
-from premiere.services.deployments import finish_deployment, get_deployment, record_deployment
-from premiere.services.verification_claims import claim_verification
+from premiere.services.deployments.checks import create_check
+from premiere.services.deployments.claims import claim_verification
+from premiere.services.deployments.ledger import (
+    finish_deployment,
+    get_deployment,
+    record_deployment,
+)
+from premiere.services.deployments.network import AddressPolicy
 from premiere.settings import Settings
 from premiere.store import Store
 from premiere.store.types import utc_now

@@ -16,9 +16,10 @@ import uvicorn
 
 from premiere.api import create_app
 from premiere.sdk import Client, Config
-from premiere.services import events as event_service
-from premiere.services import guards, tokens
-from premiere.services.guard_stats import evaluate_guard
+from premiere.services import tokens
+from premiere.services.releases import guards
+from premiere.services.releases.guard_stats import evaluate_guard
+from premiere.services.sdk import events as event_service
 from premiere.settings import Settings
 from premiere.store import Store
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from premiere.errors import ValidationError
 from premiere.services import Actor
 from premiere.services.audit import list_audit_events, record_audit_event
-from premiere.services.flags import create_flag, update_flag
+from premiere.services.flags.definitions import create_flag, update_flag
 from premiere.services.projects import create_project
 from premiere.store import Store
 from premiere.store.models import AuditEvent

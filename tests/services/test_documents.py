@@ -5,9 +5,9 @@ import pytest
 from premiere import engine
 from premiere.errors import NotFoundError
 from premiere.services import Actor
-from premiere.services.documents import build_flag_document, document_version, evaluate_flag
-from premiere.services.flags import archive_flag, create_flag, update_flag_config
-from premiere.services.segments import create_segment
+from premiere.services.flags.definitions import archive_flag, create_flag, update_flag_config
+from premiere.services.flags.segments import create_segment
+from premiere.services.sdk.documents import build_flag_document, document_version, evaluate_flag
 from premiere.store import Store
 
 

@@ -7,9 +7,9 @@ import pytest
 from premiere.errors import NotFoundError, ValidationError, VersionRequiredError
 from premiere.services import Actor
 from premiere.services.audit import list_audit_events
-from premiere.services.documents import document_version
-from premiere.services.flags import create_flag, get_flag_config, update_flag_config
-from premiere.services.segments import create_segment
+from premiere.services.flags.definitions import create_flag, get_flag_config, update_flag_config
+from premiere.services.flags.segments import create_segment
+from premiere.services.sdk.documents import document_version
 from premiere.store import Store
 
 RULE = {

@@ -14,9 +14,8 @@ from premiere.errors import (
 )
 from premiere.services import Actor
 from premiere.services.audit import list_audit_events
-from premiere.services.documents import document_version
 from premiere.services.environments import create_environment
-from premiere.services.flags import (
+from premiere.services.flags.definitions import (
     archive_flag,
     create_flag,
     get_flag,
@@ -25,6 +24,7 @@ from premiere.services.flags import (
     update_flag,
     update_flag_config,
 )
+from premiere.services.sdk.documents import document_version
 from premiere.store import Store
 
 

@@ -16,11 +16,16 @@ from premiere.errors import PremiereError
 from premiere.services import Actor
 from premiere.services.audit import list_audit_events
 from premiere.services.catalog import create_service
-from premiere.services.documents import document_version, evaluate_flag
 from premiere.services.environments import create_environment, update_environment
-from premiere.services.flags import create_flag, get_flag_config, update_flag, update_flag_config
+from premiere.services.flags.definitions import (
+    create_flag,
+    get_flag_config,
+    update_flag,
+    update_flag_config,
+)
+from premiere.services.flags.segments import create_segment, update_segment
 from premiere.services.projects import create_project, get_project
-from premiere.services.segments import create_segment, update_segment
+from premiere.services.sdk.documents import document_version, evaluate_flag
 from premiere.services.tokens import authenticate, create_token, revoke_token
 from premiere.store import Store
 

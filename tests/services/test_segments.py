@@ -5,15 +5,15 @@ import pytest
 from premiere.errors import AlreadyExistsError, ConflictError, NotFoundError, ValidationError
 from premiere.services import Actor
 from premiere.services.audit import list_audit_events
-from premiere.services.documents import document_version
-from premiere.services.flags import create_flag, update_flag_config
-from premiere.services.segments import (
+from premiere.services.flags.definitions import create_flag, update_flag_config
+from premiere.services.flags.segments import (
     create_segment,
     delete_segment,
     get_segment,
     list_segments,
     update_segment,
 )
+from premiere.services.sdk.documents import document_version
 from premiere.store import Store
 
 EMAIL_RULE = {

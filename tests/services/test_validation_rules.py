@@ -13,9 +13,9 @@ from premiere.services import Actor
 from premiere.services.audit import list_audit_events
 from premiere.services.catalog import create_service
 from premiere.services.environments import create_environment
-from premiere.services.flags import create_flag, update_flag, update_flag_config
+from premiere.services.flags.definitions import create_flag, update_flag, update_flag_config
+from premiere.services.flags.segments import create_segment
 from premiere.services.projects import create_project
-from premiere.services.segments import create_segment
 from premiere.services.tokens import create_token
 from premiere.services.validation import RULE_NAMES
 from premiere.store import Store

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from premiere.services import Actor
 from premiere.services.audit import list_audit_events
 from premiere.services.audit_chain import list_audit_chain_heads, verify_audit_chains
-from premiere.services.flags import create_flag
+from premiere.services.flags.definitions import create_flag
 from premiere.services.projects import create_project
 from premiere.store import Store
 from premiere.store.audit_hash import GENESIS

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from premiere.errors import AlreadyExistsError, ValidationError, VersionConflictError
 from premiere.services import Actor
 from premiere.services.audit import list_audit_events
-from premiere.services.documents import document_version
 from premiere.services.environments import create_environment
-from premiere.services.flags import create_flag, get_flag_config, update_flag_config
+from premiere.services.flags.definitions import create_flag, get_flag_config, update_flag_config
 from premiere.services.projects import create_project, get_project, update_project
+from premiere.services.sdk.documents import document_version
 from premiere.store import Store
 from premiere.store.concurrency import update_versioned
 from premiere.store.feed import changes_since
@@ -198,7 +198,7 @@ def test_update_flag_config__audit_write_fails__nothing_changes(
     def fail(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr("premiere.services.flag_configs.record_audit_event", fail)
+    monkeypatch.setattr("premiere.services.flags.configs.record_audit_event", fail)
     with pytest.raises(RuntimeError):
         update_flag_config(
             store,

@@ -10,9 +10,9 @@ from alembic import command
 from sqlalchemy import text
 
 from premiere.services import SYSTEM
-from premiere.services import events as event_service
 from premiere.services.environments import create_environment
 from premiere.services.projects import create_project
+from premiere.services.sdk import events as event_service
 from premiere.store import Store
 from premiere.store import events as event_store
 from premiere.store.migrate import alembic_config

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from premiere.services import Actor
-from premiere.services.documents import document_version
-from premiere.services.flags import create_flag, update_flag, update_flag_config
-from premiere.services.segments import create_segment
+from premiere.services.flags.definitions import create_flag, update_flag, update_flag_config
+from premiere.services.flags.segments import create_segment
+from premiere.services.sdk.documents import document_version
 from premiere.store import Store
 from premiere.store.feed import CHANGES_CHANNEL, changes_since
 from premiere.store.models import Project

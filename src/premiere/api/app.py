@@ -14,32 +14,23 @@ from fastapi import Depends, FastAPI
 from starlette.responses import JSONResponse
 
 from premiere import __version__
-from premiere.api import (
-    audit,
-    audit_chain,
-    catalog,
-    deployment_config,
-    deployment_insights,
-    deployments,
-    environments,
-    events,
-    flags,
-    ofrep,
-    projects,
-    release_schedules,
-    releases,
-    sdk,
-    segments,
-    stream,
-    tokens,
-    webhooks,
-)
+from premiere.api import audit, audit_chain, catalog, environments, projects, tokens
+from premiere.api.deployments import config as deployment_config
+from premiere.api.deployments import insights as deployment_insights
+from premiere.api.deployments import routes as deployments
+from premiere.api.deployments import webhooks
 from premiere.api.errors import install_error_handlers
+from premiere.api.flags import routes as flags
+from premiere.api.flags import segments
 from premiere.api.limits import BodySizeLimit, EventRateLimits
-from premiere.api.ofrep_fast import OfrepFastPath
 from premiere.api.params import reject_nul_in_path_and_query
+from premiere.api.releases import routes as releases
+from premiere.api.releases import schedules as release_schedules
 from premiere.api.schemas import Health, answers
-from premiere.services.event_batches import EventPolicy
+from premiere.api.sdk import documents as sdk
+from premiere.api.sdk import events, ofrep, stream
+from premiere.api.sdk.fastpath import OfrepFastPath
+from premiere.services.sdk.batches import EventPolicy
 from premiere.settings import Settings
 from premiere.store import Store
 
@@ -81,7 +72,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         if owned:
             app.state.store = Store.open(settings.database_url)
         try:
-            async with stream.change_broadcaster(app):  # SDK streams: see api/stream.py
+            async with stream.change_broadcaster(app):  # SDK streams: see api/sdk/stream.py
                 yield
         finally:
             if owned:
@@ -103,7 +94,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         settings.events_client_rate_per_minute, settings.events_key_rate_per_minute
     )
     install_error_handlers(app)
-    app.add_middleware(OfrepFastPath)  # inside the body size limit: api/ofrep_fast.py
+    app.add_middleware(OfrepFastPath)  # inside the body size limit: api/sdk/fastpath.py
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
     routers = (projects, environments, catalog, flags, segments, audit, audit_chain, tokens)
     for module in (*routers, sdk, stream):
@@ -111,10 +102,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
 
-    app.include_router(  # SDK events: api/events.py
+    app.include_router(  # SDK events: api/sdk/events.py
         events.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
     )
-    app.include_router(ofrep.router)  # /ofrep/v1: api/ofrep.py
+    app.include_router(ofrep.router)  # /ofrep/v1: api/sdk/ofrep.py
     for module in (deployments, deployment_config, deployment_insights, webhooks):  # the ledger
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]

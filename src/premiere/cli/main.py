@@ -7,17 +7,22 @@ import importlib
 import click
 
 from premiere import __version__
-from premiere.cli import audit, catalog, flag_configs, flags, segments, server, tokens
+from premiere.cli import audit, catalog, tokens
 from premiere.cli.context import CliContext
-from premiere.cli.deploy_commands import deploy
-from premiere.cli.deployments import deployments
-from premiere.cli.release_actions import releases  # with its start/pause/... commands
-from premiere.cli.release_calendar import freezes, trains
-from premiere.cli.scan_command import scan_command
+from premiere.cli.deployments.commands import deployments
+from premiere.cli.deployments.deploy import deploy
+from premiere.cli.deployments.scan_command import scan_command
+from premiere.cli.flags import commands as flags
+from premiere.cli.flags import configs as flag_configs
+from premiere.cli.flags import segments
+from premiere.cli.releases.actions import releases  # with its start/pause/... commands
+from premiere.cli.releases.calendar import freezes, trains
+from premiere.cli.server import commands as server
 
 # Commands whose modules load the store (SQLAlchemy, Alembic) at import: they are
 # imported only when used, so that the API client commands start quickly.
-LAZY_COMMANDS = {"worker": ("premiere.cli.worker", "worker")}  # cli/worker.py: the scheduler
+# cli/server/worker.py: the scheduler.
+LAZY_COMMANDS = {"worker": ("premiere.cli.server.worker", "worker")}
 
 
 class PremiereGroup(click.Group):

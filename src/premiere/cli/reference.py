@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import click
 
-from premiere.cli import rules
-from premiere.cli.deploy_flow import DEPLOY_EXIT_CODES
+from premiere.cli.deployments.flow import DEPLOY_EXIT_CODES
 from premiere.cli.exits import EXIT_CODES
+from premiere.cli.flags import syntax as rules
 from premiere.cli.main import cli
 
 WIDTH = 100

@@ -16,8 +16,8 @@ import click
 from premiere.cli.client import path
 from premiere.cli.context import CliContext, api_options, get_obj, json_option, project_option
 from premiere.cli.exits import BadUsage
-from premiere.cli.local import database_option, local_actor, open_store, settings_with
 from premiere.cli.output import emit_json, say, short_time, table
+from premiere.cli.server.local import database_option, local_actor, open_store, settings_with
 
 SCOPES = ("admin", "deploy", "sdk-server", "sdk-client")
 ENVIRONMENT_SCOPES = ("sdk-server", "sdk-client")

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from premiere.scheduler.leadership import Leadership, leadership_for
-from premiere.services import releases
-from premiere.services.events import prune_sdk_events
-from premiere.services.github import prune_webhook_deliveries
-from premiere.services.guards import GuardChecker, GuardVerdict
+from premiere.services.deployments.github import prune_webhook_deliveries
 from premiere.services.projects import list_projects
+from premiere.services.releases import records as releases
+from premiere.services.releases.guards import GuardChecker, GuardVerdict
+from premiere.services.sdk.events import prune_sdk_events
 from premiere.store import Store
 
 log = logging.getLogger("premiere.scheduler")
@@ -64,7 +64,7 @@ class TickReport:
 class Scheduler:
     """Ticks the releases while it leads.
 
-    ``tick`` and ``record`` default to ``premiere.services.releases.tick_releases`` and
+    ``tick`` and ``record`` default to ``premiere.services.releases.records.tick_releases`` and
     ``record_guard_decision``; ``clock`` to the wall clock; ``leadership`` to the one
     fitting the database (:func:`leadership_for`). Every ``PRUNE_EVERY`` (by ``clock``)
     the leader deletes SDK event counts older than ``event_retention`` and the webhook

@@ -18,15 +18,16 @@ from typing import Any
 from premiere import engine
 from premiere.scheduler.leadership import AlwaysLeader
 from premiere.scheduler.loop import Scheduler
-from premiere.services import Actor, releases
-from premiere.services import deployments as ledger
+from premiere.services import Actor
 from premiere.services.catalog import create_service
-from premiere.services.documents import build_flag_document, document_version
+from premiere.services.deployments import ledger
 from premiere.services.environments import create_environment
-from premiere.services.events import record_sdk_events
-from premiere.services.flags import create_flag
-from premiere.services.guard_reads import ERROR_EVENT
+from premiere.services.flags.definitions import create_flag
 from premiere.services.projects import create_project
+from premiere.services.releases import records as releases
+from premiere.services.releases.guard_reads import ERROR_EVENT
+from premiere.services.sdk.documents import build_flag_document, document_version
+from premiere.services.sdk.events import record_sdk_events
 from premiere.services.simulation import binomial
 from premiere.services.tokens import TokenInfo
 from premiere.store import Store

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from premiere.errors import AlreadyExistsError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
-from premiere.services.flag_defaults import default_config
+from premiere.services.flags.defaults import default_config
 from premiere.services.lookups import (
     get_environment_row,
     get_project_row,

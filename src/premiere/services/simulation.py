@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal
 
-from premiere.services.guard_stats import Arm, GuardParameters, evaluate_guard
+from premiere.services.releases.guard_stats import Arm, GuardParameters, evaluate_guard
 
 Outcome = Literal["released", "rolled_back", "paused", "stalled"]
 

@@ -1,0 +1,175 @@
+"""A pure ASGI fast path for the SDK hot paths: OFREP single-flag evaluation, and the
+flag document's 304.
+
+``POST /ofrep/v1/evaluate/flags/{key}`` is what OFREP providers call per evaluation,
+so it is answered here, before routing and dependency injection, whenever everything
+it needs is in memory: a token authenticated moments ago
+(:func:`premiere.services.tokens.authenticate_cached`), the compiled document of the
+current version, and a context of at most
+:data:`premiere.api.sdk.ofrep.INLINE_CONTEXT_BYTES` (evaluated here, on the event loop: a
+small context keeps the evaluation short). The token's rate limit is checked first,
+before anything is parsed or evaluated. Anything else (no or unknown token, wrong scope,
+a document to read, a larger context, 429) goes on to the route in
+:mod:`premiere.api.sdk.ofrep` with the body replayed, which answers it exactly as it always
+has; an OFREP error found here is answered here (the request was counted against the
+rate limit already). Both paths produce the same bytes.
+
+``GET /api/v1/sdk/flags`` without query parameters, from an ``sdk-*`` token seen
+moments ago, whose ``If-None-Match`` matches the current version (known in memory), is
+answered 304 here; every other request goes to the route in :mod:`premiere.api.sdk.documents`.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from premiere.api.auth import SDK_CLIENT, SDK_SERVER
+from premiere.api.sdk.documents import document_etag, etag_matches, versions_of
+from premiere.api.sdk.ofrep import (
+    INLINE_CONTEXT_BYTES,
+    OfrepError,
+    encode_json,
+    evaluate_one,
+    evaluation_context,
+    services_of,
+)
+from premiere.errors import RateLimitedError
+from premiere.services.tokens import TokenInfo, authenticate_cached
+
+PREFIX = "/ofrep/v1/evaluate/flags/"
+DOCUMENT_PATH = "/api/v1/sdk/flags"
+_JSON = (b"content-type", b"application/json")
+
+
+class OfrepFastPath:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or scope.get("root_path"):
+            await self.app(scope, receive, send)
+            return
+        if path == DOCUMENT_PATH and scope["method"] == "GET" and not scope["query_string"]:
+            await self._document(scope, receive, send)
+        elif scope["method"] == "POST" and path.startswith(PREFIX):
+            await self._evaluate(scope, receive, send, path[len(PREFIX) :])
+        else:
+            await self.app(scope, receive, send)
+
+    async def _document(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = _not_modified(scope)
+        if headers is None:
+            await self.app(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _evaluate(self, scope: Scope, receive: Receive, send: Send, key: str) -> None:
+        raw = _raw_token(scope) if key and "/" not in key else None
+        app = scope.get("app")
+        store = getattr(getattr(app, "state", None), "store", None)
+        token = authenticate_cached(store, raw) if raw and store is not None else None
+        if token is None or token.scope not in (SDK_SERVER, SDK_CLIENT):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        body = b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body", False) or len(body) > INLINE_CONTEXT_BYTES:
+                break
+        answer = None
+        last = messages[-1]
+        if last["type"] == "http.request" and not last.get("more_body", False):
+            answer = await _answer(app, token, key, body)
+        if answer is None:
+            await self.app(scope, _replay(messages, receive), send)
+            return
+        status, content = answer
+        headers = [(b"content-length", str(len(content)).encode()), _JSON]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
+
+
+async def _answer(app: object, token: TokenInfo, key: str, body: bytes) -> tuple[int, bytes] | None:
+    """The status and body of an evaluation answered from memory, or ``None``."""
+    project, environment = token.project, token.environment
+    if project is None or environment is None or len(body) > INLINE_CONTEXT_BYTES:
+        return None
+    services = services_of(app)
+    try:
+        services.limiter.check(token.id)
+    except RateLimitedError:
+        return None  # the route answers 429
+    try:
+        context = evaluation_context(body)
+        client_only = token.scope == SDK_CLIENT
+        flags = await services.flags(project, environment, client_only=client_only)
+        payload = evaluate_one(flags, key, context)
+    except OfrepError as error:
+        failure = {"key": key, "errorCode": error.code, "errorDetails": error.details}
+        return error.status, encode_json(failure)
+    return 200, encode_json(payload)
+
+
+def _not_modified(scope: Scope) -> list[tuple[bytes, bytes]] | None:
+    """The headers of a 304 for the flag document, or ``None`` if the route must answer."""
+    if_none_match = None
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            if_none_match = value.decode("latin-1")
+            break
+    raw = _raw_token(scope) if if_none_match is not None else None
+    app = scope.get("app")
+    store = getattr(getattr(app, "state", None), "store", None)
+    token = authenticate_cached(store, raw) if raw and store is not None else None
+    if token is None or token.scope not in (SDK_SERVER, SDK_CLIENT):
+        return None
+    if token.project is None or token.environment is None or if_none_match is None:
+        return None
+    version = versions_of(app).cached_version(token.project, token.environment)
+    if version is None:
+        return None
+    client_only = token.scope == SDK_CLIENT
+    etag = document_etag(token.project, token.environment, version, client_only=client_only)
+    if not etag_matches(if_none_match, etag):
+        return None
+    return [
+        (b"etag", etag.encode("latin-1")),
+        (b"cache-control", b"no-cache"),
+        (b"vary", b"Authorization, X-API-Key"),
+    ]
+
+
+def _raw_token(scope: Scope) -> str | None:
+    """As :func:`premiere.api.auth.raw_token`: the first Authorization header if it is a
+    Bearer token, else the first X-API-Key header."""
+    api_key: str | None = None
+    seen_authorization = False
+    for name, value in scope["headers"]:
+        if name == b"authorization" and not seen_authorization:
+            seen_authorization = True
+            text: str = value.decode("latin-1")
+            scheme, _, credentials = text.partition(" ")
+            credentials = credentials.strip()
+            if scheme.lower() == "bearer" and credentials:
+                return credentials
+        elif name == b"x-api-key" and api_key is None:
+            api_key = value.decode("latin-1")
+    return api_key.strip() if api_key else None
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed

@@ -1,0 +1,327 @@
+"""Release trains (a recurring cadence of departures) and freeze windows (per
+environment, in which no release starts or advances)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from premiere.errors import AlreadyExistsError, NotFoundError
+from premiere.services import Actor
+from premiere.services.audit import record_audit_event
+from premiere.services.lookups import get_environment_row, get_project_row
+from premiere.services.mappers import format_time
+from premiere.services.releases.rows import actor_view
+from premiere.services.releases.spec import _object, parse_instant, zone_of
+from premiere.services.validation import Checker
+from premiere.store import Store
+from premiere.store.concurrency import check_current_version, require_version, update_versioned
+from premiere.store.models import Project
+from premiere.store.releases import FreezeWindow, ReleaseTrain
+from premiere.store.types import utc_now
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_DEPARTURES = 100
+
+
+def create_release_train(
+    store: Store, actor: Actor, project: str, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    check = Checker(data)
+    check.allowed(("key", "name", "environment", "cadence"))
+    check.key()
+    check.text("name")
+    check.text("environment", null=True)
+    cadence = _cadence(check, data.get("cadence")) if check.required("cadence") else {}
+    check.raise_if_any()
+    with store.write() as session:
+        project_row = get_project_row(session, project)
+        if data.get("environment"):
+            get_environment_row(session, project_row, str(data["environment"]))
+        if _find_train(session, project_row, str(data["key"])) is not None:
+            raise AlreadyExistsError("release_train", str(data["key"]))
+        row = ReleaseTrain(
+            project_id=project_row.id,
+            key=data["key"],
+            name=data.get("name") or data["key"],
+            environment=data.get("environment"),
+            cadence=cadence,
+        )
+        session.add(row)
+        session.flush()
+        view = map_train_row_to_view(project, row)
+        record_audit_event(
+            session,
+            actor,
+            "release_train.created",
+            project=project,
+            resource_type="release_train",
+            resource_key=row.key,
+            after=view,
+        )
+        return view
+
+
+def update_release_train(
+    store: Store,
+    actor: Actor,
+    project: str,
+    key: str,
+    data: Mapping[str, Any],
+    expected_version: int | None,
+) -> dict[str, Any]:
+    expected = require_version(expected_version, "release_train", key)
+    check = Checker(data)
+    check.allowed(("name", "environment", "cadence"))
+    check.text("name")
+    check.text("environment", null=True)
+    values: dict[str, Any] = {f: data[f] for f in ("name", "environment") if f in data}
+    if "cadence" in data:
+        values["cadence"] = _cadence(check, data["cadence"])
+    check.raise_if_any()
+    with store.write() as session:
+        project_row = get_project_row(session, project)
+        row = get_train_row(session, project_row, key)
+        if values.get("environment"):
+            get_environment_row(session, project_row, str(values["environment"]))
+        check_current_version("release_train", key, row.version, expected)
+        before = map_train_row_to_view(project, row)
+        update_versioned(
+            session, ReleaseTrain, row.id, expected, values, resource="release_train", key=key
+        )
+        session.refresh(row)
+        after = map_train_row_to_view(project, row)
+        record_audit_event(
+            session,
+            actor,
+            "release_train.updated",
+            project=project,
+            resource_type="release_train",
+            resource_key=key,
+            before=before,
+            after=after,
+        )
+        return after
+
+
+def list_release_trains(store: Store, project: str) -> list[dict[str, Any]]:
+    with store.read() as session:
+        project_row = get_project_row(session, project)
+        rows = session.scalars(
+            select(ReleaseTrain)
+            .where(ReleaseTrain.project_id == project_row.id)
+            .order_by(ReleaseTrain.key)
+        )
+        return [map_train_row_to_view(project, row) for row in rows]
+
+
+def get_release_train(store: Store, project: str, key: str) -> dict[str, Any]:
+    with store.read() as session:
+        return map_train_row_to_view(
+            project, get_train_row(session, get_project_row(session, project), key)
+        )
+
+
+def list_departures(
+    store: Store, project: str, key: str, *, count: int = 5, after: datetime | None = None
+) -> dict[str, Any]:
+    train = get_release_train(store, project, key)
+    moments = next_departures(
+        train["cadence"], after or utc_now(), max(1, min(count, MAX_DEPARTURES))
+    )
+    return {"train": key, "departures": [format_time(moment) for moment in moments]}
+
+
+def next_departures(cadence: Mapping[str, Any], after: datetime, count: int) -> list[datetime]:
+    """The next ``count`` departures strictly after ``after`` (UTC). Each is the
+    cadence's wall-clock time in its time zone, so a departure at 10:00
+    Europe/Berlin is 09:00 UTC in winter and 08:00 UTC in summer."""
+    zone = zone_of(cadence["timezone"])
+    assert zone is not None
+    step = timedelta(weeks=int(cadence["interval_weeks"]))
+    anchor = date.fromisoformat(cadence["anchor"])
+    first = anchor + timedelta(days=(WEEKDAYS.index(cadence["weekday"]) - anchor.weekday()) % 7)
+    at = time.fromisoformat(cadence["time"])
+    local_after = after.astimezone(zone).date()
+    skipped = max(0, (local_after - first).days // step.days - 1)
+    day = first + step * skipped
+    found: list[datetime] = []
+    while len(found) < count:
+        moment = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+        if moment > after:
+            found.append(moment)
+        day += step
+    return found
+
+
+def get_train_row(session: Session, project: Project, key: str) -> ReleaseTrain:
+    row = _find_train(session, project, key)
+    if row is None:
+        raise NotFoundError("release_train", key)
+    return row
+
+
+def map_train_row_to_view(project: str, row: ReleaseTrain) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "project": project,
+        "name": row.name,
+        "environment": row.environment,
+        "cadence": row.cadence,
+        "next_departures": [
+            format_time(moment) for moment in next_departures(row.cadence, utc_now(), 3)
+        ],
+        "version": row.version,
+        "created_at": format_time(row.created_at),
+        "updated_at": format_time(row.updated_at),
+    }
+
+
+def create_freeze_window(
+    store: Store, actor: Actor, project: str, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    check = Checker(data)
+    check.allowed(("environment", "start", "end", "reason"))
+    check.required("environment")
+    check.text("reason", max_length=2000)
+    start = _instant(check, data, "start")
+    end = _instant(check, data, "end")
+    if start is not None and end is not None and end <= start:
+        check.add("end", "range", "must be after start")
+    check.raise_if_any()
+    assert start is not None and end is not None
+    with store.write() as session:
+        project_row = get_project_row(session, project)
+        get_environment_row(session, project_row, str(data["environment"]))
+        row = FreezeWindow(
+            project_id=project_row.id,
+            environment=data["environment"],
+            start=start,
+            end=end,
+            reason=data.get("reason") or "",
+            created_by=actor_view(actor),
+        )
+        session.add(row)
+        session.flush()
+        view = map_freeze_row_to_view(project, row)
+        record_audit_event(
+            session,
+            actor,
+            "freeze_window.created",
+            project=project,
+            resource_type="freeze_window",
+            resource_key=str(row.id),
+            environment=row.environment,
+            after=view,
+        )
+        return view
+
+
+def list_freeze_windows(
+    store: Store, project: str, *, environment: str | None = None
+) -> list[dict[str, Any]]:
+    with store.read() as session:
+        project_row = get_project_row(session, project)
+        statement = select(FreezeWindow).where(FreezeWindow.project_id == project_row.id)
+        if environment is not None:
+            statement = statement.where(FreezeWindow.environment == environment)
+        rows = session.scalars(statement.order_by(FreezeWindow.start, FreezeWindow.id))
+        return [map_freeze_row_to_view(project, row) for row in rows]
+
+
+def delete_freeze_window(store: Store, actor: Actor, project: str, window_id: int) -> None:
+    with store.write() as session:
+        project_row = get_project_row(session, project)
+        row = session.get(FreezeWindow, window_id)
+        if row is None or row.project_id != project_row.id:
+            raise NotFoundError("freeze_window", str(window_id))
+        view = map_freeze_row_to_view(project, row)
+        session.delete(row)
+        record_audit_event(
+            session,
+            actor,
+            "freeze_window.deleted",
+            project=project,
+            resource_type="freeze_window",
+            resource_key=str(window_id),
+            environment=view["environment"],
+            before=view,
+        )
+
+
+def active_freeze(
+    session: Session, project_id: int, environment: str, now: datetime
+) -> FreezeWindow | None:
+    return session.scalar(
+        select(FreezeWindow)
+        .where(
+            FreezeWindow.project_id == project_id,
+            FreezeWindow.environment == environment,
+            FreezeWindow.start <= now,
+            FreezeWindow.end > now,
+        )
+        .order_by(FreezeWindow.end.desc())
+        .limit(1)
+    )
+
+
+def map_freeze_row_to_view(project: str, row: FreezeWindow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "project": project,
+        "environment": row.environment,
+        "start": format_time(row.start),
+        "end": format_time(row.end),
+        "reason": row.reason,
+        "created_by": row.created_by,
+        "created_at": format_time(row.created_at),
+    }
+
+
+def _find_train(session: Session, project: Project, key: str) -> ReleaseTrain | None:
+    return session.scalar(
+        select(ReleaseTrain).where(ReleaseTrain.project_id == project.id, ReleaseTrain.key == key)
+    )
+
+
+def _instant(check: Checker, data: Mapping[str, Any], field: str) -> datetime | None:
+    if not check.required(field):
+        return None
+    value = parse_instant(data[field], "UTC")
+    if value is None:
+        check.add(field, "datetime", "must be an RFC 3339 date and time")
+        return None
+    return value
+
+
+def _cadence(check: Checker, value: Any) -> dict[str, Any]:
+    allowed = ("interval_weeks", "weekday", "time", "timezone", "anchor")
+    if not _object(check, "cadence", value, allowed):
+        return {}
+    cadence = {
+        "interval_weeks": value.get("interval_weeks", 1),
+        "weekday": str(value.get("weekday", "")).lower(),
+        "time": value.get("time"),
+        "timezone": value.get("timezone", "UTC"),
+        "anchor": value.get("anchor"),
+    }
+    interval = cadence["interval_weeks"]
+    if not isinstance(interval, int) or isinstance(interval, bool) or not 1 <= interval <= 52:
+        check.add("cadence.interval_weeks", "range", "must be 1..52")
+    if cadence["weekday"] not in WEEKDAYS:
+        check.add("cadence.weekday", "enum", "must be monday..sunday")
+    if zone_of(cadence["timezone"]) is None:
+        check.add("cadence.timezone", "timezone", "must be an IANA time zone name")
+    try:
+        time.fromisoformat(str(cadence["time"]))
+    except ValueError:
+        check.add("cadence.time", "datetime", "must be a time of day, HH:MM")
+    try:
+        date.fromisoformat(str(cadence["anchor"]))
+    except ValueError:
+        check.add("cadence.anchor", "datetime", "must be a date, YYYY-MM-DD")
+    return cadence

@@ -1,0 +1,347 @@
+"""The scheduler's step: what is due now, done once.
+
+``tick_releases(store, now)`` applies due scheduled flag changes, makes scheduled
+releases ready when nothing is missing (and sends back to draft those scheduled by a
+token since revoked), starts ready ones at their start time,
+and advances automatic stages whose hold has passed when the guards say healthy
+(extending the hold when they lack data; pausing or rolling back on regression). The
+guards' decisions are recorded in the transaction of the action they trigger, naming
+it (``details.action``): both commit, or neither does and the next tick looks again.
+Every step moves a release's state or times forward, so running it again with the
+same ``now`` does nothing more, and a tick after a long gap does each due thing
+once (one stage per release per tick). Locking (one scheduler at a time) is the
+caller's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from premiere.errors import PremiereError, ValidationError, Violation
+from premiere.services import SYSTEM, Actor
+from premiere.services.flags.scheduled_changes import apply_due_changes
+from premiere.services.lookups import get_project_row, lock_project
+from premiere.services.mappers import format_time
+from premiere.services.releases.guards import GuardVerdict
+from premiere.services.releases.readiness import missing_items
+from premiere.services.releases.rollout import (
+    begin_rollout,
+    next_stage_within,
+    roll_back_within,
+    transition_within,
+)
+from premiere.services.releases.rows import load_release, map_release_row_to_view, transition
+from premiere.services.releases.schedules import active_freeze, get_train_row, next_departures
+from premiere.services.releases.spec import parse_instant
+from premiere.services.revocations import release_scheduler, revocation_reason
+from premiere.store import Store
+from premiere.store.models import Project
+from premiere.store.releases import Release, ReleaseGuardDecision
+from premiere.store.types import utc_now
+
+GuardCheck = Callable[[dict[str, Any], dict[str, Any]], str | GuardVerdict]
+"""A release's guards at the end of its stage's hold: a status, or a status with the
+decisions to record (:class:`GuardVerdict`, e.g. ``GuardChecker.verdict``)."""
+VERDICTS = ("healthy", "regressed", "insufficient")
+MIN_EXTENSION_SECONDS = 60
+GUARD_ACTOR = Actor(kind="system", id="guard", name="premiere guard")
+
+
+def tick_releases(
+    store: Store, now: datetime, *, guard_check: GuardCheck | None = None
+) -> list[dict[str, Any]]:
+    """Do what is due at ``now``; returns what was done, one item per step."""
+    done = apply_due_changes(store, now)
+    with store.read() as session:
+        due = session.execute(
+            select(Project.key, Release.key)
+            .join(Project, Project.id == Release.project_id)
+            .where(Release.state.in_(("scheduled", "ready", "rolling_out")))
+            .order_by(Release.id)
+        ).all()
+    for project, key in due:
+        try:
+            item = _tick_one(store, project, key, now, guard_check or default_guard_check)
+        except PremiereError as exc:
+            item = _item(project, key, "error", detail=f"{exc.code}: {exc}")
+        if item is not None:
+            done.append(item)
+    return done
+
+
+def default_guard_check(release: dict[str, Any], stage: dict[str, Any]) -> str:
+    """Without a guard evaluator: healthy when the release has no guards."""
+    return "insufficient" if release.get("guards") else "healthy"
+
+
+def record_guard_decision(
+    store: Store, project: str, release_key: str, decision: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Store a guard's verdict; a regression of a running release applies the
+    guard's action (pause, or roll back) at once. Returns the release's view."""
+    status = decision.get("status")
+    if status not in VERDICTS:
+        raise ValidationError([Violation("status", "enum", "healthy|regressed|insufficient")])
+    now = utc_now()
+    regressed = status == "regressed"
+    with store.write() as session:
+        if regressed:  # its action may write the flags: the project's lock first
+            lock_project(session, project)
+        _, row = load_release(session, project, release_key)
+        session.refresh(row, with_for_update={"key_share": True})
+        decision = {**decision, "stage": decision.get("stage", row.stage),
+                    "guard": decision.get("guard")}  # fmt: skip
+        if regressed and row.state in ("rolling_out", "paused"):
+            guards, named = row.spec["guards"], [decision["guard"]]
+            view, action = _regressed(session, project, release_key, guards, named, now)
+            _record(session, row, [decision], action, now)
+            return view
+        _record(session, row, [decision], None, now)
+        session.flush()
+        return map_release_row_to_view(session, project, row)
+
+
+def list_guard_decisions(store: Store, project: str, key: str) -> list[dict[str, Any]]:
+    with store.read() as session:
+        _, row = load_release(session, project, key)
+        rows = session.scalars(
+            select(ReleaseGuardDecision)
+            .where(ReleaseGuardDecision.release_id == row.id)
+            .order_by(ReleaseGuardDecision.id)
+        )
+        return [
+            {"at": format_time(d.at), "stage": d.stage, "status": d.status, "details": d.details}
+            for d in rows
+        ]
+
+
+def _record(
+    session: Session,
+    row: Release,
+    decisions: Iterable[Mapping[str, Any]],
+    action: str | None,
+    now: datetime,
+) -> None:
+    """The guards' decisions, each naming the ``action`` they triggered (None: none),
+    in the caller's transaction."""
+    for decision in decisions:
+        details = {"guard": decision.get("guard"), **dict(decision.get("details") or {})}
+        session.add(
+            ReleaseGuardDecision(
+                release_id=row.id,
+                at=now,
+                stage=decision.get("stage", row.stage),
+                status=decision["status"],
+                details={**details, "action": action},
+            )
+        )
+
+
+def _tick_one(
+    store: Store, project: str, key: str, now: datetime, guard_check: GuardCheck
+) -> dict[str, Any] | None:
+    with store.read() as session:
+        project_row, row = load_release(session, project, key)
+        state = row.state
+        missing = missing_items(session, project_row, row, now, freeze=False)
+        frozen = active_freeze(session, project_row.id, row.environment, now) is not None
+        view = map_release_row_to_view(session, project, row)
+        revoked = None
+        if state in ("scheduled", "ready"):
+            revoked = revocation_reason(session, release_scheduler(session, project, key))
+        stage_due = (
+            state == "rolling_out"
+            and row.hold_until is not None
+            and row.stage_started_at is not None
+            and now >= row.hold_until
+            and now > row.stage_started_at
+        )
+    if revoked is not None:  # scheduled by a token since revoked: back to draft
+        _move(store, project, key, view, "draft", "cancelled", now, reason=revoked)
+        return _item(project, key, "cancelled", detail=revoked)
+    if state in ("scheduled", "ready"):
+        return _waiting(store, project, key, view, now, missing=bool(missing), frozen=frozen)
+    if not stage_due:
+        return None
+    return _stage_due(store, project, key, view, now, frozen, guard_check)
+
+
+def _waiting(
+    store: Store,
+    project: str,
+    key: str,
+    view: dict[str, Any],
+    now: datetime,
+    *,
+    missing: bool,
+    frozen: bool,
+) -> dict[str, Any] | None:
+    """scheduled -> ready when nothing is missing (and back when something goes
+    missing again); ready -> rolling_out at the start time. A release on a train
+    that is not ready at a departure waits for the next one."""
+    state, start_at = view["state"], parse_instant(view["schedule"]["start_at"], "UTC")
+    start_due = start_at is None or start_at <= now
+    if missing and view["schedule"]["train"] and start_at is not None and start_due:
+        with store.read() as session:
+            project_row = get_project_row(session, project)
+            train = get_train_row(session, project_row, view["schedule"]["train"])
+            departure = next_departures(train.cadence, now, 1)[0]
+        _move(store, project, key, view, state, "missed_train", now, {"start_at": departure})
+        return _item(project, key, "missed_train", detail=format_time(departure))
+    if state == "scheduled" and not missing:
+        _move(store, project, key, view, "ready", "ready", now)
+        return _item(project, key, "ready")
+    if state == "ready" and missing:
+        _move(store, project, key, view, "scheduled", "unready", now)
+        return _item(project, key, "unready")
+    if state == "scheduled" or not start_due:
+        return None
+    if frozen:
+        return _item(project, key, "frozen")
+    begin_rollout(store, SYSTEM, project, key, view["version"], "start time", False, now)
+    return _item(project, key, "started", stage=0)
+
+
+def _move(
+    store: Store,
+    project: str,
+    key: str,
+    view: dict[str, Any],
+    to: str,
+    action: str,
+    now: datetime,
+    values: dict[str, Any] | None = None,
+    *,
+    reason: str | None = None,
+) -> None:
+    reasons = {
+        "ready": "nothing missing",
+        "unready": "something went missing",
+        "missed_train": "not ready at the train's departure; waits for the next",
+    }
+    with store.write() as session:
+        _, row = load_release(session, project, key)
+        transition(session, SYSTEM, project, row, view["version"], to, action=action,
+                   reason=reason or reasons[action], now=now, values=values)  # fmt: skip
+
+
+def _stage_due(
+    store: Store,
+    project: str,
+    key: str,
+    view: dict[str, Any],
+    now: datetime,
+    frozen: bool,
+    guard_check: GuardCheck,
+) -> dict[str, Any] | None:
+    index = int(view["stage"])
+    stage = {**view["plan"]["stages"][index], "index": index}
+    if stage["advance"] != "auto":
+        return None
+    if frozen:
+        return _item(project, key, "frozen", stage=index)
+    checked = guard_check(view, stage)
+    verdict = checked if isinstance(checked, GuardVerdict) else GuardVerdict(checked)
+    with store.write() as session:  # the action and the decisions: one transaction
+        item, action = _act_on_verdict(session, project, key, view, stage, verdict, now)
+        _, row = load_release(session, project, key)
+        decisions = [{"stage": index, **decision} for decision in verdict.decisions]
+        _record(session, row, decisions, action, now)
+    if decisions:
+        item["decisions"] = [
+            {**decision, "details": {**decision.get("details", {}), "action": action}}
+            for decision in decisions
+        ]
+    return item
+
+
+def _act_on_verdict(
+    session: Session,
+    project: str,
+    key: str,
+    view: dict[str, Any],
+    stage: dict[str, Any],
+    verdict: GuardVerdict,
+    now: datetime,
+) -> tuple[dict[str, Any], str | None]:
+    """Healthy: the next stage (or released); regressed: the guards' action; lacking
+    data: the hold extended. Inside the caller's transaction; returns the tick's item
+    and the action taken (None: none)."""
+    index, status = stage["index"], verdict.status
+    if status == "healthy":
+        after = next_stage_within(session, SYSTEM, project, key, view["version"],
+                                  "hold passed, guards healthy", False, now)  # fmt: skip
+        action = "released" if after["state"] == "released" else "advanced"
+        return _item(project, key, action, stage=after["stage"]), action
+    if status == "regressed":
+        lock_project(session, project)
+        named = _regressed_guards(verdict)
+        after, acted = _regressed(session, project, key, view["guards"], named, now)
+        return _item(project, key, after["state"], stage=index), acted
+    seconds = max(int(stage["hold_seconds"]), MIN_EXTENSION_SECONDS)
+    until = now + timedelta(seconds=seconds)
+    _, row = load_release(session, project, key)
+    transition(
+        session, SYSTEM, project, row, view["version"], "rolling_out",
+        action="hold_extended", reason=f"guards: {status}", now=now,
+        values={"hold_until": until}, detail={"verdict": status},
+    )  # fmt: skip
+    item = _item(project, key, "hold_extended", stage=index, detail=format_time(until))
+    return item, "hold_extended"
+
+
+def _regressed_guards(verdict: GuardVerdict) -> list[Any]:
+    """The indexes of the guards whose decisions say regressed, each once."""
+    return sorted(
+        {d["guard"] for d in verdict.decisions
+         if d["status"] == "regressed" and isinstance(d.get("guard"), int)}
+    )  # fmt: skip
+
+
+def _regressed(
+    session: Session,
+    project: str,
+    key: str,
+    guards: list[dict[str, Any]],
+    named: list[Any],
+    now: datetime,
+) -> tuple[dict[str, Any], str | None]:
+    """The action of the ``named`` guards (by index; all guards when none is valid) on
+    a regression: roll back if one of them says so, else pause. Inside the caller's
+    transaction; returns the release's view and the action taken (None: already
+    paused)."""
+    chosen = [guards[g] for g in named if isinstance(g, int) and 0 <= g < len(guards)]
+    action = "rollback" if any(g["action"] == "rollback" for g in chosen or guards) else "pause"
+    detail = {"guard": named[0] if len(named) == 1 else None}
+    reason = "a guard saw a regression"
+    if action == "rollback":
+        view = roll_back_within(session, GUARD_ACTOR, project, key, None, reason, now, detail)
+        return view, "rolled_back"
+    _, row = load_release(session, project, key)
+    if row.state != "rolling_out":
+        return map_release_row_to_view(session, project, row), None
+    pause = (("rolling_out",), "paused", "paused")
+    view = transition_within(session, GUARD_ACTOR, project, key, None, pause, reason, now, detail)
+    return view, "paused"
+
+
+def _view(store: Store, project: str, key: str) -> dict[str, Any]:
+    with store.read() as session:
+        _, row = load_release(session, project, key)
+        return map_release_row_to_view(session, project, row)
+
+
+def _item(
+    project: str, key: str, action: str, *, stage: int | None = None, detail: str | None = None
+) -> dict[str, Any]:
+    item: dict[str, Any] = {"kind": "release", "project": project, "key": key, "action": action}
+    if stage is not None:
+        item["stage"] = stage
+    if detail is not None:
+        item["detail"] = detail
+    return item
