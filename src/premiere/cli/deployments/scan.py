@@ -1,7 +1,7 @@
 """Find the flag keys a source tree uses: a pure scanner with no network and no output.
 
 ``scan(root, config)`` walks ``root``, reads each source file once and applies the
-built-in patterns of its language (``scan_patterns``) and any configured patterns
+built-in patterns of its language (:mod:`.scan_patterns`) and any configured patterns
 (to every text file). It skips version-control, dependency and virtual-environment
 directories, what ``.gitignore`` files and ``exclude`` globs name, binary files and
 files larger than ``max_file_size``. ``premiere scan`` and ``premiere deploy run

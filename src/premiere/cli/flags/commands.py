@@ -1,6 +1,6 @@
 """``premiere flags``: list, show, create, change, archive and evaluate flags.
 
-The commands about one environment's configuration are in :mod:`.flag_configs`.
+The commands about one environment's configuration are in :mod:`.configs`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Inside a transaction: creating deployment rows, moving their status, and the view.
 
-The public use cases (:mod:`.deployments`, :mod:`.promotion`, :mod:`.github`) open
+The public use cases (:mod:`.ledger`, :mod:`.promotion`, :mod:`.github`) open
 the transaction; these helpers do the work in it, so that a status change, the
 current-state row, the rolled-back mark and the audit event commit together.
 """

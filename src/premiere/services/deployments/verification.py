@@ -3,11 +3,11 @@
 :class:`Verifier` owns a small thread pool. ``submit(deployment_id)`` runs the
 deployment's checks there and records the outcome; ``wait`` (or ``wait_async``, which
 holds no thread) lets a caller wait up to a bound. Every attempt is bounded by its
-check's timeout (:mod:`.check_probes`), so an unreachable host or a hung program fails
+check's timeout (:mod:`.probes`), so an unreachable host or a hung program fails
 the check with a reason and never blocks anything else.
 
 A deployment's checks run in one process at a time: the verifier claims the deployment
-in the database before running them (:mod:`.verification_claims`) and renews the claim
+in the database before running them (:mod:`.claims`) and renews the claim
 while they run. Every few seconds it also takes up deployments left verifying whose
 checks nobody runs (a restart, a replica that died), so each runs once, on one replica.
 """

@@ -1,5 +1,5 @@
 """Flags: metadata (kind, variations, tags, visibility), archiving, and, re-exported
-from ``flag_configs``, the configuration per environment."""
+from :mod:`.configs`, the configuration per environment."""
 
 from __future__ import annotations
 

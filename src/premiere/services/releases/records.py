@@ -1,6 +1,6 @@
 """Releases: create, read, edit and schedule; the rollout itself (start, advance,
 pause, resume, roll back), readiness, approvals and the scheduler's tick live in
-the ``release_*`` modules and are re-exported here.
+the other modules of this package and are re-exported here.
 
 A release is versioned like every resource; every transition is an audit event
 ``release.<action>`` naming who and why.

@@ -3,7 +3,7 @@
 Each action is one transaction: the release row (locked until it ends) and every
 flag write of the action commit together, or nothing does — a pause, an edit or a
 second action arriving meanwhile waits, then finds the release as the action left
-it. Flags are written as described in ``release_flags`` (audited per flag with the
+it. Flags are written as described in :mod:`.flags` (audited per flag with the
 actor ``{"kind": "release", "id": <release key>}``, one document version per
 action); the transition itself (``release.started``, ``release.advanced``, ...) is
 audited with the person or system that caused it.
