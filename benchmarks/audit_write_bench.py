@@ -16,7 +16,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from databases import database
-
 from premiere.services import Actor
 from premiere.services.flags.definitions import create_flag, update_flag
 from premiere.services.projects import create_project

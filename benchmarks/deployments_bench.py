@@ -32,9 +32,9 @@ from typing import Any
 
 import httpx
 import uvicorn
-from databases import database
 from sqlalchemy import insert, text
 
+from databases import database
 from premiere.api import create_app
 from premiere.services import SYSTEM, tokens
 from premiere.services.catalog import create_service

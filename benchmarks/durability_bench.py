@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from databases import database
 from sqlalchemy import func, select
 
+from databases import database
 from premiere.services.audit_chain import verify_audit_chains
 from premiere.store import Store
 from premiere.store.models import AuditEvent, Flag

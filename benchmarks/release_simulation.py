@@ -1,11 +1,11 @@
 """Release guards under simulated traffic: false alarms of A/A rollouts, detection of a
 doubled error rate, at two levels.
 
-- ``stats``: staged rollouts played at the statistics level (premiere.services.simulation):
+- ``stats``: staged rollouts played at the statistics level (benchmarks/simulation/traffic.py):
   2,000 evaluations a minute, a look every minute, stages 1/5/25/50 % held 60 minutes
   each, then 100 %.
 - ``system``: the same rollouts through the real services on a simulated clock
-  (premiere.scheduler.simulation): the engine serves each minute's users from the flag
+  (benchmarks/simulation/system.py): the engine serves each minute's users from the flag
   document the release wrote, counts and error events go through record_sdk_events,
   the scheduler ticks the releases and watches the guards; SQLite in memory.
 
@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from premiere.services.releases.guard_stats import GuardParameters
-from premiere.services.simulation import DEFAULT_STAGES, TrafficGenerator, simulate_rollout
+from simulation.traffic import DEFAULT_STAGES, TrafficGenerator, simulate_rollout
 
 ALPHA = 0.05
 CONTROL_RATE = 0.01
@@ -77,8 +77,8 @@ def stats_level(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def system_level(args: argparse.Namespace) -> dict[str, Any]:
-    from premiere.scheduler.simulation import run_release, set_up
     from premiere.store import Store
+    from simulation.system import run_release, set_up
 
     rng = random.Random(args.seed)
 

@@ -20,7 +20,6 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.python.asgi import shutdown_lifespans
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from conftest import _postgres_database
 from premiere.api import create_app
 from premiere.cli.server.demo import demo_actor, seed_demo
 from premiere.services import tokens
@@ -29,6 +28,7 @@ from premiere.services.releases import schedules
 from premiere.services.releases.tick import record_guard_decision
 from premiere.settings import Settings
 from premiere.store import Store
+from tests.conftest import _postgres_database
 
 pytestmark = pytest.mark.slow
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from api.support import Api, running
 from premiere.api import create_app
 from premiere.services import tokens
 from premiere.settings import Settings
 from premiere.store import Store
+from tests.api.support import Api, running
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

@@ -16,7 +16,6 @@ from typing import Any
 import anyio.to_thread
 import pytest
 
-from api.support import Api, running
 from premiere.api import create_app
 from premiere.services import tokens
 from premiere.services.deployments.network import AddressPolicy
@@ -24,6 +23,7 @@ from premiere.services.deployments.probes import CheckLimits, command_environmen
 from premiere.services.deployments.verification import run_check
 from premiere.settings import Settings
 from premiere.store import Store
+from tests.api.support import Api, running
 
 from .conftest import record
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from api.support import Api, running
 from premiere.api import create_app
 from premiere.services import tokens
 from premiere.services.deployments.network import AddressPolicy
 from premiere.settings import Settings
 from premiere.store import Store
+from tests.api.support import Api, running
 
 CHECKS = "/api/v1/projects/shop/services/web/checks"
 REFUSED = [

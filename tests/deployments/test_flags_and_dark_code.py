@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.support import Api
 from premiere.services.deployments.darkcode import dormant_reason
+from tests.api.support import Api
 
 from .conftest import deploy, record
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from api.support import Api
+from tests.api.support import Api
 
 from .conftest import SHA, deploy, record
 

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from api.support import Api
 from premiere.services.deployments.matrix import get_environment_matrix, semver_key
 from premiere.store.deployments import version_order
+from tests.api.support import Api
 
 from .conftest import deploy, record
 

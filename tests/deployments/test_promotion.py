@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.support import Api
+from tests.api.support import Api
 
 from .conftest import deploy, record
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from api.support import Api
 from premiere.services.deployments.verification import run_check
+from tests.api.support import Api
 
 from .conftest import record
 

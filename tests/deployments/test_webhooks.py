@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from api.support import Api
+from tests.api.support import Api
 
 from .conftest import SHA
 

@@ -7,7 +7,11 @@ from typing import Any
 
 import pytest
 
-from premiere.scheduler.simulation import (
+from premiere.services.releases import records as releases
+from premiere.services.releases.guards import GuardChecker
+from premiere.services.sdk.events import record_sdk_events
+from premiere.store import Store
+from simulation.system import (
     DEFAULT_GUARD,
     FLAG,
     PROJECT,
@@ -16,10 +20,6 @@ from premiere.scheduler.simulation import (
     START,
     set_up,
 )
-from premiere.services.releases import records as releases
-from premiere.services.releases.guards import GuardChecker
-from premiere.services.sdk.events import record_sdk_events
-from premiere.store import Store
 
 STAGE_5 = {"percent": 5, "hold_seconds": 3600, "advance": "auto", "index": 1}
 

@@ -12,7 +12,13 @@ import pytest
 from premiere.errors import ValidationError
 from premiere.scheduler import Scheduler
 from premiere.scheduler.leadership import AlwaysLeader
-from premiere.scheduler.simulation import (
+from premiere.services.flags.definitions import get_flag, update_flag
+from premiere.services.releases import records as releases
+from premiere.services.sdk.batches import EventPolicy
+from premiere.services.sdk.events import record_sdk_events
+from premiere.services.tokens import TokenInfo
+from premiere.store import Store
+from simulation.system import (
     DEFAULT_GUARD,
     FLAG,
     OPERATOR,
@@ -23,12 +29,6 @@ from premiere.scheduler.simulation import (
     SimulatedClock,
     set_up,
 )
-from premiere.services.flags.definitions import get_flag, update_flag
-from premiere.services.releases import records as releases
-from premiere.services.sdk.batches import EventPolicy
-from premiere.services.sdk.events import record_sdk_events
-from premiere.services.tokens import TokenInfo
-from premiere.store import Store
 
 CLIENT = TokenInfo(
     id="c" * 16, name="web", scope="sdk-client", project=PROJECT, environment="production"

@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from premiere.scheduler.simulation import PROJECT, RELEASE, run_release, set_up
 from premiere.services.audit import list_audit_events
 from premiere.services.releases import records as releases
 from premiere.store import Store
+from simulation.system import PROJECT, RELEASE, run_release, set_up
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import random
 from collections import Counter
 
 from premiere.services.releases.guard_stats import GuardParameters
-from premiere.services.simulation import (
+from simulation.traffic import (
     DEFAULT_STAGES,
     Stage,
     TrafficGenerator,

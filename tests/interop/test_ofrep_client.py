@@ -26,11 +26,11 @@ from openfeature.evaluation_context import EvaluationContext
 from openfeature.exception import ErrorCode
 from openfeature.flag_evaluation import FlagEvaluationDetails
 
-from api.live import LiveServer, serve
 from premiere import engine
 from premiere.services.sdk.compiled import reads_targeting_key
 from premiere.store import Store
 from premiere.store.models import Environment, Flag, FlagConfig, Project, Segment
+from tests.api.live import LiveServer, serve
 
 SPEC = Path(__file__).resolve().parents[2] / "spec" / "cases"
 CONFIG = "/api/v1/projects/demo/flags/{key}/environments/production"

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from api.support import Api, running
 from premiere.api import create_app
 from premiere.services import tokens
 from premiere.settings import Settings
 from premiere.store import Store
-from releases.conftest import SHA, later
+from tests.api.support import Api, running
+
+from .conftest import SHA, later
 
 BASE = "/api/v1/projects/shop"
 

@@ -25,7 +25,8 @@ from premiere.store import Store
 from premiere.store.models import AuditEvent, Change, Environment
 from premiere.store.releases import ReleaseGuardDecision, ScheduledChange
 from premiere.store.types import utc_now
-from releases.conftest import CREATOR, deploy, release_data
+
+from .conftest import CREATOR, deploy, release_data
 
 FLAGS = ("checkout", "banner")
 KEY = "new-checkout"

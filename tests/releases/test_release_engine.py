@@ -9,7 +9,8 @@ from premiere import engine
 from premiere.services.releases import records as releases
 from premiere.services.sdk.documents import build_flag_document
 from premiere.store import Store
-from releases.conftest import CREATOR, deploy, evaluate, release_data
+
+from .conftest import CREATOR, deploy, evaluate, release_data
 
 USERS = [f"user-{i}" for i in range(2000)]
 

@@ -19,7 +19,8 @@ from premiere.services.flags.definitions import get_flag_config, update_flag_con
 from premiere.services.releases import records as releases
 from premiere.store import Store
 from premiere.store.types import utc_now
-from releases.conftest import (
+
+from .conftest import (
     APPROVER,
     APPROVER_2,
     CREATOR,

@@ -8,7 +8,8 @@ from typing import Any
 from premiere.services.flags.definitions import get_flag_config, update_flag_config
 from premiere.services.releases import records as releases
 from premiere.store import Store
-from releases.conftest import CREATOR, deploy, evaluate, release_data
+
+from .conftest import CREATOR, deploy, evaluate, release_data
 
 FIELDS = ("on", "off_variation", "prerequisites", "targets", "rules", "fallthrough")
 

@@ -14,7 +14,8 @@ from premiere.services.releases import records as releases
 from premiere.services.releases import schedules
 from premiere.store import Store
 from premiere.store.types import utc_now
-from releases.conftest import APPROVER, CREATOR, deploy, later, release_data
+
+from .conftest import APPROVER, CREATOR, deploy, later, release_data
 
 BERLIN_TUESDAYS = {
     "interval_weeks": 2,

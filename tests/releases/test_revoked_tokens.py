@@ -16,7 +16,8 @@ from premiere.services.tokens import create_token, revoke_token
 from premiere.store import Store
 from premiere.store.models import ApiToken
 from premiere.store.types import utc_now
-from releases.conftest import CREATOR, deploy, later, release_data
+
+from .conftest import CREATOR, deploy, later, release_data
 
 
 def token_actor(store: Store, actor: Actor) -> Actor:

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from premiere.scheduler import Scheduler
 from premiere.scheduler.leadership import AlwaysLeader
-from premiere.scheduler.simulation import ENVIRONMENT, FLAG, PROJECT, SDK, START, SimulatedClock
 from premiere.services import SYSTEM
 from premiere.services.environments import create_environment
 from premiere.services.projects import create_project
 from premiere.services.sdk.events import list_flag_evaluations, record_sdk_events
 from premiere.store import Store
+from simulation.system import ENVIRONMENT, FLAG, PROJECT, SDK, START, SimulatedClock
 
 
 def _send(store: Store, days_before_start: int) -> None:

@@ -8,7 +8,10 @@ from typing import Any
 
 from premiere.scheduler import Scheduler
 from premiere.scheduler.leadership import AlwaysLeader
-from premiere.scheduler.simulation import (
+from premiere.services.releases import records as releases
+from premiere.services.sdk.events import record_sdk_events
+from premiere.store import Store
+from simulation.system import (
     FLAG,
     OPERATOR,
     PROJECT,
@@ -18,9 +21,6 @@ from premiere.scheduler.simulation import (
     SimulatedClock,
     set_up,
 )
-from premiere.services.releases import records as releases
-from premiere.services.sdk.events import record_sdk_events
-from premiere.store import Store
 
 
 def _send(store: Store, minute: int, treatment: tuple[int, int], control: tuple[int, int]) -> None:

@@ -10,7 +10,11 @@ import pytest
 
 from premiere.scheduler import Scheduler
 from premiere.scheduler.leadership import AlwaysLeader
-from premiere.scheduler.simulation import (
+from premiere.services.flags.definitions import get_flag_config
+from premiere.services.flags.scheduled_changes import create_scheduled_change, get_scheduled_change
+from premiere.services.releases import records as releases
+from premiere.store import Store
+from simulation.system import (
     FLAG,
     OPERATOR,
     PROJECT,
@@ -19,10 +23,6 @@ from premiere.scheduler.simulation import (
     SimulatedClock,
     set_up,
 )
-from premiere.services.flags.definitions import get_flag_config
-from premiere.services.flags.scheduled_changes import create_scheduled_change, get_scheduled_change
-from premiere.services.releases import records as releases
-from premiere.store import Store
 
 PLAN = [
     {"percent": 10, "hold_seconds": 600},

@@ -13,13 +13,13 @@ from premiere.cli.server.worker import new_scheduler
 from premiere.errors import ValidationError
 from premiere.scheduler import Scheduler, loop
 from premiere.scheduler.leadership import AlwaysLeader
-from premiere.scheduler.simulation import PROJECT, START, SimulatedClock
 from premiere.services import SYSTEM
 from premiere.services.projects import create_project
 from premiere.settings import Settings
 from premiere.store import Store
 from premiere.store.deployments import WebhookDelivery
 from premiere.store.models import Project
+from simulation.system import PROJECT, START, SimulatedClock
 
 
 def _received(store: Store, delivery: str, days_before_start: int) -> None:

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 from premiere.cli.main import cli
 from premiere.cli.server.worker import background_scheduler
-from premiere.scheduler.simulation import FLAG, OPERATOR, PROJECT, set_up
 from premiere.services.flags.scheduled_changes import create_scheduled_change, get_scheduled_change
 from premiere.store import Store
+from simulation.system import FLAG, OPERATOR, PROJECT, set_up
 
 
 def _due_change(store: Store) -> int:

@@ -28,9 +28,10 @@ from premiere.services.releases import records as releases
 from premiere.services.releases.guard_reads import ERROR_EVENT
 from premiere.services.sdk.documents import build_flag_document, document_version
 from premiere.services.sdk.events import record_sdk_events
-from premiere.services.simulation import binomial
 from premiere.services.tokens import TokenInfo
 from premiere.store import Store
+
+from .traffic import binomial
 
 PROJECT, ENVIRONMENT, FLAG, RELEASE = "sim", "production", "checkout", "new-checkout"
 OPERATOR = Actor(kind="user", id="sim", name="simulation")
