@@ -4,13 +4,23 @@ PostgreSQL tests create a throw-away database on the server at
 ``PREMIERE_TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
 and drop it afterwards. When the server is unreachable they are skipped, unless
 ``PREMIERE_TEST_REQUIRE_POSTGRES=1``, which makes that a failure.
+
+Migrating takes longer than most tests, so it runs once per backend and test session.
+A test that uses ``store`` on SQLite gets a copy of a migrated file. On PostgreSQL, where
+creating and dropping a database takes longer still, the session keeps one migrated
+database and hands it to each such test as new: other connections to it ended, every
+row deleted, every sequence restarted, and replaced by a fresh copy should a test have
+changed its schema. ``Store.open`` finds either at the head revision. A test that asks
+for ``database_url`` without ``store`` gets an empty database of its own.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,17 +32,44 @@ from premiere.services import Actor
 from premiere.services.environments import create_environment
 from premiere.services.projects import create_project
 from premiere.store import Store, normalize_url
+from tests.postgres import MigratedPostgres
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database: a SQLite file, or a fresh PostgreSQL database."""
+    """A database of its own: a SQLite file, or a fresh PostgreSQL database. Empty, unless
+    the test uses ``store``: then a copy of the migrated template."""
+    migrated = "store" in request.fixturenames
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'premiere.db'}"
+        path = tmp_path / "premiere.db"
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    elif migrated:
+        yield request.getfixturevalue("_postgres_migrated").fresh()
     else:
         yield from _postgres_database()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the head revision, copied by each test that uses it."""
+    path = tmp_path_factory.mktemp("template") / "premiere.db"
+    Store.open(f"sqlite:///{path}").close()  # the last connection's close empties the WAL
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_migrated() -> Iterator[MigratedPostgres]:
+    """The session's migrated PostgreSQL database, made new for each test that uses it."""
+    with contextmanager(_postgres_database)() as template_url:
+        Store.open(template_url).close()  # nobody stays connected: it can be copied
+        template = make_url(template_url).database
+        assert template is not None
+        with MigratedPostgres(template, contextmanager(_postgres_database)) as migrated:
+            yield migrated
 
 
 @pytest.fixture
@@ -56,7 +93,8 @@ def project(store: Store, actor: Actor) -> str:
     return "demo"
 
 
-def _postgres_database() -> Iterator[str]:
+def _postgres_database(template: str | None = None) -> Iterator[str]:
+    """Create a database (a copy of ``template``, if given), yield its URL, then drop it."""
     admin_url = normalize_url(os.environ.get("PREMIERE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL))
     admin = create_engine(
         admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
@@ -64,7 +102,8 @@ def _postgres_database() -> Iterator[str]:
     name = f"premiere_test_{secrets.token_hex(6)}"
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            copy = f' TEMPLATE "{template}"' if template else ""
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     except OperationalError as error:
         admin.dispose()
         if os.environ.get("PREMIERE_TEST_REQUIRE_POSTGRES") == "1":
