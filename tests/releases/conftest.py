@@ -1,14 +1,18 @@
 """Fixtures: project ``demo`` (staging, production) with services ``api`` and ``web``,
 flag ``checkout`` (boolean, off everywhere), segment ``staff``, and helpers to deploy
-code and to evaluate the production document with the engine."""
+code, to evaluate the production document with the engine, and to run an action while
+another transaction is open."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event, text
 
 from premiere import engine
 from premiere.services import Actor
@@ -89,3 +93,52 @@ def evaluate(store: Store, flag: str, context: Mapping[str, Any]) -> Any:
 
 def later(seconds: float) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def run_meanwhile(store: Store, action: Callable[[], Any]) -> Callable[[], Any]:
+    """Start ``action`` in another thread; return once it has finished or is known to wait
+    for this thread's transaction (on SQLite it has issued its ``BEGIN IMMEDIATE``, which
+    waits while another write is open; on PostgreSQL a session waits for a lock), with a
+    function waiting for its outcome (result or error). The tests' assertions hold
+    whichever way the race goes."""
+    outcome: list[Any] = []
+    begun = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append(action())
+        except Exception as error:  # the outcome is asserted by the caller
+            outcome.append(error)
+
+    thread = threading.Thread(target=run)
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.get_ident() == thread.ident and statement == "BEGIN IMMEDIATE":
+            begun.set()
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        thread.start()
+        deadline = time.monotonic() + 10
+        while thread.is_alive() and not begun.is_set() and not waiting_for_lock(store):
+            assert time.monotonic() < deadline, "neither done nor waiting for a lock"
+            time.sleep(0.01)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+
+    def result() -> Any:
+        thread.join()
+        return outcome[0]
+
+    return result
+
+
+def waiting_for_lock(store: Store) -> bool:
+    if store.dialect != "postgresql":
+        return False
+    waiting = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with store.engine.connect() as connection:
+        return bool(connection.execute(text(waiting)).scalar_one())

@@ -7,7 +7,6 @@ action is made to arrive at that point from another thread."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -26,7 +25,7 @@ from premiere.store.models import AuditEvent, Change, Environment
 from premiere.store.releases import ReleaseGuardDecision, ScheduledChange
 from premiere.store.types import utc_now
 
-from .conftest import CREATOR, deploy, release_data
+from .conftest import CREATOR, deploy, release_data, run_meanwhile
 
 FLAGS = ("checkout", "banner")
 KEY = "new-checkout"
@@ -240,29 +239,6 @@ def test_start__two_flags__one_document_version_with_both(store: Store, demo: st
     assert sorted(feed[-2:]) == [("banner", after["document"]), ("checkout", after["document"])]
 
 
-def run_meanwhile(action: Callable[[], Any]) -> Callable[[], Any]:
-    """Start ``action`` in another thread; give it a moment to land if nothing
-    holds it back; return a function waiting for its outcome (result or error).
-    The tests' assertions hold whichever way the race goes."""
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append(action())
-        except Exception as error:  # the outcome is asserted by the caller
-            outcome.append(error)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=1.0)
-
-    def result() -> Any:
-        thread.join()
-        return outcome[0]
-
-    return result
-
-
 def percent_of(store: Store, flag: str) -> float | None:
     rules = get_flag_config(store, "demo", flag, "production")["rules"]
     for rule in rules:
@@ -280,7 +256,8 @@ def test_advance__pause_arrives_between_flag_writes__release_and_flags_agree(
     between_flag_writes.append(
         lambda: pauses.append(
             run_meanwhile(
-                lambda: releases.pause_release(store, CREATOR, demo, KEY, {}, view["version"])
+                store,
+                lambda: releases.pause_release(store, CREATOR, demo, KEY, {}, view["version"]),
             )
         )
     )
@@ -340,9 +317,10 @@ def test_scheduled_change__cancel_arrives_while_applied__not_cancelled_with_flag
         written = real(*args, **kwargs)
         cancels.append(
             run_meanwhile(
+                store,
                 lambda: scheduled_changes.cancel_scheduled_change(
                     store, CREATOR, demo, change["id"]
-                )
+                ),
             )
         )
         return written
