@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -96,7 +97,9 @@ JUNK: list[Any] = [
 ]
 
 
-@pytest.mark.parametrize("context", JUNK, ids=repr)
+@pytest.mark.parametrize(
+    "context", JUNK, ids=lambda junk: re.sub(" at 0x[0-9a-f]+", "", repr(junk))
+)
 def test_evaluation__junk_context__never_raises(client: Client, context: Any) -> None:
     for method in ("variation", "bool_variation", "variation_detail", "json_variation"):
         result = getattr(client, method)("on", context, False)
