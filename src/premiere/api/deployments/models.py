@@ -10,9 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from premiere.api.models import Body, Key, Version, optional
+from premiere.api.models import ActorView, Body, Key, Version, View, optional
 from premiere.api.params import reject_unstorable_in_body
-from premiere.api.schemas import ActorView, View
 
 Text = Annotated[str, Field(strict=True, max_length=10_000)]
 Log = Annotated[str, Field(strict=True, max_length=10_000_000)]

@@ -32,8 +32,8 @@ from premiere.api.deployments.models import (
     RollbackRequest,
     StatusReport,
 )
+from premiere.api.models import COMMON_ERRORS, answers
 from premiere.api.params import query_fields, utc_time
-from premiere.api.schemas import COMMON_ERRORS, answers
 from premiere.errors import NotFoundError
 from premiere.services import Actor
 from premiere.services.deployments import ledger, promotion

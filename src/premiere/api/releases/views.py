@@ -1,6 +1,6 @@
-"""Response shapes of the releases API beyond the release itself: readiness,
-approvals, history, guard decisions and release trains. For the OpenAPI
-description only, like :mod:`premiere.api.schemas`."""
+"""Response shapes of the releases API: releases, readiness, approvals, history,
+guard decisions, release trains, scheduled changes and freeze windows. For the
+OpenAPI description, like :mod:`premiere.api.models`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from premiere.api.schemas import ActorView, View
+from premiere.api.models import ActorView, View
 
 
 class MissingItem(View):
@@ -71,3 +71,45 @@ class TrainView(View):
 class DeparturesView(View):
     train: str
     departures: list[str] = Field(description="RFC 3339, UTC, soonest first.")
+
+
+class ReleaseView(View):
+    key: str
+    project: str
+    name: str
+    description: str | None
+    environment: str | None = Field(description="The target environment.")
+    features: list[Any] = Field(description="The flags the release opens.")
+    state: str = Field(description="draft, scheduled, ready, rolling_out, paused, released, ...")
+    stage: int | None = Field(description="Index of the current rollout stage.")
+    approvals: dict[str, Any]
+    version: int = Field(description="Grows by one with every change; the ETag of a GET.")
+    created_at: str
+    updated_at: str
+
+
+class ScheduledChangeView(View):
+    id: int
+    project: str
+    flag: str
+    environment: str
+    patch: dict[str, Any] = Field(description="The configuration change to apply.")
+    at: str = Field(description="RFC 3339, UTC: when it applies.")
+    status: str = Field(description="pending, applied, cancelled or failed.")
+    error: str | None
+    reason: str | None
+    created_by: ActorView = Field(description="Who created it.")
+    applied_at: str | None
+    created_at: str
+    updated_at: str
+
+
+class FreezeWindowView(View):
+    id: int
+    project: str
+    environment: str | None = Field(description="None: every environment.")
+    start: str
+    end: str
+    reason: str | None
+    created_by: ActorView = Field(description="Who created it.")
+    created_at: str
