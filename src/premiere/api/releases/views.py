@@ -45,6 +45,12 @@ class TransitionView(View):
     action: str = Field(description="scheduled, started, advanced, paused, rolled_back, ...")
     actor: ActorView
     reason: str = Field(description="Empty when none was given.")
+    freeze_override: bool = Field(
+        default=None,
+        description="Started or advanced overriding a freeze window: whether one was active.",
+    )
+    verdict: str = Field(default=None, description="A guard's verdict that held the stage.")
+    guard: str | None = Field(default=None, description="The guard that paused or rolled back.")
 
 
 class GuardDecisionView(View):
@@ -80,9 +86,22 @@ class ReleaseView(View):
     description: str | None
     environment: str | None = Field(description="The target environment.")
     features: list[Any] = Field(description="The flags the release opens.")
+    audience: dict[str, Any] = Field(description='{"segment": null or a segment key}.')
+    notes: dict[str, Any] | None = Field(description="The release note: title, body, category.")
+    schedule: dict[str, Any] = Field(description="start_at, timezone, train.")
+    plan: dict[str, Any] = Field(description="The rollout stages.")
+    guards: list[dict[str, Any]]
+    required_approvals: int
     state: str = Field(description="draft, scheduled, ready, rolling_out, paused, released, ...")
     stage: int | None = Field(description="Index of the current rollout stage.")
-    approvals: dict[str, Any]
+    stage_started_at: str | None
+    hold_until: str | None = Field(description="The current stage holds until then.")
+    digest: str = Field(description="Of what an approval approves; changes with the release.")
+    approvals: dict[str, Any] = Field(description="required, valid and void approvals.")
+    created_by: ActorView
+    started_at: str | None
+    finished_at: str | None
+    last_transition: TransitionView | None
     version: int = Field(description="Grows by one with every change; the ETag of a GET.")
     created_at: str
     updated_at: str
