@@ -44,9 +44,10 @@ Version = Annotated[
 Scope = Literal["admin", "deploy", "sdk-server", "sdk-client"]
 
 
-def optional() -> Any:
-    """An optional field that, when sent, may not be null (absent means unchanged)."""
-    return Field(default=None)
+def optional(description: str | None = None) -> Any:
+    """An optional field that, when sent, may not be null (absent means unchanged); in a
+    view, a key that is served only sometimes and is never null."""
+    return Field(default=None, description=description)
 
 
 class Body(BaseModel):

@@ -194,15 +194,15 @@ class CheckView(View):
     retries: int
     interval_seconds: float
     backoff: float
-    url: str = Field(default=None, description="http checks.")
-    method: str = Field(default=None, description="http checks: GET, HEAD or POST.")
-    expected_status: int = Field(default=None, description="http checks.")
+    url: str = optional("http checks.")
+    method: str = optional("http checks: GET, HEAD or POST.")
+    expected_status: int = optional("http checks.")
     body_contains: str | None = Field(default=None, description="http checks.")
     json_field: dict[str, Any] | None = Field(
         default=None, description='http checks: {"path", "equals"}.'
     )
-    argv: list[str] = Field(default=None, description="command checks.")
-    expected_exit_code: int = Field(default=None, description="command checks.")
+    argv: list[str] = optional("command checks.")
+    expected_exit_code: int = optional("command checks.")
     version: int
     created_at: str
     updated_at: str
@@ -250,7 +250,5 @@ class WebhookResult(View):
         "or the deployment_status state applied."
     )
     delivery: str | None = Field(default=None, description="X-GitHub-Delivery of a replay.")
-    reason: str = Field(default=None, description="Why a deployment_status was ignored.")
-    deployment: DeploymentView = Field(
-        default=None, description="The deployment recorded, seen or updated."
-    )
+    reason: str = optional("Why a deployment_status was ignored.")
+    deployment: DeploymentView = optional("The deployment recorded, seen or updated.")

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from premiere.api.models import ActorView, View
+from premiere.api.models import ActorView, View, optional
 
 
 class MissingItem(View):
@@ -45,11 +45,8 @@ class TransitionView(View):
     action: str = Field(description="scheduled, started, advanced, paused, rolled_back, ...")
     actor: ActorView
     reason: str = Field(description="Empty when none was given.")
-    freeze_override: bool = Field(
-        default=None,
-        description="Started or advanced overriding a freeze window: whether one was active.",
-    )
-    verdict: str = Field(default=None, description="A guard's verdict that held the stage.")
+    freeze_override: bool = optional("Started or advanced overriding a freeze: whether one was on.")
+    verdict: str = optional("A guard's verdict that held the stage.")
     guard: str | None = Field(default=None, description="The guard that paused or rolled back.")
 
 
