@@ -110,6 +110,11 @@ class AuditEventView(TypedDict):
     hash: str | None
 
 
+class AuditPage(TypedDict):
+    items: list[AuditEventView]
+    next_cursor: str | None
+
+
 class TokenView(TypedDict):
     id: str
     name: str
@@ -119,6 +124,10 @@ class TokenView(TypedDict):
     created_at: str
     last_used_at: str | None
     revoked_at: str | None
+
+
+class TokenCreated(TokenView):
+    token: str
 
 
 @overload

@@ -30,7 +30,7 @@ from premiere.errors import AuthenticationError, NotFoundError
 from premiere.services import SYSTEM, Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_environment_row, get_project_row
-from premiere.services.mappers import TokenView, map_token_row_to_view
+from premiere.services.mappers import TokenCreated, TokenView, map_token_row_to_view
 from premiere.services.token_work import withdraw_token_work
 from premiere.services.validation import Checker
 from premiere.store import Store, lock_for_update
@@ -60,7 +60,7 @@ class TokenInfo:
     environment: str | None
 
 
-def create_token(store: Store, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
+def create_token(store: Store, actor: Actor, data: Mapping[str, Any]) -> TokenCreated:
     """Create a token; the returned view holds the raw ``token``, which is never shown again."""
     _check(data)
     project = data.get("project")
