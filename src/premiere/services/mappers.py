@@ -177,6 +177,11 @@ def map_service_row_to_view(row: Service, project: str) -> ServiceView:
     }
 
 
+def stored_actor(value: Mapping[str, Any]) -> ActorView:
+    """An actor kept as JSON (``{"kind", "id", "name"}``, as written)."""
+    return {"kind": value["kind"], "id": value["id"], "name": value["name"]}
+
+
 def _config_field(config: Mapping[str, Any], field: str) -> Any:
     """A field of a stored configuration (JSON; None when absent)."""
     return config.get(field)

@@ -105,7 +105,7 @@ class _ActionBody(Protocol):
 
 
 ReleaseActionService = Callable[
-    [Store, Actor, str, str, Mapping[str, Any], int | None], dict[str, Any]
+    [Store, Actor, str, str, Mapping[str, Any], int | None], Mapping[str, Any]
 ]
 
 # (path, route name, body model, service, summary): each a POST based on the version.

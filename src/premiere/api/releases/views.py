@@ -47,7 +47,9 @@ class TransitionView(View):
     reason: str = Field(description="Empty when none was given.")
     freeze_override: bool = optional("Started or advanced overriding a freeze: whether one was on.")
     verdict: str = optional("A guard's verdict that held the stage.")
-    guard: str | None = Field(default=None, description="The guard that paused or rolled back.")
+    guard: int | None = Field(
+        default=None, description="The index of the guard that paused or rolled back."
+    )
 
 
 class GuardDecisionView(View):
