@@ -20,7 +20,15 @@ from typing import Any
 
 from premiere.cli.server.demo import seed_demo
 from premiere.services import Actor, audit, audit_chain, catalog, environments, projects, tokens
-from premiere.services.deployments import checks, darkcode, github, ledger, matrix, promotion
+from premiere.services.deployments import (
+    checks,
+    darkcode,
+    github,
+    history,
+    ledger,
+    matrix,
+    promotion,
+)
 from premiere.services.deployments.network import AddressPolicy
 from premiere.services.deployments.probes import result_of, run_check
 from premiere.services.flags import definitions, scheduled_changes, segments
@@ -424,8 +432,8 @@ SERVED: dict[str, Served] = {
         ledger.get_deployment(w.store, P, w.deployments[0]["id"]),
     ],
     "DeploymentPage": lambda w: [
-        ledger.list_deployments(w.store, P, limit=500),
-        ledger.list_deployments(w.store, P, limit=1),
+        history.list_deployments(w.store, P, limit=500),
+        history.list_deployments(w.store, P, limit=1),
     ],
     "CheckView": lambda w: [
         w.check,
