@@ -89,6 +89,29 @@ class SegmentView(Stamps):
     rules: list[Any]
 
 
+class DocumentFlag(TypedDict):
+    key: str
+    kind: str
+    version: int
+    salt: str
+    client_visible: bool
+    variations: list[dict[str, Any]]
+    on: bool
+    off_variation: int | None
+    prerequisites: list[Any]
+    targets: list[Any]
+    rules: list[Any]
+    fallthrough: Any
+
+
+class DocumentSegment(TypedDict):
+    key: str
+    version: int
+    included: list[Any]
+    excluded: list[Any]
+    rules: list[Any]
+
+
 class ActorView(TypedDict):
     kind: str
     id: str
@@ -224,7 +247,7 @@ def map_flag_row_to_view(row: Flag, project: str, configs: Mapping[str, FlagConf
     }
 
 
-def map_flag_rows_to_document_flag(row: Flag, config: FlagConfig) -> dict[str, Any]:
+def map_flag_rows_to_document_flag(row: Flag, config: FlagConfig) -> DocumentFlag:
     """One flag of the flag document (docs/flag-document.md) for one environment."""
     return {
         "key": row.key,
@@ -239,7 +262,12 @@ def map_flag_rows_to_document_flag(row: Flag, config: FlagConfig) -> dict[str, A
             else {"value": v["value"]}
             for v in row.variations
         ],
-        **{field: config.config.get(field) for field in CONFIG_FIELDS},
+        "on": _config_field(config.config, "on"),
+        "off_variation": _config_field(config.config, "off_variation"),
+        "prerequisites": _config_field(config.config, "prerequisites"),
+        "targets": _config_field(config.config, "targets"),
+        "rules": _config_field(config.config, "rules"),
+        "fallthrough": _config_field(config.config, "fallthrough"),
     }
 
 
@@ -271,7 +299,7 @@ def map_segment_row_to_view(row: Segment, project: str) -> SegmentView:
     }
 
 
-def map_segment_row_to_document_segment(row: Segment) -> dict[str, Any]:
+def map_segment_row_to_document_segment(row: Segment) -> DocumentSegment:
     return {
         "key": row.key,
         "version": row.version,
