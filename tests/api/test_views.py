@@ -26,7 +26,8 @@ from premiere.settings import Settings
 from premiere.store import Store
 
 from .support import MAX_BODY_BYTES, Api, running
-from .views_served import SERVED, World, build_world
+from .views_served import SERVED, served
+from .views_world import World, build_world
 
 APP = create_app(Settings(database_url="unused://"))
 SPEC: dict[str, Any] = APP.openapi()
@@ -116,7 +117,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 @pytest.mark.parametrize("name", sorted(SERVED))
 def test_view__real_answers__match_the_documented_model(world: World, name: str) -> None:
-    answers = world.served(name)
+    answers = served(world, name)
     assert answers, f"no {name} answer to compare"
     problems = {
         re.sub(r"\[\d+\]", "[*]", problem)  # once per key, whichever item
@@ -160,7 +161,7 @@ class ProjectViewWithAnAbsentKey(ProjectView):
 def test_disagreements__model_and_service_differ__named(
     world: World, model: type[BaseModel], expected: str
 ) -> None:
-    answer = world.served("ProjectView")[0]
+    answer = served(world, "ProjectView")[0]
 
     assert disagreements(ProjectView, answer) == []
     assert any(problem.endswith(expected) for problem in disagreements(model, answer)), (
@@ -169,7 +170,7 @@ def test_disagreements__model_and_service_differ__named(
 
 
 def test_disagreements__nested_undocumented_key__named(world: World) -> None:
-    answer = copy.deepcopy(world.served("FlagView")[0])
+    answer = copy.deepcopy(served(world, "FlagView")[0])
     answer["environments"]["production"]["colour"] = "red"
 
     assert disagreements(MODELS["FlagView"], answer) == [
