@@ -40,6 +40,39 @@ def _http(world: World, method: str, path: str, token: str | None = None, **kw: 
     return answer.json()
 
 
+def _failure(world: World, status: int, method: str, path: str, **kw: Any) -> Any:
+    answer = world.api.client.request(method, path, **kw)
+    assert answer.status_code == status, answer.text
+    return answer.json()
+
+
+def _errors(w: World) -> list[Any]:
+    """An error answer of each kind: 400, 401, 403, 404, 409, 422 and 428."""
+    admin = w.api.auth()
+    deploy = w.api.auth(w.deploy_token)
+    project = f"/api/v1/projects/{P}"
+    return [
+        _failure(w, 400, "POST", "/api/v1/projects", content=b"[]", headers=admin),
+        _failure(w, 401, "GET", "/api/v1/projects"),
+        _failure(w, 401, "POST", f"/ofrep/v1/evaluate/flags/{FLAG}", json={"context": {}}),
+        _failure(w, 403, "GET", "/api/v1/tokens", headers=deploy),
+        _failure(w, 404, "GET", "/api/v1/projects/no-such", headers=admin),
+        _failure(w, 409, "POST", "/api/v1/projects", json={"key": P}, headers=admin),
+        _failure(w, 409, "PATCH", project, json={"name": "x", "version": 1000}, headers=admin),
+        _failure(w, 422, "POST", "/api/v1/projects", json={"key": "a b"}, headers=admin),
+        _failure(w, 428, "PATCH", project, json={"name": "x"}, headers=admin),
+    ]
+
+
+def _ofrep_failures(w: World) -> list[Any]:
+    sdk = w.api.auth(w.sdk_token)
+    return [
+        _failure(w, 404, "POST", "/ofrep/v1/evaluate/flags/no-such", json={}, headers=sdk),
+        _failure(w, 400, "POST", f"/ofrep/v1/evaluate/flags/{FLAG}", content=b"{", headers=sdk),
+        _failure(w, 400, "POST", "/ofrep/v1/evaluate/flags", json={"context": 1}, headers=sdk),
+    ]
+
+
 Served = Callable[[World], list[Any]]
 P = PROJECT
 
@@ -120,6 +153,8 @@ def _release_views(w: World) -> list[Any]:
 
 
 SERVED: dict[str, Served] = {
+    "ErrorBody": _errors,
+    "OfrepFailure": _ofrep_failures,
     "ProjectView": _project_views,
     "EnvironmentView": _environment_views,
     "ServiceView": _service_views,

@@ -38,6 +38,7 @@ class World:
     api: Api
     store: Store
     sdk_token: str
+    deploy_token: str
     token_created: dict[str, Any]
     change: dict[str, Any]
     cancelled: dict[str, Any]
@@ -103,6 +104,7 @@ def build_world(api: Api) -> World:
         api=api,
         store=store,
         sdk_token=sdk_token,
+        deploy_token=api.token("deploy", PROJECT),
         token_created=created,
         change=change,
         cancelled=cancelled,
