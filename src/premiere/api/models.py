@@ -135,7 +135,7 @@ class TokenCreate(Body):
     environment: Key = optional()
 
 
-# response shapes (OpenAPI only) -------------------------------------------------------
+# response shapes (what the services return, as /openapi.json describes it) -------------
 
 
 class View(BaseModel):

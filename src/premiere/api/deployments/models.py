@@ -117,7 +117,7 @@ class SecretUpdate(Body):
     secret: Annotated[str, Field(strict=True, min_length=1, max_length=500)]
 
 
-# response shapes (OpenAPI only) -------------------------------------------------------
+# response shapes (what the services return, as /openapi.json describes it) -------------
 
 
 class CheckResultView(View):

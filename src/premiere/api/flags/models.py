@@ -154,7 +154,7 @@ class SegmentReplace(Body):
     version: Version = None
 
 
-# response shapes (OpenAPI only) -------------------------------------------------------
+# response shapes (what the services return, as /openapi.json describes it) -------------
 
 
 class VariationView(View):
