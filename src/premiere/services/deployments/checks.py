@@ -52,6 +52,18 @@ MAX_RETRIES = 10
 URL = re.compile(r"^https?://[^\s]{1,2000}$")
 
 
+class KindFields(TypedDict, total=False):
+    """An http check's fields, or a command check's."""
+
+    method: str
+    expected_status: int
+    body_contains: str | None
+    json_field: dict[str, Any] | None
+    url: str
+    argv: list[str]
+    expected_exit_code: int
+
+
 class CheckView(TypedDict):
     """A check; the http fields only for ``kind`` http, the command ones for command."""
 
@@ -188,7 +200,7 @@ def delete_check(
 
 def map_check_row_to_view(row: VerificationCheck, project: Project, service: Service) -> CheckView:
     spec = row.spec  # as _check made it: every field of its kind
-    view: CheckView = {
+    return {
         "key": row.key,
         "project": project.key,
         "service": service.key,
@@ -198,20 +210,25 @@ def map_check_row_to_view(row: VerificationCheck, project: Project, service: Ser
         "retries": spec["retries"],
         "interval_seconds": spec["interval_seconds"],
         "backoff": spec["backoff"],
+        **_kind_fields(row.kind, spec),
         "version": row.version,
         "created_at": format_time(row.created_at),
         "updated_at": format_time(row.updated_at),
     }
-    if row.kind == "http":
-        view["method"] = spec["method"]
-        view["expected_status"] = spec["expected_status"]
-        view["body_contains"] = spec["body_contains"]
-        view["json_field"] = spec["json_field"]
-        view["url"] = spec["url"]
+
+
+def _kind_fields(kind: str, spec: Mapping[str, Any]) -> KindFields:
+    fields: KindFields = {}
+    if kind == "http":
+        fields["method"] = spec["method"]
+        fields["expected_status"] = spec["expected_status"]
+        fields["body_contains"] = spec["body_contains"]
+        fields["json_field"] = spec["json_field"]
+        fields["url"] = spec["url"]
     else:
-        view["argv"] = spec["argv"]
-        view["expected_exit_code"] = spec["expected_exit_code"]
-    return view
+        fields["argv"] = spec["argv"]
+        fields["expected_exit_code"] = spec["expected_exit_code"]
+    return fields
 
 
 def _check(data: Mapping[str, Any], addresses: AddressPolicy, *, creating: bool) -> dict[str, Any]:
