@@ -19,6 +19,7 @@ import pytest
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
+from conftest import _postgres_database
 from premiere.api import create_app
 from premiere.api.models import ProjectView, Resource, View
 from premiere.services import tokens
@@ -100,10 +101,19 @@ def _alias(name: str, field: FieldInfo) -> str:
     return field.alias or name
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    path = tmp_path_factory.mktemp("views") / "premiere.db"
-    store = Store.open(f"sqlite:///{path}")
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """One store for every answer, on SQLite and (marked) PostgreSQL: JSON columns
+    give their values back per database."""
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('views') / 'p.db'}"])
+    else:
+        urls = _postgres_database()
+    store = Store.open(next(urls))
     admin = tokens.ensure_admin_token(store, None)
     assert admin is not None
     settings = Settings(database_url="unused://", max_body_bytes=MAX_BODY_BYTES)
@@ -112,6 +122,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             yield build_world(Api(client, store, admin))
     finally:
         store.close()
+        next(urls, None)  # drops the PostgreSQL database
 
 
 @pytest.mark.parametrize("name", sorted(SERVED))
