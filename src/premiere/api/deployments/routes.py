@@ -36,7 +36,7 @@ from premiere.api.params import query_fields, utc_time
 from premiere.api.schemas import COMMON_ERRORS, answers
 from premiere.errors import NotFoundError
 from premiere.services import Actor
-from premiere.services.deployments import ledger, promotion
+from premiere.services.deployments import history, ledger, promotion
 from premiere.services.deployments.verification import Verifier
 from premiere.services.tokens import TokenInfo
 from premiere.store import Store
@@ -93,7 +93,7 @@ def list_deployments(
 ) -> JSONResponse:
     since_utc, until_utc = utc_time("since", since), utc_time("until", until)
     with query_fields():
-        page = ledger.list_deployments(
+        page = history.list_deployments(
             store,
             project,
             service=service,
