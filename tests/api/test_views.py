@@ -19,12 +19,12 @@ import pytest
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
-from conftest import _postgres_database
 from premiere.api import create_app
 from premiere.api.models import ProjectView, Resource, View
 from premiere.services import tokens
 from premiere.settings import Settings
 from premiere.store import Store
+from tests.conftest import _postgres_database
 
 from .support import MAX_BODY_BYTES, Api, running
 from .views_served import SERVED, served
