@@ -195,7 +195,7 @@ def test_streaming__retry_field__sets_the_least_reconnect_delay(server: FakePrem
     with Client(streaming(server.url)) as client:
         for q in list(server.streams):
             q.put(b"retry: 300\n\n")
-        wait_for(lambda: client._source.server_retry == 0.3)  # type: ignore[union-attr]
+        wait_for(lambda: client._background.source.server_retry == 0.3)  # type: ignore[union-attr]
         cut = time.monotonic()
         server.cut_streams()
         wait_for(lambda: server.count("/api/v1/sdk/stream") == 2)

@@ -15,11 +15,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from premiere.sdk.config import Config
 from premiere.sdk.events import CountKey, CustomCounts, CustomKey, EventRecorder
-from premiere.sdk.transport import Transport
+from premiere.sdk.transport import Transport, TransportError
 
 Clock = Callable[[], float]
 
@@ -80,8 +78,8 @@ class EventProcessor:
             payload = self._payload()
             try:
                 status, retry_after = self.transport.post_events(payload)
-            except (httpx.HTTPError, RuntimeError) as exc:  # RuntimeError: closed transport
-                return self._failed(f"{type(exc).__name__}: {exc}")
+            except TransportError as exc:
+                return self._failed(str(exc) or type(exc).__name__)
             if retry_after and (status == 429 or status >= 500):
                 return self._wait(status, retry_after)
             if 400 <= status < 500 and status not in (408, 429):
