@@ -45,14 +45,13 @@ class InMemoryServer:
         self._document: dict[str, Any] = {
             "project": "test",
             "environment": "test",
-            "version": 1,
+            "version": 0,
             "flags": {},
             "segments": {},
         }
         self._events: list[dict[str, Any]] = []
         self._streams: set[queue.SimpleQueue[bytes | None]] = set()
-        if document is not None:
-            self.set_document(document)
+        self.set_document(document if document is not None else self._document)
 
     def transport(self, config: Config) -> Transport:
         """A client's connection to this server: give it as ``Config.transport``."""
@@ -74,7 +73,8 @@ class InMemoryServer:
 
     def set_document(self, document: Mapping[str, Any]) -> None:
         """Serve ``document`` whole (streams receive it as a ``document`` event). Its
-        version becomes the greater of its own and the current one plus one."""
+        version becomes the greater of its own and the current one plus one (a new
+        server's document keeps its own, or is version 1)."""
         doc = json.loads(json.dumps(document))
         with self._lock:
             version = doc.get("version")
