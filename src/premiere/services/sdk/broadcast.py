@@ -283,7 +283,7 @@ class ChangeBroadcaster:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[ChangeBroadcaster]:
         self._loop = asyncio.get_running_loop()
-        unregister = on_changes_committed(self._on_commit)
+        unregister = on_changes_committed(self.store, self._on_commit)
         tasks = [
             asyncio.create_task(self._refresh_loop(), name="premiere-broadcast-refresh"),
             asyncio.create_task(self._heartbeat_loop(), name="premiere-broadcast-heartbeat"),
