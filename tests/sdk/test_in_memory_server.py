@@ -134,3 +134,30 @@ def test_docs__testing_example__runs() -> None:
     section = text.split("## Testing code that uses the SDK", 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(code, str(DOCS), "exec"), {})
+
+
+class _Broken:
+    """A transport whose every method raises something other than TransportError."""
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any) -> Any:
+            raise ValueError(f"{name} is broken")
+
+        return fail
+
+
+def test_client__transport_raising_anything__flush_and_close_do_not_raise(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = Config(
+        sdk_key="k", transport=lambda config: _Broken(), start_wait=0.5, streaming=False
+    )
+    client = Client(settings)
+    client.variation("a", {"key": "u"}, None)
+
+    assert client.flush() is False
+    client.close()
+
+    assert client.status().state is DataSourceState.OFF
+    assert "fetch_document is broken" in caplog.text
+    assert "close is broken" in caplog.text

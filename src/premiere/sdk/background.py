@@ -25,6 +25,7 @@ class Background:
     def __init__(
         self, config: Config, holder: DocumentHolder, recorder: EventRecorder | None
     ) -> None:
+        self.log = config.log
         make_transport = config.transport or HttpTransport
         self.transport: Transport = make_transport(config)
         kind = StreamingDataSource if config.streaming else PollingDataSource
@@ -39,11 +40,15 @@ class Background:
             self.processor.start()
 
     def stop(self) -> None:
-        """Stop the threads, send the last events, close the transport."""
+        """Stop the threads, send the last events, close the transport (never raises:
+        it runs in ``close()`` and in a finalizer)."""
         self.source.stop()
         if self.processor is not None:
             self.processor.stop(flush=True)
-        self.transport.close()
+        try:
+            self.transport.close()
+        except Exception:
+            self.log.exception("premiere: closing the transport failed")
 
 
 class Restartable(Protocol):

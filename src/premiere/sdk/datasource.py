@@ -51,7 +51,10 @@ class _Worker:
 
     def stop(self) -> None:
         self.stopping.set()
-        self.transport.interrupt_streams()
+        try:
+            self.transport.interrupt_streams()
+        except Exception:  # a transport's own bug: close() must not raise
+            self.log.exception("premiere: interrupting the stream failed")
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=2.0)

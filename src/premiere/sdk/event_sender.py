@@ -80,6 +80,9 @@ class EventProcessor:
                 status, retry_after = self.transport.post_events(payload)
             except TransportError as exc:
                 return self._failed(str(exc) or type(exc).__name__)
+            except Exception as exc:  # a transport's own bug: flush() must not raise
+                self.log.debug("premiere: the transport failed", exc_info=True)
+                return self._failed(f"{type(exc).__name__}: {exc}")
             if retry_after and (status == 429 or status >= 500):
                 return self._wait(status, retry_after)
             if 400 <= status < 500 and status not in (408, 429):
