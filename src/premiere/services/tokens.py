@@ -186,7 +186,7 @@ def token_cache(store: Store) -> TokenCache:
 
 def use_token_cache(store: Store, cache: TokenCache) -> None:
     """Make ``cache`` the one of ``store`` from now on (tests: a cache with fake clocks)."""
-    store.attach(cache)
+    store.attach(TokenCache, cache)
 
 
 Clock = Callable[[], float]

@@ -88,10 +88,10 @@ class Store:
                     found = self._attached[kind] = make()
         return found
 
-    def attach(self, value: object) -> None:
-        """Make ``value`` this store's object of its type (replacing one made before)."""
+    def attach(self, kind: type[T], value: T) -> None:
+        """Make ``value`` this store's object of type ``kind`` (replacing one made before)."""
         with self._attached_lock:
-            self._attached[type(value)] = value
+            self._attached[kind] = value
 
     @property
     def dialect(self) -> str:
