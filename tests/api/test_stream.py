@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
+from premiere.api.sdk.broadcaster import BroadcastSettings, ChangeBroadcaster
 from premiere.sdk.sse import Comment
 from premiere.services import SYSTEM
 from premiere.services.flags import definitions as flag_service
-from premiere.services.sdk.broadcast import BroadcastSettings, ChangeBroadcaster
 from premiere.store import Store
 
 from .live import LiveServer, open_stream, serve
@@ -277,7 +277,7 @@ def test_stream__change_committed_on_another_replica__reaches_the_stream(
 def test_streaming_md__defaults_and_frames__as_the_code_has_them() -> None:
     from pathlib import Path
 
-    from premiere.services.sdk.broadcast import HEARTBEAT, frame
+    from premiere.api.sdk.sse import HEARTBEAT, frame
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "streaming.md").read_text()
     defaults = BroadcastSettings()
