@@ -296,6 +296,24 @@ def test_streaming_md__defaults_and_frames__as_the_code_has_them() -> None:
         assert path in doc
 
 
+def test_streaming_md__where_the_code_is__names_modules_that_exist() -> None:
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "streaming.md").read_text()
+    section = doc.split("### Where the code is", 1)[1].split("\n## ", 1)[0]
+    modules = set(re.findall(r"`(premiere(?:\.\w+)+)`", section))
+    files = set(re.findall(r"`(\w+/\w+\.py)`", section))
+    api_files = set(re.findall(r"`(\w+\.py)`", section))
+
+    assert {"premiere.services.sdk.patches", "premiere.api.sdk"} <= modules
+    assert all(importlib.util.find_spec(name) for name in modules), modules
+    assert files and all((root / "src" / "premiere" / f).is_file() for f in files), files
+    assert all((root / "src" / "premiere" / "api" / "sdk" / f).is_file() for f in api_files)
+
+
 def test_stream__premiere_sdk_client__change_arrives_through_the_stream(live: LiveServer) -> None:
     import time
 
