@@ -20,9 +20,12 @@ and delivers them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from premiere import engine
+
+if TYPE_CHECKING:  # the type only: the pure part imports no reader of the store
+    from premiere.services.sdk.documents import FlagDocument
 
 EnvironmentKey = tuple[str, str]
 """``(project, environment)``."""
@@ -57,7 +60,7 @@ class EnvironmentDocument:
     client_segments: frozenset[str] = frozenset()
     """The segments client-visible flags use (what ``sdk-client`` streams hold)."""
 
-    def load(self, document: dict[str, Any], seq: int) -> None:
+    def load(self, document: FlagDocument, seq: int) -> None:
         """Start over from a whole flag document read at feed position ``seq``."""
         self.version = document["version"]
         self.seq = seq
