@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import psycopg
 from sqlalchemy import event, func, select
@@ -86,8 +86,8 @@ def _forget_rolled_back_changes(session: Session, _previous: SessionTransaction)
     session.info.pop(PENDING_CHANGES, None)
 
 
-async def listen_for_changes(url: URL) -> AsyncIterator[dict[str, Any]]:
-    """Yield each change notification (``{"project", "environment", "version"}``) sent on
+async def listen_for_changes(url: URL) -> AsyncIterator[tuple[str, str]]:
+    """Yield the ``(project, environment)`` of each change notification sent on
     PostgreSQL at ``url``; returns (or raises) when the connection is lost."""
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
     connection = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
@@ -99,7 +99,7 @@ async def listen_for_changes(url: URL) -> AsyncIterator[dict[str, Any]]:
             except ValueError:
                 continue
             if isinstance(payload, dict):
-                yield payload
+                yield str(payload.get("project")), str(payload.get("environment"))
 
 
 def latest_feed_position(session: Session, project: str, environment: str) -> int:
