@@ -3,8 +3,8 @@ holding every flag the action changed."""
 
 from __future__ import annotations
 
+from premiere.api.sdk.broadcaster import BroadcastSettings
 from premiere.services.releases import records as releases
-from premiere.services.sdk.broadcast import BroadcastSettings
 from premiere.store import Store
 from tests.api.live import open_stream, serve
 
