@@ -39,8 +39,9 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own: a SQLite file, or a fresh PostgreSQL database. Empty, unless
-    the test uses ``store``: then a copy of the migrated template."""
+    """A database for this test alone: a SQLite file, or a PostgreSQL database. Empty,
+    unless the test uses ``store``: then migrated (a copy of the session's migrated SQLite
+    file, or the session's migrated PostgreSQL database made new)."""
     migrated = "store" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "premiere.db"
