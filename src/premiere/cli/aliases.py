@@ -35,4 +35,6 @@ class AliasedGroup(click.Group):
         super().format_commands(ctx, formatter)
         if self.aliases:
             with formatter.section("Aliases"):
-                formatter.write_dl([(old, f"same as {new}") for old, new in sorted(self.aliases.items())])
+                formatter.write_dl(
+                    [(old, f"same as {new}") for old, new in sorted(self.aliases.items())]
+                )

@@ -161,7 +161,9 @@ def freeze_windows() -> None:
 @project_option
 @api_options
 @json_option
-def freeze_windows_create(environment: str, start: str, end: str, reason: str, as_json: bool) -> None:
+def freeze_windows_create(
+    environment: str, start: str, end: str, reason: str, as_json: bool
+) -> None:
     """Freeze releases in one environment from --start to --end."""
     body = {"environment": environment, "start": start, "end": end, "reason": reason}
     window = project_api().post("freeze-windows", body=body)

@@ -37,9 +37,6 @@ from premiere.services.deployments.rows import (
 from premiere.services.deployments.rules import (
     REPORTABLE,
     STATUSES,
-    check_idempotency_key,
-    check_log,
-    check_reason,
     check_record,
     check_transition,
     normalize_commits,
@@ -47,10 +44,13 @@ from premiere.services.deployments.rules import (
     request_hash,
     truncate_log,
     unique_keys,
+    validate_idempotency_key,
+    validate_log,
+    validate_reason,
 )
 from premiere.services.deployments.views import map_deployment_row_to_view, unknown_flags, view_of
 from premiere.services.lookups import get_project_row
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.deployments import Deployment, EnvironmentPolicy, VerificationCheck
 from premiere.store.models import Environment, Project
@@ -158,11 +158,11 @@ def change_deployment_status(
     deployment is then not verified). Reporting the current status again changes
     nothing.
     """
-    check = Checker(data)
-    check.allowed(("status", "log_excerpt", "reason", "duration_ms"))
-    if check.required("status") and data["status"] not in REPORTABLE:
-        check.add("status", "enum", f"must be one of {', '.join(REPORTABLE)}")
-    _check_report(check)
+    validator = Validator(data)
+    validator.allowed(("status", "log_excerpt", "reason", "duration_ms"))
+    if validator.required("status") and data["status"] not in REPORTABLE:
+        validator.add("status", "enum", f"must be one of {', '.join(REPORTABLE)}")
+    _validate_report(validator)
     return _report(store, actor, project, deployment_id, data, str(data["status"]))
 
 
@@ -171,11 +171,11 @@ def finish_deployment(
 ) -> dict[str, Any]:
     """The pipeline is done: ``outcome`` ``succeeded`` starts verification (status
     ``verifying``), ``failed`` fails the deployment."""
-    check = Checker(data)
-    check.allowed(("outcome", "log_excerpt", "reason", "duration_ms"))
-    if check.required("outcome") and data["outcome"] not in ("succeeded", "failed"):
-        check.add("outcome", "enum", "must be succeeded or failed")
-    _check_report(check)
+    validator = Validator(data)
+    validator.allowed(("outcome", "log_excerpt", "reason", "duration_ms"))
+    if validator.required("outcome") and data["outcome"] not in ("succeeded", "failed"):
+        validator.add("outcome", "enum", "must be succeeded or failed")
+    _validate_report(validator)
     status = "verifying" if data["outcome"] == "succeeded" else "failed"
     return _report(store, actor, project, deployment_id, data, status)
 
@@ -287,24 +287,26 @@ def _apply_report_fields(row: Deployment, data: Mapping[str, Any]) -> None:
         row.duration_ms = int(data["duration_ms"])
 
 
-def _check_report(check: Checker) -> None:
-    check_log(check)
-    check_reason(check)
-    check.integer("duration_ms", minimum=0, null=True)
-    value = check.data.get("duration_ms")
+def _validate_report(validator: Validator) -> None:
+    validate_log(validator)
+    validate_reason(validator)
+    validator.integer("duration_ms", minimum=0, null=True)
+    value = validator.data.get("duration_ms")
     if isinstance(value, int) and value >= 2**62:
-        check.add("duration_ms", "maximum", "must be less than 2**62")
-    check.raise_if_any()
+        validator.add("duration_ms", "maximum", "must be less than 2**62")
+    validator.raise_if_any()
 
 
 def _idempotency_key(data: Mapping[str, Any], header: str | None) -> str | None:
     body_key = data.get("idempotency_key")
     if header is not None:
-        check = Checker({"idempotency_key": header})
-        check_idempotency_key(check, header, "header.idempotency-key")
+        validator = Validator({"idempotency_key": header})
+        validate_idempotency_key(validator, header, "header.idempotency-key")
         if body_key is not None and body_key != header:
-            check.add("idempotency_key", "not_allowed", "differs from the Idempotency-Key header")
-        check.raise_if_any()
+            validator.add(
+                "idempotency_key", "not_allowed", "differs from the Idempotency-Key header"
+            )
+        validator.raise_if_any()
         return header
     return body_key if isinstance(body_key, str) else None
 
@@ -356,7 +358,7 @@ def _history_filters(
     limit: int,
     cursor: str | None,
 ) -> Any:
-    bounds, after = _check_history(status, since, until, limit, cursor)
+    bounds, after = _validate_history(status, since, until, limit, cursor)
     statement = select(Deployment).order_by(Deployment.id.desc()).limit(limit + 1)
     if status is not None:
         statement = statement.where(Deployment.status == status)
@@ -369,28 +371,28 @@ def _history_filters(
     return statement
 
 
-def _check_history(
+def _validate_history(
     status: str | None,
     since: datetime | str | None,
     until: datetime | str | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[dict[str, datetime | None], int | None]:
-    check = Checker({})
+    validator = Validator({})
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
-        check.add("limit", "range", f"must be between 1 and {MAX_LIMIT}")
+        validator.add("limit", "range", f"must be between 1 and {MAX_LIMIT}")
     if status is not None and status not in STATUSES:
-        check.add("status", "enum", f"must be one of {', '.join(STATUSES)}")
+        validator.add("status", "enum", f"must be one of {', '.join(STATUSES)}")
     bounds: dict[str, datetime | None] = {}
     for name, value in (("since", since), ("until", until)):
         if value is not None:
             bounds[name] = parse_time(value)
             if bounds[name] is None:
-                check.add(name, "datetime", "must be an RFC 3339 date-time")
+                validator.add(name, "datetime", "must be an RFC 3339 date-time")
     after = _decode_cursor(cursor) if cursor is not None else None
     if cursor is not None and after is None:
-        check.add("cursor", "invalid_cursor", "is not a cursor from this list")
-    check.raise_if_any()
+        validator.add("cursor", "invalid_cursor", "is not a cursor from this list")
+    validator.raise_if_any()
     return bounds, after
 
 

@@ -27,7 +27,7 @@ from premiere.services.mappers import (
     map_flag_config_row_to_view,
     map_variations_to_document,
 )
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.concurrency import (
     check_current_version,
@@ -99,9 +99,9 @@ def write_flag_config(
     """``update_flag_config`` inside the caller's transaction (``expected`` None: the
     current version). With ``record_change=False`` the caller records the document
     change itself, once for everything it writes in the transaction."""
-    check = Checker(data)
-    check.allowed(CONFIG_FIELDS)
-    check.raise_if_any()
+    validator = Validator(data)
+    validator.allowed(CONFIG_FIELDS)
+    validator.raise_if_any()
     project_row = get_project_row(session, project)
     lock_project(session, project)
     flag = get_flag_row(session, project_row, key)
@@ -112,11 +112,11 @@ def write_flag_config(
     base = row.config if partial else REPLACE_DEFAULTS
     config = {**base, **{f: data[f] for f in CONFIG_FIELDS if f in data}}
     config["rules"] = with_rule_ids(config.get("rules"))
-    check.extend(engine.validate_flag(document_flag(flag, config)))
-    if not check.violations:
-        check.extend(check_segment_references(session, project_row.id, config))
-        check.extend(check_prerequisites(session, flag, env, config))
-    check.raise_if_any()
+    validator.extend(engine.validate_flag(document_flag(flag, config)))
+    if not validator.violations:
+        validator.extend(check_segment_references(session, project_row.id, config))
+        validator.extend(check_prerequisites(session, flag, env, config))
+    validator.raise_if_any()
     before = map_flag_config_row_to_view(row, key, environment)
     update_versioned(
         session,

@@ -37,7 +37,7 @@ from premiere.services.releases.rows import (
     transition,
 )
 from premiere.services.releases.schedules import active_freeze
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.concurrency import check_current_version, require_version
 from premiere.store.models import Project
@@ -327,11 +327,11 @@ def _action_data(
 ) -> tuple[int, str | None, bool]:
     """The version the action is based on, its reason and whether it overrides a freeze."""
     expected = require_version(version, "release", key)
-    check = Checker(data)
-    check.allowed(ACTION_FIELDS if override_allowed else ("reason",))
-    check.text("reason", max_length=2000)
-    check.boolean("override_freeze")
-    check.raise_if_any()
+    validator = Validator(data)
+    validator.allowed(ACTION_FIELDS if override_allowed else ("reason",))
+    validator.text("reason", max_length=2000)
+    validator.boolean("override_freeze")
+    validator.raise_if_any()
     override = bool(data.get("override_freeze"))
     reason = data.get("reason")
     if override and not (isinstance(reason, str) and reason.strip()):
