@@ -24,7 +24,7 @@ from premiere.services import Actor
 from premiere.services.deployments.rows import (
     Names,
     add_deployment,
-    check_policy,
+    enforce_environment_policy,
     get_deployment_row,
     get_env,
     get_service_row,
@@ -91,7 +91,7 @@ def record_deployment(
             else:
                 _, service, environment, policy = target
             lock_slot(session, service.id, environment.id)
-            check_policy(session, service, environment, fields["version"], policy)
+            enforce_environment_policy(session, service, environment, fields["version"], policy)
             names = Names.of(project_row, service, environment)
             row = add_deployment(session, actor, names, service, environment, fields)
             return view_of(session, row, names), True

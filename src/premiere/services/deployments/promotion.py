@@ -22,7 +22,7 @@ from premiere.services.audit import record_audit_event
 from premiere.services.deployments.rows import (
     Names,
     add_deployment,
-    check_policy,
+    enforce_environment_policy,
     get_deployment_row,
     get_env,
     get_service_row,
@@ -73,7 +73,7 @@ def promote_deployment(
             target_env = get_env(session, project_row, data["to"])
             source = _verified_current(session, service.id, source_env, data["service"])
             lock_slot(session, service.id, target_env.id)
-            check_policy(session, service, target_env, source.version)
+            enforce_environment_policy(session, service, target_env, source.version)
             names = Names.of(project_row, service, target_env)
             fields = _copy(source) | {
                 "promoted_from_id": source.id,

@@ -15,7 +15,10 @@ from premiere.errors import NotFoundError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.flags.defaults import with_rule_ids
-from premiere.services.flags.references import check_prerequisites, check_segment_references
+from premiere.services.flags.references import (
+    prerequisite_reference_violations,
+    segment_reference_violations,
+)
 from premiere.services.lookups import (
     get_environment_row,
     get_flag_row,
@@ -114,8 +117,8 @@ def write_flag_config(
     config["rules"] = with_rule_ids(config.get("rules"))
     validator.extend(engine.validate_flag(document_flag(flag, config)))
     if not validator.violations:
-        validator.extend(check_segment_references(session, project_row.id, config))
-        validator.extend(check_prerequisites(session, flag, env, config))
+        validator.extend(segment_reference_violations(session, project_row.id, config))
+        validator.extend(prerequisite_reference_violations(session, flag, env, config))
     validator.raise_if_any()
     before = map_flag_config_row_to_view(row, key, environment)
     update_versioned(

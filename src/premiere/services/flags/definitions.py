@@ -18,8 +18,8 @@ from premiere.services.flags.configs import get_flag_config, update_flag_config
 from premiere.services.flags.defaults import default_config, new_salt
 from premiere.services.flags.references import (
     archived_prerequisites,
-    check_variations_in_use,
     flags_requiring,
+    variation_reference_violations,
 )
 from premiere.services.lookups import (
     get_flag_row,
@@ -163,7 +163,7 @@ def update_flag(
         validator = _validate_metadata(data, kind, variations, creating=False)
         shrinks = isinstance(variations, list) and len(variations) < len(row.variations)
         if not validator.violations and shrinks:
-            validator.extend(check_variations_in_use(session, row, len(variations)))
+            validator.extend(variation_reference_violations(session, row, len(variations)))
         validator.raise_if_any()
         values: dict[str, Any] = {f: data[f] for f in METADATA if f in data}
         values["variations"] = variations

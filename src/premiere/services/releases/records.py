@@ -50,7 +50,7 @@ from premiere.services.releases.spec import (
     parse_instant,
 )
 from premiere.services.releases.tick import (
-    GuardCheck,
+    GuardWatch,
     list_guard_decisions,
     record_guard_decision,
     tick_releases,
@@ -63,7 +63,7 @@ from premiere.store.releases import Release, ReleaseTrain
 from premiere.store.types import utc_now
 
 __all__ = [
-    "GuardCheck",
+    "GuardWatch",
     "advance_release",
     "approve_release",
     "create_release",
