@@ -93,7 +93,7 @@ def fail() -> None:
     [
         (False, releases.start_release),
         (True, releases.advance_release),
-        (True, releases.roll_back_release),
+        (True, releases.rollback_release),
     ],
     ids=["start", "advance", "rollback"],
 )

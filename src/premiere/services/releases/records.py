@@ -29,7 +29,7 @@ from premiere.services.releases.rollout import (
     advance_release,
     pause_release,
     resume_release,
-    roll_back_release,
+    rollback_release,
     start_release,
 )
 from premiere.services.releases.rows import (
@@ -75,7 +75,7 @@ __all__ = [
     "pause_release",
     "record_guard_decision",
     "resume_release",
-    "roll_back_release",
+    "rollback_release",
     "schedule_release",
     "start_release",
     "tick_releases",

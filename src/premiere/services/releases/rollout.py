@@ -111,7 +111,7 @@ def resume_release(
     )
 
 
-def roll_back_release(
+def rollback_release(
     store: Store,
     actor: Actor,
     project: str,
@@ -126,7 +126,7 @@ def roll_back_release(
     off its left-out targets and rules back (new versioned writes; edits made
     meanwhile stay)."""
     expected, reason, _ = _action_data(key, data, expected_version, override_allowed=False)
-    return roll_back(store, actor, project, key, expected, reason, now or utc_now())
+    return rollback(store, actor, project, key, expected, reason, now or utc_now())
 
 
 def begin_rollout(
@@ -217,7 +217,7 @@ def next_stage_within(
     )  # fmt: skip
 
 
-def roll_back(
+def rollback(
     store: Store,
     actor: Actor,
     project: str,
@@ -229,10 +229,10 @@ def roll_back(
     detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     with store.write() as session:
-        return roll_back_within(session, actor, project, key, expected, reason, now, detail)
+        return rollback_within(session, actor, project, key, expected, reason, now, detail)
 
 
-def roll_back_within(
+def rollback_within(
     session: Session,
     actor: Actor,
     project: str,
@@ -242,7 +242,7 @@ def roll_back_within(
     now: datetime,
     detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """``roll_back`` inside the caller's transaction."""
+    """``rollback`` inside the caller's transaction."""
     _, row = _load_current(session, project, key, expected, ("rolling_out", "paused"), "roll back")
     restore_flags(session, project, key, dict(row.snapshots), row)
     return transition(

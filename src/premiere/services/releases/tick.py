@@ -33,7 +33,7 @@ from premiere.services.releases.readiness import missing_items
 from premiere.services.releases.rollout import (
     begin_rollout,
     next_stage_within,
-    roll_back_within,
+    rollback_within,
     transition_within,
 )
 from premiere.services.releases.rows import load_release, map_release_row_to_view, transition
@@ -320,7 +320,7 @@ def _regressed(
     detail = {"guard": named[0] if len(named) == 1 else None}
     reason = "a guard saw a regression"
     if action == "rollback":
-        view = roll_back_within(session, GUARD_ACTOR, project, key, None, reason, now, detail)
+        view = rollback_within(session, GUARD_ACTOR, project, key, None, reason, now, detail)
         return view, "rolled_back"
     _, row = load_release(session, project, key)
     if row.state != "rolling_out":
