@@ -97,7 +97,7 @@ def verify_audit_chains(
         if project is not None:
             chains = {project} if project in chains else set()
         reports = [_verify_chain(session, chain, heads.get(chain)) for chain in sorted(chains)]
-        checked = [_check_anchor(session, anchor, project) for anchor in anchors]
+        checked = [_verify_anchor(session, anchor, project) for anchor in anchors]
     ok = all(report["ok"] for report in reports + checked)
     return {"ok": ok, "chains": reports, "expected": checked}
 
@@ -129,7 +129,7 @@ class _Walk:
         if problem is not None:
             self.problem, self.broken_at = problem, event.id
 
-    def check_head(self, head: AuditChainHead | None) -> None:
+    def verify_head(self, head: AuditChainHead | None) -> None:
         last = self.previous
         if head is None:
             self.problem = "the chain head is missing: it was deleted outside Premiere"
@@ -158,7 +158,7 @@ def _verify_chain(session: Session, chain: str, head: AuditChainHead | None) -> 
             if walk.problem is not None:
                 break
     if walk.problem is None:
-        walk.check_head(head)
+        walk.verify_head(head)
     broken = {"event_id": walk.broken_at, "problem": walk.problem} if walk.problem else None
     return {
         "project": project,
@@ -169,7 +169,9 @@ def _verify_chain(session: Session, chain: str, head: AuditChainHead | None) -> 
     }
 
 
-def _check_anchor(session: Session, anchor: tuple[int, str], project: str | None) -> dict[str, Any]:
+def _verify_anchor(
+    session: Session, anchor: tuple[int, str], project: str | None
+) -> dict[str, Any]:
     event_id, digest = anchor
     event = session.get(AuditEvent, event_id)
     if event is not None and project is not None and event.project != project:

@@ -27,7 +27,7 @@ from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.validation import Validator, is_key
 from premiere.store import Store
-from premiere.store.concurrency import check_current_version, require_version
+from premiere.store.concurrency import require_current_version, require_version
 from premiere.store.deployments import VerificationCheck
 from premiere.store.models import Project, Service
 from premiere.store.types import utc_now
@@ -85,7 +85,7 @@ def create_check(
     try:
         with store.write() as session:
             project_row, service_row = _service(session, project, service)
-            _check_environment(session, project_row, data.get("environment"))
+            _validate_environment(session, project_row, data.get("environment"))
             if _find(session, service_row, key) is not None:
                 raise AlreadyExistsError("check", key)
             now = utc_now()
@@ -129,9 +129,9 @@ def replace_check(
     spec = _validate_check(body, addresses, creating=True)
     with store.write() as session:
         project_row, service_row = _service(session, project, service)
-        _check_environment(session, project_row, body.get("environment"))
+        _validate_environment(session, project_row, body.get("environment"))
         row = _get(session, service_row, key)
-        check_current_version("check", key, row.version, expected)
+        require_current_version("check", key, row.version, expected)
         before = map_check_row_to_view(row, project_row, service_row)
         row.kind = body["kind"]
         row.environment = body.get("environment")
@@ -156,7 +156,7 @@ def delete_check(
     with store.write() as session:
         project_row, service_row = _service(session, project, service)
         row = _get(session, service_row, key)
-        check_current_version("check", key, row.version, expected)
+        require_current_version("check", key, row.version, expected)
         before = map_check_row_to_view(row, project_row, service_row)
         session.delete(row)
         _audit(session, actor, "check.deleted", project, service, key, before, None)
@@ -283,7 +283,7 @@ def _service(session: Session, project: str, service: str) -> tuple[Project, Ser
     return project_row, get_service_row(session, project_row, service)
 
 
-def _check_environment(session: Session, project: Project, environment: Any) -> None:
+def _validate_environment(session: Session, project: Project, environment: Any) -> None:
     if environment is not None:
         get_environment_row(session, project, environment)
 

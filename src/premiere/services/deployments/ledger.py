@@ -37,8 +37,6 @@ from premiere.services.deployments.rows import (
 from premiere.services.deployments.rules import (
     REPORTABLE,
     STATUSES,
-    check_record,
-    check_transition,
     normalize_commits,
     parse_time,
     request_hash,
@@ -47,6 +45,8 @@ from premiere.services.deployments.rules import (
     validate_idempotency_key,
     validate_log,
     validate_reason,
+    validate_record,
+    validate_transition,
 )
 from premiere.services.deployments.views import map_deployment_row_to_view, unknown_flags, view_of
 from premiere.services.lookups import get_project_row
@@ -72,7 +72,7 @@ def record_deployment(
     ``Idempotency-Key`` header) with the same data returns the deployment recorded
     first (``False``); with different data it is a ``ConflictError``.
     """
-    check_record(data)
+    validate_record(data)
     key = _idempotency_key(data, idempotency_key)
     fields = _normalize(data)
     fields["idempotency_key"] = key
@@ -237,7 +237,7 @@ def _report(
         names = Names.for_row(session, project_row, row)
         if _already(row.status, status):
             return view_of(session, row, names)
-        check_transition(row.id, row.status, status)
+        validate_transition(row.id, row.status, status)
         _apply_report_fields(row, data)
         if status == "verifying":
             _begin_verification(session, actor, names, row, data.get("reason"))

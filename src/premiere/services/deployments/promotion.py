@@ -38,7 +38,7 @@ from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.validation import Validator
 from premiere.store import Store
-from premiere.store.concurrency import check_current_version, require_version
+from premiere.store.concurrency import require_current_version, require_version
 from premiere.store.deployments import Deployment, EnvironmentPolicy, EnvironmentServiceState
 from premiere.store.models import Environment, Project
 from premiere.store.types import utc_now
@@ -162,7 +162,7 @@ def update_environment_policy(
             )
             session.add(row)
             session.flush()
-        check_current_version("environment_policy", environment, row.version, expected)
+        require_current_version("environment_policy", environment, row.version, expected)
         before = _policy_view(row, project, env)
         row.require_verified_in_previous = bool(data["require_verified_in_previous"])
         row.version += 1

@@ -54,7 +54,7 @@ RECORD_FIELDS = (
 )
 
 
-def check_transition(deployment_id: int, current: str, new: str) -> None:
+def validate_transition(deployment_id: int, current: str, new: str) -> None:
     """Refuse a move the status machine does not have (``succeeded -> in_progress``)."""
     if new not in TRANSITIONS.get(current, frozenset()):
         raise InvalidStateError(
@@ -68,7 +68,7 @@ def check_transition(deployment_id: int, current: str, new: str) -> None:
         )
 
 
-def check_record(data: Mapping[str, Any]) -> None:
+def validate_record(data: Mapping[str, Any]) -> None:
     """The fields of a new deployment, each checked; all problems at once."""
     validator = Validator(data)
     validator.allowed(RECORD_FIELDS)

@@ -33,7 +33,7 @@ from premiere.services.mappers import (
 from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.concurrency import (
-    check_current_version,
+    require_current_version,
     require_version,
     update_versioned,
 )
@@ -111,7 +111,7 @@ def write_flag_config(
     env = get_environment_row(session, project_row, environment)
     row = _config_row(session, flag, env)
     expected = row.version if expected is None else expected
-    check_current_version("flag_config", f"{key}/{environment}", row.version, expected)
+    require_current_version("flag_config", f"{key}/{environment}", row.version, expected)
     base = row.config if partial else REPLACE_DEFAULTS
     config = {**base, **{f: data[f] for f in CONFIG_FIELDS if f in data}}
     config["rules"] = with_rule_ids(config.get("rules"))

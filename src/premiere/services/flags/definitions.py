@@ -31,7 +31,7 @@ from premiere.services.mappers import map_flag_row_to_view, map_variations_to_do
 from premiere.services.validation import DESCRIPTION_MAX, KEY_PATTERN, Validator
 from premiere.store import Store
 from premiere.store.concurrency import (
-    check_current_version,
+    require_current_version,
     require_version,
     update_versioned,
 )
@@ -157,7 +157,7 @@ def update_flag(
         project_row = get_project_row(session, project)
         lock_project(session, project)
         row = get_flag_row(session, project_row, key)
-        check_current_version("flag", key, row.version, expected)
+        require_current_version("flag", key, row.version, expected)
         kind = data.get("kind", row.kind)
         variations = _variations(data["variations"]) if "variations" in data else row.variations
         validator = _validate_metadata(data, kind, variations, creating=False)
@@ -181,7 +181,7 @@ def archive_flag(
         project_row = get_project_row(session, project)
         lock_project(session, project)
         row = get_flag_row(session, project_row, key)
-        check_current_version("flag", key, row.version, expected)
+        require_current_version("flag", key, row.version, expected)
         if row.archived:
             raise InvalidStateError(f"flag {key!r} is already archived")
         dependants = flags_requiring(session, row)
@@ -204,7 +204,7 @@ def restore_flag(
         project_row = get_project_row(session, project)
         lock_project(session, project)
         row = get_flag_row(session, project_row, key)
-        check_current_version("flag", key, row.version, expected)
+        require_current_version("flag", key, row.version, expected)
         if not row.archived:
             raise InvalidStateError(f"flag {key!r} is not archived")
         archived = archived_prerequisites(session, row)

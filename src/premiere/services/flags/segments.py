@@ -28,7 +28,7 @@ from premiere.services.mappers import map_segment_row_to_view
 from premiere.services.validation import DESCRIPTION_MAX, Validator
 from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
-from premiere.store.concurrency import check_current_version, require_version
+from premiere.store.concurrency import require_current_version, require_version
 from premiere.store.feed import record_document_change
 from premiere.store.models import Environment, Flag, FlagConfig, Project, Segment
 
@@ -113,7 +113,7 @@ def delete_segment(
         project_row = get_project_row(session, project)
         lock_project(session, project)
         row = get_segment_row(session, project_row, key)
-        check_current_version("segment", key, row.version, expected)
+        require_current_version("segment", key, row.version, expected)
         users = _flags_using(session, project_row, key)
         if users:
             names = ", ".join(f"{u['flag']} in {u['environment']}" for u in users)

@@ -35,9 +35,9 @@ from premiere.services.releases.rollout import (
 from premiere.services.releases.rows import (
     EDITABLE,
     actor_view,
-    check_active_conflicts,
     load_release,
     map_release_row_to_view,
+    reject_active_conflicts,
     require_state,
     transition,
 )
@@ -57,7 +57,7 @@ from premiere.services.releases.tick import (
 )
 from premiere.services.validation import DESCRIPTION_MAX, Validator
 from premiere.store import Store
-from premiere.store.concurrency import check_current_version, require_version, update_versioned
+from premiere.store.concurrency import require_current_version, require_version, update_versioned
 from premiere.store.models import Flag, Project, Segment
 from premiere.store.releases import Release, ReleaseTrain
 from premiere.store.types import utc_now
@@ -182,7 +182,7 @@ def update_release(
         project_row, row = load_release(session, project, key)
         spec = normalize_spec(validator, row.spec, data, now)
         validator.raise_if_any()
-        check_current_version("release", key, row.version, expected)
+        require_current_version("release", key, row.version, expected)
         require_state(row, EDITABLE, "edit")
         environment = str(data.get("environment", row.environment))
         _validate_references(session, validator, project_row, environment, spec, exclude=row.id)
@@ -245,9 +245,9 @@ def schedule_release(
             }
             spec = normalize_spec(validator, spec, {"schedule": schedule}, now)
         validator.raise_if_any()
-        check_current_version("release", key, row.version, expected)
+        require_current_version("release", key, row.version, expected)
         require_state(row, ("draft",), "schedule")
-        check_active_conflicts(session, project_row, row.environment, spec, exclude=row.id)
+        reject_active_conflicts(session, project_row, row.environment, spec, exclude=row.id)
         start_at = parse_instant(spec["schedule"]["start_at"], "UTC")
         if spec["schedule"]["train"]:
             start_at = _train_departure(session, project_row, spec, now)
@@ -298,7 +298,7 @@ def _validate_references(
     if train and get_train_key(session, project, train) is None:
         validator.add("schedule.train", "unknown_train", "no such release train here")
     validator.raise_if_any()
-    check_active_conflicts(session, project, environment, spec, exclude=exclude)
+    reject_active_conflicts(session, project, environment, spec, exclude=exclude)
 
 
 def get_train_key(session: Session, project: Project, key: str) -> str | None:

@@ -30,8 +30,8 @@ from premiere.services.releases.flags import (
 from premiere.services.releases.readiness import missing_items
 from premiere.services.releases.rows import (
     EDITABLE,
-    check_active_conflicts,
     load_release,
+    reject_active_conflicts,
     require_state,
     stage_values,
     transition,
@@ -39,7 +39,7 @@ from premiere.services.releases.rows import (
 from premiere.services.releases.schedules import active_freeze
 from premiere.services.validation import Validator
 from premiere.store import Store
-from premiere.store.concurrency import check_current_version, require_version
+from premiere.store.concurrency import require_current_version, require_version
 from premiere.store.models import Project
 from premiere.store.releases import Release
 from premiere.store.types import utc_now
@@ -144,7 +144,7 @@ def begin_rollout(
         missing = missing_items(session, project_row, row, now, freeze=not override)
         if missing:
             raise InvalidStateError(f"release {key!r} is not ready to start", {"missing": missing})
-        check_active_conflicts(session, project_row, row.environment, row.spec, exclude=row.id)
+        reject_active_conflicts(session, project_row, row.environment, row.spec, exclude=row.id)
         snapshots = take_snapshots(session, row)
         apply_stage(session, project, key, snapshots, spec_of(row), 0)
         return transition(
@@ -310,7 +310,7 @@ def _load_current(
         lock_project(session, project)
     project_row, row = load_release(session, project, key)
     session.refresh(row, with_for_update={"key_share": True})
-    check_current_version("release", key, row.version, expected or row.version)
+    require_current_version("release", key, row.version, expected or row.version)
     require_state(row, allowed, verb)
     return project_row, row
 

@@ -19,7 +19,7 @@ from premiere.services.releases.rows import actor_view
 from premiere.services.releases.spec import _object, parse_instant, zone_of
 from premiere.services.validation import Validator
 from premiere.store import Store
-from premiere.store.concurrency import check_current_version, require_version, update_versioned
+from premiere.store.concurrency import require_current_version, require_version, update_versioned
 from premiere.store.models import Project
 from premiere.store.releases import FreezeWindow, ReleaseTrain
 from premiere.store.types import utc_now
@@ -88,7 +88,7 @@ def update_release_train(
         row = get_train_row(session, project_row, key)
         if values.get("environment"):
             get_environment_row(session, project_row, str(values["environment"]))
-        check_current_version("release_train", key, row.version, expected)
+        require_current_version("release_train", key, row.version, expected)
         before = map_train_row_to_view(project, row)
         update_versioned(
             session, ReleaseTrain, row.id, expected, values, resource="release_train", key=key

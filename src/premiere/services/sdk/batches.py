@@ -12,11 +12,11 @@ So a batch is taken as a claim to be checked, never as fact:
   plausibly have counted: at most :attr:`EventPolicy.client_max_count` for an
   ``sdk-client`` key (one device), :attr:`EventPolicy.server_max_count` for an
   ``sdk-server`` key (one application process);
-- a served variation must be one the key could have served (:func:`check_served`):
+- a served variation must be one the key could have served (:func:`validate_served`):
   an index within the flag's variations, and for an ``sdk-client`` key a flag that
   client SDKs receive at all.
 
-:func:`parse_batch` and :func:`check_served` raise ``ValidationError`` naming each
+:func:`parse_batch` and :func:`validate_served` raise ``ValidationError`` naming each
 field and rule broken.
 """
 
@@ -123,7 +123,7 @@ class ServableFlag:
     client_visible: bool
 
 
-def check_served(batch: Batch, scope: str, flags: Mapping[str, ServableFlag]) -> None:
+def validate_served(batch: Batch, scope: str, flags: Mapping[str, ServableFlag]) -> None:
     """``ValidationError`` for served variations the key could not have served: an
     index past the flag's variations (rule ``index_range``), or, with an ``sdk-client``
     key, a flag that client SDKs do not receive or that does not exist (rule
@@ -220,7 +220,7 @@ def _custom_counts(entries: Any, problems: list[V]) -> dict[CustomKey, CustomSum
         if count is not None and value_count is not None and value_count > count:
             problems.append(V(f"{path}.value_count", "range", "value_count exceeds count"))
         if value_count is not None and value_sum is not None and squares is not None:
-            _check_sums(path, value_count, value_sum, squares, problems)
+            _validate_sums(path, value_count, value_sum, squares, problems)
         flag, variation = _attribution(entry, path, problems)
         if key and count is not None and value_count is not None and not problems:
             assert value_sum is not None and squares is not None
@@ -235,7 +235,7 @@ def _custom_counts(entries: Any, problems: list[V]) -> dict[CustomKey, CustomSum
     return counts
 
 
-def _check_sums(
+def _validate_sums(
     path: str, value_count: int, value_sum: float, squares: float, problems: list[V]
 ) -> None:
     """Sums that no set of ``value_count`` real values can have."""
