@@ -1,8 +1,10 @@
 """The CLI names things with the API's words; the names used before keep working.
 
 New names: `freeze-windows`, `release-trains`, `flags evaluate`, `deployments checks
-create|delete`. Old names (aliases): `freezes`, `trains`, `flags eval`, `checks
-add|remove`. The glossary in docs/concepts.md lists both.
+create|delete`, `deployments environment-matrix`, `releases guard-decisions`, `audit
+heads`. Old names (aliases): `freezes`, `trains`, `flags eval`, `checks add|remove`,
+`deployments matrix`, `releases guards`, `audit head`. The glossary in
+docs/concepts.md lists both.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ ALIASES = [
     (("flags",), "eval", "evaluate"),
     (("deployments", "checks"), "add", "create"),
     (("deployments", "checks"), "remove", "delete"),
+    (("deployments",), "matrix", "environment-matrix"),
+    (("releases",), "guards", "guard-decisions"),
+    (("audit",), "head", "heads"),
 ]
 
 
@@ -67,8 +72,8 @@ def test_alias__help__same_as_the_new_name_and_listed_under_aliases(
 def test_alias__glossary__names_every_alias_with_its_new_name() -> None:
     glossary = (ROOT / "docs" / "concepts.md").read_text(encoding="utf-8")
     for path, old, new in ALIASES:
-        assert f"`{' '.join([*path, new])}`" in glossary, new
         assert f"`{' '.join([*path, old])}`" in glossary, old
+        assert f"`premiere {' '.join([*path, new])}`" in glossary, new
 
 
 def test_release_trains__create_get_list__by_the_new_name(run: Cli) -> None:
@@ -115,3 +120,16 @@ def test_checks__create_list_delete__by_the_new_names(run: Cli) -> None:
     run.ok("deployments", "checks", "remove", "smoke-2", "-s", "alias-api")
     left = json.loads(run.ok("deployments", "checks", "list", "-s", "alias-api", "--json").stdout)
     assert left == []
+
+
+def test_environment_matrix_audit_heads_guard_decisions__by_the_new_names(run: Cli) -> None:
+    matrix = json.loads(run.ok("deployments", "environment-matrix", "--json").stdout)
+    old = json.loads(run.ok("deployments", "matrix", "--json").stdout)  # lags grow meanwhile
+    assert [s["service"] for s in matrix["services"]] == [s["service"] for s in old["services"]]
+    assert "api" in [s["service"] for s in matrix["services"]]
+    heads = json.loads(run.ok("audit", "heads", "--project", "demo").stdout)
+    assert [item["project"] for item in heads["items"]] == ["demo"]
+    decisions = run.ok("releases", "guard-decisions", "recommendations-v2", "--json")
+    assert json.loads(decisions.stdout) == json.loads(
+        run.ok("releases", "guards", "recommendations-v2", "--json").stdout
+    )
