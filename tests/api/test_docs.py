@@ -38,7 +38,11 @@ def _rules_in_source() -> set[str]:
     """Rule names given as literals to ``Violation(field, rule, ...)``, ``.add`` and ``.single``."""
     src = ROOT / "src" / "premiere"
     found: set[str] = set()
-    for path in [*src.glob("engine/**/*.py"), *src.glob("services/**/*.py"), *src.glob("api/**/*.py")]:
+    for path in [
+        *src.glob("engine/**/*.py"),
+        *src.glob("services/**/*.py"),
+        *src.glob("api/**/*.py"),
+    ]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or len(node.args) < 2:
                 continue
