@@ -76,7 +76,17 @@ def test_alias__glossary__names_every_alias_with_its_new_name() -> None:
         assert f"`premiere {' '.join([*path, new])}`" in glossary, new
 
 
-def test_release_trains__create_get_list__by_the_new_name(run: Cli) -> None:
+@pytest.fixture
+def own(run: Cli) -> Cli:
+    """`premiere` in a project of these tests' own, with a staging environment."""
+    if run("projects", "get", "aliases").exit_code == 3:
+        run.ok("projects", "create", "aliases")
+        run.ok("environments", "create", "staging", "-p", "aliases")
+    return Cli({**run.env, "PREMIERE_PROJECT": "aliases"})
+
+
+def test_release_trains__create_get_list__by_the_new_name(own: Cli) -> None:
+    run = own
     run.ok("release-trains", "create", "alias-weekly", "--every", "1", "--weekday", "monday",
            "--at", "09:00", "--timezone", "UTC", "--anchor", "2026-01-05")  # fmt: skip
     shown = run.ok("release-trains", "get", "alias-weekly", "--count", "3").stdout
@@ -86,7 +96,8 @@ def test_release_trains__create_get_list__by_the_new_name(run: Cli) -> None:
     assert "alias-weekly" in run.ok("trains", "list").stdout  # the old name, same answer
 
 
-def test_freeze_windows__create_list_delete__by_the_new_name(run: Cli) -> None:
+def test_freeze_windows__create_list_delete__by_the_new_name(own: Cli) -> None:
+    run = own
     created = json.loads(
         run.ok("freeze-windows", "create", "--env", "staging", "--start", "2031-12-24T00:00:00Z",
                "--end", "2031-12-27T00:00:00Z", "--reason", "Alias holidays", "--json").stdout
@@ -106,7 +117,8 @@ def test_flags_evaluate__enterprise_user__same_answer_as_eval(run: Cli) -> None:
     assert json.loads(run.ok("flags", "eval", *args).stdout) == evaluated
 
 
-def test_checks__create_list_delete__by_the_new_names(run: Cli) -> None:
+def test_checks__create_list_delete__by_the_new_names(own: Cli) -> None:
+    run = own
     run.ok("services", "create", "alias-api")
     program = f"{sys.executable} -c 'print(1)'"
     created = run.ok("deployments", "checks", "create", "smoke", "-s", "alias-api",
