@@ -74,7 +74,7 @@ def audit_event_hash(event: AuditEvent) -> str:
 
 
 def list_audit_chain_heads(store: Store, *, project: str | None = None) -> dict[str, Any]:
-    """The head of every chain (or of ``project``'s): keep it to check the log later."""
+    """The head of every chain (or of ``project``'s): keep it to verify the log later."""
     statement = select(AuditChainHead).order_by(AuditChainHead.chain)
     if project is not None:
         statement = statement.where(AuditChainHead.chain == project)

@@ -69,7 +69,7 @@ def validate_transition(deployment_id: int, current: str, new: str) -> None:
 
 
 def validate_record(data: Mapping[str, Any]) -> None:
-    """The fields of a new deployment, each checked; all problems at once."""
+    """The fields of a new deployment, each validated; all problems at once."""
     validator = Validator(data)
     validator.allowed(RECORD_FIELDS)
     for field in ("service", "environment"):

@@ -1,4 +1,4 @@
-"""One batch of SDK events, checked: what an SDK may claim, and what it may not.
+"""One batch of SDK events, validated: what an SDK may claim, and what it may not.
 
 SDK keys are not secrets: an ``sdk-client`` key ships in every browser and mobile app.
 So a batch is taken as a claim to be checked, never as fact:
@@ -91,7 +91,7 @@ class Batch:
 
 
 def parse_batch(payload: Any, scope: str, policy: EventPolicy, now: datetime) -> Batch:
-    """The batch in ``payload``, checked; ``ValidationError`` listing what is wrong."""
+    """The batch in ``payload``, validated; ``ValidationError`` listing what is wrong."""
     if not isinstance(payload, Mapping):
         raise MalformedRequestError("the request body must be a JSON object")
     problems: list[V] = []
