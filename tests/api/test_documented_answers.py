@@ -1,6 +1,6 @@
 """The answers of the release routes and of SDK events have the documented shapes.
 
-The response models (api/releases/views.py, api/schemas.py) are what /openapi.json says
+The response models (api/releases/views.py, api/sdk/models.py) are what /openapi.json says
 these routes answer; here the real answers, over the demo project with an approval, a
 scheduled start, a guard decision and a release train, are read strictly against them.
 """
@@ -16,12 +16,14 @@ from pydantic import TypeAdapter
 from premiere.api.releases.views import (
     ApprovalView,
     DeparturesView,
+    FreezeWindowView,
     GuardDecisionView,
     ReadinessView,
+    ScheduledChangeView,
     TrainView,
     TransitionView,
 )
-from premiere.api.schemas import EventsCounted, FreezeWindowView, ScheduledChangeView
+from premiere.api.sdk.models import EventsCounted
 from premiere.cli.server.demo import seed_demo
 from premiere.services.releases.tick import record_guard_decision
 

@@ -12,11 +12,11 @@ from typing import Any
 from premiere.services import Actor
 from premiere.services.catalog import create_service
 from premiere.services.deployments.checks import create_check
+from premiere.services.deployments.history import list_deployments
 from premiere.services.deployments.ledger import (
     change_deployment_status,
     finish_deployment,
     get_deployment,
-    list_deployments,
     record_deployment,
 )
 from premiere.services.deployments.network import AddressPolicy

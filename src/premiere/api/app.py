@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI
 from starlette.responses import JSONResponse
 
 from premiere import __version__
-from premiere.api import audit, audit_chain, catalog, environments, projects, tokens
+from premiere.api import audit, catalog, environments, projects, tokens
 from premiere.api.deployments import config as deployment_config
 from premiere.api.deployments import insights as deployment_insights
 from premiere.api.deployments import routes as deployments
@@ -23,10 +23,10 @@ from premiere.api.errors import install_error_handlers
 from premiere.api.flags import routes as flags
 from premiere.api.flags import segments
 from premiere.api.limits import BodySizeLimit, EventRateLimits
+from premiere.api.models import Health, answers
 from premiere.api.params import reject_nul_in_path_and_query
 from premiere.api.releases import routes as releases
 from premiere.api.releases import schedules as release_schedules
-from premiere.api.schemas import Health, answers
 from premiere.api.sdk import documents as sdk
 from premiere.api.sdk import events, ofrep, stream
 from premiere.api.sdk.fastpath import OfrepFastPath
@@ -96,7 +96,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(OfrepFastPath)  # inside the body size limit: api/sdk/fastpath.py
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
-    routers = (projects, environments, catalog, flags, segments, audit, audit_chain, tokens)
+    routers = (projects, environments, catalog, flags, segments, audit, tokens)
     for module in (*routers, sdk, stream):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]

@@ -1,4 +1,8 @@
-"""The audit log: ``/api/v1/audit``, newest first, paged by an opaque cursor."""
+"""The audit log and its hash chains (admin only).
+
+``/api/v1/audit`` lists events newest first, paged by an opaque cursor;
+``/api/v1/audit/verify`` and ``/api/v1/audit/heads`` check and export the chains.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,21 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import Admin, StoreDep, check_project
+from premiere.api.models import (
+    COMMON_ERRORS,
+    AuditChainHeads,
+    AuditPage,
+    AuditVerification,
+    answers,
+)
 from premiere.api.params import query_fields, utc_time
-from premiere.api.schemas import COMMON_ERRORS, AuditPage, answers
 from premiere.services import audit as service
+from premiere.services import audit_chain
 
 router = APIRouter(tags=["audit"], responses=COMMON_ERRORS)
 
 Filter = Annotated[str | None, Query(max_length=200)]
+Project = Annotated[str | None, Query(max_length=200, description="Only this project's chain.")]
 
 
 @router.get(
@@ -59,3 +71,38 @@ def list_audit_events(
             cursor=cursor,
         )
     return JSONResponse(page)
+
+
+@router.get(
+    "/audit/verify",
+    summary="Verify the audit hash chains; names the first broken event",
+    responses=answers(AuditVerification),
+)
+def verify_audit_chains(
+    store: StoreDep,
+    token: Admin,
+    project: Project = None,
+    expect: Annotated[
+        list[str] | None,
+        Query(
+            description="`<event id>:<hash>` of an exported head; that event must still "
+            "be there with that hash (repeatable).",
+        ),
+    ] = None,
+) -> JSONResponse:
+    if token.project is not None:
+        check_project(token, project or "")
+    with query_fields():
+        report = audit_chain.verify_audit_chains(store, project=project, expect=expect or ())
+    return JSONResponse(report)
+
+
+@router.get(
+    "/audit/heads",
+    summary="The head of each audit chain (project, event id, hash, time), to keep",
+    responses=answers(AuditChainHeads),
+)
+def list_audit_chain_heads(store: StoreDep, token: Admin, project: Project = None) -> JSONResponse:
+    if token.project is not None:
+        check_project(token, project or "")
+    return JSONResponse(audit_chain.list_audit_chain_heads(store, project=project))

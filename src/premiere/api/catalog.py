@@ -6,8 +6,15 @@ from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectAdmin, ProjectReader, StoreDep, actor_of
-from premiere.api.models import ServiceCreate, ServiceUpdate
-from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, ServiceView, answers
+from premiere.api.models import (
+    COMMON_ERRORS,
+    CREATE_ERRORS,
+    UPDATE_ERRORS,
+    ServiceCreate,
+    ServiceUpdate,
+    ServiceView,
+    answers,
+)
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import catalog
 

@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectAdmin, ProjectReader, StoreDep, actor_of
-from premiere.api.models import EnvironmentCreate, EnvironmentUpdate
-from premiere.api.schemas import (
+from premiere.api.models import (
     COMMON_ERRORS,
     CREATE_ERRORS,
     UPDATE_ERRORS,
+    EnvironmentCreate,
+    EnvironmentUpdate,
     EnvironmentView,
     answers,
 )

@@ -1,10 +1,18 @@
-"""Request bodies: strict types, unknown fields refused, keys constrained.
+"""The API's shared models: request bodies and response shapes used across domains.
+
+Request bodies: strict types, unknown fields refused, keys constrained.
 
 These check shape and type only; domain rules (variation indices in range, rollout
 weights, regular expressions, references, cycles) are the services' to check, so that
 every caller gets them. What is passed on (``Body.data()``) holds the fields sent
 plus those with a real default; optional fields that were not sent are left out, so
 a PATCH carries only what it changes. ``version`` travels apart.
+
+Response shapes (``View``): services return JSON-ready dicts that the routes send as
+they are; these models say what those look like in ``/openapi.json``, and
+tests/api/test_views.py reads real service answers strictly against them. The domain
+packages (``flags/``, ``releases/``, ``deployments/``, ``sdk/``) hold their own
+bodies and views beside their routes.
 """
 
 from __future__ import annotations
@@ -18,7 +26,6 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
-    StrictStr,
     model_serializer,
     model_validator,
 )
@@ -34,13 +41,13 @@ Version = Annotated[
     StrictInt | None,
     Field(description="The version this update is based on (or send If-Match)."),
 ]
-FlagKind = Literal["boolean", "string", "number", "json"]
 Scope = Literal["admin", "deploy", "sdk-server", "sdk-client"]
 
 
-def optional() -> Any:
-    """An optional field that, when sent, may not be null (absent means unchanged)."""
-    return Field(default=None)
+def optional(description: str | None = None) -> Any:
+    """An optional field that, when sent, may not be null (absent means unchanged); in a
+    view, a key that is served only sometimes and is never null."""
+    return Field(default=None, description=description)
 
 
 class Body(BaseModel):
@@ -114,149 +121,7 @@ class ServiceUpdate(Body):
     version: Version = None
 
 
-# flags -------------------------------------------------------------------------------
-
-
-class Variation(Body):
-    value: Any = Field(description="The value served; must fit the flag's kind.")
-    name: Name = optional()
-    description: Description = optional()
-
-
-Tags = Annotated[list[Key], Field(max_length=100)]
-
-
-class FlagCreate(Body):
-    key: Key
-    name: Name = optional()
-    description: Description = optional()
-    kind: FlagKind = "boolean"
-    variations: Annotated[list[Variation], Field(min_length=1, max_length=1000)] = optional()
-    tags: Tags = optional()
-    client_visible: StrictBool = optional()
-    on_variation: Annotated[StrictInt, Field(ge=0)] = optional()
-    off_variation: Annotated[StrictInt, Field(ge=0)] | None = None
-
-
-class FlagUpdate(Body):
-    name: Name = optional()
-    description: Description = optional()
-    kind: FlagKind = optional()
-    variations: Annotated[list[Variation], Field(min_length=1, max_length=1000)] = optional()
-    tags: Tags = optional()
-    client_visible: StrictBool = optional()
-    version: Version = None
-
-
 class VersionOnly(Body):
-    version: Version = None
-
-
-class WeightedVariation(Body):
-    variation: StrictInt
-    weight: StrictInt
-
-
-class Rollout(Body):
-    bucket_by: Annotated[str, Field(strict=True, min_length=1, max_length=256)] = "key"
-    variations: Annotated[list[WeightedVariation], Field(min_length=1, max_length=1000)]
-
-
-class Serve(Body):
-    """Exactly one of ``variation`` or ``rollout`` (checked by the services)."""
-
-    variation: StrictInt | None = None
-    rollout: Rollout | None = None
-
-
-class Clause(Body):
-    attribute: Annotated[str, Field(strict=True, max_length=1000)] = optional()
-    op: Annotated[StrictStr, Field(max_length=64)]
-    values: Annotated[list[Any], Field(max_length=10_000)]
-    negate: StrictBool = False
-
-
-class Rule(Body):
-    id: Key = optional()
-    description: Description = optional()
-    clauses: Annotated[list[Clause], Field(max_length=1000)]
-    serve: Serve
-
-
-class Prerequisite(Body):
-    key: Key
-    variation: StrictInt
-
-
-class Target(Body):
-    variation: StrictInt
-    values: Annotated[list[Annotated[str, Field(strict=True)]], Field(max_length=100_000)]
-
-
-Prerequisites = Annotated[list[Prerequisite], Field(max_length=100)]
-Targets = Annotated[list[Target], Field(max_length=1000)]
-Rules = Annotated[list[Rule], Field(max_length=1000)]
-
-
-class FlagConfigReplace(Body):
-    """PUT: the whole configuration of a flag in one environment.
-
-    Omitted fields take their defaults (off, no off-variation, no prerequisites,
-    targets or rules); ``fallthrough`` is required.
-    """
-
-    on: StrictBool = optional()
-    off_variation: StrictInt | None = None
-    prerequisites: Prerequisites = optional()
-    targets: Targets = optional()
-    rules: Rules = optional()
-    fallthrough: Serve
-    version: Version = None
-
-
-class FlagConfigPatch(Body):
-    """PATCH: the given top-level fields replace the current ones."""
-
-    on: StrictBool = optional()
-    off_variation: StrictInt | None = None
-    prerequisites: Prerequisites = optional()
-    targets: Targets = optional()
-    rules: Rules = optional()
-    fallthrough: Serve = optional()
-    version: Version = None
-
-
-class EvaluateRequest(Body):
-    context: dict[str, Any] = Field(description="The evaluation context; `key` targets.")
-
-
-# segments ----------------------------------------------------------------------------
-
-
-class SegmentRule(Body):
-    id: Key = optional()
-    description: Description = optional()
-    clauses: Annotated[list[Clause], Field(max_length=1000)]
-
-
-SegmentKeys = Annotated[list[Annotated[str, Field(strict=True)]], Field(max_length=100_000)]
-
-
-class SegmentCreate(Body):
-    key: Key
-    name: Name = optional()
-    description: Description = optional()
-    included: SegmentKeys = []
-    excluded: SegmentKeys = []
-    rules: Annotated[list[SegmentRule], Field(max_length=1000)] = []
-
-
-class SegmentReplace(Body):
-    name: Name = optional()
-    description: Description = optional()
-    included: SegmentKeys = []
-    excluded: SegmentKeys = []
-    rules: Annotated[list[SegmentRule], Field(max_length=1000)] = []
     version: Version = None
 
 
@@ -268,3 +133,164 @@ class TokenCreate(Body):
     scope: Scope
     project: Key = optional()
     environment: Key = optional()
+
+
+# response shapes (what the services return, as /openapi.json describes it) -------------
+
+
+class View(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorDetail(View):
+    code: str = Field(description="Stable error code; see docs/errors.md.")
+    message: str
+    details: dict[str, Any] = Field(
+        description='Structured details, e.g. {"errors": [{"field", "rule", "message"}]}.'
+    )
+
+
+class ErrorBody(View):
+    error: ErrorDetail
+
+
+class Resource(View):
+    key: str
+    version: int = Field(description="Grows by one with every change; the ETag of a GET.")
+    created_at: str = Field(description="RFC 3339, UTC.")
+    updated_at: str = Field(description="RFC 3339, UTC.")
+
+
+class ProjectView(Resource):
+    name: str
+    description: str
+
+
+class EnvironmentView(Resource):
+    project: str
+    name: str
+    position: int = Field(description="0 for the first stage; environments list in order.")
+    production: bool
+
+
+class ServiceView(Resource):
+    project: str
+    name: str
+    description: str
+    repository: str | None
+
+
+class ActorView(View):
+    kind: str = Field(description="token, user or system.")
+    id: str
+    name: str
+
+
+class AuditEventView(View):
+    id: int
+    at: str
+    actor: ActorView
+    action: str = Field(description="<resource>.<verb>, e.g. flag_config.updated.")
+    project: str | None
+    resource_type: str
+    resource_key: str
+    environment: str | None
+    before: Any
+    after: Any
+    prev_hash: str | None = Field(description="The hash of the chain's previous event.")
+    hash: str | None = Field(description="This event's hash; see docs/operations.md.")
+
+
+class AuditPage(View):
+    items: list[AuditEventView]
+    next_cursor: str | None = Field(description="Pass back as ?cursor= for the next page.")
+
+
+class AuditChainHeadView(View):
+    project: str | None = Field(description="null: the chain of events of no project.")
+    event_id: int
+    hash: str
+    at: str
+    events: int
+
+
+class AuditChainHeads(View):
+    items: list[AuditChainHeadView]
+
+
+class AuditBreak(View):
+    event_id: int | None = Field(description="The first event that does not verify.")
+    problem: str
+
+
+class AuditChainReport(View):
+    project: str | None
+    ok: bool
+    events: int = Field(description="Events read, up to the first broken one.")
+    head: AuditChainHeadView | None
+    broken: AuditBreak | None
+
+
+class AuditExpectedHead(View):
+    event_id: int
+    hash: str
+    project: str | None
+    ok: bool
+    problem: str | None
+
+
+class AuditVerification(View):
+    ok: bool
+    chains: list[AuditChainReport]
+    expected: list[AuditExpectedHead] = Field(description="One per ?expect= given.")
+
+
+class TokenView(View):
+    id: str
+    name: str
+    scope: str
+    project: str | None
+    environment: str | None
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class TokenCreated(TokenView):
+    token: str = Field(description="The raw token, prm_<id>_<secret>; shown this once.")
+
+
+class Health(View):
+    status: str
+    version: str
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Malformed request: the body is not a JSON object.",
+    401: "No token, or an unknown or revoked one.",
+    403: "The token's scope or binding does not allow this.",
+    404: "No such resource.",
+    409: "Already exists, stale version (version_conflict), or conflicting state.",
+    413: "Body larger than the configured limit.",
+    422: "Validation failed: every field and rule broken is listed.",
+    428: "The update did not name the version it is based on.",
+    429: "Rate limited; Retry-After says when to try again.",
+    503: "At capacity; Retry-After says when to try again.",
+}
+
+
+def answers(model: Any = None, *errors: int, status: int = 200) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: its success shape and the errors it may answer."""
+    described: dict[int | str, dict[str, Any]] = {}
+    if model is not None:
+        described[status] = {"model": model}
+    for code in errors:
+        described[code] = {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[code]}
+    return described
+
+
+COMMON_ERRORS = answers(None, 400, 401, 403, 413, 422)
+"""What every authenticated route may answer."""
+
+UPDATE_ERRORS = (404, 409, 428)
+CREATE_ERRORS = (404, 409)

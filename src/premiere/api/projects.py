@@ -14,8 +14,15 @@ from premiere.api.auth import (
     actor_of,
     check_project,
 )
-from premiere.api.models import ProjectCreate, ProjectUpdate
-from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, ProjectView, answers
+from premiere.api.models import (
+    COMMON_ERRORS,
+    CREATE_ERRORS,
+    UPDATE_ERRORS,
+    ProjectCreate,
+    ProjectUpdate,
+    ProjectView,
+    answers,
+)
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import projects as service
 

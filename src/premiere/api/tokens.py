@@ -6,8 +6,7 @@ from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import Admin, StoreDep, actor_of
-from premiere.api.models import TokenCreate
-from premiere.api.schemas import COMMON_ERRORS, TokenCreated, TokenView, answers
+from premiere.api.models import COMMON_ERRORS, TokenCreate, TokenCreated, TokenView, answers
 from premiere.services import tokens as service
 
 router = APIRouter(prefix="/tokens", tags=["tokens"], responses=COMMON_ERRORS)

@@ -144,7 +144,9 @@ class Scheduler:
             for release in releases.list_releases(self.store, project["key"], state="rolling_out"):
                 if not release.get("guards") or (project["key"], release["key"]) in acted:
                     continue
-                index = int(release["stage"])
+                index = release["stage"]
+                if index is None:  # rolling out, yet at no stage: nothing to watch
+                    continue
                 try:
                     watcher(release, {**release["plan"]["stages"][index], "index": index})
                 except Exception:  # one release's trouble must not blind the others

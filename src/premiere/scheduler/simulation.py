@@ -26,6 +26,7 @@ from premiere.services.flags.definitions import create_flag
 from premiere.services.projects import create_project
 from premiere.services.releases import records as releases
 from premiere.services.releases.guard_reads import ERROR_EVENT
+from premiere.services.releases.rows import ReleaseView
 from premiere.services.sdk.documents import build_flag_document, document_version
 from premiere.services.sdk.events import record_sdk_events
 from premiere.services.simulation import binomial
@@ -70,7 +71,7 @@ class SystemRun:
 
 
 def set_up(store: Store, *, plan: list[dict[str, Any]] | None = None,
-           guard: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+           guard: dict[str, Any] | None = None) -> ReleaseView:  # fmt: skip
     """Project, environment, flag (off: every user gets ``false``), a deployment
     carrying it, and the release of ``true`` with one guard; returns the release."""
     create_project(store, OPERATOR, {"key": PROJECT})

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from premiere.errors import ValidationError
 from premiere.services import Actor
 from premiere.services.audit_chain import link_audit_event
-from premiere.services.mappers import map_audit_event_row_to_view
+from premiere.services.mappers import AuditPage, map_audit_event_row_to_view
 from premiere.store import Store
 from premiere.store.models import AuditEvent
 from premiere.store.types import utc_now
@@ -68,7 +68,7 @@ def list_audit_events(
     until: datetime | str | None = None,
     limit: int = 50,
     cursor: str | None = None,
-) -> dict[str, Any]:
+) -> AuditPage:
     """Events newest first. ``actor`` matches the actor's id or name; ``since`` is
     inclusive and ``until`` exclusive; ``next_cursor`` continues past the last item."""
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:

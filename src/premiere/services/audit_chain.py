@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TypedDict, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -48,6 +48,45 @@ _MOVE_HEAD = (
 )
 
 
+class AuditChainHeadView(TypedDict):
+    project: str | None
+    event_id: int
+    hash: str
+    at: str
+    events: int
+
+
+class AuditChainHeads(TypedDict):
+    items: list[AuditChainHeadView]
+
+
+class AuditBreak(TypedDict):
+    event_id: int | None
+    problem: str
+
+
+class AuditChainReport(TypedDict):
+    project: str | None
+    ok: bool
+    events: int
+    head: AuditChainHeadView | None
+    broken: AuditBreak | None
+
+
+class AuditExpectedHead(TypedDict):
+    event_id: int
+    hash: str
+    project: str | None
+    ok: bool
+    problem: str | None
+
+
+class AuditVerification(TypedDict):
+    ok: bool
+    chains: list[AuditChainReport]
+    expected: list[AuditExpectedHead]
+
+
 def link_audit_event(session: Session, event: AuditEvent) -> None:
     """Give ``event`` its id, previous hash and hash, and move its chain's head to it.
 
@@ -73,7 +112,7 @@ def audit_event_hash(event: AuditEvent) -> str:
     return audit_record_hash({name: getattr(event, name) for name in HASHED_FIELDS})
 
 
-def list_audit_chain_heads(store: Store, *, project: str | None = None) -> dict[str, Any]:
+def list_audit_chain_heads(store: Store, *, project: str | None = None) -> AuditChainHeads:
     """The head of every chain (or of ``project``'s): keep it to verify the log later."""
     statement = select(AuditChainHead).order_by(AuditChainHead.chain)
     if project is not None:
@@ -84,7 +123,7 @@ def list_audit_chain_heads(store: Store, *, project: str | None = None) -> dict[
 
 def verify_audit_chains(
     store: Store, *, project: str | None = None, expect: Sequence[str] = ()
-) -> dict[str, Any]:
+) -> AuditVerification:
     """Walk every chain (or ``project``'s) and report its first broken link, if any.
 
     ``expect`` holds ``<event id>:<hash>`` pairs from an exported head: each event must
@@ -98,7 +137,7 @@ def verify_audit_chains(
             chains = {project} if project in chains else set()
         reports = [_verify_chain(session, chain, heads.get(chain)) for chain in sorted(chains)]
         checked = [_verify_anchor(session, anchor, project) for anchor in anchors]
-    ok = all(report["ok"] for report in reports + checked)
+    ok = all(report["ok"] for report in reports) and all(anchor["ok"] for anchor in checked)
     return {"ok": ok, "chains": reports, "expected": checked}
 
 
@@ -143,7 +182,7 @@ class _Walk:
             self.problem = f"the chain head counts {head.events} events but {self.events} are here"
 
 
-def _verify_chain(session: Session, chain: str, head: AuditChainHead | None) -> dict[str, Any]:
+def _verify_chain(session: Session, chain: str, head: AuditChainHead | None) -> AuditChainReport:
     project = chain or None
     statement = (
         select(AuditEvent)
@@ -159,7 +198,9 @@ def _verify_chain(session: Session, chain: str, head: AuditChainHead | None) -> 
                 break
     if walk.problem is None:
         walk.verify_head(head)
-    broken = {"event_id": walk.broken_at, "problem": walk.problem} if walk.problem else None
+    broken: AuditBreak | None = None
+    if walk.problem is not None:
+        broken = {"event_id": walk.broken_at, "problem": walk.problem}
     return {
         "project": project,
         "ok": broken is None,
@@ -171,7 +212,7 @@ def _verify_chain(session: Session, chain: str, head: AuditChainHead | None) -> 
 
 def _verify_anchor(
     session: Session, anchor: tuple[int, str], project: str | None
-) -> dict[str, Any]:
+) -> AuditExpectedHead:
     event_id, digest = anchor
     event = session.get(AuditEvent, event_id)
     if event is not None and project is not None and event.project != project:
@@ -204,7 +245,7 @@ def _parse_anchors(expect: Iterable[str]) -> list[tuple[int, str]]:
     return anchors
 
 
-def _head_view(head: AuditChainHead) -> dict[str, Any]:
+def _head_view(head: AuditChainHead) -> AuditChainHeadView:
     return {
         "project": head.chain or None,
         "event_id": head.event_id,

@@ -14,7 +14,7 @@ from premiere.errors import AlreadyExistsError, NotFoundError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_project_row
-from premiere.services.mappers import map_service_row_to_view
+from premiere.services.mappers import ServiceView, map_service_row_to_view
 from premiere.services.validation import DESCRIPTION_MAX, Validator, is_key
 from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
@@ -26,7 +26,7 @@ EDITABLE = ("name", "description", "repository")
 
 def create_service(
     store: Store, actor: Actor, project: str, data: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> ServiceView:
     _check(data, creating=True)
     key = data["key"]
     try:
@@ -58,7 +58,7 @@ def create_service(
     return view
 
 
-def list_services(store: Store, project: str) -> list[dict[str, Any]]:
+def list_services(store: Store, project: str) -> list[ServiceView]:
     with store.read() as session:
         project_row = get_project_row(session, project)
         rows = session.scalars(
@@ -67,7 +67,7 @@ def list_services(store: Store, project: str) -> list[dict[str, Any]]:
         return [map_service_row_to_view(row, project) for row in rows]
 
 
-def get_service(store: Store, project: str, key: str) -> dict[str, Any]:
+def get_service(store: Store, project: str, key: str) -> ServiceView:
     with store.read() as session:
         row = _get_service_row(session, get_project_row(session, project), key)
         return map_service_row_to_view(row, project)
@@ -80,7 +80,7 @@ def update_service(
     key: str,
     data: Mapping[str, Any],
     expected_version: int | None,
-) -> dict[str, Any]:
+) -> ServiceView:
     expected = require_version(expected_version, "service", key)
     _check(data, creating=False)
     with store.write() as session:

@@ -20,7 +20,7 @@ from premiere.services.lookups import (
     list_environment_rows,
     lock_project,
 )
-from premiere.services.mappers import map_environment_row_to_view
+from premiere.services.mappers import EnvironmentView, map_environment_row_to_view
 from premiere.services.validation import Validator
 from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
@@ -32,7 +32,7 @@ EDITABLE = ("name", "production", "position")
 
 def create_environment(
     store: Store, actor: Actor, project: str, data: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> EnvironmentView:
     """Append an environment; every flag of the project gets an ``off`` configuration."""
     _check(data, creating=True)
     key = data["key"]
@@ -72,13 +72,13 @@ def create_environment(
     return view
 
 
-def list_environments(store: Store, project: str) -> list[dict[str, Any]]:
+def list_environments(store: Store, project: str) -> list[EnvironmentView]:
     with store.read() as session:
         rows = list_environment_rows(session, get_project_row(session, project))
         return [map_environment_row_to_view(row, project) for row in rows]
 
 
-def get_environment(store: Store, project: str, key: str) -> dict[str, Any]:
+def get_environment(store: Store, project: str, key: str) -> EnvironmentView:
     with store.read() as session:
         row = get_environment_row(session, get_project_row(session, project), key)
         return map_environment_row_to_view(row, project)
@@ -91,7 +91,7 @@ def update_environment(
     key: str,
     data: Mapping[str, Any],
     expected_version: int | None,
-) -> dict[str, Any]:
+) -> EnvironmentView:
     """Rename, mark as production, or move to ``position`` (the others shift)."""
     expected = require_version(expected_version, "environment", key)
     _check(data, creating=False)

@@ -1,10 +1,14 @@
-"""Rows to the JSON views the HTTP API serves and the audit log records."""
+"""Rows to the JSON views the HTTP API serves and the audit log records.
+
+Each view is a ``TypedDict``: what a service returns is what the API sends, and
+tests/api/test_views.py reads real ones against the API's response models.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, overload
 
 from premiere.store.models import (
     ApiToken,
@@ -20,6 +24,141 @@ from premiere.store.models import (
 CONFIG_FIELDS = ("on", "off_variation", "prerequisites", "targets", "rules", "fallthrough")
 
 
+class Stamps(TypedDict):
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class ProjectView(Stamps):
+    key: str
+    name: str
+    description: str
+
+
+class EnvironmentView(Stamps):
+    key: str
+    project: str
+    name: str
+    position: int
+    production: bool
+
+
+class ServiceView(Stamps):
+    key: str
+    project: str
+    name: str
+    description: str
+    repository: str | None
+
+
+class FlagConfigView(TypedDict):
+    flag: str
+    environment: str
+    on: bool
+    off_variation: int | None
+    prerequisites: list[Any]
+    targets: list[Any]
+    rules: list[Any]
+    fallthrough: Any
+    version: int
+    updated_at: str
+
+
+class FlagView(Stamps):
+    key: str
+    project: str
+    name: str
+    description: str
+    kind: str
+    variations: list[Any]
+    tags: list[Any]
+    client_visible: bool
+    archived: bool
+    salt: str
+    environments: dict[str, FlagConfigView]
+
+
+class SegmentView(Stamps):
+    key: str
+    project: str
+    name: str
+    description: str
+    included: list[Any]
+    excluded: list[Any]
+    rules: list[Any]
+
+
+class DocumentFlag(TypedDict):
+    key: str
+    kind: str
+    version: int
+    salt: str
+    client_visible: bool
+    variations: list[dict[str, Any]]
+    on: bool
+    off_variation: int | None
+    prerequisites: list[Any]
+    targets: list[Any]
+    rules: list[Any]
+    fallthrough: Any
+
+
+class DocumentSegment(TypedDict):
+    key: str
+    version: int
+    included: list[Any]
+    excluded: list[Any]
+    rules: list[Any]
+
+
+class ActorView(TypedDict):
+    kind: str
+    id: str
+    name: str
+
+
+class AuditEventView(TypedDict):
+    id: int
+    at: str
+    actor: ActorView
+    action: str
+    project: str | None
+    resource_type: str
+    resource_key: str
+    environment: str | None
+    before: Any
+    after: Any
+    prev_hash: str | None
+    hash: str | None
+
+
+class AuditPage(TypedDict):
+    items: list[AuditEventView]
+    next_cursor: str | None
+
+
+class TokenView(TypedDict):
+    id: str
+    name: str
+    scope: str
+    project: str | None
+    environment: str | None
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class TokenCreated(TokenView):
+    token: str
+
+
+@overload
+def format_time(value: datetime) -> str: ...
+@overload
+def format_time(value: None) -> None: ...
+@overload
+def format_time(value: datetime | None) -> str | None: ...
 def format_time(value: datetime | None) -> str | None:
     """RFC 3339 in UTC with a ``Z``, always with microseconds."""
     if value is None:
@@ -27,7 +166,7 @@ def format_time(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _stamps(row: Project | Environment | Service | Flag | Segment) -> dict[str, Any]:
+def _stamps(row: Project | Environment | Service | Flag | Segment) -> Stamps:
     return {
         "version": row.version,
         "created_at": format_time(row.created_at),
@@ -35,11 +174,11 @@ def _stamps(row: Project | Environment | Service | Flag | Segment) -> dict[str, 
     }
 
 
-def map_project_row_to_view(row: Project) -> dict[str, Any]:
+def map_project_row_to_view(row: Project) -> ProjectView:
     return {"key": row.key, "name": row.name, "description": row.description, **_stamps(row)}
 
 
-def map_environment_row_to_view(row: Environment, project: str) -> dict[str, Any]:
+def map_environment_row_to_view(row: Environment, project: str) -> EnvironmentView:
     return {
         "key": row.key,
         "project": project,
@@ -50,7 +189,7 @@ def map_environment_row_to_view(row: Environment, project: str) -> dict[str, Any
     }
 
 
-def map_service_row_to_view(row: Service, project: str) -> dict[str, Any]:
+def map_service_row_to_view(row: Service, project: str) -> ServiceView:
     return {
         "key": row.key,
         "project": project,
@@ -61,20 +200,33 @@ def map_service_row_to_view(row: Service, project: str) -> dict[str, Any]:
     }
 
 
-def map_flag_config_row_to_view(row: FlagConfig, flag: str, environment: str) -> dict[str, Any]:
+def stored_actor(value: Mapping[str, Any]) -> ActorView:
+    """An actor kept as JSON (``{"kind", "id", "name"}``, as written)."""
+    return {"kind": value["kind"], "id": value["id"], "name": value["name"]}
+
+
+def _config_field(config: Mapping[str, Any], field: str) -> Any:
+    """A field of a stored configuration (JSON; None when absent)."""
+    return config.get(field)
+
+
+def map_flag_config_row_to_view(row: FlagConfig, flag: str, environment: str) -> FlagConfigView:
     config = row.config
     return {
         "flag": flag,
         "environment": environment,
-        **{field: config.get(field) for field in CONFIG_FIELDS},
+        "on": _config_field(config, "on"),
+        "off_variation": _config_field(config, "off_variation"),
+        "prerequisites": _config_field(config, "prerequisites"),
+        "targets": _config_field(config, "targets"),
+        "rules": _config_field(config, "rules"),
+        "fallthrough": _config_field(config, "fallthrough"),
         "version": row.version,
         "updated_at": format_time(row.updated_at),
     }
 
 
-def map_flag_row_to_view(
-    row: Flag, project: str, configs: Mapping[str, FlagConfig]
-) -> dict[str, Any]:
+def map_flag_row_to_view(row: Flag, project: str, configs: Mapping[str, FlagConfig]) -> FlagView:
     """A flag with its configuration in each environment (``configs`` by environment key)."""
     return {
         "key": row.key,
@@ -95,7 +247,7 @@ def map_flag_row_to_view(
     }
 
 
-def map_flag_rows_to_document_flag(row: Flag, config: FlagConfig) -> dict[str, Any]:
+def map_flag_rows_to_document_flag(row: Flag, config: FlagConfig) -> DocumentFlag:
     """One flag of the flag document (docs/flag-document.md) for one environment."""
     return {
         "key": row.key,
@@ -110,7 +262,12 @@ def map_flag_rows_to_document_flag(row: Flag, config: FlagConfig) -> dict[str, A
             else {"value": v["value"]}
             for v in row.variations
         ],
-        **{field: config.config.get(field) for field in CONFIG_FIELDS},
+        "on": _config_field(config.config, "on"),
+        "off_variation": _config_field(config.config, "off_variation"),
+        "prerequisites": _config_field(config.config, "prerequisites"),
+        "targets": _config_field(config.config, "targets"),
+        "rules": _config_field(config.config, "rules"),
+        "fallthrough": _config_field(config.config, "fallthrough"),
     }
 
 
@@ -129,7 +286,7 @@ def map_variations_to_document(variations: Any) -> Any:
     ]
 
 
-def map_segment_row_to_view(row: Segment, project: str) -> dict[str, Any]:
+def map_segment_row_to_view(row: Segment, project: str) -> SegmentView:
     return {
         "key": row.key,
         "project": project,
@@ -142,7 +299,7 @@ def map_segment_row_to_view(row: Segment, project: str) -> dict[str, Any]:
     }
 
 
-def map_segment_row_to_document_segment(row: Segment) -> dict[str, Any]:
+def map_segment_row_to_document_segment(row: Segment) -> DocumentSegment:
     return {
         "key": row.key,
         "version": row.version,
@@ -152,7 +309,7 @@ def map_segment_row_to_document_segment(row: Segment) -> dict[str, Any]:
     }
 
 
-def map_audit_event_row_to_view(row: AuditEvent) -> dict[str, Any]:
+def map_audit_event_row_to_view(row: AuditEvent) -> AuditEventView:
     return {
         "id": row.id,
         "at": format_time(row.at),
@@ -169,7 +326,7 @@ def map_audit_event_row_to_view(row: AuditEvent) -> dict[str, Any]:
     }
 
 
-def map_token_row_to_view(row: ApiToken) -> dict[str, Any]:
+def map_token_row_to_view(row: ApiToken) -> TokenView:
     return {
         "id": row.id,
         "name": row.name,

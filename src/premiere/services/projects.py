@@ -12,7 +12,7 @@ from premiere.errors import AlreadyExistsError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_project_row
-from premiere.services.mappers import map_project_row_to_view
+from premiere.services.mappers import ProjectView, map_project_row_to_view
 from premiere.services.validation import DESCRIPTION_MAX, Validator
 from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
@@ -22,7 +22,7 @@ from premiere.store.models import Project
 EDITABLE = ("name", "description")
 
 
-def create_project(store: Store, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
+def create_project(store: Store, actor: Actor, data: Mapping[str, Any]) -> ProjectView:
     _check(data, creating=True)
     key = data["key"]
     try:
@@ -51,13 +51,13 @@ def create_project(store: Store, actor: Actor, data: Mapping[str, Any]) -> dict[
     return view
 
 
-def list_projects(store: Store) -> list[dict[str, Any]]:
+def list_projects(store: Store) -> list[ProjectView]:
     with store.read() as session:
         rows = session.scalars(select(Project).order_by(Project.key))
         return [map_project_row_to_view(row) for row in rows]
 
 
-def get_project(store: Store, key: str) -> dict[str, Any]:
+def get_project(store: Store, key: str) -> ProjectView:
     with store.read() as session:
         return map_project_row_to_view(get_project_row(session, key))
 
@@ -68,7 +68,7 @@ def update_project(
     key: str,
     data: Mapping[str, Any],
     expected_version: int | None,
-) -> dict[str, Any]:
+) -> ProjectView:
     expected = require_version(expected_version, "project", key)
     _check(data, creating=False)
     with store.write() as session:

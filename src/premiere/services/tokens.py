@@ -30,7 +30,7 @@ from premiere.errors import AuthenticationError, NotFoundError
 from premiere.services import SYSTEM, Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_environment_row, get_project_row
-from premiere.services.mappers import map_token_row_to_view
+from premiere.services.mappers import TokenCreated, TokenView, map_token_row_to_view
 from premiere.services.token_work import withdraw_token_work
 from premiere.services.validation import Validator
 from premiere.store import Store, lock_for_update
@@ -60,7 +60,7 @@ class TokenInfo:
     environment: str | None
 
 
-def create_token(store: Store, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
+def create_token(store: Store, actor: Actor, data: Mapping[str, Any]) -> TokenCreated:
     """Create a token; the returned view holds the raw ``token``, which is never shown again."""
     _check(data)
     project = data.get("project")
@@ -97,13 +97,13 @@ def create_token(store: Store, actor: Actor, data: Mapping[str, Any]) -> dict[st
     return {**view, "token": f"{PREFIX}{token_id}_{secret}"}
 
 
-def list_tokens(store: Store) -> list[dict[str, Any]]:
+def list_tokens(store: Store) -> list[TokenView]:
     with store.read() as session:
         rows = session.scalars(select(ApiToken).order_by(ApiToken.created_at, ApiToken.id))
         return [map_token_row_to_view(row) for row in rows]
 
 
-def revoke_token(store: Store, actor: Actor, token_id: str) -> dict[str, Any]:
+def revoke_token(store: Store, actor: Actor, token_id: str) -> TokenView:
     """Revoke a token; revoking a revoked token changes nothing and returns it as it is.
     What the token left to run later (scheduled flag changes, scheduled releases) is
     cancelled in the same transaction."""

@@ -14,6 +14,7 @@ from premiere.services.audit import record_audit_event
 from premiere.store.concurrency import require_current_version, update_versioned
 
 Row = TypeVar("Row", bound=Any)
+View = TypeVar("View", bound=Mapping[str, Any])
 
 
 def update_audited(
@@ -23,12 +24,12 @@ def update_audited(
     expected: int,
     changes: Mapping[str, Any],
     action: str,
-    view: Callable[[Row], dict[str, Any]],
+    view: Callable[[Row], View],
     *,
     project: str,
     environment: str | None = None,
     then: Callable[[], object] | None = None,
-) -> dict[str, Any]:
+) -> View:
     """Write ``changes`` to ``row`` if it is still at ``expected``; ``then`` runs after
     the write, before the after-view. Returns the view after."""
     resource = action.removesuffix(".updated")

@@ -21,7 +21,7 @@ from premiere.api.deployments.models import (
     SecretUpdate,
     SecretView,
 )
-from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, answers
+from premiere.api.models import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, answers
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services.deployments import checks, github, promotion
 from premiere.services.deployments.network import AddressPolicy

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectReader, StoreDep
 from premiere.api.deployments.models import DarkCodeView, FlagDeploymentsView, MatrixView
-from premiere.api.schemas import COMMON_ERRORS, answers
+from premiere.api.models import COMMON_ERRORS, answers
 from premiere.services.deployments import darkcode, matrix
 
 router = APIRouter(prefix="/projects/{project}", tags=["deployments"], responses=COMMON_ERRORS)

@@ -10,9 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from premiere.api.models import Body, Key, Version, optional
+from premiere.api.models import ActorView, Body, Key, Version, View, optional
 from premiere.api.params import reject_unstorable_in_body
-from premiere.api.schemas import ActorView, View
 
 Text = Annotated[str, Field(strict=True, max_length=10_000)]
 Log = Annotated[str, Field(strict=True, max_length=10_000_000)]
@@ -118,7 +117,7 @@ class SecretUpdate(Body):
     secret: Annotated[str, Field(strict=True, min_length=1, max_length=500)]
 
 
-# response shapes (OpenAPI only) -------------------------------------------------------
+# response shapes (what the services return, as /openapi.json describes it) -------------
 
 
 class CheckResultView(View):
@@ -128,6 +127,14 @@ class CheckResultView(View):
     attempts: int
     duration_ms: int
     reason: str | None
+    http_status: int | None = Field(default=None, description="http checks: the status answered.")
+    exit_code: int | None = Field(default=None, description="command checks: the exit code.")
+
+
+class CommitView(View):
+    sha: str
+    message: str | None
+    author: str | None
 
 
 class VerificationView(View):
@@ -142,16 +149,32 @@ class DeploymentView(View):
     environment: str
     version: str = Field(description="The service's version (deployments have no row version).")
     commit_sha: str
+    commit_time: str | None = Field(description="RFC 3339, UTC.")
+    commits: list[CommitView]
+    artifact: str | None
+    pipeline_url: str | None
     status: str = Field(
         description="pending, in_progress, verifying, succeeded, failed or rolled_back."
     )
+    idempotency_key: str | None
     actor: ActorView
+    log_excerpt: str
+    log_truncated: bool = Field(description="True when the excerpt was cut to its limit.")
+    reason: str | None
+    duration_ms: int | None
     features: list[str]
     unknown_features: list[str] = Field(description="Carried keys that no flag has yet.")
     verified: bool
     verification: VerificationView
+    promoted_from: int | None = Field(description="The deployment this one was promoted from.")
+    rollback_of: int | None = Field(description="The deployment this one rolled back.")
+    rolled_back_by: int | None = Field(description="The deployment that rolled this one back.")
     time_to_restore_seconds: float | None
     created_at: str
+    started_at: str | None
+    finished_at: str | None
+    verified_at: str | None
+    updated_at: str
 
 
 class DeploymentPage(View):
@@ -160,12 +183,29 @@ class DeploymentPage(View):
 
 
 class CheckView(View):
+    """A verification check; ``url`` ... are an http check's, ``argv`` ... a command's."""
+
     key: str
     project: str
     service: str
-    environment: str | None
-    kind: str
+    environment: str | None = Field(description="null: every environment.")
+    kind: str = Field(description="http or command.")
+    timeout_seconds: float
+    retries: int
+    interval_seconds: float
+    backoff: float
+    url: str = optional("http checks.")
+    method: str = optional("http checks: GET, HEAD or POST.")
+    expected_status: int = optional("http checks.")
+    body_contains: str | None = Field(default=None, description="http checks.")
+    json_field: dict[str, Any] | None = Field(
+        default=None, description='http checks: {"path", "equals"}.'
+    )
+    argv: list[str] = optional("command checks.")
+    expected_exit_code: int = optional("command checks.")
     version: int
+    created_at: str
+    updated_at: str
 
 
 class PolicyView(View):
@@ -173,6 +213,7 @@ class PolicyView(View):
     environment: str
     require_verified_in_previous: bool
     version: int
+    updated_at: str
 
 
 class SecretView(View):
@@ -209,3 +250,5 @@ class WebhookResult(View):
         "or the deployment_status state applied."
     )
     delivery: str | None = Field(default=None, description="X-GitHub-Delivery of a replay.")
+    reason: str = optional("Why a deployment_status was ignored.")
+    deployment: DeploymentView = optional("The deployment recorded, seen or updated.")

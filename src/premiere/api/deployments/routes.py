@@ -32,11 +32,11 @@ from premiere.api.deployments.models import (
     RollbackRequest,
     StatusReport,
 )
+from premiere.api.models import COMMON_ERRORS, answers
 from premiere.api.params import query_fields, utc_time
-from premiere.api.schemas import COMMON_ERRORS, answers
 from premiere.errors import NotFoundError
 from premiere.services import Actor
-from premiere.services.deployments import ledger, promotion
+from premiere.services.deployments import history, ledger, promotion
 from premiere.services.deployments.verification import Verifier
 from premiere.services.tokens import TokenInfo
 from premiere.store import Store
@@ -93,7 +93,7 @@ def list_deployments(
 ) -> JSONResponse:
     since_utc, until_utc = utc_time("since", since), utc_time("until", until)
     with query_fields():
-        page = ledger.list_deployments(
+        page = history.list_deployments(
             store,
             project,
             service=service,
@@ -241,7 +241,7 @@ def submit_verification(request: Request, view: Mapping[str, Any], actor: Actor)
 
 async def await_verification(
     verifier: Verifier, store: Store, project: str, deployment: int, wait: float
-) -> dict[str, Any]:
+) -> Mapping[str, Any]:
     """The deployment once its verification ended, or after ``wait`` seconds; no thread
     is held meanwhile (checks run by another replica are polled for)."""
     deadline = time.monotonic() + wait
@@ -258,7 +258,7 @@ async def _after_report(
     request: Request,
     store: Store,
     project: str,
-    view: dict[str, Any],
+    view: Mapping[str, Any],
     wait: float,
     token: TokenInfo,
 ) -> JSONResponse:
@@ -269,6 +269,6 @@ async def _after_report(
     return JSONResponse(view, status_code=202 if view.get("status") == "verifying" else 200)
 
 
-def _created(project: str, view: dict[str, Any], created: bool) -> JSONResponse:
+def _created(project: str, view: Mapping[str, Any], created: bool) -> JSONResponse:
     location = f"/api/v1/projects/{project}/deployments/{view['id']}"
     return JSONResponse(view, status_code=201 if created else 200, headers={"Location": location})

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 
 from premiere.api.deployments.models import WebhookResult
 from premiere.api.deployments.routes import submit_verification
-from premiere.api.schemas import answers
+from premiere.api.models import answers
 from premiere.services import Actor
 from premiere.services.deployments.github import handle_github_event
 from premiere.store import Store

@@ -8,23 +8,17 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
-from premiere.api.models import (
+from premiere.api.flags.models import (
     EvaluateRequest,
+    EvaluationView,
     FlagConfigPatch,
     FlagConfigReplace,
+    FlagConfigView,
     FlagCreate,
     FlagUpdate,
-    VersionOnly,
-)
-from premiere.api.schemas import (
-    COMMON_ERRORS,
-    CREATE_ERRORS,
-    UPDATE_ERRORS,
-    EvaluationView,
-    FlagConfigView,
     FlagView,
-    answers,
 )
+from premiere.api.models import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, VersionOnly, answers
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services.flags import definitions as service
 from premiere.services.sdk import documents

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Response
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
-from premiere.api.models import SegmentCreate, SegmentReplace, VersionOnly
-from premiere.api.schemas import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, SegmentView, answers
+from premiere.api.flags.models import SegmentCreate, SegmentReplace, SegmentView
+from premiere.api.models import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, VersionOnly, answers
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services.flags import segments as service
 

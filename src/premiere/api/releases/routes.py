@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
+from premiere.api.models import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, answers
 from premiere.api.releases.models import (
     ApprovalCreate,
     ReleaseAction,
@@ -25,14 +26,8 @@ from premiere.api.releases.views import (
     ApprovalView,
     GuardDecisionView,
     ReadinessView,
-    TransitionView,
-)
-from premiere.api.schemas import (
-    COMMON_ERRORS,
-    CREATE_ERRORS,
-    UPDATE_ERRORS,
     ReleaseView,
-    answers,
+    TransitionView,
 )
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import Actor
@@ -110,7 +105,7 @@ class _ActionBody(Protocol):
 
 
 ReleaseActionService = Callable[
-    [Store, Actor, str, str, Mapping[str, Any], int | None], dict[str, Any]
+    [Store, Actor, str, str, Mapping[str, Any], int | None], Mapping[str, Any]
 ]
 
 # (path, route name, body model, service, summary): each a POST based on the version.

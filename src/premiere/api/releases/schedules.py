@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse, Response
 
 from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
+from premiere.api.models import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, answers
 from premiere.api.params import RowId
 from premiere.api.releases.models import (
     FreezeWindowCreate,
@@ -17,14 +18,11 @@ from premiere.api.releases.models import (
     TrainCreate,
     TrainUpdate,
 )
-from premiere.api.releases.views import DeparturesView, TrainView
-from premiere.api.schemas import (
-    COMMON_ERRORS,
-    CREATE_ERRORS,
-    UPDATE_ERRORS,
+from premiere.api.releases.views import (
+    DeparturesView,
     FreezeWindowView,
     ScheduledChangeView,
-    answers,
+    TrainView,
 )
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services.flags import scheduled_changes

@@ -1,6 +1,6 @@
-"""Response shapes of the releases API beyond the release itself: readiness,
-approvals, history, guard decisions and release trains. For the OpenAPI
-description only, like :mod:`premiere.api.schemas`."""
+"""Response shapes of the releases API: releases, readiness, approvals, history,
+guard decisions, release trains, scheduled changes and freeze windows. For the
+OpenAPI description, like :mod:`premiere.api.models`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from premiere.api.schemas import ActorView, View
+from premiere.api.models import ActorView, View, optional
 
 
 class MissingItem(View):
@@ -45,6 +45,11 @@ class TransitionView(View):
     action: str = Field(description="scheduled, started, advanced, paused, rolled_back, ...")
     actor: ActorView
     reason: str = Field(description="Empty when none was given.")
+    freeze_override: bool = optional("Started or advanced overriding a freeze: whether one was on.")
+    verdict: str = optional("A guard's verdict that held the stage.")
+    guard: int | None = Field(
+        default=None, description="The index of the guard that paused or rolled back."
+    )
 
 
 class GuardDecisionView(View):
@@ -71,3 +76,58 @@ class TrainView(View):
 class DeparturesView(View):
     train: str
     departures: list[str] = Field(description="RFC 3339, UTC, soonest first.")
+
+
+class ReleaseView(View):
+    key: str
+    project: str
+    name: str
+    description: str | None
+    environment: str | None = Field(description="The target environment.")
+    features: list[Any] = Field(description="The flags the release opens.")
+    audience: dict[str, Any] = Field(description='{"segment": null or a segment key}.')
+    notes: dict[str, Any] | None = Field(description="The release note: title, body, category.")
+    schedule: dict[str, Any] = Field(description="start_at, timezone, train.")
+    plan: dict[str, Any] = Field(description="The rollout stages.")
+    guards: list[dict[str, Any]]
+    required_approvals: int
+    state: str = Field(description="draft, scheduled, ready, rolling_out, paused, released, ...")
+    stage: int | None = Field(description="Index of the current rollout stage.")
+    stage_started_at: str | None
+    hold_until: str | None = Field(description="The current stage holds until then.")
+    digest: str = Field(description="Of what an approval approves; changes with the release.")
+    approvals: dict[str, Any] = Field(description="required, valid and void approvals.")
+    created_by: ActorView
+    started_at: str | None
+    finished_at: str | None
+    last_transition: TransitionView | None
+    version: int = Field(description="Grows by one with every change; the ETag of a GET.")
+    created_at: str
+    updated_at: str
+
+
+class ScheduledChangeView(View):
+    id: int
+    project: str
+    flag: str
+    environment: str
+    patch: dict[str, Any] = Field(description="The configuration change to apply.")
+    at: str = Field(description="RFC 3339, UTC: when it applies.")
+    status: str = Field(description="pending, applied, cancelled or failed.")
+    error: str | None
+    reason: str | None
+    created_by: ActorView = Field(description="Who created it.")
+    applied_at: str | None
+    created_at: str
+    updated_at: str
+
+
+class FreezeWindowView(View):
+    id: int
+    project: str
+    environment: str | None = Field(description="None: every environment.")
+    start: str
+    end: str
+    reason: str | None
+    created_by: ActorView = Field(description="Who created it.")
+    created_at: str

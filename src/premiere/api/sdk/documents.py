@@ -21,7 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import ADMIN, SDK_CLIENT, SdkCaller
-from premiere.api.schemas import COMMON_ERRORS, FlagDocument, answers
+from premiere.api.models import COMMON_ERRORS, answers
+from premiere.api.sdk.models import FlagDocument
 from premiere.errors import PermissionDeniedError, ValidationError, Violation
 from premiere.services.sdk import documents
 from premiere.services.sdk.compiled import CompiledDocuments

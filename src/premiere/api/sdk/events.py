@@ -22,8 +22,9 @@ from starlette.responses import JSONResponse
 
 from premiere.api.auth import ProjectReader, SdkCaller, StoreDep
 from premiere.api.limits import EventRateLimits
+from premiere.api.models import answers
 from premiere.api.params import check_time_range, reject_lone_surrogates
-from premiere.api.schemas import EventCounts, EventsCounted, answers
+from premiere.api.sdk.models import EventCounts, EventsCounted
 from premiere.errors import MalformedRequestError
 from premiere.services.sdk import events as service
 

@@ -41,8 +41,9 @@ from starlette.responses import Response
 
 from premiere import engine
 from premiere.api.auth import SDK_CLIENT, SDK_SERVER, authenticate_request
-from premiere.api.schemas import OfrepBulk, OfrepEvaluation, OfrepFailure, answers
+from premiere.api.models import answers
 from premiere.api.sdk.documents import etag_matches
+from premiere.api.sdk.models import OfrepBulk, OfrepEvaluation, OfrepFailure
 from premiere.errors import PermissionDeniedError, RateLimitedError
 from premiere.services.sdk.compiled import CompiledDocuments, CompiledFlags
 from premiere.services.tokens import TokenInfo

@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from premiere.api.auth import ADMIN, SDK_CLIENT, SdkCaller
-from premiere.api.schemas import ErrorBody, answers
+from premiere.api.models import ErrorBody, answers
 from premiere.api.sdk.stream_limits import StreamSlot, client_address, slots_of
 from premiere.errors import PermissionDeniedError, ValidationError, Violation
 from premiere.services.sdk.broadcast import BroadcastSettings, ChangeBroadcaster, Subscription

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -52,7 +52,43 @@ MAX_RETRIES = 10
 URL = re.compile(r"^https?://[^\s]{1,2000}$")
 
 
-def list_checks(store: Store, project: str, service: str) -> list[dict[str, Any]]:
+class KindFields(TypedDict, total=False):
+    """An http check's fields, or a command check's."""
+
+    method: str
+    expected_status: int
+    body_contains: str | None
+    json_field: dict[str, Any] | None
+    url: str
+    argv: list[str]
+    expected_exit_code: int
+
+
+class CheckView(TypedDict):
+    """A check; the http fields only for ``kind`` http, the command ones for command."""
+
+    key: str
+    project: str
+    service: str
+    environment: str | None
+    kind: str
+    timeout_seconds: float
+    retries: int
+    interval_seconds: float
+    backoff: float
+    method: NotRequired[str]
+    expected_status: NotRequired[int]
+    body_contains: NotRequired[str | None]
+    json_field: NotRequired[dict[str, Any] | None]
+    url: NotRequired[str]
+    argv: NotRequired[list[str]]
+    expected_exit_code: NotRequired[int]
+    version: int
+    created_at: str
+    updated_at: str
+
+
+def list_checks(store: Store, project: str, service: str) -> list[CheckView]:
     with store.read() as session:
         project_row, service_row = _service(session, project, service)
         rows = session.scalars(
@@ -63,7 +99,7 @@ def list_checks(store: Store, project: str, service: str) -> list[dict[str, Any]
         return [map_check_row_to_view(row, project_row, service_row) for row in rows]
 
 
-def get_check(store: Store, project: str, service: str, key: str) -> dict[str, Any]:
+def get_check(store: Store, project: str, service: str, key: str) -> CheckView:
     with store.read() as session:
         project_row, service_row = _service(session, project, service)
         return map_check_row_to_view(_get(session, service_row, key), project_row, service_row)
@@ -76,7 +112,7 @@ def create_check(
     service: str,
     data: Mapping[str, Any],
     addresses: AddressPolicy,
-) -> dict[str, Any]:
+) -> CheckView:
     """A new check. An HTTP check's URL may not name a link-local or metadata address (or
     host) that ``addresses`` does not allow; names that need resolving are judged when the
     check runs."""
@@ -116,7 +152,7 @@ def replace_check(
     data: Mapping[str, Any],
     expected_version: int | None,
     addresses: AddressPolicy,
-) -> dict[str, Any]:
+) -> CheckView:
     """A full replacement (omitted fields take their defaults); ``key`` may not change.
     The URL is held to ``addresses`` as in :func:`create_check`."""
     expected = require_version(expected_version, "check", key)
@@ -162,20 +198,37 @@ def delete_check(
         _audit(session, actor, "check.deleted", project, service, key, before, None)
 
 
-def map_check_row_to_view(
-    row: VerificationCheck, project: Project, service: Service
-) -> dict[str, Any]:
+def map_check_row_to_view(row: VerificationCheck, project: Project, service: Service) -> CheckView:
+    spec = row.spec  # as _validate_check made it: every field of its kind
     return {
         "key": row.key,
         "project": project.key,
         "service": service.key,
         "environment": row.environment,
         "kind": row.kind,
-        **row.spec,
+        "timeout_seconds": spec["timeout_seconds"],
+        "retries": spec["retries"],
+        "interval_seconds": spec["interval_seconds"],
+        "backoff": spec["backoff"],
+        **_kind_fields(row.kind, spec),
         "version": row.version,
         "created_at": format_time(row.created_at),
         "updated_at": format_time(row.updated_at),
     }
+
+
+def _kind_fields(kind: str, spec: Mapping[str, Any]) -> KindFields:
+    fields: KindFields = {}
+    if kind == "http":
+        fields["method"] = spec["method"]
+        fields["expected_status"] = spec["expected_status"]
+        fields["body_contains"] = spec["body_contains"]
+        fields["json_field"] = spec["json_field"]
+        fields["url"] = spec["url"]
+    else:
+        fields["argv"] = spec["argv"]
+        fields["expected_exit_code"] = spec["expected_exit_code"]
+    return fields
 
 
 def _validate_check(

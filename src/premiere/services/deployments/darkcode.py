@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,7 +32,44 @@ HISTORY_LIMIT = 50
 SECONDS_PER_DAY = 86_400
 
 
-def list_flag_deployments(store: Store, project: str, flag: str) -> dict[str, Any]:
+class FlagDeployment(TypedDict):
+    id: int
+    service: str
+    environment: str
+    version: str
+    status: str
+    verified: bool
+    created_at: str
+
+
+class FlagEnvironment(TypedDict):
+    environment: str
+    services: list[dict[str, Any]]
+
+
+class FlagDeploymentsView(TypedDict):
+    project: str
+    flag: str
+    exists: bool
+    environments: list[FlagEnvironment]
+    deployments: list[FlagDeployment]
+
+
+class DormantFlag(TypedDict):
+    flag: str
+    reason: str
+    services: list[str]
+    dormant_since: str | None
+    days_dormant: int
+
+
+class DarkCodeView(TypedDict):
+    project: str
+    environment: str | None
+    items: list[DormantFlag]
+
+
+def list_flag_deployments(store: Store, project: str, flag: str) -> FlagDeploymentsView:
     """Where ``flag``'s code runs now (per environment, per service) and the latest
     deployments that carried it."""
     with store.read() as session:
@@ -55,7 +92,7 @@ def list_flag_deployments(store: Store, project: str, flag: str) -> dict[str, An
         by_env: dict[int, list[dict[str, Any]]] = {}
         for item in running:
             by_env.setdefault(item.pop("env_id"), []).append(item)
-        environments = [
+        environments: list[FlagEnvironment] = [
             {"environment": env.key, "services": by_env.get(env.id, [])}
             for env in list_environment_rows(session, project_row)
         ]
@@ -68,7 +105,7 @@ def list_flag_deployments(store: Store, project: str, flag: str) -> dict[str, An
     }
 
 
-def list_dark_code(store: Store, project: str) -> dict[str, Any]:
+def list_dark_code(store: Store, project: str) -> DarkCodeView:
     now = utc_now()
     with store.read() as session:
         project_row = get_project_row(session, project)
@@ -78,7 +115,7 @@ def list_dark_code(store: Store, project: str) -> dict[str, Any]:
         carried = _carried_in(session, production)
         flags = _flags(session, project_row, production, carried)
         since = _first_verified(session, project_row, production, carried)
-        items: list[dict[str, Any]] = []
+        items: list[DormantFlag] = []
         for key, services in sorted(carried.items()):
             reason = dormant_reason(*flags.get(key, (None, None)))
             if reason is None:
@@ -235,7 +272,7 @@ def _running(
     return running
 
 
-def _history(session: Session, project: Project, flag: str) -> list[dict[str, Any]]:
+def _history(session: Session, project: Project, flag: str) -> list[FlagDeployment]:
     rows = session.execute(
         select(Deployment, Service.key, Environment.key)
         .join(DeploymentFeature, DeploymentFeature.deployment_id == Deployment.id)

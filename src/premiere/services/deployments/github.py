@@ -28,7 +28,7 @@ import hmac
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +47,7 @@ from premiere.services.deployments.ledger import (
     finish_deployment,
     record_deployment,
 )
+from premiere.services.deployments.views import DeploymentView
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.validation import Validator, is_key, surrogate_paths
@@ -60,9 +61,27 @@ SECRET_MAX = 500
 STATE_TO_STATUS = {"in_progress": "in_progress", "failure": "failed", "error": "failed"}
 
 
+class SecretView(TypedDict):
+    project: str
+    provider: str
+    configured: bool
+    updated_at: str | None
+
+
+class WebhookResult(TypedDict):
+    """What a delivery did: ``action`` is pong, recorded, seen, ignored, replayed or
+    the deployment_status state applied."""
+
+    event: str | None
+    action: str
+    delivery: NotRequired[str]
+    reason: NotRequired[str]
+    deployment: NotRequired[DeploymentView]
+
+
 def set_webhook_secret(
     store: Store, actor: Actor, project: str, data: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> SecretView:
     validator = Validator(data)
     validator.allowed(("secret",))
     if validator.required("secret"):
@@ -94,7 +113,7 @@ def set_webhook_secret(
     return view
 
 
-def get_webhook_secret(store: Store, project: str) -> dict[str, Any]:
+def get_webhook_secret(store: Store, project: str) -> SecretView:
     """Whether a secret is set, and since when (never the secret)."""
     with store.read() as session:
         project_row = get_project_row(session, project)
@@ -127,7 +146,7 @@ def handle_github_event(
     signature: str | None,
     body: bytes,
     delivery: str | None = None,
-) -> dict[str, Any]:
+) -> WebhookResult:
     """Verify, parse and apply one delivery. ``{"event", "action", "deployment"?}``.
 
     ``delivery`` is ``X-GitHub-Delivery``: a delivery applied once is remembered, and
@@ -147,7 +166,7 @@ def handle_github_event(
     return result
 
 
-def _apply_event(store: Store, project: str, event: str | None, body: bytes) -> dict[str, Any]:
+def _apply_event(store: Store, project: str, event: str | None, body: bytes) -> WebhookResult:
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):  # nesting too deep, too
@@ -277,8 +296,8 @@ def _apply_status(
     actor: Actor,
     project: str,
     payload: Mapping[str, Any],
-    view: dict[str, Any],
-) -> dict[str, Any]:
+    view: DeploymentView,
+) -> WebhookResult:
     status = payload.get("deployment_status")
     if not isinstance(status, Mapping) or not isinstance(status.get("state"), str):
         raise MalformedRequestError("the webhook has no deployment_status.state")
@@ -315,7 +334,7 @@ def _actor(payload: Mapping[str, Any]) -> Actor:
     return Actor(kind="system", id="github-webhook", name=name[:200])
 
 
-def _secret_view(project: str, row: WebhookSecret | None) -> dict[str, Any]:
+def _secret_view(project: str, row: WebhookSecret | None) -> SecretView:
     return {
         "project": project,
         "provider": PROVIDER,

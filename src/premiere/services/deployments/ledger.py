@@ -1,4 +1,5 @@
-"""The deployment ledger: record deployments, move their status, read their history.
+"""The deployment ledger: record deployments and move their status (their history,
+newest first, is :mod:`.history`).
 
 A deployment is ``pending -> in_progress -> verifying -> succeeded | failed``; a
 later rollback marks it ``rolled_back``. Reporting it done (``finish`` with outcome
@@ -9,10 +10,7 @@ and :func:`complete_verification` records their outcome.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -36,7 +34,6 @@ from premiere.services.deployments.rows import (
 )
 from premiere.services.deployments.rules import (
     REPORTABLE,
-    STATUSES,
     normalize_commits,
     parse_time,
     request_hash,
@@ -48,14 +45,15 @@ from premiere.services.deployments.rules import (
     validate_record,
     validate_transition,
 )
-from premiere.services.deployments.views import map_deployment_row_to_view, unknown_flags, view_of
+from premiere.services.deployments.views import (
+    DeploymentView,
+    view_of,
+)
 from premiere.services.lookups import get_project_row
 from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.deployments import Deployment, EnvironmentPolicy, VerificationCheck
 from premiere.store.models import Environment, Project
-
-MAX_LIMIT = 500
 
 
 def record_deployment(
@@ -65,7 +63,7 @@ def record_deployment(
     data: Mapping[str, Any],
     *,
     idempotency_key: str | None = None,
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[DeploymentView, bool]:
     """Record a deployment; returns its view and whether it was created now.
 
     The same idempotency key (``data["idempotency_key"]`` or the argument, e.g. the
@@ -104,54 +102,16 @@ def record_deployment(
             return _replay(session, project_row, existing, fields), False
 
 
-def get_deployment(store: Store, project: str, deployment_id: int) -> dict[str, Any]:
+def get_deployment(store: Store, project: str, deployment_id: int) -> DeploymentView:
     with store.read() as session:
         project_row = get_project_row(session, project)
         row = get_deployment_row(session, project_row, deployment_id)
         return view_of(session, row, Names.load(session, project_row))
 
 
-def list_deployments(
-    store: Store,
-    project: str,
-    *,
-    service: str | None = None,
-    environment: str | None = None,
-    status: str | None = None,
-    version: str | None = None,
-    since: datetime | str | None = None,
-    until: datetime | str | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
-) -> dict[str, Any]:
-    """Deployments newest first, filtered; ``since`` inclusive, ``until`` exclusive
-    (on ``created_at``); ``next_cursor`` continues past the last item."""
-    statement = _history_filters(status, since, until, limit, cursor)
-    if version is not None:
-        statement = statement.where(Deployment.version == version)
-    with store.read() as session:
-        project_row = get_project_row(session, project)
-        statement = statement.where(Deployment.project_id == project_row.id)
-        if service is not None:
-            statement = statement.where(
-                Deployment.service_id == get_service_row(session, project_row, service).id
-            )
-        if environment is not None:
-            statement = statement.where(
-                Deployment.environment_id == get_env(session, project_row, environment).id
-            )
-        rows = list(session.scalars(statement))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        names = Names.load(session, project_row)
-        unknown = unknown_flags(session, project_row, {k for r in rows for k in r.features})
-        items = [map_deployment_row_to_view(row, names, unknown) for row in rows]
-    return {"items": items, "next_cursor": _encode_cursor(rows[-1].id) if more else None}
-
-
 def change_deployment_status(
     store: Store, actor: Actor, project: str, deployment_id: int, data: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> DeploymentView:
     """Report a status (``in_progress``, ``verifying``, ``succeeded``, ``failed``).
 
     ``verifying`` starts the checks; ``succeeded`` reported directly skips them (the
@@ -168,7 +128,7 @@ def change_deployment_status(
 
 def finish_deployment(
     store: Store, actor: Actor, project: str, deployment_id: int, data: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> DeploymentView:
     """The pipeline is done: ``outcome`` ``succeeded`` starts verification (status
     ``verifying``), ``failed`` fails the deployment."""
     validator = Validator(data)
@@ -230,7 +190,7 @@ def _report(
     deployment_id: int,
     data: Mapping[str, Any],
     status: str,
-) -> dict[str, Any]:
+) -> DeploymentView:
     with store.write() as session:
         project_row, row = load_deployment(session, project, deployment_id)
         lock_row(session, row)
@@ -341,7 +301,7 @@ def _find_by_key(session: Session, project: Project, key: str | None) -> Deploym
 
 def _replay(
     session: Session, project: Project, row: Deployment, fields: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> DeploymentView:
     if row.request_hash != fields["request_hash"]:
         raise ConflictError(
             f"idempotency key {row.idempotency_key!r} was used for another deployment "
@@ -349,64 +309,3 @@ def _replay(
             {"resource": "deployment", "key": str(row.id), "idempotency_key": row.idempotency_key},
         )
     return view_of(session, row, Names.load(session, project))
-
-
-def _history_filters(
-    status: str | None,
-    since: datetime | str | None,
-    until: datetime | str | None,
-    limit: int,
-    cursor: str | None,
-) -> Any:
-    bounds, after = _validate_history(status, since, until, limit, cursor)
-    statement = select(Deployment).order_by(Deployment.id.desc()).limit(limit + 1)
-    if status is not None:
-        statement = statement.where(Deployment.status == status)
-    if bounds.get("since") is not None:
-        statement = statement.where(Deployment.created_at >= bounds["since"])
-    if bounds.get("until") is not None:
-        statement = statement.where(Deployment.created_at < bounds["until"])
-    if after is not None:
-        statement = statement.where(Deployment.id < after)
-    return statement
-
-
-def _validate_history(
-    status: str | None,
-    since: datetime | str | None,
-    until: datetime | str | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[dict[str, datetime | None], int | None]:
-    validator = Validator({})
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
-        validator.add("limit", "range", f"must be between 1 and {MAX_LIMIT}")
-    if status is not None and status not in STATUSES:
-        validator.add("status", "enum", f"must be one of {', '.join(STATUSES)}")
-    bounds: dict[str, datetime | None] = {}
-    for name, value in (("since", since), ("until", until)):
-        if value is not None:
-            bounds[name] = parse_time(value)
-            if bounds[name] is None:
-                validator.add(name, "datetime", "must be an RFC 3339 date-time")
-    after = _decode_cursor(cursor) if cursor is not None else None
-    if cursor is not None and after is None:
-        validator.add("cursor", "invalid_cursor", "is not a cursor from this list")
-    validator.raise_if_any()
-    return bounds, after
-
-
-def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"deployments:{last_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int | None:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode()).decode()
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-    prefix, _, number = text.partition(":")
-    if prefix != "deployments" or not number.isdigit() or len(number) > 18:
-        return None
-    return int(number)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Integer, func, select, text
 from sqlalchemy.orm import Session, aliased
@@ -36,9 +36,29 @@ from premiere.store.types import UTCDateTime, utc_now
 SemverKey = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
 
 
-def get_environment_matrix(
-    store: Store, project: str, *, service: str | None = None
-) -> dict[str, Any]:
+class MatrixCell(TypedDict):
+    deployment_id: int
+    version: str
+    commit_sha: str
+    since: str
+    verified: bool
+    verified_at: str | None
+    features: list[str]
+
+
+class MatrixRow(TypedDict):
+    service: str
+    environments: dict[str, MatrixCell | None]
+    behind: list[dict[str, Any]]
+
+
+class MatrixView(TypedDict):
+    project: str
+    environments: list[str]
+    services: list[MatrixRow]
+
+
+def get_environment_matrix(store: Store, project: str, *, service: str | None = None) -> MatrixView:
     now = utc_now()
     with store.read() as session:
         project_row = get_project_row(session, project)
@@ -60,7 +80,7 @@ def get_environment_matrix(
             )
             for previous, env in pairwise(environments)
         }
-        items = []
+        items: list[MatrixRow] = []
         for service_row in services:
             cells = {env.key: current.get((service_row.id, env.id)) for env in environments}
             items.append(
@@ -112,7 +132,7 @@ def _current(
     return {(row.service_id, row.environment_id): (row, since) for row, since in rows}
 
 
-def _cell(cell: tuple[Deployment, datetime]) -> dict[str, Any]:
+def _cell(cell: tuple[Deployment, datetime]) -> MatrixCell:
     row, since = cell
     return {
         "deployment_id": row.id,

@@ -10,7 +10,7 @@ is marked ``rolled_back`` and the time to restore is known.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +33,7 @@ from premiere.services.deployments.rules import (
     validate_idempotency_key,
     validate_reason,
 )
-from premiere.services.deployments.views import view_of
+from premiere.services.deployments.views import DeploymentView, view_of
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.validation import Validator
@@ -44,9 +44,17 @@ from premiere.store.models import Environment, Project
 from premiere.store.types import utc_now
 
 
+class PolicyView(TypedDict):
+    project: str
+    environment: str
+    require_verified_in_previous: bool
+    version: int
+    updated_at: str
+
+
 def promote_deployment(
     store: Store, actor: Actor, project: str, data: Mapping[str, Any]
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[DeploymentView, bool]:
     """Record in ``to`` the deployment of what runs, verified, in ``from``.
 
     Returns the new deployment's view and whether it was created now (an
@@ -92,7 +100,7 @@ def promote_deployment(
 
 def rollback_deployment(
     store: Store, actor: Actor, project: str, deployment_id: int, data: Mapping[str, Any]
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[DeploymentView, bool]:
     """Record the redeploy of the version that ran before ``deployment_id`` (which must
     be succeeded or failed) in its environment; no policy applies to a rollback."""
     validator = Validator(data)
@@ -132,7 +140,7 @@ def rollback_deployment(
             return replay, False
 
 
-def get_environment_policy(store: Store, project: str, environment: str) -> dict[str, Any]:
+def get_environment_policy(store: Store, project: str, environment: str) -> PolicyView:
     with store.read() as session:
         env = get_env(session, get_project_row(session, project), environment)
         return _policy_view(session.get(EnvironmentPolicy, env.id), project, env)
@@ -145,7 +153,7 @@ def update_environment_policy(
     environment: str,
     data: Mapping[str, Any],
     expected_version: int | None,
-) -> dict[str, Any]:
+) -> PolicyView:
     """Set ``require_verified_in_previous``; a policy never set is at version 1."""
     expected = require_version(expected_version, "environment_policy", environment)
     validator = Validator(data)
@@ -182,7 +190,7 @@ def update_environment_policy(
     return after
 
 
-def _policy_view(row: EnvironmentPolicy | None, project: str, env: Environment) -> dict[str, Any]:
+def _policy_view(row: EnvironmentPolicy | None, project: str, env: Environment) -> PolicyView:
     return {
         "project": project,
         "environment": env.key,
@@ -247,7 +255,7 @@ def _copy(source: Deployment) -> dict[str, Any]:
 
 def _replay(
     session: Session, project: Project, key: Any, fingerprint: str
-) -> dict[str, Any] | None:
+) -> DeploymentView | None:
     if not isinstance(key, str):
         return None
     row = session.scalar(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from premiere.errors import InvalidStateError
+from premiere.services.deployments.views import CommitView
 from premiere.services.validation import KEY_PATTERN, Validator
 
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
@@ -207,7 +208,7 @@ def request_hash(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def normalize_commits(value: Any) -> list[dict[str, Any]]:
+def normalize_commits(value: Any) -> list[CommitView]:
     if not isinstance(value, list):
         return []
     return [

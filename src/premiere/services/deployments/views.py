@@ -4,15 +4,75 @@ of the flag keys it carries name no flag of its project."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from premiere.services.deployments.rows import Names
-from premiere.services.mappers import format_time
+from premiere.services.mappers import ActorView, format_time
 from premiere.store.deployments import Deployment
 from premiere.store.models import Flag, Project
+
+
+class CommitView(TypedDict):
+    sha: str
+    message: str | None
+    author: str | None
+
+
+class CheckResultView(TypedDict):
+    key: str
+    kind: str
+    status: str
+    attempts: int
+    duration_ms: int
+    reason: str | None
+    http_status: NotRequired[int | None]
+    exit_code: NotRequired[int | None]
+
+
+class VerificationView(TypedDict):
+    status: str
+    checks: list[CheckResultView]
+
+
+class DeploymentView(TypedDict):
+    id: int
+    project: str
+    service: str
+    environment: str
+    version: str
+    commit_sha: str
+    commit_time: str | None
+    commits: list[CommitView]
+    artifact: str | None
+    pipeline_url: str | None
+    status: str
+    idempotency_key: str | None
+    actor: ActorView
+    log_excerpt: str
+    log_truncated: bool
+    reason: str | None
+    duration_ms: int | None
+    features: list[str]
+    unknown_features: list[str]
+    verified: bool
+    verification: VerificationView
+    promoted_from: int | None
+    rollback_of: int | None
+    rolled_back_by: int | None
+    time_to_restore_seconds: float | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    verified_at: str | None
+    updated_at: str
+
+
+class DeploymentPage(TypedDict):
+    items: list[DeploymentView]
+    next_cursor: str | None
 
 
 def unknown_flags(session: Session, project: Project, keys: Iterable[str]) -> set[str]:
@@ -27,13 +87,13 @@ def unknown_flags(session: Session, project: Project, keys: Iterable[str]) -> se
 
 def map_deployment_row_to_view(
     row: Deployment, names: Names, unknown: set[str] | None = None
-) -> dict[str, Any]:
+) -> DeploymentView:
     restore = row.time_to_restore_ms
     return {
         "id": row.id,
         "project": names.project.key,
-        "service": names.services.get(row.service_id),
-        "environment": names.environments.get(row.environment_id),
+        "service": names.services[row.service_id],
+        "environment": names.environments[row.environment_id],
         "version": row.version,
         "commit_sha": row.commit_sha,
         "commit_time": format_time(row.commit_time),
@@ -63,7 +123,7 @@ def map_deployment_row_to_view(
     }
 
 
-def view_of(session: Session, row: Deployment, names: Names) -> dict[str, Any]:
+def view_of(session: Session, row: Deployment, names: Names) -> DeploymentView:
     return map_deployment_row_to_view(
         row, names, unknown_flags(session, names.project, row.features)
     )

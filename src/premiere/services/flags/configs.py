@@ -27,6 +27,7 @@ from premiere.services.lookups import (
 )
 from premiere.services.mappers import (
     CONFIG_FIELDS,
+    FlagConfigView,
     map_flag_config_row_to_view,
     map_variations_to_document,
 )
@@ -50,12 +51,12 @@ REPLACE_DEFAULTS: dict[str, Any] = {
 }
 
 
-def get_flag_config(store: Store, project: str, key: str, environment: str) -> dict[str, Any]:
+def get_flag_config(store: Store, project: str, key: str, environment: str) -> FlagConfigView:
     with store.read() as session:
         return read_flag_config(session, project, key, environment)
 
 
-def read_flag_config(session: Session, project: str, key: str, environment: str) -> dict[str, Any]:
+def read_flag_config(session: Session, project: str, key: str, environment: str) -> FlagConfigView:
     """``get_flag_config`` inside the caller's transaction."""
     project_row = get_project_row(session, project)
     flag = get_flag_row(session, project_row, key)
@@ -73,7 +74,7 @@ def update_flag_config(
     expected_version: int | None,
     *,
     partial: bool,
-) -> dict[str, Any]:
+) -> FlagConfigView:
     """Replace (PUT) or merge the given top-level fields into (PATCH) the configuration.
 
     The merged flag must pass the engine's validation; rules may only name segments
@@ -98,7 +99,7 @@ def write_flag_config(
     *,
     partial: bool,
     record_change: bool = True,
-) -> dict[str, Any]:
+) -> FlagConfigView:
     """``update_flag_config`` inside the caller's transaction (``expected`` None: the
     current version). With ``record_change=False`` the caller records the document
     change itself, once for everything it writes in the transaction."""

@@ -27,7 +27,7 @@ from premiere.services.lookups import (
     list_environment_rows,
     lock_project,
 )
-from premiere.services.mappers import map_flag_row_to_view, map_variations_to_document
+from premiere.services.mappers import FlagView, map_flag_row_to_view, map_variations_to_document
 from premiere.services.validation import DESCRIPTION_MAX, KEY_PATTERN, Validator
 from premiere.store import Store
 from premiere.store.concurrency import (
@@ -56,9 +56,7 @@ BOOLEAN_VARIATIONS = [
 ]
 
 
-def create_flag(
-    store: Store, actor: Actor, project: str, data: Mapping[str, Any]
-) -> dict[str, Any]:
+def create_flag(store: Store, actor: Actor, project: str, data: Mapping[str, Any]) -> FlagView:
     """Create a flag, off in every environment, serving ``off_variation`` (default: the
     last); turned on, it serves ``on_variation`` (default: the first) to everyone."""
     kind = data.get("kind", "boolean")
@@ -122,7 +120,7 @@ def list_flags(
     include_archived: bool = False,
     tag: str | None = None,
     query: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[FlagView]:
     """Flags by key; ``query`` matches key, name or description, case-insensitively."""
     with store.read() as session:
         project_row = get_project_row(session, project)
@@ -134,7 +132,7 @@ def list_flags(
         return [map_flag_row_to_view(row, project, configs.get(row.id, {})) for row in rows]
 
 
-def get_flag(store: Store, project: str, key: str) -> dict[str, Any]:
+def get_flag(store: Store, project: str, key: str) -> FlagView:
     with store.read() as session:
         row = get_flag_row(session, get_project_row(session, project), key)
         return map_flag_row_to_view(
@@ -149,7 +147,7 @@ def update_flag(
     key: str,
     data: Mapping[str, Any],
     expected_version: int | None,
-) -> dict[str, Any]:
+) -> FlagView:
     """Change metadata; variations may only shrink while no configuration uses the removed
     ones."""
     expected = require_version(expected_version, "flag", key)
@@ -174,7 +172,7 @@ def update_flag(
 
 def archive_flag(
     store: Store, actor: Actor, project: str, key: str, expected_version: int | None
-) -> dict[str, Any]:
+) -> FlagView:
     """Take a flag out of every flag document; refused while live flags require it."""
     expected = require_version(expected_version, "flag", key)
     with store.write() as session:
@@ -197,7 +195,7 @@ def archive_flag(
 
 def restore_flag(
     store: Store, actor: Actor, project: str, key: str, expected_version: int | None
-) -> dict[str, Any]:
+) -> FlagView:
     """Bring an archived flag back; refused while it requires archived flags."""
     expected = require_version(expected_version, "flag", key)
     with store.write() as session:
@@ -226,7 +224,7 @@ def _change(
     expected: int,
     values: dict[str, Any],
     action: str,
-) -> dict[str, Any]:
+) -> FlagView:
     """Apply a metadata change: new version, every environment's document bumped, audited."""
     configs = _configs_by_flag(session, [row.id]).get(row.id, {})
     before = map_flag_row_to_view(row, project.key, configs)
@@ -335,6 +333,6 @@ def _flag_id(project: Project, key: str) -> Any:
     return select(Flag.id).where(Flag.project_id == project.id, Flag.key == key)
 
 
-def _audit_view(view: dict[str, Any]) -> dict[str, Any]:
+def _audit_view(view: Mapping[str, Any]) -> dict[str, Any]:
     """The flag without its per-environment configurations (those are audited apart)."""
     return {k: v for k, v in view.items() if k != "environments"}

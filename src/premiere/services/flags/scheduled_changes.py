@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from premiere.services.lookups import (
     get_project_row,
     lock_project,
 )
-from premiere.services.mappers import CONFIG_FIELDS, format_time
+from premiere.services.mappers import CONFIG_FIELDS, ActorView, format_time, stored_actor
 from premiere.services.releases.rows import actor_view
 from premiere.services.releases.schedules import active_freeze
 from premiere.services.releases.spec import parse_instant
@@ -36,6 +36,22 @@ from premiere.store.types import utc_now
 STATUSES = ("pending", "applied", "failed", "cancelled")
 
 
+class ScheduledChangeView(TypedDict):
+    id: int
+    project: str
+    flag: str
+    environment: str
+    patch: dict[str, Any]
+    at: str
+    status: str
+    error: str | None
+    reason: str
+    created_by: ActorView
+    applied_at: str | None
+    created_at: str
+    updated_at: str
+
+
 def create_scheduled_change(
     store: Store,
     actor: Actor,
@@ -43,7 +59,7 @@ def create_scheduled_change(
     data: Mapping[str, Any],
     *,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> ScheduledChangeView:
     now = now or utc_now()
     validator = Validator(data)
     validator.allowed(("flag", "environment", "patch", "at", "timezone", "reason"))
@@ -94,7 +110,7 @@ def list_scheduled_changes(
     status: str | None = None,
     flag: str | None = None,
     environment: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ScheduledChangeView]:
     with store.read() as session:
         project_row = get_project_row(session, project)
         statement = select(ScheduledChange).where(ScheduledChange.project_id == project_row.id)
@@ -109,7 +125,7 @@ def list_scheduled_changes(
         return [map_change_row_to_view(project, row) for row in rows]
 
 
-def get_scheduled_change(store: Store, project: str, change_id: int) -> dict[str, Any]:
+def get_scheduled_change(store: Store, project: str, change_id: int) -> ScheduledChangeView:
     with store.read() as session:
         project_row = get_project_row(session, project)
         row = session.get(ScheduledChange, change_id)
@@ -120,7 +136,7 @@ def get_scheduled_change(store: Store, project: str, change_id: int) -> dict[str
 
 def cancel_scheduled_change(
     store: Store, actor: Actor, project: str, change_id: int
-) -> dict[str, Any]:
+) -> ScheduledChangeView:
     with store.write() as session:
         project_row = get_project_row(session, project)
         row = session.get(ScheduledChange, change_id, with_for_update=True)
@@ -210,7 +226,7 @@ def select_project_key(project_id: int) -> Any:
     return select(Project.key).where(Project.id == project_id)
 
 
-def map_change_row_to_view(project: str, row: ScheduledChange) -> dict[str, Any]:
+def map_change_row_to_view(project: str, row: ScheduledChange) -> ScheduledChangeView:
     return {
         "id": row.id,
         "project": project,
@@ -221,7 +237,7 @@ def map_change_row_to_view(project: str, row: ScheduledChange) -> dict[str, Any]
         "status": row.status,
         "error": row.error,
         "reason": row.reason,
-        "created_by": row.created_by,
+        "created_by": stored_actor(row.created_by),
         "applied_at": format_time(row.applied_at),
         "created_at": format_time(row.created_at),
         "updated_at": format_time(row.updated_at),

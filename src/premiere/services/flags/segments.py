@@ -24,7 +24,7 @@ from premiere.services.lookups import (
     list_environment_rows,
     lock_project,
 )
-from premiere.services.mappers import map_segment_row_to_view
+from premiere.services.mappers import SegmentView, map_segment_row_to_view
 from premiere.services.validation import DESCRIPTION_MAX, Validator
 from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
@@ -37,7 +37,7 @@ EDITABLE = ("name", "description", "included", "excluded", "rules")
 
 def create_segment(
     store: Store, actor: Actor, project: str, data: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> SegmentView:
     values = _values(data)
     key = data["key"]
     try:
@@ -65,7 +65,7 @@ def create_segment(
     return view
 
 
-def list_segments(store: Store, project: str) -> list[dict[str, Any]]:
+def list_segments(store: Store, project: str) -> list[SegmentView]:
     with store.read() as session:
         project_row = get_project_row(session, project)
         rows = session.scalars(
@@ -74,7 +74,7 @@ def list_segments(store: Store, project: str) -> list[dict[str, Any]]:
         return [map_segment_row_to_view(row, project) for row in rows]
 
 
-def get_segment(store: Store, project: str, key: str) -> dict[str, Any]:
+def get_segment(store: Store, project: str, key: str) -> SegmentView:
     with store.read() as session:
         row = get_segment_row(session, get_project_row(session, project), key)
         return map_segment_row_to_view(row, project)
@@ -87,7 +87,7 @@ def update_segment(
     key: str,
     data: Mapping[str, Any],
     expected_version: int | None,
-) -> dict[str, Any]:
+) -> SegmentView:
     """Replace the segment's fields (PUT): those not given take their defaults."""
     expected = require_version(expected_version, "segment", key)
     if isinstance(data, Mapping) and data.get("key", key) != key:

@@ -5,7 +5,7 @@ approves their own release."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from premiere.errors import AlreadyExistsError, ValidationError, Violation
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
-from premiere.services.mappers import format_time
+from premiere.services.mappers import ActorView, format_time, stored_actor
 from premiere.services.releases.rows import EDITABLE, actor_view, load_release, require_state
 from premiere.services.validation import Validator
 from premiere.store import Store
@@ -21,9 +21,19 @@ from premiere.store.releases import Release, ReleaseApproval
 from premiere.store.types import utc_now
 
 
+class ApprovalView(TypedDict):
+    id: int
+    release: str
+    approver: ActorView
+    digest: str
+    comment: str
+    at: str
+    void: bool
+
+
 def approve_release(
     store: Store, actor: Actor, project: str, key: str, data: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> ApprovalView:
     validator = Validator(data)
     validator.allowed(("comment", "digest"))
     validator.text("comment", max_length=2000)
@@ -67,7 +77,7 @@ def approve_release(
         return view
 
 
-def list_release_approvals(store: Store, project: str, key: str) -> list[dict[str, Any]]:
+def list_release_approvals(store: Store, project: str, key: str) -> list[ApprovalView]:
     with store.read() as session:
         _, row = load_release(session, project, key)
         approvals = session.scalars(
@@ -93,11 +103,11 @@ def void_stale_approvals(session: Session, row: Release) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def map_approval_row_to_view(key: str, row: ReleaseApproval) -> dict[str, Any]:
+def map_approval_row_to_view(key: str, row: ReleaseApproval) -> ApprovalView:
     return {
         "id": row.id,
         "release": key,
-        "approver": row.approver,
+        "approver": stored_actor(row.approver),
         "digest": row.digest,
         "comment": row.comment,
         "at": format_time(row.at),

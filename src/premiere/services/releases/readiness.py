@@ -10,7 +10,7 @@ features carried by a running verified deployment. Approvals must be complete
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,9 +28,23 @@ from premiere.store.releases import Release, ReleaseApproval
 from premiere.store.types import utc_now
 
 
+class MissingItem(TypedDict):
+    kind: str
+    flag: str | None
+    service: str | None
+    needed: Any
+    found: Any
+
+
+class ReadinessView(TypedDict):
+    release: str
+    ready: bool
+    missing: list[MissingItem]
+
+
 def get_release_readiness(
     store: Store, project: str, key: str, *, now: datetime | None = None
-) -> dict[str, Any]:
+) -> ReadinessView:
     with store.read() as session:
         project_row = get_project_row(session, project)
         row = get_release_row(session, project_row, key)
@@ -40,7 +54,7 @@ def get_release_readiness(
 
 def missing_items(
     session: Session, project: Project, row: Release, now: datetime, *, freeze: bool = True
-) -> list[dict[str, Any]]:
+) -> list[MissingItem]:
     environment = session.scalar(
         select(Environment).where(
             Environment.project_id == project.id, Environment.key == row.environment
@@ -71,10 +85,10 @@ def missing_items(
 
 def deployment_items(
     session: Session, project: Project, environment: Environment, features: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+) -> list[MissingItem]:
     running = _running(session, environment)
     carried = _carried(session, environment)
-    missing: list[dict[str, Any]] = []
+    missing: list[MissingItem] = []
     for feature in features:
         flag = feature["flag"]
         minimums = feature.get("min_versions") or {}
@@ -97,7 +111,7 @@ def deployment_items(
 
 def flag_items(
     session: Session, project: Project, environment: Environment, features: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+) -> list[MissingItem]:
     """Flags archived meanwhile, and flags with no previous variation to keep serving."""
     keys = [feature["flag"] for feature in features]
     rows = {
@@ -162,7 +176,5 @@ def _at_least(version: str, minimum: str) -> bool:
     return found is not None and needed is not None and found >= needed
 
 
-def _item(
-    kind: str, flag: str | None, service: str | None, needed: Any, found: Any
-) -> dict[str, Any]:
+def _item(kind: str, flag: str | None, service: str | None, needed: Any, found: Any) -> MissingItem:
     return {"kind": kind, "flag": flag, "service": service, "needed": needed, "found": found}

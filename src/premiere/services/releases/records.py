@@ -34,6 +34,7 @@ from premiere.services.releases.rollout import (
 )
 from premiere.services.releases.rows import (
     EDITABLE,
+    ReleaseView,
     actor_view,
     load_release,
     map_release_row_to_view,
@@ -90,7 +91,7 @@ def create_release(
     data: Mapping[str, Any],
     *,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     now = now or utc_now()
     validator = Validator(data)
     validator.allowed(("key", "name", "description", "environment", *SPEC_FIELDS))
@@ -140,7 +141,7 @@ def create_release(
 
 def list_releases(
     store: Store, project: str, *, state: str | None = None, environment: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[ReleaseView]:
     with store.read() as session:
         project_row = get_project_row(session, project)
         statement = select(Release).where(Release.project_id == project_row.id)
@@ -152,7 +153,7 @@ def list_releases(
         return [map_release_row_to_view(session, project, row) for row in rows]
 
 
-def get_release(store: Store, project: str, key: str) -> dict[str, Any]:
+def get_release(store: Store, project: str, key: str) -> ReleaseView:
     with store.read() as session:
         _, row = load_release(session, project, key)
         return map_release_row_to_view(session, project, row)
@@ -167,7 +168,7 @@ def update_release(
     expected_version: int | None,
     *,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     """Edit a release not yet started. A change of what approvers approved (the
     digest) voids their approvals, and a ready release goes back to scheduled."""
     now = now or utc_now()
@@ -227,7 +228,7 @@ def schedule_release(
     expected_version: int | None,
     *,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     """draft -> scheduled. The scheduler makes it ready once nothing is missing and
     starts it at its start time (or its train's next departure; or at once)."""
     now = now or utc_now()

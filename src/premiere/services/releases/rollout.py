@@ -30,6 +30,7 @@ from premiere.services.releases.flags import (
 from premiere.services.releases.readiness import missing_items
 from premiere.services.releases.rows import (
     EDITABLE,
+    ReleaseView,
     load_release,
     reject_active_conflicts,
     require_state,
@@ -57,7 +58,7 @@ def start_release(
     expected_version: int | None,
     *,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     """Start now (from draft, scheduled or ready) when nothing is missing."""
     expected, reason, override = _action_data(key, data, expected_version)
     return begin_rollout(store, actor, project, key, expected, reason, override, now or utc_now())
@@ -72,7 +73,7 @@ def advance_release(
     expected_version: int | None,
     *,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     """Apply the next stage (or, after the last one, complete the release)."""
     expected, reason, override = _action_data(key, data, expected_version)
     return next_stage(store, actor, project, key, expected, reason, override, now or utc_now())
@@ -87,7 +88,7 @@ def pause_release(
     expected_version: int | None,
     *,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     """Stop advancing; everyone keeps what they get now."""
     expected, reason, _ = _action_data(key, data, expected_version, override_allowed=False)
     return simple_transition(
@@ -104,7 +105,7 @@ def resume_release(
     expected_version: int | None,
     *,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     expected, reason, _ = _action_data(key, data, expected_version, override_allowed=False)
     return simple_transition(
         store, actor, project, key, expected, ("paused",), "rolling_out", "resumed", reason, now
@@ -120,7 +121,7 @@ def rollback_release(
     expected_version: int | None,
     *,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     """Restore every flag's pre-release configuration: on/off, off-variation and
     fallthrough from the snapshot, the release's rules out, and for a flag that was
     off its left-out targets and rules back (new versioned writes; edits made
@@ -138,7 +139,7 @@ def begin_rollout(
     reason: str | None,
     override: bool,
     now: datetime,
-) -> dict[str, Any]:
+) -> ReleaseView:
     with store.write() as session:
         project_row, row = _load_current(session, project, key, expected, EDITABLE, "start")
         missing = missing_items(session, project_row, row, now, freeze=not override)
@@ -173,7 +174,7 @@ def next_stage(
     now: datetime,
     *,
     detail: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     with store.write() as session:
         return next_stage_within(
             session, actor, project, key, expected, reason, override, now, detail=detail
@@ -191,7 +192,7 @@ def next_stage_within(
     now: datetime,
     *,
     detail: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     """``next_stage`` inside the caller's transaction."""
     project_row, row = _load_current(session, project, key, expected, ("rolling_out",), "advance")
     window = active_freeze(session, project_row.id, row.environment, now)
@@ -227,7 +228,7 @@ def rollback(
     now: datetime,
     *,
     detail: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     with store.write() as session:
         return rollback_within(session, actor, project, key, expected, reason, now, detail)
 
@@ -241,7 +242,7 @@ def rollback_within(
     reason: str | None,
     now: datetime,
     detail: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     """``rollback`` inside the caller's transaction."""
     _, row = _load_current(session, project, key, expected, ("rolling_out", "paused"), "roll back")
     restore_flags(session, project, key, dict(row.snapshots), row)
@@ -264,7 +265,7 @@ def simple_transition(
     now: datetime | None,
     *,
     detail: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     with store.write() as session:
         return transition_within(
             session, actor, project, key, expected, (allowed, to, action), reason, now, detail
@@ -281,7 +282,7 @@ def transition_within(
     reason: str | None,
     now: datetime | None,
     detail: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     """A transition that writes no flag (pause, resume) inside the caller's
     transaction; ``move`` is (allowed states, target state, action)."""
     allowed, to, action = move

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from premiere.errors import ConflictError, InvalidStateError, NotFoundError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_project_row
-from premiere.services.mappers import format_time
+from premiere.services.mappers import ActorView, format_time, stored_actor
 from premiere.services.validation import is_key
 from premiere.store.concurrency import require_current_version, update_versioned
 from premiere.store.models import Project
@@ -22,6 +22,40 @@ from premiere.store.releases import Release, ReleaseApproval
 STATES = ("draft", "scheduled", "ready", "rolling_out", "paused", "released", "rolled_back")
 EDITABLE = ("draft", "scheduled", "ready")
 ACTIVE = ("scheduled", "ready", "rolling_out", "paused")
+
+
+class ApprovalCounts(TypedDict):
+    required: int
+    valid: int
+    void: int
+
+
+class ReleaseView(TypedDict):
+    key: str
+    project: str
+    name: str
+    description: str
+    environment: str
+    features: list[Any]
+    audience: dict[str, Any]
+    notes: dict[str, Any] | None
+    schedule: dict[str, Any]
+    plan: dict[str, Any]
+    guards: list[dict[str, Any]]
+    required_approvals: int
+    state: str
+    stage: int | None
+    stage_started_at: str | None
+    hold_until: str | None
+    digest: str
+    approvals: ApprovalCounts
+    created_by: ActorView
+    started_at: str | None
+    finished_at: str | None
+    last_transition: dict[str, Any] | None
+    version: int
+    created_at: str
+    updated_at: str
 
 
 def get_release_row(session: Session, project: Project, key: str) -> Release:
@@ -42,11 +76,11 @@ def load_release(session: Session, project: str, key: str) -> tuple[Project, Rel
     return project_row, get_release_row(session, project_row, key)
 
 
-def actor_view(actor: Actor) -> dict[str, Any]:
+def actor_view(actor: Actor) -> ActorView:
     return {"kind": actor.kind, "id": actor.id, "name": actor.name}
 
 
-def map_release_row_to_view(session: Session, project: str, row: Release) -> dict[str, Any]:
+def map_release_row_to_view(session: Session, project: str, row: Release) -> ReleaseView:
     spec = row.spec
     return {
         "key": row.key,
@@ -67,7 +101,7 @@ def map_release_row_to_view(session: Session, project: str, row: Release) -> dic
         "hold_until": format_time(row.hold_until),
         "digest": row.digest,
         "approvals": approval_counts(session, row),
-        "created_by": row.created_by,
+        "created_by": stored_actor(row.created_by),
         "started_at": format_time(row.started_at),
         "finished_at": format_time(row.finished_at),
         "last_transition": row.last_transition,
@@ -77,7 +111,7 @@ def map_release_row_to_view(session: Session, project: str, row: Release) -> dic
     }
 
 
-def approval_counts(session: Session, row: Release) -> dict[str, int]:
+def approval_counts(session: Session, row: Release) -> ApprovalCounts:
     counts = dict(
         session.execute(
             select(ReleaseApproval.void, func.count())
@@ -113,7 +147,7 @@ def transition(
     now: datetime,
     values: dict[str, Any] | None = None,
     detail: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> ReleaseView:
     """Move ``row`` to state ``to`` (compare-and-set on the version), with the audit
     event ``release.<action>`` naming who and why; returns the new view."""
     expected = row.version if expected_version is None else expected_version

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from premiere.errors import AlreadyExistsError, NotFoundError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_environment_row, get_project_row
-from premiere.services.mappers import format_time
+from premiere.services.mappers import ActorView, format_time, stored_actor
 from premiere.services.releases.rows import actor_view
 from premiere.services.releases.spec import _object, parse_instant, zone_of
 from premiere.services.validation import Validator
@@ -28,9 +28,37 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 MAX_DEPARTURES = 100
 
 
+class TrainView(TypedDict):
+    key: str
+    project: str
+    name: str
+    environment: str | None
+    cadence: dict[str, Any]
+    next_departures: list[str]
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class DeparturesView(TypedDict):
+    train: str
+    departures: list[str]
+
+
+class FreezeWindowView(TypedDict):
+    id: int
+    project: str
+    environment: str
+    start: str
+    end: str
+    reason: str
+    created_by: ActorView
+    created_at: str
+
+
 def create_release_train(
     store: Store, actor: Actor, project: str, data: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> TrainView:
     validator = Validator(data)
     validator.allowed(("key", "name", "environment", "cadence"))
     validator.key()
@@ -73,7 +101,7 @@ def update_release_train(
     key: str,
     data: Mapping[str, Any],
     expected_version: int | None,
-) -> dict[str, Any]:
+) -> TrainView:
     expected = require_version(expected_version, "release_train", key)
     validator = Validator(data)
     validator.allowed(("name", "environment", "cadence"))
@@ -108,7 +136,7 @@ def update_release_train(
         return after
 
 
-def list_release_trains(store: Store, project: str) -> list[dict[str, Any]]:
+def list_release_trains(store: Store, project: str) -> list[TrainView]:
     with store.read() as session:
         project_row = get_project_row(session, project)
         rows = session.scalars(
@@ -119,7 +147,7 @@ def list_release_trains(store: Store, project: str) -> list[dict[str, Any]]:
         return [map_train_row_to_view(project, row) for row in rows]
 
 
-def get_release_train(store: Store, project: str, key: str) -> dict[str, Any]:
+def get_release_train(store: Store, project: str, key: str) -> TrainView:
     with store.read() as session:
         return map_train_row_to_view(
             project, get_train_row(session, get_project_row(session, project), key)
@@ -128,7 +156,7 @@ def get_release_train(store: Store, project: str, key: str) -> dict[str, Any]:
 
 def list_departures(
     store: Store, project: str, key: str, *, count: int = 5, after: datetime | None = None
-) -> dict[str, Any]:
+) -> DeparturesView:
     train = get_release_train(store, project, key)
     moments = next_departures(
         train["cadence"], after or utc_now(), max(1, min(count, MAX_DEPARTURES))
@@ -165,7 +193,7 @@ def get_train_row(session: Session, project: Project, key: str) -> ReleaseTrain:
     return row
 
 
-def map_train_row_to_view(project: str, row: ReleaseTrain) -> dict[str, Any]:
+def map_train_row_to_view(project: str, row: ReleaseTrain) -> TrainView:
     return {
         "key": row.key,
         "project": project,
@@ -183,7 +211,7 @@ def map_train_row_to_view(project: str, row: ReleaseTrain) -> dict[str, Any]:
 
 def create_freeze_window(
     store: Store, actor: Actor, project: str, data: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> FreezeWindowView:
     validator = Validator(data)
     validator.allowed(("environment", "start", "end", "reason"))
     validator.required("environment")
@@ -223,7 +251,7 @@ def create_freeze_window(
 
 def list_freeze_windows(
     store: Store, project: str, *, environment: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[FreezeWindowView]:
     with store.read() as session:
         project_row = get_project_row(session, project)
         statement = select(FreezeWindow).where(FreezeWindow.project_id == project_row.id)
@@ -269,7 +297,7 @@ def active_freeze(
     )
 
 
-def map_freeze_row_to_view(project: str, row: FreezeWindow) -> dict[str, Any]:
+def map_freeze_row_to_view(project: str, row: FreezeWindow) -> FreezeWindowView:
     return {
         "id": row.id,
         "project": project,
@@ -277,7 +305,7 @@ def map_freeze_row_to_view(project: str, row: FreezeWindow) -> dict[str, Any]:
         "start": format_time(row.start),
         "end": format_time(row.end),
         "reason": row.reason,
-        "created_by": row.created_by,
+        "created_by": stored_actor(row.created_by),
         "created_at": format_time(row.created_at),
     }
 

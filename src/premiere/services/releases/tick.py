@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,7 +36,12 @@ from premiere.services.releases.rollout import (
     rollback_within,
     transition_within,
 )
-from premiere.services.releases.rows import load_release, map_release_row_to_view, transition
+from premiere.services.releases.rows import (
+    ReleaseView,
+    load_release,
+    map_release_row_to_view,
+    transition,
+)
 from premiere.services.releases.schedules import active_freeze, get_train_row, next_departures
 from premiere.services.releases.spec import parse_instant
 from premiere.services.revocations import release_scheduler, revocation_reason
@@ -45,11 +50,18 @@ from premiere.store.models import Project
 from premiere.store.releases import Release, ReleaseGuardDecision
 from premiere.store.types import utc_now
 
-GuardWatch = Callable[[dict[str, Any], dict[str, Any]], Verdict | GuardVerdict]
+GuardWatch = Callable[[Mapping[str, Any], dict[str, Any]], Verdict | GuardVerdict]
 """A release's guards at the end of its stage's hold: a verdict, or a verdict with the
 decisions to record (:class:`GuardVerdict`, e.g. ``GuardWatcher.verdict``)."""
 MIN_EXTENSION_SECONDS = 60
 GUARD_ACTOR = Actor(kind="system", id="guard", name="premiere guard")
+
+
+class GuardDecisionView(TypedDict):
+    at: str
+    stage: int | None
+    status: str
+    details: dict[str, Any]
 
 
 def tick_releases(
@@ -74,14 +86,14 @@ def tick_releases(
     return done
 
 
-def default_guard_watch(release: dict[str, Any], stage: dict[str, Any]) -> Verdict:
+def default_guard_watch(release: Mapping[str, Any], stage: dict[str, Any]) -> Verdict:
     """Without a guard evaluator: healthy when the release has no guards."""
     return "insufficient" if release.get("guards") else "healthy"
 
 
 def record_guard_decision(
     store: Store, project: str, release_key: str, decision: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> ReleaseView:
     """Store a guard's verdict; a regression of a running release applies the
     guard's action (pause, or roll back) at once. Returns the release's view."""
     status = decision.get("status")
@@ -106,7 +118,7 @@ def record_guard_decision(
         return map_release_row_to_view(session, project, row)
 
 
-def list_guard_decisions(store: Store, project: str, key: str) -> list[dict[str, Any]]:
+def list_guard_decisions(store: Store, project: str, key: str) -> list[GuardDecisionView]:
     with store.read() as session:
         _, row = load_release(session, project, key)
         rows = session.scalars(
@@ -175,7 +187,7 @@ def _waiting(
     store: Store,
     project: str,
     key: str,
-    view: dict[str, Any],
+    view: ReleaseView,
     now: datetime,
     *,
     missing: bool,
@@ -211,7 +223,7 @@ def _move(
     store: Store,
     project: str,
     key: str,
-    view: dict[str, Any],
+    view: ReleaseView,
     to: str,
     action: str,
     now: datetime,
@@ -234,12 +246,14 @@ def _stage_due(
     store: Store,
     project: str,
     key: str,
-    view: dict[str, Any],
+    view: ReleaseView,
     now: datetime,
     frozen: bool,
     guard_watch: GuardWatch,
 ) -> dict[str, Any] | None:
-    index = int(view["stage"])
+    index = view["stage"]
+    if index is None:  # at no stage: nothing is due
+        return None
     stage = {**view["plan"]["stages"][index], "index": index}
     if stage["advance"] != "auto":
         return None
@@ -264,7 +278,7 @@ def _act_on_verdict(
     session: Session,
     project: str,
     key: str,
-    view: dict[str, Any],
+    view: ReleaseView,
     stage: dict[str, Any],
     answer: GuardVerdict,
     now: datetime,
@@ -310,7 +324,7 @@ def _regressed(
     guards: list[dict[str, Any]],
     named: list[Any],
     now: datetime,
-) -> tuple[dict[str, Any], str | None]:
+) -> tuple[ReleaseView, str | None]:
     """The action of the ``named`` guards (by index; all guards when none is valid) on
     a regression: roll back if one of them says so, else pause. Inside the caller's
     transaction; returns the release's view and the action taken (None: already
@@ -330,7 +344,7 @@ def _regressed(
     return view, "paused"
 
 
-def _view(store: Store, project: str, key: str) -> dict[str, Any]:
+def _view(store: Store, project: str, key: str) -> ReleaseView:
     with store.read() as session:
         _, row = load_release(session, project, key)
         return map_release_row_to_view(session, project, row)

@@ -34,7 +34,7 @@ from premiere.services.mappers import (
     map_flag_rows_to_document_flag,
     map_segment_row_to_document_segment,
 )
-from premiere.services.sdk.documents import build_flag_document
+from premiere.services.sdk.documents import FlagDocument, build_flag_document
 from premiere.store import Store
 from premiere.store.feed import changes_since
 from premiere.store.models import Environment, Flag, FlagConfig, Project, Segment
@@ -150,7 +150,7 @@ class _Environment:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     loaded: bool = False
 
-    def load(self, document: dict[str, Any], seq: int) -> None:
+    def load(self, document: FlagDocument, seq: int) -> None:
         self.version = document["version"]
         self.seq = seq
         self.flags = dict(document["flags"])
@@ -404,7 +404,7 @@ class ChangeBroadcaster:
 
     # database reads (in a worker thread) ----------------------------------------
 
-    def _load(self, project: str, environment: str) -> tuple[dict[str, Any], int]:
+    def _load(self, project: str, environment: str) -> tuple[FlagDocument, int]:
         # Position first: feed rows after it that the document already holds are
         # filtered out by version when they are read.
         with self.store.read() as session:

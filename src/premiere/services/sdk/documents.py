@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +12,8 @@ from premiere import engine
 from premiere.errors import NotFoundError
 from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import (
+    DocumentFlag,
+    DocumentSegment,
     map_flag_rows_to_document_flag,
     map_segment_row_to_document_segment,
 )
@@ -20,9 +22,24 @@ from premiere.store import Store
 from premiere.store.models import Environment, Flag, FlagConfig, Project, Segment
 
 
+class FlagDocument(TypedDict):
+    project: str
+    environment: str
+    version: int
+    flags: dict[str, DocumentFlag]
+    segments: dict[str, DocumentSegment]
+
+
+class EvaluationView(TypedDict):
+    flag: str
+    value: Any
+    variation: int | None
+    reason: dict[str, Any]
+
+
 def build_flag_document(
     store: Store, project: str, environment: str, *, client_only: bool = False
-) -> dict[str, Any]:
+) -> FlagDocument:
     """One environment's live flags and the project's segments, from one snapshot.
 
     Archived flags are left out. ``client_only`` keeps only ``client_visible`` flags
@@ -51,7 +68,7 @@ def document_version(store: Store, project: str, environment: str) -> int:
 
 def evaluate_flag(
     store: Store, project: str, environment: str, flag_key: str, context: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> EvaluationView:
     """Evaluate one live flag for ``context`` as an SDK would: ``{"flag", "value",
     "variation", "reason"}``."""
     document = build_flag_document(store, project, environment)
@@ -60,12 +77,18 @@ def evaluate_flag(
             "flag", flag_key, f"flag {flag_key!r} does not exist or is archived in {project!r}"
         )
     result = engine.evaluate(engine.compile_document(document), flag_key, context, None)
-    return {"flag": flag_key, **result.to_dict()}
+    detail = result.to_dict()
+    return {
+        "flag": flag_key,
+        "value": detail["value"],
+        "variation": detail["variation"],
+        "reason": detail["reason"],
+    }
 
 
 def _document(
     session: Session, project: Project, environment: Environment, *, client_only: bool
-) -> dict[str, Any]:
+) -> FlagDocument:
     statement = (
         select(Flag, FlagConfig)
         .join(FlagConfig, FlagConfig.flag_id == Flag.id)

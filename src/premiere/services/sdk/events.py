@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,6 +42,37 @@ DEFAULT_POLICY = EventPolicy()
 PRUNE_CHUNK = 10_000
 
 
+class EventsCounted(TypedDict):
+    bucket: str
+    flag_evaluations: int
+    custom_events: int
+    dropped: int
+
+
+class Sender(TypedDict):
+    token: str | None
+    source: str | None
+
+
+class FlagEvaluationCountView(Sender):
+    flag: str
+    variation: int | None
+    reason: str
+    bucket: str
+    count: int
+
+
+class CustomEventCountView(Sender):
+    key: str
+    flag: str | None
+    variation: int | None
+    bucket: str
+    count: int
+    value_count: int
+    value_sum: float
+    value_sum_squares: float
+
+
 def record_sdk_events(
     store: Store,
     token: TokenInfo,
@@ -49,7 +80,7 @@ def record_sdk_events(
     *,
     now: datetime | None = None,
     policy: EventPolicy = DEFAULT_POLICY,
-) -> dict[str, Any]:
+) -> EventsCounted:
     """Add one batch's counts to its environment; returns what was counted.
 
     The environment is the token's (an ``sdk-server`` or ``sdk-client`` token); the
@@ -135,7 +166,7 @@ def list_flag_evaluations(
     since: datetime | str | None = None,
     until: datetime | str | None = None,
     now: datetime | None = None,
-) -> list[dict[str, Any]]:
+) -> list[FlagEvaluationCountView]:
     """``[{"flag","variation","reason","bucket","count","token","source"}]``, oldest
     minute first, one row per sending token; ``variation`` is null where the caller's
     default was served; ``token`` (its id) and ``source`` (its scope) null for counts
@@ -169,7 +200,7 @@ def list_custom_events(
     since: datetime | str | None = None,
     until: datetime | str | None = None,
     now: datetime | None = None,
-) -> list[dict[str, Any]]:
+) -> list[CustomEventCountView]:
     """``[{"key","flag","variation","bucket","count","value_count","value_sum",
     "value_sum_squares","token","source"}]``, oldest minute first, one row per sending
     token; ``flag`` and ``variation`` are null for events attributed to no flag
@@ -196,7 +227,7 @@ def list_custom_events(
         ]
 
 
-def _sender(token: str, source: str) -> dict[str, str | None]:
+def _sender(token: str, source: str) -> Sender:
     return {"token": token or None, "source": source or None}
 
 

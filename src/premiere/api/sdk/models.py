@@ -1,0 +1,50 @@
+"""Response shapes of the SDK routes: the flag document, events and OFREP answers.
+
+For the OpenAPI description, like :mod:`premiere.api.models`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from premiere.api.models import View
+
+
+class FlagDocument(View):
+    project: str
+    environment: str
+    version: int
+    flags: dict[str, Any] = Field(description="Flags in document form (docs/flag-document.md).")
+    segments: dict[str, Any]
+
+
+class EventCounts(View):
+    flag_evaluations: list[dict[str, Any]] = Field(description="Per minute, flag, variation.")
+    custom_events: list[dict[str, Any]] = Field(description="Per minute and event key.")
+
+
+class EventsCounted(View):
+    bucket: str = Field(description="The minute the batch is counted in, RFC 3339, UTC.")
+    flag_evaluations: int = Field(description="Evaluations counted.")
+    custom_events: int = Field(description="Custom events counted.")
+    dropped: int = Field(description="Events the SDK reported it dropped.")
+
+
+class OfrepEvaluation(View):
+    key: str
+    reason: str = Field(description="STATIC, TARGETING_MATCH, SPLIT, DISABLED, DEFAULT, ...")
+    variant: str | None
+    metadata: dict[str, Any]
+    value: Any = Field(default=None, description="Absent when the caller's default stands.")
+
+
+class OfrepFailure(View):
+    key: str | None = Field(default=None, description="The flag (single evaluation).")
+    errorCode: str = Field(description="PARSE_ERROR, TARGETING_KEY_MISSING, ...")
+    errorDetails: str
+
+
+class OfrepBulk(View):
+    flags: list[OfrepEvaluation | OfrepFailure]

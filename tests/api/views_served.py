@@ -1,0 +1,259 @@
+"""Real answers, per response model of ``/openapi.json``, for tests/api/test_views.py.
+
+Each entry calls the service function its route calls, over the store of
+views_world.py; the few answers a route assembles itself (history, event counts,
+OFREP, health) are read through the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from premiere.services import audit, audit_chain, catalog, environments, projects, tokens
+from premiere.services.deployments import (
+    checks,
+    darkcode,
+    github,
+    history,
+    ledger,
+    matrix,
+    promotion,
+)
+from premiere.services.flags import definitions, scheduled_changes, segments
+from premiere.services.releases import records, schedules
+from premiere.services.sdk import documents
+
+from .views_world import ACTOR, FLAG, PROJECT, RELEASE, TRAIN, World
+
+
+def served(world: World, model: str) -> list[Any]:
+    """The answers compared with ``model``, read (and written) once per store."""
+    if model not in world.answers:
+        world.answers[model] = SERVED[model](world)
+    return world.answers[model]
+
+
+def _http(world: World, method: str, path: str, token: str | None = None, **kw: Any) -> Any:
+    answer = world.api.request(method, path, token, **kw)
+    assert answer.status_code < 300, answer.text
+    return answer.json()
+
+
+def _failure(world: World, status: int, method: str, path: str, **kw: Any) -> Any:
+    answer = world.api.client.request(method, path, **kw)
+    assert answer.status_code == status, answer.text
+    return answer.json()
+
+
+def _errors(w: World) -> list[Any]:
+    """An error answer of each kind: 400, 401, 403, 404, 409, 422 and 428."""
+    admin = w.api.auth()
+    deploy = w.api.auth(w.deploy_token)
+    project = f"/api/v1/projects/{P}"
+    return [
+        _failure(w, 400, "POST", "/api/v1/projects", content=b"[]", headers=admin),
+        _failure(w, 401, "GET", "/api/v1/projects"),
+        _failure(w, 401, "POST", f"/ofrep/v1/evaluate/flags/{FLAG}", json={"context": {}}),
+        _failure(w, 403, "GET", "/api/v1/tokens", headers=deploy),
+        _failure(w, 404, "GET", "/api/v1/projects/no-such", headers=admin),
+        _failure(w, 409, "POST", "/api/v1/projects", json={"key": P}, headers=admin),
+        _failure(w, 409, "PATCH", project, json={"name": "x", "version": 1000}, headers=admin),
+        _failure(w, 422, "POST", "/api/v1/projects", json={"key": "a b"}, headers=admin),
+        _failure(w, 428, "PATCH", project, json={"name": "x"}, headers=admin),
+    ]
+
+
+def _ofrep_failures(w: World) -> list[Any]:
+    sdk = w.api.auth(w.sdk_token)
+    return [
+        _failure(w, 404, "POST", "/ofrep/v1/evaluate/flags/no-such", json={}, headers=sdk),
+        _failure(w, 400, "POST", f"/ofrep/v1/evaluate/flags/{FLAG}", content=b"{", headers=sdk),
+        _failure(w, 400, "POST", "/ofrep/v1/evaluate/flags", json={"context": 1}, headers=sdk),
+    ]
+
+
+Served = Callable[[World], list[Any]]
+P = PROJECT
+
+
+def _project_views(w: World) -> list[Any]:
+    made = projects.create_project(w.store, ACTOR, {"key": "views", "description": "d"})
+    updated = projects.update_project(w.store, ACTOR, "views", {"name": "V"}, made["version"])
+    return [*projects.list_projects(w.store), projects.get_project(w.store, P), made, updated]
+
+
+def _environment_views(w: World) -> list[Any]:
+    made = environments.create_environment(w.store, ACTOR, P, {"key": "views-env"})
+    updated = environments.update_environment(
+        w.store, ACTOR, P, "views-env", {"name": "Views"}, made["version"]
+    )
+    return [*environments.list_environments(w.store, P), made, updated]
+
+
+def _service_views(w: World) -> list[Any]:
+    made = catalog.create_service(w.store, ACTOR, P, {"key": "views-svc"})
+    updated = catalog.update_service(
+        w.store, ACTOR, P, "views-svc", {"repository": "https://x.example"}, made["version"]
+    )
+    return [
+        *catalog.list_services(w.store, P),
+        catalog.get_service(w.store, P, "api"),
+        made,
+        updated,
+    ]
+
+
+def _segment_views(w: World) -> list[Any]:
+    made = segments.create_segment(w.store, ACTOR, P, {"key": "views-seg", "included": ["a"]})
+    replaced = segments.update_segment(
+        w.store, ACTOR, P, "views-seg", {"excluded": ["b"]}, made["version"]
+    )
+    return [*segments.list_segments(w.store, P), made, replaced]
+
+
+def _flag_config_views(w: World) -> list[Any]:
+    current = definitions.get_flag_config(w.store, P, FLAG, "testing")
+    patched = definitions.update_flag_config(
+        w.store, ACTOR, P, FLAG, "testing", {"on": True}, current["version"], partial=True
+    )
+    replaced = definitions.update_flag_config(
+        w.store,
+        ACTOR,
+        P,
+        FLAG,
+        "testing",
+        {"fallthrough": {"variation": 0}},
+        patched["version"],
+        partial=False,
+    )
+    return [current, patched, replaced, definitions.get_flag_config(w.store, P, FLAG, "production")]
+
+
+def _token_views(w: World) -> list[Any]:
+    made = tokens.create_token(w.store, ACTOR, {"name": "gone", "scope": "admin"})
+    return [*tokens.list_tokens(w.store), tokens.revoke_token(w.store, ACTOR, made["id"])]
+
+
+def _release_views(w: World) -> list[Any]:
+    made = records.create_release(
+        w.store,
+        ACTOR,
+        P,
+        {
+            "key": "views-draft",
+            "environment": "staging",
+            "features": [{"flag": FLAG, "variation": 0}],
+        },
+    )
+    updated = records.update_release(
+        w.store, ACTOR, P, "views-draft", {"description": "d"}, made["version"]
+    )
+    return [*records.list_releases(w.store, P), made, updated, *w.other_writes[:1], *w.releases]
+
+
+SERVED: dict[str, Served] = {
+    "ErrorBody": _errors,
+    "OfrepFailure": _ofrep_failures,
+    "ProjectView": _project_views,
+    "EnvironmentView": _environment_views,
+    "ServiceView": _service_views,
+    "FlagView": lambda w: [
+        *definitions.list_flags(w.store, P, include_archived=True),
+        definitions.get_flag(w.store, P, FLAG),
+        *w.flag_writes,
+    ],
+    "FlagConfigView": _flag_config_views,
+    "EvaluationView": lambda w: [
+        documents.evaluate_flag(w.store, P, "production", flag, {"key": "user-1", "country": "NL"})
+        for flag in ("new-checkout", "search-v2", "pricing-page-config", "dark-mode")
+    ],
+    "SegmentView": _segment_views,
+    "TokenView": _token_views,
+    "TokenCreated": lambda w: [w.token_created],
+    "AuditPage": lambda w: [
+        audit.list_audit_events(w.store, limit=500),
+        audit.list_audit_events(w.store, limit=2),
+    ],
+    "AuditVerification": lambda w: [
+        audit_chain.verify_audit_chains(w.store),
+        audit_chain.verify_audit_chains(
+            w.store,
+            expect=[
+                f"{head['event_id']}:{head['hash']}"
+                for head in audit_chain.list_audit_chain_heads(w.store)["items"]
+            ]
+            + ["1:" + "0" * 64],
+        ),
+    ],
+    "AuditChainHeads": lambda w: [audit_chain.list_audit_chain_heads(w.store)],
+    "ReleaseView": _release_views,
+    "ReadinessView": lambda w: [records.get_release_readiness(w.store, P, RELEASE)],
+    "ApprovalView": lambda w: [w.approval, *records.list_release_approvals(w.store, P, RELEASE)],
+    "TransitionView": lambda w: [
+        transition
+        for release in (RELEASE, "views-rel", "views-done")
+        for transition in _http(w, "GET", f"/api/v1/projects/{P}/releases/{release}/history")
+    ],
+    "GuardDecisionView": lambda w: records.list_guard_decisions(w.store, P, RELEASE),
+    "TrainView": lambda w: [
+        w.train,
+        *w.other_writes[1:],
+        *schedules.list_release_trains(w.store, P),
+        schedules.get_release_train(w.store, P, TRAIN),
+    ],
+    "DeparturesView": lambda w: [schedules.list_departures(w.store, P, TRAIN, count=2)],
+    "ScheduledChangeView": lambda w: [
+        w.change,
+        w.cancelled,
+        *scheduled_changes.list_scheduled_changes(w.store, P),
+        scheduled_changes.get_scheduled_change(w.store, P, w.change["id"]),
+    ],
+    "FreezeWindowView": lambda w: [w.freeze, *schedules.list_freeze_windows(w.store, P)],
+    "FlagDocument": lambda w: [
+        documents.build_flag_document(w.store, P, "production"),
+        documents.build_flag_document(w.store, P, "staging", client_only=True),
+    ],
+    "EventsCounted": lambda w: [w.counted],
+    "EventCounts": lambda w: [
+        _http(w, "GET", f"/api/v1/projects/{P}/environments/production/events")
+    ],
+    "OfrepEvaluation": lambda w: [
+        _http(w, "POST", f"/ofrep/v1/evaluate/flags/{flag}", w.sdk_token, json=_ofrep_context())
+        for flag in ("new-checkout", "search-v2", "pricing-page-config")
+    ],
+    "OfrepBulk": lambda w: [
+        _http(w, "POST", "/ofrep/v1/evaluate/flags", w.sdk_token, json=_ofrep_context())
+    ],
+    "Health": lambda w: [_http(w, "GET", "/healthz")],
+    "DeploymentView": lambda w: [
+        *w.deployments,
+        ledger.get_deployment(w.store, P, w.deployments[0]["id"]),
+    ],
+    "DeploymentPage": lambda w: [
+        history.list_deployments(w.store, P, limit=500),
+        history.list_deployments(w.store, P, limit=1),
+    ],
+    "CheckView": lambda w: [
+        w.check,
+        *checks.list_checks(w.store, P, "api"),
+        *checks.list_checks(w.store, P, "web"),
+        checks.get_check(w.store, P, "api", "smoke"),
+    ],
+    "PolicyView": lambda w: [w.policy, promotion.get_environment_policy(w.store, P, "staging")],
+    "SecretView": lambda w: [w.secret, github.get_webhook_secret(w.store, P)],
+    "WebhookResult": lambda w: w.webhooks,
+    "MatrixView": lambda w: [
+        matrix.get_environment_matrix(w.store, P),
+        matrix.get_environment_matrix(w.store, P, service="api"),
+    ],
+    "FlagDeploymentsView": lambda w: [
+        darkcode.list_flag_deployments(w.store, P, flag)
+        for flag in ("new-checkout", "recommendations-model", "legacy-cart")
+    ],
+    "DarkCodeView": lambda w: [darkcode.list_dark_code(w.store, P)],
+}
+
+
+def _ofrep_context() -> dict[str, Any]:
+    return {"context": {"targetingKey": "user-1", "country": "NL"}}
