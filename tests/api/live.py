@@ -18,10 +18,10 @@ import uvicorn
 from fastapi import FastAPI
 
 from premiere.api import create_app
+from premiere.api.sdk.broadcaster import BroadcastSettings
 from premiere.api.sdk.stream import BROADCAST_SETTINGS
 from premiere.sdk.sse import Comment, ServerSentEvent, SSEParser
 from premiere.services import tokens
-from premiere.services.sdk.broadcast import BroadcastSettings
 from premiere.settings import Settings
 from premiere.store import Store
 

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
+from premiere.api.sdk.broadcaster import BroadcastSettings, ChangeBroadcaster
 from premiere.sdk.sse import Comment
 from premiere.services import SYSTEM
 from premiere.services.flags import definitions as flag_service
-from premiere.services.sdk.broadcast import BroadcastSettings, ChangeBroadcaster
 from premiere.store import Store
 
 from .live import LiveServer, open_stream, serve
@@ -277,7 +277,7 @@ def test_stream__change_committed_on_another_replica__reaches_the_stream(
 def test_streaming_md__defaults_and_frames__as_the_code_has_them() -> None:
     from pathlib import Path
 
-    from premiere.services.sdk.broadcast import HEARTBEAT, frame
+    from premiere.api.sdk.sse import HEARTBEAT, frame
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "streaming.md").read_text()
     defaults = BroadcastSettings()
@@ -294,6 +294,24 @@ def test_streaming_md__defaults_and_frames__as_the_code_has_them() -> None:
         "GET /api/v1/projects/{project}/environments/{environment}/events",
     ):
         assert path in doc
+
+
+def test_streaming_md__where_the_code_is__names_modules_that_exist() -> None:
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "streaming.md").read_text()
+    section = doc.split("### Where the code is", 1)[1].split("\n## ", 1)[0]
+    modules = set(re.findall(r"`(premiere(?:\.\w+)+)`", section))
+    files = set(re.findall(r"`(\w+/\w+\.py)`", section))
+    api_files = set(re.findall(r"`(\w+\.py)`", section))
+
+    assert {"premiere.services.sdk.patches", "premiere.api.sdk"} <= modules
+    assert all(importlib.util.find_spec(name) for name in modules), modules
+    assert files and all((root / "src" / "premiere" / f).is_file() for f in files), files
+    assert all((root / "src" / "premiere" / "api" / "sdk" / f).is_file() for f in api_files)
 
 
 def test_stream__premiere_sdk_client__change_arrives_through_the_stream(live: LiveServer) -> None:

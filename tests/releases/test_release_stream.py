@@ -4,8 +4,8 @@ holding every flag the action changed."""
 from __future__ import annotations
 
 from api.live import open_stream, serve
+from premiere.api.sdk.broadcaster import BroadcastSettings
 from premiere.services.releases import records as releases
-from premiere.services.sdk.broadcast import BroadcastSettings
 from premiere.store import Store
 from releases.conftest import CREATOR, deploy, release_data
 

@@ -1,4 +1,5 @@
-"""Fixtures: the loopback server stand-in, and a URL where nothing listens."""
+"""Fixtures: the loopback server stand-in (for the client's HTTP behaviour), the in-memory
+server (for everything else), and a URL where nothing listens."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from .support import FakePremiere
+from premiere.sdk.testing import InMemoryServer
+
+from .support import FakePremiere, boolean_flag, make_document
 
 
 @pytest.fixture
@@ -30,3 +33,9 @@ def dead_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def memory() -> InMemoryServer:
+    """The document FakePremiere starts with: flag ``a`` serves True, ``b`` False."""
+    return InMemoryServer(make_document(1, a=boolean_flag("a"), b=boolean_flag("b", serve=1)))

@@ -13,7 +13,8 @@ import pytest
 from premiere.sdk import Client, Config
 from premiere.sdk.event_sender import EventProcessor
 from premiere.sdk.events import EventRecorder
-from premiere.sdk.transport import Transport, retry_after_seconds
+from premiere.sdk.http_transport import HttpTransport
+from premiere.sdk.transport import retry_after_seconds
 
 from .support import SDK_KEY, FakePremiere
 from .test_events import flag_counts
@@ -32,7 +33,7 @@ def _sender(
 ) -> tuple[EventRecorder, EventProcessor]:
     settings = Config(sdk_key=SDK_KEY, base_url=server.url, **config)  # type: ignore[arg-type]
     recorder = EventRecorder(settings.event_buffer_size)
-    return recorder, EventProcessor(recorder, Transport(settings), settings, clock=clock)
+    return recorder, EventProcessor(recorder, HttpTransport(settings), settings, clock=clock)
 
 
 def _posts(server: FakePremiere) -> int:

@@ -1,4 +1,4 @@
-"""Fork-safety (a real os.fork) and the asyncio interface."""
+"""Fork-safety (a real os.fork, against the loopback server) and the asyncio interface."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 import pytest
 
 from premiere.sdk import AsyncClient, Client, Config, DataSourceState
+from premiere.sdk.testing import InMemoryServer
 
 from .support import SDK_KEY, FakePremiere, boolean_flag, make_document, wait_for
 
@@ -62,8 +63,8 @@ def test_fork__child__keeps_document_and_restarts_its_threads(
         wait_for(lambda: client.status().document_version == 2)  # the parent still updates
 
 
-def test_async_client__context_manager__waits_for_the_document(server: FakePremiere) -> None:
-    config = Config(sdk_key=SDK_KEY, base_url=server.url, start_wait=2.0)
+def test_async_client__context_manager__waits_for_the_document(memory: InMemoryServer) -> None:
+    config = Config(sdk_key=SDK_KEY, transport=memory.transport, start_wait=2.0)
 
     async def main() -> tuple[object, object, object]:
         async with AsyncClient(config) as client:
@@ -90,8 +91,8 @@ def test_async_client__construction__does_not_block(dead_url: str) -> None:
     assert built < 1.0 and ready is False and value == "d"
 
 
-def test_async_client__flush_and_ready(server: FakePremiere) -> None:
-    config = Config(sdk_key=SDK_KEY, base_url=server.url, streaming=False)
+def test_async_client__flush_and_ready(memory: InMemoryServer) -> None:
+    config = Config(sdk_key=SDK_KEY, transport=memory.transport, streaming=False)
 
     async def main() -> bool:
         client = await AsyncClient(config).start()
@@ -103,4 +104,4 @@ def test_async_client__flush_and_ready(server: FakePremiere) -> None:
             await client.aclose()
 
     assert asyncio.run(main())
-    assert server.events and server.events[0]["flags"][0]["key"] == "a"
+    assert memory.events and memory.events[0]["flags"][0]["key"] == "a"

@@ -1,8 +1,9 @@
 """The OpenFeature provider, through OpenFeature's own API (openfeature.api).
 
-Offline clients from a bootstrap document for evaluation; the loopback server stand-in
-for events. The spec/ cases, evaluated through an OpenFeature client, agree with the
-engine on every case that OpenFeature can express.
+Offline clients from a bootstrap document for evaluation; the in-memory server for
+events, and the loopback server stand-in where its HTTP failures matter. The spec/
+cases, evaluated through an OpenFeature client, agree with the engine on every case
+that OpenFeature can express.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from premiere.sdk import Client, Config, DataSourceState
 from premiere.sdk.document import DocumentError, check_document
 from premiere.sdk.evaluation import error_result
 from premiere.sdk.openfeature import PremiereProvider, _error_details, to_context
+from premiere.sdk.testing import InMemoryServer
 
 from .support import (
     SDK_KEY,
@@ -48,7 +50,6 @@ from .support import (
     number_flag,
     rule_rollout_flag,
     string_flag,
-    wait_for,
 )
 
 CASES_DIR = Path(__file__).resolve().parents[2] / "spec" / "cases"
@@ -321,10 +322,15 @@ def test_provider__metadata__named_premiere() -> None:
 # -- life cycle and events --------------------------------------------------------------
 
 
-def polling(url: str, **kw: Any) -> Config:
+def polling(server: str | InMemoryServer, **kw: Any) -> Config:
+    """``server`` is a URL or an in-memory server."""
     settings: dict[str, Any] = {
         "sdk_key": SDK_KEY,
-        "base_url": url,
+        **(
+            {"transport": server.transport}
+            if isinstance(server, InMemoryServer)
+            else {"base_url": server}
+        ),
         "streaming": False,
         "poll_interval": 0.05,
         "start_wait": 2.0,
@@ -357,13 +363,15 @@ def next_event(
     return got.get(timeout=timeout)
 
 
-def test_events__server_document__ready_then_configuration_changed(server: FakePremiere) -> None:
+def test_events__server_document__ready_then_configuration_changed(
+    memory: InMemoryServer,
+) -> None:
     got = collect(ProviderEvent.PROVIDER_READY, ProviderEvent.PROVIDER_CONFIGURATION_CHANGED)
-    provider = PremiereProvider(polling(server.url))
+    provider = PremiereProvider(polling(memory))
 
     api.set_provider_and_wait(provider)
     assert next_event(got)[0] is ProviderEvent.PROVIDER_READY
-    server.set_document(make_document(2, a=boolean_flag("a", serve=1), c=boolean_flag("c")))
+    memory.set_document(make_document(2, a=boolean_flag("a", serve=1), c=boolean_flag("c")))
 
     event, details = next_event(got)
     assert event is ProviderEvent.PROVIDER_CONFIGURATION_CHANGED
@@ -372,12 +380,12 @@ def test_events__server_document__ready_then_configuration_changed(server: FakeP
     assert api.get_client().get_boolean_value("a", True, ctx()) is False
 
 
-def test_events__stream_patch__configuration_changed(server: FakePremiere) -> None:
+def test_events__stream_patch__configuration_changed(memory: InMemoryServer) -> None:
     got = collect(ProviderEvent.PROVIDER_CONFIGURATION_CHANGED)
-    config = polling(server.url, streaming=True)
+    config = polling(memory, streaming=True)
     api.set_provider_and_wait(PremiereProvider(config))
 
-    server.push("patch", {"version": 2, "flags": {"b": None}, "segments": {}}, event_id=2)
+    memory.delete_flag("b")
 
     event, details = next_event(got)
     assert (event, details.flags_changed) == (ProviderEvent.PROVIDER_CONFIGURATION_CHANGED, ["b"])
@@ -429,8 +437,8 @@ def test_events__bootstrap_and_server_down__ready_then_stale(dead_url: str) -> N
     assert api.get_client().get_boolean_value("static", False, ctx()) is True
 
 
-def test_shutdown__provider_built_the_client__closes_it(server: FakePremiere) -> None:
-    provider = PremiereProvider(polling(server.url))
+def test_shutdown__provider_built_the_client__closes_it(memory: InMemoryServer) -> None:
+    provider = PremiereProvider(polling(memory))
     api.set_provider_and_wait(provider)
     client = provider.client
     assert client is not None
@@ -441,8 +449,8 @@ def test_shutdown__provider_built_the_client__closes_it(server: FakePremiere) ->
     assert provider.client is None
 
 
-def test_shutdown__wrapped_client__left_open(server: FakePremiere) -> None:
-    with Client(polling(server.url)) as client:
+def test_shutdown__wrapped_client__left_open(memory: InMemoryServer) -> None:
+    with Client(polling(memory)) as client:
         api.set_provider_and_wait(PremiereProvider(client=client))
         assert api.get_client().get_boolean_value("a", False, ctx()) is True
 
@@ -452,8 +460,10 @@ def test_shutdown__wrapped_client__left_open(server: FakePremiere) -> None:
         assert client.variation("a", {"key": "u"}, False) is True
 
 
-def test_track__custom_event_and_evaluations__sent_by_the_client(server: FakePremiere) -> None:
-    provider = PremiereProvider(polling(server.url, events=True, event_flush_interval=60))
+def test_track__custom_event_and_evaluations__sent_by_the_client(
+    memory: InMemoryServer,
+) -> None:
+    provider = PremiereProvider(polling(memory, events=True, event_flush_interval=60))
     api.set_provider_and_wait(provider)
     client = api.get_client()
 
@@ -462,8 +472,7 @@ def test_track__custom_event_and_evaluations__sent_by_the_client(server: FakePre
     client.track("purchase", ctx())
     assert provider.client is not None and provider.client.flush()
 
-    wait_for(lambda: server.events)
-    batch = server.events[-1]
+    batch = memory.events[-1]
     assert batch["custom"] == [
         {
             "key": "purchase",

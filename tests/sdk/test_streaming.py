@@ -1,4 +1,7 @@
-"""Server-sent events: the document on connect, patches, listeners, reconnects, fallback."""
+"""Server-sent events: the document on connect, patches, listeners, reconnects, fallback.
+
+The loopback server sends what the tests write on the wire; the in-memory server feeds
+the listener tests their changes."""
 
 from __future__ import annotations
 
@@ -8,14 +11,20 @@ import time
 import pytest
 
 from premiere.sdk import Client, Config, DataSourceState
+from premiere.sdk.testing import InMemoryServer
 
 from .support import SDK_KEY, FakePremiere, boolean_flag, make_document, wait_for
 
 
-def streaming(url: str, **kw: object) -> Config:
+def streaming(server: str | InMemoryServer, **kw: object) -> Config:
+    """``server`` is a URL or an in-memory server."""
     settings: dict[str, object] = {
         "sdk_key": SDK_KEY,
-        "base_url": url,
+        **(
+            {"transport": server.transport}
+            if isinstance(server, InMemoryServer)
+            else {"base_url": server}
+        ),
         "poll_interval": 0.05,
         "start_wait": 2.0,
         "events": False,
@@ -63,19 +72,19 @@ def test_streaming__patch__applied_and_listeners_get_changed_keys(server: FakePr
 
 
 def test_streaming__listener_unsubscribed_and_raising__others_still_called(
-    server: FakePremiere,
+    memory: InMemoryServer,
 ) -> None:
     calls: list[str] = []
-    with Client(streaming(server.url)) as client:
+    with Client(streaming(memory)) as client:
         remove = client.on_change(lambda keys: calls.append("removed"))
         client.on_change(lambda keys: 1 / 0)  # type: ignore[func-returns-value]
         client.on_change(lambda keys: calls.append("kept"))
         remove()
-        server.push("patch", {"version": 2, "flags": {"a": None}}, event_id=2)
+        memory.delete_flag("a")
         wait_for(lambda: calls == ["kept"])
 
 
-def test_streaming__segment_change__reports_flags_using_it(server: FakePremiere) -> None:
+def test_streaming__segment_change__reports_flags_using_it(memory: InMemoryServer) -> None:
     staff = {"key": "staff", "version": 1, "included": ["u1"], "excluded": [], "rules": []}
     gated = boolean_flag(
         "gated",
@@ -98,12 +107,12 @@ def test_streaming__segment_change__reports_flags_using_it(server: FakePremiere)
     dependent = boolean_flag("dependent", prerequisites=[{"key": "gated", "variation": 0}])
     doc = make_document(1, gated=gated, dependent=dependent, other=boolean_flag("other"))
     doc["segments"] = {"staff": staff}
-    server.set_document(doc)
+    memory.set_document(doc)
     seen: list[frozenset[str]] = []
-    with Client(streaming(server.url)) as client:
+    with Client(streaming(memory)) as client:
         client.on_change(seen.append)
         assert client.variation("gated", {"key": "u2"}, None) is False
-        server.push("patch", {"version": 2, "segments": {"staff": {**staff, "included": ["u2"]}}})
+        memory.set_segment({**staff, "included": ["u2"]})
         wait_for(lambda: seen)
         assert seen == [frozenset({"gated", "dependent"})]
         assert client.variation("gated", {"key": "u2"}, None) is True
@@ -195,7 +204,7 @@ def test_streaming__retry_field__sets_the_least_reconnect_delay(server: FakePrem
     with Client(streaming(server.url)) as client:
         for q in list(server.streams):
             q.put(b"retry: 300\n\n")
-        wait_for(lambda: client._source.server_retry == 0.3)  # type: ignore[union-attr]
+        wait_for(lambda: client._background.source.server_retry == 0.3)  # type: ignore[union-attr]
         cut = time.monotonic()
         server.cut_streams()
         wait_for(lambda: server.count("/api/v1/sdk/stream") == 2)

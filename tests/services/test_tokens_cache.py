@@ -1,22 +1,55 @@
+"""The per-store token cache: answers within its TTL, times out by an injected clock,
+forgets revoked tokens at once, and belongs to one store only."""
+
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete
 
 from premiere.errors import AuthenticationError
-from premiere.services import Actor, tokens
+from premiere.services import Actor
 from premiere.services.tokens import (
+    TokenCache,
     authenticate,
     authenticate_cached,
     create_token,
     list_tokens,
     revoke_token,
+    token_cache,
+    use_token_cache,
 )
 from premiere.store import Store
 from premiere.store.models import ApiToken
 from premiere.store.types import utc_now
+
+
+class FakeClock:
+    """Monotonic seconds and UTC wall time that move only when told."""
+
+    def __init__(self) -> None:
+        self.seconds = 1000.0
+        self.wall = utc_now()
+
+    def monotonic(self) -> float:
+        return self.seconds
+
+    def now(self) -> datetime:
+        return self.wall
+
+    def advance(self, seconds: float) -> None:
+        self.seconds += seconds
+        self.wall += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(store: Store) -> FakeClock:
+    """A fake clock driving ``store``'s token cache (TTL 5 s)."""
+    fake = FakeClock()
+    use_token_cache(store, TokenCache(ttl=5.0, clock=fake.monotonic, wall_clock=fake.now))
+    return fake
 
 
 def _forget_rows(store: Store) -> None:
@@ -34,21 +67,23 @@ def test_authenticate__within_ttl__answers_without_database(store: Store, actor:
 
 
 def test_authenticate__ttl_passed__reads_database_again(
-    store: Store, actor: Actor, monkeypatch: pytest.MonkeyPatch
+    store: Store, actor: Actor, clock: FakeClock
 ) -> None:
     raw = create_token(store, actor, {"name": "ci", "scope": "admin"})["token"]
     authenticate(store, raw)
     _forget_rows(store)
-    monkeypatch.setattr(tokens, "_clock", lambda: 1e12)  # long after the TTL
+    clock.advance(4.9)
+    assert authenticate(store, raw).name == "ci"  # still cached
 
+    clock.advance(0.1)  # the TTL has passed
+
+    assert authenticate_cached(store, raw) is None
     with pytest.raises(AuthenticationError):
         authenticate(store, raw)
 
 
-def test_authenticate__zero_ttl__never_cached(
-    store: Store, actor: Actor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(tokens, "TOKEN_CACHE_TTL", 0.0)
+def test_authenticate__zero_ttl__never_cached(store: Store, actor: Actor) -> None:
+    use_token_cache(store, TokenCache(ttl=0.0))
     raw = create_token(store, actor, {"name": "ci", "scope": "admin"})["token"]
     authenticate(store, raw)
 
@@ -76,16 +111,32 @@ def test_authenticate__wrong_secret_of_cached_token__unauthorized(
         authenticate(store, raw + "x")
 
 
-def test_authenticate__cached_a_minute_later__records_use_again(
-    store: Store, actor: Actor, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_authenticate__cached_a_minute_later__records_use_again(store: Store, actor: Actor) -> None:
+    clock = FakeClock()  # a TTL longer than a minute: only the due record ends the entry
+    use_token_cache(store, TokenCache(ttl=3600.0, clock=clock.monotonic, wall_clock=clock.now))
     raw = create_token(store, actor, {"name": "ci", "scope": "admin"})["token"]
     authenticate(store, raw)
     first = list_tokens(store)[0]["last_used_at"]
-    later = utc_now() + timedelta(minutes=2)
-    monkeypatch.setattr(tokens, "utc_now", lambda: later)
+    clock.advance(59)
+    assert authenticate_cached(store, raw) is not None
+    clock.advance(1)
 
     assert authenticate_cached(store, raw) is None  # due: the database path records it
     authenticate(store, raw)
 
     assert list_tokens(store)[0]["last_used_at"] > first
+
+
+def test_token_cache__two_stores__share_nothing(tmp_path: Path, actor: Actor) -> None:
+    with (
+        Store.open(f"sqlite:///{tmp_path / 'one.db'}") as one,
+        Store.open(f"sqlite:///{tmp_path / 'two.db'}") as two,
+    ):
+        raw = create_token(one, actor, {"name": "ci", "scope": "admin"})["token"]
+        authenticate(one, raw)
+
+        assert authenticate_cached(one, raw) is not None
+        assert authenticate_cached(two, raw) is None
+        assert token_cache(one) is not token_cache(two)
+        with pytest.raises(AuthenticationError):
+            authenticate(two, raw)

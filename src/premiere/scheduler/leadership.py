@@ -1,8 +1,9 @@
 """Who may tick: exactly one scheduler at a time per database.
 
 - PostgreSQL: a session-level ``pg_try_advisory_lock`` held on a dedicated connection
-  while leading. A leader that dies (process killed, connection lost) loses the lock
-  with its connection; another scheduler takes it on its next attempt.
+  while leading (the SQL is :mod:`premiere.store.leadership`). A leader that dies
+  (process killed, connection lost) loses the lock with its connection; another
+  scheduler takes it on its next attempt.
 - SQLite file: an exclusive ``flock`` on ``<database>.scheduler.lock`` beside the
   database file, released by the operating system when the process ends. (Writes are
   serialised by SQLite anyway; the lock keeps two processes from both ticking.)
@@ -15,11 +16,8 @@ import logging
 import os
 from typing import Any, Protocol
 
-from sqlalchemy import text
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
-
 from premiere.store import Store
+from premiere.store.leadership import AdvisoryLock
 
 log = logging.getLogger("premiere.scheduler")
 
@@ -54,67 +52,32 @@ class AlwaysLeader:
 
 
 class PostgresLeadership:
-    """``pg_try_advisory_lock`` on a dedicated connection kept while leading."""
+    """A PostgreSQL advisory lock (:class:`premiere.store.leadership.AdvisoryLock`) held
+    while leading, on a connection checked at every attempt."""
 
     def __init__(self, store: Store, key: int = ADVISORY_LOCK_KEY) -> None:
         self.store = store
         self.key = key
-        self.connection: Connection | None = None
+        self.lock = AdvisoryLock(store.engine, key)
 
     def acquire(self) -> bool:
-        if self.connection is not None:
-            if self._alive(self.connection):
+        if self.lock.held:
+            if self.lock.alive():
                 return True
             log.warning("scheduler lost its database connection; no longer leading")
-            self._discard()
-        connection = self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            held = bool(
-                connection.execute(
-                    text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}
-                ).scalar()
-            )
-        except DBAPIError:
-            connection.invalidate()
-            connection.close()
+            self.lock.discard()
+        if not self.lock.try_acquire():
             return False
-        if not held:
-            connection.close()
-            return False
-        self.connection = connection
         log.info("scheduler leads (PostgreSQL advisory lock %d)", self.key)
         return True
 
     def release(self) -> None:
-        if self.connection is None:
-            return
-        try:
-            self.connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
-            self.connection.close()
-        except DBAPIError:
-            self._discard()
-        self.connection = None
+        self.lock.release()
 
     @property
     def backend_pid(self) -> int | None:
         """The leading connection's server process id (for operators and tests)."""
-        if self.connection is None:
-            return None
-        return int(self.connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
-
-    def _alive(self, connection: Connection) -> bool:
-        try:
-            connection.execute(text("SELECT 1"))
-        except DBAPIError:
-            return False
-        return True
-
-    def _discard(self) -> None:
-        # Never hand a connection that may still hold the lock back to the pool.
-        if self.connection is not None:
-            self.connection.invalidate()
-            self.connection.close()
-        self.connection = None
+        return self.lock.backend_pid
 
 
 class FileLeadership:

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from premiere.engine import EvaluationResult, evaluate
-from premiere.sdk import cache
+from premiere.sdk.background import Background, forget_after_fork, restart_after_fork
+from premiere.sdk.bootstrap import load_local_documents
 from premiere.sdk.config import Config
-from premiere.sdk.datasource import DataSource, PollingDataSource, StreamingDataSource
-from premiere.sdk.document import DocumentError, Snapshot
+from premiere.sdk.document import Snapshot
 from premiere.sdk.evaluation import (
     BOOL,
     CLIENT_NOT_READY,
@@ -42,11 +40,9 @@ from premiere.sdk.evaluation import (
     as_str,
     error_result,
 )
-from premiere.sdk.event_sender import EventProcessor
 from premiere.sdk.events import EventRecorder, ServedVariations
 from premiere.sdk.holder import DocumentHolder, Listener
 from premiere.sdk.status import Status, StatusListener, StatusTracker
-from premiere.sdk.transport import Transport
 
 _MAX_LOGGED = 1000
 
@@ -67,9 +63,7 @@ class Client:
         self._recorder: EventRecorder | None = None
         self._local: threading.local | None = None  # the recorder's, read on the hot path
         self._served = ServedVariations()  # for the flags the recorder watches
-        self._transport: Transport | None = None
-        self._source: DataSource | None = None
-        self._processor: EventProcessor | None = None
+        self._background: Background | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self._logged: set[tuple[str, str]] = set()
         self._closed = False
@@ -83,10 +77,10 @@ class Client:
         }
         if config.offline:
             self._status.off()
-        self._load_local_documents()
+        load_local_documents(config, self._holder, self._local_failure)
         if not config.offline:
             self._start_background()
-            _FORK_REGISTRY.add(self)
+            restart_after_fork(self)
             if config.start_wait > 0:
                 self._status.wait_started(config.start_wait)
 
@@ -300,7 +294,7 @@ class Client:
 
     def flush(self) -> bool:
         """Send the counted events now; True when they were sent (or there were none)."""
-        processor = self._processor
+        processor = self._background.processor if self._background is not None else None
         if processor is None:
             return True
         return False if self._closed else processor.flush()
@@ -344,7 +338,7 @@ class Client:
         if self._closed:
             return
         self._closed = True
-        _FORK_REGISTRY.discard(self)
+        forget_after_fork(self)
         if self._finalizer is not None:
             self._finalizer()
         self._status.off()
@@ -362,54 +356,20 @@ class Client:
 
     # -- start-up and fork ---------------------------------------------------------------
 
-    def _load_local_documents(self) -> None:
-        config = self.config
-        if config.bootstrap_path is not None:
-            try:
-                data = Path(config.bootstrap_path).read_bytes()
-            except OSError as exc:
-                self._local_failure(f"cannot read the bootstrap file: {exc}")
-            else:
-                try:  # read one flag at a time, never parsed whole: less memory
-                    self._holder.put_document_json(data, "bootstrap")
-                except DocumentError as exc:
-                    self._local_failure(f"the bootstrap document is unusable: {exc}")
-        elif config.bootstrap is not None:
-            try:
-                self._holder.put_document(config.bootstrap, "bootstrap")
-            except DocumentError as exc:
-                self._local_failure(f"the bootstrap document is unusable: {exc}")
-        cached = cache.read(config.cache_path) if config.cache_path is not None else None
-        if cached is not None:
-            doc, etag = cached
-            version = doc.get("version") if isinstance(doc, dict) else None
-            held = self._holder.version
-            if held is None or (isinstance(version, int) and version >= held):
-                try:
-                    self._holder.put_document(doc, "cache", etag)
-                except DocumentError as exc:
-                    self._local_failure(f"the cached document is unusable: {exc}")
-
     def _local_failure(self, message: str) -> None:
         self._log.error("premiere: %s", message)
         self._status.error(message)
 
     def _start_background(self) -> None:
         config = self.config
-        self._transport = Transport(config)
-        kind = StreamingDataSource if config.streaming else PollingDataSource
-        self._source = kind(self._transport, self._holder, config)
-        self._source.start()
         if config.events:
             self._recorder = EventRecorder(config.event_buffer_size)
             self._local = self._recorder.local
-            self._processor = EventProcessor(self._recorder, self._transport, config)
-            self._processor.start()
+        self._background = Background(config, self._holder, self._recorder)
+        self._background.start()
         # Stops the threads when close() is called, or when the client is garbage
         # collected without it (the threads hold no reference to the client).
-        self._finalizer = weakref.finalize(
-            self, _stop_background, self._source, self._processor, self._transport
-        )
+        self._finalizer = weakref.finalize(self, self._background.stop)
         self._finalizer.atexit = False
 
     def _after_fork_in_child(self) -> None:
@@ -430,27 +390,3 @@ def _usable_value(value: object) -> bool:
         return math.isfinite(float(value) ** 2)
     except OverflowError:
         return False
-
-
-def _stop_background(
-    source: DataSource, processor: EventProcessor | None, transport: Transport
-) -> None:
-    source.stop()
-    if processor is not None:
-        processor.stop(flush=True)
-    transport.close()
-
-
-_FORK_REGISTRY: weakref.WeakSet[Client] = weakref.WeakSet()
-
-
-def _restart_in_child() -> None:
-    for client in list(_FORK_REGISTRY):
-        try:
-            client._after_fork_in_child()
-        except Exception:
-            logging.getLogger("premiere.sdk").exception("premiere: restarting after fork failed")
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_restart_in_child)

@@ -6,7 +6,10 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from premiere.sdk.transport import TransportFactory
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8700"
 
@@ -48,6 +51,9 @@ class Config:
     max_reconnect_delay: float = 30.0
     unauthorized_retry_interval: float = 300.0
     logger: logging.Logger | None = field(default=None, compare=False)
+    # How the client reaches the server: makes each client its transport (None: HTTP to
+    # base_url; premiere.sdk.testing.InMemoryServer.transport for tests).
+    transport: TransportFactory | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         positive = (

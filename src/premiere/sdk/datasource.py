@@ -12,14 +12,12 @@ import json
 import threading
 from typing import Protocol
 
-import httpx
-
 from premiere.sdk.backoff import Backoff
 from premiere.sdk.config import Config
 from premiere.sdk.document import DocumentError
 from premiere.sdk.holder import DocumentHolder
 from premiere.sdk.sse import Comment, ServerSentEvent, SSEParser
-from premiere.sdk.transport import Transport, retry_after_seconds
+from premiere.sdk.transport import StreamResponse, Transport, TransportError, retry_after_seconds
 
 UNAUTHORIZED = (401, 403)
 STREAM_UNAVAILABLE = (404, 405, 501)
@@ -53,7 +51,10 @@ class _Worker:
 
     def stop(self) -> None:
         self.stopping.set()
-        self.transport.interrupt_streams()
+        try:
+            self.transport.interrupt_streams()
+        except Exception:  # a transport's own bug: close() must not raise
+            self.log.exception("premiere: interrupting the stream failed")
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=2.0)
@@ -78,7 +79,7 @@ class _Worker:
         config = self.config
         try:
             fetched = self.transport.fetch_document(self.holder.etag)
-        except httpx.HTTPError as exc:
+        except TransportError as exc:
             self.fail(f"cannot reach {config.base_url}: {_describe(exc)}")
             return min(self.backoff.next_delay(), config.poll_interval)
         if fetched.status == 304:
@@ -148,20 +149,20 @@ class StreamingDataSource(_Worker):
         last_id = str(version) if version is not None else None
         try:
             with self.transport.open_stream(last_id) as response:
-                status = response.status_code
+                status = response.status
                 if status in STREAM_UNAVAILABLE:
                     return None
                 if status in UNAUTHORIZED:
                     self.fail(_unauthorized(status), level="error", final=True)
                     return self.config.unauthorized_retry_interval
                 if status in STREAM_REFUSED_FOR_NOW:
-                    return self.refused_for_now(status, response.headers.get("Retry-After"))
+                    return self.refused_for_now(status, response.retry_after)
                 if status != 200:
                     self.fail(f"GET /api/v1/sdk/stream answered {status}")
                     return self.backoff.next_delay()
                 self.backoff.connected()
                 self.read(response)
-        except httpx.HTTPError as exc:
+        except TransportError as exc:
             if not self.stopping.is_set():
                 self.fail(f"stream to {self.config.base_url} failed: {_describe(exc)}")
         except DocumentError as exc:
@@ -183,14 +184,14 @@ class StreamingDataSource(_Worker):
                 self.holder.put_document_json(fetched.body, "server", fetched.etag)
             elif fetched.status == 304:
                 self.holder.status.contact_succeeded()
-        except (httpx.HTTPError, ValueError, DocumentError) as exc:
+        except (TransportError, ValueError, DocumentError) as exc:
             self.log.debug("premiere: fetching the flags failed too: %s", exc)
         floor = min(retry_after_seconds(retry_after), self.config.unauthorized_retry_interval)
         return max(self.backoff.next_delay(), floor)
 
-    def read(self, response: httpx.Response) -> None:
+    def read(self, response: StreamResponse) -> None:
         parser = SSEParser()
-        for chunk in response.iter_bytes():
+        for chunk in response.chunks:
             for item in parser.feed(chunk):
                 if isinstance(item, Comment):
                     self.holder.status.contact_succeeded()
@@ -228,5 +229,5 @@ def _unauthorized(status: int) -> str:
     )
 
 
-def _describe(exc: httpx.HTTPError) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+def _describe(exc: TransportError) -> str:
+    return str(exc) or type(exc).__name__

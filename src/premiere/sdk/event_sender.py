@@ -15,11 +15,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from premiere.sdk.config import Config
 from premiere.sdk.events import CountKey, CustomCounts, CustomKey, EventRecorder
-from premiere.sdk.transport import Transport
+from premiere.sdk.transport import Transport, TransportError
 
 Clock = Callable[[], float]
 
@@ -80,7 +78,10 @@ class EventProcessor:
             payload = self._payload()
             try:
                 status, retry_after = self.transport.post_events(payload)
-            except (httpx.HTTPError, RuntimeError) as exc:  # RuntimeError: closed transport
+            except TransportError as exc:
+                return self._failed(str(exc) or type(exc).__name__)
+            except Exception as exc:  # a transport's own bug: flush() must not raise
+                self.log.debug("premiere: the transport failed", exc_info=True)
                 return self._failed(f"{type(exc).__name__}: {exc}")
             if retry_after and (status == 429 or status >= 500):
                 return self._wait(status, retry_after)

@@ -1,88 +1,84 @@
-"""HTTP to the Premiere server: the flag document, the stream, the events endpoint."""
+"""What the client needs from the network, as one small interface.
+
+The data sources and the event sender speak to the server only through a
+:class:`Transport`: fetch the flag document (with its ETag), open the event stream, post
+an event batch. :class:`~premiere.sdk.http_transport.HttpTransport` (the default) does it
+over HTTP; :class:`~premiere.sdk.testing.InMemoryServer` does it in memory, for tests of
+code that uses the SDK. ``Config.transport`` picks one: a callable that makes each
+client its own transport from the config (called again in a forked child).
+
+A transport reports a failure to reach the server (connection refused, timeout, a
+stream cut) by raising :class:`TransportError`; every answer the server gives, whatever
+its status, is returned. This module does no I/O.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
-import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
+if TYPE_CHECKING:
+    from premiere.sdk.config import Config
 
-from premiere import __version__
-from premiere.sdk.config import Config
 
-USER_AGENT = f"premiere-python-sdk/{__version__}"
+class TransportError(Exception):
+    """The server could not be reached, or a connection broke; the message says how."""
 
 
 @dataclass(frozen=True)
 class Fetched:
+    """The answer to ``GET /api/v1/sdk/flags``: status, ETag and body (the document's
+    JSON text when the status is 200)."""
+
     status: int
     etag: str | None
     body: bytes
 
 
-class Transport:
-    """One connection pool per client (recreated in a forked child, never shared)."""
+@dataclass(frozen=True)
+class StreamResponse:
+    """The answer to ``GET /api/v1/sdk/stream``: its status, its ``Retry-After`` header,
+    and (when the status is 200) the event-stream bytes as they arrive. Iterating
+    ``chunks`` blocks until the server sends more; it ends when the stream ends and
+    raises :class:`TransportError` when the connection breaks."""
 
-    def __init__(self, config: Config) -> None:
-        self._url = config.api_url
-        self._http = httpx.Client(
-            headers={"Authorization": f"Bearer {config.sdk_key}", "User-Agent": USER_AGENT},
-            timeout=httpx.Timeout(config.request_timeout),
-            follow_redirects=True,
-        )
-        self._stream_timeout = httpx.Timeout(
-            config.request_timeout, read=config.stream_read_timeout
-        )
-        self._streams: set[httpx.Response] = set()
+    status: int
+    retry_after: str | None
+    chunks: Iterator[bytes]
+
+
+class Transport(Protocol):
+    """One client's connection to the server; only its client's threads use it."""
 
     def fetch_document(self, etag: str | None) -> Fetched:
-        headers = {"If-None-Match": etag} if etag else {}
-        r = self._http.get(f"{self._url}/flags", headers=headers)
-        return Fetched(r.status_code, r.headers.get("ETag"), r.content)
+        """``GET /api/v1/sdk/flags``, with ``If-None-Match: etag`` when given."""
+        ...
 
-    @contextlib.contextmanager
-    def open_stream(self, last_event_id: str | None) -> Iterator[httpx.Response]:
-        headers = {
-            "Accept": "text/event-stream",
-            "Cache-Control": "no-cache",
-            "Accept-Encoding": "identity",  # a compressed stream would be held back in buffers
-        }
-        if last_event_id:
-            headers["Last-Event-ID"] = last_event_id
-        request = self._http.build_request(
-            "GET", f"{self._url}/stream", headers=headers, timeout=self._stream_timeout
-        )
-        response = self._http.send(request, stream=True)
-        self._streams.add(response)
-        try:
-            yield response
-        finally:
-            self._streams.discard(response)
-            response.close()
+    def open_stream(self, last_event_id: str | None) -> AbstractContextManager[StreamResponse]:
+        """``GET /api/v1/sdk/stream`` (with ``Last-Event-ID`` when given), closed on exit."""
+        ...
 
     def post_events(self, payload: dict[str, Any]) -> tuple[int, float]:
-        """The answer's status and its ``Retry-After`` in seconds (0 when none)."""
-        response = self._http.post(f"{self._url}/events", json=payload)
-        return response.status_code, retry_after_seconds(response.headers.get("Retry-After"))
+        """``POST /api/v1/sdk/events``: the answer's status and its ``Retry-After`` in
+        seconds (0 when none)."""
+        ...
 
     def interrupt_streams(self) -> None:
-        """Wake a thread blocked reading a stream (closing a socket alone does not)."""
-        for response in list(self._streams):
-            stream = response.extensions.get("network_stream")
-            sock = stream.get_extra_info("socket") if stream is not None else None
-            if isinstance(sock, socket.socket):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+        """Wake a thread blocked reading a stream: its ``chunks`` end or raise."""
+        ...
 
     def close(self) -> None:
-        self.interrupt_streams()
-        self._http.close()
+        """Interrupt the streams and release the connections; not used again."""
+        ...
+
+
+TransportFactory = Callable[["Config"], Transport]
+"""Makes a client's transport from its :class:`~premiere.sdk.config.Config`."""
 
 
 def retry_after_seconds(retry_after: str | None, now: float | None = None) -> float:

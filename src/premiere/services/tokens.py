@@ -8,6 +8,13 @@ Authentication is cached in the process for ``TOKEN_CACHE_TTL`` seconds per raw 
 Revoking a token drops it from the cache of the process that revoked it at once; other
 processes (replicas) stop accepting it at most ``TOKEN_CACHE_TTL`` seconds later.
 Unknown and revoked tokens are never cached.
+
+The cache is a :class:`TokenCache` owned by the :class:`~premiere.store.Store` it
+caches (kept with :meth:`Store.attached <premiere.store.Store.attached>`, a slot for
+per-store objects of upper layers: the store layer does not import services, and
+revocation must reach the cache of the store it went through, from the API and the CLI
+alike). Two stores in one process share nothing; a test gives a store a cache with its
+own clocks with :func:`use_token_cache`.
 """
 
 from __future__ import annotations
@@ -18,8 +25,7 @@ import re
 import secrets
 import threading
 import time
-import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,7 +52,6 @@ _NO_HASH = hashlib.sha256(b"no such token").hexdigest()
 TOKEN_CACHE_TTL = 5.0
 """Seconds an authenticated token is accepted without reading the database again."""
 _CACHE_LIMIT = 10_000
-_clock = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -130,7 +135,7 @@ def revoke_token(store: Store, actor: Actor, token_id: str) -> TokenView:
             after=after,
         )
         withdraw_token_work(session, actor, row)
-    _cache_of(store).drop(token_id)
+    token_cache(store).drop(token_id)
     return after
 
 
@@ -138,10 +143,10 @@ def authenticate(store: Store, raw: str) -> TokenInfo:
     """The token ``raw`` stands for, or ``AuthenticationError`` (unknown, wrong, revoked)."""
     if not isinstance(raw, str):
         raise AuthenticationError("unknown token")
-    cached = authenticate_cached(store, raw)
+    cache = token_cache(store)
+    cached = cache.get(raw)
     if cached is not None:
         return cached
-    cache = _cache_of(store)
     generation = cache.generation
     token_id, secret = _split(raw)
     with store.read() as session:
@@ -154,7 +159,7 @@ def authenticate(store: Store, raw: str) -> TokenInfo:
             raise AuthenticationError("the token has been revoked")
         info = TokenInfo(row.id, row.name, row.scope, row.project, row.environment)
         last_used = row.last_used_at
-    now = utc_now()
+    now = cache.wall_clock()
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
         _touch(store, token_id, now)
         last_used = now
@@ -166,18 +171,45 @@ def authenticate_cached(store: Store, raw: str) -> TokenInfo | None:
     """The token ``raw`` stands for if it was authenticated in this process less than
     ``TOKEN_CACHE_TTL`` seconds ago and its use need not be recorded yet; otherwise
     ``None`` (call :func:`authenticate`). Never touches the database."""
-    return _cache_of(store).get(raw)
+    return token_cache(store).get(raw)
 
 
 def forget_cached_tokens(store: Store) -> None:
     """Drop every cached authentication of ``store`` (tests, or after bulk changes)."""
-    _cache_of(store).clear()
+    token_cache(store).clear()
 
 
-class _TokenCache:
-    """Raw token (by SHA-256) -> (expiry, TokenInfo, last use recorded)."""
+def token_cache(store: Store) -> TokenCache:
+    """The cache of ``store``'s authentications (made on first use)."""
+    return store.attached(TokenCache, TokenCache)
 
-    def __init__(self) -> None:
+
+def use_token_cache(store: Store, cache: TokenCache) -> None:
+    """Make ``cache`` the one of ``store`` from now on (tests: a cache with fake clocks)."""
+    store.attach(TokenCache, cache)
+
+
+Clock = Callable[[], float]
+WallClock = Callable[[], datetime]
+
+
+class TokenCache:
+    """Raw token (by SHA-256) -> (expiry, TokenInfo, last use recorded).
+
+    ``clock`` (seconds, monotonic) times the ``ttl``; ``wall_clock`` (aware UTC) says
+    when a use is due to be recorded again (every ``LAST_USED_RESOLUTION``).
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl: float = TOKEN_CACHE_TTL,
+        clock: Clock = time.monotonic,
+        wall_clock: WallClock = utc_now,
+    ) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self.wall_clock = wall_clock
         self._entries: dict[bytes, tuple[float, TokenInfo, datetime]] = {}
         self._lock = threading.Lock()
         self.generation = 0
@@ -189,7 +221,7 @@ class _TokenCache:
         if entry is None:
             return None
         expires, info, last_used = entry
-        if _clock() >= expires or utc_now() - last_used >= LAST_USED_RESOLUTION:
+        if self.clock() >= expires or self.wall_clock() - last_used >= LAST_USED_RESOLUTION:
             return None
         return info
 
@@ -200,7 +232,7 @@ class _TokenCache:
             if len(self._entries) >= _CACHE_LIMIT:
                 self._entries.clear()
             digest = hashlib.sha256(raw.encode()).digest()
-            self._entries[digest] = (_clock() + TOKEN_CACHE_TTL, info, last_used)
+            self._entries[digest] = (self.clock() + self.ttl, info, last_used)
 
     def drop(self, token_id: str) -> None:
         with self._lock:
@@ -213,20 +245,6 @@ class _TokenCache:
         with self._lock:
             self.generation += 1
             self._entries.clear()
-
-
-_caches: weakref.WeakKeyDictionary[Store, _TokenCache] = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
-
-
-def _cache_of(store: Store) -> _TokenCache:
-    cache = _caches.get(store)
-    if cache is None:
-        with _caches_lock:
-            cache = _caches.get(store)
-            if cache is None:
-                cache = _caches[store] = _TokenCache()
-    return cache
 
 
 def ensure_admin_token(store: Store, preset: str | None) -> str | None:

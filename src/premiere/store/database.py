@@ -12,10 +12,11 @@ single-threaded tests and experiments, not a server.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
@@ -23,9 +24,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from premiere.store.migrate import upgrade_to_head
+from premiere.store.notifications import COMMIT_CALLBACKS, CommitCallbacks
 from premiere.store.unicode import read_json
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 def normalize_url(url: str) -> URL:
@@ -39,10 +42,20 @@ def normalize_url(url: str) -> URL:
 
 
 class Store:
-    """The handle every service takes: one engine, and transactions on it."""
+    """The handle every service takes: one engine, and transactions on it.
+
+    What lives as long as the store lives with it, never in a module, so that two stores
+    in one process share nothing: the callbacks told of its commits
+    (:mod:`premiere.store.notifications`), and the objects upper layers keep per store
+    (:meth:`attached`; the service layer's token cache), whose types this layer does not
+    know.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.commit_callbacks = CommitCallbacks()
+        self._attached: dict[type[Any], Any] = {}
+        self._attached_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -65,6 +78,21 @@ class Store:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def attached(self, kind: type[T], make: Callable[[], T]) -> T:
+        """This store's object of type ``kind``, made by ``make()`` on first use."""
+        found = self._attached.get(kind)
+        if found is None:
+            with self._attached_lock:
+                found = self._attached.get(kind)
+                if found is None:
+                    found = self._attached[kind] = make()
+        return found
+
+    def attach(self, kind: type[T], value: T) -> None:
+        """Make ``value`` this store's object of type ``kind`` (replacing one made before)."""
+        with self._attached_lock:
+            self._attached[kind] = value
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
@@ -74,7 +102,11 @@ class Store:
         """A read-write transaction: committed when the block ends, rolled back on error."""
         with self.engine.connect() as connection:
             connection.execution_options(premiere_write=True)
-            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+            info = {COMMIT_CALLBACKS: self.commit_callbacks}
+            with (
+                Session(bind=connection, expire_on_commit=False, info=info) as session,
+                session.begin(),
+            ):
                 yield session
 
     @contextmanager

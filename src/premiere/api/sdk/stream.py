@@ -7,7 +7,7 @@ On connect: ``event: document`` with ``id: <document version>`` and the whole do
 ``: heartbeat`` comment every ``heartbeat_seconds``. A ``Last-Event-ID`` equal to the
 current version skips the document; any other value gets the whole document.
 
-The change broadcaster (:mod:`premiere.services.sdk.broadcast`) runs for the lifetime of the
+The change broadcaster (:mod:`premiere.api.sdk.broadcaster`) runs for the lifetime of the
 app: :func:`change_broadcaster` enters it in the app's lifespan. How many streams a
 process holds, per client address and in total, is bounded by
 :mod:`premiere.api.sdk.stream_limits` (429 / 503 with ``Retry-After`` beyond).
@@ -26,9 +26,10 @@ from starlette.types import Receive, Scope, Send
 
 from premiere.api.auth import ADMIN, SDK_CLIENT, SdkCaller
 from premiere.api.models import ErrorBody, answers
+from premiere.api.sdk.broadcaster import BroadcastSettings, ChangeBroadcaster, Subscription
+from premiere.api.sdk.mailbox import CLOSE
 from premiere.api.sdk.stream_limits import StreamSlot, client_address, slots_of
 from premiere.errors import PermissionDeniedError, ValidationError, Violation
-from premiere.services.sdk.broadcast import BroadcastSettings, ChangeBroadcaster, Subscription
 from premiere.services.tokens import TokenInfo
 
 router = APIRouter(prefix="/sdk", tags=["sdk"])
@@ -165,7 +166,7 @@ class EventStreamResponse(Response):
             pass
         self.subscription.closed = True
         with contextlib.suppress(asyncio.QueueFull):
-            self.subscription.queue.put_nowait(b"")
+            self.subscription.queue.put_nowait(CLOSE)
 
 
 def stream_target(

@@ -96,10 +96,10 @@ _MAX_DESCRIPTORS = 1_048_576  # Linux's default ceiling (fs.nr_open)
 
 def _apply_stream_settings(app: Any, settings: Settings) -> None:
     """SDK stream heartbeats and limits, and the OFREP limits, from PREMIERE_* settings."""
+    from premiere.api.sdk.broadcaster import BroadcastSettings
     from premiere.api.sdk.ofrep import OFREP_SETTINGS, OfrepSettings
     from premiere.api.sdk.stream import BROADCAST_SETTINGS
     from premiere.api.sdk.stream_limits import STREAM_LIMITS, StreamLimits
-    from premiere.services.sdk.broadcast import BroadcastSettings
 
     heartbeat = BroadcastSettings(heartbeat_seconds=settings.sse_heartbeat_seconds)
     setattr(app.state, BROADCAST_SETTINGS, heartbeat)

@@ -132,7 +132,7 @@ def _forget_on_commit(cache: CompiledDocuments) -> None:
         else:
             target.forget(changed)
 
-    unregister = on_changes_committed(forget)
+    unregister = on_changes_committed(cache.store, forget)
 
 
 def compile_flags(document: Mapping[str, Any], *, client_only: bool) -> CompiledFlags:
