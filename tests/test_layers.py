@@ -37,7 +37,8 @@ ALLOWED: dict[str, set[str]] = {
     next(iter(_names(layer))): _names(imports)
     for layer, imports in _table("## Layers and the imports they may make")
 }
-DOMAINS = {next(iter(_names(row[0]))) for row in _table("## Domains")}
+DOMAIN_ROWS = _table("## Domains")
+DOMAINS = {next(iter(_names(row[0]))) for row in DOMAIN_ROWS}
 
 
 def test_layers__architecture_table__names_every_layer_once() -> None:
@@ -123,3 +124,13 @@ def test_layers__grouped_layer__subpackages_are_domains_of_the_doc(layer: str) -
         names = [p.stem for p in (SRC / layer / package).glob("*.py")]
         prefixed = [n for n in names if n.startswith(package.rstrip("s") + "_")]
         assert not prefixed, f"{layer}/{package}/ modules repeat the domain: {prefixed}"
+
+
+@pytest.mark.parametrize("layer", GROUPED)
+def test_layers__domain_table__lists_every_module_of_each_domain(layer: str) -> None:
+    column = GROUPED.index(layer) + 2  # domain | what it holds | services | api | cli
+    for row in DOMAIN_ROWS:
+        domain = next(iter(_names(row[0])))
+        found = {p.stem for p in (SRC / layer / domain).glob("*.py") if p.stem != "__init__"}
+        listed = _names(row[column])
+        assert listed == found, f"docs/architecture.md, {layer}/{domain}/ lists {sorted(listed)}"

@@ -116,10 +116,10 @@ def simulate_rollout(
                 planned_share=stage.percentage / 100.0,
                 split=(split_t, split_c),
             )
-            if result.verdict == "regression":
+            if result.verdict == "regressed":
                 verdicts.append("regression")
                 return RolloutResult("rolled_back", index, minutes, extensions, verdicts)
-            if result.verdict == "sample_ratio_mismatch":
+            if result.sample_ratio_mismatch:
                 verdicts.append("sample_ratio_mismatch")
                 return RolloutResult("paused", index, minutes, extensions, verdicts)
             if elapsed < hold:

@@ -196,7 +196,7 @@ def _release_lifecycle(store: Store) -> list[dict[str, Any]]:
         ("views-rel", records.advance_release, {}),
         ("views-rel", records.pause_release, {"reason": "look"}),
         ("views-rel", records.resume_release, {}),
-        ("views-rel", records.roll_back_release, {"reason": "bad"}),
+        ("views-rel", records.rollback_release, {"reason": "bad"}),
         ("views-done", records.start_release, {}),
         ("views-done", records.advance_release, {}),
         ("views-done", records.advance_release, {}),

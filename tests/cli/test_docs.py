@@ -83,7 +83,7 @@ def test_quickstart__every_command__works_against_a_live_server(
     # When each runs in order against a server with the demo project
     outputs = {" ".join(args): run.ok(*args).stdout for args in commands}
     # Then the evaluations answer what the quickstart says they answer
-    evaluations = [out for command, out in outputs.items() if command.startswith("flags eval")]
+    evaluations = [out for command, out in outputs.items() if command.startswith("flags evaluate")]
     assert ["RULE_MATCH" in evaluations[0], "RULE_MATCH" in evaluations[1]] == [True, True]
     assert "FALLTHROUGH" in evaluations[2]
     assert "segment-staff" in evaluations[1]

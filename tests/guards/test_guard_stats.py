@@ -122,7 +122,7 @@ def test_regression_test__mean_metric_with_sum_of_squares__uses_its_variance() -
 
 def test_evaluate_guard__below_minimum_sample__insufficient_data() -> None:
     result = evaluate_guard(Arm(999, 500), Arm(50_000, 10), GuardParameters(minimum_sample=1000))
-    assert result.verdict == "insufficient_data"
+    assert (result.verdict, result.served_verdict) == ("insufficient", "insufficient_data")
     assert "1000 each needed" in result.reasons[0]
 
 
@@ -160,7 +160,8 @@ def test_evaluate_guard__split_broken__sample_ratio_mismatch_before_regression()
         planned_share=0.01,
         split=(3000, 97_000),
     )
-    assert result.verdict == "sample_ratio_mismatch"
+    assert (result.verdict, result.sample_ratio_mismatch) == ("insufficient", True)
+    assert result.to_dict()["verdict"] == "sample_ratio_mismatch"
     assert result.to_dict()["sample_ratio"]["mismatch"] is True
 
 
@@ -182,3 +183,17 @@ def test_sample_ratio_test__stage_at_100_percent__not_applicable() -> None:
 def test_guard_parameters__alpha_out_of_range__refused() -> None:
     with pytest.raises(ValueError):
         GuardParameters(alpha=1.5)
+
+
+def test_guard_result__served_verdict__the_words_recorded_decisions_always_served() -> None:
+    # Given a result of each kind (one vocabulary inside: healthy, regressed, insufficient)
+    healthy = evaluate_guard(Arm(5000, 500), Arm(5000, 500), GuardParameters())
+    regressed = evaluate_guard(Arm(5000, 1000), Arm(5000, 500), GuardParameters())
+    short = evaluate_guard(Arm(10, 1), Arm(10, 1), GuardParameters())
+    # Then details.verdict keeps the statistics' words the API has served
+    served = [(r.verdict, r.to_dict()["verdict"]) for r in (healthy, regressed, short)]
+    assert served == [
+        ("healthy", "healthy"),
+        ("regressed", "regression"),
+        ("insufficient", "insufficient_data"),
+    ]

@@ -93,7 +93,7 @@ def fail() -> None:
     [
         (False, releases.start_release),
         (True, releases.advance_release),
-        (True, releases.roll_back_release),
+        (True, releases.rollback_release),
     ],
     ids=["start", "advance", "rollback"],
 )
@@ -157,7 +157,7 @@ def test_tick_guard_rollback__failure_between_flag_writes__no_verdict_and_nothin
     between_flag_writes.append(fail)
     hold_end = started + timedelta(hours=1, seconds=1)
     with pytest.raises(Injected):
-        releases.tick_releases(store, hold_end, guard_check=at_hold_end("regressed"))
+        releases.tick_releases(store, hold_end, guard_watch=at_hold_end("regressed"))
     assert state(store) == before
     assert releases.list_guard_decisions(store, demo, KEY) == []
 
@@ -170,7 +170,7 @@ def test_tick_guard_rollback__succeeds__one_verdict_naming_it_and_flags_restored
     started = utc_now()
     releases.start_release(store, CREATOR, demo, KEY, {}, view["version"], now=started)
     hold_end = started + timedelta(hours=1, seconds=1)
-    done = releases.tick_releases(store, hold_end, guard_check=at_hold_end("regressed"))
+    done = releases.tick_releases(store, hold_end, guard_watch=at_hold_end("regressed"))
     assert [item["action"] for item in done] == ["rolled_back"]
     (decision,) = releases.list_guard_decisions(store, demo, KEY)
     assert (decision["status"], decision["stage"]) == ("regressed", 0)
@@ -194,10 +194,10 @@ def test_tick_guard_healthy__failure_between_flag_writes__no_verdict_and_nothing
     between_flag_writes.append(fail)
     hold_end = started + timedelta(hours=1, seconds=1)
     with pytest.raises(Injected):
-        releases.tick_releases(store, hold_end, guard_check=at_hold_end("healthy"))
+        releases.tick_releases(store, hold_end, guard_watch=at_hold_end("healthy"))
     assert state(store) == before
     between_flag_writes.clear()
-    done = releases.tick_releases(store, hold_end, guard_check=at_hold_end("healthy"))
+    done = releases.tick_releases(store, hold_end, guard_watch=at_hold_end("healthy"))
     assert [item["action"] for item in done] == ["advanced"]
     (decision,) = releases.list_guard_decisions(store, demo, KEY)
     assert (decision["status"], decision["stage"]) == ("healthy", 0)
@@ -210,7 +210,7 @@ def test_tick_guard_insufficient__hold_extended__verdict_names_it(store: Store, 
     started = utc_now()
     releases.start_release(store, CREATOR, demo, KEY, {}, view["version"], now=started)
     hold_end = started + timedelta(hours=1, seconds=1)
-    done = releases.tick_releases(store, hold_end, guard_check=at_hold_end("insufficient"))
+    done = releases.tick_releases(store, hold_end, guard_watch=at_hold_end("insufficient"))
     assert [item["action"] for item in done] == ["hold_extended"]
     (decision,) = releases.list_guard_decisions(store, demo, KEY)
     assert (decision["status"], decision["details"]["action"]) == ("insufficient", "hold_extended")
@@ -345,7 +345,7 @@ def test_tick_guard_regression__pause_guard_regressed__paused_not_rolled_back(
     started = utc_now()
     releases.start_release(store, CREATOR, demo, KEY, {}, view["version"], now=started)
     hold_end = started + timedelta(hours=1, seconds=1)
-    done = releases.tick_releases(store, hold_end, guard_check=at_hold_end("regressed"))
+    done = releases.tick_releases(store, hold_end, guard_watch=at_hold_end("regressed"))
     # Then the tick applies that guard's action, as the watch between hold ends would
     assert [item["action"] for item in done] == ["paused"]
     (decision,) = releases.list_guard_decisions(store, demo, KEY)

@@ -151,7 +151,7 @@ def test_rollback__after_stages__restores_pre_release_configuration(
     view = started(store)
     view = releases.advance_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
     assert view["stage"] == 1
-    view = releases.roll_back_release(
+    view = releases.rollback_release(
         store, CREATOR, demo, "new-checkout", {"reason": "errors"}, view["version"]
     )
     assert view["state"] == "rolled_back"
@@ -267,7 +267,7 @@ def test_rollback__human_edit_meanwhile__kept(store: Store, demo: str) -> None:
         current["version"],
         partial=True,
     )
-    releases.roll_back_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    releases.rollback_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
     assert rules_of(store) == ["vip"]
 
 

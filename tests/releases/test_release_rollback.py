@@ -54,7 +54,7 @@ def test_rollback__flag_off_with_targets_and_rules__restored_exactly(
     assert during["targets"] == []
     assert [rule["id"] for rule in during["rules"]] == ["release-new-checkout"]
     # ... and is rolled back
-    releases.roll_back_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    releases.rollback_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
     # Then the configuration is the one before the release, field for field
     assert configuration(store) == before
 
@@ -76,7 +76,7 @@ def test_rollback__flag_off__targets_and_rules_added_meanwhile_kept(
         rules=[*during["rules"], added_rule],
         targets=[{"variation": 1, "values": ["qa-2", "dev-1"]}],
     )
-    releases.roll_back_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    releases.rollback_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
     after = configuration(store)
     assert [rule["id"] for rule in after["rules"]] == ["beta", "vip"]
     assert after["targets"] == [
@@ -99,7 +99,7 @@ def test_rollback__flag_on__own_rules_as_they_are_now(store: Store, demo: str) -
     before = configuration(store)
     view = start_half(store)
     assert configuration(store)["targets"] == before["targets"]
-    releases.roll_back_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    releases.rollback_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
     assert configuration(store) == before
 
 
@@ -118,7 +118,7 @@ def test_advance__flag_on__rule_and_target_added_meanwhile_kept_through_rollback
     staged = configuration(store)
     assert [rule["id"] for rule in staged["rules"]] == ["release-new-checkout", "beta", "vip"]
     assert staged["targets"] == [{"variation": 0, "values": ["qa-1"]}]
-    releases.roll_back_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    releases.rollback_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
     after = configuration(store)
     assert [rule["id"] for rule in after["rules"]] == ["beta", "vip"]
     assert after["targets"] == [{"variation": 0, "values": ["qa-1"]}]
@@ -139,7 +139,7 @@ def test_advance__flag_off__edits_meanwhile_kept_hidden_ones_stay_out(
     staged = configuration(store)
     assert [rule["id"] for rule in staged["rules"]] == ["release-new-checkout", "vip"]
     assert staged["targets"] == [{"variation": 1, "values": ["dev-1"]}]
-    releases.roll_back_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    releases.rollback_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
     after = configuration(store)
     assert [rule["id"] for rule in after["rules"]] == ["beta", "vip"]
     assert after["targets"] == [

@@ -144,7 +144,7 @@ def test_tick__guards_without_data__hold_extended_and_recorded(store: Store, dem
     assert view["stage"] == 0 and view["last_transition"]["action"] == "hold_extended"
 
 
-def test_tick__guard_check_regressed__rollback_action_restores(store: Store, demo: str) -> None:
+def test_tick__guard_watch_regressed__rollback_action_restores(store: Store, demo: str) -> None:
     deploy(store, features=["checkout"])
     guard = {"metric": "errors", "max_regression": 0.01, "action": "rollback"}
     view = releases.create_release(store, CREATOR, demo, release_data(guards=[guard]))
@@ -156,7 +156,7 @@ def test_tick__guard_check_regressed__rollback_action_restores(store: Store, dem
         seen.append((release["key"], stage["index"]))
         return "regressed"
 
-    done = releases.tick_releases(store, t0 + timedelta(seconds=601), guard_check=check)
+    done = releases.tick_releases(store, t0 + timedelta(seconds=601), guard_watch=check)
     assert seen == [("new-checkout", 0)]
     assert [i["action"] for i in done] == ["rolled_back"]
     assert get_flag_config(store, demo, "checkout", "production")["rules"] == []

@@ -22,7 +22,7 @@ class CountingTick:
     def __init__(self) -> None:
         self.calls: list[datetime] = []
 
-    def __call__(self, store: Store, now: datetime, *, guard_check: Any = None) -> list[Any]:
+    def __call__(self, store: Store, now: datetime, *, guard_watch: Any = None) -> list[Any]:
         self.calls.append(now)
         return []
 
@@ -131,7 +131,7 @@ def test_schedulers__two_threads_running_loops__never_tick_together(
     guard = threading.Lock()
     enough = threading.Event()
 
-    def tick(store: Store, now: datetime, *, guard_check: Any = None) -> list[Any]:
+    def tick(store: Store, now: datetime, *, guard_watch: Any = None) -> list[Any]:
         with guard:
             inside[0] += 1
             overlaps[0] += inside[0] > 1
@@ -177,7 +177,7 @@ def test_scheduler__tick_raises__loop_goes_on() -> None:
     calls = [0]
     stop = threading.Event()
 
-    def tick(store: Store, now: datetime, *, guard_check: Any = None) -> list[Any]:
+    def tick(store: Store, now: datetime, *, guard_watch: Any = None) -> list[Any]:
         calls[0] += 1
         if calls[0] >= 3:
             stop.set()

@@ -128,4 +128,4 @@ def test_track_with_flag__live_server__guards_see_treatment_and_control(server: 
     assert treatment_arm.mean > 3 * control_arm.mean
     parameters = guards.parameters_for({"max_regression": 0.1, "min_sample": 100})
     verdict = evaluate_guard(treatment_arm, control_arm, parameters).verdict
-    assert verdict == "regression"
+    assert verdict == "regressed"

@@ -7,13 +7,14 @@ from typing import Any
 
 import click
 
+from premiere.cli.aliases import AliasedGroup
 from premiere.cli.client import path
 from premiere.cli.context import api_options, get_obj, json_option
 from premiere.cli.exits import AuditBroken, BadUsage
 from premiere.cli.output import emit_json, say, short_time, table
 
 
-@click.group()
+@click.group(cls=AliasedGroup, aliases={"head": "heads"})
 def audit() -> None:
     """Read the audit log: every change, with who made it and when."""
 
@@ -80,7 +81,7 @@ def _changed(event: dict[str, Any]) -> str:
     "--expect",
     "expect_file",
     type=click.File("r"),
-    help="Heads exported earlier by `premiere audit head` (a file, or - for stdin): each "
+    help="Heads exported earlier by `premiere audit heads` (a file, or - for stdin): each "
     "event must still be there with that hash.",
 )
 @api_options
@@ -103,10 +104,10 @@ def audit_verify(project: str | None, expect_file: Any, as_json: bool) -> None:
         raise AuditBroken(_first_problem(report))
 
 
-@audit.command("head")
+@audit.command("heads")
 @click.option("--project", "-p", help="Only this project's chain.")
 @api_options
-def audit_head(project: str | None) -> None:
+def audit_heads(project: str | None) -> None:
     """Export the head of each audit chain (project, event id, hash, time) as JSON.
 
     Keep the output where the database's owners cannot write; later, `premiere audit
@@ -126,7 +127,7 @@ def _expected_heads(source: Any) -> list[str]:
     if not isinstance(heads, list) or not all(
         isinstance(h, dict) and "event_id" in h and "hash" in h for h in heads
     ):
-        raise BadUsage("--expect: expected the output of `premiere audit head`")
+        raise BadUsage("--expect: expected the output of `premiere audit heads`")
     return [f"{head['event_id']}:{head['hash']}" for head in heads]
 
 

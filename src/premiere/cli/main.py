@@ -8,6 +8,7 @@ import click
 
 from premiere import __version__
 from premiere.cli import audit, catalog, tokens
+from premiere.cli.aliases import AliasedGroup
 from premiere.cli.context import CliContext
 from premiere.cli.deployments.commands import deployments
 from premiere.cli.deployments.deploy import deploy
@@ -16,16 +17,18 @@ from premiere.cli.flags import commands as flags
 from premiere.cli.flags import configs as flag_configs
 from premiere.cli.flags import segments
 from premiere.cli.releases.actions import releases  # with its start/pause/... commands
-from premiere.cli.releases.calendar import freezes, trains
+from premiere.cli.releases.calendar import freeze_windows, release_trains
 from premiere.cli.server import commands as server
 
 # Commands whose modules load the store (SQLAlchemy, Alembic) at import: they are
 # imported only when used, so that the API client commands start quickly.
 # cli/server/worker.py: the scheduler.
 LAZY_COMMANDS = {"worker": ("premiere.cli.server.worker", "worker")}
+# Names commands had before they took the API's words (docs/concepts.md, glossary).
+ALIASES = {"freezes": "freeze-windows", "trains": "release-trains"}
 
 
-class PremiereGroup(click.Group):
+class PremiereGroup(AliasedGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
 
@@ -40,6 +43,7 @@ class PremiereGroup(click.Group):
 
 @click.group(
     cls=PremiereGroup,
+    aliases=ALIASES,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="premiere")
@@ -69,8 +73,8 @@ cli.add_command(deployments)  # with the commands deploy_commands adds to it
 cli.add_command(deploy)
 cli.add_command(scan_command)
 cli.add_command(releases)
-cli.add_command(trains)
-cli.add_command(freezes)
+cli.add_command(release_trains)
+cli.add_command(freeze_windows)
 
 
 __all__ = ["cli", "flag_configs", "main"]

@@ -18,15 +18,15 @@ ValueCheck = Callable[[Any], "tuple[str, str] | None"]
 
 
 def validate_clauses(out: list[Violation], path: str, clauses: Any, *, in_segment: bool) -> None:
-    """Check a rule's ``clauses`` list (which may be empty: a rule without clauses matches)."""
+    """Validate a rule's ``clauses`` list (which may be empty: a rule without clauses matches)."""
     if not isinstance(clauses, list | tuple):
         out.append(Violation(path, "type", "clauses must be a list"))
         return
     for i, clause in enumerate(clauses):
-        _check_clause(out, f"{path}[{i}]", clause, in_segment)
+        _validate_clause(out, f"{path}[{i}]", clause, in_segment)
 
 
-def _check_clause(out: list[Violation], path: str, clause: Any, in_segment: bool) -> None:
+def _validate_clause(out: list[Violation], path: str, clause: Any, in_segment: bool) -> None:
     if not isinstance(clause, Mapping):
         out.append(Violation(path, "type", "a clause must be an object"))
         return
@@ -39,13 +39,15 @@ def _check_clause(out: list[Violation], path: str, clause: Any, in_segment: bool
     elif op == "segment_match" and in_segment:
         message = "segment rules cannot use segment_match"
         out.append(Violation(f"{path}.op", "not_allowed", message))
-    _check_attribute(out, path, clause, op)
+    _validate_attribute(out, path, clause, op)
     if "negate" in clause and not isinstance(clause["negate"], bool):
         out.append(Violation(f"{path}.negate", "type", "negate must be a boolean"))
-    _check_values(out, f"{path}.values", clause.get("values", _MISSING), op)
+    _validate_values(out, f"{path}.values", clause.get("values", _MISSING), op)
 
 
-def _check_attribute(out: list[Violation], path: str, clause: Mapping[str, Any], op: Any) -> None:
+def _validate_attribute(
+    out: list[Violation], path: str, clause: Mapping[str, Any], op: Any
+) -> None:
     if "attribute" not in clause:
         if op != "segment_match":
             out.append(Violation(f"{path}.attribute", "required", "attribute is required"))
@@ -57,7 +59,7 @@ def _check_attribute(out: list[Violation], path: str, clause: Mapping[str, Any],
         out.append(Violation(f"{path}.attribute", "type", "attribute must be a non-empty string"))
 
 
-def _check_values(out: list[Violation], path: str, values: Any, op: str | None) -> None:
+def _validate_values(out: list[Violation], path: str, values: Any, op: str | None) -> None:
     if values is _MISSING:
         out.append(Violation(path, "required", "values is required"))
         return
@@ -67,11 +69,11 @@ def _check_values(out: list[Violation], path: str, values: Any, op: str | None) 
     if not values:
         out.append(Violation(path, "non_empty", "values must not be empty"))
         return
-    check = _VALUE_CHECKS.get(op or "")
-    if check is None:
+    validate = _VALUE_VALIDATORS.get(op or "")
+    if validate is None:
         return
     for i, value in enumerate(values):
-        problem = check(value)
+        problem = validate(value)
         if problem is not None:
             out.append(Violation(f"{path}[{i}]", problem[0], problem[1]))
 
@@ -123,7 +125,7 @@ def _segment_key(value: Any) -> tuple[str, str] | None:
     return None
 
 
-_VALUE_CHECKS: dict[str, ValueCheck] = {
+_VALUE_VALIDATORS: dict[str, ValueCheck] = {
     "in": _scalar,
     "starts_with": _string,
     "ends_with": _string,

@@ -17,7 +17,7 @@ from premiere.engine.values import is_number, parse_date_ms, parse_semver
 Context = Mapping[str, Any]
 Predicate = Callable[[Context], bool]
 # An operator's test of one value against what its clause's values were prepared into.
-Check = Callable[[Any, Any], bool]
+Matcher = Callable[[Any, Any], bool]
 Getter = Callable[[Context], Any]
 # The strings of an `in` clause (see string_set).
 Strings = frozenset[str] | tuple[str, ...]
@@ -49,8 +49,8 @@ def compile_clause(clause: Mapping[str, Any], segments: Mapping[str, Predicate])
     elif op == "in" and all(type(v) is str for v in values):
         predicate = string_in(_name(clause["attribute"]), string_set(values))
     else:
-        prepare, check = _CHECKS[op]
-        predicate = _attribute_predicate(_name(clause["attribute"]), check, prepare(values))
+        prepare, matcher = _MATCHERS[op]
+        predicate = _attribute_predicate(_name(clause["attribute"]), matcher, prepare(values))
     if clause.get("negate") is True:
         positive = predicate
         return lambda ctx: not positive(ctx)
@@ -123,9 +123,9 @@ def attribute_getter(attribute: str) -> Getter:
     return get
 
 
-def _attribute_predicate(attribute: str, check: Check, bound: Any) -> Predicate:
-    """``check(bound, value)`` on the attribute's value, or on any item of a list or tuple
-    value. ``check`` is a module-level function: a clause costs one closure."""
+def _attribute_predicate(attribute: str, matcher: Matcher, bound: Any) -> Predicate:
+    """``matcher(bound, value)`` on the attribute's value, or on any item of a list or tuple
+    value. ``matcher`` is a module-level function: a clause costs one closure."""
     if "." not in attribute:
 
         def top(ctx: Context) -> bool:
@@ -133,8 +133,8 @@ def _attribute_predicate(attribute: str, check: Check, bound: Any) -> Predicate:
             if value is None:
                 return False
             if isinstance(value, list | tuple):
-                return any(check(bound, item) for item in value)
-            return check(bound, value)
+                return any(matcher(bound, item) for item in value)
+            return matcher(bound, value)
 
         return top
     get = attribute_getter(attribute)
@@ -144,8 +144,8 @@ def _attribute_predicate(attribute: str, check: Check, bound: Any) -> Predicate:
         if value is None:
             return False
         if isinstance(value, list | tuple):
-            return any(check(bound, item) for item in value)
-        return check(bound, value)
+            return any(matcher(bound, item) for item in value)
+        return matcher(bound, value)
 
     return nested
 
@@ -159,8 +159,8 @@ def _segment_predicate(keys: list[Any], segments: Mapping[str, Predicate]) -> Pr
     return lambda ctx: any(member(ctx) for member in members)
 
 
-# Each operator but segment_match as (prepare, check): prepare(values) -> bound, done
-# once per clause; check(bound, value) -> bool, for each value tested.
+# Each operator but segment_match as (prepare, matcher): prepare(values) -> bound, done
+# once per clause; matcher(bound, value) -> bool, for each value tested.
 
 
 def _prepare_in(values: list[Any]) -> tuple[frozenset[Any], ...]:
@@ -171,7 +171,7 @@ def _prepare_in(values: list[Any]) -> tuple[frozenset[Any], ...]:
     return strings, booleans, numbers
 
 
-def _check_in(bound: tuple[frozenset[Any], ...], value: Any) -> bool:
+def _match_in(bound: tuple[frozenset[Any], ...], value: Any) -> bool:
     if isinstance(value, str):
         return value in bound[0]
     if isinstance(value, bool):
@@ -237,12 +237,12 @@ def _semver_eq(bound: frozenset[Any], value: Any) -> bool:
     return parse_semver(value) in bound
 
 
-def _semver_compare(compare: Callable[[Any, Any], bool]) -> Check:
-    def check(bound: Any, value: Any) -> bool:
+def _semver_compare(compare: Callable[[Any, Any], bool]) -> Matcher:
+    def matcher(bound: Any, value: Any) -> bool:
         key = parse_semver(value)
         return key is not None and compare(key, bound)
 
-    return check
+    return matcher
 
 
 def _moments(values: list[Any]) -> list[Any]:
@@ -259,8 +259,8 @@ def _after(bound: Any, value: Any) -> bool:
     return moment is not None and moment > bound
 
 
-_CHECKS: dict[str, tuple[Callable[[list[Any]], Any], Check]] = {
-    "in": (_prepare_in, _check_in),
+_MATCHERS: dict[str, tuple[Callable[[list[Any]], Any], Matcher]] = {
+    "in": (_prepare_in, _match_in),
     "starts_with": (_strings, _starts_with),
     "ends_with": (_strings, _ends_with),
     "contains": (_strings, _contains),

@@ -65,23 +65,23 @@ def validate_flag(flag: Any) -> list[Violation]:
     out: list[Violation] = []
     if not isinstance(flag, Mapping):
         return [Violation("", "type", "a flag must be an object")]
-    _check_key(out, flag, "key", required=True)
-    kind = _check_kind(out, flag)
-    count = _check_variations(out, flag.get("variations", _MISSING), kind)
-    _check_optional(out, flag, "on", bool, "a boolean")
-    _check_optional(out, flag, "client_visible", bool, "a boolean")
-    _check_optional(out, flag, "salt", str, "a string")
-    _check_optional(out, flag, "version", int, "an integer")
+    _validate_key(out, flag, "key", required=True)
+    kind = _validate_kind(out, flag)
+    count = _validate_variations(out, flag.get("variations", _MISSING), kind)
+    _validate_optional(out, flag, "on", bool, "a boolean")
+    _validate_optional(out, flag, "client_visible", bool, "a boolean")
+    _validate_optional(out, flag, "salt", str, "a string")
+    _validate_optional(out, flag, "version", int, "an integer")
     off = flag.get("off_variation")
     if off is not None:
-        _check_index(out, "off_variation", off, count)
-    _check_prerequisites(out, flag.get("prerequisites", []))
-    _check_targets(out, flag.get("targets", []), count)
-    _check_rules(out, flag.get("rules", []), count)
+        _validate_index(out, "off_variation", off, count)
+    _validate_prerequisites(out, flag.get("prerequisites", []))
+    _validate_targets(out, flag.get("targets", []), count)
+    _validate_rules(out, flag.get("rules", []), count)
     if "fallthrough" not in flag:
         out.append(Violation("fallthrough", "required", "fallthrough is required"))
     else:
-        check_serve(out, "fallthrough", flag["fallthrough"], count)
+        validate_serve(out, "fallthrough", flag["fallthrough"], count)
     return out
 
 
@@ -90,10 +90,10 @@ def validate_segment(segment: Any) -> list[Violation]:
     out: list[Violation] = []
     if not isinstance(segment, Mapping):
         return [Violation("", "type", "a segment must be an object")]
-    _check_key(out, segment, "key", required=True)
-    _check_optional(out, segment, "version", int, "an integer")
+    _validate_key(out, segment, "key", required=True)
+    _validate_optional(out, segment, "version", int, "an integer")
     for name in ("included", "excluded"):
-        _check_strings(out, name, segment.get(name, []))
+        _validate_strings(out, name, segment.get(name, []))
     rules = segment.get("rules", [])
     if not _is_list(rules):
         out.append(Violation("rules", "type", "rules must be a list"))
@@ -105,13 +105,13 @@ def validate_segment(segment: Any) -> list[Violation]:
             out.append(Violation(path, "type", "a rule must be an object"))
             continue
         if "id" in rule:
-            _check_rule_id(out, path, rule["id"], seen)
-        _check_optional(out, rule, "description", str, "a string", path)
+            _validate_rule_id(out, path, rule["id"], seen)
+        _validate_optional(out, rule, "description", str, "a string", path)
         validate_clauses(out, f"{path}.clauses", rule.get("clauses", []), in_segment=True)
     return out
 
 
-def check_serve(out: list[Violation], path: str, serve: Any, count: int | None) -> None:
+def validate_serve(out: list[Violation], path: str, serve: Any, count: int | None) -> None:
     """A serve: ``{"variation": i}`` or ``{"rollout": {...}}``."""
     if not isinstance(serve, Mapping):
         out.append(Violation(path, "type", "a serve must be an object"))
@@ -120,12 +120,12 @@ def check_serve(out: list[Violation], path: str, serve: Any, count: int | None) 
     if has_variation == has_rollout:
         out.append(Violation(path, "one_of", "give exactly one of variation and rollout"))
     elif has_variation:
-        _check_index(out, f"{path}.variation", serve["variation"], count)
+        _validate_index(out, f"{path}.variation", serve["variation"], count)
     else:
-        _check_rollout(out, f"{path}.rollout", serve["rollout"], count)
+        _validate_rollout(out, f"{path}.rollout", serve["rollout"], count)
 
 
-def _check_rollout(out: list[Violation], path: str, rollout: Any, count: int | None) -> None:
+def _validate_rollout(out: list[Violation], path: str, rollout: Any, count: int | None) -> None:
     if not isinstance(rollout, Mapping):
         out.append(Violation(path, "type", "a rollout must be an object"))
         return
@@ -142,7 +142,7 @@ def _check_rollout(out: list[Violation], path: str, rollout: Any, count: int | N
             out.append(Violation(item_path, "type", "a weighted variation must be an object"))
             all_valid = False
             continue
-        _check_index(out, f"{item_path}.variation", item.get("variation", _MISSING), count)
+        _validate_index(out, f"{item_path}.variation", item.get("variation", _MISSING), count)
         weight = item.get("weight", _MISSING)
         if not _weight_ok(out, f"{item_path}.weight", weight):
             all_valid = False
@@ -166,7 +166,7 @@ def _weight_ok(out: list[Violation], path: str, weight: Any) -> bool:
     return True
 
 
-def _check_kind(out: list[Violation], flag: Mapping[str, Any]) -> str | None:
+def _validate_kind(out: list[Violation], flag: Mapping[str, Any]) -> str | None:
     kind = flag.get("kind", _MISSING)
     if kind is _MISSING:
         out.append(Violation("kind", "required", "kind is required"))
@@ -177,7 +177,7 @@ def _check_kind(out: list[Violation], flag: Mapping[str, Any]) -> str | None:
     return kind
 
 
-def _check_variations(out: list[Violation], variations: Any, kind: str | None) -> int | None:
+def _validate_variations(out: list[Violation], variations: Any, kind: str | None) -> int | None:
     if not _list_present(out, "variations", variations, non_empty=True):
         return None
     for i, variation in enumerate(variations):
@@ -189,12 +189,12 @@ def _check_variations(out: list[Violation], variations: Any, kind: str | None) -
             out.append(Violation(f"{path}.value", "required", "value is required"))
         elif kind is not None and not value_fits_kind(variation["value"], kind):
             out.append(Violation(f"{path}.value", "type", f"value is not of kind {kind}"))
-        _check_optional(out, variation, "name", str, "a string", path)
-        _check_optional(out, variation, "description", str, "a string", path)
+        _validate_optional(out, variation, "name", str, "a string", path)
+        _validate_optional(out, variation, "description", str, "a string", path)
     return len(variations)
 
 
-def _check_prerequisites(out: list[Violation], prerequisites: Any) -> None:
+def _validate_prerequisites(out: list[Violation], prerequisites: Any) -> None:
     if not _list_present(out, "prerequisites", prerequisites):
         return
     seen: set[str] = set()
@@ -203,14 +203,14 @@ def _check_prerequisites(out: list[Violation], prerequisites: Any) -> None:
         if not isinstance(prerequisite, Mapping):
             out.append(Violation(path, "type", "a prerequisite must be an object"))
             continue
-        if _check_key(out, prerequisite, "key", required=True, path=path):
+        if _validate_key(out, prerequisite, "key", required=True, path=path):
             if prerequisite["key"] in seen:
                 out.append(Violation(f"{path}.key", "duplicate", "prerequisite given twice"))
             seen.add(prerequisite["key"])
-        _check_index(out, f"{path}.variation", prerequisite.get("variation", _MISSING), None)
+        _validate_index(out, f"{path}.variation", prerequisite.get("variation", _MISSING), None)
 
 
-def _check_targets(out: list[Violation], targets: Any, count: int | None) -> None:
+def _validate_targets(out: list[Violation], targets: Any, count: int | None) -> None:
     if not _list_present(out, "targets", targets):
         return
     seen: set[str] = set()
@@ -219,9 +219,9 @@ def _check_targets(out: list[Violation], targets: Any, count: int | None) -> Non
         if not isinstance(target, Mapping):
             out.append(Violation(path, "type", "a target must be an object"))
             continue
-        _check_index(out, f"{path}.variation", target.get("variation", _MISSING), count)
+        _validate_index(out, f"{path}.variation", target.get("variation", _MISSING), count)
         values = target.get("values", _MISSING)
-        if _check_strings(out, f"{path}.values", values):
+        if _validate_strings(out, f"{path}.values", values):
             for j, value in enumerate(values):
                 if value in seen:
                     message = f"context key {value!r} is targeted twice"
@@ -229,7 +229,7 @@ def _check_targets(out: list[Violation], targets: Any, count: int | None) -> Non
                 seen.add(value)
 
 
-def _check_rules(out: list[Violation], rules: Any, count: int | None) -> None:
+def _validate_rules(out: list[Violation], rules: Any, count: int | None) -> None:
     if not _list_present(out, "rules", rules):
         return
     seen: set[str] = set()
@@ -241,16 +241,16 @@ def _check_rules(out: list[Violation], rules: Any, count: int | None) -> None:
         if "id" not in rule:
             out.append(Violation(f"{path}.id", "required", "id is required"))
         else:
-            _check_rule_id(out, path, rule["id"], seen)
-        _check_optional(out, rule, "description", str, "a string", path)
+            _validate_rule_id(out, path, rule["id"], seen)
+        _validate_optional(out, rule, "description", str, "a string", path)
         validate_clauses(out, f"{path}.clauses", rule.get("clauses", []), in_segment=False)
         if "serve" not in rule:
             out.append(Violation(f"{path}.serve", "required", "serve is required"))
         else:
-            check_serve(out, f"{path}.serve", rule["serve"], count)
+            validate_serve(out, f"{path}.serve", rule["serve"], count)
 
 
-def _check_rule_id(out: list[Violation], path: str, rule_id: Any, seen: set[str]) -> None:
+def _validate_rule_id(out: list[Violation], path: str, rule_id: Any, seen: set[str]) -> None:
     if not is_valid_key(rule_id):
         out.append(Violation(f"{path}.id", "key_pattern", "id must match [A-Za-z0-9._-]{1,128}"))
     elif rule_id in seen:
@@ -259,7 +259,7 @@ def _check_rule_id(out: list[Violation], path: str, rule_id: Any, seen: set[str]
         seen.add(rule_id)
 
 
-def _check_key(
+def _validate_key(
     out: list[Violation], obj: Mapping[str, Any], name: str, *, required: bool, path: str = ""
 ) -> bool:
     field = f"{path}.{name}" if path else name
@@ -276,7 +276,7 @@ def _check_key(
     return True
 
 
-def _check_index(out: list[Violation], path: str, index: Any, count: int | None) -> None:
+def _validate_index(out: list[Violation], path: str, index: Any, count: int | None) -> None:
     if index is _MISSING:
         out.append(Violation(path, "required", "a variation index is required"))
     elif not _is_int(index):
@@ -286,7 +286,7 @@ def _check_index(out: list[Violation], path: str, index: Any, count: int | None)
         out.append(Violation(path, "index_range", f"variation index must be {limit}"))
 
 
-def _check_optional(
+def _validate_optional(
     out: list[Violation],
     obj: Mapping[str, Any],
     name: str,
@@ -303,7 +303,7 @@ def _check_optional(
         out.append(Violation(field, "type", f"{name} must be {what}"))
 
 
-def _check_strings(out: list[Violation], path: str, values: Any) -> bool:
+def _validate_strings(out: list[Violation], path: str, values: Any) -> bool:
     if not _list_present(out, path, values):
         return False
     ok = True

@@ -1,7 +1,7 @@
 """Background work: due schedules, rollout stages and release guards.
 
 :class:`~premiere.scheduler.loop.Scheduler` calls the releases' ``tick`` every few
-seconds with a :class:`~premiere.services.releases.guards.GuardChecker`, then records the guard
+seconds with a :class:`~premiere.services.releases.guards.GuardWatcher`, then records the guard
 decisions. All state lives in the database, so a restarted scheduler resumes where the
 last one stopped, and one tick catches up on whatever fell due meanwhile. Several
 schedulers may run (``premiere serve`` processes, ``premiere worker``): one leads at a

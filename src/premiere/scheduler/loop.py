@@ -15,7 +15,8 @@ from premiere.scheduler.leadership import Leadership, leadership_for
 from premiere.services.deployments.github import prune_webhook_deliveries
 from premiere.services.projects import list_projects
 from premiere.services.releases import records as releases
-from premiere.services.releases.guards import GuardChecker, GuardVerdict
+from premiere.services.releases.guard_stats import Verdict
+from premiere.services.releases.guards import GuardVerdict, GuardWatcher
 from premiere.services.sdk.events import prune_sdk_events
 from premiere.store import Store
 
@@ -37,7 +38,7 @@ class Tick(Protocol):
         store: Store,
         now: datetime,
         *,
-        guard_check: Callable[..., str | GuardVerdict] | None = ...,
+        guard_watch: Callable[..., Verdict | GuardVerdict] | None = ...,
     ) -> list[dict[str, Any]]: ...
 
 
@@ -106,8 +107,8 @@ class Scheduler:
             return None
         tick, record = self._services()
         now = self.clock()
-        checker = GuardChecker(self.store, lambda: now)
-        report = TickReport(now, tick(self.store, now, guard_check=checker.verdict))
+        watcher = GuardWatcher(self.store, lambda: now)
+        report = TickReport(now, tick(self.store, now, guard_watch=watcher.verdict))
         for item in report.items:  # recorded by the tick, with the action they caused
             report.decisions += [
                 {"project": item["project"], "release": item["key"], **decision}
@@ -138,7 +139,7 @@ class Scheduler:
         when a hold ends: the tests are valid under continuous monitoring, so a
         regression stops the rollout as soon as it is significant."""
         acted = {(i.get("project"), i.get("key")) for i in report.items}
-        watcher = GuardChecker(self.store, lambda: now)
+        watcher = GuardWatcher(self.store, lambda: now)
         for project in list_projects(self.store):
             for release in releases.list_releases(self.store, project["key"], state="rolling_out"):
                 if not release.get("guards") or (project["key"], release["key"]) in acted:
@@ -152,8 +153,8 @@ class Scheduler:
                     log.exception("guards of release %s/%s failed", project["key"], release["key"])
         self._record(record, watcher, report)
 
-    def _record(self, record: Recorder, checker: GuardChecker, report: TickReport) -> None:
-        for project, key, decision in checker.decisions():
+    def _record(self, record: Recorder, watcher: GuardWatcher, report: TickReport) -> None:
+        for project, key, decision in watcher.decisions():
             details = decision["details"]
             marker: Hashable = (
                 *(project, key, decision["stage"], decision["guard"], details["flag"]),

@@ -73,7 +73,7 @@ def list_audit_events(
     inclusive and ``until`` exclusive; ``next_cursor`` continues past the last item."""
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise ValidationError.single("limit", "range", f"must be between 1 and {MAX_LIMIT}")
-    _check_filters(
+    _validate_filters(
         project=project,
         resource_type=resource_type,
         resource_key=resource_key,
@@ -110,7 +110,7 @@ def list_audit_events(
     }
 
 
-def _check_filters(**filters: str | None) -> None:
+def _validate_filters(**filters: str | None) -> None:
     for name, value in filters.items():
         if value is not None and (not isinstance(value, str) or "\x00" in value):
             raise ValidationError.single(name, "type", "must be a string without NUL characters")

@@ -113,7 +113,7 @@ def audit_event_hash(event: AuditEvent) -> str:
 
 
 def list_audit_chain_heads(store: Store, *, project: str | None = None) -> AuditChainHeads:
-    """The head of every chain (or of ``project``'s): keep it to check the log later."""
+    """The head of every chain (or of ``project``'s): keep it to verify the log later."""
     statement = select(AuditChainHead).order_by(AuditChainHead.chain)
     if project is not None:
         statement = statement.where(AuditChainHead.chain == project)
@@ -136,7 +136,7 @@ def verify_audit_chains(
         if project is not None:
             chains = {project} if project in chains else set()
         reports = [_verify_chain(session, chain, heads.get(chain)) for chain in sorted(chains)]
-        checked = [_check_anchor(session, anchor, project) for anchor in anchors]
+        checked = [_verify_anchor(session, anchor, project) for anchor in anchors]
     ok = all(report["ok"] for report in reports) and all(anchor["ok"] for anchor in checked)
     return {"ok": ok, "chains": reports, "expected": checked}
 
@@ -168,7 +168,7 @@ class _Walk:
         if problem is not None:
             self.problem, self.broken_at = problem, event.id
 
-    def check_head(self, head: AuditChainHead | None) -> None:
+    def verify_head(self, head: AuditChainHead | None) -> None:
         last = self.previous
         if head is None:
             self.problem = "the chain head is missing: it was deleted outside Premiere"
@@ -197,7 +197,7 @@ def _verify_chain(session: Session, chain: str, head: AuditChainHead | None) -> 
             if walk.problem is not None:
                 break
     if walk.problem is None:
-        walk.check_head(head)
+        walk.verify_head(head)
     broken: AuditBreak | None = None
     if walk.problem is not None:
         broken = {"event_id": walk.broken_at, "problem": walk.problem}
@@ -210,7 +210,7 @@ def _verify_chain(session: Session, chain: str, head: AuditChainHead | None) -> 
     }
 
 
-def _check_anchor(
+def _verify_anchor(
     session: Session, anchor: tuple[int, str], project: str | None
 ) -> AuditExpectedHead:
     event_id, digest = anchor

@@ -15,7 +15,7 @@ from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import ServiceView, map_service_row_to_view
-from premiere.services.validation import DESCRIPTION_MAX, Checker, is_key
+from premiere.services.validation import DESCRIPTION_MAX, Validator, is_key
 from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
 from premiere.store.concurrency import require_version
@@ -110,11 +110,11 @@ def _get_service_row(session: Session, project: Project, key: str) -> Service:
 
 
 def _check(data: Mapping[str, Any], *, creating: bool) -> None:
-    check = Checker(data)
-    check.allowed(("key", *EDITABLE) if creating else EDITABLE)
+    validator = Validator(data)
+    validator.allowed(("key", *EDITABLE) if creating else EDITABLE)
     if creating:
-        check.key()
-    check.text("name", empty=False)
-    check.text("description", max_length=DESCRIPTION_MAX)
-    check.text("repository", max_length=500, null=True)
-    check.raise_if_any()
+        validator.key()
+    validator.text("name", empty=False)
+    validator.text("description", max_length=DESCRIPTION_MAX)
+    validator.text("repository", max_length=500, null=True)
+    validator.raise_if_any()

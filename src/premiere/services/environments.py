@@ -21,7 +21,7 @@ from premiere.services.lookups import (
     lock_project,
 )
 from premiere.services.mappers import EnvironmentView, map_environment_row_to_view
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
 from premiere.store.concurrency import require_version
@@ -144,11 +144,11 @@ def _add_flag_configs(session: Session, project: Project, environment: Environme
 
 
 def _check(data: Mapping[str, Any], *, creating: bool) -> None:
-    check = Checker(data)
-    check.allowed(("key", *EDITABLE) if creating else EDITABLE)
+    validator = Validator(data)
+    validator.allowed(("key", *EDITABLE) if creating else EDITABLE)
     if creating:
-        check.key()
-    check.text("name", empty=False)
-    check.boolean("production")
-    check.integer("position", minimum=0)
-    check.raise_if_any()
+        validator.key()
+    validator.text("name", empty=False)
+    validator.boolean("production")
+    validator.integer("position", minimum=0)
+    validator.raise_if_any()

@@ -13,7 +13,7 @@ from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import ProjectView, map_project_row_to_view
-from premiere.services.validation import DESCRIPTION_MAX, Checker
+from premiere.services.validation import DESCRIPTION_MAX, Validator
 from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
 from premiere.store.concurrency import require_version
@@ -81,10 +81,10 @@ def update_project(
 
 
 def _check(data: Mapping[str, Any], *, creating: bool) -> None:
-    check = Checker(data)
-    check.allowed(("key", *EDITABLE) if creating else EDITABLE)
+    validator = Validator(data)
+    validator.allowed(("key", *EDITABLE) if creating else EDITABLE)
     if creating:
-        check.key()
-    check.text("name", empty=False)
-    check.text("description", max_length=DESCRIPTION_MAX)
-    check.raise_if_any()
+        validator.key()
+    validator.text("name", empty=False)
+    validator.text("description", max_length=DESCRIPTION_MAX)
+    validator.raise_if_any()

@@ -38,7 +38,7 @@ from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import TokenCreated, TokenView, map_token_row_to_view
 from premiere.services.token_work import withdraw_token_work
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.store import Store, lock_for_update
 from premiere.store.models import ApiToken
 from premiere.store.types import utc_now
@@ -312,24 +312,26 @@ def _touch(store: Store, token_id: str, now: datetime) -> None:
 
 
 def _check(data: Mapping[str, Any]) -> None:
-    check = Checker(data)
-    check.allowed(("name", "scope", "project", "environment"))
-    if check.required("name"):
-        check.text("name", empty=False)
-    if check.required("scope") and data["scope"] not in SCOPES:
-        check.add("scope", "enum", f"must be one of {', '.join(SCOPES)}")
-    check.text("project", max_length=128, null=True)
-    check.text("environment", max_length=128, null=True)
+    validator = Validator(data)
+    validator.allowed(("name", "scope", "project", "environment"))
+    if validator.required("name"):
+        validator.text("name", empty=False)
+    if validator.required("scope") and data["scope"] not in SCOPES:
+        validator.add("scope", "enum", f"must be one of {', '.join(SCOPES)}")
+    validator.text("project", max_length=128, null=True)
+    validator.text("environment", max_length=128, null=True)
     scope = data.get("scope")
     project, environment = data.get("project"), data.get("environment")
     if scope in ("sdk-server", "sdk-client"):
         for field, value in (("project", project), ("environment", environment)):
             if value is None:
-                check.add(field, "required", f"a {scope} token needs a {field}")
+                validator.add(field, "required", f"a {scope} token needs a {field}")
     elif scope == "deploy" and environment is not None:
-        check.add("environment", "not_allowed", "a deploy token is not limited to an environment")
+        validator.add(
+            "environment", "not_allowed", "a deploy token is not limited to an environment"
+        )
     elif scope == "admin":
         for field, value in (("project", project), ("environment", environment)):
             if value is not None:
-                check.add(field, "not_allowed", "an admin token is not limited to a project")
-    check.raise_if_any()
+                validator.add(field, "not_allowed", "an admin token is not limited to a project")
+    validator.raise_if_any()

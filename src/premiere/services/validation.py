@@ -1,4 +1,4 @@
-"""Checks of request data that name the field and the rule each problem broke."""
+"""Validation of request data: each violation names the field and the rule it broke."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ DESCRIPTION_MAX = 10_000
 IGNORED_FIELDS = frozenset({"version"})
 
 
-class Checker:
+class Validator:
     """Collects violations over one request body, then raises them all at once."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
-from premiere.store.concurrency import check_current_version, update_versioned
+from premiere.store.concurrency import require_current_version, update_versioned
 
 Row = TypeVar("Row", bound=Any)
 View = TypeVar("View", bound=Mapping[str, Any])
@@ -33,7 +33,7 @@ def update_audited(
     """Write ``changes`` to ``row`` if it is still at ``expected``; ``then`` runs after
     the write, before the after-view. Returns the view after."""
     resource = action.removesuffix(".updated")
-    check_current_version(resource, row.key, row.version, expected)
+    require_current_version(resource, row.key, row.version, expected)
     before = view(row)
     update_versioned(
         session, type(row), row.id, expected, dict(changes), resource=resource, key=row.key

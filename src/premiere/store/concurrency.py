@@ -26,7 +26,7 @@ def require_version(expected_version: int | None, resource: str, key: str) -> in
     return expected_version
 
 
-def check_current_version(resource: str, key: str, current: int, expected: int) -> None:
+def require_current_version(resource: str, key: str, current: int, expected: int) -> None:
     """Fail fast when the row read is already past ``expected``.
 
     The compare-and-set in ``update_versioned`` still decides races; this only keeps

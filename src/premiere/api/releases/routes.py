@@ -141,9 +141,9 @@ _ACTIONS: tuple[tuple[str, str, type[_ActionBody], ReleaseActionService, str], .
     ("resume", "resume_release", ReleaseNote, service.resume_release, "Resume a paused rollout"),
     (
         "rollback",
-        "roll_back_release",
+        "roll_back_release",  # the route name: OpenAPI operationId, kept
         ReleaseNote,
-        service.roll_back_release,
+        service.rollback_release,
         "Roll back: restore every flag's pre-release configuration",
     ),
 )

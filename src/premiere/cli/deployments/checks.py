@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from premiere.cli.aliases import AliasedGroup
 from premiere.cli.client import path
 from premiere.cli.context import api_options, get_obj, json_option, project_option
 from premiere.cli.exits import BadUsage
@@ -21,7 +22,7 @@ def _url(service: str, *parts: str) -> str:
     return path("projects", obj.project_key(), "services", service, "checks", *parts)
 
 
-@click.group()
+@click.group(cls=AliasedGroup, aliases={"add": "create", "remove": "delete"})
 def checks() -> None:
     """The checks run after a service's deployment reports done (admin token to change).
 
@@ -51,7 +52,7 @@ def checks_list(service: str, as_json: bool) -> None:
     table(f"Checks of {service}", columns, rows)
 
 
-@checks.command("add")
+@checks.command("create")
 @click.argument("key")
 @service_option
 @click.option("--env", "--environment", "-e", "environment", help="Only for this environment.")
@@ -74,13 +75,13 @@ def checks_list(service: str, as_json: bool) -> None:
 @project_option
 @api_options
 @json_option
-def checks_add(
+def checks_create(
     key: str, service: str, environment: str | None, http_url: str | None, command: str | None,
     method: str | None, expect_status: int | None, body_contains: str | None,
     json_field: str | None, expect_exit_code: int | None, timeout: float | None,
     retries: int | None, interval: float | None, backoff: float | None, as_json: bool,
 ) -> None:  # fmt: skip
-    """Add check KEY to --service: --http URL or --command ARGV."""
+    """Create check KEY of --service: --http URL or --command ARGV."""
     if (http_url is None) == (command is None):
         raise BadUsage("give one of --http URL or --command ARGV")
     body: dict[str, Any] = {
@@ -98,21 +99,21 @@ def checks_add(
     if as_json:
         emit_json(item)
     else:
-        say(f"Added {item['kind']} check {item['key']} to {service}: {_target(item)}.")
+        say(f"Created {item['kind']} check {item['key']} of {service}: {_target(item)}.")
 
 
-@checks.command("remove")
+@checks.command("delete")
 @click.argument("key")
 @service_option
 @project_option
 @api_options
-def checks_remove(key: str, service: str) -> None:
-    """Remove check KEY from --service."""
+def checks_delete(key: str, service: str) -> None:
+    """Delete check KEY of --service."""
     client = get_obj().client
     url = _url(service, key)
     current = client.request("GET", url)
     client.delete(url, current.version if current.version is not None else current.body["version"])
-    say(f"Removed check {key} from {service}.")
+    say(f"Deleted check {key} of {service}.")
 
 
 def _json_field(text: str | None) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from premiere.cli.aliases import AliasedGroup
 from premiere.cli.client import path
 from premiere.cli.context import api_options, get_obj, json_option, project_option
 from premiere.cli.deployments import ci_env
@@ -146,7 +147,7 @@ def announce(deployment: dict[str, Any], verb: str, as_json: bool, quiet: bool) 
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print only the deployment id.")
 
 
-@click.group()
+@click.group(cls=AliasedGroup, aliases={"matrix": "environment-matrix"})
 def deployments() -> None:
     """Record deployments from pipelines; list, promote and roll them back.
 
@@ -357,12 +358,12 @@ def deployments_history(as_json: bool, limit: int, **filters: Any) -> None:
     show_deployments(f"{filters['service']} in {filters['environment']}", items)
 
 
-@deployments.command("matrix")
+@deployments.command("environment-matrix")
 @click.option("--service", "-s", help="Only this service.")
 @project_option
 @api_options
 @json_option
-def deployments_matrix(service: str | None, as_json: bool) -> None:
+def deployments_environment_matrix(service: str | None, as_json: bool) -> None:
     """Which version of each service runs in each environment (✓ verified)."""
     obj = get_obj()
     url = path("projects", obj.project_key(), "environment-matrix")

@@ -88,7 +88,7 @@ def deployments_promote(
     With --run -- COMMAND it performs it as `premiere deploy run` does; otherwise
     deploy it your way and then report with `premiere deployments finish ID`.
     """
-    _check_run(run, command)
+    _validate_run(run, command)
     key = ci_env.idempotency_key(idempotency_key, os.environ, "promote", service, source, target)
     body = {"service": service, "from": source, "to": target, "idempotency_key": key}
     api = deployments_api()
@@ -127,7 +127,7 @@ def deployments_rollback(
     Records a pending deployment of the version that succeeded there before it.
     With --run -- COMMAND it performs it as `premiere deploy run` does.
     """
-    _check_run(run, command)
+    _validate_run(run, command)
     api = deployments_api()
     if deployment_id is None:
         deployment_id = _current(api, service, environment)
@@ -144,7 +144,7 @@ def deployments_rollback(
         note(f"Deploy it, then: premiere deployments finish {deployment['id']} --outcome succeeded")
 
 
-def _check_run(run: bool, command: tuple[str, ...]) -> None:
+def _validate_run(run: bool, command: tuple[str, ...]) -> None:
     if run and not command:
         raise BadUsage("--run needs the deploy command after --, e.g. --run -- ./deploy.sh")
     if command and not run:

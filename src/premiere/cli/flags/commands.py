@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from premiere.cli.aliases import AliasedGroup
 from premiere.cli.client import path
 from premiere.cli.context import api_options, get_obj, json_option, project_option
 from premiere.cli.exits import BadUsage
@@ -24,7 +25,7 @@ env_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=AliasedGroup, aliases={"eval": "evaluate"})
 def flags() -> None:
     """Create, change, target and evaluate feature flags.
 
@@ -219,7 +220,7 @@ def _lifecycle(key: str, action: str, as_json: bool) -> None:
 # -- evaluation ---------------------------------------------------------------------------
 
 
-@flags.command("eval")
+@flags.command("evaluate")
 @click.argument("key")
 @env_option
 @click.option(
@@ -232,7 +233,7 @@ def _lifecycle(key: str, action: str, as_json: bool) -> None:
 @project_option
 @api_options
 @json_option
-def flags_eval(key: str, environment: str, context_text: str, as_json: bool) -> None:
+def flags_evaluate(key: str, environment: str, context_text: str, as_json: bool) -> None:
     """Evaluate flag KEY for a context on the server: value, variation and reason."""
     context = read_json(context_text, "--context")
     if not isinstance(context, dict):

@@ -1,4 +1,5 @@
-"""``premiere trains``, ``premiere freezes`` and ``premiere flags schedule``: when things ship.
+"""``premiere release-trains``, ``premiere freeze-windows``, ``premiere flags schedule``:
+when things ship.
 
 A release train departs on a cadence (every N weeks on a weekday, at a time, in a
 time zone); releases that ride it start at its next departure. A freeze window keeps
@@ -26,8 +27,8 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 # -- release trains -----------------------------------------------------------------------
 
 
-@click.group()
-def trains() -> None:
+@click.group("release-trains")
+def release_trains() -> None:
     """Release trains: a cadence releases ride (e.g. every 2 weeks, Tuesday 10:00 Berlin)."""
 
 
@@ -53,7 +54,7 @@ def cadence_options(func: Any) -> Any:
     return func
 
 
-@trains.command("create")
+@release_trains.command("create")
 @click.argument("key")
 @click.option("--name", help="Display name.")
 @click.option("--env", "--environment", "-e", "environment", help="Its environment.")
@@ -61,7 +62,7 @@ def cadence_options(func: Any) -> Any:
 @project_option
 @api_options
 @json_option
-def trains_create(
+def release_trains_create(
     key: str, name: str | None, environment: str | None, as_json: bool, **cadence: Any
 ) -> None:
     """Create release train KEY."""
@@ -74,7 +75,7 @@ def trains_create(
     say(f"Created release train {train['key']}.")
 
 
-@trains.command("update")
+@release_trains.command("update")
 @click.argument("key")
 @click.option("--name", help="Display name.")
 @click.option("--env", "--environment", "-e", "environment", help="Its environment.")
@@ -82,7 +83,7 @@ def trains_create(
 @project_option
 @api_options
 @json_option
-def trains_update(
+def release_trains_update(
     key: str, name: str | None, environment: str | None, as_json: bool, **cadence: Any
 ) -> None:
     """Change release train KEY (the cadence fields given replace the old ones)."""
@@ -100,11 +101,11 @@ def trains_update(
     say(f"Updated release train {key} (version {train.get('version')}).")
 
 
-@trains.command("list")
+@release_trains.command("list")
 @project_option
 @api_options
 @json_option
-def trains_list(as_json: bool) -> None:
+def release_trains_list(as_json: bool) -> None:
     """List the release trains."""
     items = project_api().get("release-trains")
     if as_json:
@@ -115,14 +116,14 @@ def trains_list(as_json: bool) -> None:
     table("Release trains", ["key", "name", "environment", "cadence"], rows)
 
 
-@trains.command("get")
+@release_trains.command("get")
 @click.argument("key")
 @click.option("--count", type=click.IntRange(1, 50), default=5, show_default=True,
               help="How many departures to show.")  # fmt: skip
 @project_option
 @api_options
 @json_option
-def trains_get(key: str, count: int, as_json: bool) -> None:
+def release_trains_get(key: str, count: int, as_json: bool) -> None:
     """Show release train KEY and its next departures."""
     api = project_api()
     train = api.get("release-trains", key)
@@ -147,12 +148,12 @@ def _cadence_text(cadence: Any) -> str:
 # -- freeze windows -----------------------------------------------------------------------
 
 
-@click.group()
-def freezes() -> None:
+@click.group("freeze-windows")
+def freeze_windows() -> None:
     """Freeze windows: times when releases neither start nor advance in an environment."""
 
 
-@freezes.command("create")
+@freeze_windows.command("create")
 @click.option("--env", "--environment", "-e", "environment", required=True, help="Environment.")
 @click.option("--start", required=True, help="Start (RFC 3339).")
 @click.option("--end", required=True, help="End (RFC 3339).")
@@ -160,7 +161,9 @@ def freezes() -> None:
 @project_option
 @api_options
 @json_option
-def freezes_create(environment: str, start: str, end: str, reason: str, as_json: bool) -> None:
+def freeze_windows_create(
+    environment: str, start: str, end: str, reason: str, as_json: bool
+) -> None:
     """Freeze releases in one environment from --start to --end."""
     body = {"environment": environment, "start": start, "end": end, "reason": reason}
     window = project_api().post("freeze-windows", body=body)
@@ -170,12 +173,12 @@ def freezes_create(environment: str, start: str, end: str, reason: str, as_json:
     say(f"Created freeze window #{window.get('id')} in {environment}.")
 
 
-@freezes.command("list")
+@freeze_windows.command("list")
 @click.option("--env", "--environment", "-e", "environment", help="Only this environment's.")
 @project_option
 @api_options
 @json_option
-def freezes_list(environment: str | None, as_json: bool) -> None:
+def freeze_windows_list(environment: str | None, as_json: bool) -> None:
     """List the freeze windows."""
     items = project_api().get("freeze-windows", params={"environment": environment})
     if as_json:
@@ -186,11 +189,11 @@ def freezes_list(environment: str | None, as_json: bool) -> None:
     table("Freeze windows", ["id", "environment", "start (UTC)", "end (UTC)", "reason"], rows)
 
 
-@freezes.command("delete")
+@freeze_windows.command("delete")
 @click.argument("window_id", type=int)
 @project_option
 @api_options
-def freezes_delete(window_id: int) -> None:
+def freeze_windows_delete(window_id: int) -> None:
     """Delete freeze window WINDOW_ID."""
     project_api().delete("freeze-windows", window_id)
     say(f"Deleted freeze window #{window_id}.")

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from premiere.cli.aliases import AliasedGroup
 from premiere.cli.context import api_options, json_option, project_option
 from premiere.cli.exits import BadUsage
 from premiere.cli.output import emit_json, say
@@ -35,7 +36,7 @@ STATES = ["draft", "scheduled", "ready", "rolling_out", "paused", "released", "r
 NOT_READY = 1
 
 
-@click.group(epilog=SPEC_HELP)
+@click.group(cls=AliasedGroup, aliases={"guards": "guard-decisions"}, epilog=SPEC_HELP)
 def releases() -> None:
     """Define releases, check their readiness, approve, start, pause, roll back.
 
@@ -248,12 +249,12 @@ def releases_history(key: str, as_json: bool) -> None:
     show_history(key, items)
 
 
-@releases.command("guards")
+@releases.command("guard-decisions")
 @click.argument("key")
 @project_option
 @api_options
 @json_option
-def releases_guards(key: str, as_json: bool) -> None:
+def releases_guard_decisions(key: str, as_json: bool) -> None:
     """The guards' verdicts on release KEY, oldest first (healthy, insufficient, regressed)."""
     items = project_api().get("releases", key, "guard-decisions")
     if as_json:

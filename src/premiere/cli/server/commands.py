@@ -52,7 +52,7 @@ def serve(
         raise CliError(
             f"PREMIERE_LOG_LEVEL={settings.log_level!r} is not one of {', '.join(LOG_LEVELS)}"
         )
-    _check_port_free(settings.host, settings.port)
+    _require_port_free(settings.host, settings.port)
     with open_store(settings.database_url) as store:
         generated = ensure_admin_token(store, settings.admin_token)
         made = seed_demo(store) if demo else None
@@ -115,7 +115,7 @@ def _apply_stream_settings(app: Any, settings: Settings) -> None:
     setattr(app.state, OFREP_SETTINGS, limit)
 
 
-def _check_port_free(host: str, port: int) -> None:
+def _require_port_free(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

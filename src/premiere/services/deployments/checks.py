@@ -25,9 +25,9 @@ from premiere.services.deployments.network import AddressPolicy
 from premiere.services.deployments.rows import get_service_row
 from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import format_time
-from premiere.services.validation import Checker, is_key
+from premiere.services.validation import Validator, is_key
 from premiere.store import Store
-from premiere.store.concurrency import check_current_version, require_version
+from premiere.store.concurrency import require_current_version, require_version
 from premiere.store.deployments import VerificationCheck
 from premiere.store.models import Project, Service
 from premiere.store.types import utc_now
@@ -116,12 +116,12 @@ def create_check(
     """A new check. An HTTP check's URL may not name a link-local or metadata address (or
     host) that ``addresses`` does not allow; names that need resolving are judged when the
     check runs."""
-    spec = _check(data, addresses, creating=True)
+    spec = _validate_check(data, addresses, creating=True)
     key = data["key"]
     try:
         with store.write() as session:
             project_row, service_row = _service(session, project, service)
-            _check_environment(session, project_row, data.get("environment"))
+            _validate_environment(session, project_row, data.get("environment"))
             if _find(session, service_row, key) is not None:
                 raise AlreadyExistsError("check", key)
             now = utc_now()
@@ -158,16 +158,16 @@ def replace_check(
     expected = require_version(expected_version, "check", key)
     body = dict(data)
     if body.get("key", key) != key:
-        raise_immutable = Checker(body)
+        raise_immutable = Validator(body)
         raise_immutable.add("key", "immutable", "the key of a check cannot change")
         raise_immutable.raise_if_any()
     body["key"] = key
-    spec = _check(body, addresses, creating=True)
+    spec = _validate_check(body, addresses, creating=True)
     with store.write() as session:
         project_row, service_row = _service(session, project, service)
-        _check_environment(session, project_row, body.get("environment"))
+        _validate_environment(session, project_row, body.get("environment"))
         row = _get(session, service_row, key)
-        check_current_version("check", key, row.version, expected)
+        require_current_version("check", key, row.version, expected)
         before = map_check_row_to_view(row, project_row, service_row)
         row.kind = body["kind"]
         row.environment = body.get("environment")
@@ -192,14 +192,14 @@ def delete_check(
     with store.write() as session:
         project_row, service_row = _service(session, project, service)
         row = _get(session, service_row, key)
-        check_current_version("check", key, row.version, expected)
+        require_current_version("check", key, row.version, expected)
         before = map_check_row_to_view(row, project_row, service_row)
         session.delete(row)
         _audit(session, actor, "check.deleted", project, service, key, before, None)
 
 
 def map_check_row_to_view(row: VerificationCheck, project: Project, service: Service) -> CheckView:
-    spec = row.spec  # as _check made it: every field of its kind
+    spec = row.spec  # as _validate_check made it: every field of its kind
     return {
         "key": row.key,
         "project": project.key,
@@ -231,28 +231,30 @@ def _kind_fields(kind: str, spec: Mapping[str, Any]) -> KindFields:
     return fields
 
 
-def _check(data: Mapping[str, Any], addresses: AddressPolicy, *, creating: bool) -> dict[str, Any]:
+def _validate_check(
+    data: Mapping[str, Any], addresses: AddressPolicy, *, creating: bool
+) -> dict[str, Any]:
     """Validate a check body; return its spec (kind-specific fields, defaults filled)."""
-    check = Checker(data)
+    validator = Validator(data)
     kind = data.get("kind")
     extra = HTTP_FIELDS if kind == "http" else COMMAND_FIELDS if kind == "command" else ()
-    check.allowed((*COMMON, *extra))
+    validator.allowed((*COMMON, *extra))
     if creating:
-        check.key()
-    if check.required("kind") and kind not in ("http", "command"):
-        check.add("kind", "enum", "must be http or command")
+        validator.key()
+    if validator.required("kind") and kind not in ("http", "command"):
+        validator.add("kind", "enum", "must be http or command")
     if data.get("environment") is not None and not is_key(data["environment"]):
-        check.add("environment", "key_pattern", "must match [A-Za-z0-9._-]{1,128}")
+        validator.add("environment", "key_pattern", "must match [A-Za-z0-9._-]{1,128}")
     for field, (low, high) in LIMITS.items():
-        _number(check, field, low, high)
-    check.integer("retries", minimum=0)
+        _number(validator, field, low, high)
+    validator.integer("retries", minimum=0)
     if isinstance(data.get("retries"), int) and data["retries"] > MAX_RETRIES:
-        check.add("retries", "maximum", f"must be at most {MAX_RETRIES}")
+        validator.add("retries", "maximum", f"must be at most {MAX_RETRIES}")
     if kind == "http":
-        _check_http(check, addresses)
+        _validate_http(validator, addresses)
     elif kind == "command":
-        _check_command(check)
-    check.raise_if_any()
+        _validate_command(validator)
+    validator.raise_if_any()
     spec = {field: data.get(field, default) for field, default in DEFAULTS.items()}
     if kind == "http":
         spec |= {field: data.get(field, default) for field, default in HTTP_DEFAULTS.items()}
@@ -266,63 +268,67 @@ def _check(data: Mapping[str, Any], addresses: AddressPolicy, *, creating: bool)
     return spec
 
 
-def _check_http(check: Checker, addresses: AddressPolicy) -> None:
-    data = check.data
-    if check.required("url") and (not isinstance(data["url"], str) or not URL.match(data["url"])):
-        check.add("url", "url", "must be an http(s) URL of at most 2000 characters")
+def _validate_http(validator: Validator, addresses: AddressPolicy) -> None:
+    data = validator.data
+    if validator.required("url") and (
+        not isinstance(data["url"], str) or not URL.match(data["url"])
+    ):
+        validator.add("url", "url", "must be an http(s) URL of at most 2000 characters")
     elif isinstance(data.get("url"), str):
-        _check_target(check, data["url"], addresses)
+        _validate_target(validator, data["url"], addresses)
     if data.get("method", "GET") not in ("GET", "HEAD", "POST"):
-        check.add("method", "enum", "must be GET, HEAD or POST")
-    check.integer("expected_status", minimum=100)
+        validator.add("method", "enum", "must be GET, HEAD or POST")
+    validator.integer("expected_status", minimum=100)
     status = data.get("expected_status")
     if isinstance(status, int) and status > 599:
-        check.add("expected_status", "maximum", "must be at most 599")
-    check.text("body_contains", max_length=10_000, null=True)
+        validator.add("expected_status", "maximum", "must be at most 599")
+    validator.text("body_contains", max_length=10_000, null=True)
     field = data.get("json_field")
     if field is not None:
         if not isinstance(field, Mapping) or set(field) != {"path", "equals"}:
-            check.add("json_field", "type", 'must be {"path": "a.b.0.c", "equals": <JSON value>}')
+            validator.add(
+                "json_field", "type", 'must be {"path": "a.b.0.c", "equals": <JSON value>}'
+            )
         elif not isinstance(field["path"], str) or not field["path"]:
-            check.add("json_field.path", "type", "must be a dotted path such as status.db")
+            validator.add("json_field.path", "type", "must be a dotted path such as status.db")
 
 
-def _check_target(check: Checker, url: str, addresses: AddressPolicy) -> None:
+def _validate_target(validator: Validator, url: str, addresses: AddressPolicy) -> None:
     try:
         host = urlsplit(url).hostname
     except ValueError:  # an IPv6 literal that does not parse
-        check.add("url", "url", "must be an http(s) URL with a valid host")
+        validator.add("url", "url", "must be an http(s) URL with a valid host")
         return
     refusal = addresses.literal_refusal(host) if host else None
     if refusal is not None:
-        check.add(
+        validator.add(
             "url",
             "address_refused",
             f"{refusal}, which checks may not reach; PREMIERE_CHECK_ALLOWED_ADDRESSES may allow it",
         )
 
 
-def _check_command(check: Checker) -> None:
-    argv = check.data.get("argv")
-    if not check.required("argv"):
+def _validate_command(validator: Validator) -> None:
+    argv = validator.data.get("argv")
+    if not validator.required("argv"):
         return
     if not isinstance(argv, list) or not argv or len(argv) > 100:
-        check.add("argv", "type", "must be a list of 1 to 100 strings (no shell)")
+        validator.add("argv", "type", "must be a list of 1 to 100 strings (no shell)")
         return
     for index, item in enumerate(argv):
         if not isinstance(item, str) or len(item) > 10_000 or (index == 0 and not item):
-            check.add(f"argv[{index}]", "type", "must be a string")
-    check.integer("expected_exit_code")
+            validator.add(f"argv[{index}]", "type", "must be a string")
+    validator.integer("expected_exit_code")
 
 
-def _number(check: Checker, field: str, low: float, high: float) -> None:
-    value = check.data.get(field)
+def _number(validator: Validator, field: str, low: float, high: float) -> None:
+    value = validator.data.get(field)
     if value is None:
         return
     if not isinstance(value, int | float) or isinstance(value, bool) or value != value:
-        check.add(field, "type", "must be a number")
+        validator.add(field, "type", "must be a number")
     elif not low <= value <= high:
-        check.add(field, "range", f"must be between {low} and {high}")
+        validator.add(field, "range", f"must be between {low} and {high}")
 
 
 def _service(session: Session, project: str, service: str) -> tuple[Project, Service]:
@@ -330,7 +336,7 @@ def _service(session: Session, project: str, service: str) -> tuple[Project, Ser
     return project_row, get_service_row(session, project_row, service)
 
 
-def _check_environment(session: Session, project: Project, environment: Any) -> None:
+def _validate_environment(session: Session, project: Project, environment: Any) -> None:
     if environment is not None:
         get_environment_row(session, project, environment)
 

@@ -50,7 +50,7 @@ from premiere.services.deployments.ledger import (
 from premiere.services.deployments.views import DeploymentView
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
-from premiere.services.validation import Checker, is_key, surrogate_paths
+from premiere.services.validation import Validator, is_key, surrogate_paths
 from premiere.store import Store
 from premiere.store.deployments import WebhookDelivery, WebhookSecret
 from premiere.store.models import Project
@@ -82,13 +82,13 @@ class WebhookResult(TypedDict):
 def set_webhook_secret(
     store: Store, actor: Actor, project: str, data: Mapping[str, Any]
 ) -> SecretView:
-    check = Checker(data)
-    check.allowed(("secret",))
-    if check.required("secret"):
+    validator = Validator(data)
+    validator.allowed(("secret",))
+    if validator.required("secret"):
         secret = data["secret"]
         if not isinstance(secret, str) or not secret or len(secret) > SECRET_MAX:
-            check.add("secret", "max_length", f"must be 1 to {SECRET_MAX} characters")
-    check.raise_if_any()
+            validator.add("secret", "max_length", f"must be 1 to {SECRET_MAX} characters")
+    validator.raise_if_any()
     with store.write() as session:
         project_row = get_project_row(session, project)
         row = session.get(WebhookSecret, (project_row.id, PROVIDER))

@@ -17,7 +17,7 @@ from premiere.services.deployments.views import (
     unknown_flags,
 )
 from premiere.services.lookups import get_project_row
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.deployments import Deployment
 
@@ -69,7 +69,7 @@ def _history_filters(
     limit: int,
     cursor: str | None,
 ) -> Any:
-    bounds, after = _check_history(status, since, until, limit, cursor)
+    bounds, after = _validate_history(status, since, until, limit, cursor)
     statement = select(Deployment).order_by(Deployment.id.desc()).limit(limit + 1)
     if status is not None:
         statement = statement.where(Deployment.status == status)
@@ -82,28 +82,28 @@ def _history_filters(
     return statement
 
 
-def _check_history(
+def _validate_history(
     status: str | None,
     since: datetime | str | None,
     until: datetime | str | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[dict[str, datetime | None], int | None]:
-    check = Checker({})
+    validator = Validator({})
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
-        check.add("limit", "range", f"must be between 1 and {MAX_LIMIT}")
+        validator.add("limit", "range", f"must be between 1 and {MAX_LIMIT}")
     if status is not None and status not in STATUSES:
-        check.add("status", "enum", f"must be one of {', '.join(STATUSES)}")
+        validator.add("status", "enum", f"must be one of {', '.join(STATUSES)}")
     bounds: dict[str, datetime | None] = {}
     for name, value in (("since", since), ("until", until)):
         if value is not None:
             bounds[name] = parse_time(value)
             if bounds[name] is None:
-                check.add(name, "datetime", "must be an RFC 3339 date-time")
+                validator.add(name, "datetime", "must be an RFC 3339 date-time")
     after = _decode_cursor(cursor) if cursor is not None else None
     if cursor is not None and after is None:
-        check.add("cursor", "invalid_cursor", "is not a cursor from this list")
-    check.raise_if_any()
+        validator.add("cursor", "invalid_cursor", "is not a cursor from this list")
+    validator.raise_if_any()
     return bounds, after
 
 

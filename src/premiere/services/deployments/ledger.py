@@ -22,7 +22,7 @@ from premiere.services import Actor
 from premiere.services.deployments.rows import (
     Names,
     add_deployment,
-    check_policy,
+    enforce_environment_policy,
     get_deployment_row,
     get_env,
     get_service_row,
@@ -34,23 +34,23 @@ from premiere.services.deployments.rows import (
 )
 from premiere.services.deployments.rules import (
     REPORTABLE,
-    check_idempotency_key,
-    check_log,
-    check_reason,
-    check_record,
-    check_transition,
     normalize_commits,
     parse_time,
     request_hash,
     truncate_log,
     unique_keys,
+    validate_idempotency_key,
+    validate_log,
+    validate_reason,
+    validate_record,
+    validate_transition,
 )
 from premiere.services.deployments.views import (
     DeploymentView,
     view_of,
 )
 from premiere.services.lookups import get_project_row
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.deployments import Deployment, EnvironmentPolicy, VerificationCheck
 from premiere.store.models import Environment, Project
@@ -70,7 +70,7 @@ def record_deployment(
     ``Idempotency-Key`` header) with the same data returns the deployment recorded
     first (``False``); with different data it is a ``ConflictError``.
     """
-    check_record(data)
+    validate_record(data)
     key = _idempotency_key(data, idempotency_key)
     fields = _normalize(data)
     fields["idempotency_key"] = key
@@ -89,7 +89,7 @@ def record_deployment(
             else:
                 _, service, environment, policy = target
             lock_slot(session, service.id, environment.id)
-            check_policy(session, service, environment, fields["version"], policy)
+            enforce_environment_policy(session, service, environment, fields["version"], policy)
             names = Names.of(project_row, service, environment)
             row = add_deployment(session, actor, names, service, environment, fields)
             return view_of(session, row, names), True
@@ -118,11 +118,11 @@ def change_deployment_status(
     deployment is then not verified). Reporting the current status again changes
     nothing.
     """
-    check = Checker(data)
-    check.allowed(("status", "log_excerpt", "reason", "duration_ms"))
-    if check.required("status") and data["status"] not in REPORTABLE:
-        check.add("status", "enum", f"must be one of {', '.join(REPORTABLE)}")
-    _check_report(check)
+    validator = Validator(data)
+    validator.allowed(("status", "log_excerpt", "reason", "duration_ms"))
+    if validator.required("status") and data["status"] not in REPORTABLE:
+        validator.add("status", "enum", f"must be one of {', '.join(REPORTABLE)}")
+    _validate_report(validator)
     return _report(store, actor, project, deployment_id, data, str(data["status"]))
 
 
@@ -131,11 +131,11 @@ def finish_deployment(
 ) -> DeploymentView:
     """The pipeline is done: ``outcome`` ``succeeded`` starts verification (status
     ``verifying``), ``failed`` fails the deployment."""
-    check = Checker(data)
-    check.allowed(("outcome", "log_excerpt", "reason", "duration_ms"))
-    if check.required("outcome") and data["outcome"] not in ("succeeded", "failed"):
-        check.add("outcome", "enum", "must be succeeded or failed")
-    _check_report(check)
+    validator = Validator(data)
+    validator.allowed(("outcome", "log_excerpt", "reason", "duration_ms"))
+    if validator.required("outcome") and data["outcome"] not in ("succeeded", "failed"):
+        validator.add("outcome", "enum", "must be succeeded or failed")
+    _validate_report(validator)
     status = "verifying" if data["outcome"] == "succeeded" else "failed"
     return _report(store, actor, project, deployment_id, data, status)
 
@@ -197,7 +197,7 @@ def _report(
         names = Names.for_row(session, project_row, row)
         if _already(row.status, status):
             return view_of(session, row, names)
-        check_transition(row.id, row.status, status)
+        validate_transition(row.id, row.status, status)
         _apply_report_fields(row, data)
         if status == "verifying":
             _begin_verification(session, actor, names, row, data.get("reason"))
@@ -247,24 +247,26 @@ def _apply_report_fields(row: Deployment, data: Mapping[str, Any]) -> None:
         row.duration_ms = int(data["duration_ms"])
 
 
-def _check_report(check: Checker) -> None:
-    check_log(check)
-    check_reason(check)
-    check.integer("duration_ms", minimum=0, null=True)
-    value = check.data.get("duration_ms")
+def _validate_report(validator: Validator) -> None:
+    validate_log(validator)
+    validate_reason(validator)
+    validator.integer("duration_ms", minimum=0, null=True)
+    value = validator.data.get("duration_ms")
     if isinstance(value, int) and value >= 2**62:
-        check.add("duration_ms", "maximum", "must be less than 2**62")
-    check.raise_if_any()
+        validator.add("duration_ms", "maximum", "must be less than 2**62")
+    validator.raise_if_any()
 
 
 def _idempotency_key(data: Mapping[str, Any], header: str | None) -> str | None:
     body_key = data.get("idempotency_key")
     if header is not None:
-        check = Checker({"idempotency_key": header})
-        check_idempotency_key(check, header, "header.idempotency-key")
+        validator = Validator({"idempotency_key": header})
+        validate_idempotency_key(validator, header, "header.idempotency-key")
         if body_key is not None and body_key != header:
-            check.add("idempotency_key", "not_allowed", "differs from the Idempotency-Key header")
-        check.raise_if_any()
+            validator.add(
+                "idempotency_key", "not_allowed", "differs from the Idempotency-Key header"
+            )
+        validator.raise_if_any()
         return header
     return body_key if isinstance(body_key, str) else None
 

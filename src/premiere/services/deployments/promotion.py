@@ -22,19 +22,23 @@ from premiere.services.audit import record_audit_event
 from premiere.services.deployments.rows import (
     Names,
     add_deployment,
-    check_policy,
+    enforce_environment_policy,
     get_deployment_row,
     get_env,
     get_service_row,
     lock_slot,
 )
-from premiere.services.deployments.rules import check_idempotency_key, check_reason, request_hash
+from premiere.services.deployments.rules import (
+    request_hash,
+    validate_idempotency_key,
+    validate_reason,
+)
 from premiere.services.deployments.views import DeploymentView, view_of
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.store import Store
-from premiere.store.concurrency import check_current_version, require_version
+from premiere.store.concurrency import require_current_version, require_version
 from premiere.store.deployments import Deployment, EnvironmentPolicy, EnvironmentServiceState
 from premiere.store.models import Environment, Project
 from premiere.store.types import utc_now
@@ -56,14 +60,14 @@ def promote_deployment(
     Returns the new deployment's view and whether it was created now (an
     ``idempotency_key`` seen before returns the first one).
     """
-    check = Checker(data)
-    check.allowed(("service", "from", "to", "idempotency_key"))
+    validator = Validator(data)
+    validator.allowed(("service", "from", "to", "idempotency_key"))
     for field in ("service", "from", "to"):
-        check.key(field)
+        validator.key(field)
     if data.get("from") is not None and data.get("from") == data.get("to"):
-        check.add("to", "not_allowed", "must name another environment than 'from'")
-    check_idempotency_key(check, data.get("idempotency_key"))
-    check.raise_if_any()
+        validator.add("to", "not_allowed", "must name another environment than 'from'")
+    validate_idempotency_key(validator, data.get("idempotency_key"))
+    validator.raise_if_any()
     key = data.get("idempotency_key")
     fingerprint = request_hash({"promote": dict(data)})
     try:
@@ -77,7 +81,7 @@ def promote_deployment(
             target_env = get_env(session, project_row, data["to"])
             source = _verified_current(session, service.id, source_env, data["service"])
             lock_slot(session, service.id, target_env.id)
-            check_policy(session, service, target_env, source.version)
+            enforce_environment_policy(session, service, target_env, source.version)
             names = Names.of(project_row, service, target_env)
             fields = _copy(source) | {
                 "promoted_from_id": source.id,
@@ -99,11 +103,11 @@ def rollback_deployment(
 ) -> tuple[DeploymentView, bool]:
     """Record the redeploy of the version that ran before ``deployment_id`` (which must
     be succeeded or failed) in its environment; no policy applies to a rollback."""
-    check = Checker(data)
-    check.allowed(("idempotency_key", "reason"))
-    check_idempotency_key(check, data.get("idempotency_key"))
-    check_reason(check)
-    check.raise_if_any()
+    validator = Validator(data)
+    validator.allowed(("idempotency_key", "reason"))
+    validate_idempotency_key(validator, data.get("idempotency_key"))
+    validate_reason(validator)
+    validator.raise_if_any()
     key = data.get("idempotency_key")
     fingerprint = request_hash({"rollback": deployment_id, **data})
     try:
@@ -152,11 +156,11 @@ def update_environment_policy(
 ) -> PolicyView:
     """Set ``require_verified_in_previous``; a policy never set is at version 1."""
     expected = require_version(expected_version, "environment_policy", environment)
-    check = Checker(data)
-    check.allowed(("require_verified_in_previous",))
-    check.required("require_verified_in_previous")
-    check.boolean("require_verified_in_previous")
-    check.raise_if_any()
+    validator = Validator(data)
+    validator.allowed(("require_verified_in_previous",))
+    validator.required("require_verified_in_previous")
+    validator.boolean("require_verified_in_previous")
+    validator.raise_if_any()
     with store.write() as session:
         env = get_env(session, get_project_row(session, project), environment)
         row = session.get(EnvironmentPolicy, env.id)
@@ -166,7 +170,7 @@ def update_environment_policy(
             )
             session.add(row)
             session.flush()
-        check_current_version("environment_policy", environment, row.version, expected)
+        require_current_version("environment_policy", environment, row.version, expected)
         before = _policy_view(row, project, env)
         row.require_verified_in_previous = bool(data["require_verified_in_previous"])
         row.version += 1

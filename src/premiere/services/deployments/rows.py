@@ -302,7 +302,7 @@ def load_target(
     return None if found is None else (found[0], found[1], found[2], found[3])
 
 
-def check_policy(
+def enforce_environment_policy(
     session: Session,
     service: Service,
     environment: Environment,

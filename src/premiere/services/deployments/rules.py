@@ -15,7 +15,7 @@ from typing import Any
 
 from premiere.errors import InvalidStateError
 from premiere.services.deployments.views import CommitView
-from premiere.services.validation import KEY_PATTERN, Checker
+from premiere.services.validation import KEY_PATTERN, Validator
 
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
 SHA_PATTERN = re.compile(r"^(?:[0-9a-fA-F]{7,40}|[0-9a-fA-F]{64})$")
@@ -55,7 +55,7 @@ RECORD_FIELDS = (
 )
 
 
-def check_transition(deployment_id: int, current: str, new: str) -> None:
+def validate_transition(deployment_id: int, current: str, new: str) -> None:
     """Refuse a move the status machine does not have (``succeeded -> in_progress``)."""
     if new not in TRANSITIONS.get(current, frozenset()):
         raise InvalidStateError(
@@ -69,110 +69,112 @@ def check_transition(deployment_id: int, current: str, new: str) -> None:
         )
 
 
-def check_record(data: Mapping[str, Any]) -> None:
-    """The fields of a new deployment, each checked; all problems at once."""
-    check = Checker(data)
-    check.allowed(RECORD_FIELDS)
+def validate_record(data: Mapping[str, Any]) -> None:
+    """The fields of a new deployment, each validated; all problems at once."""
+    validator = Validator(data)
+    validator.allowed(RECORD_FIELDS)
     for field in ("service", "environment"):
-        check.key(field)
-    check_version(check, "version", required=True)
-    check_sha(check, "commit_sha", required=True)
-    check_time(check, "commit_time")
-    check_commits(check)
-    check.text("artifact", max_length=500, null=True)
-    check_url(check, "pipeline_url")
-    check_features(check)
+        validator.key(field)
+    validate_version(validator, "version", required=True)
+    validate_sha(validator, "commit_sha", required=True)
+    validate_time(validator, "commit_time")
+    validate_commits(validator)
+    validator.text("artifact", max_length=500, null=True)
+    validate_url(validator, "pipeline_url")
+    validate_features(validator)
     if "status" in data and data["status"] not in ("pending", "in_progress"):
-        check.add("status", "enum", "a new deployment is pending or in_progress")
-    check_log(check)
-    check_idempotency_key(check, data.get("idempotency_key"))
-    check.raise_if_any()
+        validator.add("status", "enum", "a new deployment is pending or in_progress")
+    validate_log(validator)
+    validate_idempotency_key(validator, data.get("idempotency_key"))
+    validator.raise_if_any()
 
 
-def check_version(check: Checker, field: str, *, required: bool) -> None:
-    if field not in check.data:
+def validate_version(validator: Validator, field: str, *, required: bool) -> None:
+    if field not in validator.data:
         if required:
-            check.required(field)
+            validator.required(field)
         return
-    value = check.data[field]
+    value = validator.data[field]
     if not isinstance(value, str) or not VERSION_PATTERN.fullmatch(value):
-        check.add(field, "version_pattern", "must match [A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
+        validator.add(field, "version_pattern", "must match [A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
 
 
-def check_sha(check: Checker, field: str, *, required: bool, value: Any = None) -> None:
+def validate_sha(validator: Validator, field: str, *, required: bool, value: Any = None) -> None:
     if value is None:
-        if field not in check.data:
+        if field not in validator.data:
             if required:
-                check.required(field)
+                validator.required(field)
             return
-        value = check.data[field]
+        value = validator.data[field]
     if not isinstance(value, str) or not SHA_PATTERN.fullmatch(value):
-        check.add(field, "sha_pattern", "must be 7 to 40 hexadecimal digits, or 64 (SHA-256)")
+        validator.add(field, "sha_pattern", "must be 7 to 40 hexadecimal digits, or 64 (SHA-256)")
 
 
-def check_time(check: Checker, field: str) -> None:
-    value = check.data.get(field)
+def validate_time(validator: Validator, field: str) -> None:
+    value = validator.data.get(field)
     if value is not None and parse_time(value) is None:
-        check.add(field, "datetime", "must be an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z")
+        validator.add(field, "datetime", "must be an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z")
 
 
-def check_url(check: Checker, field: str) -> None:
-    value = check.data.get(field)
+def validate_url(validator: Validator, field: str) -> None:
+    value = validator.data.get(field)
     if value is None:
         return
     if not isinstance(value, str) or len(value) > 2000 or not URL_PATTERN.fullmatch(value):
-        check.add(field, "url", "must be an http(s) URL of at most 2000 characters")
+        validator.add(field, "url", "must be an http(s) URL of at most 2000 characters")
 
 
-def check_features(check: Checker) -> None:
-    value = check.data.get("features")
+def validate_features(validator: Validator) -> None:
+    value = validator.data.get("features")
     if value is None:
         return
-    check.string_list("features", pattern=KEY_PATTERN)
+    validator.string_list("features", pattern=KEY_PATTERN)
     if isinstance(value, list) and len(value) > MAX_FEATURES:
-        check.add("features", "max_items", f"must hold at most {MAX_FEATURES} flag keys")
+        validator.add("features", "max_items", f"must hold at most {MAX_FEATURES} flag keys")
 
 
-def check_commits(check: Checker) -> None:
-    value = check.data.get("commits")
+def validate_commits(validator: Validator) -> None:
+    value = validator.data.get("commits")
     if value is None:
         return
     if not isinstance(value, list):
-        check.add("commits", "type", "must be a list of {sha, message?, author?}")
+        validator.add("commits", "type", "must be a list of {sha, message?, author?}")
         return
     if len(value) > MAX_COMMITS:
-        check.add("commits", "max_items", f"must hold at most {MAX_COMMITS} commits")
+        validator.add("commits", "max_items", f"must hold at most {MAX_COMMITS} commits")
         return
     for index, item in enumerate(value):
         field = f"commits[{index}]"
         if not isinstance(item, Mapping):
-            check.add(field, "type", "must be an object {sha, message?, author?}")
+            validator.add(field, "type", "must be an object {sha, message?, author?}")
             continue
         for name in item:
             if name not in ("sha", "message", "author"):
-                check.add(f"{field}.{name}", "unknown_field", f"unknown field {name!r}")
-        check_sha(check, f"{field}.sha", required=True, value=item.get("sha", 0))
+                validator.add(f"{field}.{name}", "unknown_field", f"unknown field {name!r}")
+        validate_sha(validator, f"{field}.sha", required=True, value=item.get("sha", 0))
         for name, limit in (("message", 2000), ("author", 200)):
             text = item.get(name)
             if text is not None and (not isinstance(text, str) or len(text) > limit):
-                check.add(f"{field}.{name}", "max_length", f"must be text of at most {limit}")
+                validator.add(f"{field}.{name}", "max_length", f"must be text of at most {limit}")
 
 
-def check_log(check: Checker, field: str = "log_excerpt") -> None:
-    value = check.data.get(field)
+def validate_log(validator: Validator, field: str = "log_excerpt") -> None:
+    value = validator.data.get(field)
     if value is not None and not isinstance(value, str):
-        check.add(field, "type", "must be a string")
+        validator.add(field, "type", "must be a string")
 
 
-def check_reason(check: Checker) -> None:
-    check.text("reason", max_length=REASON_MAX, null=True)
+def validate_reason(validator: Validator) -> None:
+    validator.text("reason", max_length=REASON_MAX, null=True)
 
 
-def check_idempotency_key(check: Checker, value: Any, field: str = "idempotency_key") -> None:
+def validate_idempotency_key(
+    validator: Validator, value: Any, field: str = "idempotency_key"
+) -> None:
     if value is None:
         return
     if not isinstance(value, str) or not value.strip() or len(value) > IDEMPOTENCY_KEY_MAX:
-        check.add(field, "max_length", f"must be 1 to {IDEMPOTENCY_KEY_MAX} characters")
+        validator.add(field, "max_length", f"must be 1 to {IDEMPOTENCY_KEY_MAX} characters")
 
 
 def truncate_log(text: str | None) -> tuple[str, bool]:

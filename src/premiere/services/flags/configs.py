@@ -15,7 +15,10 @@ from premiere.errors import NotFoundError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.flags.defaults import with_rule_ids
-from premiere.services.flags.references import check_prerequisites, check_segment_references
+from premiere.services.flags.references import (
+    prerequisite_reference_violations,
+    segment_reference_violations,
+)
 from premiere.services.lookups import (
     get_environment_row,
     get_flag_row,
@@ -28,10 +31,10 @@ from premiere.services.mappers import (
     map_flag_config_row_to_view,
     map_variations_to_document,
 )
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.concurrency import (
-    check_current_version,
+    require_current_version,
     require_version,
     update_versioned,
 )
@@ -100,24 +103,24 @@ def write_flag_config(
     """``update_flag_config`` inside the caller's transaction (``expected`` None: the
     current version). With ``record_change=False`` the caller records the document
     change itself, once for everything it writes in the transaction."""
-    check = Checker(data)
-    check.allowed(CONFIG_FIELDS)
-    check.raise_if_any()
+    validator = Validator(data)
+    validator.allowed(CONFIG_FIELDS)
+    validator.raise_if_any()
     project_row = get_project_row(session, project)
     lock_project(session, project)
     flag = get_flag_row(session, project_row, key)
     env = get_environment_row(session, project_row, environment)
     row = _config_row(session, flag, env)
     expected = row.version if expected is None else expected
-    check_current_version("flag_config", f"{key}/{environment}", row.version, expected)
+    require_current_version("flag_config", f"{key}/{environment}", row.version, expected)
     base = row.config if partial else REPLACE_DEFAULTS
     config = {**base, **{f: data[f] for f in CONFIG_FIELDS if f in data}}
     config["rules"] = with_rule_ids(config.get("rules"))
-    check.extend(engine.validate_flag(document_flag(flag, config)))
-    if not check.violations:
-        check.extend(check_segment_references(session, project_row.id, config))
-        check.extend(check_prerequisites(session, flag, env, config))
-    check.raise_if_any()
+    validator.extend(engine.validate_flag(document_flag(flag, config)))
+    if not validator.violations:
+        validator.extend(segment_reference_violations(session, project_row.id, config))
+        validator.extend(prerequisite_reference_violations(session, flag, env, config))
+    validator.raise_if_any()
     before = map_flag_config_row_to_view(row, key, environment)
     update_versioned(
         session,

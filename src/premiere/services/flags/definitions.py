@@ -18,8 +18,8 @@ from premiere.services.flags.configs import get_flag_config, update_flag_config
 from premiere.services.flags.defaults import default_config, new_salt
 from premiere.services.flags.references import (
     archived_prerequisites,
-    check_variations_in_use,
     flags_requiring,
+    variation_reference_violations,
 )
 from premiere.services.lookups import (
     get_flag_row,
@@ -28,10 +28,10 @@ from premiere.services.lookups import (
     lock_project,
 )
 from premiere.services.mappers import FlagView, map_flag_row_to_view, map_variations_to_document
-from premiere.services.validation import DESCRIPTION_MAX, KEY_PATTERN, Checker
+from premiere.services.validation import DESCRIPTION_MAX, KEY_PATTERN, Validator
 from premiere.store import Store
 from premiere.store.concurrency import (
-    check_current_version,
+    require_current_version,
     require_version,
     update_versioned,
 )
@@ -61,14 +61,14 @@ def create_flag(store: Store, actor: Actor, project: str, data: Mapping[str, Any
     last); turned on, it serves ``on_variation`` (default: the first) to everyone."""
     kind = data.get("kind", "boolean")
     variations = _variations(data["variations"]) if "variations" in data else _default(kind)
-    check = _check_metadata(data, kind, variations, creating=True)
+    validator = _validate_metadata(data, kind, variations, creating=True)
     count = len(variations) if isinstance(variations, list) else 0
     on = data.get("on_variation", 0)
     off = data["off_variation"] if "off_variation" in data else count - 1
     for field, index in (("on_variation", on), ("off_variation", off)):
         if isinstance(index, int) and count and not 0 <= index < count:
-            check.add(field, "index_range", f"variation index must be 0..{count - 1}")
-    check.raise_if_any()
+            validator.add(field, "index_range", f"variation index must be 0..{count - 1}")
+    validator.raise_if_any()
     key = data["key"]
     try:
         with store.write() as session:
@@ -155,14 +155,14 @@ def update_flag(
         project_row = get_project_row(session, project)
         lock_project(session, project)
         row = get_flag_row(session, project_row, key)
-        check_current_version("flag", key, row.version, expected)
+        require_current_version("flag", key, row.version, expected)
         kind = data.get("kind", row.kind)
         variations = _variations(data["variations"]) if "variations" in data else row.variations
-        check = _check_metadata(data, kind, variations, creating=False)
+        validator = _validate_metadata(data, kind, variations, creating=False)
         shrinks = isinstance(variations, list) and len(variations) < len(row.variations)
-        if not check.violations and shrinks:
-            check.extend(check_variations_in_use(session, row, len(variations)))
-        check.raise_if_any()
+        if not validator.violations and shrinks:
+            validator.extend(variation_reference_violations(session, row, len(variations)))
+        validator.raise_if_any()
         values: dict[str, Any] = {f: data[f] for f in METADATA if f in data}
         values["variations"] = variations
         if "tags" in data:
@@ -179,7 +179,7 @@ def archive_flag(
         project_row = get_project_row(session, project)
         lock_project(session, project)
         row = get_flag_row(session, project_row, key)
-        check_current_version("flag", key, row.version, expected)
+        require_current_version("flag", key, row.version, expected)
         if row.archived:
             raise InvalidStateError(f"flag {key!r} is already archived")
         dependants = flags_requiring(session, row)
@@ -202,7 +202,7 @@ def restore_flag(
         project_row = get_project_row(session, project)
         lock_project(session, project)
         row = get_flag_row(session, project_row, key)
-        check_current_version("flag", key, row.version, expected)
+        require_current_version("flag", key, row.version, expected)
         if not row.archived:
             raise InvalidStateError(f"flag {key!r} is not archived")
         archived = archived_prerequisites(session, row)
@@ -246,31 +246,33 @@ def _change(
     return after
 
 
-def _check_metadata(
+def _validate_metadata(
     data: Mapping[str, Any], kind: Any, variations: Any, *, creating: bool
-) -> Checker:
-    check = Checker(data)
-    check.allowed(("key", *METADATA, "on_variation", "off_variation") if creating else METADATA)
+) -> Validator:
+    validator = Validator(data)
+    validator.allowed(("key", *METADATA, "on_variation", "off_variation") if creating else METADATA)
     if creating:
-        check.key()
-    check.text("name", empty=False)
-    check.text("description", max_length=DESCRIPTION_MAX)
-    check.string_list("tags", pattern=KEY_PATTERN)
-    check.boolean("client_visible")
-    check.integer("on_variation")
-    check.integer("off_variation", null=True)
+        validator.key()
+    validator.text("name", empty=False)
+    validator.text("description", max_length=DESCRIPTION_MAX)
+    validator.string_list("tags", pattern=KEY_PATTERN)
+    validator.boolean("client_visible")
+    validator.integer("on_variation")
+    validator.integer("off_variation", null=True)
     if not isinstance(kind, str) or kind not in engine.KINDS:
-        check.add("kind", "enum", f"kind must be one of {', '.join(engine.KINDS)}")
+        validator.add("kind", "enum", f"kind must be one of {', '.join(engine.KINDS)}")
     elif variations is None and "variations" not in data:
-        check.add("variations", "required", f"a {kind} flag needs its variations")
+        validator.add("variations", "required", f"a {kind} flag needs its variations")
     if variations is None:
         if "variations" in data:
-            check.add("variations", "type", "variations must be a list")
-        return check
+            validator.add("variations", "type", "variations must be a list")
+        return validator
     probe = {"key": "probe", "kind": kind, "variations": map_variations_to_document(variations)}
-    check.extend(engine.validate_flag({**probe, **default_config(on_variation=0, off_variation=0)}))
-    check.extend(_duplicate_values(variations))
-    return check
+    validator.extend(
+        engine.validate_flag({**probe, **default_config(on_variation=0, off_variation=0)})
+    )
+    validator.extend(_duplicate_values(variations))
+    return validator
 
 
 def _default(kind: Any) -> list[dict[str, Any]] | None:

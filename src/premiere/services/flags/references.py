@@ -1,9 +1,10 @@
-"""Domain checks of a flag that need the rest of the project: the segments its rules
-name, its prerequisite flags and their variations, prerequisite cycles, and which
-variation indices configurations still use.
+"""A flag's references to the rest of the project, as violations: the segments its
+rules name, its prerequisite flags and their variations, prerequisite cycles, and the
+variation indices configurations (its own and its dependants') still reference.
 
-Structural checks (kinds, indices, weights, operators) are the engine's
-``validate_flag``; these come on top and use the same field paths and rule words.
+Structural validation (kinds, indices, weights, operators) is the engine's
+``validate_flag``; these references come on top, with the same field paths and rule
+words.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from premiere.errors import Violation
 from premiere.store.models import Environment, Flag, FlagConfig, Segment
 
 
-def check_segment_references(
+def segment_reference_violations(
     session: Session, project_id: int, config: Mapping[str, Any]
 ) -> list[Violation]:
     """Every ``segment_match`` value must name a segment of the project."""
@@ -38,7 +39,7 @@ def check_segment_references(
     return violations
 
 
-def check_prerequisites(
+def prerequisite_reference_violations(
     session: Session, flag: Flag, environment: Environment, config: Mapping[str, Any]
 ) -> list[Violation]:
     """Prerequisites must be other live flags, name one of their variations, and not
@@ -67,7 +68,9 @@ def check_prerequisites(
     return violations
 
 
-def check_variations_in_use(session: Session, flag: Flag, variation_count: int) -> list[Violation]:
+def variation_reference_violations(
+    session: Session, flag: Flag, variation_count: int
+) -> list[Violation]:
     """Removing variations must not leave a configuration, here or in a flag that has
     this one as a prerequisite, pointing past the end of the list."""
     violations: list[Violation] = []

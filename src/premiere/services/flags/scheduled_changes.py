@@ -27,7 +27,7 @@ from premiere.services.releases.rows import actor_view
 from premiere.services.releases.schedules import active_freeze
 from premiere.services.releases.spec import parse_instant
 from premiere.services.revocations import revocation_reason
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.models import Project
 from premiere.store.releases import ScheduledChange
@@ -61,27 +61,27 @@ def create_scheduled_change(
     now: datetime | None = None,
 ) -> ScheduledChangeView:
     now = now or utc_now()
-    check = Checker(data)
-    check.allowed(("flag", "environment", "patch", "at", "timezone", "reason"))
-    check.key("flag")
-    check.key("environment")
-    check.text("reason", max_length=2000)
+    validator = Validator(data)
+    validator.allowed(("flag", "environment", "patch", "at", "timezone", "reason"))
+    validator.key("flag")
+    validator.key("environment")
+    validator.text("reason", max_length=2000)
     patch = data.get("patch")
-    if check.required("patch"):
+    if validator.required("patch"):
         if not isinstance(patch, Mapping) or not patch:
-            check.add("patch", "non_empty", "must be an object of configuration fields")
+            validator.add("patch", "non_empty", "must be an object of configuration fields")
         else:
             for name in patch:
                 if name not in CONFIG_FIELDS:
-                    check.add(f"patch.{name}", "unknown_field", f"unknown field {name!r}")
+                    validator.add(f"patch.{name}", "unknown_field", f"unknown field {name!r}")
     at = None
-    if check.required("at"):
+    if validator.required("at"):
         at = parse_instant(data["at"], str(data.get("timezone") or "UTC"))
         if at is None:
-            check.add("at", "datetime", "must be an RFC 3339 date and time")
+            validator.add("at", "datetime", "must be an RFC 3339 date and time")
         elif at <= now:
-            check.add("at", "in_past", "must be in the future")
-    check.raise_if_any()
+            validator.add("at", "in_past", "must be in the future")
+    validator.raise_if_any()
     assert at is not None and isinstance(patch, Mapping)
     with store.write() as session:
         project_row = get_project_row(session, project)

@@ -25,10 +25,10 @@ from premiere.services.lookups import (
     lock_project,
 )
 from premiere.services.mappers import SegmentView, map_segment_row_to_view
-from premiere.services.validation import DESCRIPTION_MAX, Checker
+from premiere.services.validation import DESCRIPTION_MAX, Validator
 from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
-from premiere.store.concurrency import check_current_version, require_version
+from premiere.store.concurrency import require_current_version, require_version
 from premiere.store.feed import record_document_change
 from premiere.store.models import Environment, Flag, FlagConfig, Project, Segment
 
@@ -113,7 +113,7 @@ def delete_segment(
         project_row = get_project_row(session, project)
         lock_project(session, project)
         row = get_segment_row(session, project_row, key)
-        check_current_version("segment", key, row.version, expected)
+        require_current_version("segment", key, row.version, expected)
         users = _flags_using(session, project_row, key)
         if users:
             names = ", ".join(f"{u['flag']} in {u['environment']}" for u in users)
@@ -137,11 +137,11 @@ def delete_segment(
 
 
 def _values(data: Mapping[str, Any]) -> dict[str, Any]:
-    check = Checker(data)
-    check.allowed(("key", *EDITABLE))
-    check.key()
-    check.text("name", empty=False)
-    check.text("description", max_length=DESCRIPTION_MAX)
+    validator = Validator(data)
+    validator.allowed(("key", *EDITABLE))
+    validator.key()
+    validator.text("name", empty=False)
+    validator.text("description", max_length=DESCRIPTION_MAX)
     rules = with_rule_ids(data.get("rules", []))
     segment = {
         "key": data.get("key"),
@@ -149,8 +149,8 @@ def _values(data: Mapping[str, Any]) -> dict[str, Any]:
         "excluded": data.get("excluded", []),
         "rules": rules,
     }
-    check.extend(v for v in engine.validate_segment(segment) if v.field != "key")
-    check.raise_if_any()
+    validator.extend(v for v in engine.validate_segment(segment) if v.field != "key")
+    validator.raise_if_any()
     return {
         "name": data.get("name") or data["key"],
         "description": data.get("description") or "",

@@ -15,7 +15,7 @@ from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.mappers import ActorView, format_time, stored_actor
 from premiere.services.releases.rows import EDITABLE, actor_view, load_release, require_state
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.releases import Release, ReleaseApproval
 from premiere.store.types import utc_now
@@ -34,11 +34,11 @@ class ApprovalView(TypedDict):
 def approve_release(
     store: Store, actor: Actor, project: str, key: str, data: Mapping[str, Any]
 ) -> ApprovalView:
-    check = Checker(data)
-    check.allowed(("comment", "digest"))
-    check.text("comment", max_length=2000)
-    check.text("digest", max_length=80)
-    check.raise_if_any()
+    validator = Validator(data)
+    validator.allowed(("comment", "digest"))
+    validator.text("comment", max_length=2000)
+    validator.text("digest", max_length=80)
+    validator.raise_if_any()
     with store.write() as session:
         _, row = load_release(session, project, key)
         require_state(row, EDITABLE, "approve")

@@ -11,15 +11,22 @@ numbers and a verdict. The formulas and their assumptions are in ``docs/guards.m
 - :func:`sample_ratio_test` — a sequential test of the planned split: the same
   one-sided normal mixture, on each side of a tolerated band around the planned share.
 - :func:`evaluate_guard` — both tests plus the minimum sample, as one verdict.
+
+A verdict is one of :data:`VERDICTS`: ``healthy``, ``regressed`` or ``insufficient``
+(not enough data, or a broken split: ``GuardResult.sample_ratio_mismatch``), the words a
+release's guard decisions record as their ``status``. Recorded decisions also keep the
+older, finer word in ``details.verdict`` (``regression``, ``insufficient_data``,
+``sample_ratio_mismatch``): :attr:`GuardResult.served_verdict`, for compatibility.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-Verdict = Literal["healthy", "regression", "insufficient_data", "sample_ratio_mismatch"]
+Verdict = Literal["healthy", "regressed", "insufficient"]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 
 DEFAULT_ALPHA = 0.05
 DEFAULT_SRM_ALPHA = 0.001
@@ -108,9 +115,24 @@ class GuardResult:
     sample_ratio: SampleRatioResult | None = None
     reasons: list[str] = field(default_factory=list)
 
+    @property
+    def sample_ratio_mismatch(self) -> bool:
+        """The split is off the plan: ``insufficient``, as the comparison means nothing."""
+        return self.sample_ratio is not None and self.sample_ratio.mismatch
+
+    @property
+    def served_verdict(self) -> str:
+        """The word recorded decisions serve in ``details.verdict`` (kept as it was)."""
+        if self.verdict == "regressed":
+            return "regression"
+        if self.verdict == "insufficient":
+            return "sample_ratio_mismatch" if self.sample_ratio_mismatch else "insufficient_data"
+        return self.verdict
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready (recorded with the guard decision)."""
+        """JSON-ready (recorded with the guard decision), ``verdict`` as served."""
         data = asdict(self)
+        data["verdict"] = self.served_verdict
         if self.regression is not None:
             data["regression"]["interval"] = list(self.regression.interval)
         return data
@@ -138,7 +160,7 @@ def evaluate_guard(
         )
         if srm is not None and srm.mismatch:
             return GuardResult(
-                "sample_ratio_mismatch",
+                "insufficient",
                 treatment,
                 control,
                 sample_ratio=srm,
@@ -151,7 +173,7 @@ def evaluate_guard(
         srm = None
     if min(treatment.n, control.n) < parameters.minimum_sample:
         return GuardResult(
-            "insufficient_data",
+            "insufficient",
             treatment,
             control,
             sample_ratio=srm,
@@ -161,7 +183,7 @@ def evaluate_guard(
             ],
         )
     result = regression_test(treatment, control, parameters)
-    verdict: Verdict = "regression" if result.significant else "healthy"
+    verdict: Verdict = "regressed" if result.significant else "healthy"
     return GuardResult(verdict, treatment, control, result, srm)
 
 

@@ -1,12 +1,13 @@
 """Release guards: read the SDK event counts of a rolling-out release and decide.
 
-:meth:`GuardChecker.verdict` is the ``guard_check`` that
+:meth:`GuardWatcher.verdict` is the ``guard_watch`` that
 ``premiere.services.releases.records.tick_releases`` calls for a rolling-out release whose
-stage's hold has ended; it answers ``"healthy"``, ``"regressed"`` or ``"insufficient"``
-with the statistics of each look (:class:`GuardVerdict`), which the tick records in
+stage's hold has ended; it answers a verdict, ``"healthy"``, ``"regressed"`` or
+``"insufficient"`` (``guard_stats.VERDICTS``, one vocabulary from the statistics to the
+tick), with the statistics of each look (:class:`GuardVerdict`), which the tick records in
 the transaction of the action the answer triggers. Between hold ends the scheduler
-calls the checker itself, which keeps the looks, and records those worth it with
-``record_guard_decision`` (:meth:`GuardChecker.decisions`), again with their action.
+calls the watcher itself, which keeps the looks, and records those worth it with
+``record_guard_decision`` (:meth:`GuardWatcher.decisions`), again with their action.
 
 Treatment = evaluations that served the release's variation of a feature flag;
 control = evaluations of the same flag that served another variation (users not yet
@@ -37,16 +38,15 @@ from premiere.services.releases.guard_reads import (
     read_arms,
     read_split,
 )
-from premiere.services.releases.guard_stats import GuardParameters, GuardResult, evaluate_guard
+from premiere.services.releases.guard_stats import (
+    GuardParameters,
+    GuardResult,
+    Verdict,
+    evaluate_guard,
+)
 from premiere.store import Store
 
-STATUS_BY_VERDICT = {
-    "healthy": "healthy",
-    "regression": "regressed",
-    "insufficient_data": "insufficient",
-    "sample_ratio_mismatch": "insufficient",
-}
-_WORST = ("regressed", "insufficient", "healthy")
+_WORST: tuple[Verdict, ...] = ("regressed", "insufficient", "healthy")
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class GuardLook:
     stage: int
     guard: int
     flag: str
-    status: str
+    verdict: Verdict
     hold_ended: bool
     hold_until: str | None
     result: GuardResult
@@ -68,42 +68,44 @@ class GuardLook:
     def decision(self) -> dict[str, Any]:
         details = {
             "flag": self.flag,
-            "verdict": self.result.verdict,
+            "verdict": self.result.served_verdict,
             "hold_until": self.hold_until,
             **self.result.to_dict(),
             "event_sources": list(self.sources),
             "event_tokens": list(self.tokens),
         }
-        details["sample_ratio_mismatch"] = self.result.verdict == "sample_ratio_mismatch"
-        if self.status == "insufficient" and self.hold_ended:
+        details["sample_ratio_mismatch"] = self.result.sample_ratio_mismatch
+        if self.verdict == "insufficient" and self.hold_ended:
             details["reasons"] = [*self.result.reasons, "hold extended: not enough data yet"]
-        return {"status": self.status, "stage": self.stage, "guard": self.guard, "details": details}
+        # the API names the verdict of a decision its "status"
+        return {
+            "status": self.verdict,
+            "stage": self.stage,
+            "guard": self.guard,
+            "details": details,
+        }
 
     @property
     def worth_recording(self) -> bool:
         """Regressions and sample-ratio mismatches at once; other verdicts when a hold ends."""
-        return (
-            self.status == "regressed"
-            or self.hold_ended
-            or (self.result.verdict == "sample_ratio_mismatch")
-        )
+        return self.verdict == "regressed" or self.hold_ended or self.result.sample_ratio_mismatch
 
 
 @dataclass(frozen=True)
 class GuardVerdict:
-    """The guards' answer for a release whose stage's hold has ended: the worst status,
+    """The guards' answer for a release whose stage's hold has ended: the worst verdict,
     and the decisions that ``tick_releases`` records in the transaction of the action
-    the status triggers (advance, extend the hold, pause or roll back)."""
+    the verdict triggers (advance, extend the hold, pause or roll back)."""
 
-    status: str
+    verdict: Verdict
     decisions: tuple[dict[str, Any], ...] = ()
 
 
-class GuardChecker:
+class GuardWatcher:
     """Looks at a release's guards; create one per tick (it collects looks).
 
-    :meth:`verdict` is the ``guard_check`` of ``tick_releases``: it hands the decisions
-    over with the verdict, to be recorded with the action. Calling the checker keeps
+    :meth:`verdict` is the ``guard_watch`` of ``tick_releases``: it hands the decisions
+    over with the verdict, to be recorded with the action. Calling the watcher keeps
     the looks instead, for :meth:`decisions` (the scheduler's watch between hold ends).
     """
 
@@ -112,13 +114,13 @@ class GuardChecker:
         self.now = now
         self.looks: list[GuardLook] = []
 
-    def __call__(self, release: Mapping[str, Any], stage: Mapping[str, Any]) -> str:
+    def __call__(self, release: Mapping[str, Any], stage: Mapping[str, Any]) -> Verdict:
         looks = self._looks(release, stage)
         self.looks += looks
         return _worst(looks)
 
     def verdict(self, release: Mapping[str, Any], stage: Mapping[str, Any]) -> GuardVerdict:
-        """The worst status of the release's guards and the decisions worth recording,
+        """The worst verdict of the release's guards and the decisions worth recording,
         which are then not among :meth:`decisions`: their recorder is the caller."""
         looks = self._looks(release, stage)
         decisions = tuple(look.decision() for look in looks if look.worth_recording)
@@ -167,12 +169,12 @@ class GuardChecker:
             planned_share=share,
             split=split if share is not None else None,
         )
-        if missing and result.verdict != "sample_ratio_mismatch":
-            result = GuardResult("insufficient_data", treatment, control, reasons=[missing])
+        if missing and not result.sample_ratio_mismatch:
+            result = GuardResult("insufficient", treatment, control, reasons=[missing])
         elif result.verdict == "healthy" and split[0] < parameters.minimum_sample:
             reason = f"{split[0]} treatment units in this stage; {parameters.minimum_sample} needed"
             result = GuardResult(
-                "insufficient_data",
+                "insufficient",
                 treatment,
                 control,
                 result.regression,
@@ -185,7 +187,7 @@ class GuardChecker:
             stage=int(stage.get("index", release.get("stage") or 0)),
             guard=index,
             flag=flag,
-            status=STATUS_BY_VERDICT[result.verdict],
+            verdict=result.verdict,
             hold_ended=hold_until is not None and hold_until <= now,
             hold_until=None if hold_until is None else hold_until.isoformat(),
             result=result,
@@ -194,8 +196,8 @@ class GuardChecker:
         )
 
 
-def _worst(looks: list[GuardLook]) -> str:
-    return min((look.status for look in looks), key=_WORST.index, default="healthy")
+def _worst(looks: list[GuardLook]) -> Verdict:
+    return min((look.verdict for look in looks), key=_WORST.index, default="healthy")
 
 
 def parameters_for(guard: Mapping[str, Any]) -> GuardParameters:

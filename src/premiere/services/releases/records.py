@@ -29,16 +29,16 @@ from premiere.services.releases.rollout import (
     advance_release,
     pause_release,
     resume_release,
-    roll_back_release,
+    rollback_release,
     start_release,
 )
 from premiere.services.releases.rows import (
     EDITABLE,
     ReleaseView,
     actor_view,
-    check_active_conflicts,
     load_release,
     map_release_row_to_view,
+    reject_active_conflicts,
     require_state,
     transition,
 )
@@ -51,20 +51,20 @@ from premiere.services.releases.spec import (
     parse_instant,
 )
 from premiere.services.releases.tick import (
-    GuardCheck,
+    GuardWatch,
     list_guard_decisions,
     record_guard_decision,
     tick_releases,
 )
-from premiere.services.validation import DESCRIPTION_MAX, Checker
+from premiere.services.validation import DESCRIPTION_MAX, Validator
 from premiere.store import Store
-from premiere.store.concurrency import check_current_version, require_version, update_versioned
+from premiere.store.concurrency import require_current_version, require_version, update_versioned
 from premiere.store.models import Flag, Project, Segment
 from premiere.store.releases import Release, ReleaseTrain
 from premiere.store.types import utc_now
 
 __all__ = [
-    "GuardCheck",
+    "GuardWatch",
     "advance_release",
     "approve_release",
     "create_release",
@@ -76,7 +76,7 @@ __all__ = [
     "pause_release",
     "record_guard_decision",
     "resume_release",
-    "roll_back_release",
+    "rollback_release",
     "schedule_release",
     "start_release",
     "tick_releases",
@@ -93,15 +93,15 @@ def create_release(
     now: datetime | None = None,
 ) -> ReleaseView:
     now = now or utc_now()
-    check = Checker(data)
-    check.allowed(("key", "name", "description", "environment", *SPEC_FIELDS))
-    check.key()
-    check.key("environment")
-    check.text("name")
-    check.text("description", max_length=DESCRIPTION_MAX)
-    check.required("features")
-    spec = normalize_spec(check, default_spec(), data, now)
-    check.raise_if_any()
+    validator = Validator(data)
+    validator.allowed(("key", "name", "description", "environment", *SPEC_FIELDS))
+    validator.key()
+    validator.key("environment")
+    validator.text("name")
+    validator.text("description", max_length=DESCRIPTION_MAX)
+    validator.required("features")
+    spec = normalize_spec(validator, default_spec(), data, now)
+    validator.raise_if_any()
     with store.write() as session:
         project_row = get_project_row(session, project)
         key, environment = str(data["key"]), str(data["environment"])
@@ -109,7 +109,7 @@ def create_release(
             select(Release.id).where(Release.project_id == project_row.id, Release.key == key)
         ):
             raise AlreadyExistsError("release", key)
-        _check_references(session, check, project_row, environment, spec)
+        _validate_references(session, validator, project_row, environment, spec)
         row = Release(
             project_id=project_row.id,
             key=key,
@@ -173,20 +173,20 @@ def update_release(
     digest) voids their approvals, and a ready release goes back to scheduled."""
     now = now or utc_now()
     expected = require_version(expected_version, "release", key)
-    check = Checker(data)
-    check.allowed(("name", "description", "environment", *SPEC_FIELDS))
-    check.text("name")
-    check.text("description", max_length=DESCRIPTION_MAX)
+    validator = Validator(data)
+    validator.allowed(("name", "description", "environment", *SPEC_FIELDS))
+    validator.text("name")
+    validator.text("description", max_length=DESCRIPTION_MAX)
     if "environment" in data:
-        check.key("environment")
+        validator.key("environment")
     with store.write() as session:
         project_row, row = load_release(session, project, key)
-        spec = normalize_spec(check, row.spec, data, now)
-        check.raise_if_any()
-        check_current_version("release", key, row.version, expected)
+        spec = normalize_spec(validator, row.spec, data, now)
+        validator.raise_if_any()
+        require_current_version("release", key, row.version, expected)
         require_state(row, EDITABLE, "edit")
         environment = str(data.get("environment", row.environment))
-        _check_references(session, check, project_row, environment, spec, exclude=row.id)
+        _validate_references(session, validator, project_row, environment, spec, exclude=row.id)
         before = map_release_row_to_view(session, project, row)
         digest = digest_of(environment, spec)
         values: dict[str, Any] = {
@@ -233,9 +233,9 @@ def schedule_release(
     starts it at its start time (or its train's next departure; or at once)."""
     now = now or utc_now()
     expected = require_version(expected_version, "release", key)
-    check = Checker(data)
-    check.allowed(("reason", "start_at", "timezone"))
-    check.text("reason", max_length=2000)
+    validator = Validator(data)
+    validator.allowed(("reason", "start_at", "timezone"))
+    validator.text("reason", max_length=2000)
     with store.write() as session:
         project_row, row = load_release(session, project, key)
         spec = dict(row.spec)
@@ -244,11 +244,11 @@ def schedule_release(
                 "start_at": data["start_at"],
                 "timezone": data.get("timezone", spec["schedule"]["timezone"]),
             }
-            spec = normalize_spec(check, spec, {"schedule": schedule}, now)
-        check.raise_if_any()
-        check_current_version("release", key, row.version, expected)
+            spec = normalize_spec(validator, spec, {"schedule": schedule}, now)
+        validator.raise_if_any()
+        require_current_version("release", key, row.version, expected)
         require_state(row, ("draft",), "schedule")
-        check_active_conflicts(session, project_row, row.environment, spec, exclude=row.id)
+        reject_active_conflicts(session, project_row, row.environment, spec, exclude=row.id)
         start_at = parse_instant(spec["schedule"]["start_at"], "UTC")
         if spec["schedule"]["train"]:
             start_at = _train_departure(session, project_row, spec, now)
@@ -266,9 +266,9 @@ def schedule_release(
         )
 
 
-def _check_references(
+def _validate_references(
     session: Session,
-    check: Checker,
+    validator: Validator,
     project: Project,
     environment: str,
     spec: Mapping[str, Any],
@@ -286,20 +286,20 @@ def _check_references(
     for index, feature in enumerate(spec["features"]):
         flag = flags.get(feature["flag"])
         if flag is None or flag.archived:
-            check.add(f"features[{index}].flag", "unknown_flag", "no such live flag here")
+            validator.add(f"features[{index}].flag", "unknown_flag", "no such live flag here")
         elif not 0 <= feature["variation"] < len(flag.variations):
-            check.add(f"features[{index}].variation", "index_range", "no such variation")
+            validator.add(f"features[{index}].variation", "index_range", "no such variation")
     segments = set(session.scalars(select(Segment.key).where(Segment.project_id == project.id)))
     if spec["audience"]["segment"] and spec["audience"]["segment"] not in segments:
-        check.add("audience.segment", "unknown_segment", "no such segment here")
+        validator.add("audience.segment", "unknown_segment", "no such segment here")
     for index, stage in enumerate(spec["plan"]["stages"]):
         if stage["segment"] and stage["segment"] not in segments:
-            check.add(f"plan.stages[{index}].segment", "unknown_segment", "no such segment")
+            validator.add(f"plan.stages[{index}].segment", "unknown_segment", "no such segment")
     train = spec["schedule"]["train"]
     if train and get_train_key(session, project, train) is None:
-        check.add("schedule.train", "unknown_train", "no such release train here")
-    check.raise_if_any()
-    check_active_conflicts(session, project, environment, spec, exclude=exclude)
+        validator.add("schedule.train", "unknown_train", "no such release train here")
+    validator.raise_if_any()
+    reject_active_conflicts(session, project, environment, spec, exclude=exclude)
 
 
 def get_train_key(session: Session, project: Project, key: str) -> str | None:

@@ -31,16 +31,16 @@ from premiere.services.releases.readiness import missing_items
 from premiere.services.releases.rows import (
     EDITABLE,
     ReleaseView,
-    check_active_conflicts,
     load_release,
+    reject_active_conflicts,
     require_state,
     stage_values,
     transition,
 )
 from premiere.services.releases.schedules import active_freeze
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.store import Store
-from premiere.store.concurrency import check_current_version, require_version
+from premiere.store.concurrency import require_current_version, require_version
 from premiere.store.models import Project
 from premiere.store.releases import Release
 from premiere.store.types import utc_now
@@ -112,7 +112,7 @@ def resume_release(
     )
 
 
-def roll_back_release(
+def rollback_release(
     store: Store,
     actor: Actor,
     project: str,
@@ -127,7 +127,7 @@ def roll_back_release(
     off its left-out targets and rules back (new versioned writes; edits made
     meanwhile stay)."""
     expected, reason, _ = _action_data(key, data, expected_version, override_allowed=False)
-    return roll_back(store, actor, project, key, expected, reason, now or utc_now())
+    return rollback(store, actor, project, key, expected, reason, now or utc_now())
 
 
 def begin_rollout(
@@ -145,7 +145,7 @@ def begin_rollout(
         missing = missing_items(session, project_row, row, now, freeze=not override)
         if missing:
             raise InvalidStateError(f"release {key!r} is not ready to start", {"missing": missing})
-        check_active_conflicts(session, project_row, row.environment, row.spec, exclude=row.id)
+        reject_active_conflicts(session, project_row, row.environment, row.spec, exclude=row.id)
         snapshots = take_snapshots(session, row)
         apply_stage(session, project, key, snapshots, spec_of(row), 0)
         return transition(
@@ -218,7 +218,7 @@ def next_stage_within(
     )  # fmt: skip
 
 
-def roll_back(
+def rollback(
     store: Store,
     actor: Actor,
     project: str,
@@ -230,10 +230,10 @@ def roll_back(
     detail: dict[str, Any] | None = None,
 ) -> ReleaseView:
     with store.write() as session:
-        return roll_back_within(session, actor, project, key, expected, reason, now, detail)
+        return rollback_within(session, actor, project, key, expected, reason, now, detail)
 
 
-def roll_back_within(
+def rollback_within(
     session: Session,
     actor: Actor,
     project: str,
@@ -243,7 +243,7 @@ def roll_back_within(
     now: datetime,
     detail: dict[str, Any] | None = None,
 ) -> ReleaseView:
-    """``roll_back`` inside the caller's transaction."""
+    """``rollback`` inside the caller's transaction."""
     _, row = _load_current(session, project, key, expected, ("rolling_out", "paused"), "roll back")
     restore_flags(session, project, key, dict(row.snapshots), row)
     return transition(
@@ -311,7 +311,7 @@ def _load_current(
         lock_project(session, project)
     project_row, row = load_release(session, project, key)
     session.refresh(row, with_for_update={"key_share": True})
-    check_current_version("release", key, row.version, expected or row.version)
+    require_current_version("release", key, row.version, expected or row.version)
     require_state(row, allowed, verb)
     return project_row, row
 
@@ -328,11 +328,11 @@ def _action_data(
 ) -> tuple[int, str | None, bool]:
     """The version the action is based on, its reason and whether it overrides a freeze."""
     expected = require_version(version, "release", key)
-    check = Checker(data)
-    check.allowed(ACTION_FIELDS if override_allowed else ("reason",))
-    check.text("reason", max_length=2000)
-    check.boolean("override_freeze")
-    check.raise_if_any()
+    validator = Validator(data)
+    validator.allowed(ACTION_FIELDS if override_allowed else ("reason",))
+    validator.text("reason", max_length=2000)
+    validator.boolean("override_freeze")
+    validator.raise_if_any()
     override = bool(data.get("override_freeze"))
     reason = data.get("reason")
     if override and not (isinstance(reason, str) and reason.strip()):

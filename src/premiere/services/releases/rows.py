@@ -15,7 +15,7 @@ from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import ActorView, format_time, stored_actor
 from premiere.services.validation import is_key
-from premiere.store.concurrency import check_current_version, update_versioned
+from premiere.store.concurrency import require_current_version, update_versioned
 from premiere.store.models import Project
 from premiere.store.releases import Release, ReleaseApproval
 
@@ -151,7 +151,7 @@ def transition(
     """Move ``row`` to state ``to`` (compare-and-set on the version), with the audit
     event ``release.<action>`` naming who and why; returns the new view."""
     expected = row.version if expected_version is None else expected_version
-    check_current_version("release", row.key, row.version, expected)
+    require_current_version("release", row.key, row.version, expected)
     before = map_release_row_to_view(session, project, row)
     record = {
         "at": format_time(now),
@@ -198,7 +198,7 @@ def stage_values(row: Release, index: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def check_active_conflicts(
+def reject_active_conflicts(
     session: Session,
     project: Project,
     environment: str,

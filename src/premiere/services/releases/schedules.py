@@ -17,9 +17,9 @@ from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import ActorView, format_time, stored_actor
 from premiere.services.releases.rows import actor_view
 from premiere.services.releases.spec import _object, parse_instant, zone_of
-from premiere.services.validation import Checker
+from premiere.services.validation import Validator
 from premiere.store import Store
-from premiere.store.concurrency import check_current_version, require_version, update_versioned
+from premiere.store.concurrency import require_current_version, require_version, update_versioned
 from premiere.store.models import Project
 from premiere.store.releases import FreezeWindow, ReleaseTrain
 from premiere.store.types import utc_now
@@ -59,13 +59,13 @@ class FreezeWindowView(TypedDict):
 def create_release_train(
     store: Store, actor: Actor, project: str, data: Mapping[str, Any]
 ) -> TrainView:
-    check = Checker(data)
-    check.allowed(("key", "name", "environment", "cadence"))
-    check.key()
-    check.text("name")
-    check.text("environment", null=True)
-    cadence = _cadence(check, data.get("cadence")) if check.required("cadence") else {}
-    check.raise_if_any()
+    validator = Validator(data)
+    validator.allowed(("key", "name", "environment", "cadence"))
+    validator.key()
+    validator.text("name")
+    validator.text("environment", null=True)
+    cadence = _cadence(validator, data.get("cadence")) if validator.required("cadence") else {}
+    validator.raise_if_any()
     with store.write() as session:
         project_row = get_project_row(session, project)
         if data.get("environment"):
@@ -103,20 +103,20 @@ def update_release_train(
     expected_version: int | None,
 ) -> TrainView:
     expected = require_version(expected_version, "release_train", key)
-    check = Checker(data)
-    check.allowed(("name", "environment", "cadence"))
-    check.text("name")
-    check.text("environment", null=True)
+    validator = Validator(data)
+    validator.allowed(("name", "environment", "cadence"))
+    validator.text("name")
+    validator.text("environment", null=True)
     values: dict[str, Any] = {f: data[f] for f in ("name", "environment") if f in data}
     if "cadence" in data:
-        values["cadence"] = _cadence(check, data["cadence"])
-    check.raise_if_any()
+        values["cadence"] = _cadence(validator, data["cadence"])
+    validator.raise_if_any()
     with store.write() as session:
         project_row = get_project_row(session, project)
         row = get_train_row(session, project_row, key)
         if values.get("environment"):
             get_environment_row(session, project_row, str(values["environment"]))
-        check_current_version("release_train", key, row.version, expected)
+        require_current_version("release_train", key, row.version, expected)
         before = map_train_row_to_view(project, row)
         update_versioned(
             session, ReleaseTrain, row.id, expected, values, resource="release_train", key=key
@@ -212,15 +212,15 @@ def map_train_row_to_view(project: str, row: ReleaseTrain) -> TrainView:
 def create_freeze_window(
     store: Store, actor: Actor, project: str, data: Mapping[str, Any]
 ) -> FreezeWindowView:
-    check = Checker(data)
-    check.allowed(("environment", "start", "end", "reason"))
-    check.required("environment")
-    check.text("reason", max_length=2000)
-    start = _instant(check, data, "start")
-    end = _instant(check, data, "end")
+    validator = Validator(data)
+    validator.allowed(("environment", "start", "end", "reason"))
+    validator.required("environment")
+    validator.text("reason", max_length=2000)
+    start = _instant(validator, data, "start")
+    end = _instant(validator, data, "end")
     if start is not None and end is not None and end <= start:
-        check.add("end", "range", "must be after start")
-    check.raise_if_any()
+        validator.add("end", "range", "must be after start")
+    validator.raise_if_any()
     assert start is not None and end is not None
     with store.write() as session:
         project_row = get_project_row(session, project)
@@ -316,19 +316,19 @@ def _find_train(session: Session, project: Project, key: str) -> ReleaseTrain | 
     )
 
 
-def _instant(check: Checker, data: Mapping[str, Any], field: str) -> datetime | None:
-    if not check.required(field):
+def _instant(validator: Validator, data: Mapping[str, Any], field: str) -> datetime | None:
+    if not validator.required(field):
         return None
     value = parse_instant(data[field], "UTC")
     if value is None:
-        check.add(field, "datetime", "must be an RFC 3339 date and time")
+        validator.add(field, "datetime", "must be an RFC 3339 date and time")
         return None
     return value
 
 
-def _cadence(check: Checker, value: Any) -> dict[str, Any]:
+def _cadence(validator: Validator, value: Any) -> dict[str, Any]:
     allowed = ("interval_weeks", "weekday", "time", "timezone", "anchor")
-    if not _object(check, "cadence", value, allowed):
+    if not _object(validator, "cadence", value, allowed):
         return {}
     cadence = {
         "interval_weeks": value.get("interval_weeks", 1),
@@ -339,17 +339,17 @@ def _cadence(check: Checker, value: Any) -> dict[str, Any]:
     }
     interval = cadence["interval_weeks"]
     if not isinstance(interval, int) or isinstance(interval, bool) or not 1 <= interval <= 52:
-        check.add("cadence.interval_weeks", "range", "must be 1..52")
+        validator.add("cadence.interval_weeks", "range", "must be 1..52")
     if cadence["weekday"] not in WEEKDAYS:
-        check.add("cadence.weekday", "enum", "must be monday..sunday")
+        validator.add("cadence.weekday", "enum", "must be monday..sunday")
     if zone_of(cadence["timezone"]) is None:
-        check.add("cadence.timezone", "timezone", "must be an IANA time zone name")
+        validator.add("cadence.timezone", "timezone", "must be an IANA time zone name")
     try:
         time.fromisoformat(str(cadence["time"]))
     except ValueError:
-        check.add("cadence.time", "datetime", "must be a time of day, HH:MM")
+        validator.add("cadence.time", "datetime", "must be a time of day, HH:MM")
     try:
         date.fromisoformat(str(cadence["anchor"]))
     except ValueError:
-        check.add("cadence.anchor", "datetime", "must be a date, YYYY-MM-DD")
+        validator.add("cadence.anchor", "datetime", "must be a date, YYYY-MM-DD")
     return cadence

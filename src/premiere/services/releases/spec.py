@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from premiere.services.deployments.matrix import semver_key
-from premiere.services.validation import KEY_PATTERN, Checker
+from premiere.services.validation import KEY_PATTERN, Validator
 
 SPEC_FIELDS = (
     "features",
@@ -63,24 +63,24 @@ def default_spec() -> dict[str, Any]:
 
 
 def normalize_spec(
-    check: Checker, base: Mapping[str, Any], data: Mapping[str, Any], now: datetime
+    validator: Validator, base: Mapping[str, Any], data: Mapping[str, Any], now: datetime
 ) -> dict[str, Any]:
     """``base`` with the spec fields given in ``data``, each checked and normalised."""
     spec = dict(base)
     if "features" in data:
-        spec["features"] = _features(check, data["features"])
+        spec["features"] = _features(validator, data["features"])
     if "audience" in data:
-        spec["audience"] = _audience(check, data["audience"])
+        spec["audience"] = _audience(validator, data["audience"])
     if "notes" in data:
-        spec["notes"] = _notes(check, data["notes"])
+        spec["notes"] = _notes(validator, data["notes"])
     if "schedule" in data:
-        spec["schedule"] = _schedule(check, data["schedule"], now)
+        spec["schedule"] = _schedule(validator, data["schedule"], now)
     if "plan" in data:
-        spec["plan"] = _plan(check, data["plan"])
+        spec["plan"] = _plan(validator, data["plan"])
     if "guards" in data:
-        spec["guards"] = _guards(check, data["guards"])
+        spec["guards"] = _guards(validator, data["guards"])
     if "required_approvals" in data:
-        check.integer("required_approvals", minimum=0)
+        validator.integer("required_approvals", minimum=0)
         spec["required_approvals"] = data["required_approvals"]
     return spec
 
@@ -137,155 +137,155 @@ def zone_of(name: Any) -> ZoneInfo | None:
         return None
 
 
-def _object(check: Checker, field: str, value: Any, allowed: tuple[str, ...]) -> bool:
+def _object(validator: Validator, field: str, value: Any, allowed: tuple[str, ...]) -> bool:
     if not isinstance(value, Mapping):
-        check.add(field, "type", "must be an object")
+        validator.add(field, "type", "must be an object")
         return False
     for name in value:
         if name not in allowed:
-            check.add(f"{field}.{name}", "unknown_field", f"unknown field {name!r}")
+            validator.add(f"{field}.{name}", "unknown_field", f"unknown field {name!r}")
     return True
 
 
-def _features(check: Checker, value: Any) -> list[dict[str, Any]]:
+def _features(validator: Validator, value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not value:
-        check.add("features", "non_empty", "must be a non-empty list of features")
+        validator.add("features", "non_empty", "must be a non-empty list of features")
         return []
     features: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, item in enumerate(value):
         field = f"features[{index}]"
-        if not _object(check, field, item, ("flag", "variation", "min_versions")):
+        if not _object(validator, field, item, ("flag", "variation", "min_versions")):
             continue
         flag = item.get("flag")
         if not isinstance(flag, str) or not KEY_PATTERN.fullmatch(flag):
-            check.add(f"{field}.flag", "key_pattern", "must be a flag key")
+            validator.add(f"{field}.flag", "key_pattern", "must be a flag key")
         elif flag in seen:
-            check.add(f"{field}.flag", "duplicate", f"flag {flag!r} is listed twice")
+            validator.add(f"{field}.flag", "duplicate", f"flag {flag!r} is listed twice")
         else:
             seen.add(flag)
         variation = item.get("variation")
         if not isinstance(variation, int) or isinstance(variation, bool) or variation < 0:
-            check.add(f"{field}.variation", "index_range", "must be a variation index")
-        min_versions = _min_versions(check, field, item.get("min_versions") or {})
+            validator.add(f"{field}.variation", "index_range", "must be a variation index")
+        min_versions = _min_versions(validator, field, item.get("min_versions") or {})
         features.append({"flag": flag, "variation": variation, "min_versions": min_versions})
     return features
 
 
-def _min_versions(check: Checker, field: str, value: Any) -> dict[str, Any]:
+def _min_versions(validator: Validator, field: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
-        check.add(f"{field}.min_versions", "type", "must map service keys to versions")
+        validator.add(f"{field}.min_versions", "type", "must map service keys to versions")
         return {}
     for service, version in value.items():
         if not KEY_PATTERN.fullmatch(str(service)):
-            check.add(f"{field}.min_versions", "key_pattern", "keys must be service keys")
+            validator.add(f"{field}.min_versions", "key_pattern", "keys must be service keys")
         if not isinstance(version, str) or semver_key(version) is None:
-            check.add(f"{field}.min_versions.{service}", "version_pattern", "must be semver")
+            validator.add(f"{field}.min_versions.{service}", "version_pattern", "must be semver")
     return dict(value)
 
 
-def _audience(check: Checker, value: Any) -> dict[str, Any]:
+def _audience(validator: Validator, value: Any) -> dict[str, Any]:
     if value is None or value == "everyone":
         return {"segment": None}
-    if not _object(check, "audience", value, ("segment",)):
+    if not _object(validator, "audience", value, ("segment",)):
         return {"segment": None}
     segment = value.get("segment")
     if segment is not None and (not isinstance(segment, str) or not KEY_PATTERN.fullmatch(segment)):
-        check.add("audience.segment", "key_pattern", "must be a segment key or null")
+        validator.add("audience.segment", "key_pattern", "must be a segment key or null")
     return {"segment": segment}
 
 
-def _notes(check: Checker, value: Any) -> dict[str, Any] | None:
+def _notes(validator: Validator, value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
-    if not _object(check, "notes", value, ("title", "body", "category")):
+    if not _object(validator, "notes", value, ("title", "body", "category")):
         return None
     title, body = value.get("title"), value.get("body", "")
     category = value.get("category", "new")
     if not isinstance(title, str) or not title.strip() or len(title) > 200:
-        check.add("notes.title", "non_empty", "must be a title of 1..200 characters")
+        validator.add("notes.title", "non_empty", "must be a title of 1..200 characters")
     if not isinstance(body, str) or len(body) > NOTES_BODY_MAX:
-        check.add("notes.body", "max_length", f"must be Markdown of at most {NOTES_BODY_MAX}")
+        validator.add("notes.body", "max_length", f"must be Markdown of at most {NOTES_BODY_MAX}")
     if category not in NOTE_CATEGORIES:
-        check.add("notes.category", "enum", "must be new, improved or fixed")
+        validator.add("notes.category", "enum", "must be new, improved or fixed")
     return {"title": title, "body": body, "category": category}
 
 
-def _schedule(check: Checker, value: Any, now: datetime) -> dict[str, Any]:
+def _schedule(validator: Validator, value: Any, now: datetime) -> dict[str, Any]:
     schedule: dict[str, Any] = {"start_at": None, "timezone": "UTC", "train": None}
     if value is None:
         return schedule
-    if not _object(check, "schedule", value, ("start_at", "timezone", "train")):
+    if not _object(validator, "schedule", value, ("start_at", "timezone", "train")):
         return schedule
     timezone = value.get("timezone", "UTC")
     if zone_of(timezone) is None:
-        check.add("schedule.timezone", "timezone", "must be an IANA time zone name")
+        validator.add("schedule.timezone", "timezone", "must be an IANA time zone name")
         return schedule
     schedule["timezone"] = timezone
     train = value.get("train")
     if train is not None and (not isinstance(train, str) or not KEY_PATTERN.fullmatch(train)):
-        check.add("schedule.train", "key_pattern", "must be a release train key")
+        validator.add("schedule.train", "key_pattern", "must be a release train key")
     schedule["train"] = train
     if value.get("start_at") is not None:
         start = parse_instant(value["start_at"], timezone)
         if start is None:
-            check.add("schedule.start_at", "datetime", "must be an RFC 3339 date and time")
+            validator.add("schedule.start_at", "datetime", "must be an RFC 3339 date and time")
         elif start <= now:
-            check.add("schedule.start_at", "in_past", "must be in the future")
+            validator.add("schedule.start_at", "in_past", "must be in the future")
         else:
             schedule["start_at"] = start.isoformat().replace("+00:00", "Z")
     if train is not None and schedule["start_at"] is not None:
-        check.add("schedule", "exclusive", "give start_at or train, not both")
+        validator.add("schedule", "exclusive", "give start_at or train, not both")
     return schedule
 
 
-def _plan(check: Checker, value: Any) -> dict[str, Any]:
+def _plan(validator: Validator, value: Any) -> dict[str, Any]:
     if value is None:
         return DEFAULT_PLAN
-    if not _object(check, "plan", value, ("stages",)):
+    if not _object(validator, "plan", value, ("stages",)):
         return DEFAULT_PLAN
     raw = value.get("stages")
     if not isinstance(raw, list) or not raw or len(raw) > MAX_STAGES:
-        check.add("plan.stages", "non_empty", f"must list 1..{MAX_STAGES} stages")
+        validator.add("plan.stages", "non_empty", f"must list 1..{MAX_STAGES} stages")
         return DEFAULT_PLAN
-    stages = [_stage(check, f"plan.stages[{i}]", item) for i, item in enumerate(raw)]
+    stages = [_stage(validator, f"plan.stages[{i}]", item) for i, item in enumerate(raw)]
     last = 0.0
     for index, stage in enumerate(stages):
         percent = stage.get("percent")
         if isinstance(percent, int | float) and not isinstance(percent, bool):
             if percent <= last:
-                check.add(
+                validator.add(
                     f"plan.stages[{index}].percent", "increasing", "percentages must increase"
                 )
             last = max(last, float(percent))
     return {"stages": stages}
 
 
-def _stage(check: Checker, field: str, item: Any) -> dict[str, Any]:
+def _stage(validator: Validator, field: str, item: Any) -> dict[str, Any]:
     allowed = ("segment", "percent", "hold", "hold_seconds", "advance")
     stage: dict[str, Any] = {"segment": None, "percent": None, "hold_seconds": 0, "advance": "auto"}
-    if not _object(check, field, item, allowed):
+    if not _object(validator, field, item, allowed):
         return stage
     segment, percent = item.get("segment"), item.get("percent")
     if (segment is None) == (percent is None):
-        check.add(field, "exclusive", "give exactly one of segment and percent")
+        validator.add(field, "exclusive", "give exactly one of segment and percent")
     if segment is not None and (not isinstance(segment, str) or not KEY_PATTERN.fullmatch(segment)):
-        check.add(f"{field}.segment", "key_pattern", "must be a segment key")
+        validator.add(f"{field}.segment", "key_pattern", "must be a segment key")
     if percent is not None and (
         not isinstance(percent, int | float)
         or isinstance(percent, bool)
         or not 0 < percent <= 100
         or round(percent * 1000) != percent * 1000
     ):
-        check.add(f"{field}.percent", "range", "must be above 0 and at most 100 (0.001 steps)")
+        validator.add(f"{field}.percent", "range", "must be above 0 and at most 100 (0.001 steps)")
     hold = item.get("hold_seconds", item.get("hold", 0))
     seconds = parse_duration(hold)
     if seconds is None:
         name = "hold_seconds" if "hold_seconds" in item else "hold"
-        check.add(f"{field}.{name}", "duration", "must be seconds >= 0 or an ISO 8601 duration")
+        validator.add(f"{field}.{name}", "duration", "must be seconds >= 0 or an ISO 8601 duration")
     advance = item.get("advance", "auto")
     if advance not in ADVANCE_MODES:
-        check.add(f"{field}.advance", "enum", "must be auto or manual")
+        validator.add(f"{field}.advance", "enum", "must be auto or manual")
     return {
         "segment": segment,
         "percent": percent,
@@ -294,14 +294,14 @@ def _stage(check: Checker, field: str, item: Any) -> dict[str, Any]:
     }
 
 
-def _guards(check: Checker, value: Any) -> list[dict[str, Any]]:
+def _guards(validator: Validator, value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
-        check.add("guards", "type", "must be a list")
+        validator.add("guards", "type", "must be a list")
         return []
-    return [_guard(check, f"guards[{i}]", item) for i, item in enumerate(value)]
+    return [_guard(validator, f"guards[{i}]", item) for i, item in enumerate(value)]
 
 
-def _guard(check: Checker, field: str, item: Any) -> dict[str, Any]:
+def _guard(validator: Validator, field: str, item: Any) -> dict[str, Any]:
     allowed = (
         "metric",
         "event",
@@ -314,7 +314,7 @@ def _guard(check: Checker, field: str, item: Any) -> dict[str, Any]:
         "worse",
         "client_events",
     )
-    if not _object(check, field, item, allowed):
+    if not _object(validator, field, item, allowed):
         return {}
     guard = {
         "metric": item.get("metric", "errors"),
@@ -330,20 +330,20 @@ def _guard(check: Checker, field: str, item: Any) -> dict[str, Any]:
     }
     for name, choices in GUARD_CHOICES.items():
         if guard[name] not in choices:
-            check.add(f"{field}.{name}", "enum", f"must be {' or '.join(choices)}")
+            validator.add(f"{field}.{name}", "enum", f"must be {' or '.join(choices)}")
     if guard["metric"] == "event" and not (
         isinstance(guard["event"], str) and KEY_PATTERN.fullmatch(guard["event"])
     ):
-        check.add(f"{field}.event", "required", "an event metric needs the custom event key")
+        validator.add(f"{field}.event", "required", "an event metric needs the custom event key")
     regression = guard["max_regression"]
     if not isinstance(regression, int | float) or isinstance(regression, bool) or regression < 0:
-        check.add(f"{field}.max_regression", "minimum", "must be a number >= 0")
+        validator.add(f"{field}.max_regression", "minimum", "must be a number >= 0")
     alpha = guard["alpha"]
     if not isinstance(alpha, int | float) or isinstance(alpha, bool) or not 0 < alpha < 1:
-        check.add(f"{field}.alpha", "range", "must be between 0 and 1")
+        validator.add(f"{field}.alpha", "range", "must be between 0 and 1")
     sample = guard["min_sample"]
     if not isinstance(sample, int) or isinstance(sample, bool) or sample < 1:
-        check.add(f"{field}.min_sample", "minimum", "must be an integer >= 1")
+        validator.add(f"{field}.min_sample", "minimum", "must be an integer >= 1")
     if not isinstance(guard["client_events"], bool):
-        check.add(f"{field}.client_events", "type", "must be true or false")
+        validator.add(f"{field}.client_events", "type", "must be true or false")
     return guard

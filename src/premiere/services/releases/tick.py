@@ -27,12 +27,13 @@ from premiere.services import SYSTEM, Actor
 from premiere.services.flags.scheduled_changes import apply_due_changes
 from premiere.services.lookups import get_project_row, lock_project
 from premiere.services.mappers import format_time
+from premiere.services.releases.guard_stats import VERDICTS, Verdict
 from premiere.services.releases.guards import GuardVerdict
 from premiere.services.releases.readiness import missing_items
 from premiere.services.releases.rollout import (
     begin_rollout,
     next_stage_within,
-    roll_back_within,
+    rollback_within,
     transition_within,
 )
 from premiere.services.releases.rows import (
@@ -49,10 +50,9 @@ from premiere.store.models import Project
 from premiere.store.releases import Release, ReleaseGuardDecision
 from premiere.store.types import utc_now
 
-GuardCheck = Callable[[Mapping[str, Any], dict[str, Any]], str | GuardVerdict]
-"""A release's guards at the end of its stage's hold: a status, or a status with the
-decisions to record (:class:`GuardVerdict`, e.g. ``GuardChecker.verdict``)."""
-VERDICTS = ("healthy", "regressed", "insufficient")
+GuardWatch = Callable[[Mapping[str, Any], dict[str, Any]], Verdict | GuardVerdict]
+"""A release's guards at the end of its stage's hold: a verdict, or a verdict with the
+decisions to record (:class:`GuardVerdict`, e.g. ``GuardWatcher.verdict``)."""
 MIN_EXTENSION_SECONDS = 60
 GUARD_ACTOR = Actor(kind="system", id="guard", name="premiere guard")
 
@@ -65,7 +65,7 @@ class GuardDecisionView(TypedDict):
 
 
 def tick_releases(
-    store: Store, now: datetime, *, guard_check: GuardCheck | None = None
+    store: Store, now: datetime, *, guard_watch: GuardWatch | None = None
 ) -> list[dict[str, Any]]:
     """Do what is due at ``now``; returns what was done, one item per step."""
     done = apply_due_changes(store, now)
@@ -78,7 +78,7 @@ def tick_releases(
         ).all()
     for project, key in due:
         try:
-            item = _tick_one(store, project, key, now, guard_check or default_guard_check)
+            item = _tick_one(store, project, key, now, guard_watch or default_guard_watch)
         except PremiereError as exc:
             item = _item(project, key, "error", detail=f"{exc.code}: {exc}")
         if item is not None:
@@ -86,7 +86,7 @@ def tick_releases(
     return done
 
 
-def default_guard_check(release: Mapping[str, Any], stage: dict[str, Any]) -> str:
+def default_guard_watch(release: Mapping[str, Any], stage: dict[str, Any]) -> Verdict:
     """Without a guard evaluator: healthy when the release has no guards."""
     return "insufficient" if release.get("guards") else "healthy"
 
@@ -155,7 +155,7 @@ def _record(
 
 
 def _tick_one(
-    store: Store, project: str, key: str, now: datetime, guard_check: GuardCheck
+    store: Store, project: str, key: str, now: datetime, guard_watch: GuardWatch
 ) -> dict[str, Any] | None:
     with store.read() as session:
         project_row, row = load_release(session, project, key)
@@ -180,7 +180,7 @@ def _tick_one(
         return _waiting(store, project, key, view, now, missing=bool(missing), frozen=frozen)
     if not stage_due:
         return None
-    return _stage_due(store, project, key, view, now, frozen, guard_check)
+    return _stage_due(store, project, key, view, now, frozen, guard_watch)
 
 
 def _waiting(
@@ -249,7 +249,7 @@ def _stage_due(
     view: ReleaseView,
     now: datetime,
     frozen: bool,
-    guard_check: GuardCheck,
+    guard_watch: GuardWatch,
 ) -> dict[str, Any] | None:
     index = view["stage"]
     if index is None:  # at no stage: nothing is due
@@ -259,12 +259,12 @@ def _stage_due(
         return None
     if frozen:
         return _item(project, key, "frozen", stage=index)
-    checked = guard_check(view, stage)
-    verdict = checked if isinstance(checked, GuardVerdict) else GuardVerdict(checked)
+    watched = guard_watch(view, stage)
+    answer = watched if isinstance(watched, GuardVerdict) else GuardVerdict(watched)
     with store.write() as session:  # the action and the decisions: one transaction
-        item, action = _act_on_verdict(session, project, key, view, stage, verdict, now)
+        item, action = _act_on_verdict(session, project, key, view, stage, answer, now)
         _, row = load_release(session, project, key)
-        decisions = [{"stage": index, **decision} for decision in verdict.decisions]
+        decisions = [{"stage": index, **decision} for decision in answer.decisions]
         _record(session, row, decisions, action, now)
     if decisions:
         item["decisions"] = [
@@ -280,21 +280,21 @@ def _act_on_verdict(
     key: str,
     view: ReleaseView,
     stage: dict[str, Any],
-    verdict: GuardVerdict,
+    answer: GuardVerdict,
     now: datetime,
 ) -> tuple[dict[str, Any], str | None]:
     """Healthy: the next stage (or released); regressed: the guards' action; lacking
     data: the hold extended. Inside the caller's transaction; returns the tick's item
     and the action taken (None: none)."""
-    index, status = stage["index"], verdict.status
-    if status == "healthy":
+    index, verdict = stage["index"], answer.verdict
+    if verdict == "healthy":
         after = next_stage_within(session, SYSTEM, project, key, view["version"],
                                   "hold passed, guards healthy", False, now)  # fmt: skip
         action = "released" if after["state"] == "released" else "advanced"
         return _item(project, key, action, stage=after["stage"]), action
-    if status == "regressed":
+    if verdict == "regressed":
         lock_project(session, project)
-        named = _regressed_guards(verdict)
+        named = _regressed_guards(answer)
         after, acted = _regressed(session, project, key, view["guards"], named, now)
         return _item(project, key, after["state"], stage=index), acted
     seconds = max(int(stage["hold_seconds"]), MIN_EXTENSION_SECONDS)
@@ -302,17 +302,17 @@ def _act_on_verdict(
     _, row = load_release(session, project, key)
     transition(
         session, SYSTEM, project, row, view["version"], "rolling_out",
-        action="hold_extended", reason=f"guards: {status}", now=now,
-        values={"hold_until": until}, detail={"verdict": status},
+        action="hold_extended", reason=f"guards: {verdict}", now=now,
+        values={"hold_until": until}, detail={"verdict": verdict},
     )  # fmt: skip
     item = _item(project, key, "hold_extended", stage=index, detail=format_time(until))
     return item, "hold_extended"
 
 
-def _regressed_guards(verdict: GuardVerdict) -> list[Any]:
+def _regressed_guards(answer: GuardVerdict) -> list[Any]:
     """The indexes of the guards whose decisions say regressed, each once."""
     return sorted(
-        {d["guard"] for d in verdict.decisions
+        {d["guard"] for d in answer.decisions
          if d["status"] == "regressed" and isinstance(d.get("guard"), int)}
     )  # fmt: skip
 
@@ -334,7 +334,7 @@ def _regressed(
     detail = {"guard": named[0] if len(named) == 1 else None}
     reason = "a guard saw a regression"
     if action == "rollback":
-        view = roll_back_within(session, GUARD_ACTOR, project, key, None, reason, now, detail)
+        view = rollback_within(session, GUARD_ACTOR, project, key, None, reason, now, detail)
         return view, "rolled_back"
     _, row = load_release(session, project, key)
     if row.state != "rolling_out":

@@ -1,4 +1,4 @@
-"""One batch of SDK events, checked: what an SDK may claim, and what it may not.
+"""One batch of SDK events, validated: what an SDK may claim, and what it may not.
 
 SDK keys are not secrets: an ``sdk-client`` key ships in every browser and mobile app.
 So a batch is taken as a claim to be checked, never as fact:
@@ -12,11 +12,11 @@ So a batch is taken as a claim to be checked, never as fact:
   plausibly have counted: at most :attr:`EventPolicy.client_max_count` for an
   ``sdk-client`` key (one device), :attr:`EventPolicy.server_max_count` for an
   ``sdk-server`` key (one application process);
-- a served variation must be one the key could have served (:func:`check_served`):
+- a served variation must be one the key could have served (:func:`validate_served`):
   an index within the flag's variations, and for an ``sdk-client`` key a flag that
   client SDKs receive at all.
 
-:func:`parse_batch` and :func:`check_served` raise ``ValidationError`` naming each
+:func:`parse_batch` and :func:`validate_served` raise ``ValidationError`` naming each
 field and rule broken.
 """
 
@@ -91,7 +91,7 @@ class Batch:
 
 
 def parse_batch(payload: Any, scope: str, policy: EventPolicy, now: datetime) -> Batch:
-    """The batch in ``payload``, checked; ``ValidationError`` listing what is wrong."""
+    """The batch in ``payload``, validated; ``ValidationError`` listing what is wrong."""
     if not isinstance(payload, Mapping):
         raise MalformedRequestError("the request body must be a JSON object")
     problems: list[V] = []
@@ -123,7 +123,7 @@ class ServableFlag:
     client_visible: bool
 
 
-def check_served(batch: Batch, scope: str, flags: Mapping[str, ServableFlag]) -> None:
+def validate_served(batch: Batch, scope: str, flags: Mapping[str, ServableFlag]) -> None:
     """``ValidationError`` for served variations the key could not have served: an
     index past the flag's variations (rule ``index_range``), or, with an ``sdk-client``
     key, a flag that client SDKs do not receive or that does not exist (rule
@@ -220,7 +220,7 @@ def _custom_counts(entries: Any, problems: list[V]) -> dict[CustomKey, CustomSum
         if count is not None and value_count is not None and value_count > count:
             problems.append(V(f"{path}.value_count", "range", "value_count exceeds count"))
         if value_count is not None and value_sum is not None and squares is not None:
-            _check_sums(path, value_count, value_sum, squares, problems)
+            _validate_sums(path, value_count, value_sum, squares, problems)
         flag, variation = _attribution(entry, path, problems)
         if key and count is not None and value_count is not None and not problems:
             assert value_sum is not None and squares is not None
@@ -235,7 +235,7 @@ def _custom_counts(entries: Any, problems: list[V]) -> dict[CustomKey, CustomSum
     return counts
 
 
-def _check_sums(
+def _validate_sums(
     path: str, value_count: int, value_sum: float, squares: float, problems: list[V]
 ) -> None:
     """Sums that no set of ``value_count`` real values can have."""

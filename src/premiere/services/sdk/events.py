@@ -26,9 +26,9 @@ from premiere.services.sdk.batches import (
     Batch,
     EventPolicy,
     ServableFlag,
-    check_served,
     parse_batch,
     read_time,
+    validate_served,
 )
 from premiere.services.tokens import TokenInfo
 from premiere.store import Store
@@ -119,7 +119,7 @@ def record_sdk_events(
     with store.write() as session:
         project = get_project_row(session, token.project)
         get_environment_row(session, project, token.environment)
-        check_served(batch, token.scope, _servable_flags(session, project, batch))
+        validate_served(batch, token.scope, _servable_flags(session, project, batch))
         event_store.add_flag_evaluation_counts(session, flag_rows)
         event_store.add_custom_event_counts(session, custom_rows)
     return {
