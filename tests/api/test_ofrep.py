@@ -8,9 +8,7 @@ from typing import Any
 
 import pytest
 
-from premiere.api.sdk.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings, RateLimiter
-from premiere.errors import RateLimitedError
-from premiere.services.sdk.compiled import reads_targeting_key
+from premiere.api.sdk.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings
 
 from .support import Api
 
@@ -346,14 +344,6 @@ def test_ofrep__context_over_the_limit__400_invalid_context_nothing_evaluated(
     assert evaluated_on == []
 
 
-def test_rate_limiter__refills_at_the_rate() -> None:
-    limiter = RateLimiter(rate_per_second=10, burst=1)
-    limiter.check("t", now=0.0)
-    with pytest.raises(RateLimitedError):
-        limiter.check("t", now=0.05)
-    limiter.check("t", now=0.2)
-
-
 def test_ofrep__change__seen_by_the_next_request_compiled_once(
     ofrep: Api, server_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -374,44 +364,6 @@ def test_ofrep__change__seen_by_the_next_request_compiled_once(
 
     assert after["reason"] == "DISABLED" and after["value"] is None
     assert len(compiled) == 2 and compiled[0] < compiled[1]
-
-
-@pytest.mark.parametrize(
-    ("flag", "reads"),
-    [
-        ({"on": True, "targets": [{"variation": 0, "values": ["a"]}]}, True),
-        ({"on": False, "targets": [{"variation": 0, "values": ["a"]}]}, False),
-        ({"on": True, "fallthrough": {"rollout": {"variations": []}}}, True),
-        ({"on": True, "fallthrough": {"rollout": {"bucket_by": "org", "variations": []}}}, False),
-        ({"on": True, "rules": [{"clauses": [{"attribute": "key", "op": "in"}]}]}, True),
-        ({"on": True, "rules": [{"clauses": [{"attribute": "plan", "op": "in"}]}]}, False),
-        ({"on": True, "fallthrough": {"variation": 0}}, False),
-    ],
-)
-def test_reads_targeting_key__flag_shapes(flag: dict[str, Any], reads: bool) -> None:
-    assert reads_targeting_key(flag) is reads
-
-
-def test_ofrep_md__error_codes_and_limits__as_the_code_has_them() -> None:
-    from pathlib import Path
-
-    from premiere.api.sdk import ofrep as module
-
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "ofrep.md").read_text()
-    for code in (
-        "PARSE_ERROR",
-        "INVALID_CONTEXT",
-        "TARGETING_KEY_MISSING",
-        "GENERAL",
-        "FLAG_NOT_FOUND",
-    ):
-        assert getattr(module, code) == code
-        assert f'"errorCode": "{code}"' in doc
-    defaults = OfrepSettings()
-    assert f"{defaults.rate_per_second:,.0f} requests a second" in doc
-    assert f"bursts of up to {defaults.burst:,}" in doc
-    for path in ("POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"):
-        assert path in doc
 
 
 def test_compiled_documents__write_elsewhere__seen_after_the_version_ttl(

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,48 @@ def run(live_server: LiveServer) -> Cli:
 def run_local(tmp_path: Path) -> Cli:
     """`premiere` with no server and no token, on a database of its own."""
     return Cli({**NO_PREMIERE_ENV, "PREMIERE_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
+
+
+# -- a service to verify: /health answers 200, /slow too after 2 s, /broken 503 -----------
+
+
+class _Probe(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path == "/slow":
+            time.sleep(2)
+            self.path = "/health"
+        status, body = (200, b'{"status": "ok"}') if self.path == "/health" else (503, b"down")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def probe() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Probe)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# -- CI variables a pipeline step sees ----------------------------------------------------
+
+
+def github(run_id: str, attempt: str = "1") -> dict[str, str | None]:
+    return {
+        "GITHUB_RUN_ID": run_id,
+        "GITHUB_RUN_ATTEMPT": attempt,
+        "GITHUB_JOB": "deploy",
+        "GITHUB_REPOSITORY": "acme/shop",
+        "GITHUB_SERVER_URL": "https://github.com",
+    }

@@ -6,22 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import sys
-import threading
-import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 
-from premiere.cli.deployments import ci_env
-from premiere.cli.main import cli
-
-from .conftest import ADMIN_TOKEN, NO_PREMIERE_ENV, Cli, LiveServer
+from .conftest import ADMIN_TOKEN, NO_PREMIERE_ENV, Cli, LiveServer, github
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "pipes"
@@ -32,38 +23,6 @@ CI_VARIABLES = (
     "CI_COMMIT_TIMESTAMP", "CI_JOB_URL", "CI_PIPELINE_URL",
 )  # fmt: skip
 PYTHON = sys.executable
-
-
-# -- a service to verify: /health answers 200, /slow too after 2 s, /broken 503 -----------
-
-
-class _Probe(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path == "/slow":
-            time.sleep(2)
-            self.path = "/health"
-        status, body = (200, b'{"status": "ok"}') if self.path == "/health" else (503, b"down")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def probe() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Probe)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # -- the project, an admin and a pipeline --------------------------------------------------
@@ -94,16 +53,6 @@ def add_service(admin: Cli, live_server: LiveServer, service: str, check_url: st
         admin.ok(
             "deployments", "checks", "add", "health", "--service", service, "--http", check_url
         )
-
-
-def github(run_id: str, attempt: str = "1") -> dict[str, str | None]:
-    return {
-        "GITHUB_RUN_ID": run_id,
-        "GITHUB_RUN_ATTEMPT": attempt,
-        "GITHUB_JOB": "deploy",
-        "GITHUB_REPOSITORY": "acme/shop",
-        "GITHUB_SERVER_URL": "https://github.com",
-    }
 
 
 def as_json(result: Any) -> Any:
@@ -409,97 +358,3 @@ def test_deploy_run__without_token_scope__auth_exit_code(admin: Cli) -> None:
                    "--environment", "staging", "--quiet").stdout.strip()  # fmt: skip
     result = admin("deployments", "list", PREMIERE_TOKEN=sdk)
     assert result.exit_code == 6
-
-
-# -- what CI variables say --------------------------------------------------------------------
-
-
-def test_ci_env__github_actions__commit_run_url_and_key() -> None:
-    env = {"GITHUB_SHA": "abc1234", **github("99", attempt="3")}
-    env = {k: v for k, v in env.items() if v is not None}
-    assert ci_env.commit_sha(env) == "abc1234"
-    assert ci_env.pipeline_url(env) == "https://github.com/acme/shop/actions/runs/99"
-    key = ci_env.idempotency_key(None, env, "api", "staging", "1.0")
-    assert key == "github:99:3:deploy:api:staging:1.0"
-    assert ci_env.idempotency_key("mine", env, "api") == "mine"
-
-
-def test_ci_env__gitlab__commit_time_job_url_and_key() -> None:
-    env = {
-        "CI_COMMIT_SHA": "def5678",
-        "CI_COMMIT_TIMESTAMP": "2026-11-26T10:00:00+00:00",
-        "CI_PIPELINE_ID": "12",
-        "CI_JOB_ID": "345",
-        "CI_JOB_URL": "https://gl/j/345",
-    }
-    assert ci_env.commit_sha(env) == "def5678"
-    assert ci_env.commit_time(env, "def5678") == "2026-11-26T10:00:00+00:00"
-    assert ci_env.pipeline_url(env) == "https://gl/j/345"
-    assert ci_env.idempotency_key(None, env, "promote", "api") == "gitlab:12:345:promote:api"
-
-
-def test_ci_env__outside_ci__no_key_and_long_keys_shortened() -> None:
-    assert ci_env.idempotency_key(None, {}, "api") is None
-    env = {"CI_PIPELINE_ID": "1", "CI_JOB_ID": "2"}
-    key = ci_env.idempotency_key(None, env, "x" * 300)
-    assert key is not None and len(key) <= 200 and key.startswith("gitlab:1:2:")
-    assert key == ci_env.idempotency_key(None, env, "x" * 300)  # stable
-
-
-# -- the page itself -----------------------------------------------------------------------
-
-
-def _pipeline_commands(text: str) -> list[list[str]]:
-    """Every `premiere ...` command in the page's sh and YAML blocks, folded lines joined."""
-    commands = []
-    for kind, block in re.findall(r"```(sh|yaml)\n(.*?)```", text, re.DOTALL):
-        lines = block.replace("\\\n", " ").splitlines()
-        for index, line in enumerate(lines):
-            for found in re.finditer(r"(?:^|[\s(=])premiere (.*)", line):
-                rest = found.group(1)
-                indent = len(line) - len(line.lstrip())
-                # a YAML folded scalar (run: >) goes on in lines of the same indentation
-                for more in lines[index + 1 : None if kind == "yaml" else index + 1]:
-                    if (
-                        more.strip()
-                        and len(more) - len(more.lstrip()) == indent
-                        and ":" not in more
-                    ):
-                        rest += " " + more.strip()
-                    else:
-                        break
-                commands.append(_words(rest))
-    return commands
-
-
-def _words(command_line: str) -> list[str]:
-    """Shell words up to the first ), ;, | or && that ends the command."""
-    lexer = shlex.shlex(command_line, posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    words = []
-    for word in lexer:
-        if word and set(word) <= set("();<>|&"):
-            break
-        words.append(word)
-    return words
-
-
-def test_pipelines_md__premiere_commands__name_real_commands_and_options() -> None:
-    text = (ROOT / "docs" / "pipelines.md").read_text(encoding="utf-8")
-    commands = _pipeline_commands(text)
-    assert len(commands) >= 15
-    for args in commands:
-        command: click.Command = cli
-        words = list(args)
-        ctx = cli.make_context("premiere", list(args), resilient_parsing=True)
-        while isinstance(command, click.Group) and words and not words[0].startswith("-"):
-            sub = command.get_command(ctx, words.pop(0))
-            assert sub is not None, f"unknown command in: premiere {' '.join(args)}"
-            command = sub
-        options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
-        for word in words:
-            if word == "--":
-                break
-            name = word.split("=", 1)[0]
-            if name.startswith("-") and name != "-":
-                assert name in options, f"{name} is no option of: premiere {' '.join(args)}"

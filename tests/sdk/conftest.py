@@ -39,3 +39,12 @@ def dead_url() -> str:
 def memory() -> InMemoryServer:
     """The document FakePremiere starts with: flag ``a`` serves True, ``b`` False."""
     return InMemoryServer(make_document(1, a=boolean_flag("a"), b=boolean_flag("b", serve=1)))
+
+
+@pytest.fixture
+def openfeature_reset() -> Iterator[None]:
+    """Shuts OpenFeature's global API down after the test: providers, handlers and hooks."""
+    yield
+    from openfeature import api
+
+    api.shutdown()
