@@ -17,7 +17,7 @@ from openfeature.exception import ErrorCode, ProviderNotReadyError
 
 from premiere.engine import compile_document, evaluate, openfeature_error_code, openfeature_reason
 from premiere.sdk import Config
-from premiere.sdk.document import DocumentError, check_document
+from premiere.sdk.document import DocumentError, validate_document
 from premiere.sdk.openfeature import PremiereProvider
 
 CASES_DIR = Path(__file__).resolve().parents[2] / "spec" / "cases"
@@ -74,7 +74,7 @@ def _usable(document: Any) -> tuple[Any, set[str]]:
     """The document as the SDK takes it: entries that are not objects refuse the whole
     document, so they are left out (and their cases expect a refusal)."""
     try:
-        check_document(document)
+        validate_document(document)
         return document, set()
     except DocumentError:
         pass

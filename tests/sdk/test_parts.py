@@ -10,7 +10,7 @@ import pytest
 
 from premiere.sdk import cache
 from premiere.sdk.backoff import Backoff
-from premiere.sdk.document import DocumentError, apply_patch, check_document
+from premiere.sdk.document import DocumentError, apply_patch, validate_document
 from premiere.sdk.sse import Comment, ServerSentEvent, SSEParser, parse
 
 
@@ -64,7 +64,7 @@ def test_backoff__doubles_to_the_cap_with_jitter_and_resets_after_healthy() -> N
 
 
 def test_document__shapes__checked() -> None:
-    assert check_document({"flags": {}})["segments"] == {}
+    assert validate_document({"flags": {}})["segments"] == {}
     for bad in (
         [],
         {"flags": []},
@@ -74,7 +74,7 @@ def test_document__shapes__checked() -> None:
         {"flags": {}, "version": True},
     ):
         with pytest.raises(DocumentError):
-            check_document(bad)
+            validate_document(bad)
 
 
 def test_patch__replaces_and_deletes__without_touching_the_base() -> None:

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import Admin, StoreDep, check_project
+from premiere.api.auth import Admin, StoreDep, require_project_access
 from premiere.api.models import (
     COMMON_ERRORS,
     AuditChainHeads,
@@ -55,7 +55,7 @@ def list_audit_events(
     ] = None,
 ) -> JSONResponse:
     if token.project is not None:
-        check_project(token, project or "")
+        require_project_access(token, project or "")
     since_utc, until_utc = utc_time("since", since), utc_time("until", until)
     with query_fields():
         page = service.list_audit_events(
@@ -91,7 +91,7 @@ def verify_audit_chains(
     ] = None,
 ) -> JSONResponse:
     if token.project is not None:
-        check_project(token, project or "")
+        require_project_access(token, project or "")
     with query_fields():
         report = audit_chain.verify_audit_chains(store, project=project, expect=expect or ())
     return JSONResponse(report)
@@ -104,5 +104,5 @@ def verify_audit_chains(
 )
 def list_audit_chain_heads(store: StoreDep, token: Admin, project: Project = None) -> JSONResponse:
     if token.project is not None:
-        check_project(token, project or "")
+        require_project_access(token, project or "")
     return JSONResponse(audit_chain.list_audit_chain_heads(store, project=project))

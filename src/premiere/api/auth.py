@@ -127,7 +127,7 @@ Reader = Annotated[TokenInfo, Depends(require_reader)]
 SdkCaller = Annotated[TokenInfo, Depends(require_sdk)]
 
 
-def check_project(token: TokenInfo, project: str) -> None:
+def require_project_access(token: TokenInfo, project: str) -> None:
     """403 unless the token may touch ``project`` (tokens bound to a project)."""
     if token.project is not None and token.project != project:
         raise _denied(token, f"this token is bound to project {token.project!r}")
@@ -135,13 +135,13 @@ def check_project(token: TokenInfo, project: str) -> None:
 
 async def require_project_admin(token: Admin, project: str) -> TokenInfo:
     """Admin scope on the ``{project}`` of the path, or 403."""
-    check_project(token, project)
+    require_project_access(token, project)
     return token
 
 
 async def require_project_reader(token: Reader, project: str) -> TokenInfo:
     """Admin or deploy scope on the ``{project}`` of the path, or 403."""
-    check_project(token, project)
+    require_project_access(token, project)
     return token
 
 

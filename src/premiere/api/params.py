@@ -116,7 +116,7 @@ def utc_time(name: str, moment: datetime | None) -> datetime | None:
         ) from None
 
 
-def check_time_range(name: str, text: str | None) -> None:
+def validate_time_range(name: str, text: str | None) -> None:
     """:func:`utc_time` for a date-time passed on as text (the service parses it)."""
     if text is None:
         return

@@ -12,7 +12,7 @@ from premiere.api.auth import (
     Reader,
     StoreDep,
     actor_of,
-    check_project,
+    require_project_access,
 )
 from premiere.api.models import (
     COMMON_ERRORS,
@@ -44,7 +44,7 @@ def list_projects(store: StoreDep, token: Reader) -> JSONResponse:
     responses=answers(ProjectView, *CREATE_ERRORS, status=201),
 )
 def create_project(store: StoreDep, token: Admin, body: ProjectCreate) -> JSONResponse:
-    check_project(token, body.key)
+    require_project_access(token, body.key)
     view = service.create_project(store, actor_of(token), body.data())
     return resource_response(view, 201, {"Location": f"/api/v1/projects/{view['key']}"})
 

@@ -69,7 +69,7 @@ class Snapshot:
 
 def snapshot_from_document(doc: object) -> Snapshot:
     """Check the shape of ``doc`` and compile it. Raises DocumentError when unusable."""
-    checked = check_document(doc)
+    checked = validate_document(doc)
     facts = _FlagFacts()
     for key, flag in checked["flags"].items():
         facts.add(key, flag)
@@ -84,7 +84,7 @@ def snapshot_from_json(data: bytes, packed: bytes | None = None) -> Snapshot:
         doc = read_document(data.decode("utf-8"), facts.add)
     except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise DocumentError(f"the document is not usable JSON: {exc}") from None
-    checked = check_document(doc)
+    checked = validate_document(doc)
     return _snapshot(checked, pack_json(data) if packed is None else packed, facts)
 
 
@@ -121,7 +121,7 @@ def pack_json(data: bytes) -> bytes:
     return zlib.compress(data, 6)  # 1.3 MiB for 11 MiB of flags (level 1: 1.8 MiB)
 
 
-def check_document(doc: object) -> dict[str, Any]:
+def validate_document(doc: object) -> dict[str, Any]:
     """The shape every document must have; the engine judges each flag on its own.
 
     Flags read lazily from JSON text (:class:`~premiere.sdk.jsondoc.LazyObjects`) were

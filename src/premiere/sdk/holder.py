@@ -13,10 +13,10 @@ from premiere.sdk.document import (
     Snapshot,
     apply_patch,
     changed_flags,
-    check_document,
     pack_json,
     snapshot_from_document,
     snapshot_from_json,
+    validate_document,
 )
 from premiere.sdk.status import StatusTracker
 
@@ -70,7 +70,7 @@ class DocumentHolder:
             self.etag = etag  # the same document again (a server without ETags): keep it
             self.status.document_loaded(source, held.version)
             return
-        checked = check_document(doc)
+        checked = validate_document(doc)
         self._swap(snapshot_from_document(checked), source, etag, document=checked)
 
     def put_document_json(self, data: bytes, source: str, etag: str | None = None) -> None:

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse
 from premiere.api.auth import ProjectReader, SdkCaller, StoreDep
 from premiere.api.limits import EventRateLimits
 from premiere.api.models import answers
-from premiere.api.params import check_time_range, reject_lone_surrogates
+from premiere.api.params import reject_lone_surrogates, validate_time_range
 from premiere.api.sdk.models import EventCounts, EventsCounted
 from premiere.errors import MalformedRequestError
 from premiere.services.sdk import events as service
@@ -77,8 +77,8 @@ def get_event_counts(
     since: TimeFilter = None,
     until: TimeFilter = None,
 ) -> JSONResponse:
-    check_time_range("since", since)
-    check_time_range("until", until)
+    validate_time_range("since", since)
+    validate_time_range("until", until)
     evaluations = service.list_flag_evaluations(
         store, project, environment, flag=flag, since=since, until=until
     )
