@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from premiere.cli.main import main
+from premiere.cli.entry import main
 
 main()
