@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -166,6 +167,37 @@ def test_file_leadership__second_holder__refused_until_released(tmp_path: Any) -
     first.release()
     assert second.acquire()
     second.release()
+
+
+def test_file_leadership__released__lock_file_removed(tmp_path: Any) -> None:
+    path = tmp_path / "db.scheduler.lock"
+    leader = FileLeadership(str(path))
+    assert leader.acquire() and path.exists()
+    leader.release()
+    assert not path.exists()
+    leader.release()  # idempotent
+
+
+def test_file_leadership__file_removed_by_stopping_leader__not_led_twice(tmp_path: Any) -> None:
+    path = str(tmp_path / "db.scheduler.lock")
+    first = FileLeadership(path)
+    assert first.acquire()
+    stale = os.open(path, os.O_RDWR)  # opened by a waiter just before the leader stops
+
+    class Waiter(FileLeadership):
+        opened = [stale]
+
+        def _open(self) -> int:
+            return self.opened.pop() if self.opened else super()._open()
+
+    first.release()  # removes the file the waiter opened
+    third = FileLeadership(path)
+    assert third.acquire()  # a new file at the path
+    waiter = Waiter(path)
+    assert not waiter.acquire()  # the removed file locks, yet the lock is the new file's
+    third.release()
+    assert waiter.acquire()
+    waiter.release()
 
 
 def test_leadership_for__memory_database__always_leads() -> None:

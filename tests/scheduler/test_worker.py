@@ -58,6 +58,8 @@ def test_background_scheduler__due_change__applied_while_serving(
         with background_scheduler(store) as scheduler:
             assert scheduler is not None and scheduler.interval == 0.05
             assert _wait_applied(store, change) == "applied"
+            assert (tmp_path / "p.db.scheduler.lock").exists()
+        assert not (tmp_path / "p.db.scheduler.lock").exists()  # removed when it stopped
 
 
 def test_background_scheduler__disabled__no_scheduler(tmp_path: Path) -> None:
@@ -91,3 +93,4 @@ def test_worker__process__applies_due_change_and_stops_on_sigterm(tmp_path: Path
             out, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
     assert "Scheduler stopped." in out
+    assert not (tmp_path / "w.db.scheduler.lock").exists()

@@ -5,7 +5,8 @@
   (process killed, connection lost) loses the lock with its connection; another
   scheduler takes it on its next attempt.
 - SQLite file: an exclusive ``flock`` on ``<database>.scheduler.lock`` beside the
-  database file, released by the operating system when the process ends. (Writes are
+  database file, removed by the leader when it stops; the operating system releases
+  the lock if the process dies (the file then stays, harmlessly). (Writes are
   serialised by SQLite anyway; the lock keeps two processes from both ticking.)
 - SQLite in memory: one process by definition; always leads.
 """
@@ -81,7 +82,13 @@ class PostgresLeadership:
 
 
 class FileLeadership:
-    """An exclusive, non-blocking ``flock`` held while leading."""
+    """An exclusive, non-blocking ``flock`` held while leading; the leader removes the
+    file when it stops leading (a killed leader leaves it, harmlessly: the lock went
+    with the process)."""
+
+    ATTEMPTS = 3
+    """How often :meth:`acquire` tries again when the file it locked was removed or
+    replaced meanwhile (by a leader stopping just then)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -94,22 +101,44 @@ class FileLeadership:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: rely on SQLite's write lock
             return True
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        for _ in range(self.ATTEMPTS):
+            fd = self._open()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                return False
+            if self._is_at_path(fd):
+                self.fd = fd
+                log.info("scheduler leads (lock file %s)", self.path)
+                return True
+            # Locked a file a stopping leader had removed: the lock is the one at the path.
             os.close(fd)
-            return False
-        self.fd = fd
-        log.info("scheduler leads (lock file %s)", self.path)
-        return True
+        return False
 
     def release(self) -> None:
         if self.fd is None:
             return
         fd, self.fd = self.fd, None
+        try:
+            if self._is_at_path(fd):  # removed while still held: no one else locked it
+                os.unlink(self.path)
+        except OSError as error:  # the lock goes anyway; a file left behind is harmless
+            log.warning("could not remove lock file %s: %s", self.path, error)
         _unlock(fd)
         os.close(fd)
+
+    def _open(self) -> int:
+        return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def _is_at_path(self, fd: int) -> bool:
+        """True when ``fd`` is the file at :attr:`path` (not one removed or replaced)."""
+        try:
+            at_path = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        held = os.fstat(fd)
+        return (held.st_dev, held.st_ino) == (at_path.st_dev, at_path.st_ino)
 
 
 def _unlock(fd: int) -> Any:
