@@ -25,7 +25,8 @@ def test_releases_create__options__the_release_as_defined(run: Cli) -> None:
         "releases", "create", "cli-options", "--env", "production", "--name", "Options",
         "--flag", "dark-mode=true", "--flag", "checkout-button-color=green",
         "--stages", "staff,50%,100%", "--hold", "10m", "--approvals", "2",
-        "--notes-title", "Dark mode", "--notes-body", "At last.", "--category", "new",
+        "--notes-title", "Dark mode", "--notes-body", "At last.\n\n- *Dark* everywhere",
+        "--category", "new",
     )  # fmt: skip
     # Then it is a draft with the variations, plan, approvals and note asked for
     assert "Created release cli-options (draft)" in created.stdout
@@ -37,9 +38,11 @@ def test_releases_create__options__the_release_as_defined(run: Cli) -> None:
         ("staff", None, 600), (None, 50, 600), (None, 100, 600),
     ]  # fmt: skip
     assert release["required_approvals"] == 2
-    assert release["notes"] == {"title": "Dark mode", "body": "At last.", "category": "new"}
+    body = "At last.\n\n- *Dark* everywhere"
+    assert release["notes"] == {"title": "Dark mode", "body": body, "category": "new"}
     shown = run.ok("releases", "get", "cli-options").stdout
     assert "draft" in shown and "10m" in shown and "0/2" in shown
+    assert "Release notes\nAt last.\n\n- *Dark* everywhere\n" in shown  # the body, as written
     listed = run.ok("releases", "list", "--state", "draft").stdout
     assert "cli-options" in listed
 

@@ -181,7 +181,7 @@ def releases_list(state: str | None, environment: str | None, as_json: bool) -> 
 @api_options
 @json_option
 def releases_get(key: str, as_json: bool) -> None:
-    """Show release KEY: state, stage, features, plan, approvals."""
+    """Show release KEY: state, stage, features, plan, approvals, notes."""
     release = project_api().get("releases", key)
     if as_json:
         emit_json(release)

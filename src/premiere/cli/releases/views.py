@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from premiere.cli.output import details, say, short_time, table, value_text
+from rich.text import Text
+
+from premiere.cli.output import console, details, say, short_time, table, value_text
 from premiere.cli.releases.spec import format_duration
 
 FINAL_STATES = frozenset({"released", "rolled_back"})
@@ -99,6 +101,17 @@ def show_release(release: dict[str, Any]) -> None:
     shown = [(name, value) for name, value in pairs if value not in (None, "", "-")]
     details(f"Release {release.get('key')}", shown)
     show_stages(release)
+    show_notes_body(release)
+
+
+def show_notes_body(release: dict[str, Any]) -> None:
+    """The release note's body (Markdown, shown as written) under its own heading."""
+    body = (release.get("notes") or {}).get("body")
+    if not body:
+        return
+    out = console()
+    out.print(Text("Release notes", style="bold"))
+    out.print(Text(body))
 
 
 def show_stages(release: dict[str, Any]) -> None:
