@@ -79,6 +79,15 @@ def test_audit_list__flag_changes__newest_first_with_changed_fields(run: Cli) ->
     assert "flag_config.updated" in table and " on " in table
 
 
+def test_audit_list__diff__changed_fields_before_and_after(run: Cli) -> None:
+    run.ok("flags", "create", "cli-diffed")
+    run.ok("flags", "on", "cli-diffed", "--env", "staging")
+    table = run.ok("audit", "list", "--flag", "cli-diffed", "--diff").stdout
+    assert "changed (before -> after)" in table
+    assert "on: false -> true" in table
+    assert "on: false -> true" not in run.ok("audit", "list", "--flag", "cli-diffed").stdout
+
+
 def test_audit_list__limit_one__offers_the_next_page(run: Cli) -> None:
     result = run.ok("audit", "list", "--limit", "1")
     assert "More: add --cursor" in result.stdout

@@ -28,6 +28,9 @@ def audit() -> None:
 @click.option("--action", help="Only this action, e.g. flag_config.updated.")
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
 @click.option("--cursor", help="Continue where the previous page ended.")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Show each changed field's value before and after."
+)
 @api_options
 @json_option
 def audit_list(
@@ -39,6 +42,7 @@ def audit_list(
     action: str | None,
     limit: int,
     cursor: str | None,
+    show_diff: bool,
     as_json: bool,
 ) -> None:
     """List audit events, newest first."""
@@ -52,12 +56,14 @@ def audit_list(
     if as_json:
         emit_json(page)
         return
+    changes = _diff if show_diff else _changed
     rows = [
         (short_time(e.get("at")), (e.get("actor") or {}).get("name"), e.get("action"),
-         e.get("project"), e.get("resource_key"), e.get("environment"), _changed(e))
+         e.get("project"), e.get("resource_key"), e.get("environment"), changes(e))
         for e in page.get("items", [])
     ]  # fmt: skip
-    columns = ["at (UTC)", "actor", "action", "project", "resource", "environment", "changed"]
+    changed = "changed (before -> after)" if show_diff else "changed"
+    columns = ["at (UTC)", "actor", "action", "project", "resource", "environment", changed]
     table("Audit events", columns, rows)
     if page.get("next_cursor"):
         say(f"More: add --cursor {page['next_cursor']}")
@@ -66,13 +72,33 @@ def audit_list(
 IGNORED = frozenset({"version", "updated_at", "created_at", "last_used_at"})
 
 
-def _changed(event: dict[str, Any]) -> str:
-    """The top-level fields an update changed (``on, rules``); empty for creations."""
+def _changed_keys(event: dict[str, Any]) -> list[str]:
+    """The top-level fields an update changed; none for creations and deletions."""
     before, after = event.get("before"), event.get("after")
     if not isinstance(before, dict) or not isinstance(after, dict):
-        return ""
+        return []
     keys = sorted((before.keys() | after.keys()) - IGNORED)
-    return ", ".join(k for k in keys if before.get(k) != after.get(k))
+    return [k for k in keys if before.get(k) != after.get(k)]
+
+
+def _changed(event: dict[str, Any]) -> str:
+    """The fields an update changed: ``on, rules``."""
+    return ", ".join(_changed_keys(event))
+
+
+def _diff(event: dict[str, Any]) -> str:
+    """One line per field an update changed: ``on: false -> true`` (values as JSON)."""
+    before, after = event.get("before") or {}, event.get("after") or {}
+    return "\n".join(
+        f"{key}: {_json_value(before, key)} -> {_json_value(after, key)}"
+        for key in _changed_keys(event)
+    )
+
+
+def _json_value(fields: dict[str, Any], key: str) -> str:
+    if key not in fields:
+        return "(none)"
+    return json.dumps(fields[key], ensure_ascii=False, sort_keys=True)
 
 
 @audit.command("verify")
