@@ -1,4 +1,4 @@
-"""The ``premiere`` command group; ``main`` is the console-script entry point."""
+"""The ``premiere`` command group; ``main`` runs it (the console script, cli/entry.py)."""
 
 from __future__ import annotations
 
