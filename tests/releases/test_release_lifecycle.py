@@ -185,6 +185,15 @@ def test_pause_resume__stale_version__conflict(store: Store, demo: str) -> None:
     assert resumed["state"] == "rolling_out" and resumed["stage"] == 0
 
 
+def test_pause_resume__wrong_state__message_names_the_whole_verb(store: Store, demo: str) -> None:
+    view = started(store)
+    with pytest.raises(InvalidStateError, match=r"^cannot resume release 'new-checkout' in state"):
+        releases.resume_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    paused = releases.pause_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    with pytest.raises(InvalidStateError, match=r"^cannot pause release 'new-checkout' in state"):
+        releases.pause_release(store, CREATOR, demo, "new-checkout", {}, paused["version"])
+
+
 def test_create__flag_in_another_active_release__conflict_names_it(store: Store, demo: str) -> None:
     started(store)
     with pytest.raises(ConflictError) as error:
