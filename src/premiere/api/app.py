@@ -37,7 +37,10 @@ from premiere.store import Store
 DESCRIPTION = """\
 Premiere's HTTP API: projects, environments, services, feature flags and their
 per-environment configuration, segments, the audit log, API tokens, and the flag
-document SDKs download.
+document SDKs download; the deployment ledger (what runs where, verification checks,
+promotion and rollback, the GitHub webhook); releases (trains, scheduled changes,
+freezes, guarded rollouts); and OFREP, the OpenFeature Remote Evaluation Protocol,
+under `/ofrep/v1`.
 
 Authenticate with `Authorization: Bearer <token>` (or `X-API-Key: <token>`).
 Updates name the version they are based on (`If-Match: "3"` or `"version": 3` in the
@@ -55,6 +58,9 @@ TAGS = [
     {"name": "tokens", "description": "API tokens and their scopes."},
     {"name": "sdk", "description": "What SDKs download: the flag document."},
     {"name": "releases", "description": "Releases, trains, scheduled changes, freezes."},
+    {"name": "deployments", "description": "The deployment ledger: what runs where."},
+    {"name": "ofrep", "description": "OpenFeature Remote Evaluation Protocol (/ofrep/v1)."},
+    {"name": "events", "description": "Evaluation and custom event counts from SDKs."},
     {"name": "health", "description": "Liveness."},
 ]
 

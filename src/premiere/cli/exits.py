@@ -25,7 +25,11 @@ EXIT_CODES: list[tuple[int, str]] = [
     (ERROR, "the server refused the request (e.g. validation failed) or failed"),
     (USAGE, "bad command line: unknown option, malformed JSON, bad rule syntax"),
     (NOT_FOUND, "a project, environment, service, flag, segment, deployment or token is missing"),
-    (CONFLICT, "already exists, or changed by someone else meanwhile (version conflict)"),
+    (
+        CONFLICT,
+        "already exists, changed by someone else meanwhile (version conflict), or an invalid "
+        "state change (e.g. archiving a flag that is already archived)",
+    ),
     (UNREACHABLE, "the server could not be reached (is `premiere serve` running?)"),
     (AUTH, "no token, an unknown or revoked token, or a token whose scope is too narrow"),
     (

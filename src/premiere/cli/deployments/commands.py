@@ -36,9 +36,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_WAIT = 300
 EXIT_CODES_HELP = """\b
 Exit codes: 0 deployed (and verified); the command's own code when it fails;
-130 when interrupted (Ctrl-C/SIGTERM are forwarded to the command); 10 when a
-verification check failed; 11 when checks were still running after --wait;
-and the common codes of `premiere` (3 not found, 4 conflict, 5 unreachable, 6 auth)."""
+127 when the command is not found, 126 when it cannot be started; 130 when
+interrupted (Ctrl-C/SIGTERM are forwarded to the command); 10 when a verification
+check failed; 11 when checks were still running after --wait; and the common codes
+of `premiere` (3 not found, 4 conflict or invalid state change, 5 unreachable, 6 auth)."""
 
 
 def deployments_api() -> Deployments:

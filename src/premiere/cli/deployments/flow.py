@@ -24,7 +24,12 @@ import click
 from rich.text import Text
 
 from premiere.cli.client import ApiClient, path
-from premiere.cli.deployments.run import RunOutcome, run_command
+from premiere.cli.deployments.run import (
+    COMMAND_NOT_FOUND,
+    COMMAND_NOT_RUNNABLE,
+    RunOutcome,
+    run_command,
+)
 from premiere.cli.deployments.views import show_deployment, show_verification
 from premiere.cli.exits import ERROR, CliError
 from premiere.cli.output import console, emit_json
@@ -37,7 +42,11 @@ POLL_SECONDS = 1.0
 
 DEPLOY_EXIT_CODES: list[tuple[str, str]] = [
     ("0", "deployed (and verified, when the service has checks)"),
-    ("the command's code", "the deployment command failed (1 if it could not be started)"),
+    ("the command's code", "the deployment command failed"),
+    (
+        f"{COMMAND_NOT_FOUND}, {COMMAND_NOT_RUNNABLE}",
+        "the deployment command could not be started: not found, or not executable",
+    ),
     ("130 (128 + signal)", "interrupted: Ctrl-C or SIGTERM, forwarded to the command"),
     (str(VERIFICATION_FAILED), "the command succeeded, a verification check failed"),
     (str(STILL_VERIFYING), "the checks were still running when --wait ran out"),
