@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -94,6 +95,18 @@ def test_release_trains__create_get_list__by_the_new_name(own: Cli) -> None:
     assert shown.count("departs") == 3
     assert "alias-weekly" in run.ok("release-trains", "list").stdout
     assert "alias-weekly" in run.ok("trains", "list").stdout  # the old name, same answer
+
+
+def test_trains_create__no_anchor__anchored_on_the_next_matching_date(own: Cli) -> None:
+    before = datetime.now(UTC)
+    train = json.loads(
+        own.ok("trains", "create", "no-anchor", "--weekday", "wednesday", "--at", "09:00",
+               "--timezone", "UTC", "--json").stdout
+    )  # fmt: skip
+    anchor = date.fromisoformat(train["cadence"]["anchor"])
+    first = datetime.fromisoformat(train["next_departures"][0])
+    assert anchor.weekday() == 2 and first.date() == anchor
+    assert before < first <= before + timedelta(days=7)
 
 
 def test_freeze_windows__create_list_delete__by_the_new_name(own: Cli) -> None:

@@ -154,6 +154,17 @@ def test_missing_text__each_kind__a_sentence() -> None:
     )
 
 
+def test_missing_text__unverified_deployment__names_version_status_and_id() -> None:
+    found = {"id": 12, "service": "api", "version": "2.1.0", "status": "succeeded",
+             "verification": "none"}  # fmt: skip
+    item = {"kind": "deployment", "flag": "new-checkout", "service": None,
+            "needed": "a verified deployment carrying it", "found": found}  # fmt: skip
+    assert missing_text(item) == (
+        "deployment: flag new-checkout needs a verified deployment carrying it; found api 2.1.0"
+        " not verified (deployment 12, status succeeded, verification none)"
+    )
+
+
 def test_keep_pacing__more_and_fewer_stages__matched_by_position_then_last() -> None:
     current = [
         {"percent": 5, "hold_seconds": 60, "advance": "auto"},

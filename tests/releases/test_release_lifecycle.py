@@ -185,6 +185,33 @@ def test_pause_resume__stale_version__conflict(store: Store, demo: str) -> None:
     assert resumed["state"] == "rolling_out" and resumed["stage"] == 0
 
 
+def test_readiness__unverified_deployment__names_it(store: Store, demo: str) -> None:
+    data = release_data(
+        features=[
+            {"flag": "checkout", "variation": 0, "min_versions": {"api": "2.1.0"}},
+            {"flag": "banner", "variation": 0},
+        ]
+    )
+    releases.create_release(store, CREATOR, demo, data)
+    api = deploy(store, "api", "2.1.0", features=["banner"], verified=False)
+    missing = releases.get_release_readiness(store, demo, "new-checkout")["missing"]
+    found = {"id": api["id"], "service": "api", "version": "2.1.0", "status": "succeeded",
+             "verification": "none"}  # fmt: skip
+    assert [(m["flag"], m["service"], m["found"]) for m in missing[:2]] == [
+        ("checkout", "api", found),
+        ("banner", None, found),
+    ]
+
+
+def test_pause_resume__wrong_state__message_names_the_whole_verb(store: Store, demo: str) -> None:
+    view = started(store)
+    with pytest.raises(InvalidStateError, match=r"^cannot resume release 'new-checkout' in state"):
+        releases.resume_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    paused = releases.pause_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    with pytest.raises(InvalidStateError, match=r"^cannot pause release 'new-checkout' in state"):
+        releases.pause_release(store, CREATOR, demo, "new-checkout", {}, paused["version"])
+
+
 def test_create__flag_in_another_active_release__conflict_names_it(store: Store, demo: str) -> None:
     started(store)
     with pytest.raises(ConflictError) as error:

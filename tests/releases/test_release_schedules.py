@@ -48,6 +48,35 @@ def test_next_departures__exactly_at_a_departure__the_one_after() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("now", "anchor"),
+    [
+        (datetime(2026, 3, 1, 12, 0, tzinfo=UTC), "2026-03-03"),  # Sunday: that Tuesday
+        (datetime(2026, 3, 3, 8, 59, tzinfo=UTC), "2026-03-03"),  # Tuesday, before 10:00
+        (datetime(2026, 3, 3, 9, 0, tzinfo=UTC), "2026-03-10"),  # at 10:00: a week later
+    ],
+)
+def test_train_create__no_anchor__next_matching_date(
+    store: Store, demo: str, now: datetime, anchor: str
+) -> None:
+    cadence = {k: v for k, v in BERLIN_TUESDAYS.items() if k != "anchor"}
+    view = schedules.create_release_train(
+        store, CREATOR, demo, {"key": "fortnightly", "cadence": cadence}, now=now
+    )
+    assert view["cadence"] == {**cadence, "anchor": anchor}
+    departures = schedules.list_departures(store, demo, "fortnightly", count=1, after=now)
+    assert departures["departures"][0].startswith(anchor)
+
+
+def test_train_create__no_anchor_and_bad_weekday__names_the_weekday(
+    store: Store, demo: str
+) -> None:
+    cadence = {"weekday": "someday", "time": "10:00"}
+    with pytest.raises(ValidationError) as error:
+        schedules.create_release_train(store, CREATOR, demo, {"key": "t", "cadence": cadence})
+    assert [v.field for v in error.value.violations] == ["cadence.weekday"]
+
+
 def test_train__release_scheduled__starts_at_next_departure(store: Store, demo: str) -> None:
     schedules.create_release_train(
         store, CREATOR, demo, {"key": "fortnightly", "cadence": BERLIN_TUESDAYS}

@@ -65,7 +65,8 @@ class TrainView(View):
     name: str
     environment: str | None = Field(description="null: any environment.")
     cadence: dict[str, Any] = Field(
-        description="interval_weeks, weekday, time (HH:MM), timezone, anchor (a date)."
+        description="interval_weeks, weekday, time (HH:MM), timezone, anchor (a date; when "
+        "not given, the date of the next departure)."
     )
     next_departures: list[str] = Field(description="The next three departures, RFC 3339, UTC.")
     version: int = Field(description="Grows by one with every change; the ETag of a GET.")

@@ -10,7 +10,8 @@ flag configuration change at a given time.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -40,32 +41,48 @@ def _cadence(
     return cadence or None
 
 
-def cadence_options(func: Any) -> Any:
-    options = [
+F = TypeVar("F", bound=Callable[..., Any])
+ANCHOR_HELP = "A date of one departure (sets the weeks)."
+
+
+def cadence_options(anchor_help: str) -> Callable[[F], F]:
+    """The cadence's options; ``anchor_help`` says what --anchor does when left out."""
+
+    def decorate(func: F) -> F:
+        for option in reversed(_cadence_option_list(anchor_help)):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def _cadence_option_list(anchor_help: str) -> list[Any]:
+    return [
         click.option("--every", type=click.IntRange(1), metavar="WEEKS",
                      help="Weeks between departures."),
         click.option("--weekday", type=click.Choice(WEEKDAYS), help="Day of the departure."),
         click.option("--at", "at", metavar="HH:MM", help="Time of the departure."),
         click.option("--timezone", help="IANA time zone, e.g. Europe/Berlin."),
-        click.option("--anchor", metavar="DATE", help="A date of one departure (sets the weeks)."),
+        click.option("--anchor", metavar="DATE", help=f"{ANCHOR_HELP} {anchor_help}"),
     ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
 
 
 @release_trains.command("create")
 @click.argument("key")
 @click.option("--name", help="Display name.")
 @click.option("--env", "--environment", "-e", "environment", help="Its environment.")
-@cadence_options
+@cadence_options("Default: the next date matching the cadence.")
 @project_option
 @api_options
 @json_option
 def release_trains_create(
     key: str, name: str | None, environment: str | None, as_json: bool, **cadence: Any
 ) -> None:
-    """Create release train KEY."""
+    """Create release train KEY.
+
+    Without --anchor, the server anchors the cadence on its next departure: the
+    first --weekday at --at in --timezone after now.
+    """
     body = clean({"key": key, "name": name, "environment": environment,
                   "cadence": _cadence(**cadence)})  # fmt: skip
     train = project_api().post("release-trains", body=body)
@@ -79,7 +96,7 @@ def release_trains_create(
 @click.argument("key")
 @click.option("--name", help="Display name.")
 @click.option("--env", "--environment", "-e", "environment", help="Its environment.")
-@cadence_options
+@cadence_options("Default: the train's anchor.")
 @project_option
 @api_options
 @json_option

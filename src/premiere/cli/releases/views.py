@@ -152,7 +152,7 @@ def missing_text(item: dict[str, Any]) -> str:
     needed, found = item.get("needed"), item.get("found")
     if kind == "deployment":
         where = f"flag {flag}" + (f" (service {service})" if service else "")
-        return f"deployment: {where} needs {_text(needed)}; found {_text(found)}"
+        return f"deployment: {where} needs {_text(needed)}; found {_deployment_text(found)}"
     if kind == "approvals":
         return f"approvals: {_text(needed)} needed, {_text(found)} valid"
     if kind == "freeze":
@@ -161,6 +161,16 @@ def missing_text(item: dict[str, Any]) -> str:
         return f"state: must be {_text(needed)}, is {_text(found)}"
     subject = f" {flag}" if flag else ""
     return f"{kind}{subject}: needs {_text(needed)}; found {_text(found)}"
+
+
+def _deployment_text(found: Any) -> str:
+    """A running deployment that does not count yet: which one, and why."""
+    if not isinstance(found, dict) or "id" not in found:
+        return _text(found)
+    return (
+        f"{found.get('service')} {found.get('version')} not verified (deployment {found['id']}, "
+        f"status {found.get('status')}, verification {found.get('verification')})"
+    )
 
 
 def _text(value: Any) -> str:

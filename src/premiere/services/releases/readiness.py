@@ -86,27 +86,43 @@ def missing_items(
 def deployment_items(
     session: Session, project: Project, environment: Environment, features: list[dict[str, Any]]
 ) -> list[MissingItem]:
+    """A deployment that runs but is not verified is named in ``found`` (service,
+    version, status, verification, id), so the reader knows which one to verify."""
     running = _running(session, environment)
-    carried = _carried(session, environment)
+    carrying = _carrying(session, environment)
     missing: list[MissingItem] = []
     for feature in features:
         flag = feature["flag"]
         minimums = feature.get("min_versions") or {}
         if not minimums:
-            if flag not in carried:
-                missing.append(
-                    _item("deployment", flag, None, "a verified deployment carrying it", None)
-                )
+            carriers = carrying.get(flag, [])
+            if not any(d.verified_at is not None for _, d in carriers):
+                found = deployment_found(*carriers[0]) if carriers else None
+                needed = "a verified deployment carrying it"
+                missing.append(_item("deployment", flag, None, needed, found))
             continue
         for service, minimum in sorted(minimums.items()):
-            version, verified = running.get(service, (None, False))
+            deployment = running.get(service)
             needed = f">= {minimum}, verified"
-            if version is None:
+            if deployment is None:
                 missing.append(_item("deployment", flag, service, needed, None))
-            elif not verified or not _at_least(version, minimum):
-                found = version if verified else f"{version} (not verified)"
+            elif deployment.verified_at is None:
+                found = deployment_found(service, deployment)
                 missing.append(_item("deployment", flag, service, needed, found))
+            elif not _at_least(deployment.version, minimum):
+                missing.append(_item("deployment", flag, service, needed, deployment.version))
     return missing
+
+
+def deployment_found(service: str, deployment: Deployment) -> dict[str, Any]:
+    """The running deployment that does not yet count, as readiness names it."""
+    return {
+        "id": deployment.id,
+        "service": service,
+        "version": deployment.version,
+        "status": deployment.status,
+        "verification": deployment.verification_status,
+    }
 
 
 def flag_items(
@@ -148,27 +164,32 @@ def count_valid_approvals(session: Session, row: Release) -> int:
     return len({(a.approver["kind"], a.approver["id"]) for a in approvals})
 
 
-def _running(session: Session, environment: Environment) -> dict[str, tuple[str, bool]]:
+def _running(session: Session, environment: Environment) -> dict[str, Deployment]:
     rows = session.execute(
-        select(Service.key, Deployment.version, Deployment.verified_at)
+        select(Service.key, Deployment)
         .join(EnvironmentServiceState, EnvironmentServiceState.service_id == Service.id)
         .join(Deployment, Deployment.id == EnvironmentServiceState.deployment_id)
         .where(EnvironmentServiceState.environment_id == environment.id)
     )
-    return {service: (version, verified is not None) for service, version, verified in rows}
+    return {service: deployment for service, deployment in rows}
 
 
-def _carried(session: Session, environment: Environment) -> set[str]:
-    rows = session.scalars(
-        select(DeploymentFeature.flag_key)
+def _carrying(
+    session: Session, environment: Environment
+) -> dict[str, list[tuple[str, Deployment]]]:
+    """Per flag key, the running deployments (with their service) carrying it."""
+    rows = session.execute(
+        select(DeploymentFeature.flag_key, Service.key, Deployment)
         .join(Deployment, Deployment.id == DeploymentFeature.deployment_id)
         .join(EnvironmentServiceState, EnvironmentServiceState.deployment_id == Deployment.id)
-        .where(
-            EnvironmentServiceState.environment_id == environment.id,
-            Deployment.verified_at.is_not(None),
-        )
+        .join(Service, Service.id == EnvironmentServiceState.service_id)
+        .where(EnvironmentServiceState.environment_id == environment.id)
+        .order_by(Service.key)
     )
-    return set(rows)
+    carrying: dict[str, list[tuple[str, Deployment]]] = {}
+    for flag, service, deployment in rows:
+        carrying.setdefault(flag, []).append((service, deployment))
+    return carrying
 
 
 def _at_least(version: str, minimum: str) -> bool:

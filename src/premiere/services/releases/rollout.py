@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -47,6 +47,20 @@ from premiere.store.types import utc_now
 
 ACTION_FIELDS = ("reason", "override_freeze")
 States = tuple[str, ...]
+
+
+class Move(NamedTuple):
+    """A transition that writes no flag: the states it starts from, the state it goes
+    to, the audit action, and the verb an error names ("cannot pause release ...")."""
+
+    allowed: States
+    to: str
+    action: str
+    verb: str
+
+
+PAUSE = Move(("rolling_out",), "paused", "paused", "pause")
+RESUME = Move(("paused",), "rolling_out", "resumed", "resume")
 
 
 def start_release(
@@ -91,9 +105,7 @@ def pause_release(
 ) -> ReleaseView:
     """Stop advancing; everyone keeps what they get now."""
     expected, reason, _ = _action_data(key, data, expected_version, override_allowed=False)
-    return simple_transition(
-        store, actor, project, key, expected, ("rolling_out",), "paused", "paused", reason, now
-    )
+    return simple_transition(store, actor, project, key, expected, PAUSE, reason, now)
 
 
 def resume_release(
@@ -107,9 +119,7 @@ def resume_release(
     now: datetime | None = None,
 ) -> ReleaseView:
     expected, reason, _ = _action_data(key, data, expected_version, override_allowed=False)
-    return simple_transition(
-        store, actor, project, key, expected, ("paused",), "rolling_out", "resumed", reason, now
-    )
+    return simple_transition(store, actor, project, key, expected, RESUME, reason, now)
 
 
 def rollback_release(
@@ -258,18 +268,14 @@ def simple_transition(
     project: str,
     key: str,
     expected: int | None,
-    allowed: tuple[str, ...],
-    to: str,
-    action: str,
+    move: Move,
     reason: str | None,
     now: datetime | None,
     *,
     detail: dict[str, Any] | None = None,
 ) -> ReleaseView:
     with store.write() as session:
-        return transition_within(
-            session, actor, project, key, expected, (allowed, to, action), reason, now, detail
-        )
+        return transition_within(session, actor, project, key, expected, move, reason, now, detail)
 
 
 def transition_within(
@@ -278,19 +284,17 @@ def transition_within(
     project: str,
     key: str,
     expected: int | None,
-    move: tuple[States, str, str],
+    move: Move,
     reason: str | None,
     now: datetime | None,
     detail: dict[str, Any] | None = None,
 ) -> ReleaseView:
     """A transition that writes no flag (pause, resume) inside the caller's
-    transaction; ``move`` is (allowed states, target state, action)."""
-    allowed, to, action = move
-    verb = action.removesuffix("d").removesuffix("e")
-    _, row = _load_current(session, project, key, expected, allowed, verb, flags=False)
+    transaction."""
+    _, row = _load_current(session, project, key, expected, move.allowed, move.verb, flags=False)
     return transition(
-        session, actor, project, row, row.version, to,
-        action=action, reason=reason, now=now or utc_now(), detail=detail,
+        session, actor, project, row, row.version, move.to,
+        action=move.action, reason=reason, now=now or utc_now(), detail=detail,
     )  # fmt: skip
 
 

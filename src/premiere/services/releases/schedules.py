@@ -57,14 +57,24 @@ class FreezeWindowView(TypedDict):
 
 
 def create_release_train(
-    store: Store, actor: Actor, project: str, data: Mapping[str, Any]
+    store: Store,
+    actor: Actor,
+    project: str,
+    data: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
 ) -> TrainView:
+    """A cadence without an ``anchor`` is anchored on its next departure after ``now``."""
     validator = Validator(data)
     validator.allowed(("key", "name", "environment", "cadence"))
     validator.key()
     validator.text("name")
     validator.text("environment", null=True)
-    cadence = _cadence(validator, data.get("cadence")) if validator.required("cadence") else {}
+    cadence = (
+        _cadence(validator, data.get("cadence"), now or utc_now())
+        if validator.required("cadence")
+        else {}
+    )
     validator.raise_if_any()
     with store.write() as session:
         project_row = get_project_row(session, project)
@@ -101,6 +111,8 @@ def update_release_train(
     key: str,
     data: Mapping[str, Any],
     expected_version: int | None,
+    *,
+    now: datetime | None = None,
 ) -> TrainView:
     expected = require_version(expected_version, "release_train", key)
     validator = Validator(data)
@@ -109,7 +121,7 @@ def update_release_train(
     validator.text("environment", null=True)
     values: dict[str, Any] = {f: data[f] for f in ("name", "environment") if f in data}
     if "cadence" in data:
-        values["cadence"] = _cadence(validator, data["cadence"])
+        values["cadence"] = _cadence(validator, data["cadence"], now or utc_now())
     validator.raise_if_any()
     with store.write() as session:
         project_row = get_project_row(session, project)
@@ -326,7 +338,17 @@ def _instant(validator: Validator, data: Mapping[str, Any], field: str) -> datet
     return value
 
 
-def _cadence(validator: Validator, value: Any) -> dict[str, Any]:
+def next_matching_date(cadence: Mapping[str, Any], after: datetime) -> str:
+    """The local date of the first departure of ``cadence`` (weekday, time, time zone)
+    strictly after ``after``: the anchor of a cadence given without one."""
+    zone = zone_of(cadence["timezone"])
+    assert zone is not None
+    today = after.astimezone(zone).date().isoformat()
+    weekly = {**cadence, "interval_weeks": 1, "anchor": today}
+    return next_departures(weekly, after, 1)[0].astimezone(zone).date().isoformat()
+
+
+def _cadence(validator: Validator, value: Any, now: datetime) -> dict[str, Any]:
     allowed = ("interval_weeks", "weekday", "time", "timezone", "anchor")
     if not _object(validator, "cadence", value, allowed):
         return {}
@@ -348,6 +370,10 @@ def _cadence(validator: Validator, value: Any) -> dict[str, Any]:
         time.fromisoformat(str(cadence["time"]))
     except ValueError:
         validator.add("cadence.time", "datetime", "must be a time of day, HH:MM")
+    if cadence["anchor"] is None:
+        if not any(v.field.startswith("cadence.") for v in validator.violations):
+            cadence["anchor"] = next_matching_date(cadence, now)
+        return cadence
     try:
         date.fromisoformat(str(cadence["anchor"]))
     except ValueError:

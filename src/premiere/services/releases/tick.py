@@ -31,6 +31,7 @@ from premiere.services.releases.guard_stats import VERDICTS, Verdict
 from premiere.services.releases.guards import GuardVerdict
 from premiere.services.releases.readiness import missing_items
 from premiere.services.releases.rollout import (
+    PAUSE,
     begin_rollout,
     next_stage_within,
     rollback_within,
@@ -339,8 +340,7 @@ def _regressed(
     _, row = load_release(session, project, key)
     if row.state != "rolling_out":
         return map_release_row_to_view(session, project, row), None
-    pause = (("rolling_out",), "paused", "paused")
-    view = transition_within(session, GUARD_ACTOR, project, key, None, pause, reason, now, detail)
+    view = transition_within(session, GUARD_ACTOR, project, key, None, PAUSE, reason, now, detail)
     return view, "paused"
 
 
