@@ -16,7 +16,10 @@ class MissingItem(View):
     flag: str | None = Field(description="The feature's flag, for deployment and flag items.")
     service: str | None = Field(description="The service whose deployment is missing.")
     needed: Any = Field(description='What is needed, e.g. ">= 2.1.0, verified" or 2 approvals.')
-    found: Any = Field(description="What there is instead; null when nothing.")
+    found: Any = Field(
+        description="What there is instead: a version, or the running deployment that does "
+        "not count yet (id, service, version, status, verification); null when nothing."
+    )
 
 
 class ReadinessView(View):
