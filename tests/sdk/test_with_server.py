@@ -26,6 +26,7 @@ FLAGS = "/api/v1/sdk/flags"
 class Live:
     def __init__(self, url: str, admin_token: str, answered: list[tuple[str, int]]) -> None:
         self.url = url
+        self.admin_token = admin_token
         self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {admin_token}"})
         self.answered = answered  # (path, status) of each answer the server started
 
@@ -146,3 +147,23 @@ def test_live_server__revoked_key__last_known_flags_kept(live: Live) -> None:
         wait_for(lambda: client.status().state is DataSourceState.STALE, timeout=5)
         assert "(401)" in (client.status().last_error or "")
         assert client.variation_detail("f", {"key": "u"}, None).reason == "OFF"
+
+
+@pytest.mark.parametrize("streaming", [False, True], ids=["polling", "streaming"])
+def test_live_server__admin_token_as_sdk_key__status_gives_the_servers_reason(
+    live: Live, streaming: bool
+) -> None:
+    refused = live.http.get(FLAGS)  # what the server says to an admin token without a project
+    assert refused.status_code >= 400
+    error = refused.json()["error"]
+    config = Config(
+        sdk_key=live.admin_token,
+        base_url=live.url,
+        streaming=streaming,
+        poll_interval=0.05,
+        events=False,
+    )
+    with Client(config) as client:
+        wait_for(lambda: error["message"] in (client.status().last_error or ""), timeout=5)
+        last_error = client.status().last_error or ""
+    assert f"answered {refused.status_code} ({error['code']}: " in last_error

@@ -91,7 +91,7 @@ class _Worker:
             self.fail(_unauthorized(fetched.status), level="error", final=True)
             return config.unauthorized_retry_interval
         if fetched.status != 200:
-            self.fail(f"GET /api/v1/sdk/flags answered {fetched.status}")
+            self.fail(_answered("GET /api/v1/sdk/flags", fetched.status, fetched.body))
             return min(self.backoff.next_delay(), config.poll_interval)
         self.backoff.reset()
         try:
@@ -158,7 +158,8 @@ class StreamingDataSource(_Worker):
                 if status in STREAM_REFUSED_FOR_NOW:
                     return self.refused_for_now(status, response.retry_after)
                 if status != 200:
-                    self.fail(f"GET /api/v1/sdk/stream answered {status}")
+                    body = next(iter(response.chunks), b"")
+                    self.fail(_answered("GET /api/v1/sdk/stream", status, body))
                     return self.backoff.next_delay()
                 self.backoff.connected()
                 self.read(response)
@@ -227,6 +228,19 @@ def _unauthorized(status: int) -> str:
         f"the SDK key was {what}; serving the last known flags and retrying slowly. "
         "Check Config.sdk_key: it must be an sdk-server token of this environment"
     )
+
+
+def _answered(request: str, status: int, body: bytes) -> str:
+    """``<request> answered <status>``, with the server's own reason when its error body
+    gives one (``{"error": {"code", "message"}}``): an admin token used as the SDK key,
+    for instance, is told which token the endpoint needs."""
+    message = f"{request} answered {status}"
+    try:
+        error = json.loads(body[:65536])["error"]
+        reason = f"{error['code']}: {error['message']}"
+    except (ValueError, TypeError, KeyError, IndexError):
+        return message
+    return f"{message} ({reason[:500]})"
 
 
 def _describe(exc: TransportError) -> str:
