@@ -1,0 +1,263 @@
+"""Runs a guide of docs/ as a reader would: starts `premiere serve` the way the page
+says, then every command of its shell blocks in order, and compares what each block
+printed with the output block the page shows after it.
+
+The page's conventions, which a reader follows by eye:
+
+- a ```sh block holds commands: `premiere ...`, `curl ...`, `export NAME=value ...`,
+  `NAME=$(premiere ...)` (the output, stripped, becomes $NAME), `NAME=value premiere ...`
+  (for that command only); `source ...` and `#` comments are skipped;
+- a command ending in ``# exit code N`` is expected to fail with that code; every
+  other command must exit 0;
+- the ```text block that follows a ```sh block (before the next one) is what those
+  commands print: each of its lines must appear, in order, in their output. ``...``
+  stands for lines left out; times, tokens and durations may differ, so they are
+  compared as placeholders, and so are table borders and runs of spaces;
+- ``prm_...`` is the token `serve` printed and ``http://127.0.0.1:8700`` the server's
+  address (the test serves on a free port).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from .conftest import NO_PREMIERE_ENV, Cli, free_port
+
+PAGE_URL = "http://127.0.0.1:8700"
+TOKEN = re.compile(r"prm_[0-9a-f]{16}_[A-Za-z0-9_-]+")
+EXIT_CODE = re.compile(r"\s+#\s*exit code (\d+)\s*$")
+
+
+@dataclass
+class Step:
+    """One command of the page."""
+
+    line: str
+    words: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    capture: str | None = None
+    exit_code: int = 0
+
+
+@dataclass
+class Block:
+    """A ```sh block and the output the page shows for it (None: none shown)."""
+
+    steps: list[Step]
+    expected: list[str] | None
+
+
+@dataclass
+class Ran:
+    step: Step
+    args: list[str]
+    exit_code: int
+    output: str
+
+
+@dataclass
+class Served:
+    url: str
+    token: str
+    printed: str
+    args: list[str]
+
+
+@contextmanager
+def serve(directory: Path, *args: str) -> Iterator[Served]:
+    """`premiere serve ARGS` run in ``directory`` (its database is premiere.db there, as
+    for the reader), on a free port; stopped with Ctrl+C at the end."""
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if k not in NO_PREMIERE_ENV}
+    environ |= {"PREMIERE_PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "premiere.cli", "serve", *args]
+    process = subprocess.Popen(
+        command, cwd=directory, env=environ, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True)
+    reader.start()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(url, process)
+        while not any(" on http://" in line for line in lines[:]):
+            time.sleep(0.01)
+        printed = "".join(lines)
+        token = TOKEN.search(printed)
+        assert token is not None, printed
+        yield Served(url, token[0], printed, list(args))
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)
+        reader.join(timeout=5)
+        process.stdout.close()
+
+
+def _wait_ready(url: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("premiere serve did not start")
+
+
+def page_blocks(text: str) -> list[Block]:
+    """The page's ```sh blocks, in order, each with the ```text block after it."""
+    blocks: list[Block] = []
+    for kind, body in re.findall(r"^```(\w*)\n(.*?)^```", text, re.DOTALL | re.MULTILINE):
+        if kind == "sh":
+            blocks.append(Block(_steps(body), None))
+        elif kind == "text" and blocks and blocks[-1].expected is None:
+            blocks[-1].expected = body.splitlines()
+    return blocks
+
+
+def _steps(block: str) -> list[Step]:
+    steps = []
+    for raw in block.replace("\\\n", " ").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        exit_code = 0
+        expected_exit = EXIT_CODE.search(line)
+        if expected_exit:
+            exit_code, line = int(expected_exit.group(1)), line[: expected_exit.start()]
+        capture = None
+        assigned = re.fullmatch(r"(\w+)=\$\((.*)\)", line)
+        if assigned:
+            capture, line = assigned.group(1), assigned.group(2)
+        words = shlex.split(line, comments=True)
+        env = {}
+        while words and re.fullmatch(r"\w+=.*", words[0]):
+            name, _, value = words.pop(0).partition("=")
+            env[name] = value
+        steps.append(Step(line, words, env, capture, exit_code))
+    return steps
+
+
+class Reader:
+    """Runs the blocks of a page in one shell-like session against a served Premiere."""
+
+    def __init__(self, served: Served) -> None:
+        self.served = served
+        self.variables: dict[str, str] = {"PREMIERE_URL": served.url}  # serve's default
+        self.ran: list[Ran] = []
+
+    def expand(self, word: str) -> str:
+        word = word.replace(PAGE_URL, self.served.url)
+        word = re.sub(r"prm_[\w.]*\.\.\.[\w.]*", self.served.token, word)
+        return re.sub(r"\$\{?(\w+)\}?", lambda m: self.variables[m.group(1)], word)
+
+    def run_page(self, page: Path) -> list[Ran]:
+        for block in page_blocks(page.read_text(encoding="utf-8")):
+            outputs = [self.run_step(step) for step in block.steps]
+            if block.expected is not None:
+                assert_shows(block.expected, "".join(outputs), self.served.url)
+        return self.ran
+
+    def run_step(self, step: Step) -> str:
+        args = [self.expand(word) for word in step.words]
+        env = {name: self.expand(value) for name, value in step.env.items()}
+        if args[:1] == ["export"]:
+            for assignment in args[1:]:
+                name, _, value = assignment.partition("=")
+                self.variables[name] = value
+            return ""
+        if args[:1] == ["source"]:
+            return ""
+        if args[:2] == ["premiere", "serve"]:  # the test started it: with these options?
+            assert args[2:] == self.served.args, f"the test serves with {self.served.args}"
+            exit_code, output = 0, self.served.printed
+            stdout = output
+        elif args[:1] == ["curl"]:
+            exit_code, output = _curl(args[1:])
+            stdout = output
+        else:
+            assert args[:1] == ["premiere"], f"not a command the test knows: {step.line}"
+            exit_code, output, stdout = self._premiere(args[1:], env)
+        assert exit_code == step.exit_code, (step.line, output)
+        if step.capture:
+            self.variables[step.capture] = stdout.strip()
+        self.ran.append(Ran(step, args, exit_code, output))
+        return output
+
+    def _premiere(self, args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+        session = {name: self.variables[name] for name in NO_PREMIERE_ENV if name in self.variables}
+        run = Cli({**NO_PREMIERE_ENV, **session})
+        result = run(*args, **env)
+        return result.exit_code, result.output, result.stdout
+
+    def outputs(self, *prefix: str) -> list[str]:
+        """What each run command starting with ``prefix`` printed, in order."""
+        return [r.output for r in self.ran if r.args[: len(prefix)] == list(prefix)]
+
+
+def _curl(args: list[str]) -> tuple[int, str]:
+    """The few curl options the guides use: -s, -X, -H, -d and the URL."""
+    method, headers, data, url = "GET", {}, None, None
+    words = iter(args)
+    for word in words:
+        if word == "-s":
+            continue
+        if word == "-X":
+            method = next(words)
+        elif word == "-H":
+            name, _, value = next(words).partition(":")
+            headers[name.strip()] = value.strip()
+        elif word == "-d":
+            data, method = next(words), "POST" if method == "GET" else method
+        else:
+            assert not word.startswith("-"), f"curl option the test does not know: {word}"
+            url = word
+    assert url is not None
+    response = httpx.request(method, url, headers=headers, content=data, timeout=10)
+    return 0, response.text
+
+
+_BORDER = re.compile(r"^[\s┏┓┗┛┡┩┢┪└┘┌┐━─┳┻╇╈┴┬┼│┃═╍]*$")
+_PLACEHOLDERS = [
+    (re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?Z?"), "<time>"),
+    (re.compile(r"\bprm_([\w.]*\.\.\.[\w.]*|[0-9a-f]{16}_[A-Za-z0-9_-]+)"), "<token>"),
+    (re.compile(r"\b\d+(\.\d+)?s\b"), "<seconds>"),
+    (re.compile(r"\s+"), " "),
+]
+
+
+def normalise(line: str, url: str) -> str:
+    line = line.replace(url, PAGE_URL)
+    for pattern, placeholder in _PLACEHOLDERS:
+        line = pattern.sub(placeholder, line)
+    return line.strip()
+
+
+def assert_shows(expected: list[str], output: str, url: str) -> None:
+    """Each expected line (but ``...`` and table borders) in ``output``, in order."""
+    actual = [normalise(line, url) for line in output.splitlines() if not _BORDER.match(line)]
+    position = 0
+    for line in expected:
+        if line.strip() in ("...", "…") or _BORDER.match(line):
+            continue
+        wanted = normalise(line, url)
+        try:
+            position = actual.index(wanted, position) + 1
+        except ValueError:
+            raise AssertionError(f"the page shows {line!r}; printed:\n{output}") from None
