@@ -11,8 +11,8 @@ The page's conventions, which a reader follows by eye:
   other command must exit 0;
 - the ```text block that follows a ```sh block (before the next one) is what those
   commands print: each of its lines must appear, in order, in their output. ``...``
-  stands for lines left out; times, tokens and durations may differ, so they are
-  compared as placeholders, and so are table borders and runs of spaces;
+  stands for lines left out; times, tokens, token ids and durations may differ, so
+  they are compared as placeholders; table borders and runs of spaces are ignored;
 - ``prm_...`` is the token `serve` printed and ``http://127.0.0.1:8700`` the server's
   address (the test serves on a free port).
 """
@@ -50,6 +50,7 @@ class Step:
     env: dict[str, str] = field(default_factory=dict)
     capture: str | None = None
     exit_code: int = 0
+    exported: bool = False  # export NAME=$(...)
 
 
 @dataclass
@@ -58,6 +59,12 @@ class Block:
 
     steps: list[Step]
     expected: list[str] | None
+
+
+def page_files(text: str) -> dict[str, str]:
+    """The ```python blocks whose first line names their file (``# app.py``)."""
+    found = re.findall(r"^```python\n# ([\w.-]+\.py)\n(.*?)^```", text, re.DOTALL | re.MULTILINE)
+    return dict(found)
 
 
 @dataclass
@@ -142,15 +149,16 @@ def _steps(block: str) -> list[Step]:
         if expected_exit:
             exit_code, line = int(expected_exit.group(1)), line[: expected_exit.start()]
         capture = None
-        assigned = re.fullmatch(r"(\w+)=\$\((.*)\)", line)
+        assigned = re.fullmatch(r"(export )?(\w+)=\$\((.*)\)", line)
         if assigned:
-            capture, line = assigned.group(1), assigned.group(2)
+            capture, line = assigned.group(2), assigned.group(3)
         words = shlex.split(line, comments=True)
         env = {}
         while words and re.fullmatch(r"\w+=.*", words[0]):
             name, _, value = words.pop(0).partition("=")
             env[name] = value
-        steps.append(Step(line, words, env, capture, exit_code))
+        exported = bool(assigned and assigned.group(1))
+        steps.append(Step(line, words, env, capture, exit_code, exported))
     return steps
 
 
@@ -161,6 +169,8 @@ class Reader:
         self.served = served
         self.variables: dict[str, str] = {"PREMIERE_URL": served.url}  # serve's default
         self.ran: list[Ran] = []
+        self.files: dict[str, str] = {}
+        self.exported: set[str] = set()
 
     def expand(self, word: str) -> str:
         word = word.replace(PAGE_URL, self.served.url)
@@ -168,7 +178,9 @@ class Reader:
         return re.sub(r"\$\{?(\w+)\}?", lambda m: self.variables[m.group(1)], word)
 
     def run_page(self, page: Path) -> list[Ran]:
-        for block in page_blocks(page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        self.files = page_files(text)
+        for block in page_blocks(text):
             outputs = [self.run_step(step) for step in block.steps]
             if block.expected is not None:
                 assert_shows(block.expected, "".join(outputs), self.served.url)
@@ -181,6 +193,7 @@ class Reader:
             for assignment in args[1:]:
                 name, _, value = assignment.partition("=")
                 self.variables[name] = value
+                self.exported.add(name)
             return ""
         if args[:1] == ["source"]:
             return ""
@@ -191,12 +204,17 @@ class Reader:
         elif args[:1] == ["curl"]:
             exit_code, output = _curl(args[1:])
             stdout = output
+        elif args[:1] in (["python"], ["python3"]):
+            exit_code, output = self._python(args[1:])
+            stdout = output
         else:
             assert args[:1] == ["premiere"], f"not a command the test knows: {step.line}"
             exit_code, output, stdout = self._premiere(args[1:], env)
         assert exit_code == step.exit_code, (step.line, output)
         if step.capture:
             self.variables[step.capture] = stdout.strip()
+            if step.exported:
+                self.exported.add(step.capture)
         self.ran.append(Ran(step, args, exit_code, output))
         return output
 
@@ -206,14 +224,26 @@ class Reader:
         result = run(*args, **env)
         return result.exit_code, result.output, result.stdout
 
+    def _python(self, args: list[str]) -> tuple[int, str]:
+        """``python FILE``: a file the page shows, run with the exported variables."""
+        assert args[:1] and args[0] in self.files, f"the page shows no {args[:1]}"
+        source = self.files[args[0]].replace(PAGE_URL, self.served.url)
+        environ = {k: v for k, v in os.environ.items() if k not in NO_PREMIERE_ENV}
+        environ |= {name: self.variables[name] for name in self.exported}
+        done = subprocess.run(
+            [sys.executable, "-c", source, *args[1:]], env=environ,
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        return done.returncode, done.stdout + done.stderr
+
     def outputs(self, *prefix: str) -> list[str]:
         """What each run command starting with ``prefix`` printed, in order."""
         return [r.output for r in self.ran if r.args[: len(prefix)] == list(prefix)]
 
 
 def _curl(args: list[str]) -> tuple[int, str]:
-    """The few curl options the guides use: -s, -X, -H, -d and the URL."""
-    method, headers, data, url = "GET", {}, None, None
+    """The few curl options the guides use: -s, -X, -H, -d, -w '\\n' and the URL."""
+    method, headers, data, url, after = "GET", {}, None, None, ""
     words = iter(args)
     for word in words:
         if word == "-s":
@@ -223,6 +253,9 @@ def _curl(args: list[str]) -> tuple[int, str]:
         elif word == "-H":
             name, _, value = next(words).partition(":")
             headers[name.strip()] = value.strip()
+        elif word == "-w":
+            after = next(words).replace("\\n", "\n")
+            assert after == "\n", "curl -w: the test knows only '\\n'"
         elif word == "-d":
             data, method = next(words), "POST" if method == "GET" else method
         else:
@@ -230,13 +263,14 @@ def _curl(args: list[str]) -> tuple[int, str]:
             url = word
     assert url is not None
     response = httpx.request(method, url, headers=headers, content=data, timeout=10)
-    return 0, response.text
+    return 0, response.text + after
 
 
 _BORDER = re.compile(r"^[\s┏┓┗┛┡┩┢┪└┘┌┐━─┳┻╇╈┴┬┼│┃═╍]*$")
 _PLACEHOLDERS = [
     (re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?Z?"), "<time>"),
     (re.compile(r"\bprm_([\w.]*\.\.\.[\w.]*|[0-9a-f]{16}_[A-Za-z0-9_-]+)"), "<token>"),
+    (re.compile(r"\b[0-9a-f]{16}\b"), "<token id>"),
     (re.compile(r"\b\d+(\.\d+)?s\b"), "<seconds>"),
     (re.compile(r"\s+"), " "),
 ]
