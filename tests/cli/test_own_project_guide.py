@@ -39,6 +39,10 @@ def test_own_project_page__steps__start_an_empty_server_and_deploy_with_the_ci_t
     assert steps[0].words == ["premiere", "serve"]  # no demo: an empty database
     deploys = [step for step in steps if step.words[1:3] == ["deploy", "run"]]
     assert deploys and all(step.env == {"PREMIERE_TOKEN": "$CI_TOKEN"} for step in deploys)
+    # and the page shows what each block prints (a block of `export`s prints nothing)
+    for block in page_blocks(PAGE.read_text(encoding="utf-8")):
+        if any(step.words[:1] != ["export"] for step in block.steps):
+            assert block.expected, [step.line for step in block.steps]
 
 
 @pytest.mark.slow

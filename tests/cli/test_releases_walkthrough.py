@@ -35,6 +35,10 @@ def test_walkthrough_page__steps__start_the_server_and_move_the_release_by_hand(
     assert create[create.index("--advance") + 1] == "manual"
     assert "--hold" not in create
     assert not any(words[1:3] == ["releases", "watch"] for words in steps)
+    # and the page shows what each block prints (a block of `export`s prints nothing)
+    for block in page_blocks(PAGE.read_text(encoding="utf-8")):
+        if any(step.words[:1] != ["export"] for step in block.steps):
+            assert block.expected, [step.line for step in block.steps]
 
 
 @pytest.mark.slow
