@@ -142,7 +142,11 @@ def _announce(
         click.echo(click.style(f"    {generated}\n", fg="green", bold=True))
         click.echo("Use it from another terminal:\n")
         click.echo(f"    export PREMIERE_URL={url} PREMIERE_TOKEN={generated}")
-        click.echo("    premiere flags list\n")
+        if demo:
+            click.echo("    premiere flags list\n")
+        else:  # a new database: nothing to list yet
+            click.echo("    premiere projects create my-project --name 'My project'\n")
+            click.echo("Your own project, step by step: docs/own-project.md\n")
     elif settings.admin_token:
         out.print(Text("Admin token: the one in PREMIERE_ADMIN_TOKEN."))
     else:
