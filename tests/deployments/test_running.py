@@ -33,9 +33,7 @@ def staging(api: Api) -> Any:
     return matrix["services"][0]["environments"]["staging"]
 
 
-def test_matrix__verification_failed__shown_running_with_its_status(
-    shop: Api, probe: str
-) -> None:
+def test_matrix__verification_failed__shown_running_with_its_status(shop: Api, probe: str) -> None:
     # Given 1.0.0 runs, verified, and then 1.1.0 is deployed but its check fails
     good = deploy(shop, version="1.0.0")
     assert staging(shop)["status"] == "succeeded"

@@ -127,7 +127,8 @@ def deployments_rollback(
 
     With --service and --env it rolls back the deployment that runs there (as the
     environment matrix shows it, also when its verification failed). Records a pending
-    deployment of the version that succeeded there before it. With --run -- COMMAND it performs it as `premiere deploy run` does.
+    deployment of the version that succeeded there before it. With --run -- COMMAND it
+    performs it as `premiere deploy run` does.
     """
     _validate_run(run, command)
     api = deployments_api()
