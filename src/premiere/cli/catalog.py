@@ -115,7 +115,7 @@ def environments_list(as_json: bool) -> None:
 @api_options
 @json_option
 def environments_get(key: str, as_json: bool) -> None:
-    """Show environment KEY, with its deployment policy."""
+    """Show environment KEY, with its deployment policy (--json: under "policy")."""
     obj = get_obj()
     url = path("projects", obj.project_key(), "environments", key)
     item = obj.client.get(url)
