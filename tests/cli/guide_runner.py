@@ -4,9 +4,11 @@ printed with the output block the page shows after it.
 
 The page's conventions, which a reader follows by eye:
 
-- a ```sh block holds commands: `premiere ...`, `curl ...`, `export NAME=value ...`,
+- a ```sh block holds commands: `premiere ...`, `python FILE` (a ```python block of
+  the page whose first line is ``# FILE``), `export NAME=value ...`,
   `NAME=$(premiere ...)` (the output, stripped, becomes $NAME), `NAME=value premiere ...`
-  (for that command only); `source ...` and `#` comments are skipped;
+  (for that command only), `export NAME=$(premiere ...)`; `source ...` and `#` comments
+  are skipped;
 - a command ending in ``# exit code N`` is expected to fail with that code; every
   other command must exit 0;
 - the ```text block that follows a ```sh block (before the next one) is what those
@@ -202,9 +204,6 @@ class Reader:
             assert args[2:] == self.served.args, f"the test serves with {self.served.args}"
             exit_code, output = 0, self.served.printed
             stdout = output
-        elif args[:1] == ["curl"]:
-            exit_code, output = _curl(args[1:])
-            stdout = output
         elif args[:1] in (["python"], ["python3"]):
             exit_code, output = self._python(args[1:])
             stdout = output
@@ -240,31 +239,6 @@ class Reader:
     def outputs(self, *prefix: str) -> list[str]:
         """What each run command starting with ``prefix`` printed, in order."""
         return [r.output for r in self.ran if r.args[: len(prefix)] == list(prefix)]
-
-
-def _curl(args: list[str]) -> tuple[int, str]:
-    """The few curl options the guides use: -s, -X, -H, -d, -w '\\n' and the URL."""
-    method, headers, data, url, after = "GET", {}, None, None, ""
-    words = iter(args)
-    for word in words:
-        if word == "-s":
-            continue
-        if word == "-X":
-            method = next(words)
-        elif word == "-H":
-            name, _, value = next(words).partition(":")
-            headers[name.strip()] = value.strip()
-        elif word == "-w":
-            after = next(words).replace("\\n", "\n")
-            assert after == "\n", "curl -w: the test knows only '\\n'"
-        elif word == "-d":
-            data, method = next(words), "POST" if method == "GET" else method
-        else:
-            assert not word.startswith("-"), f"curl option the test does not know: {word}"
-            url = word
-    assert url is not None
-    response = httpx.request(method, url, headers=headers, content=data, timeout=10)
-    return 0, response.text + after
 
 
 _BORDER = re.compile(r"^[\s┏┓┗┛┡┩┢┪└┘┌┐━─┳┻╇╈┴┬┼│┃═╍]*$")
