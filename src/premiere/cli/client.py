@@ -108,7 +108,6 @@ class ApiClient:
             ) from None
         return Response(body, _version_from_etag(response.headers.get("ETag")))
 
-
     def _with_suggestions(self, error: NotFound, url: str) -> NotFound:
         """A missing environment, flag, segment or project, with the keys closest to the one
         asked for ("did you mean ...?") and the keys there are."""
@@ -128,9 +127,10 @@ class ApiClient:
             return error
         if not keys:
             return error
-        close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6) or [
-            k for k in keys if k.lower().startswith(key.lower()) and len(key) >= 2
-        ][:1]
+        close = (
+            difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+            or [k for k in keys if k.lower().startswith(key.lower()) and len(key) >= 2][:1]
+        )
         hint = f"\ndid you mean {close[0]}?" if close else ""
         plural = SUGGESTED[str(resource)]
         shown = ", ".join(keys[:MAX_LISTED]) + (", ..." if len(keys) > MAX_LISTED else "")

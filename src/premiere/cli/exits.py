@@ -112,13 +112,16 @@ def in_option_words(
     problems = error.details.get("errors")
     if not isinstance(problems, list):
         return error
-    renamed = []
+    renamed, message = [], error.message
     for problem in problems:
         field = str(problem.get("field", "")) if isinstance(problem, dict) else ""
         option = next((o for pattern, o in options.items() if re.search(pattern, field)), None)
         if option is None:
             renamed.append(problem)
-        else:
-            renamed.append({**problem, "field": option, "message": words(problem["message"])})
+            continue
+        said = words(str(problem.get("message", "")))
+        renamed.append({**problem, "field": option, "message": said})
+        if message.startswith(f"{field}: "):
+            message = f"{option}: {said}"
     details = {**error.details, "errors": renamed}
-    return type(error)(error.message, code=error.code, details=details)
+    return type(error)(message, code=error.code, details=details)

@@ -17,12 +17,12 @@ from premiere.cli.context import api_options, get_obj, json_option, project_opti
 from premiere.cli.exits import BadUsage, CliError, in_option_words
 from premiere.cli.flags.commands import config_url, env_option, flag_url, flags
 from premiere.cli.flags.syntax import (
+    describe_serve,
     in_percent,
     parse_clause,
     parse_rollout,
     read_file,
     read_json,
-    describe_serve,
     variation_index,
     variation_text,
 )

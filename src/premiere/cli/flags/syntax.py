@@ -90,10 +90,11 @@ def variation_index(
     """The variation ``ref`` names: ``#N`` is an index; anything else is a variation's value
     (``100`` on a number flag, ``true`` on a boolean one) or name, and must name exactly one."""
     ref = ref.strip()
+    said = f"{option}{ref}" if option.endswith("=") else f"{option} {ref}"
     if ref.startswith("#"):
         if ref[1:].isdigit() and int(ref[1:]) < len(variations):
             return int(ref[1:])
-        raise BadUsage(f"{option} {ref}: there is no variation {ref}; {_listing(variations)}")
+        raise BadUsage(f"{said}: there is no variation {ref}; {_listing(variations)}")
     matches = [
         index
         for index, variation in enumerate(variations)
@@ -103,10 +104,10 @@ def variation_index(
         return matches[0]
     if not matches:
         hint = f" (an index is written #{ref})" if ref.isdigit() else ""
-        raise BadUsage(f"{option} {ref}: no variation has this value{hint}; {_listing(variations)}")
+        raise BadUsage(f"{said}: no variation has this value{hint}; {_listing(variations)}")
     which = " and ".join(f"#{i}" for i in matches)
     raise BadUsage(
-        f"{option} {ref}: both {which} answer to it; give the index (#N); {_listing(variations)}"
+        f"{said}: both {which} answer to it; give the index (#N); {_listing(variations)}"
     )
 
 
@@ -148,13 +149,17 @@ def parse_percent(text: str, option: str, *, zero: bool = True) -> float:
     three decimals (the finest step a rollout has). ``option`` names it in errors."""
     match = _PERCENT.match(text.strip())
     if not match:
-        raise BadUsage(f"{option}: {text.strip()!r} is not a percentage; write e.g. 10%, 10 or 12.5%")
+        raise BadUsage(
+            f"{option}: {text.strip()!r} is not a percentage; write e.g. 10%, 10 or 12.5%"
+        )
     value = float(match.group(1))
     rule = "from 0 % to 100 %" if zero else "more than 0 % and at most 100 %"
     if value > 100 or value < 0 or (value == 0 and not zero):
         raise BadUsage(f"{option}: a percentage must be {rule} (got {value:g} %)")
     if round(value * 1000) != value * 1000:
-        raise BadUsage(f"{option}: {value:g} % has more than three decimals (the finest is 0.001 %)")
+        raise BadUsage(
+            f"{option}: {value:g} % has more than three decimals (the finest is 0.001 %)"
+        )
     return value
 
 

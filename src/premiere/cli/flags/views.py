@@ -110,15 +110,19 @@ def show_evaluation(
     reason = result.get("reason") or {}
     index = result.get("variation")
     variations = flag.get("variations") or []
-    known = isinstance(index, int) and 0 <= index < len(variations)
-    named = variations[index].get("name") if known else None
+    named = None
+    if isinstance(index, int) and 0 <= index < len(variations):
+        named = variations[index].get("name")
     pairs: list[tuple[str, Any]] = [
         ("value", value_text(result.get("value"))),
         *([("variation", named)] if named else []),
         ("reason", reason.get("kind")),
     ]
     pairs += [(name.replace("_", " "), value) for name, value in reason.items() if name != "kind"]
-    details(f"{flag.get('key')} in {environment} for {value_text(context.get('key', '(no key)'))}", pairs)
+    details(
+        f"{flag.get('key')} in {environment} for {value_text(context.get('key', '(no key)'))}",
+        pairs,
+    )
 
 
 def _targets_text(variations: list[Any], targets: list[Mapping[str, Any]]) -> str:
