@@ -78,7 +78,7 @@ def tokens_create(
 ) -> None:
     """Create a token and print it (the only time it is shown)."""
     if scope in ENVIRONMENT_SCOPES and not environment:
-        raise BadUsage(f"a {scope} token belongs to one environment: give --env")
+        raise BadUsage(f"a {scope} token belongs to one environment: give --environment")
 
     def body(project: str | None) -> dict[str, Any]:
         data: dict[str, Any] = {"scope": scope}
