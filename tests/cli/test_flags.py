@@ -78,7 +78,8 @@ def test_flags_eval__context_not_an_object__usage_exit_code(run: Cli) -> None:
 def test_flags_lifecycle__create_switch_target_rule_eval_archive(run: Cli, tmp_path: Path) -> None:
     # Given a new string flag
     run.ok("flags", "create", "cli-banner-text", "--kind", "string", "--variation", "hello",
-           "--variation", "hi", "--variation", "hey", "--tag", "web", "--client-visible")  # fmt: skip
+           "--variation", "hi", "--variation", "hey", "--tag", "web",
+           "--client-visible")  # fmt: skip
     # When it is switched on in staging with a rule for staff and a target
     run.ok("flags", "on", "cli-banner-text", "--env", "staging")
     run.ok("flags", "add-rule", "cli-banner-text", "--env", "staging", "--segment", "staff",

@@ -73,7 +73,7 @@ def test_variation_for__value_name_or_index__its_index() -> None:
     assert variation_for(COLOURS, "red") == 1
     assert variation_for(COLOURS, "calm") == 0
     assert variation_for(COLOURS, "#1") == 1
-    with pytest.raises(BadUsage, match="no variation has this value.*#0 = blue .calm., #1 = red"):
+    with pytest.raises(BadUsage, match=r"no variation has this value.*#0 = blue .calm., #1 = red"):
         variation_for(COLOURS, "green")
 
 

@@ -46,7 +46,9 @@ def test_parse_rollout__percentages__weights_in_hundred_thousandths() -> None:
 
 
 def test_parse_rollout__not_hundred_percent__usage_error_in_percent() -> None:
-    with pytest.raises(click.UsageError, match=r"--rollout: weights must add up to 100 % \(got 90 %\)"):
+    with pytest.raises(
+        click.UsageError, match=r"--rollout: weights must add up to 100 % \(got 90 %\)"
+    ):
         parse_rollout(BOOL, "#0=40,#1=50")
 
 

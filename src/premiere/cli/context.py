@@ -109,3 +109,11 @@ def environment_option(
     return click.option(
         "--env", "--environment", "-e", "environment", metavar="ENV", required=required, help=help
     )
+
+
+def known_environment(environment: str | None, found: object) -> None:
+    """An empty list filtered by ``environment``: when no such environment exists, say so
+    (with "did you mean ...?") rather than list nothing."""
+    if environment and not found:
+        obj = get_obj()
+        obj.client.get(path("projects", obj.project_key(), "environments", environment))

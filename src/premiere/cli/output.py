@@ -50,9 +50,12 @@ def table(
 
     Each column is at least as wide as its longest word; the room left is shared by the
     columns whose text is longer than their width. When even the longest words do not fit
-    the terminal, the ``optional`` columns are left out, in the order given, and a line
-    under the table names them (``--json`` has everything).
+    the terminal, the ``optional`` columns are left out, in the order given (then others,
+    from the right), and a line under the table names them (``--json`` has everything).
+    Every column has a label.
     """
+    if not all(column.strip() for column in columns):
+        raise ValueError(f"every column needs a label: {list(columns)}")
     cells = [[_cell(cell) for cell in row] for row in rows]
     if not cells:
         console().print(Text(f"No {title.lower() if title else 'rows'}."))

@@ -22,6 +22,7 @@ from premiere.cli.context import (
     environment_option,
     get_obj,
     json_option,
+    known_environment,
     project_option,
 )
 from premiere.cli.deployments import ci_env
@@ -325,6 +326,7 @@ STATUSES = ["pending", "in_progress", "verifying", "succeeded", "failed", "rolle
 def deployments_list(as_json: bool, cursor: str | None, **filters: Any) -> None:
     """List deployments, newest first (one page; --cursor for the next)."""
     page = deployments_api().client.get(deployments_api().url(), {**filters, "cursor": cursor})
+    known_environment(filters.get("environment"), page.get("items"))
     if as_json:
         emit_json(page)
         return
@@ -352,6 +354,7 @@ def deployments_history(as_json: bool, limit: int, **filters: Any) -> None:
         cursor = page.get("next_cursor")
         if not cursor:
             break
+    known_environment(filters["environment"], items)
     if as_json:
         emit_json(items)
         return

@@ -15,7 +15,13 @@ from typing import Any, TypeVar
 
 import click
 
-from premiere.cli.context import api_options, environment_option, json_option, project_option
+from premiere.cli.context import (
+    api_options,
+    environment_option,
+    json_option,
+    known_environment,
+    project_option,
+)
 from premiere.cli.exits import BadUsage
 from premiere.cli.flags.commands import flags
 from premiere.cli.output import emit_json, say, table
@@ -198,6 +204,7 @@ def freeze_windows_create(
 def freeze_windows_list(environment: str | None, as_json: bool) -> None:
     """List the freeze windows."""
     items = project_api().get("freeze-windows", params={"environment": environment})
+    known_environment(environment, items)
     if as_json:
         emit_json(items)
         return
@@ -274,6 +281,7 @@ def flags_schedules(
     """List scheduled flag changes."""
     params = {"flag": flag, "environment": environment, "status": status}
     items = project_api().get("scheduled-changes", params=params)
+    known_environment(environment, items)
     if as_json:
         emit_json(items)
         return

@@ -15,7 +15,13 @@ from typing import Any, TypeVar
 import click
 
 from premiere.cli.aliases import AliasedGroup
-from premiere.cli.context import api_options, environment_option, json_option, project_option
+from premiere.cli.context import (
+    api_options,
+    environment_option,
+    json_option,
+    known_environment,
+    project_option,
+)
 from premiere.cli.exits import BadUsage, CliError, in_option_words
 from premiere.cli.output import emit_json, say
 from premiere.cli.releases.remote import ProjectApi, clean, project_api
@@ -197,6 +203,7 @@ def releases_update(key: str, as_json: bool, **options: Any) -> None:
 def releases_list(state: str | None, environment: str | None, as_json: bool) -> None:
     """List the project's releases."""
     items = project_api().get("releases", params={"state": state, "environment": environment})
+    known_environment(environment, items)
     if as_json:
         emit_json(items)
         return
