@@ -39,12 +39,31 @@ Most commands are clients of the HTTP API:
 directly (`--database`, `PREMIERE_DATABASE_URL`, default `sqlite:///premiere.db`);
 SQLite allows this while `premiere serve` runs. See [configuration](configuration.md).
 
+## Options with one meaning everywhere
+
+| option | meaning |
+|---|---|
+| `--env`, `--environment`, `-e` | the environment, on every command that takes one (all three spellings) |
+| `-v` | `--version`: Premiere's own (`premiere -v`), or the deployed version (`deployments record -v 1.4.2`); `--variation` has no short form |
+| `--variation VALUE` | a variation by its value (`true`, `green`, `100`) or name; `#1`, or `--index 1`, is an index |
+| a percentage | `10%`, `10` or `12.5%`, in `--rollout` and `--stages` alike; errors say `%` too |
+| `--json` | the API's JSON on stdout, for scripts |
+
+A mistyped environment, flag, segment, service or project key is answered with the
+closest known key ("did you mean production?") and the list of the known ones (exit
+code 3); a list filtered by an environment that does not exist says so instead of
+listing nothing.
+
 ## Output
 
 Tables for people by default; `--json` prints the API's JSON on stdout and nothing
-else, for scripts (`premiere flags list --json | jq ...`). Errors go to stderr as
-`Error: <message> [<error code>]`, followed by one line per invalid field; the codes
-are listed in [errors](errors.md).
+else, for scripts (`premiere flags list --json | jq ...`). Tables show variation
+values, not indexes, and fit the terminal (or `COLUMNS`; 160 columns into a pipe):
+columns wrap between words, never inside one, and when even that does not fit, the
+least needed columns are left out and named under the table. Errors go to stderr as
+`Error: <message> [<error code>]`, followed by one line per invalid field, named by
+the option that set it (`--rollout: weights must add up to 100 % (got 90 %)`); the
+codes are listed in [errors](errors.md).
 
 ## Exit codes
 
