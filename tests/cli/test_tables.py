@@ -81,3 +81,13 @@ def test_flags_evaluate__human__value_and_variation_name_no_index(run: Cli) -> N
         ["value", "semantic"],
         ["variation", "Semantic"],
     ]
+
+
+def test_flags_schedules__patch__variation_values_not_indexes(run: Cli) -> None:
+    run.ok("flags", "create", "cli-sched-values", "--kind", "string", "--variation", "calm",
+           "--variation", "loud")  # fmt: skip
+    patch = '{"fallthrough": {"variation": 1}, "off_variation": 0}'
+    run.ok("flags", "schedule", "cli-sched-values", "-e", "testing", "--at",
+           "2031-01-01T00:00:00Z", "--patch", patch)  # fmt: skip
+    listed = run.ok("flags", "schedules", "--flag", "cli-sched-values", COLUMNS="200").stdout
+    assert "fallthrough: loud, off variation: calm" in listed

@@ -41,13 +41,14 @@ SQLite allows this while `premiere serve` runs. See [configuration](configuratio
 
 ## Options with one meaning everywhere
 
-| option | meaning |
-|---|---|
-| `--env`, `--environment`, `-e` | the environment, on every command that takes one (all three spellings) |
-| `-v` | `--version`: Premiere's own (`premiere -v`), or the deployed version (`deployments record -v 1.4.2`); `--variation` has no short form |
-| `--variation VALUE` | a variation by its value (`true`, `green`, `100`) or name; `#1`, or `--index 1`, is an index |
-| a percentage | `10%`, `10` or `12.5%`, in `--rollout` and `--stages` alike; errors say `%` too |
-| `--json` | the API's JSON on stdout, for scripts |
+- `--env`, `--environment`, `-e`: the environment, in all three spellings on every
+  command that takes one.
+- `-v` is `--version`: Premiere's own (`premiere -v`) or the version deployed
+  (`premiere deployments record -v 1.4.2`). `--variation` has no short form.
+- `--variation VALUE`: a variation by its value (`true`, `green`, `100`) or name;
+  `#1`, or `--index 1`, is the variation at index 1.
+- A percentage is `10%`, `10` or `12.5%`, in `--rollout` and `--stages` alike, and
+  errors speak in percent too.
 
 A mistyped environment, flag, segment, service or project key is answered with the
 closest known key ("did you mean production?") and the list of the known ones (exit

@@ -212,6 +212,21 @@ def describe_serve(variations: Sequence[Mapping[str, Any]], serve: Mapping[str, 
     return " / ".join(parts) or "?"
 
 
+def describe_patch(variations: Sequence[Mapping[str, Any]], patch: Mapping[str, Any]) -> str:
+    """A configuration change with values for variation indexes: ``on, fallthrough: true``."""
+    parts = []
+    for field, value in patch.items():
+        if field == "on" and isinstance(value, bool):
+            parts.append("on" if value else "off")
+        elif field == "off_variation":
+            parts.append(f"off variation: {variation_text(variations, value)}")
+        elif field == "fallthrough" and isinstance(value, Mapping):
+            parts.append(f"fallthrough: {describe_serve(variations, value)}")
+        else:
+            parts.append(f"{field}: {value_text(value)}")
+    return ", ".join(parts)
+
+
 def describe_clause(clause: Mapping[str, Any]) -> str:
     values = ",".join(value_text(v) for v in clause.get("values", []))
     negate = "not " if clause.get("negate") else ""

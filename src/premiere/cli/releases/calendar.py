@@ -24,8 +24,9 @@ from premiere.cli.context import (
 )
 from premiere.cli.exits import BadUsage
 from premiere.cli.flags.commands import flags
+from premiere.cli.flags.syntax import describe_patch
 from premiere.cli.output import emit_json, say, table
-from premiere.cli.releases.remote import clean, project_api
+from premiere.cli.releases.remote import clean, flag_variations, project_api
 from premiere.cli.releases.views import seconds_time
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -280,13 +281,16 @@ def flags_schedules(
 ) -> None:
     """List scheduled flag changes."""
     params = {"flag": flag, "environment": environment, "status": status}
-    items = project_api().get("scheduled-changes", params=params)
+    api = project_api()
+    items = api.get("scheduled-changes", params=params)
     known_environment(environment, items)
     if as_json:
         emit_json(items)
         return
+    variations = flag_variations(api) if items else {}
     rows = [(c.get("id"), c.get("flag"), c.get("environment"), seconds_time(c.get("at")),
-             json.dumps(c.get("patch")), c.get("status"), c.get("error") or c.get("reason"))
+             describe_patch(variations.get(str(c.get("flag"))) or [], c.get("patch") or {}),
+             c.get("status"), c.get("error") or c.get("reason"))
             for c in items]  # fmt: skip
     table("Scheduled changes", ["id", "flag", "environment", "at (UTC)", "change", "status",
                                 "note"], rows)  # fmt: skip

@@ -24,7 +24,7 @@ from premiere.cli.context import (
 )
 from premiere.cli.exits import BadUsage, CliError, in_option_words
 from premiere.cli.output import emit_json, say
-from premiere.cli.releases.remote import ProjectApi, clean, project_api
+from premiere.cli.releases.remote import ProjectApi, clean, flag_variations, project_api
 from premiere.cli.releases.spec import __doc__ as SPEC_HELP
 from premiere.cli.releases.spec import definition, keep_pacing, load_file
 from premiere.cli.releases.views import (
@@ -72,12 +72,6 @@ def send(options: dict[str, Any], request: Callable[[], Any]) -> Any:
             if options.get(option):
                 given.update(fields)
         raise in_option_words(exc, given) from None
-
-
-def flag_variations(api: ProjectApi) -> dict[str, Any]:
-    """Every flag's variations (archived flags too), so that features show values."""
-    flags = api.get("flags", params={"archived": "true"})
-    return {str(f.get("key")): f.get("variations") or [] for f in flags if isinstance(f, dict)}
 
 
 def definition_options(func: F) -> F:
