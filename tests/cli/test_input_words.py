@@ -246,3 +246,21 @@ def test_unknown_environment_nothing_close__known_ones_without_a_guess(run: Cli)
     assert result.exit_code == 3, result.stderr
     assert "did you mean" not in result.stderr
     assert "known environments: development" in result.stderr
+
+
+def test_add_rule__mistyped_segment__did_you_mean_before_anything_changes(run: Cli) -> None:
+    run.ok("flags", "create", "cli-seg-typo")
+    result = run("flags", "add-rule", "cli-seg-typo", "-e", "testing", "--segment", "stafff",
+                 "--variation", "true")  # fmt: skip
+    assert result.exit_code == 3
+    assert "--segment stafff: no such segment\ndid you mean staff?" in result.stderr
+    config = json.loads(run.ok("flags", "get", "cli-seg-typo", "-e", "testing", "--json").stdout)
+    assert config["rules"] == []
+
+
+def test_releases_create__unknown_audience__error_names_the_option(run: Cli) -> None:
+    result = run("releases", "create", "cli-aud-typo", "-e", "production", "--flag",
+                 "dark-mode=true", "--audience", "nobody-here")  # fmt: skip
+    assert result.exit_code == 1
+    assert "--audience: " in result.stderr
+    assert "audience.segment" not in result.stderr

@@ -127,15 +127,19 @@ class ApiClient:
             return error
         if not keys:
             return error
-        close = (
-            difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
-            or [k for k in keys if k.lower().startswith(key.lower()) and len(key) >= 2][:1]
-        )
-        hint = f"\ndid you mean {close[0]}?" if close else ""
-        plural = SUGGESTED[str(resource)]
-        shown = ", ".join(keys[:MAX_LISTED]) + (", ..." if len(keys) > MAX_LISTED else "")
-        message = f"{error.message}{hint}\nknown {plural}: {shown}"
+        message = error.message + did_you_mean(key, keys, SUGGESTED[str(resource)])
         return NotFound(message, code=error.code, details=error.details)
+
+
+def did_you_mean(key: str, keys: list[str], plural: str) -> str:
+    """``\ndid you mean production?\nknown environments: ...`` (the guess when one is close)."""
+    close = (
+        difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+        or [k for k in keys if k.lower().startswith(key.lower()) and len(key) >= 2][:1]
+    )
+    hint = f"\ndid you mean {close[0]}?" if close else ""
+    shown = ", ".join(keys[:MAX_LISTED]) + (", ..." if len(keys) > MAX_LISTED else "")
+    return f"{hint}\nknown {plural}: {shown}"
 
 
 SUGGESTED = {"environment": "environments", "flag": "flags", "segment": "segments",
@@ -162,4 +166,4 @@ def _version_from_etag(etag: str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-__all__ = ["DEFAULT_URL", "ApiClient", "CliError", "Response", "path"]
+__all__ = ["DEFAULT_URL", "ApiClient", "CliError", "Response", "did_you_mean", "path"]

@@ -163,7 +163,7 @@ def _typed_value(kind: str, text: str) -> Any:
             raise ValueError
         return value
     except (ValueError, KeyError):
-        raise BadUsage(f"variation {text!r} is not a valid {kind} value") from None
+        raise BadUsage(f"--variation {text!r}: not a valid {kind} value") from None
 
 
 @flags.command("update")

@@ -13,8 +13,9 @@ from typing import Any
 
 import click
 
+from premiere.cli.client import did_you_mean, path
 from premiere.cli.context import api_options, get_obj, json_option, project_option
-from premiere.cli.exits import BadUsage, CliError, in_option_words
+from premiere.cli.exits import BadUsage, CliError, NotFound, in_option_words
 from premiere.cli.flags.commands import config_url, env_option, flag_url, flags
 from premiere.cli.flags.syntax import (
     describe_serve,
@@ -252,6 +253,7 @@ def flags_add_rule(
                           "values": list(segment_keys), "negate": False})  # fmt: skip
     if not parsed:
         raise BadUsage("a rule needs at least one --clause or --segment")
+    _known_segments(segment_keys)
 
     def change(flag: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
         rules = list(config.get("rules", []))
@@ -267,6 +269,19 @@ def flags_add_rule(
         return {"rules": rules}
 
     _change_config(key, environment, as_json, change, f"Rule added to {key} in {environment}")
+
+
+def _known_segments(keys: tuple[str, ...]) -> None:
+    """Each --segment names a segment of the project, or the error guesses which was meant."""
+    if not keys:
+        return
+    obj = get_obj()
+    known = [str(s["key"]) for s in obj.client.get(path("projects", obj.project_key(), "segments"))]
+    for key in keys:
+        if key not in known:
+            raise NotFound(
+                f"--segment {key}: no such segment" + did_you_mean(key, known, "segments")
+            )
 
 
 def _rule_id(clause: dict[str, Any], taken: set[Any]) -> str:

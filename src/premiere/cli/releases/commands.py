@@ -58,6 +58,7 @@ OPTION_FIELDS = {
     "flags": {r"^features\b": "--flag"},
     "environment": {r"^environment$": "--env"},
     "approvals": {r"^required_approvals$": "--approvals"},
+    "audience": {r"^audience\b": "--audience"},
 }
 """The options of a release definition and the fields they set, for the server's errors."""
 
