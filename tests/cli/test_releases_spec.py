@@ -129,6 +129,14 @@ def test_definition__file_and_options__options_override_the_file(tmp_path: Path)
     assert body["notes"] == {"title": "Options win", "category": "new"}
 
 
+def test_definition__file_stages_written_in_percent__numbers() -> None:
+    plan = {"stages": [{"segment": "staff"}, {"percent": "12.5%"}, {"percent": "100"}]}
+    body = definition({"plan": plan}, {}, flag_of)
+    assert body["plan"]["stages"] == [{"segment": "staff"}, {"percent": 12.5}, {"percent": 100}]
+    with pytest.raises(BadUsage, match="a stage's percent: a percentage must be more than 0 %"):
+        definition({"plan": {"stages": [{"percent": "0%"}]}}, {}, flag_of)
+
+
 def test_definition__hold_without_stages__bad_usage() -> None:
     with pytest.raises(BadUsage, match="give --stages too"):
         definition({}, {"hold": "10m"}, flag_of)

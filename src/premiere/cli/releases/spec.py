@@ -223,9 +223,15 @@ def _given(fields: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _hold_in_seconds(stage: Mapping[str, Any]) -> dict[str, Any]:
-    """A stage's ``"hold": "10m"`` as ``hold_seconds`` (ISO ``PT1H`` is left to the server)."""
+    """A stage's ``"hold": "10m"`` as ``hold_seconds`` (ISO ``PT1H`` is left to the server),
+    and its ``"percent": "5%"`` as a number."""
+    result = dict(stage)
+    percent = stage.get("percent")
+    if isinstance(percent, str):
+        value = parse_percent(percent, "a stage's percent", zero=False)
+        result["percent"] = int(value) if value.is_integer() else value
     hold = stage.get("hold")
     if isinstance(hold, str) and not hold.upper().startswith("P"):
-        rest = {k: v for k, v in stage.items() if k != "hold"}
-        return rest | {"hold_seconds": math.ceil(parse_duration(hold))}
-    return dict(stage)
+        del result["hold"]
+        result["hold_seconds"] = math.ceil(parse_duration(hold))
+    return result
