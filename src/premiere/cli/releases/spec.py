@@ -8,6 +8,7 @@ Options given on the command line override the file's fields. The small language
   --stages LIST        the rollout plan, comma-separated: a segment key (staff) or a
                        percentage (5%, 5 or 12.5%) per stage, e.g. 'staff,1%,5%,25%,100%'
   --hold DURATION      how long each stage is held before the next: 90s, 10m, 1h30m, 2d
+  --file               a stage there may write "hold": "10m" and "percent": "5%" too
 """
 
 from __future__ import annotations
