@@ -89,7 +89,9 @@ def flags_off(key: str, environment: str, as_json: bool) -> None:
 @click.argument("key")
 @env_option
 @click.option("--variation", "ref", metavar="VALUE", help="The variation the keys get: its value.")
-@click.option("--index", type=click.IntRange(0), help="The variation the keys get: its index.")
+@click.option(
+    "--index", type=click.IntRange(0), metavar="N", help="The variation the keys get: its index."
+)
 @click.option("--key", "-k", "keys", multiple=True, required=True, help="A context key (repeat).")
 @click.option("--remove", is_flag=True, help="Remove the keys from the targets instead.")
 @project_option
@@ -160,7 +162,8 @@ def _serve(
 
 serve_options = [
     click.option("--variation", metavar="VALUE", help="Serve the variation with this value."),
-    click.option("--index", type=click.IntRange(0), help="Serve the variation at this index."),
+    click.option("--index", type=click.IntRange(0), metavar="N",
+                 help="Serve the variation at this index."),
     click.option("--rollout", "-r", metavar="VARIATION=PERCENT,...",
                  help="Serve a percentage rollout, e.g. true=25%,false=75%."),
     click.option("--bucket-by", default="key", show_default=True, help="Rollout stickiness."),
