@@ -143,7 +143,7 @@ def did_you_mean(key: str, keys: list[str], plural: str) -> str:
 
 
 SUGGESTED = {"environment": "environments", "flag": "flags", "segment": "segments",
-             "project": "projects", "service": "services"}  # fmt: skip
+             "project": "projects", "service": "services", "release": "releases"}  # fmt: skip
 """Missing resources answered with "did you mean ...?": resource -> its list in the API."""
 MAX_LISTED = 30
 

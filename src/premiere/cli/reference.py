@@ -50,7 +50,7 @@ SQLite allows this while `premiere serve` runs. See [configuration](configuratio
 - A percentage is `10%`, `10` or `12.5%`, in `--rollout` and `--stages` alike, and
   errors speak in percent too.
 
-A mistyped environment, flag, segment, service or project key is answered with the
+A mistyped environment, flag, segment, service, release or project key gets the
 closest known key ("did you mean production?") and the list of the known ones (exit
 code 3); a list filtered by an environment that does not exist says so instead of
 listing nothing.
