@@ -27,7 +27,7 @@ from openfeature.exception import ErrorCode
 from openfeature.flag_evaluation import FlagEvaluationDetails
 
 from premiere import engine
-from premiere.services.sdk.compiled import reads_targeting_key
+from premiere.engine import reads_targeting_key
 from premiere.store import Store
 from premiere.store.models import Environment, Flag, FlagConfig, Project, Segment
 from tests.api.live import LiveServer, serve
@@ -105,7 +105,7 @@ def test_provider__typed_flags__values_reasons_variants(demo: OpenFeatureClient)
     assert integer.value in (10, 2) and integer.reason == "SPLIT"
     assert (number.value, number.variant) == (0.25, "0")
     assert (obj.value, obj.reason, obj.variant) == ({"dark": True}, "STATIC", "0")
-    assert boolean.flag_metadata["reasonKind"] == "FALLTHROUGH"
+    assert boolean.flag_metadata["reason_kind"] == "FALLTHROUGH"
     assert all(d.error_code is None for d in (boolean, targeted, string, integer, number, obj))
 
 
