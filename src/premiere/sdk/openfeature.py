@@ -23,7 +23,7 @@ from typing import Any, Final, TypeVar
 
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.event import ProviderEventDetails
-from openfeature.exception import ErrorCode, ProviderNotReadyError
+from openfeature.exception import ErrorCode, ProviderFatalError, ProviderNotReadyError
 from openfeature.flag_evaluation import FlagResolutionDetails, FlagValueType, Reason
 from openfeature.hook import Hook
 from openfeature.provider import AbstractProvider, Metadata
@@ -74,7 +74,7 @@ _MESSAGES: Final = {
 }
 _SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 _OBJECT: Final = frozenset({dict, list})
-_READY, _STALE, _ERROR = "READY", "STALE", "ERROR"
+_READY, _STALE, _ERROR, _FATAL = "READY", "STALE", "ERROR", "FATAL"
 _CACHE_LIMIT = 8192
 _METADATA: Final = Metadata(name="Premiere")
 _NO_HOOKS: Final[list[Hook]] = []  # OpenFeature only reads it
@@ -119,8 +119,10 @@ class PremiereProvider(AbstractProvider):
 
     def initialize(self, evaluation_context: EvaluationContext) -> None:
         """Build the client (waiting up to ``start_wait`` for the flags) and subscribe to
-        its changes. Raises ProviderNotReadyError when no document could be loaded: the
-        provider reports READY later, when one arrives."""
+        its changes. Raises ProviderFatalError when the server refused the SDK key (401,
+        403: OpenFeature's status becomes FATAL; the client makes no more requests), and
+        ProviderNotReadyError when no document could be loaded yet: the provider reports
+        READY later, when one arrives."""
         client = self._client
         if client is None:
             assert self._config is not None
@@ -138,9 +140,13 @@ class PremiereProvider(AbstractProvider):
             ready = client.is_ready()
         # OpenFeature sends READY (or ERROR, when this raises) as soon as this returns;
         # until then the listeners stay silent, so that no event of theirs comes first.
+        status = client.status()
+        if status.state is DataSourceState.REFUSED:  # a wrong key: OpenFeature says FATAL
+            self._state = _FATAL
+            raise ProviderFatalError(status.last_error)
         self._state = _READY if ready else _ERROR
         if not ready:
-            raise ProviderNotReadyError(client.status().last_error or _MESSAGES[CLIENT_NOT_READY])
+            raise ProviderNotReadyError(status.last_error or _MESSAGES[CLIENT_NOT_READY])
 
     def shutdown(self) -> None:
         """Unsubscribe; close the client when the provider built it."""
@@ -187,9 +193,8 @@ class PremiereProvider(AbstractProvider):
             elif state == _STALE:
                 self.emit_provider_stale(ProviderEventDetails(message=message))
             else:
-                self.emit_provider_error(
-                    ProviderEventDetails(message=message, error_code=ErrorCode.PROVIDER_NOT_READY)
-                )
+                code = ErrorCode.PROVIDER_FATAL if state == _FATAL else ErrorCode.PROVIDER_NOT_READY
+                self.emit_provider_error(ProviderEventDetails(message=message, error_code=code))
 
     # -- evaluation -----------------------------------------------------------------------
 
@@ -345,7 +350,10 @@ def _plain(value: Any) -> Any:
 
 
 def _provider_state(status: Status) -> str | None:
-    """READY, STALE or ERROR as OpenFeature sees the client; None: nothing to say yet."""
+    """READY, STALE, ERROR or FATAL (the SDK key refused) as OpenFeature sees the client;
+    None: nothing to say yet."""
+    if status.state is DataSourceState.REFUSED:
+        return _FATAL
     if not status.ready:
         return _ERROR if status.last_error is not None else None
     return _STALE if status.state is DataSourceState.STALE else _READY
