@@ -119,6 +119,20 @@ def test_provider__flag_not_found__default_and_error_code(demo: OpenFeatureClien
     )
 
 
+def test_provider__code_default_answer__the_callers_default(
+    live: LiveServer, demo: OpenFeatureClient
+) -> None:
+    # Off without an off-variation: OFREP's code default (no value, no variant). The
+    # provider (0.3.0) reads `variant` unconditionally and reports an error for it, but
+    # the value the application gets is its own default, as the protocol intends.
+    live.admin(
+        "PATCH", CONFIG.format(key="dark-mode"), {"on": False, "off_variation": None, "version": 2}
+    )
+
+    assert demo.get_boolean_value("dark-mode", True, ctx("ann")) is True
+    assert demo.get_boolean_value("dark-mode", False, ctx("ann")) is False
+
+
 def test_provider__no_targeting_key_for_a_rollout__targeting_key_missing(
     demo: OpenFeatureClient,
 ) -> None:
