@@ -201,6 +201,10 @@ class _Caller:
 
 _SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
 _OPENAPI: dict[str, Any] = {"security": _SECURITY}
+_RATE_LIMITED: dict[str, Any] = {
+    "model": OfrepFailure,
+    "description": "Rate limited (errorCode GENERAL); Retry-After says when to try again.",
+}
 
 
 @router.post(
@@ -215,7 +219,8 @@ _OPENAPI: dict[str, Any] = {"security": _SECURITY}
             "description": "PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT or GENERAL",
         },
         404: {"model": OfrepFailure, "description": "FLAG_NOT_FOUND"},
-        **answers(None, 401, 403, 422, 429),
+        **answers(None, 401, 403, 422),
+        429: _RATE_LIMITED,
     },
     openapi_extra=_OPENAPI,
 )
@@ -244,7 +249,8 @@ async def evaluate_flag(key: str, request: Request) -> Response:
         200: {"model": OfrepBulk},
         304: {"description": "Unchanged since the ETag in If-None-Match."},
         400: {"model": OfrepFailure, "description": "PARSE_ERROR or INVALID_CONTEXT"},
-        **answers(None, 401, 403, 429),
+        **answers(None, 401, 403),
+        429: _RATE_LIMITED,
     },
     openapi_extra=_OPENAPI,
 )
