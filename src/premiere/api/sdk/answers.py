@@ -51,7 +51,14 @@ def encode_json(payload: Any) -> bytes:
 
 
 def evaluate_one(flags: CompiledFlags, key: str, context: dict[str, Any]) -> dict[str, Any]:
-    """The answer for one flag (:func:`success`), or raise its :class:`OfrepError`."""
+    """The answer for one flag, or raise its :class:`OfrepError`."""
+    return success(flags, key, resolve(flags, key, context))
+
+
+def resolve(flags: CompiledFlags, key: str, context: dict[str, Any]) -> engine.EvaluationResult:
+    """The engine's result for one flag, or :class:`OfrepError` when it is no answer:
+    no such flag, no targeting key for a flag that needs one, an engine error, or a
+    served JSON array (OFREP's object values are JSON objects: docs/ofrep.md)."""
     if key not in flags.compiled.runners:
         raise OfrepError(
             404,
@@ -71,7 +78,10 @@ def evaluate_one(flags: CompiledFlags, key: str, context: dict[str, Any]) -> dic
     if code is not None:
         details = f"{result.error_code}: flag {key!r}"
         raise OfrepError(400, _failure_code(code), details, engine.flag_metadata(result))
-    return success(flags, key, result)
+    if result.variation is not None and type(result.value) is list:
+        details = f"flag {key!r} serves a JSON array, which OFREP cannot carry"
+        raise OfrepError(400, GENERAL, details, _metadata(flags, key, result))
+    return result
 
 
 def evaluate_all(flags: CompiledFlags, context: dict[str, Any]) -> list[dict[str, Any]]:
@@ -85,28 +95,26 @@ def evaluate_all(flags: CompiledFlags, context: dict[str, Any]) -> list[dict[str
 
 
 def success(flags: CompiledFlags, key: str, result: engine.EvaluationResult) -> dict[str, Any]:
-    """OFREP's ``evaluationSuccess``: ``value`` and ``variant`` when a variation was served;
-    neither when none was (off without an off-variation, a failed prerequisite without
-    one): OFREP's ``codeDefaultFlag``, the caller's default stands. A served JSON ``null``
-    keeps its ``variant`` but has no ``value`` (OFREP has no null value: the caller's
-    default stands); a served JSON array is a ``GENERAL`` failure (OFREP's object values
-    are JSON objects), see docs/ofrep.md."""
-    flag = flags.document["flags"][key]
-    version = flag.get("version")
-    metadata = engine.flag_metadata(result, version if type(version) is int else None)
+    """OFREP's ``evaluationSuccess`` for a result of :func:`resolve`: ``value`` and
+    ``variant`` when a variation was served; neither when none was (off without an
+    off-variation, a failed prerequisite without one): OFREP's ``codeDefaultFlag``, the
+    caller's default stands. A served JSON ``null`` keeps its ``variant`` but has no
+    ``value`` (OFREP has no null value: the caller's default stands)."""
     payload: dict[str, Any] = {"key": key, "reason": engine.openfeature_reason(result)}
     variation = result.variation
     if variation is not None:
-        value = result.value
-        if type(value) is list:
-            details = f"flag {key!r} serves a JSON array, which OFREP cannot carry"
-            raise OfrepError(400, GENERAL, details, metadata)
-        if value is not None:
-            payload["value"] = value
-        name = flag["variations"][variation].get("name")
+        if result.value is not None:
+            payload["value"] = result.value
+        name = flags.document["flags"][key]["variations"][variation].get("name")
         payload["variant"] = name if isinstance(name, str) and name else str(variation)
-    payload["metadata"] = metadata
+    payload["metadata"] = _metadata(flags, key, result)
     return payload
+
+
+def _metadata(flags: CompiledFlags, key: str, result: engine.EvaluationResult) -> Any:
+    """:func:`premiere.engine.flag_metadata`: the names the SDK's provider uses too."""
+    version = flags.document["flags"][key].get("version")
+    return engine.flag_metadata(result, version if type(version) is int else None)
 
 
 def _failure_code(openfeature_code: str) -> str:
