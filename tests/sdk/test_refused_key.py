@@ -100,7 +100,8 @@ def test_provider__key_refused_at_start__fatal() -> None:
 
     assert client.get_provider_status() is ProviderStatus.FATAL
     assert (details.value, details.error_code) == (False, ErrorCode.PROVIDER_FATAL)
-    assert provider.client is not None and stopped(provider.client)
+    assert provider.client is not None
+    wait_for(lambda: stopped(provider.client))  # type: ignore[arg-type]
 
 
 def test_provider__key_revoked_while_running__error_event_fatal() -> None:
@@ -111,7 +112,9 @@ def test_provider__key_revoked_while_running__error_event_fatal() -> None:
     client.add_handler(ProviderEvent.PROVIDER_ERROR, errors.append)
 
     server.refuse_key(403)
-    wait_for(lambda: client.get_provider_status() is ProviderStatus.FATAL)
+    wait_for(lambda: errors)  # sent after OpenFeature records the status
+
+    assert client.get_provider_status() is ProviderStatus.FATAL
 
     assert errors[0].error_code == ErrorCode.PROVIDER_FATAL
     assert "(403)" in (errors[0].message or "")

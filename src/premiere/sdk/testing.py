@@ -154,7 +154,7 @@ class InMemoryServer:
         with self._lock:
             self._requests += 1
             if self._refusing is not None:
-                return Fetched(self._refusing, None, _REFUSED)
+                return Fetched(self._refusing, None, _REFUSED[self._refusing == 403])
             current = f'"{self._document["version"]}"'
             if etag == current:
                 return Fetched(304, current, b"")
@@ -203,7 +203,7 @@ class _InMemoryTransport:
         self._check_open()
         refused = self._server._refused()
         if refused is not None:
-            yield StreamResponse(refused, None, iter([_REFUSED]))
+            yield StreamResponse(refused, None, iter([_REFUSED[refused == 403]]))
             return
         stream = self._server._subscribe()
         self._streams.add(stream)
@@ -239,4 +239,7 @@ def _event(name: str, data: Mapping[str, Any]) -> bytes:
     return f"event: {name}\nid: {data['version']}\ndata: {json.dumps(data)}\n\n".encode()
 
 
-_REFUSED = b'{"error": {"code": "unauthorized", "message": "unknown or revoked token"}}'
+_REFUSED = (  # the bodies of a 401 and a 403
+    b'{"error": {"code": "unauthorized", "message": "unknown or revoked token"}}',
+    b'{"error": {"code": "forbidden", "message": "this token may not read flags"}}',
+)
