@@ -100,8 +100,9 @@ def test_provider__key_refused_at_start__fatal() -> None:
 
     assert client.get_provider_status() is ProviderStatus.FATAL
     assert (details.value, details.error_code) == (False, ErrorCode.PROVIDER_FATAL)
-    assert provider.client is not None
-    wait_for(lambda: stopped(provider.client))  # type: ignore[arg-type]
+    premiere_client = provider.client
+    assert premiere_client is not None
+    wait_for(lambda: stopped(premiere_client))
 
 
 def test_provider__key_revoked_while_running__error_event_fatal() -> None:
