@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from rich.text import Text
@@ -41,9 +42,10 @@ def progress(release: dict[str, Any]) -> str:
 
 Variations = Mapping[str, Sequence[Mapping[str, Any]]]
 """Each flag's variations, by flag key: what a release's features show as values."""
+NO_VARIATIONS: Variations = MappingProxyType({})
 
 
-def features_text(release: dict[str, Any], variations: Variations) -> str:
+def features_text(release: dict[str, Any], variations: Variations = NO_VARIATIONS) -> str:
     """``new-checkout -> true (api>=1.4.0)``: each flag and the value the release serves."""
     parts = []
     for feature in release.get("features") or []:
@@ -64,7 +66,9 @@ def approvals_text(release: dict[str, Any]) -> str | None:
     return f"{approvals.get('valid', 0)}/{required}"
 
 
-def show_releases(title: str, releases: Iterable[dict[str, Any]], variations: Variations) -> None:
+def show_releases(
+    title: str, releases: Iterable[dict[str, Any]], variations: Variations = NO_VARIATIONS
+) -> None:
     rows = [
         (r.get("key"), r.get("name"), r.get("environment"), r.get("state"), progress(r),
          features_text(r, variations), approvals_text(r),
@@ -77,7 +81,7 @@ def show_releases(title: str, releases: Iterable[dict[str, Any]], variations: Va
     table(title, columns, rows, optional=["name", "start at", "updated", "approvals"])
 
 
-def show_release(release: dict[str, Any], variations: Variations) -> None:
+def show_release(release: dict[str, Any], variations: Variations = NO_VARIATIONS) -> None:
     notes = release.get("notes") or {}
     schedule = release.get("schedule") or {}
     audience = (release.get("audience") or {}).get("segment")
