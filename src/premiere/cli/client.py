@@ -11,8 +11,6 @@ import httpx
 
 from premiere.cli.exits import CliError, Unreachable, error_for
 
-DEFAULT_URL = "http://127.0.0.1:8700"
-
 
 def path(*parts: str) -> str:
     """``/api/v1/`` followed by the URL-quoted parts."""
@@ -124,4 +122,4 @@ def _version_from_etag(etag: str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-__all__ = ["DEFAULT_URL", "ApiClient", "CliError", "Response", "path"]
+__all__ = ["ApiClient", "CliError", "Response", "path"]

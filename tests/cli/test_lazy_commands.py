@@ -1,0 +1,121 @@
+"""Commands are imported when used: `premiere --help` and the API's client commands
+start without the server's libraries (cli/main.py, COMMANDS)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from premiere.cli.main import COMMANDS, cli
+
+from .conftest import ADMIN_TOKEN, NO_PREMIERE_ENV, LiveServer
+
+SERVER_LIBRARIES = {"alembic", "fastapi", "psycopg", "pydantic", "sqlalchemy", "starlette"}
+SERVER_LIBRARIES |= {"uvicorn", "premiere.api", "premiere.services", "premiere.store"}
+
+RUN_AND_LIST_MODULES = """
+import json, sys
+out, sys.argv = sys.argv[1], ["premiere", *sys.argv[2:]]
+try:
+    from premiere.cli.entry import main
+    main()
+except SystemExit as exit:
+    code = exit.code
+else:
+    code = 0
+with open(out, "w") as file:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, file)
+"""
+
+
+def _run_and_list_modules(tmp_path: Path, *args: str, **env: str) -> tuple[object, set[str]]:
+    """Run `premiere *args` in a new interpreter: its exit code and the modules it imported."""
+    out = tmp_path / "modules.json"
+    environ = {k: v for k, v in os.environ.items() if k not in NO_PREMIERE_ENV}
+    subprocess.run(
+        [sys.executable, "-c", RUN_AND_LIST_MODULES, str(out), *args],
+        env={**environ, **env},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    result = json.loads(out.read_text(encoding="utf-8"))
+    return result["code"], set(result["modules"])
+
+
+def _loaded(modules: set[str], names: set[str]) -> set[str]:
+    """Which of ``names`` (packages or modules) are among ``modules``."""
+    return {n for n in names if any(m == n or m.startswith(n + ".") for m in modules)}
+
+
+def test_help__lists_commands__without_importing_any(tmp_path: Path) -> None:
+    code, modules = _run_and_list_modules(tmp_path, "--help")
+    assert code == 0
+    assert _loaded(modules, SERVER_LIBRARIES | {"httpx", "rich"}) == set()
+    assert {m for m in modules if m.startswith("premiere.cli.")} == {
+        "premiere.cli.aliases",
+        "premiere.cli.entry",
+        "premiere.cli.main",
+    }
+
+
+def test_client_command__against_a_server__imports_no_server_library(
+    tmp_path: Path, live_server: LiveServer
+) -> None:
+    env = {"PREMIERE_URL": live_server.url, "PREMIERE_TOKEN": ADMIN_TOKEN}
+    code, modules = _run_and_list_modules(tmp_path, "flags", "list", "-p", "demo", **env)
+    assert code == 0
+    assert "premiere.cli.flags.commands" in modules
+    assert _loaded(modules, SERVER_LIBRARIES) == set()
+    assert "premiere.cli.server.commands" not in modules  # nor other commands' modules
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_command_entry__summary__is_the_first_sentence_of_the_commands_help(name: str) -> None:
+    command = cli.get_command(click.Context(cli), name)
+    assert command is not None
+    assert COMMANDS[name].summary == command.get_short_help_str(limit=1_000)
+
+
+LOAD_EACH_ALONE = """
+import json, os, pkgutil, importlib
+import click
+import premiere.cli
+from premiere.cli.main import cli
+
+def subcommands(name):
+    command = cli.get_command(click.Context(cli), name)
+    return sorted(command.commands) if isinstance(command, click.Group) else []
+
+alone = {}
+for name in sorted(cli.lazy_commands):  # each in a fresh copy of this process
+    read, write = os.pipe()
+    if os.fork() == 0:
+        os.write(write, json.dumps(subcommands(name)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        alone[name] = json.loads(pipe.read())
+for module in pkgutil.walk_packages(premiere.cli.__path__, "premiere.cli."):
+    if not module.name.endswith("__main__"):
+        importlib.import_module(module.name)
+print(json.dumps({"alone": alone, "all": {n: subcommands(n) for n in alone}}))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="loads each command in a forked process")
+def test_command_entry__loaded_alone__has_every_subcommand() -> None:
+    # Given each command loaded alone, and each after every module of the CLI is imported
+    result = subprocess.run(
+        [sys.executable, "-c", LOAD_EACH_ALONE], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    # Then a group loaded alone has the subcommands other modules add to it (extended_by)
+    assert found["alone"] == found["all"]
