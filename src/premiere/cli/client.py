@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +44,11 @@ class ApiClient:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=timeout, transport=transport
+            base_url=self.url,
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            verify=tls_verification(self.url),
         )
 
     def close(self) -> None:
@@ -102,6 +108,17 @@ class ApiClient:
                 "is PREMIERE_URL (or --url) a Premiere server?"
             ) from None
         return Response(body, _version_from_etag(response.headers.get("ETag")))
+
+
+def tls_verification(url: str) -> ssl.SSLContext | bool:
+    """httpx's ``verify`` for a client of ``url``: the CA bundle (``True``) when TLS may be
+    spoken, to an https server or to a proxy; for a plain-http server without a proxy, a
+    context that verifies everything yet trusts no certificate. Nothing is loaded for it
+    (loading the CA bundle takes longer than a command's request), and any TLS
+    connection would fail rather than go unchecked."""
+    if not url.startswith("http://") or urllib.request.getproxies():
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verify_mode CERT_REQUIRED, no CAs
 
 
 def _error_from(response: httpx.Response) -> CliError:

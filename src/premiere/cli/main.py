@@ -8,7 +8,7 @@ modules and the HTTP client, never the server (FastAPI, SQLAlchemy, uvicorn).
 
 Adding a command: write it in its domain's package (``cli/<domain>/``) and add one
 line to ``COMMANDS``: its name, ``"module:attribute"``, and the first sentence of its
-help as the summary (tests/cli/test_lazy_commands.py checks that they match). A
+help as the summary (tests/cli/test_startup.py checks that they match). A
 module that adds subcommands to a group defined in another module is listed in the
 group's ``extended_by``, so that the group is whole however it is loaded.
 """

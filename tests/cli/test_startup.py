@@ -1,10 +1,12 @@
-"""Commands are imported when used: `premiere --help` and the API's client commands
-start without the server's libraries (cli/main.py, COMMANDS)."""
+"""Start-up: commands are imported when used, so `premiere --help` and the API's client
+commands start without the server's libraries (cli/main.py, COMMANDS); a client of a
+plain-http server loads no CA bundle (cli/client.py)."""
 
 from __future__ import annotations
 
 import json
 import os
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import click
 import pytest
 
+from premiere.cli.client import tls_verification
 from premiere.cli.main import COMMANDS, cli
 
 from .conftest import ADMIN_TOKEN, NO_PREMIERE_ENV, LiveServer
@@ -119,3 +122,32 @@ def test_command_entry__loaded_alone__has_every_subcommand() -> None:
     found = json.loads(result.stdout)
     # Then a group loaded alone has the subcommands other modules add to it (extended_by)
     assert found["alone"] == found["all"]
+
+
+@pytest.mark.parametrize("proxy", ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy"])
+def test_tls_verification__behind_a_proxy__ca_bundle(
+    monkeypatch: pytest.MonkeyPatch, proxy: str
+) -> None:
+    monkeypatch.setenv(proxy, "http://proxy.example:3128")
+    assert tls_verification("http://127.0.0.1:8700") is True
+
+
+def test_tls_verification__https_server__ca_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_proxies(monkeypatch)
+    assert tls_verification("https://premiere.example") is True
+
+
+def test_tls_verification__plain_http_server__verifies_yet_trusts_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_proxies(monkeypatch)
+    context = tls_verification("http://127.0.0.1:8700")
+    assert isinstance(context, ssl.SSLContext)
+    assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, True)
+    assert context.cert_store_stats()["x509_ca"] == 0
+
+
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
