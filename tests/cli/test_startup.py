@@ -1,23 +1,29 @@
 """Start-up: commands are imported when used, so `premiere --help` and the API's client
-commands start without the server's libraries (cli/main.py, COMMANDS); a client of a
+commands start without the server's libraries (cli/main.py, COMMANDS); `serve` on a
+database at the newest revision loads only what serving needs; a client of a
 plain-http server loads no CA bundle (cli/client.py)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import ssl
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
+import httpx
 import pytest
 
 from premiere.cli.client import tls_verification
 from premiere.cli.main import COMMANDS, cli
+from premiere.store import Store
 
-from .conftest import ADMIN_TOKEN, NO_PREMIERE_ENV, LiveServer
+from .conftest import ADMIN_TOKEN, NO_PREMIERE_ENV, LiveServer, free_port
 
 SERVER_LIBRARIES = {"alembic", "fastapi", "psycopg", "pydantic", "sqlalchemy", "starlette"}
 SERVER_LIBRARIES |= {"uvicorn", "premiere.api", "premiere.services", "premiere.store"}
@@ -77,6 +83,47 @@ def test_client_command__against_a_server__imports_no_server_library(
     assert "premiere.cli.flags.commands" in modules
     assert _loaded(modules, SERVER_LIBRARIES) == set()
     assert "premiere.cli.server.commands" not in modules  # nor other commands' modules
+
+
+def test_serve__database_at_newest_revision__loads_only_what_serving_needs(
+    tmp_path: Path,
+) -> None:
+    # Given a database Premiere has served before
+    url = f"sqlite:///{tmp_path / 'premiere.db'}"
+    Store.open(url).close()
+    # When `premiere serve` starts on it, until it answers
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if k not in NO_PREMIERE_ENV}
+    environ |= {"PREMIERE_DATABASE_URL": url, "PREMIERE_PORT": str(port)}
+    imports = tmp_path / "imports.txt"
+    with imports.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-X", "importtime", "-m", "premiere.cli", "serve"],
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        try:
+            assert _answers(f"http://127.0.0.1:{port}/healthz", process)
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=15)
+    # Then it loaded no migration tool, PostgreSQL driver, HTTP client or rich text
+    found = re.findall(r"^import time:.*\|\s*([\w.]+)$", imports.read_text(), re.MULTILINE)
+    loaded = {name.partition(".")[0] for name in found}
+    assert {"fastapi", "sqlalchemy", "uvicorn"} <= loaded
+    assert loaded & {"alembic", "psycopg", "httpx", "rich"} == set()
+
+
+def _answers(url: str, process: subprocess.Popen[bytes]) -> bool:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.TransportError:
+            time.sleep(0.05)
+    return False
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
