@@ -1,7 +1,9 @@
 """Start-up: how long ``premiere --help``, a client command and ``premiere serve`` take.
 
-Each figure is the median of ``--runs`` runs of a new process (wall clock, from
-``subprocess.Popen`` to the end, or to the answer):
+Each figure is the median of ``--runs`` runs of a new process, twice: wall clock (from
+``subprocess.Popen`` to the end, or to the answer), and the CPU time the process used
+meanwhile (user + system, all its threads), which other load on the machine changes
+less. Linux: the CPU time of a server still running is read from ``/proc``.
 
 - ``--help``: ``premiere --help`` to its exit;
 - client: ``premiere flags list -p demo`` against a running server, to its exit;
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -59,17 +62,20 @@ def main() -> None:
             server[0].wait(timeout=10)
     python = sys.version.split()[0]
     print(f"medians of {args.runs} runs, seconds ({os.cpu_count()} CPUs, Python {python})")
-    print(f"{'':28}" + "".join(f"{name:>16}" for name in sources))
+    print(f"{'':26}" + "".join(f"{name + ' wall':>20}{'CPU':>7}" for name in sources))
     for measure, by_source in figures.items():
-        row = "".join(f"{statistics.median(by_source[name]):>16.3f}" for name in sources)
-        print(f"{measure:28}{row}")
+        row = ""
+        for name in sources:
+            walls, cpus = zip(*by_source[name], strict=True)
+            row += f"{statistics.median(walls):>20.3f}{statistics.median(cpus):>7.3f}"
+        print(f"{measure:26}{row}")
 
 
-Figures = dict[str, dict[str, list[float]]]
+Figures = dict[str, dict[str, list[tuple[float, float]]]]
 
 
 def _measure(sources: dict[str, Path], env: dict[str, str], runs: int) -> Figures:
-    measures: dict[str, Callable[[Path], float]] = {
+    measures: dict[str, Callable[[Path], tuple[float, float]]] = {
         "premiere --help": lambda src: _timed(src, "--help", env=env),
         "premiere flags list": lambda src: _timed(src, "flags", "list", "-p", "demo", env=env),
         "serve -> /healthz 200": lambda src: _serve_ready(src, env, "/healthz"),
@@ -101,10 +107,14 @@ def _premiere(src: Path, *args: str, env: dict[str, str], check: bool = False) -
     subprocess.run(_command(src, *args), env=env, check=check, capture_output=True, timeout=120)
 
 
-def _timed(src: Path, *args: str, env: dict[str, str]) -> float:
+def _timed(src: Path, *args: str, env: dict[str, str]) -> tuple[float, float]:
+    """Wall clock and CPU time of one run to its end."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     _premiere(src, *args, env=env, check=True)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def _serve(src: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
@@ -116,12 +126,16 @@ def _serve(src: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int
     return subprocess.Popen(command, env=env, stdout=quiet, stderr=quiet), port
 
 
-def _serve_ready(src: Path, env: dict[str, str], path: str) -> float:
+def _serve_ready(src: Path, env: dict[str, str], path: str) -> tuple[float, float]:
+    """Wall clock and CPU time of ``serve`` from its start to its first 200 on ``path``."""
     started = time.perf_counter()
     process, port = _serve(src, env)
     try:
         _wait(port, path)
-        return time.perf_counter() - started
+        wall = time.perf_counter() - started
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rpartition(")")[2].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+        return wall, ticks / os.sysconf("SC_CLK_TCK")
     finally:
         process.terminate()
         process.wait(timeout=10)
