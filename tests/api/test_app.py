@@ -69,6 +69,7 @@ def test_openapi__get__documents_every_route_with_tags(api: Api) -> None:
     }
     assert schema_of["200"] == "FlagConfigView"
     assert schema_of["409"] == schema_of["422"] == schema_of["428"] == "ErrorBody"
+    assert {"ErrorBody", "ErrorDetail"} <= set(spec["components"]["schemas"])
 
 
 def test_unknown_route__get__404_in_error_shape(api: Api) -> None:
