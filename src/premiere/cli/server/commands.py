@@ -145,11 +145,9 @@ def _announce(
     elif settings.admin_token:
         _say("Admin token: the one in PREMIERE_ADMIN_TOKEN.")
     else:
-        _say(
-            "Admin token: printed when this database was first served. Need another? "
-            "Run `premiere tokens create --scope admin` (without PREMIERE_TOKEN it works "
-            "on the database directly)."
-        )
+        # Plain lines, never wrapped, so that the command can be copied as it is.
+        click.echo("Admin token: printed when this database was first served. Lost it? Run here:")
+        click.echo(f"    premiere tokens create --scope admin --database {settings.database_url}")
     _say(f"Premiere {_version()} on {url}  (database: {settings.database_url})")
     sys.stdout.flush()
 
