@@ -49,17 +49,20 @@ def main() -> None:
     if args.baseline:
         sources = {"baseline": args.baseline.resolve() / "src", **sources}
     with tempfile.TemporaryDirectory() as folder:
-        database = f"sqlite:///{Path(folder) / 'premiere.db'}"
-        env = _environment(database)
-        _premiere(HERE, "demo", env=env, check=True)
-        server = _serve(HERE, env)
+        # A demo database per checkout, made by its own code: one may not know the
+        # other's newest migration. Client commands talk to this checkout's server.
+        envs = {name: _environment(Path(folder) / f"{i}.db") for i, name in enumerate(sources)}
+        for name, src in sources.items():
+            _premiere(src, "demo", env=envs[name], check=True)
+        server, port = _serve(HERE, envs["this checkout"])
         try:
-            _wait(server[1], "/healthz")
-            env["PREMIERE_URL"] = f"http://127.0.0.1:{server[1]}"
-            figures = _measure(sources, env, args.runs)
+            _wait(port, "/healthz")
+            for env in envs.values():
+                env["PREMIERE_URL"] = f"http://127.0.0.1:{port}"
+            figures = _measure(sources, envs, args.runs)
         finally:
-            server[0].terminate()
-            server[0].wait(timeout=10)
+            server.terminate()
+            server.wait(timeout=10)
     python = sys.version.split()[0]
     print(f"medians of {args.runs} runs, seconds ({os.cpu_count()} CPUs, Python {python})")
     print(f"{'':26}" + "".join(f"{name + ' wall':>20}{'CPU':>7}" for name in sources))
@@ -74,24 +77,26 @@ def main() -> None:
 Figures = dict[str, dict[str, list[tuple[float, float]]]]
 
 
-def _measure(sources: dict[str, Path], env: dict[str, str], runs: int) -> Figures:
-    measures: dict[str, Callable[[Path], tuple[float, float]]] = {
-        "premiere --help": lambda src: _timed(src, "--help", env=env),
-        "premiere flags list": lambda src: _timed(src, "flags", "list", "-p", "demo", env=env),
-        "serve -> /healthz 200": lambda src: _serve_ready(src, env, "/healthz"),
-        "serve -> first API 200": lambda src: _serve_ready(src, env, "/api/v1/projects"),
+def _measure(sources: dict[str, Path], envs: dict[str, dict[str, str]], runs: int) -> Figures:
+    Run = Callable[[Path, dict[str, str]], tuple[float, float]]
+    measures: dict[str, Run] = {
+        "premiere --help": lambda src, env: _timed(src, "--help", env=env),
+        "premiere flags list": lambda src, env: _timed(src, "flags", "list", "-p", "demo", env=env),
+        "serve -> /healthz 200": lambda src, env: _serve_ready(src, env, "/healthz"),
+        "serve -> first API 200": lambda src, env: _serve_ready(src, env, "/api/v1/projects"),
     }
     figures: Figures = {m: {s: [] for s in sources} for m in measures}
     for measure, run in measures.items():
-        for src in sources.values():
-            run(src)  # warm: bytecode caches, file system caches
+        for name, src in sources.items():
+            run(src, envs[name])  # warm: bytecode caches, file system caches
         for _ in range(runs):
             for name, src in sources.items():  # alternating: the same load for both
-                figures[measure][name].append(run(src))
+                figures[measure][name].append(run(src, envs[name]))
     return figures
 
 
-def _environment(database: str) -> dict[str, str]:
+def _environment(path: Path) -> dict[str, str]:
+    database = f"sqlite:///{path}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREMIERE_")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(PREMIERE_DATABASE_URL=database, PREMIERE_ADMIN_TOKEN=TOKEN, PREMIERE_TOKEN=TOKEN)

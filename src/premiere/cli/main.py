@@ -3,7 +3,7 @@
 Commands are registered by import path in ``COMMANDS`` and imported only when they
 run, when their help is asked for, or when a tool walks every command (the reference
 in docs/cli.md). ``premiere --help`` lists them from the summary registered beside
-the path, so it imports click and nothing else; a client command imports its own
+the path, so it imports click and no command; a client command imports its own
 modules and the HTTP client, never the server (FastAPI, SQLAlchemy, uvicorn).
 
 Adding a command: write it in its domain's package (``cli/<domain>/``) and add one
