@@ -24,15 +24,9 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from premiere.api.auth import SDK_CLIENT, SDK_SERVER
+from premiere.api.sdk.answers import OfrepError, encode_json, evaluate_one, evaluation_context
 from premiere.api.sdk.documents import document_etag, etag_matches, versions_of
-from premiere.api.sdk.ofrep import (
-    INLINE_CONTEXT_BYTES,
-    OfrepError,
-    encode_json,
-    evaluate_one,
-    evaluation_context,
-    services_of,
-)
+from premiere.api.sdk.ofrep import INLINE_CONTEXT_BYTES, services_of
 from premiere.errors import RateLimitedError
 from premiere.services.tokens import TokenInfo, authenticate_cached
 
@@ -112,8 +106,7 @@ async def _answer(app: object, token: TokenInfo, key: str, body: bytes) -> tuple
         flags = await services.flags(project, environment, client_only=client_only)
         payload = evaluate_one(flags, key, context)
     except OfrepError as error:
-        failure = {"key": key, "errorCode": error.code, "errorDetails": error.details}
-        return error.status, encode_json(failure)
+        return error.status, encode_json(error.body(key))
     return 200, encode_json(payload)
 
 
