@@ -102,6 +102,13 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(OfrepFastPath)  # inside the body size limit: api/sdk/fastpath.py
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
+
+    # Before the routers: the liveness probe answers without waiting for FastAPI to finish
+    # the routes of the routers below, which it does when a request first reaches them.
+    @app.get("/healthz", tags=["health"], summary="Liveness probe", responses=answers(Health))
+    async def healthz() -> JSONResponse:  # on the event loop: needs no worker thread
+        return JSONResponse({"status": "ok", "version": __version__})
+
     routers = (projects, environments, catalog, flags, segments, audit, tokens)
     for module in (*routers, sdk, stream):
         app.include_router(
@@ -121,9 +128,4 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
-
-    @app.get("/healthz", tags=["health"], summary="Liveness probe", responses=answers(Health))
-    async def healthz() -> JSONResponse:  # on the event loop: needs no worker thread
-        return JSONResponse({"status": "ok", "version": __version__})
-
     return app
