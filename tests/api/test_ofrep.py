@@ -3,9 +3,11 @@ auth, bulk with ETag/304, the rate limit, and the compiled-document cache."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any
 
+import httpx
 import pytest
 
 from premiere.api.sdk.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings
@@ -271,7 +273,9 @@ def test_ofrep__bulk_bad_context__400_without_key(ofrep: Api, server_token: str)
     assert "key" not in response.json()
 
 
-def test_ofrep__over_the_rate__429_with_retry_after(ofrep: Api, server_token: str) -> None:
+def test_ofrep__over_the_rate__429_with_retry_after_other_token_same_budget(
+    ofrep: Api, server_token: str
+) -> None:
     setattr(ofrep.client.app.state, OFREP_SETTINGS, OfrepSettings(rate_per_second=0.5, burst=2))
     ofrep.client.app.state.ofrep_services = None
     statuses = [evaluate(ofrep, server_token, "theme").status_code for _ in range(2)]
@@ -282,27 +286,44 @@ def test_ofrep__over_the_rate__429_with_retry_after(ofrep: Api, server_token: st
     assert limited.status_code == 429
     assert limited.headers["retry-after"] == "2"
     assert limited.json()["error"]["code"] == "rate_limited"
-    assert evaluate(ofrep, other_token, "theme").status_code == 200
+    assert "from this client address" in limited.json()["error"]["message"]
+    assert evaluate(ofrep, other_token, "theme").status_code == 429  # the address's budget
+
+
+@pytest.mark.parametrize("path", [ONE.format(key="theme"), BULK])
+def test_ofrep__two_clients_one_token__each_its_own_budget(
+    ofrep: Api, server_token: str, path: str
+) -> None:
+    # Given a limit of two requests, used up by one client address with a shared token
+    setattr(ofrep.client.app.state, OFREP_SETTINGS, OfrepSettings(rate_per_second=0.01, burst=2))
+    ofrep.client.app.state.ofrep_services = None
+    first = [ofrep.post(path, {}, token=server_token).status_code for _ in range(3)]
+
+    # When another client address sends the same token
+    transport = httpx.ASGITransport(app=ofrep.client.app, client=("203.0.113.7", 4711))
+    other = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    headers = {"Authorization": f"Bearer {server_token}"}
+    call = functools.partial(other.post, path, json={}, headers=headers)
+    second = [ofrep.client.portal.call(call).status_code for _ in range(3)]
+    ofrep.client.portal.call(other.aclose)
+
+    # Then each address had its own two requests
+    assert first == second == [200, 200, 429]
 
 
 @pytest.fixture
 def evaluated_on(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names of the threads the route's evaluations ran on."""
-    from premiere.api.sdk import ofrep as module
+    from premiere.api.sdk import bulk, ofrep
 
     threads: list[str] = []
-    one, every = module.evaluate_one, module.evaluate_all
+    for module in (ofrep, bulk):
 
-    def spy_one(*args: Any) -> Any:
-        threads.append(threading.current_thread().name)
-        return one(*args)
+        def spy(*args: Any, _original: Any = module.resolve) -> Any:
+            threads.append(threading.current_thread().name)
+            return _original(*args)
 
-    def spy_all(*args: Any) -> Any:
-        threads.append(threading.current_thread().name)
-        return every(*args)
-
-    monkeypatch.setattr(module, "evaluate_one", spy_one)
-    monkeypatch.setattr(module, "evaluate_all", spy_all)
+        monkeypatch.setattr(module, "resolve", spy)
     return threads
 
 
@@ -324,7 +345,7 @@ def test_ofrep__bulk__evaluated_on_an_evaluation_thread(
     response = ofrep.post(BULK, {"context": {"targetingKey": "ann"}}, token=server_token)
 
     assert len(ofrep.ok(response)["flags"]) == 5
-    assert evaluated_on  # evaluate_all, then evaluate_one per flag: all on that thread
+    assert len(evaluated_on) == 5  # one evaluation per flag, all on those threads
     assert all(name.startswith("premiere-evaluation") for name in evaluated_on)
 
 

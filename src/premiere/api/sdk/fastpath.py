@@ -1,5 +1,5 @@
-"""A pure ASGI fast path for the SDK hot paths: OFREP single-flag evaluation, and the
-flag document's 304.
+"""A pure ASGI fast path for the SDK hot paths: OFREP evaluation (one flag, and bulk),
+and the flag document's 304.
 
 ``POST /ofrep/v1/evaluate/flags/{key}`` is what OFREP providers call per evaluation,
 so it is answered here, before routing and dependency injection, whenever everything
@@ -7,12 +7,17 @@ it needs is in memory: a token authenticated moments ago
 (:func:`premiere.services.tokens.authenticate_cached`), the compiled document of the
 current version, and a context of at most
 :data:`premiere.api.sdk.ofrep.INLINE_CONTEXT_BYTES` (evaluated here, on the event loop: a
-small context keeps the evaluation short). The token's rate limit is checked first,
-before anything is parsed or evaluated. Anything else (no or unknown token, wrong scope,
+small context keeps the evaluation short). The client address's rate limit is checked
+first, before anything is parsed or evaluated. Anything else (no or unknown token, wrong scope,
 a document to read, a larger context, 429) goes on to the route in
 :mod:`premiere.api.sdk.ofrep` with the body replayed, which answers it exactly as it always
 has; an OFREP error found here is answered here (the request was counted against the
 rate limit already). Both paths produce the same bytes.
+
+``POST /ofrep/v1/evaluate/flags`` (bulk) is answered here on the same conditions, with
+the functions the route uses (:mod:`premiere.api.sdk.bulk`): the ETag before anything
+is evaluated (304 when ``If-None-Match`` matches), then the encoded answers joined. A
+body that does not parse goes on to the route, which answers the error; so does a 429.
 
 ``GET /api/v1/sdk/flags`` without query parameters, from an ``sdk-*`` token seen
 moments ago, whose ``If-None-Match`` matches the current version (known in memory), is
@@ -24,10 +29,21 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from premiere.api.auth import SDK_CLIENT, SDK_SERVER
+from premiere.api.sdk.bulk import (
+    BULK_PATH,
+    INLINE_BULK_FLAGS,
+    bulk_answers_of,
+    bulk_etag,
+    bulk_headers,
+    not_modified,
+)
 from premiere.api.sdk.documents import document_etag, etag_matches, versions_of
 from premiere.api.sdk.ofrep import (
     INLINE_CONTEXT_BYTES,
     OfrepError,
+    body_context,
+    client_address,
+    context_of,
     encode_json,
     evaluate_one,
     evaluation_context,
@@ -54,6 +70,8 @@ class OfrepFastPath:
             await self._document(scope, receive, send)
         elif scope["method"] == "POST" and path.startswith(PREFIX):
             await self._evaluate(scope, receive, send, path[len(PREFIX) :])
+        elif scope["method"] == "POST" and path == BULK_PATH:
+            await self._evaluate(scope, receive, send, None)
         else:
             await self.app(scope, receive, send)
 
@@ -65,8 +83,9 @@ class OfrepFastPath:
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
 
-    async def _evaluate(self, scope: Scope, receive: Receive, send: Send, key: str) -> None:
-        raw = _raw_token(scope) if key and "/" not in key else None
+    async def _evaluate(self, scope: Scope, receive: Receive, send: Send, key: str | None) -> None:
+        """One flag's evaluation (``key``), or every flag's (``None``)."""
+        raw = _raw_token(scope) if key is None or (key and "/" not in key) else None
         app = scope.get("app")
         store = getattr(getattr(app, "state", None), "store", None)
         token = authenticate_cached(store, raw) if raw and store is not None else None
@@ -86,24 +105,29 @@ class OfrepFastPath:
         answer = None
         last = messages[-1]
         if last["type"] == "http.request" and not last.get("more_body", False):
-            answer = await _answer(app, token, key, body)
+            if key is None:
+                answer = await _answer_bulk(scope, token, body)
+            else:
+                answer = await _answer(scope, token, key, body)
         if answer is None:
             await self.app(scope, _replay(messages, receive), send)
             return
-        status, content = answer
-        headers = [(b"content-length", str(len(content)).encode()), _JSON]
+        status, headers, content = answer
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
 
 
-async def _answer(app: object, token: TokenInfo, key: str, body: bytes) -> tuple[int, bytes] | None:
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+async def _answer(scope: Scope, token: TokenInfo, key: str, body: bytes) -> Answer | None:
     """The status and body of an evaluation answered from memory, or ``None``."""
     project, environment = token.project, token.environment
     if project is None or environment is None or len(body) > INLINE_CONTEXT_BYTES:
         return None
-    services = services_of(app)
+    services = services_of(scope["app"])
     try:
-        services.limiter.check(token.id)
+        services.limiter.check(client_address(scope))
     except RateLimitedError:
         return None  # the route answers 429
     try:
@@ -113,8 +137,45 @@ async def _answer(app: object, token: TokenInfo, key: str, body: bytes) -> tuple
         payload = evaluate_one(flags, key, context)
     except OfrepError as error:
         failure = {"key": key, "errorCode": error.code, "errorDetails": error.details}
-        return error.status, encode_json(failure)
-    return 200, encode_json(payload)
+        return _encoded(error.status, encode_json(failure))
+    return _encoded(200, encode_json(payload))
+
+
+def _encoded(status: int, content: bytes) -> Answer:
+    return status, [(b"content-length", str(len(content)).encode()), _JSON], content
+
+
+async def _answer_bulk(scope: Scope, token: TokenInfo, body: bytes) -> Answer | None:
+    """Every flag's answer from memory, or ``None`` for the route (errors, 429)."""
+    project, environment = token.project, token.environment
+    if project is None or environment is None or len(body) > INLINE_CONTEXT_BYTES:
+        return None
+    app = scope["app"]
+    services = services_of(app)
+    try:
+        raw = body_context(body)
+        context = context_of(raw)
+        services.limiter.check(client_address(scope))
+    except (OfrepError, RateLimitedError):
+        return None  # the route answers the error, or 429
+    flags = await services.flags(project, environment, client_only=token.scope == SDK_CLIENT)
+    etag = bulk_etag(flags, raw)
+    if not_modified(_header(scope, b"if-none-match"), etag):
+        return 304, bulk_headers(etag), b""
+    encode = bulk_answers_of(app).encode
+    if len(flags.compiled.runners) <= INLINE_BULK_FLAGS:
+        content = encode(flags, context)
+    else:
+        content = await services.in_thread(encode, flags, context)
+    return 200, bulk_headers(etag, content), content
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope["headers"]:
+        if name == wanted:
+            text: str = value.decode("latin-1")
+            return text
+    return None
 
 
 def _not_modified(scope: Scope) -> list[tuple[bytes, bytes]] | None:

@@ -9,23 +9,24 @@ The request context's ``targetingKey`` becomes the evaluation context's ``key``;
 attributes are passed as given, and ``now`` (Unix milliseconds) is filled in when
 absent. Evaluation uses the environment's compiled document of the current version
 (:mod:`premiere.services.sdk.compiled`), never a compilation per request. Each
-token may make ``rate_per_second`` requests a second (bursts of ``burst``), beyond
-which the answer is 429 with ``Retry-After`` in seconds; the limit is checked before
-anything is evaluated.
+client address may make ``rate_per_second`` requests a second (bursts of ``burst``),
+however many tokens it uses and however many clients share a token, beyond which the
+answer is 429 with ``Retry-After`` in seconds; the limit is checked before anything is
+evaluated. Bulk evaluation's route and answer are in :mod:`premiere.api.sdk.bulk`.
 
 Evaluation is bounded work kept off the event loop when it can be long (docs/ofrep.md):
 a request body over ``max_context_bytes`` is refused (400 ``INVALID_CONTEXT``); a single
 flag with a context of at most :data:`INLINE_CONTEXT_BYTES` is evaluated in place (its
 cost is a few clauses over a small context: microseconds); larger contexts, and bulk
-evaluation, run on at most :data:`EVALUATION_THREADS` worker threads of their own, so
-that they never hold up other requests nor take the threads the rest of the API uses.
+evaluations the fast path does not answer, run on at most :data:`EVALUATION_THREADS`
+worker threads of their own, so that they never hold up other requests nor take the
+threads the rest of the API uses.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import json
 import math
 import threading
@@ -42,8 +43,7 @@ from starlette.responses import Response
 from premiere import engine
 from premiere.api.auth import SDK_CLIENT, SDK_SERVER, authenticate_request
 from premiere.api.models import answers
-from premiere.api.sdk.documents import etag_matches
-from premiere.api.sdk.models import OfrepBulk, OfrepEvaluation, OfrepFailure
+from premiere.api.sdk.models import OfrepEvaluation, OfrepFailure
 from premiere.errors import PermissionDeniedError, RateLimitedError
 from premiere.services.sdk.compiled import CompiledDocuments, CompiledFlags
 from premiere.services.tokens import TokenInfo
@@ -70,10 +70,10 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class OfrepSettings:
-    rate_per_second: float = 1000.0
-    """Sustained requests per second per token; 0 switches the limit off."""
-    burst: int = 2000
-    """Requests a token may make at once before the sustained rate applies."""
+    rate_per_second: float = 20_000.0
+    """Sustained requests per second per client address; 0 switches the limit off."""
+    burst: int = 40_000
+    """Requests a client address may make at once before the sustained rate applies."""
     max_context_bytes: int = 65_536
     """The largest request body evaluated; larger ones are 400 ``INVALID_CONTEXT``."""
 
@@ -87,7 +87,7 @@ class OfrepError(Exception):
 
 
 class RateLimiter:
-    """A token bucket per API token."""
+    """A token bucket per client address."""
 
     def __init__(self, rate_per_second: float, burst: int) -> None:
         self.rate = rate_per_second
@@ -95,22 +95,28 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def check(self, token_id: str, now: float | None = None) -> None:
-        """Take one request from ``token_id``'s bucket, or raise ``RateLimitedError``."""
+    def check(self, client: str, now: float | None = None) -> None:
+        """Take one request from ``client``'s bucket, or raise ``RateLimitedError``."""
         if self.rate <= 0:
             return
         now = time.monotonic() if now is None else now
         with self._lock:
-            tokens, last = self._buckets.get(token_id, (float(self.burst), now))
+            tokens, last = self._buckets.get(client, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate)
             if tokens < 1:
-                self._buckets[token_id] = (tokens, now)
+                self._buckets[client] = (tokens, now)
                 retry_after = max(1, math.ceil((1 - tokens) / self.rate))
                 raise RateLimitedError(
-                    f"more than {self.rate:g} evaluations a second with this token",
+                    f"more than {self.rate:g} evaluations a second from this client address",
                     retry_after,
                 )
-            self._buckets[token_id] = (tokens - 1, now)
+            self._buckets[client] = (tokens - 1, now)
+
+
+def client_address(scope: Mapping[str, Any]) -> str:
+    """The connection's source address (the rate limit's key); ``""`` when unknown."""
+    client = scope.get("client")
+    return str(client[0]) if client else ""
 
 
 @dataclass(frozen=True)
@@ -127,13 +133,17 @@ class _Services:
 
     def context(self, body: bytes) -> dict[str, Any]:
         """:func:`evaluation_context`, refusing a body over ``max_context_bytes``."""
+        return context_of(self.raw_context(body))
+
+    def raw_context(self, body: bytes) -> Any:
+        """:func:`body_context`, refusing a body over ``max_context_bytes``."""
         if len(body) > self.max_context_bytes:
             raise OfrepError(
                 400,
                 INVALID_CONTEXT,
                 f"the request body is larger than {self.max_context_bytes} bytes",
             )
-        return evaluation_context(body)
+        return body_context(body)
 
     async def in_thread(self, func: Callable[..., T], *args: Any) -> T:
         """``func(*args)`` on one of the evaluation threads (exceptions pass through)."""
@@ -170,7 +180,7 @@ def services_of(app: Any) -> _Services:
     return services
 
 
-async def _caller(request: Request) -> _Caller:
+async def ofrep_caller(request: Request) -> OfrepCaller:
     """The calling token and the app's services, or 401/403/429.
 
     Done by hand rather than with dependencies: this is the hot path of server-side
@@ -181,12 +191,12 @@ async def _caller(request: Request) -> _Caller:
             "OFREP needs an sdk-server or sdk-client token", {"scope": token.scope}
         )
     services = services_of(request.app)
-    services.limiter.check(token.id)
-    return _Caller(token, services)
+    services.limiter.check(client_address(request.scope))
+    return OfrepCaller(token, services)
 
 
 @dataclass(frozen=True)
-class _Caller:
+class OfrepCaller:
     token: TokenInfo
     services: _Services
 
@@ -206,7 +216,7 @@ class _Caller:
 
 
 _SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
-_OPENAPI: dict[str, Any] = {"security": _SECURITY}
+OFREP_OPENAPI: dict[str, Any] = {"security": _SECURITY}
 
 
 @router.post(
@@ -221,10 +231,10 @@ _OPENAPI: dict[str, Any] = {"security": _SECURITY}
         404: {"model": OfrepFailure, "description": "FLAG_NOT_FOUND"},
         **answers(None, 401, 403, 422, 429),
     },
-    openapi_extra=_OPENAPI,
+    openapi_extra=OFREP_OPENAPI,
 )
 async def evaluate_flag(key: str, request: Request) -> Response:
-    caller = await _caller(request)
+    caller = await ofrep_caller(request)
     body = await request.body()
     try:
         context = caller.services.context(body)
@@ -235,41 +245,12 @@ async def evaluate_flag(key: str, request: Request) -> Response:
             payload = await caller.services.in_thread(evaluate_one, flags, key, context)
     except OfrepError as error:
         failure = {"key": key, "errorCode": error.code, "errorDetails": error.details}
-        return _json(failure, error.status)
-    return _json(payload)
+        return ofrep_json(failure, error.status)
+    return ofrep_json(payload)
 
 
-@router.post(
-    "/evaluate/flags",
-    summary="Evaluate every flag (OFREP bulk evaluation)",
-    responses={
-        200: {"model": OfrepBulk},
-        304: {"description": "Unchanged since the ETag in If-None-Match."},
-        400: {"model": OfrepFailure, "description": "PARSE_ERROR or INVALID_CONTEXT"},
-        **answers(None, 401, 403, 429),
-    },
-    openapi_extra=_OPENAPI,
-)
-async def evaluate_flags(request: Request) -> Response:
-    caller = await _caller(request)
-    body = await request.body()
-    try:
-        context = caller.services.context(body)
-    except OfrepError as error:
-        failure = {"errorCode": error.code, "errorDetails": error.details}
-        return _json(failure, error.status)
-    flags = await caller.current_flags()
-    etag = bulk_etag(flags, body_context(body))
-    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization, X-API-Key"}
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None and etag_matches(if_none_match, etag):
-        return Response(status_code=304, headers=headers)
-    items = await caller.services.in_thread(evaluate_all, flags, context)
-    return _json({"flags": items}, headers=headers)
-
-
-def _json(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(encode_json(payload), status, headers, media_type="application/json")
+def ofrep_json(payload: Any, status: int = 200) -> Response:
+    return Response(encode_json(payload), status, media_type="application/json")
 
 
 def encode_json(payload: Any) -> bytes:
@@ -281,6 +262,12 @@ def encode_json(payload: Any) -> bytes:
 
 
 def evaluate_one(flags: CompiledFlags, key: str, context: dict[str, Any]) -> dict[str, Any]:
+    """The answer for one flag (:func:`success`), or ``OfrepError``."""
+    return success(flags, key, resolve(flags, key, context))
+
+
+def resolve(flags: CompiledFlags, key: str, context: dict[str, Any]) -> engine.EvaluationResult:
+    """The engine's result for one flag, or ``OfrepError`` when it is no answer."""
     if key not in flags.compiled.runners:
         raise OfrepError(404, FLAG_NOT_FOUND, f"flag {key!r} does not exist in this environment")
     if key in flags.reads_key and "key" not in context:
@@ -293,17 +280,7 @@ def evaluate_one(flags: CompiledFlags, key: str, context: dict[str, Any]) -> dic
     code = engine.openfeature_error_code(result)
     if code is not None:
         raise OfrepError(400, _failure_code(code), f"{result.error_code}: flag {key!r}")
-    return success(flags, key, result)
-
-
-def evaluate_all(flags: CompiledFlags, context: dict[str, Any]) -> list[dict[str, Any]]:
-    items = []
-    for key in sorted(flags.compiled.runners):
-        try:
-            items.append(evaluate_one(flags, key, context))
-        except OfrepError as error:
-            items.append({"key": key, "errorCode": error.code, "errorDetails": error.details})
-    return items
+    return result
 
 
 def success(flags: CompiledFlags, key: str, result: engine.EvaluationResult) -> dict[str, Any]:
@@ -367,7 +344,11 @@ def body_context(body: bytes) -> Any:
 
 def evaluation_context(body: bytes) -> dict[str, Any]:
     """The engine's context: ``targetingKey`` -> ``key``; ``now`` filled in if absent."""
-    raw = body_context(body)
+    return context_of(body_context(body))
+
+
+def context_of(raw: Any) -> dict[str, Any]:
+    """:func:`evaluation_context` of a body's ``context`` as sent."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -380,14 +361,3 @@ def evaluation_context(body: bytes) -> dict[str, Any]:
         context["key"] = targeting_key
     context.setdefault("now", int(time.time() * 1000))
     return context
-
-
-def bulk_etag(flags: CompiledFlags, context: Any) -> str:
-    """Strong tag of a bulk answer: document version, audience and the context sent.
-
-    The filled-in ``now`` is not part of it: a client polling with If-None-Match sees
-    a change when the flags or its context change."""
-    canonical = json.dumps(context, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:16]
-    audience = "client" if flags.client_only else "server"
-    return f'"{flags.project}/{flags.environment}/{flags.version}/{audience}/{digest}"'
