@@ -29,6 +29,7 @@ from premiere.api.releases import routes as releases
 from premiere.api.releases import schedules as release_schedules
 from premiere.api.sdk import bulk, events, ofrep, stream
 from premiere.api.sdk import documents as sdk
+from premiere.api.sdk.access_log import ACCESS_LOG, AccessCounts, AccessLog
 from premiere.api.sdk.fastpath import OfrepFastPath
 from premiere.services.sdk.batches import EventPolicy
 from premiere.settings import Settings
@@ -102,6 +103,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(OfrepFastPath)  # inside the body size limit: api/sdk/fastpath.py
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
+    counts = AccessCounts(settings.log_summary_seconds)
+    setattr(app.state, ACCESS_LOG, counts)
+    app.add_middleware(AccessLog, counts=counts)  # outermost: api/sdk/access_log.py
     routers = (projects, environments, catalog, flags, segments, audit, tokens)
     for module in (*routers, sdk, stream):
         app.include_router(

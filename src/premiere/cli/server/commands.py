@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import socket
 import sys
 from typing import Any
@@ -66,11 +67,30 @@ def serve(
                 host=settings.host,
                 port=settings.port,
                 log_level=settings.log_level.lower(),
+                # The request log is the app's own (api/sdk/access_log.py): SDK traffic
+                # counted and summarised, everything else and every error a line each.
+                access_log=False,
+                log_config=_log_config(settings.log_level.lower()),
                 # SDK streams never end by themselves: do not wait for them forever.
                 timeout_graceful_shutdown=5,
                 # Answer 503 rather than run out of file descriptors (api/sdk/stream_limits.py).
                 limit_concurrency=connection_capacity(descriptors) if descriptors else None,
             )
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging, with the ``premiere`` loggers (the request log among them)
+    written by its default handler at the server's log level."""
+    from uvicorn.config import LOG_LEVELS as UVICORN_LEVELS
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["premiere"] = {
+        "handlers": ["default"],
+        "level": UVICORN_LEVELS[level],
+        "propagate": False,
+    }
+    return config
 
 
 def _raise_descriptor_limit() -> int | None:
