@@ -26,6 +26,10 @@ answered 304 here; every other request goes to the route in :mod:`premiere.api.s
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from premiere.api.auth import SDK_CLIENT, SDK_SERVER
@@ -50,7 +54,13 @@ from premiere.api.sdk.ofrep import (
     services_of,
 )
 from premiere.errors import RateLimitedError
-from premiere.services.tokens import TokenInfo, authenticate_cached
+from premiere.services.tokens import (
+    TokenInfo,
+    authenticate,
+    authenticate_cached,
+    authenticate_stale,
+    forget_cached_token,
+)
 
 PREFIX = "/ofrep/v1/evaluate/flags/"
 DOCUMENT_PATH = "/api/v1/sdk/flags"
@@ -60,6 +70,7 @@ _JSON = (b"content-type", b"application/json")
 class OfrepFastPath:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._refreshing: dict[str, asyncio.Future[Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -75,8 +86,35 @@ class OfrepFastPath:
         else:
             await self.app(scope, receive, send)
 
+    def _token(self, scope: Scope, raw: str | None) -> TokenInfo | None:
+        """The SDK token ``raw`` authenticated moments ago, or ``None`` for the route.
+
+        When its cache time has just run out, it is read again once, in a worker thread,
+        while the requests meanwhile are answered as before (never more than one read
+        per token however many requests come: no stampede on the database)."""
+        store = getattr(getattr(scope.get("app"), "state", None), "store", None)
+        if not raw or store is None:
+            return None
+        token = authenticate_cached(store, raw)
+        if token is None:
+            token = authenticate_stale(store, raw)
+            if token is not None and raw not in self._refreshing:
+                self._refresh(store, raw)
+        return token if token is not None and token.scope in (SDK_SERVER, SDK_CLIENT) else None
+
+    def _refresh(self, store: Any, raw: str) -> None:
+        async def refresh() -> None:
+            try:
+                await run_in_threadpool(authenticate, store, raw)
+            except Exception:  # revoked, unknown, or no database: the route will say
+                forget_cached_token(store, raw)
+            finally:
+                self._refreshing.pop(raw, None)
+
+        self._refreshing[raw] = asyncio.ensure_future(refresh())
+
     async def _document(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = _not_modified(scope)
+        headers = _not_modified(scope, self._token(scope, _raw_token(scope)))
         if headers is None:
             await self.app(scope, receive, send)
             return
@@ -86,10 +124,8 @@ class OfrepFastPath:
     async def _evaluate(self, scope: Scope, receive: Receive, send: Send, key: str | None) -> None:
         """One flag's evaluation (``key``), or every flag's (``None``)."""
         raw = _raw_token(scope) if key is None or (key and "/" not in key) else None
-        app = scope.get("app")
-        store = getattr(getattr(app, "state", None), "store", None)
-        token = authenticate_cached(store, raw) if raw and store is not None else None
-        if token is None or token.scope not in (SDK_SERVER, SDK_CLIENT):
+        token = self._token(scope, raw)
+        if token is None:
             await self.app(scope, receive, send)
             return
         messages: list[Message] = []
@@ -178,22 +214,14 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
     return None
 
 
-def _not_modified(scope: Scope) -> list[tuple[bytes, bytes]] | None:
+def _not_modified(scope: Scope, token: TokenInfo | None) -> list[tuple[bytes, bytes]] | None:
     """The headers of a 304 for the flag document, or ``None`` if the route must answer."""
-    if_none_match = None
-    for name, value in scope["headers"]:
-        if name == b"if-none-match":
-            if_none_match = value.decode("latin-1")
-            break
-    raw = _raw_token(scope) if if_none_match is not None else None
-    app = scope.get("app")
-    store = getattr(getattr(app, "state", None), "store", None)
-    token = authenticate_cached(store, raw) if raw and store is not None else None
-    if token is None or token.scope not in (SDK_SERVER, SDK_CLIENT):
+    if_none_match = _header(scope, b"if-none-match")
+    if token is None or token.project is None or token.environment is None:
         return None
-    if token.project is None or token.environment is None or if_none_match is None:
+    if if_none_match is None:
         return None
-    version = versions_of(app).cached_version(token.project, token.environment)
+    version = versions_of(scope["app"]).cached_version(token.project, token.environment)
     if version is None:
         return None
     client_only = token.scope == SDK_CLIENT
