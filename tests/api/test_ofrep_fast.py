@@ -3,6 +3,7 @@ byte as the route would, and hands everything else to the route."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from premiere.api.sdk import fastpath as ofrep_fast
+from premiere.api.sdk.documents import versions_of
 from premiere.api.sdk.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings
 from premiere.services.tokens import TokenCache, authenticate_stale, use_token_cache
 from premiere.store.models import ApiToken
@@ -259,3 +261,40 @@ def test_ofrep_fast__cache_time_run_out_long_ago__the_route_reads_the_token(
 
     assert evaluate(ofrep, server_token, "dark-mode", BODY).status_code == 401
     assert fast_answers == []
+
+
+def test_sdk_flags_fast__version_to_read_again__one_read_then_304_from_the_fast_path(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a token in memory and a document version whose time in memory ran out
+    etag = ofrep.get(DOCUMENT, token=server_token).headers["etag"]
+    versions = versions_of(ofrep.client.app)
+    monkeypatch.setattr(versions, "version_ttl", 0.0)
+    reads: list[str] = []
+    original = versions.version
+
+    def counting(project: str, environment: str) -> int:
+        reads.append(threading.current_thread().name)
+        return original(project, environment)
+
+    monkeypatch.setattr(versions, "version", counting)
+    routed: list[str] = []
+    monkeypatch.setattr(ofrep_fast, "document_etag", _spy(ofrep_fast.document_etag, routed))
+
+    # When it revalidates
+    response = ofrep.get(DOCUMENT, token=server_token, headers={"If-None-Match": etag})
+
+    # Then the fast path read the version once, off the event loop, and answered 304
+    assert response.status_code == 304
+    assert len(reads) == 1 and reads[0].startswith("AnyIO worker thread")
+    assert routed == [etag]
+
+
+def _spy(func: Callable[..., str], calls: list[str]) -> Callable[..., str]:
+    def spy(*args: Any, **kwargs: Any) -> str:
+        calls.append(func(*args, **kwargs))
+        return calls[-1]
+
+    return spy

@@ -20,8 +20,12 @@ is evaluated (304 when ``If-None-Match`` matches), then the encoded answers join
 body that does not parse goes on to the route, which answers the error; so does a 429.
 
 ``GET /api/v1/sdk/flags`` without query parameters, from an ``sdk-*`` token seen
-moments ago, whose ``If-None-Match`` matches the current version (known in memory), is
-answered 304 here; every other request goes to the route in :mod:`premiere.api.sdk.documents`.
+moments ago, whose ``If-None-Match`` matches the current version, is answered 304 here;
+every other request goes to the route in :mod:`premiere.api.sdk.documents`.
+
+Whatever must be read again when its time in memory runs out (a token every 5 s, a
+document version every 0.5 s) is read once, in a worker thread, however many requests
+need it at that moment; a token's requests meanwhile are answered as before.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ class OfrepFastPath:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._refreshing: dict[str, asyncio.Future[Any]] = {}
+        self._reading: dict[tuple[str, str], asyncio.Future[int]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -114,12 +119,37 @@ class OfrepFastPath:
         self._refreshing[raw] = asyncio.ensure_future(refresh())
 
     async def _document(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = _not_modified(scope, self._token(scope, _raw_token(scope)))
+        token = self._token(scope, _raw_token(scope))
+        if_none_match = _header(scope, b"if-none-match")
+        headers = None
+        if token is not None and token.project and token.environment and if_none_match:
+            version = await self._version(scope["app"], token.project, token.environment)
+            if version is not None:
+                headers = _not_modified(token, version, if_none_match)
         if headers is None:
             await self.app(scope, receive, send)
             return
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
+
+    async def _version(self, app: Any, project: str, environment: str) -> int | None:
+        """The environment's document version: from memory, or read once in a worker
+        thread however many requests wait for it; ``None`` if that fails (the route
+        will say why)."""
+        versions = versions_of(app)
+        version = versions.cached_version(project, environment)
+        if version is not None:
+            return version
+        key = (project, environment)
+        pending = self._reading.get(key)
+        if pending is None or pending.get_loop() is not asyncio.get_running_loop():
+            pending = asyncio.ensure_future(run_in_threadpool(versions.version, *key))
+            self._reading[key] = pending
+            pending.add_done_callback(lambda _: self._reading.pop(key, None))
+        try:
+            return await asyncio.shield(pending)
+        except Exception:
+            return None
 
     async def _evaluate(self, scope: Scope, receive: Receive, send: Send, key: str | None) -> None:
         """One flag's evaluation (``key``), or every flag's (``None``)."""
@@ -214,16 +244,11 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
     return None
 
 
-def _not_modified(scope: Scope, token: TokenInfo | None) -> list[tuple[bytes, bytes]] | None:
+def _not_modified(
+    token: TokenInfo, version: int, if_none_match: str
+) -> list[tuple[bytes, bytes]] | None:
     """The headers of a 304 for the flag document, or ``None`` if the route must answer."""
-    if_none_match = _header(scope, b"if-none-match")
-    if token is None or token.project is None or token.environment is None:
-        return None
-    if if_none_match is None:
-        return None
-    version = versions_of(scope["app"]).cached_version(token.project, token.environment)
-    if version is None:
-        return None
+    assert token.project is not None and token.environment is not None
     client_only = token.scope == SDK_CLIENT
     etag = document_etag(token.project, token.environment, version, client_only=client_only)
     if not etag_matches(if_none_match, etag):

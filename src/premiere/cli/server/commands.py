@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import socket
 import sys
 from typing import Any
@@ -61,6 +62,7 @@ def serve(
         app = create_app(settings, store)
         _apply_stream_settings(app, settings)
         descriptors = _raise_descriptor_limit()
+        settle_memory()
         with background_scheduler(store, enabled=not no_scheduler, settings=settings):
             uvicorn.run(
                 app,
@@ -76,6 +78,19 @@ def serve(
                 # Answer 503 rather than run out of file descriptors (api/sdk/stream_limits.py).
                 limit_concurrency=connection_capacity(descriptors) if descriptors else None,
             )
+
+
+GC_THRESHOLDS = (20_000, 50, 100)
+
+
+def settle_memory() -> None:
+    """Keep the garbage collector out of the requests' way: what start-up made (modules,
+    the app, the store: hundreds of thousands of objects that live as long as the
+    process) is collected once and frozen, so that no collection walks it again, and the
+    youngest generation is collected every 20,000 allocations rather than every 700."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _log_config(level: str) -> dict[str, Any]:
