@@ -3,11 +3,9 @@ auth, bulk with ETag/304, the rate limit, and the compiled-document cache."""
 
 from __future__ import annotations
 
-import functools
 import threading
 from typing import Any
 
-import httpx
 import pytest
 
 from premiere.api.sdk.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings
@@ -271,44 +269,6 @@ def test_ofrep__bulk_bad_context__400_without_key(ofrep: Api, server_token: str)
     assert response.status_code == 400
     assert response.json()["errorCode"] == "INVALID_CONTEXT"
     assert "key" not in response.json()
-
-
-def test_ofrep__over_the_rate__429_with_retry_after_other_token_same_budget(
-    ofrep: Api, server_token: str
-) -> None:
-    setattr(ofrep.client.app.state, OFREP_SETTINGS, OfrepSettings(rate_per_second=0.5, burst=2))
-    ofrep.client.app.state.ofrep_services = None
-    statuses = [evaluate(ofrep, server_token, "theme").status_code for _ in range(2)]
-    limited = evaluate(ofrep, server_token, "theme")
-    other_token = ofrep.token("sdk-server", "demo", "production")
-
-    assert statuses == [200, 200]
-    assert limited.status_code == 429
-    assert limited.headers["retry-after"] == "2"
-    assert limited.json()["error"]["code"] == "rate_limited"
-    assert "from this client address" in limited.json()["error"]["message"]
-    assert evaluate(ofrep, other_token, "theme").status_code == 429  # the address's budget
-
-
-@pytest.mark.parametrize("path", [ONE.format(key="theme"), BULK])
-def test_ofrep__two_clients_one_token__each_its_own_budget(
-    ofrep: Api, server_token: str, path: str
-) -> None:
-    # Given a limit of two requests, used up by one client address with a shared token
-    setattr(ofrep.client.app.state, OFREP_SETTINGS, OfrepSettings(rate_per_second=0.01, burst=2))
-    ofrep.client.app.state.ofrep_services = None
-    first = [ofrep.post(path, {}, token=server_token).status_code for _ in range(3)]
-
-    # When another client address sends the same token
-    transport = httpx.ASGITransport(app=ofrep.client.app, client=("203.0.113.7", 4711))
-    other = httpx.AsyncClient(transport=transport, base_url="http://testserver")
-    headers = {"Authorization": f"Bearer {server_token}"}
-    call = functools.partial(other.post, path, json={}, headers=headers)
-    second = [ofrep.client.portal.call(call).status_code for _ in range(3)]
-    ofrep.client.portal.call(other.aclose)
-
-    # Then each address had its own two requests
-    assert first == second == [200, 200, 429]
 
 
 @pytest.fixture
