@@ -89,3 +89,27 @@ def test_access_counts__interval_passed__summary_logged_by_itself(
     assert [line.split(" in ")[0] for line in lines(access)] == [
         "POST /ofrep/v1/evaluate/flags/{key} 200: 1 requests"
     ]
+
+
+def test_access_log__unexpected_error__logged_individually_as_500(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+    access: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from premiere.api.sdk import ofrep as module
+
+    def broken(raw: object) -> dict[str, object]:
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(module, "context_of", broken)
+    with running(
+        create_app(Settings(database_url="unused://"), ofrep.store), raise_errors=False
+    ) as client:
+        headers = {"Authorization": f"Bearer {server_token}"}
+        response = client.request(
+            "POST", "/ofrep/v1/evaluate/flags/theme", json=BODY, headers=headers
+        )
+
+    assert response.status_code == 500
+    assert lines(access) == ['127.0.0.1:123 - "POST /ofrep/v1/evaluate/flags/theme HTTP/1.1" 500']

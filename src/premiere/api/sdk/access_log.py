@@ -83,12 +83,21 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def logging_send(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 self._record(scope, message["status"])
             await send(message)
 
-        await self.app(scope, receive, logging_send)
+        try:
+            await self.app(scope, receive, logging_send)
+        except BaseException:
+            if not started:  # the server answers 500 (and logs the traceback)
+                self._record(scope, 500)
+            raise
 
     def _record(self, scope: Scope, status: int) -> None:
         path: str = scope["path"]
