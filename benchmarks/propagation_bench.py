@@ -1,6 +1,7 @@
 """Change propagation: from an admin API write to every SDK stream holding the patch.
 
-Starts a Premiere server (one uvicorn process, as `premiere serve` runs it) on a fresh
+Starts a Premiere server (one uvicorn process, as `premiere serve` runs it, with its
+default settings and logging; a backlog of 8,192 connections) on a fresh
 SQLite file (or the PostgreSQL database given), opens N server-sent-event streams from
 a few client processes (asyncio, raw sockets: one coroutine per stream), then toggles a
 flag through the admin API R times. For every stream and every change it records the
@@ -41,6 +42,7 @@ ADMIN_TOKEN = "prm_00000000000000be_propagation-bench-admin"
 SERVER = """
 import sys, resource, uvicorn
 from premiere.api import create_app
+from premiere.cli.server.commands import log_config, settle_memory
 from premiere.services.tokens import ensure_admin_token
 from premiere.settings import Settings
 from premiere.store import Store
@@ -50,8 +52,9 @@ url, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 store = Store.open(url)
 ensure_admin_token(store, token)
 app = create_app(Settings(database_url=url), store)
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=8192,
-            timeout_graceful_shutdown=2)
+settle_memory()  # as serve does, and its default logging (log level info)
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="info", backlog=8192,
+            access_log=False, log_config=log_config("info"), timeout_graceful_shutdown=2)
 """
 
 

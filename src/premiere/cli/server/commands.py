@@ -72,7 +72,7 @@ def serve(
                 # The request log is the app's own (api/sdk/access_log.py): SDK traffic
                 # counted and summarised, everything else and every error a line each.
                 access_log=False,
-                log_config=_log_config(settings.log_level.lower()),
+                log_config=log_config(settings.log_level.lower()),
                 # SDK streams never end by themselves: do not wait for them forever.
                 timeout_graceful_shutdown=5,
                 # Answer 503 rather than run out of file descriptors (api/sdk/stream_limits.py).
@@ -93,7 +93,7 @@ def settle_memory() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _log_config(level: str) -> dict[str, Any]:
+def log_config(level: str) -> dict[str, Any]:
     """uvicorn's logging, with the ``premiere`` loggers (the request log among them)
     written by its default handler at the server's log level."""
     from uvicorn.config import LOG_LEVELS as UVICORN_LEVELS
