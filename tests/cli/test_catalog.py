@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from .conftest import Cli
 
@@ -91,3 +92,43 @@ def test_audit_list__diff__changed_fields_before_and_after(run: Cli) -> None:
 def test_audit_list__limit_one__offers_the_next_page(run: Cli) -> None:
     result = run.ok("audit", "list", "--limit", "1")
     assert "More: add --cursor" in result.stdout
+
+
+def test_environments_policy__get_and_update__enforced_on_deployments(run: Cli) -> None:
+    # Given a project with staging and production, and a service
+    project = {"PREMIERE_PROJECT": "cli-policy"}
+    run.ok("projects", "create", "cli-policy")
+    for env in ("staging", "production"):
+        run.ok("environments", "create", env, **project)
+    run.ok("services", "create", "api", **project)
+    shown = json.loads(run.ok("environments", "get", "production", "--json", **project).stdout)
+    assert shown["key"] == "production"
+    assert shown["policy"]["require_verified_in_previous"] is False
+    # When production is made to require versions verified in staging
+    updated = run.ok("environments", "update", "production", "--require-verified-in-previous",
+                     **project)  # fmt: skip
+    assert "production requires versions verified in the previous environment" in updated.stdout
+    # Then get shows it, and a version never verified in staging is refused there
+    table = run.ok("environments", "get", "production", **project).stdout
+    assert re.search(r"require_verified_in_previous\s+yes", table), table
+    deploy = ("deployments", "record", "-s", "api", "-v", "1.0.0", "-e", "production",
+              "--commit", "abcdef0")  # fmt: skip
+    refused = run(*deploy, **project)
+    assert refused.exit_code == 4
+    assert "requires versions verified in 'staging'" in refused.stderr
+    # When it is lifted, together with another change, the deployment goes through
+    lifted = run.ok("environments", "update", "production", "--name", "Prod",
+                    "--no-require-verified-in-previous", "--json", **project)  # fmt: skip
+    both = json.loads(lifted.stdout)
+    assert (both["name"], both["policy"]["require_verified_in_previous"]) == ("Prod", False)
+    assert both["policy"]["version"] == 3
+    run.ok(*deploy, **project)
+
+
+def test_environments_get__unknown_environment__not_found(run: Cli) -> None:
+    assert run("environments", "get", "moon").exit_code == 3
+
+
+def test_environments_update__policy_of_unknown_environment__not_found(run: Cli) -> None:
+    result = run("environments", "update", "moon", "--no-require-verified-in-previous")
+    assert result.exit_code == 3

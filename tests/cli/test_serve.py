@@ -95,6 +95,8 @@ def test_serve__fresh_database__prints_admin_token_once_and_it_works(tmp_path: P
     assert not TOKEN.search(second.stdout)
     assert "already there" in second.stdout
     assert "printed when this database was first served" in second.stdout
+    recovery = f"premiere tokens create --scope admin --database sqlite:///{tmp_path / 'p.db'}"
+    assert recovery in second.stdout
 
 
 @pytest.mark.slow

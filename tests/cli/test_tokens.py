@@ -80,6 +80,7 @@ def test_tokens_local__two_projects_and_no_project__usage_exit_code(run_local: C
 
 
 def test_tokens_revoke__unknown_id__not_found_exit_code(run_local: Cli) -> None:
+    run_local.ok("demo")
     result = run_local("tokens", "revoke", "0000000000000000")
     assert result.exit_code == 3
     assert "Traceback" not in result.output

@@ -20,13 +20,9 @@ def _show(resource: str, item: dict[str, Any], as_json: bool) -> None:
 
 
 def _update(url: str, changes: dict[str, Any], resource: str, as_json: bool) -> None:
-    changes = {k: v for k, v in changes.items() if v is not None}
-    if not changes:
+    if all(v is None for v in changes.values()):
         raise BadUsage("nothing to change: give at least one option")
-    client = get_obj().client
-    current = client.request("GET", url)
-    version = current.version if current.version is not None else current.body["version"]
-    item = client.patch(url, changes, version)
+    item = _patch(url, changes)
     if as_json:
         emit_json(item)
     else:
@@ -119,10 +115,21 @@ def environments_list(as_json: bool) -> None:
 @api_options
 @json_option
 def environments_get(key: str, as_json: bool) -> None:
-    """Show environment KEY."""
+    """Show environment KEY, with its deployment policy (--json: under "policy")."""
     obj = get_obj()
-    item = obj.client.get(path("projects", obj.project_key(), "environments", key))
-    _show("Environment", item, as_json)
+    url = path("projects", obj.project_key(), "environments", key)
+    item = obj.client.get(url)
+    policy = obj.client.get(url + "/policy")
+    if as_json:
+        emit_json({**item, "policy": policy})
+        return
+    pairs = [(k, v) for k, v in item.items() if k != "key"]
+    pairs += [(name, policy.get(name)) for name in POLICY_FIELDS]
+    details(f"Environment {item.get('key')}", pairs)
+
+
+# The environment's deployment policy (GET/PUT .../environments/{environment}/policy).
+POLICY_FIELDS = ("require_verified_in_previous",)
 
 
 @environments.command("create")
@@ -152,17 +159,65 @@ def environments_create(key: str, name: str | None, production: bool | None, as_
 @click.option("--name", help="New display name.")
 @click.option("--position", type=int, help="New position (0 is first); the others move.")
 @click.option("--production/--not-production", default=None, help="Whether it serves end users.")
+@click.option(
+    "--require-verified-in-previous/--no-require-verified-in-previous",
+    "require_verified",
+    default=None,
+    help="Policy: deploy here only versions verified in the environment before this one.",
+)
 @project_option
 @api_options
 @json_option
 def environments_update(
-    key: str, name: str | None, position: int | None, production: bool | None, as_json: bool
+    key: str,
+    name: str | None,
+    position: int | None,
+    production: bool | None,
+    require_verified: bool | None,
+    as_json: bool,
 ) -> None:
-    """Rename, reorder or (un)mark environment KEY as production."""
+    """Rename, reorder or (un)mark environment KEY as production, or set its policy.
+
+    The policy --require-verified-in-previous refuses to record or promote a deployment
+    here unless the same service and version succeeded, verified, in the environment
+    before this one (rollbacks are never refused).
+    """
     obj = get_obj()
     url = path("projects", obj.project_key(), "environments", key)
     changes = {"name": name, "position": position, "production": production}
-    _update(url, changes, "environment", as_json)
+    if require_verified is None:
+        _update(url, changes, "environment", as_json)
+        return
+    item = _patch(url, changes) if any(v is not None for v in changes.values()) else None
+    policy = _put_policy(url + "/policy", {"require_verified_in_previous": require_verified})
+    if as_json:
+        emit_json({**(item or obj.client.get(url)), "policy": policy})
+        return
+    if item is not None:
+        say(f"Updated environment {item['key']} (version {item['version']}).")
+    rule = "requires" if policy["require_verified_in_previous"] else "does not require"
+    say(
+        f"Environment {policy['environment']} {rule} versions verified in the previous "
+        f"environment (policy version {policy['version']})."
+    )
+
+
+def _patch(url: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """PATCH the changes given, at the version just read."""
+    given = {k: v for k, v in changes.items() if v is not None}
+    item: dict[str, Any] = get_obj().client.patch(url, given, _version_now(url))
+    return item
+
+
+def _put_policy(url: str, policy: dict[str, Any]) -> dict[str, Any]:
+    """PUT the environment's policy, at the version just read."""
+    item: dict[str, Any] = get_obj().client.put(url, policy, _version_now(url))
+    return item
+
+
+def _version_now(url: str) -> int:
+    current = get_obj().client.request("GET", url)
+    return int(current.version if current.version is not None else current.body["version"])
 
 
 # -- services ----------------------------------------------------------------------------

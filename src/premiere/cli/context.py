@@ -19,6 +19,7 @@ class CliContext:
     """Where the server is, which token to use, which project; holds the API client."""
 
     url: str = DEFAULT_URL
+    url_given: bool = False  # PREMIERE_URL or --url named a server
     token: str | None = None
     project: str | None = None
     _client: ApiClient | None = field(default=None, repr=False)
@@ -55,10 +56,14 @@ def get_obj() -> CliContext:
     return click.get_current_context().ensure_object(CliContext)
 
 
-def _setter(attribute: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+def _setter(
+    attribute: str, given: str | None = None
+) -> Callable[[click.Context, click.Parameter, Any], Any]:
     def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
         if value is not None:
             setattr(ctx.ensure_object(CliContext), attribute, value)
+            if given is not None:
+                setattr(ctx.ensure_object(CliContext), given, True)
         return value
 
     return callback
@@ -77,7 +82,7 @@ def api_options(func: F) -> F:
         "--url",
         envvar="PREMIERE_URL",
         expose_value=False,
-        callback=_setter("url"),
+        callback=_setter("url", "url_given"),
         help=f"Base URL of the Premiere server. [env: PREMIERE_URL; default: {DEFAULT_URL}]",
     )(func)
     return func

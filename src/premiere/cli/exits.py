@@ -24,7 +24,11 @@ EXIT_CODES: list[tuple[int, str]] = [
     (OK, "success"),
     (ERROR, "the server refused the request (e.g. validation failed) or failed"),
     (USAGE, "bad command line: unknown option, malformed JSON, bad rule syntax"),
-    (NOT_FOUND, "a project, environment, service, flag, segment, deployment or token is missing"),
+    (
+        NOT_FOUND,
+        "a project, environment, service, flag, segment, deployment or token is missing, or "
+        "the database a local command names does not exist",
+    ),
     (
         CONFLICT,
         "already exists, changed by someone else meanwhile (version conflict), or an invalid "

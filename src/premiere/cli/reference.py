@@ -35,9 +35,14 @@ Most commands are clients of the HTTP API:
 | `PREMIERE_TOKEN` | `--token` | an API token; `serve` prints the first admin token |
 | `PREMIERE_PROJECT` | `--project`, `-p` | the project; may be left out when there is only one |
 
-`serve`, `demo`, and the `tokens` commands *when no token is set* open the database
-directly (`--database`, `PREMIERE_DATABASE_URL`, default `sqlite:///premiere.db`);
-SQLite allows this while `premiere serve` runs. See [configuration](configuration.md).
+`serve`, `demo`, `worker`, and the `tokens` commands *when no token is set* open the
+database directly (`--database`, `PREMIERE_DATABASE_URL`, default
+`sqlite:///premiere.db`); SQLite allows this while `premiere serve` runs. Only `serve`
+and `demo` create a database: the others stop with exit code 3 when it does not exist.
+With `PREMIERE_URL` (or `--url`) set and no token, `tokens` commands stop (exit code 6)
+and say which token is needed, unless `--database` is given on the command line;
+[a lost admin token](operations.md#lost-admin-token) is replaced that way. See
+[configuration](configuration.md).
 
 ## Output
 

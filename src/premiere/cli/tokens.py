@@ -12,15 +12,17 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from premiere.cli.client import path
 from premiere.cli.context import CliContext, api_options, get_obj, json_option, project_option
-from premiere.cli.exits import BadUsage
+from premiere.cli.exits import AuthFailed, BadUsage
 from premiere.cli.output import emit_json, say, short_time, table
 from premiere.cli.server.local import database_option, local_actor, open_store, settings_with
 
 SCOPES = ("admin", "deploy", "sdk-server", "sdk-client")
 ENVIRONMENT_SCOPES = ("sdk-server", "sdk-client")
+LOST_ADMIN_TOKEN = "docs/operations.md#lost-admin-token"
 T = TypeVar("T")
 
 
@@ -35,8 +37,12 @@ def tokens() -> None:
       sdk-server  the flag document of one environment
       sdk-client  the client-visible flags of one environment
 
-    With PREMIERE_TOKEN (or --token) set these use the API; otherwise they open
-    the database (--database, PREMIERE_DATABASE_URL) directly.
+    With PREMIERE_TOKEN (or --token) set these use the API. Without a token they
+    open the server's database directly (--database, else PREMIERE_DATABASE_URL,
+    else sqlite:///premiere.db), which must exist: they never create one. With
+    PREMIERE_URL (or --url) set and no token they stop and say which token is needed,
+    unless --database is given: that is how a lost admin token is replaced, where the
+    database is (docs/operations.md#lost-admin-token).
     """
 
 
@@ -44,11 +50,31 @@ def _run(
     database_url: str | None,
     via_api: Callable[[CliContext], T],
     locally: Callable[[Any], T],
+    doing: str,
 ) -> T:
+    """Through the API with a token; without one, on the database --database (or else
+    PREMIERE_DATABASE_URL) names, which must exist. A server named by PREMIERE_URL or
+    --url without a token is an error that says which token is needed: the command
+    never falls back to a database of its own."""
     obj = get_obj()
     if obj.token:
         return via_api(obj)
-    with open_store(settings_with(database_url).database_url) as store:
+    source = click.get_current_context().get_parameter_source("database_url")
+    if obj.url_given and source is not ParameterSource.COMMANDLINE:
+        raise AuthFailed(
+            f"PREMIERE_TOKEN is not set: an admin token is needed to {doing} on {obj.url}. "
+            "Set PREMIERE_TOKEN (or --token); if no admin token is left, make one where the "
+            "server's database is with `premiere tokens create --scope admin --database URL` "
+            f"(see {LOST_ADMIN_TOKEN})."
+        )
+    url = settings_with(database_url).database_url
+    missing = (
+        "Without PREMIERE_TOKEN, `premiere tokens` works on the server's database: run it "
+        "where that database is, naming it with --database (or PREMIERE_DATABASE_URL); "
+        "to use a running server instead, set PREMIERE_URL and PREMIERE_TOKEN. "
+        "`premiere serve` and `premiere demo` create a database."
+    )
+    with open_store(url, create=False, missing=missing) as store:
         return locally(store)
 
 
@@ -98,7 +124,7 @@ def tokens_create(
             project = keys[0]
         return token_service.create_token(store, local_actor(), body(project))
 
-    _show_created(_run(database_url, via_api, locally), quiet, as_json)
+    _show_created(_run(database_url, via_api, locally, "create tokens"), quiet, as_json)
 
 
 def _show_created(created: dict[str, Any], quiet: bool, as_json: bool) -> None:
@@ -134,7 +160,7 @@ def tokens_list(database_url: str | None, as_json: bool) -> None:
 
         return token_service.list_tokens(store)
 
-    items = _run(database_url, lambda obj: obj.client.get(path("tokens")), locally)
+    items = _run(database_url, lambda obj: obj.client.get(path("tokens")), locally, "list tokens")
     if as_json:
         emit_json(items)
         return
@@ -165,7 +191,12 @@ def tokens_revoke(token_id: str, database_url: str | None, as_json: bool) -> Non
 
         return token_service.revoke_token(store, local_actor(), token_id)
 
-    revoked = _run(database_url, lambda obj: obj.client.delete(path("tokens", token_id)), locally)
+    revoked = _run(
+        database_url,
+        lambda obj: obj.client.delete(path("tokens", token_id)),
+        locally,
+        "revoke tokens",
+    )
     if as_json:
         emit_json(revoked)
     else:

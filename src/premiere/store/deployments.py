@@ -144,7 +144,9 @@ class DeploymentFeature(Base):
 
 
 class EnvironmentServiceState(Base):
-    """What runs now: the latest succeeded deployment of a service in an environment."""
+    """What runs now: the deployment of a service in an environment whose deploy step
+    finished last (verifying, succeeded, or failed in verification; see
+    ``services/deployments/rows.py``, ``starts_running``)."""
 
     __tablename__ = "environment_service_state"
     __table_args__ = (Index("ix_environment_service_state_project_id", "project_id"),)

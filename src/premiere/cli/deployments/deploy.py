@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from premiere.cli.client import path
 from premiere.cli.context import api_options, json_option, project_option
 from premiere.cli.deployments import ci_env
 from premiere.cli.deployments.checks import checks
@@ -21,7 +22,7 @@ from premiere.cli.deployments.commands import (
     target_options,
     wait_option,
 )
-from premiere.cli.deployments.flow import note, perform
+from premiere.cli.deployments.flow import Deployments, note, perform
 from premiere.cli.exits import BadUsage, NotFound
 
 RUNS_A_COMMAND = {"allow_interspersed_args": False}
@@ -124,8 +125,10 @@ def deployments_rollback(
 ) -> None:  # fmt: skip
     """Roll back deployment --id (or what --service runs in --env).
 
-    Records a pending deployment of the version that succeeded there before it.
-    With --run -- COMMAND it performs it as `premiere deploy run` does.
+    With --service and --env it rolls back the deployment that runs there (as the
+    environment matrix shows it, also when its verification failed). Records a pending
+    deployment of the version that succeeded there before it. With --run -- COMMAND it
+    performs it as `premiere deploy run` does.
     """
     _validate_run(run, command)
     api = deployments_api()
@@ -151,11 +154,19 @@ def _validate_run(run: bool, command: tuple[str, ...]) -> None:
         raise BadUsage(f"unexpected arguments {' '.join(command)!r}; add --run to run a command")
 
 
-def _current(api: Any, service: str | None, environment: str | None) -> int:
+def _current(api: Deployments, service: str | None, environment: str | None) -> int:
+    """The deployment that runs --service in --env: the environment matrix's cell, so
+    that rollback and the matrix agree on what runs (a deployment whose verification
+    failed runs too)."""
     if not service or not environment:
         raise BadUsage("give --id, or --service and --env")
-    params = {"service": service, "environment": environment, "status": "succeeded", "limit": 1}
-    items = api.client.get(api.url(), params).get("items", [])
-    if not items:
-        raise NotFound(f"no succeeded deployment of {service} in {environment} to roll back")
-    return int(items[0]["id"])
+    matrix = api.client.get(
+        path("projects", api.project, "environment-matrix"), {"service": service}
+    )
+    if environment not in matrix.get("environments", []):
+        raise NotFound(f"environment {environment!r} does not exist in project {api.project!r}")
+    cells = matrix["services"][0]["environments"] if matrix.get("services") else {}
+    cell = cells.get(environment)
+    if not cell:
+        raise NotFound(f"nothing of {service} runs in {environment}: there is nothing to roll back")
+    return int(cell["deployment_id"])

@@ -84,7 +84,8 @@ def show_deployments(title: str, items: Iterable[dict[str, Any]]) -> None:
 
 
 def show_matrix(matrix: dict[str, Any]) -> None:
-    """Services by environment: the version each runs, ✓ when verified; what lags behind."""
+    """Services by environment: the version each runs, ✓ when verified, its status when
+    not succeeded (verifying, or failed verification); what lags behind."""
     environments = [str(e) for e in matrix.get("environments", [])]
     rows = []
     for entry in matrix.get("services", []):
@@ -109,7 +110,9 @@ def _cell(slot: Any) -> str:
     if not isinstance(slot, dict):
         return "-"
     mark = " ✓" if slot.get("verified") else ""
-    return f"{slot.get('version')}{mark} (#{slot.get('deployment_id')})"
+    status = slot.get("status")
+    shown = f", {status}" if status and status != "succeeded" else ""
+    return f"{slot.get('version')}{mark} (#{slot.get('deployment_id')}{shown})"
 
 
 def _behind(lags: list[Any]) -> str:

@@ -15,7 +15,13 @@ from premiere.cli.client import path
 from premiere.cli.context import api_options, get_obj, json_option, project_option
 from premiere.cli.exits import BadUsage
 from premiere.cli.flags.syntax import read_json, variation_index
-from premiere.cli.flags.views import show_config, show_evaluation, show_flag, show_flag_list
+from premiere.cli.flags.views import (
+    show_config,
+    show_evaluation,
+    show_flag,
+    show_flag_deployments,
+    show_flag_list,
+)
 from premiere.cli.output import emit_json, say
 
 KINDS = ("boolean", "string", "number", "json")
@@ -215,6 +221,26 @@ def _lifecycle(key: str, action: str, as_json: bool) -> None:
     version = client.get(flag_url(key))["version"]
     flag = client.request("POST", flag_url(key, action), json={}, version=version).body
     emit_json(flag) if as_json else say(f"Flag {key} {action}d.")
+
+
+@flags.command("where")
+@click.argument("key")
+@project_option
+@api_options
+@json_option
+def flags_where(key: str, as_json: bool) -> None:
+    """Where the code of flag KEY runs: per environment, the services whose running
+    deployment carries it (version, verified), and the latest deployments carrying it.
+
+    A deployment carries the flag keys given with --features or found by --scan when it
+    was recorded (docs/pipelines.md). KEY may be a key no flag has yet, if deployments
+    carry it.
+    """
+    found = get_obj().client.get(flag_url(key, "deployments"))
+    if as_json:
+        emit_json(found)
+    else:
+        show_flag_deployments(found)
 
 
 # -- evaluation ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from premiere.cli.flags.syntax import describe_clause, describe_serve
-from premiere.cli.output import details, table, value_text
+from premiere.cli.output import details, say, short_time, table, value_text
 
 
 def show_flag_list(items: list[dict[str, Any]]) -> None:
@@ -120,3 +120,30 @@ def _variation_or_none(variations: list[Any], index: Any) -> str:
     if index is None:
         return "(caller's default)"
     return describe_serve(variations, {"variation": index})
+
+
+def show_flag_deployments(found: Mapping[str, Any]) -> None:
+    """``flags where``: each environment's services running the flag's code, then the
+    latest deployments that carried it."""
+    key = found.get("flag")
+    rows = []
+    for entry in found.get("environments", []):
+        services = entry.get("services") or []
+        rows += [
+            (entry.get("environment"), s.get("service"), s.get("version"), s.get("verified"),
+             s.get("deployment_id"), short_time(s.get("since")))
+            for s in services
+        ]  # fmt: skip
+        if not services:
+            rows.append((entry.get("environment"), None, None, None, None, None))
+    columns = ["environment", "service", "version", "verified", "deployment", "since (UTC)"]
+    table(f"Where the code of flag {key} runs", columns, rows)
+    history = [
+        (d.get("id"), d.get("service"), d.get("environment"), d.get("version"), d.get("status"),
+         d.get("verified"), short_time(d.get("created_at")))
+        for d in found.get("deployments", [])
+    ]  # fmt: skip
+    columns = ["id", "service", "environment", "version", "status", "verified", "created (UTC)"]
+    table(f"Latest deployments carrying {key}", columns, history)
+    if not found.get("exists", True):
+        say(f"No flag {key} exists in project {found.get('project')}; deployments carry the key.")

@@ -181,13 +181,9 @@ def _announce(
     elif settings.admin_token:
         out.print(Text("Admin token: the one in PREMIERE_ADMIN_TOKEN."))
     else:
-        out.print(
-            Text(
-                "Admin token: printed when this database was first served. Need another? "
-                "Run `premiere tokens create --scope admin` (without PREMIERE_TOKEN it works "
-                "on the database directly)."
-            )
-        )
+        # Plain lines, never wrapped, so that the command can be copied as it is.
+        click.echo("Admin token: printed when this database was first served. Lost it? Run here:")
+        click.echo(f"    premiere tokens create --scope admin --database {settings.database_url}")
     out.print(Text(f"Premiere {_version()} on {url}  (database: {settings.database_url})"))
     sys.stdout.flush()
 

@@ -1,15 +1,16 @@
-"""Working on the database directly (``serve``, ``demo``, local ``tokens``)."""
+"""Working on the database directly (``serve``, ``demo``, ``worker``, local ``tokens``)."""
 
 from __future__ import annotations
 
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from premiere.cli.exits import CliError, error_for
+from premiere.cli.exits import CliError, NotFound, error_for
 from premiere.errors import PremiereError
 from premiere.settings import Settings
 
@@ -43,15 +44,24 @@ def settings_with(database_url: str | None = None, **overrides: object) -> Setti
 
 
 @contextmanager
-def open_store(url: str) -> Iterator[Store]:
-    """The store at ``url`` (migrated), closed afterwards; failures become CLI errors."""
+def open_store(url: str, *, create: bool = True, missing: str = "") -> Iterator[Store]:
+    """The store at ``url`` (migrated), closed afterwards; failures become CLI errors.
+
+    Only ``serve`` and ``demo`` create a database (``create``); every other command
+    refuses one that Premiere never initialised (a SQLite file that does not exist, a
+    database without Premiere's schema), saying so and then ``missing``: what to do.
+    """
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     from premiere.store import Store
 
     try:
         with service_errors():
-            store = Store.open(url)
+            if not create:
+                _require_sqlite_file(url, missing)
+            store = Store.open(url, migrate=create)
+            if not create:
+                _require_schema(store, url, missing)
     except (ArgumentError, ImportError) as exc:
         raise CliError(f"cannot use database URL {url!r}: {_first_line(exc)}") from None
     except SQLAlchemyError as exc:
@@ -83,6 +93,40 @@ def local_actor() -> Actor:
     except (KeyError, OSError):
         user = "local"
     return Actor(kind="user", id=user, name=f"{user} (premiere CLI)")
+
+
+def _require_sqlite_file(url: str, missing: str) -> None:
+    """Connecting to SQLite creates its file: refuse a file that is not there first."""
+    from premiere.store.database import normalize_url
+
+    parsed = normalize_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return
+    if name.startswith("file:") or Path(name).is_file():
+        return
+    raise NotFound(
+        f"there is no Premiere database at {url} ({Path(name).resolve()} does not exist); "
+        f"nothing was created. {missing}".rstrip()
+    )
+
+
+def _require_schema(store: Store, url: str, missing: str) -> None:
+    """Refuse a database Premiere never initialised; bring an older one up to date."""
+    from premiere.store.migrate import current_revision, upgrade_to_head
+
+    try:
+        with store.engine.connect() as connection:
+            revision = current_revision(connection)
+        if revision is None:
+            raise NotFound(
+                f"the database {url} holds no Premiere data (no schema); nothing was "
+                f"created. {missing}".rstrip()
+            )
+        upgrade_to_head(store.engine)
+    except BaseException:
+        store.close()
+        raise
 
 
 def _first_line(exc: BaseException) -> str:

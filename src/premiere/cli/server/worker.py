@@ -56,7 +56,9 @@ def worker(database_url: str | None, interval: float) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    with open_store(settings.database_url) as store:
+    missing = "Start `premiere serve` on it first (it creates the database), or name the "
+    missing += "server's database with --database or PREMIERE_DATABASE_URL."
+    with open_store(settings.database_url, create=False, missing=missing) as store:
         click.echo(f"Premiere scheduler on {settings.database_url}, every {interval:g} s")
         run_worker(store, settings, interval, stop)
     click.echo("Scheduler stopped.")

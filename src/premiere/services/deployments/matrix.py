@@ -1,6 +1,7 @@
 """The environment matrix: which version of each service runs in each environment.
 
-What runs is the latest succeeded deployment (a rolled-back one never is), read from
+What runs is the deployment whose deploy step finished last (:func:`.rows.starts_running`:
+verifying, succeeded, or failed in verification; a rolled-back one never is), read from
 ``environment_service_state``, which status changes keep current, so the matrix reads
 one row per service and environment instead of scanning the ledger. Each environment
 is compared with the one before it (by position): how many deployments and versions
@@ -40,6 +41,7 @@ class MatrixCell(TypedDict):
     deployment_id: int
     version: str
     commit_sha: str
+    status: str
     since: str
     verified: bool
     verified_at: str | None
@@ -138,6 +140,7 @@ def _cell(cell: tuple[Deployment, datetime]) -> MatrixCell:
         "deployment_id": row.id,
         "version": row.version,
         "commit_sha": row.commit_sha,
+        "status": row.status,
         "since": format_time(since),
         "verified": row.verified_at is not None,
         "verified_at": format_time(row.verified_at),

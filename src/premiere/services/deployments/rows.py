@@ -227,12 +227,24 @@ def set_status(
         after={"status": status, "reason": row.reason, "verified": row.verified_at is not None},
         at=now,
     )
-    if status == "succeeded":  # last: its statement flushes the writes above in one go
+    if starts_running(before, status):  # last: its statement flushes the writes above
         _make_current(session, row, now)
 
 
+def starts_running(before: str, status: str) -> bool:
+    """Whether a deployment moving from ``before`` to ``status`` is what runs in its
+    environment from now on: the one definition of "what runs" (the environment matrix,
+    rollback of what runs, promotion, readiness and dark code read it). A deployment
+    runs once its deploy step is done: from ``verifying`` (or ``succeeded`` reported
+    directly), and it keeps running when its verification fails. A deployment that
+    failed before verifying (its pipeline failed) leaves the one before it running; a
+    rolled-back one is replaced by its rollback."""
+    return status in ("verifying", "succeeded") or (status == "failed" and before == "verifying")
+
+
 def _make_current(session: Session, row: Deployment, now: datetime) -> None:
-    """Upsert the current-state row of ``row``'s service and environment (one statement)."""
+    """Upsert the current-state row of ``row``'s service and environment (one statement);
+    ``since`` stays when ``row`` runs there already (``verifying`` then ``succeeded``)."""
     table = EnvironmentServiceState.__table__
     assert isinstance(table, Table)
     dialect = session.get_bind().dialect.name
@@ -247,6 +259,7 @@ def _make_current(session: Session, row: Deployment, now: datetime) -> None:
         insert.on_conflict_do_update(
             index_elements=["service_id", "environment_id"],
             set_={"deployment_id": insert.excluded.deployment_id, "since": insert.excluded.since},
+            where=table.c.deployment_id != insert.excluded.deployment_id,
         )
     )
 
