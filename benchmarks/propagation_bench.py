@@ -42,6 +42,7 @@ ADMIN_TOKEN = "prm_00000000000000be_propagation-bench-admin"
 SERVER = """
 import sys, resource, uvicorn
 from premiere.api import create_app
+from premiere.cli.server.coalescing import CoalescingHttpToolsProtocol
 from premiere.cli.server.commands import log_config, settle_memory
 from premiere.services.tokens import ensure_admin_token
 from premiere.settings import Settings
@@ -54,6 +55,7 @@ ensure_admin_token(store, token)
 app = create_app(Settings(database_url=url), store)
 settle_memory()  # as serve does, and its default logging (log level info)
 uvicorn.run(app, host="127.0.0.1", port=port, log_level="info", backlog=8192,
+            http=CoalescingHttpToolsProtocol,
             access_log=False, log_config=log_config("info"), timeout_graceful_shutdown=2)
 """
 

@@ -73,11 +73,21 @@ def serve(
                 # counted and summarised, everything else and every error a line each.
                 access_log=False,
                 log_config=log_config(settings.log_level.lower()),
+                http=_http_protocol(),  # one write per response: cli/server/coalescing.py
                 # SDK streams never end by themselves: do not wait for them forever.
                 timeout_graceful_shutdown=5,
                 # Answer 503 rather than run out of file descriptors (api/sdk/stream_limits.py).
                 limit_concurrency=connection_capacity(descriptors) if descriptors else None,
             )
+
+
+def _http_protocol() -> Any:
+    """The coalescing httptools protocol, or uvicorn's choice without httptools."""
+    try:
+        from premiere.cli.server.coalescing import CoalescingHttpToolsProtocol
+    except ImportError:
+        return "auto"
+    return CoalescingHttpToolsProtocol
 
 
 GC_THRESHOLDS = (20_000, 50, 100)
