@@ -11,12 +11,14 @@ from typing import Any
 import httpx
 import pytest
 
+from premiere.api import create_app
 from premiere.api.sdk import bulk
 from premiere.api.sdk import fastpath as ofrep_fast
 from premiere.cli.server.demo import seed_demo
 from premiere.services.tokens import forget_cached_tokens
+from premiere.settings import Settings
 
-from .support import Api
+from .support import Api, running
 
 BULK = "/ofrep/v1/evaluate/flags"
 ONE = "/ofrep/v1/evaluate/flags/{key}"
@@ -165,3 +167,21 @@ def test_ofrep_bulk_fast__many_flags__evaluated_on_an_evaluation_thread(
     assert fast == ["bulk"]
     assert len(threads) == len(answer.json()["flags"]) > 3
     assert all(name.startswith("premiere-evaluation") for name in threads)
+
+
+@pytest.mark.parametrize("path", [BULK, ONE.format(key="dark-mode")])
+def test_ofrep_fast__body_over_the_size_limit__413_as_without_the_fast_path(
+    acme: Api, token: str, fast: list[str], path: str
+) -> None:
+    settings = Settings(database_url="unused://", max_body_bytes=100)
+    headers = {"Authorization": f"Bearer {token}"}
+    with running(create_app(settings, acme.store)) as client:
+        small = client.request(
+            "POST", path, json={"context": {"targetingKey": "ann"}}, headers=headers
+        )
+        padded = {"context": {"targetingKey": "ann", "note": "x" * 100}}
+        large = client.request("POST", path, json=padded, headers=headers)
+
+    assert (small.status_code, large.status_code) == (200, 413)
+    assert large.json()["error"]["code"] == "payload_too_large"
+    assert fast == []  # the first request went to the route, the second to the limit

@@ -101,8 +101,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         settings.events_client_rate_per_minute, settings.events_key_rate_per_minute
     )
     install_error_handlers(app)
-    app.add_middleware(OfrepFastPath)  # inside the body size limit: api/sdk/fastpath.py
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
+    # Before the body size limit, which it applies itself: api/sdk/fastpath.py
+    app.add_middleware(OfrepFastPath, max_body_bytes=settings.max_body_bytes)
     counts = AccessCounts(settings.log_summary_seconds)
     setattr(app.state, ACCESS_LOG, counts)
     app.add_middleware(AccessLog, counts=counts)  # outermost: api/sdk/access_log.py

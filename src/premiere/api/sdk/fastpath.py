@@ -72,8 +72,12 @@ _JSON = (b"content-type", b"application/json")
 
 
 class OfrepFastPath:
-    def __init__(self, app: ASGIApp) -> None:
+    """Outside :class:`premiere.api.limits.BodySizeLimit`: it answers only bodies of at
+    most ``max_body_bytes`` and hands every other to the limit (413) as it came."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
+        self.inline_bytes = min(INLINE_CONTEXT_BYTES, max_body_bytes)
         self._refreshing: dict[str, asyncio.Future[Any]] = {}
         self._reading: dict[tuple[str, str], asyncio.Future[int]] = {}
 
@@ -166,11 +170,12 @@ class OfrepFastPath:
             if message["type"] != "http.request":
                 break
             body += message.get("body", b"")
-            if not message.get("more_body", False) or len(body) > INLINE_CONTEXT_BYTES:
+            if not message.get("more_body", False) or len(body) > self.inline_bytes:
                 break
         answer = None
         last = messages[-1]
-        if last["type"] == "http.request" and not last.get("more_body", False):
+        complete = last["type"] == "http.request" and not last.get("more_body", False)
+        if complete and len(body) <= self.inline_bytes:
             if key is None:
                 answer = await _answer_bulk(scope, token, body)
             else:
