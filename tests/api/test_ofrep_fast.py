@@ -171,8 +171,8 @@ def test_ofrep_fast__flag_changed__next_answer_sees_it(
 
     after = evaluate(ofrep, server_token, "theme", BODY).json()
 
-    assert before["metadata"]["reasonKind"] == "FALLTHROUGH"
-    assert after["metadata"]["reasonKind"] == "OFF"
+    assert before["metadata"]["reason_kind"] == "FALLTHROUGH"
+    assert after["metadata"]["reason_kind"] == "OFF"
 
 
 DOCUMENT = "/api/v1/sdk/flags"

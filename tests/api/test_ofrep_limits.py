@@ -26,8 +26,11 @@ def test_ofrep__over_the_rate__429_with_retry_after_other_token_same_budget(
     assert statuses == [200, 200]
     assert limited.status_code == 429
     assert limited.headers["retry-after"] == "2"
-    assert limited.json()["error"]["code"] == "rate_limited"
-    assert "from this client address" in limited.json()["error"]["message"]
+    assert limited.json() == {
+        "key": "theme",
+        "errorCode": "GENERAL",
+        "errorDetails": "more than 0.5 evaluations a second from this client address",
+    }
     assert evaluate(ofrep, other_token, "theme").status_code == 429  # the address's budget
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from premiere.api.sdk.ofrep import OfrepSettings, RateLimiter
+from premiere.engine import reads_targeting_key
 from premiere.errors import RateLimitedError
-from premiere.services.sdk.compiled import reads_targeting_key
 
 
 def test_rate_limiter__refills_at_the_rate() -> None:
@@ -39,7 +39,7 @@ def test_reads_targeting_key__flag_shapes(flag: dict[str, Any], reads: bool) -> 
 def test_ofrep_md__error_codes_and_limits__as_the_code_has_them() -> None:
     from pathlib import Path
 
-    from premiere.api.sdk import ofrep as module
+    from premiere.api.sdk import answers as module
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "ofrep.md").read_text()
     for code in (
@@ -67,7 +67,7 @@ def test_ofrep_md__error_codes_and_limits__as_the_code_has_them() -> None:
     ],
 )
 def test_body_context__lone_surrogate_however_sent__invalid_context(body: bytes) -> None:
-    from premiere.api.sdk.ofrep import OfrepError, body_context
+    from premiere.api.sdk.answers import OfrepError, body_context
 
     with pytest.raises(OfrepError) as raised:
         body_context(body)

@@ -34,7 +34,7 @@ def test_flags_list__archived__includes_archived_flags(run: Cli) -> None:
 def test_flags_get__with_env__shows_rules_and_rollout(run: Cli) -> None:
     result = run.ok("flags", "get", "new-checkout", "--env", "production")
     assert "plan in enterprise" in result.stdout
-    assert "true 25 % / false 75 %" in result.stdout
+    assert "true: 25 % / false: 75 %" in result.stdout
     assert "payments-v2" in result.stdout
 
 
@@ -77,15 +77,16 @@ def test_flags_eval__context_not_an_object__usage_exit_code(run: Cli) -> None:
 
 def test_flags_lifecycle__create_switch_target_rule_eval_archive(run: Cli, tmp_path: Path) -> None:
     # Given a new string flag
-    run.ok("flags", "create", "cli-banner-text", "--kind", "string", "-v", "hello", "-v", "hi",
-           "-v", "hey", "--tag", "web", "--client-visible")  # fmt: skip
+    run.ok("flags", "create", "cli-banner-text", "--kind", "string", "--variation", "hello",
+           "--variation", "hi", "--variation", "hey", "--tag", "web",
+           "--client-visible")  # fmt: skip
     # When it is switched on in staging with a rule for staff and a target
     run.ok("flags", "on", "cli-banner-text", "--env", "staging")
     run.ok("flags", "add-rule", "cli-banner-text", "--env", "staging", "--segment", "staff",
            "--variation", "hey")  # fmt: skip
-    run.ok("flags", "target", "cli-banner-text", "--env", "staging", "--variation", "1",
+    run.ok("flags", "target", "cli-banner-text", "--env", "staging", "--index", "1",
            "--key", "user-5")  # fmt: skip
-    run.ok("flags", "fallthrough", "cli-banner-text", "-e", "staging", "--rollout", "0=100")
+    run.ok("flags", "fallthrough", "cli-banner-text", "-e", "staging", "--rollout", "hello=100%")
 
     def value(context: str) -> object:
         result = run.ok("flags", "eval", "cli-banner-text", "-e", "staging", "-c", context,
@@ -137,7 +138,7 @@ def test_flags_create__existing_key__conflict_exit_code(run: Cli) -> None:
 
 
 def test_flags_create__number_flag_with_text_variation__usage_exit_code(run: Cli) -> None:
-    result = run("flags", "create", "cli-bad-number", "--kind", "number", "-v", "ten")
+    result = run("flags", "create", "cli-bad-number", "--kind", "number", "--variation", "ten")
     assert result.exit_code == 2
     assert "not a valid number value" in result.stderr
 
@@ -145,16 +146,16 @@ def test_flags_create__number_flag_with_text_variation__usage_exit_code(run: Cli
 def test_flags_add_rule__invalid_regex__validation_message_names_the_field(run: Cli) -> None:
     run.ok("flags", "create", "cli-regex-flag")
     result = run("flags", "add-rule", "cli-regex-flag", "-e", "testing", "-c", "email matches (",
-                 "-v", "true")  # fmt: skip
+                 "--variation", "true")  # fmt: skip
     assert result.exit_code == 1
     assert "validation_failed" in result.stderr
-    assert "rules[0].clauses[0]" in result.stderr
+    assert "--clause: not a regular expression" in result.stderr  # the option, not rules[0]...
 
 
 def test_flags_add_rule__unknown_segment__refused(run: Cli) -> None:
     run.ok("flags", "create", "cli-segment-flag")
     result = run("flags", "add-rule", "cli-segment-flag", "-e", "testing", "-s", "nobody",
-                 "-v", "true")  # fmt: skip
+                 "--variation", "true")  # fmt: skip
     assert result.exit_code != 0
     assert "nobody" in result.stderr
 

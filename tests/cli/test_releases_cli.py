@@ -71,7 +71,8 @@ def test_releases_create__unknown_variation__usage_error_naming_the_variations(r
         "releases", "create", "cli-bad", "--env", "production", "--flag", "dark-mode=maybe"
     )
     assert result.exit_code == 2
-    assert "dark-mode has no variation 'maybe'; its variations: true, false" in result.stderr
+    assert "--flag dark-mode=maybe: no variation has this value" in result.stderr
+    assert "#0 = true (on), #1 = false (off)" in result.stderr
 
 
 def test_releases_readiness__unapproved__says_what_is_missing_and_exit_code_1(run: Cli) -> None:

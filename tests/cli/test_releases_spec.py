@@ -73,7 +73,7 @@ def test_variation_for__value_name_or_index__its_index() -> None:
     assert variation_for(COLOURS, "red") == 1
     assert variation_for(COLOURS, "calm") == 0
     assert variation_for(COLOURS, "#1") == 1
-    with pytest.raises(BadUsage, match="no variation 'green'; its variations: blue, red"):
+    with pytest.raises(BadUsage, match=r"no variation has this value.*#0 = blue .calm., #1 = red"):
         variation_for(COLOURS, "green")
 
 
@@ -127,6 +127,14 @@ def test_definition__file_and_options__options_override_the_file(tmp_path: Path)
         {"percent": 50, "hold_seconds": 3600}, {"percent": 100, "hold": "PT1H"},
     ]  # fmt: skip
     assert body["notes"] == {"title": "Options win", "category": "new"}
+
+
+def test_definition__file_stages_written_in_percent__numbers() -> None:
+    plan = {"stages": [{"segment": "staff"}, {"percent": "12.5%"}, {"percent": "100"}]}
+    body = definition({"plan": plan}, {}, flag_of)
+    assert body["plan"]["stages"] == [{"segment": "staff"}, {"percent": 12.5}, {"percent": 100}]
+    with pytest.raises(BadUsage, match="a stage's percent: a percentage must be more than 0 %"):
+        definition({"plan": {"stages": [{"percent": "0%"}]}}, {}, flag_of)
 
 
 def test_definition__hold_without_stages__bad_usage() -> None:

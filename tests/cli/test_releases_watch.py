@@ -86,6 +86,14 @@ def test_watch__until_stage__stops_there(capsys: pytest.CaptureFixture[str]) -> 
         _watch(answers, until_stage="25%")
 
 
+def test_watch__until_stage_written_otherwise__same_percentage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    answers = [_release("rolling_out", 0), _release("rolling_out", 1), _release("released", 2)]
+    assert _watch(answers, until_stage="50.0 %") == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith("stage 2/3 (50%)")
+
+
 def test_watch__json_and_timeout__json_lines_exit_11(capsys: pytest.CaptureFixture[str]) -> None:
     assert _watch([_release("paused", 1)], as_json=True, timeout=0.05) == 11
     lines = capsys.readouterr().out.splitlines()

@@ -45,13 +45,17 @@ def test_parse_rollout__percentages__weights_in_hundred_thousandths() -> None:
     }
 
 
-def test_parse_rollout__not_hundred_percent__usage_error() -> None:
-    with pytest.raises(click.UsageError, match="adds up to 90 %"):
-        parse_rollout(BOOL, "0=40,1=50")
+def test_parse_rollout__not_hundred_percent__usage_error_in_percent() -> None:
+    with pytest.raises(
+        click.UsageError, match=r"--rollout: weights must add up to 100 % \(got 90 %\)"
+    ):
+        parse_rollout(BOOL, "#0=40,#1=50")
 
 
-def test_variation_index__integer__is_an_index_even_for_number_flags() -> None:
-    assert variation_index(NUMBERS, "2") == 2
+def test_variation_index__number_flag__a_number_is_a_value_and_hash_n_an_index() -> None:
+    assert variation_index(NUMBERS, "100") == 1
+    assert variation_index(NUMBERS, "250.0") == 2
+    assert variation_index(NUMBERS, "#2") == 2
     with pytest.raises(click.UsageError, match="no variation"):
         variation_index(NUMBERS, "250.5")
 
@@ -62,5 +66,5 @@ def test_variation_index__name_or_value__found() -> None:
 
 
 def test_describe_serve__rollout__reads_as_percentages() -> None:
-    serve = {"rollout": parse_rollout(BOOL, "0=12.5,1=87.5")}
-    assert describe_serve(BOOL, serve) == "true 12.5 % / false 87.5 %"
+    serve = {"rollout": parse_rollout(BOOL, "#0=12.5,#1=87.5")}
+    assert describe_serve(BOOL, serve) == "true: 12.5 % / false: 87.5 %"

@@ -27,7 +27,7 @@ from openfeature.exception import ErrorCode
 from openfeature.flag_evaluation import FlagEvaluationDetails
 
 from premiere import engine
-from premiere.services.sdk.compiled import reads_targeting_key
+from premiere.engine import reads_targeting_key
 from premiere.store import Store
 from premiere.store.models import Environment, Flag, FlagConfig, Project, Segment
 from tests.api.live import LiveServer, serve
@@ -105,7 +105,7 @@ def test_provider__typed_flags__values_reasons_variants(demo: OpenFeatureClient)
     assert integer.value in (10, 2) and integer.reason == "SPLIT"
     assert (number.value, number.variant) == (0.25, "0")
     assert (obj.value, obj.reason, obj.variant) == ({"dark": True}, "STATIC", "0")
-    assert boolean.flag_metadata["reasonKind"] == "FALLTHROUGH"
+    assert boolean.flag_metadata["reason_kind"] == "FALLTHROUGH"
     assert all(d.error_code is None for d in (boolean, targeted, string, integer, number, obj))
 
 
@@ -117,6 +117,20 @@ def test_provider__flag_not_found__default_and_error_code(demo: OpenFeatureClien
         "ERROR",
         ErrorCode.FLAG_NOT_FOUND,
     )
+
+
+def test_provider__code_default_answer__the_callers_default(
+    live: LiveServer, demo: OpenFeatureClient
+) -> None:
+    # Off without an off-variation: OFREP's code default (no value, no variant). The
+    # provider (0.3.0) reads `variant` unconditionally and reports an error for it, but
+    # the value the application gets is its own default, as the protocol intends.
+    live.admin(
+        "PATCH", CONFIG.format(key="dark-mode"), {"on": False, "off_variation": None, "version": 2}
+    )
+
+    assert demo.get_boolean_value("dark-mode", True, ctx("ann")) is True
+    assert demo.get_boolean_value("dark-mode", False, ctx("ann")) is False
 
 
 def test_provider__no_targeting_key_for_a_rollout__targeting_key_missing(

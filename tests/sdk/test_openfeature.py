@@ -37,7 +37,8 @@ def test_boolean__rule_match__targeting_match_with_rule_metadata() -> None:
     assert (details.value, details.variant, details.reason) == (True, "on", "TARGETING_MATCH")
     assert details.error_code is None
     assert dict(details.flag_metadata) == {
-        "reason": "RULE_MATCH",
+        "reason_kind": "RULE_MATCH",
+        "flag_version": 1,
         "variation_index": 0,
         "rule_id": "enterprise",
         "rule_index": 0,
@@ -77,7 +78,7 @@ def test_boolean__prerequisite_failed__metadata_names_it() -> None:
     details = of_client().get_boolean_details("gated", True, ctx())
 
     assert details.flag_metadata["prerequisite_key"] == "off"
-    assert details.flag_metadata["reason"] == "PREREQUISITE_FAILED"
+    assert details.flag_metadata["reason_kind"] == "PREREQUISITE_FAILED"
 
 
 def test_string__named_variation__variant_is_the_name() -> None:

@@ -144,7 +144,7 @@ def test_live_server__revoked_key__last_known_flags_kept(live: Live) -> None:
     )
     with Client(config) as client:
         live.ok(api.delete(f"/api/v1/tokens/{created['id']}"), 200)
-        wait_for(lambda: client.status().state is DataSourceState.STALE, timeout=5)
+        wait_for(lambda: client.status().state is DataSourceState.REFUSED, timeout=5)
         assert "(401)" in (client.status().last_error or "")
         assert client.variation_detail("f", {"key": "u"}, None).reason == "OFF"
 

@@ -27,8 +27,8 @@ from premiere.api.models import Health, answers
 from premiere.api.params import reject_nul_in_path_and_query
 from premiere.api.releases import routes as releases
 from premiere.api.releases import schedules as release_schedules
-from premiere.api.sdk import bulk, events, ofrep, stream
 from premiere.api.sdk import documents as sdk
+from premiere.api.sdk import events, ofrep, stream
 from premiere.api.sdk.access_log import ACCESS_LOG, AccessCounts, AccessLog
 from premiere.api.sdk.fastpath import OfrepFastPath
 from premiere.services.sdk.batches import EventPolicy
@@ -117,7 +117,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         events.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
     )
     app.include_router(ofrep.router)  # /ofrep/v1: api/sdk/ofrep.py
-    app.include_router(bulk.router)  # /ofrep/v1/evaluate/flags: api/sdk/bulk.py
     for module in (deployments, deployment_config, deployment_insights, webhooks):  # the ledger
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]

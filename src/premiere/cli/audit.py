@@ -64,7 +64,7 @@ def audit_list(
     ]  # fmt: skip
     changed = "changed (before -> after)" if show_diff else "changed"
     columns = ["at (UTC)", "actor", "action", "project", "resource", "environment", changed]
-    table("Audit events", columns, rows)
+    table("Audit events", columns, rows, optional=["project", "environment"])
     if page.get("next_cursor"):
         say(f"More: add --cursor {page['next_cursor']}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,7 @@ from urllib.parse import quote
 
 import httpx
 
-from premiere.cli.exits import CliError, Unreachable, error_for
+from premiere.cli.exits import CliError, NotFound, Unreachable, error_for
 
 DEFAULT_URL = "http://127.0.0.1:8700"
 
@@ -95,6 +96,8 @@ class ApiClient:
                     "token when it first started."
                 )
                 error = error_for(error.code, error.message + hint, error.details)
+            if isinstance(error, NotFound):
+                error = self._with_suggestions(error, url)
             raise error
         try:
             body = response.json() if response.content else None
@@ -104,6 +107,45 @@ class ApiClient:
                 "is PREMIERE_URL (or --url) a Premiere server?"
             ) from None
         return Response(body, _version_from_etag(response.headers.get("ETag")))
+
+    def _with_suggestions(self, error: NotFound, url: str) -> NotFound:
+        """A missing environment, flag, segment or project, with the keys closest to the one
+        asked for ("did you mean ...?") and the keys there are."""
+        resource, key = error.details.get("resource"), error.details.get("key")
+        parts = url.split("/")
+        listing = SUGGESTED.get(str(resource))
+        if not isinstance(key, str) or listing is None:
+            return error
+        if listing != "projects":
+            if parts[3:4] != ["projects"] or len(parts) < 5:
+                return error
+            listing = f"projects/{parts[4]}/{listing}"
+        try:
+            found = self._http.get(f"/api/v1/{listing}", params={"archived": "true"})
+            keys = [str(item["key"]) for item in found.json()] if found.is_success else []
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            return error
+        if not keys:
+            return error
+        message = error.message + did_you_mean(key, keys, SUGGESTED[str(resource)])
+        return NotFound(message, code=error.code, details=error.details)
+
+
+def did_you_mean(key: str, keys: list[str], plural: str) -> str:
+    """``\ndid you mean production?\nknown environments: ...`` (the guess when one is close)."""
+    close = (
+        difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+        or [k for k in keys if k.lower().startswith(key.lower()) and len(key) >= 2][:1]
+    )
+    hint = f"\ndid you mean {close[0]}?" if close else ""
+    shown = ", ".join(keys[:MAX_LISTED]) + (", ..." if len(keys) > MAX_LISTED else "")
+    return f"{hint}\nknown {plural}: {shown}"
+
+
+SUGGESTED = {"environment": "environments", "flag": "flags", "segment": "segments",
+             "project": "projects", "service": "services", "release": "releases"}  # fmt: skip
+"""Missing resources answered with "did you mean ...?": resource -> its list in the API."""
+MAX_LISTED = 30
 
 
 def _error_from(response: httpx.Response) -> CliError:
@@ -124,4 +166,4 @@ def _version_from_etag(etag: str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-__all__ = ["DEFAULT_URL", "ApiClient", "CliError", "Response", "path"]
+__all__ = ["DEFAULT_URL", "ApiClient", "CliError", "Response", "did_you_mean", "path"]

@@ -105,3 +105,20 @@ def json_option(func: F) -> F:
     return click.option(
         "--json", "as_json", is_flag=True, help="Print JSON (for scripts) instead of a table."
     )(func)
+
+
+def environment_option(
+    *, required: bool = False, help: str = "Environment key, e.g. production."
+) -> Callable[[F], F]:
+    """--env (or --environment, -e), for every command that takes one environment."""
+    return click.option(
+        "--env", "--environment", "-e", "environment", metavar="ENV", required=required, help=help
+    )
+
+
+def known_environment(environment: str | None, found: object) -> None:
+    """An empty list filtered by ``environment``: when no such environment exists, say so
+    (with "did you mean ...?") rather than list nothing."""
+    if environment and not found:
+        obj = get_obj()
+        obj.client.get(path("projects", obj.project_key(), "environments", environment))

@@ -7,6 +7,8 @@ the command's interface and are listed in ``docs/cli.md``.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
@@ -104,3 +106,26 @@ _BY_CODE: dict[str, type[CliError]] = {
 def error_for(code: str, message: str, details: dict[str, Any] | None = None) -> CliError:
     """The CLI error for a Premiere error code (from the API or from a service)."""
     return _BY_CODE.get(code, CliError)(message, code=code, details=details)
+
+
+def in_option_words(
+    error: CliError, options: Mapping[str, str], words: Callable[[str], str] = str
+) -> CliError:
+    """``error`` with each invalid field that an option set named by that option (``options``:
+    a pattern of field paths -> the option), its message passed through ``words``."""
+    problems = error.details.get("errors")
+    if not isinstance(problems, list):
+        return error
+    renamed, message = [], error.message
+    for problem in problems:
+        field = str(problem.get("field", "")) if isinstance(problem, dict) else ""
+        option = next((o for pattern, o in options.items() if re.search(pattern, field)), None)
+        if option is None:
+            renamed.append(problem)
+            continue
+        said = words(str(problem.get("message", "")))
+        renamed.append({**problem, "field": option, "message": said})
+        if message.startswith(f"{field}: "):
+            message = f"{option}: {said}"
+    details = {**error.details, "errors": renamed}
+    return type(error)(message, code=error.code, details=details)

@@ -46,7 +46,7 @@ class PremiereGroup(AliasedGroup):
     aliases=ALIASES,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, prog_name="premiere")
+@click.version_option(__version__, "--version", "-v", prog_name="premiere")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Premiere: a release control plane (feature flags, deployments, releases).

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import click
+from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+PIPE_WIDTH = 160
+"""Width of tables written to a pipe or file when COLUMNS does not say otherwise."""
+GAP = 2
+"""Spaces between two columns (tables have no vertical borders, as in gh and kubectl)."""
+
 
 def console(stderr: bool = False) -> Console:
+    """A console as wide as the terminal (or COLUMNS); 160 columns into a pipe or file."""
     stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else 160
+    width = None if stream.isatty() or os.environ.get("COLUMNS", "").isdigit() else PIPE_WIDTH
     return Console(file=stream, width=width, soft_wrap=False, highlight=False)
 
 
@@ -30,18 +39,87 @@ def value_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    grid = Table(title=title, title_justify="left", header_style="bold")
-    for index, column in enumerate(columns):
-        grid.add_column(column, overflow="fold", no_wrap=index == 0)
-    count = 0
-    for row in rows:
-        grid.add_row(*(Text(_cell(cell)) for cell in row))
-        count += 1
-    if count == 0:
+def table(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    optional: Sequence[str] = (),
+) -> None:
+    """A table whose columns wrap between words, never inside one.
+
+    Each column is at least as wide as its longest word; the room left is shared by the
+    columns whose text is longer than their width. When even the longest words do not fit
+    the terminal, the ``optional`` columns are left out, in the order given (then others,
+    from the right), and a line under the table names them (``--json`` has everything).
+    Every column has a label.
+    """
+    if not all(column.strip() for column in columns):
+        raise ValueError(f"every column needs a label: {list(columns)}")
+    cells = [[_cell(cell) for cell in row] for row in rows]
+    if not cells:
         console().print(Text(f"No {title.lower() if title else 'rows'}."))
         return
-    console().print(grid)
+    out = console()
+    shown = _fitting_columns(columns, cells, optional, out.width)
+    widths = _column_widths([columns[i] for i in shown], [[r[i] for i in shown] for r in cells],
+                            out.width)  # fmt: skip
+    grid = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+                 show_edge=False, padding=(0, GAP - 1, 0, 0), pad_edge=False)  # fmt: skip
+    for index, width in zip(shown, widths, strict=True):
+        grid.add_column(columns[index], width=width, overflow="fold")
+    for row in cells:
+        grid.add_row(*(Text(row[i]) for i in shown))
+    out.print(grid)
+    hidden = [columns[i] for i in range(len(columns)) if i not in shown]
+    if hidden:
+        out.print(Text(f"(Not shown at this width: {', '.join(hidden)}; see --json.)"))
+
+
+def _longest_word(text: str) -> int:
+    return max((cell_len(word) for word in text.split()), default=1)
+
+
+def _longest_line(text: str) -> int:
+    return max((cell_len(line) for line in text.splitlines()), default=1)
+
+
+def _fitting_columns(
+    columns: Sequence[str], cells: list[list[str]], optional: Sequence[str], width: int
+) -> list[int]:
+    """The indexes of the columns to show: all, or all but enough optional ones to fit."""
+    shown = list(range(len(columns)))
+    needs = [
+        max(_longest_word(columns[i]), *(_longest_word(row[i]) for row in cells)) for i in shown
+    ]
+    # the optional columns first, then from the right: a word is never cut
+    last_resorts = [columns[i] for i in reversed(shown[1:]) if columns[i] not in optional]
+    for name in [*optional, *last_resorts]:
+        if sum(needs[i] for i in shown) + GAP * (len(shown) - 1) <= width:
+            break
+        if name in columns and columns.index(name) in shown:
+            shown.remove(columns.index(name))
+    return shown
+
+
+def _column_widths(columns: Sequence[str], cells: list[list[str]], width: int) -> list[int]:
+    """Each column's longest word, plus a share of the room left for those that wrap."""
+    lows = [max(_longest_word(columns[i]), *(_longest_word(r[i]) for r in cells))
+            for i in range(len(columns))]  # fmt: skip
+    highs = [max(_longest_line(columns[i]), *(_longest_line(r[i]) for r in cells))
+             for i in range(len(columns))]  # fmt: skip
+    room = width - sum(lows) - GAP * (len(lows) - 1)
+    widths = list(lows)
+    while room > 0:
+        wanting = [i for i in range(len(widths)) if widths[i] < highs[i]]
+        if not wanting:
+            break
+        share = max(1, room // len(wanting))
+        for i in wanting:
+            grant = min(share, highs[i] - widths[i], room)
+            widths[i] += grant
+            room -= grant
+    return widths
 
 
 def details(title: str, pairs: Iterable[tuple[str, Any]]) -> None:

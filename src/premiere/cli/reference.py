@@ -44,12 +44,32 @@ and say which token is needed, unless `--database` is given on the command line;
 [a lost admin token](operations.md#lost-admin-token) is replaced that way. See
 [configuration](configuration.md).
 
+## Options with one meaning everywhere
+
+- `--env`, `--environment`, `-e`: the environment, in all three spellings on every
+  command that takes one.
+- `-v` is `--version`: Premiere's own (`premiere -v`) or the version deployed
+  (`premiere deployments record -v 1.4.2`). `--variation` has no short form.
+- `--variation VALUE`: a variation by its value (`true`, `green`, `100`) or name;
+  `#1`, or `--index 1`, is the variation at index 1.
+- A percentage is `10%`, `10` or `12.5%`, in `--rollout` and `--stages` alike, and
+  errors speak in percent too.
+
+A mistyped environment, flag, segment, service, release or project key gets the
+closest known key ("did you mean production?") and the list of the known ones (exit
+code 3); a list filtered by an environment that does not exist says so instead of
+listing nothing.
+
 ## Output
 
 Tables for people by default; `--json` prints the API's JSON on stdout and nothing
-else, for scripts (`premiere flags list --json | jq ...`). Errors go to stderr as
-`Error: <message> [<error code>]`, followed by one line per invalid field; the codes
-are listed in [errors](errors.md).
+else, for scripts (`premiere flags list --json | jq ...`). Tables show variation
+values, not indexes, and fit the terminal (or `COLUMNS`; 160 columns into a pipe):
+columns wrap between words, never inside one, and when even that does not fit, the
+least needed columns are left out and named under the table. Errors go to stderr as
+`Error: <message> [<error code>]`, followed by one line per invalid field, named by
+the option that set it (`--rollout: weights must add up to 100 % (got 90 %)`); the
+codes are listed in [errors](errors.md).
 
 ## Exit codes
 

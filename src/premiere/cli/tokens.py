@@ -15,7 +15,14 @@ import click
 from click.core import ParameterSource
 
 from premiere.cli.client import path
-from premiere.cli.context import CliContext, api_options, get_obj, json_option, project_option
+from premiere.cli.context import (
+    CliContext,
+    api_options,
+    environment_option,
+    get_obj,
+    json_option,
+    project_option,
+)
 from premiere.cli.exits import AuthFailed, BadUsage
 from premiere.cli.output import emit_json, say, short_time, table
 from premiere.cli.server.local import database_option, local_actor, open_store, settings_with
@@ -80,7 +87,7 @@ def _run(
 
 @tokens.command("create")
 @click.option("--scope", type=click.Choice(SCOPES), required=True, help="What the token may do.")
-@click.option("--environment", "-e", help="Environment (required for sdk-server, sdk-client).")
+@environment_option(help="Environment (required for sdk-server, sdk-client).")
 @click.option("--name", help="What the token is for. [default: made from scope and environment]")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the token (for shell variables).")
 @project_option

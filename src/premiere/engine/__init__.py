@@ -13,13 +13,17 @@ from premiere.engine.evaluator import check_kind, evaluate, evaluate_all
 from premiere.engine.operators import OPERATORS
 from premiere.engine.references import (
     find_prerequisite_cycle,
+    reads_targeting_key,
     referenced_flags,
     referenced_segments,
 )
 from premiere.engine.result import (
     ERROR_CODES,
     REASON_KINDS,
+    TARGETING_KEY_MISSING,
     EvaluationResult,
+    FlagMetadata,
+    flag_metadata,
     openfeature_error_code,
     openfeature_reason,
 )
@@ -40,8 +44,10 @@ __all__ = [
     "OPERATORS",
     "REASON_KINDS",
     "RULE_NAMES",
+    "TARGETING_KEY_MISSING",
     "CompiledDocument",
     "EvaluationResult",
+    "FlagMetadata",
     "bucket",
     "bucket_for",
     "bucket_string",
@@ -50,11 +56,13 @@ __all__ = [
     "evaluate",
     "evaluate_all",
     "find_prerequisite_cycle",
+    "flag_metadata",
     "is_valid_key",
     "openfeature_error_code",
     "openfeature_reason",
     "parse_date_ms",
     "parse_semver",
+    "reads_targeting_key",
     "referenced_flags",
     "referenced_segments",
     "validate_flag",

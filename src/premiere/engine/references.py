@@ -23,6 +23,28 @@ def referenced_flags(flag: Any) -> set[str]:
     return set(_prerequisite_keys(flag))
 
 
+def reads_targeting_key(flag: Any) -> bool:
+    """Whether an ``on`` flag's answer depends on the context's ``key`` (the targeting
+    key): it has targets, a rollout bucketed by ``key``, or a rule clause on ``key``.
+    Segments listing keys do not count (a context without a key is in none of them), nor
+    do prerequisites (each is judged alone), and a flag that is off never needs a key."""
+    if not isinstance(flag, Mapping) or flag.get("on") is not True:
+        return False
+    if flag.get("targets"):
+        return True
+    rules = flag.get("rules")
+    rules = rules if isinstance(rules, list) else []
+    serves = [flag.get("fallthrough")] + [r.get("serve") for r in rules if isinstance(r, Mapping)]
+    for serve in serves:
+        rollout = serve.get("rollout") if isinstance(serve, Mapping) else None
+        if isinstance(rollout, Mapping) and rollout.get("bucket_by", "key") == "key":
+            return True
+    return any(
+        clause.get("attribute") == "key" and clause.get("op") != "segment_match"
+        for clause in _clauses(flag)
+    )
+
+
 def find_prerequisite_cycle(flags: Mapping[str, Any]) -> list[str] | None:
     """A prerequisite cycle among ``flags`` (key -> flag) as ``["a", "b", "a"]``, or None.
 

@@ -22,6 +22,10 @@ INVALID_CONTEXT = "INVALID_CONTEXT"
 PREREQUISITE_CYCLE = "PREREQUISITE_CYCLE"
 PREREQUISITE_TOO_DEEP = "PREREQUISITE_TOO_DEEP"
 GENERAL = "GENERAL"
+# Not produced by ``evaluate``: the OpenFeature surfaces (the SDK's provider, OFREP) give
+# it, before evaluating, to a context without a key for a flag that needs one
+# (:func:`premiere.engine.reads_targeting_key`).
+TARGETING_KEY_MISSING = "TARGETING_KEY_MISSING"
 
 ERROR_CODES = (
     FLAG_NOT_FOUND,
@@ -38,6 +42,7 @@ _OPENFEATURE_ERROR_CODES = {
     MALFORMED_FLAG: "PARSE_ERROR",
     TYPE_MISMATCH: "TYPE_MISMATCH",
     INVALID_CONTEXT: "INVALID_CONTEXT",
+    TARGETING_KEY_MISSING: "TARGETING_KEY_MISSING",
 }
 
 
@@ -99,3 +104,29 @@ def openfeature_error_code(result: EvaluationResult) -> str | None:
     if result.reason != ERROR:
         return None
     return _OPENFEATURE_ERROR_CODES.get(result.error_code or "", "GENERAL")
+
+
+FlagMetadata = dict[str, bool | int | float | str]
+
+
+def flag_metadata(result: EvaluationResult, flag_version: int | None = None) -> FlagMetadata:
+    """What OpenFeature has no field for, under the names both the SDK's provider
+    (``flag_metadata``) and OFREP (``metadata``) use: Premiere's reason kind, the flag's
+    version, the variation's index, and the rule, rollout, prerequisite or error that
+    decided (docs/openfeature.md)."""
+    metadata: FlagMetadata = {"reason_kind": result.reason}
+    if flag_version is not None:
+        metadata["flag_version"] = flag_version
+    if result.variation is not None:
+        metadata["variation_index"] = result.variation
+    if result.rule_id is not None:
+        metadata["rule_id"] = result.rule_id
+    if result.rule_index is not None:
+        metadata["rule_index"] = result.rule_index
+    if result.in_rollout:
+        metadata["in_rollout"] = True
+    if result.prerequisite_key is not None:
+        metadata["prerequisite_key"] = result.prerequisite_key
+    if result.error_code is not None:
+        metadata["error_code"] = result.error_code
+    return metadata

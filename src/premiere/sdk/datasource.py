@@ -88,8 +88,7 @@ class _Worker:
             self.holder.status.contact_succeeded()
             return config.poll_interval
         if fetched.status in UNAUTHORIZED:
-            self.fail(_unauthorized(fetched.status), level="error", final=True)
-            return config.unauthorized_retry_interval
+            return self.refuse(fetched.status, fetched.body)
         if fetched.status != 200:
             self.fail(_answered("GET /api/v1/sdk/flags", fetched.status, fetched.body))
             return min(self.backoff.next_delay(), config.poll_interval)
@@ -109,6 +108,16 @@ class _Worker:
         self._last_failure = message
         getattr(self.log, level)("premiere: %s", message)
         self.holder.status.error(message, final=final)
+
+    def refuse(self, status: int, body: bytes) -> float:
+        """The server refused the key (401, 403): say why, once, at ERROR, and stop for
+        good; retrying would not make a wrong key right."""
+        message = _unauthorized(status, body)
+        self.log.error("premiere: %s", message)
+        self._last_failure = message
+        self.stopping.set()
+        self.holder.status.refused(message)
+        return 0.0
 
     def recovered(self) -> None:
         if self._last_failure is not None:
@@ -153,8 +162,7 @@ class StreamingDataSource(_Worker):
                 if status in STREAM_UNAVAILABLE:
                     return None
                 if status in UNAUTHORIZED:
-                    self.fail(_unauthorized(status), level="error", final=True)
-                    return self.config.unauthorized_retry_interval
+                    return self.refuse(status, next(iter(response.chunks), b""))
                 if status in STREAM_REFUSED_FOR_NOW:
                     return self.refused_for_now(status, response.retry_after)
                 if status != 200:
@@ -222,11 +230,14 @@ class StreamingDataSource(_Worker):
         self.holder.put_patch(data)
 
 
-def _unauthorized(status: int) -> str:
+def _unauthorized(status: int, body: bytes) -> str:
     what = "not accepted (401)" if status == 401 else "not allowed to read flags (403)"
+    answered = _answered("the server", status, body)
+    reason = answered[answered.index(" (") :] if " (" in answered else ""
     return (
-        f"the SDK key was {what}; serving the last known flags and retrying slowly. "
-        "Check Config.sdk_key: it must be an sdk-server token of this environment"
+        f"the SDK key was {what}{reason}; no more requests will be made, the last known "
+        "flags (if any) are served. Check Config.sdk_key: it must be an sdk-server token "
+        "of this environment; then restart the client"
     )
 
 

@@ -10,7 +10,7 @@ import json
 import sys
 import zlib
 from collections.abc import Iterable, KeysView, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from premiere import engine
@@ -47,6 +47,10 @@ class Snapshot:
     runners: Mapping[str, Any]
     # Per flag, the names of its variations (None where a variation has none).
     names: Mapping[str, tuple[str | None, ...]]
+    # The flags that need a targeting key (engine.reads_targeting_key), and each flag's
+    # version: what the OpenFeature provider reports, as OFREP does.
+    needs_key: frozenset[str] = frozenset()
+    versions: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def flags(self) -> KeysView[str]:
@@ -100,6 +104,8 @@ def _snapshot(checked: dict[str, Any], packed: bytes, facts: _FlagFacts) -> Snap
         needs_service=needs_service,
         runners={k: run for k, run in compiled.runners.items() if k not in enrich},
         names=facts.names,
+        needs_key=frozenset(facts.needs_key),
+        versions=facts.versions,
     )
 
 
@@ -218,6 +224,8 @@ class _FlagFacts:
 
     def __init__(self) -> None:
         self.names: dict[str, tuple[str | None, ...]] = {}
+        self.needs_key: set[str] = set()
+        self.versions: dict[str, int] = {}
         self._shared: dict[tuple[str | None, ...], tuple[str | None, ...]] = {}
         self._sets: dict[frozenset[str], frozenset[str]] = {}
         # Parallel lists, not dicts keyed by flag: these are dropped after loading, and
@@ -231,6 +239,12 @@ class _FlagFacts:
         if not isinstance(flag, Mapping):
             return
         self.names.pop(key, None)
+        self.needs_key.discard(key)
+        self.versions.pop(key, None)
+        if engine.reads_targeting_key(flag):
+            self.needs_key.add(key)
+        if type(flag.get("version")) is int:
+            self.versions[key] = flag["version"]
         variations = flag.get("variations")
         if isinstance(variations, list):
             names = tuple(

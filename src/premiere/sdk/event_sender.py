@@ -43,6 +43,7 @@ class EventProcessor:
         self._custom: CustomCounts = {}
         self._dropped = 0
         self._period_start = time.time()
+        self._refused = False  # the server refused the key (401, 403): send no more
         self._failing = False
         self._clock = clock
         self._not_before = 0.0  # by ``clock``: the server asked to wait until then
@@ -73,6 +74,9 @@ class EventProcessor:
             self._merge(*self.recorder.collect())
             if not self._pending and not self._custom and not self._dropped:
                 return True
+            if self._refused:
+                self._reset()
+                return False
             if self._clock() < self._not_before:
                 return False  # the server asked to wait (Retry-After): kept for later
             payload = self._payload()
@@ -85,6 +89,15 @@ class EventProcessor:
                 return self._failed(f"{type(exc).__name__}: {exc}")
             if retry_after and (status == 429 or status >= 500):
                 return self._wait(status, retry_after)
+            if status in (401, 403):
+                self.log.error(
+                    "premiere: POST /api/v1/sdk/events answered %d: the SDK key is refused; "
+                    "no more events will be sent",
+                    status,
+                )
+                self._refused = True
+                self._reset()
+                return False
             if 400 <= status < 500 and status not in (408, 429):
                 # The server refuses this batch (a bad key, an unknown format): sending it
                 # again would not help, so it is dropped rather than kept forever.

@@ -23,13 +23,19 @@ from typing import Any, Final, TypeVar
 
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.event import ProviderEventDetails
-from openfeature.exception import ErrorCode, ProviderNotReadyError
+from openfeature.exception import ErrorCode, ProviderFatalError, ProviderNotReadyError
 from openfeature.flag_evaluation import FlagResolutionDetails, FlagValueType, Reason
 from openfeature.hook import Hook
 from openfeature.provider import AbstractProvider, Metadata
 from openfeature.track import TrackingEventDetails
 
-from premiere.engine import EvaluationResult, openfeature_error_code, openfeature_reason
+from premiere.engine import (
+    TARGETING_KEY_MISSING,
+    EvaluationResult,
+    flag_metadata,
+    openfeature_error_code,
+    openfeature_reason,
+)
 from premiere.sdk.client import Client
 from premiere.sdk.config import Config
 from premiere.sdk.evaluation import (
@@ -63,11 +69,12 @@ _MESSAGES: Final = {
     "PREREQUISITE_CYCLE": "the flag's prerequisites form a cycle",
     "PREREQUISITE_TOO_DEEP": "the flag's prerequisite chain is longer than 64 flags",
     "CLIENT_NOT_READY": "no flag document has been loaded yet",
+    "TARGETING_KEY_MISSING": "the flag targets by key: the context needs a targeting key",
     "GENERAL": "the evaluation failed",
 }
 _SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 _OBJECT: Final = frozenset({dict, list})
-_READY, _STALE, _ERROR = "READY", "STALE", "ERROR"
+_READY, _STALE, _ERROR, _FATAL = "READY", "STALE", "ERROR", "FATAL"
 _CACHE_LIMIT = 8192
 _METADATA: Final = Metadata(name="Premiere")
 _NO_HOOKS: Final[list[Hook]] = []  # OpenFeature only reads it
@@ -112,8 +119,10 @@ class PremiereProvider(AbstractProvider):
 
     def initialize(self, evaluation_context: EvaluationContext) -> None:
         """Build the client (waiting up to ``start_wait`` for the flags) and subscribe to
-        its changes. Raises ProviderNotReadyError when no document could be loaded: the
-        provider reports READY later, when one arrives."""
+        its changes. Raises ProviderFatalError when the server refused the SDK key (401,
+        403: OpenFeature's status becomes FATAL; the client makes no more requests), and
+        ProviderNotReadyError when no document could be loaded yet: the provider reports
+        READY later, when one arrives."""
         client = self._client
         if client is None:
             assert self._config is not None
@@ -131,9 +140,13 @@ class PremiereProvider(AbstractProvider):
             ready = client.is_ready()
         # OpenFeature sends READY (or ERROR, when this raises) as soon as this returns;
         # until then the listeners stay silent, so that no event of theirs comes first.
+        status = client.status()
+        if status.state is DataSourceState.REFUSED:  # a wrong key: OpenFeature says FATAL
+            self._state = _FATAL
+            raise ProviderFatalError(status.last_error)
         self._state = _READY if ready else _ERROR
         if not ready:
-            raise ProviderNotReadyError(client.status().last_error or _MESSAGES[CLIENT_NOT_READY])
+            raise ProviderNotReadyError(status.last_error or _MESSAGES[CLIENT_NOT_READY])
 
     def shutdown(self) -> None:
         """Unsubscribe; close the client when the provider built it."""
@@ -180,9 +193,8 @@ class PremiereProvider(AbstractProvider):
             elif state == _STALE:
                 self.emit_provider_stale(ProviderEventDetails(message=message))
             else:
-                self.emit_provider_error(
-                    ProviderEventDetails(message=message, error_code=ErrorCode.PROVIDER_NOT_READY)
-                )
+                code = ErrorCode.PROVIDER_FATAL if state == _FATAL else ErrorCode.PROVIDER_NOT_READY
+                self.emit_provider_error(ProviderEventDetails(message=message, error_code=code))
 
     # -- evaluation -----------------------------------------------------------------------
 
@@ -192,7 +204,7 @@ class PremiereProvider(AbstractProvider):
         default_value: bool,
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[bool]:
-        return self._resolve(flag_key, default_value, evaluation_context, BOOL, as_bool)
+        return self._resolve(flag_key, default_value, evaluation_context, BOOL, _as_bool)
 
     def resolve_string_details(
         self,
@@ -200,7 +212,7 @@ class PremiereProvider(AbstractProvider):
         default_value: str,
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[str]:
-        return self._resolve(flag_key, default_value, evaluation_context, STR, as_str)
+        return self._resolve(flag_key, default_value, evaluation_context, STR, _as_str)
 
     def resolve_integer_details(
         self,
@@ -208,7 +220,7 @@ class PremiereProvider(AbstractProvider):
         default_value: int,
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[int]:
-        return self._resolve(flag_key, default_value, evaluation_context, INT, as_int)
+        return self._resolve(flag_key, default_value, evaluation_context, INT, _as_int)
 
     def resolve_float_details(
         self,
@@ -216,7 +228,7 @@ class PremiereProvider(AbstractProvider):
         default_value: float,
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[float]:
-        details = self._resolve(flag_key, default_value, evaluation_context, FLOAT, as_float)
+        details = self._resolve(flag_key, default_value, evaluation_context, FLOAT, _as_float)
         if type(details.value) is int:  # a number flag's integral value, e.g. 10
             details.value = float(details.value)
         return details
@@ -229,7 +241,7 @@ class PremiereProvider(AbstractProvider):
     ) -> FlagResolutionDetails[ObjectValue]:
         """A JSON object or array; the value is shared with later evaluations: do not
         mutate it."""
-        return self._resolve(flag_key, default_value, evaluation_context, _OBJECT, _as_object)
+        return self._resolve(flag_key, default_value, evaluation_context, _OBJECT, _as_json_object)
 
     def _resolve(
         self,
@@ -244,6 +256,11 @@ class PremiereProvider(AbstractProvider):
             return _error_details(error_result(default, CLIENT_NOT_READY))
         try:
             context = to_context(evaluation_context)
+            snapshot = client._holder.current
+            if snapshot is not None and key in snapshot.needs_key and "key" not in context:
+                # As OFREP: a flag whose answer depends on the targeting key is not
+                # answered without one, rather than bucketing everybody alike.
+                return _error_details(error_result(default, TARGETING_KEY_MISSING))
             # The client's typed evaluation (counted for the events endpoint), keeping the
             # engine's result whole: its `static` tells STATIC from DEFAULT.
             r = client._fast(key, context, default, types) or client._evaluate(
@@ -255,11 +272,13 @@ class PremiereProvider(AbstractProvider):
             if r.error_code is not None:
                 return _error_details(r)
             reason = _REASONS[openfeature_reason(r)]
-            return FlagResolutionDetails(r.value, reason=reason, flag_metadata=_metadata(r))
+            metadata = flag_metadata(r, _version(client, key))
+            return FlagResolutionDetails(r.value, reason=reason, flag_metadata=metadata)
         extra = self._extras.get(id(r))
         if extra is None or extra[0] is not r or extra[4] != key:
             extra = self._remember(client, key, r)
-        return FlagResolutionDetails(r.value, None, None, extra[1], extra[2], extra[3])
+        value = default if r.value is None else r.value  # JSON null: the default stands
+        return FlagResolutionDetails(value, None, None, extra[1], extra[2], extra[3])
 
     def _remember(self, client: Client, key: str, r: EvaluationResult) -> _Extra:
         """The OpenFeature reason, variant and metadata of a result serving a variation."""
@@ -270,7 +289,8 @@ class PremiereProvider(AbstractProvider):
             name = snapshot.variation_name(key, r.variation)
         if name:
             variant = name
-        extra = (r, _REASONS[openfeature_reason(r)], variant, MappingProxyType(_metadata(r)), key)
+        metadata = MappingProxyType(flag_metadata(r, _version(client, key)))
+        extra = (r, _REASONS[openfeature_reason(r)], variant, metadata, key)
         extras = self._extras
         if len(extras) >= _CACHE_LIMIT:  # old documents' results: start again
             extras = self._extras = {}
@@ -330,7 +350,10 @@ def _plain(value: Any) -> Any:
 
 
 def _provider_state(status: Status) -> str | None:
-    """READY, STALE or ERROR as OpenFeature sees the client; None: nothing to say yet."""
+    """READY, STALE, ERROR or FATAL (the SDK key refused) as OpenFeature sees the client;
+    None: nothing to say yet."""
+    if status.state is DataSourceState.REFUSED:
+        return _FATAL
     if not status.ready:
         return _ERROR if status.last_error is not None else None
     return _STALE if status.state is DataSourceState.STALE else _READY
@@ -342,22 +365,23 @@ def _as_object(value: Any) -> Any:
     raise TypeError
 
 
-def _metadata(r: EvaluationResult) -> dict[str, bool | int | float | str]:
-    """What OpenFeature has no field for: the variation index, our reason and its details."""
-    metadata: dict[str, bool | int | float | str] = {"reason": r.reason}
-    if r.variation is not None:
-        metadata["variation_index"] = r.variation
-    if r.rule_id is not None:
-        metadata["rule_id"] = r.rule_id
-    if r.rule_index is not None:
-        metadata["rule_index"] = r.rule_index
-    if r.in_rollout:
-        metadata["in_rollout"] = True
-    if r.prerequisite_key is not None:
-        metadata["prerequisite_key"] = r.prerequisite_key
-    if r.error_code is not None:
-        metadata["error_code"] = r.error_code
-    return metadata
+def _null_or(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert``, letting a served JSON null through: the provider answers it with the
+    caller's default, its variant and reason (no error), as OFREP does."""
+
+    def converted(value: Any) -> Any:
+        return None if value is None else convert(value)
+
+    return converted
+
+
+_as_bool, _as_str, _as_int = _null_or(as_bool), _null_or(as_str), _null_or(as_int)
+_as_float, _as_json_object = _null_or(as_float), _null_or(_as_object)
+
+
+def _version(client: Client, key: str) -> int | None:
+    snapshot = client._holder.current
+    return None if snapshot is None else snapshot.versions.get(key)
 
 
 def _error_details(r: EvaluationResult) -> FlagResolutionDetails[Any]:
@@ -368,5 +392,5 @@ def _error_details(r: EvaluationResult) -> FlagResolutionDetails[Any]:
         error_code=ErrorCode(of_code or "GENERAL"),
         error_message=f"{code}: {_MESSAGES.get(code, _MESSAGES[GENERAL])}",
         reason=Reason.ERROR,
-        flag_metadata=_metadata(r),
+        flag_metadata=flag_metadata(r),
     )

@@ -17,12 +17,16 @@ class DataSourceState(enum.Enum):
     STALE: a document is served, but it may be out of date: it came from the bootstrap
         or the on-disk cache, or the last contact with the server failed.
     OFF: the data source is not running: offline mode, or the client is closed.
+    REFUSED: the server refused the SDK key (401 or 403): the data source stopped and
+        does not try again (a wrong key stays wrong; ``last_error`` says why). A document
+        already held (bootstrap, cache, an earlier one) is still served.
     """
 
     INITIALIZING = "INITIALIZING"
     VALID = "VALID"
     STALE = "STALE"
     OFF = "OFF"
+    REFUSED = "REFUSED"
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,9 @@ class StatusTracker:
     def document_loaded(self, source: str, version: int | None) -> None:
         with self._cond:
             s = old = self._status
-            if s.state is DataSourceState.OFF:
-                state = DataSourceState.OFF
+            state: DataSourceState
+            if s.state in (DataSourceState.OFF, DataSourceState.REFUSED):
+                state = s.state
             elif source == "server":
                 state = DataSourceState.VALID
             else:
@@ -123,6 +128,20 @@ class StatusTracker:
             s = old = self._status
             state = DataSourceState.STALE if s.state is DataSourceState.VALID else s.state
             self._status = replace(s, state=state, last_error=message, last_error_at=time.time())
+            self._attempted = True
+            new = self._status
+            self._cond.notify_all()
+        self._notify(old, new)
+
+    def refused(self, message: str) -> None:
+        """The server refused the SDK key: the data source stops for good (REFUSED), and
+        the start-up wait ends."""
+        with self._cond:
+            self._given_up = True
+            old = self._status
+            self._status = replace(
+                old, state=DataSourceState.REFUSED, last_error=message, last_error_at=time.time()
+            )
             self._attempted = True
             new = self._status
             self._cond.notify_all()

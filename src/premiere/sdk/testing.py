@@ -51,6 +51,8 @@ class InMemoryServer:
         }
         self._events: list[dict[str, Any]] = []
         self._streams: set[queue.SimpleQueue[bytes | None]] = set()
+        self._refusing: int | None = None
+        self._requests = 0
         self.set_document(document if document is not None else self._document)
 
     def transport(self, config: Config) -> Transport:
@@ -116,6 +118,19 @@ class InMemoryServer:
             }
         )
 
+    def refuse_key(self, status: int = 401) -> None:
+        """Answer every later request ``status`` (401 or 403), as a server does to a wrong
+        or revoked SDK key; streams open now are ended."""
+        with self._lock:
+            self._refusing = status
+            for stream in self._streams:
+                stream.put(None)
+
+    @property
+    def requests(self) -> int:
+        """How many flag requests (fetches and streams) clients have made."""
+        return self._requests
+
     def _change(self, part: str, key: str, item: Mapping[str, Any] | None) -> None:
         value = None if item is None else json.loads(json.dumps(item))
         with self._lock:
@@ -137,10 +152,19 @@ class InMemoryServer:
 
     def _fetch(self, etag: str | None) -> Fetched:
         with self._lock:
+            self._requests += 1
+            if self._refusing is not None:
+                return Fetched(self._refusing, None, _REFUSED[self._refusing == 403])
             current = f'"{self._document["version"]}"'
             if etag == current:
                 return Fetched(304, current, b"")
             return Fetched(200, current, json.dumps(self._document).encode())
+
+    def _refused(self) -> int | None:
+        """Count a stream request; the status it is refused with, if it is."""
+        with self._lock:
+            self._requests += 1
+            return self._refusing
 
     def _subscribe(self) -> queue.SimpleQueue[bytes | None]:
         stream: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
@@ -153,10 +177,13 @@ class InMemoryServer:
         with self._lock:
             self._streams.discard(stream)
 
-    def _receive(self, payload: dict[str, Any]) -> None:
+    def _receive(self, payload: dict[str, Any]) -> int:
         batch = json.loads(json.dumps(payload))
         with self._lock:
+            if self._refusing is not None:
+                return self._refusing
             self._events.append(batch)
+        return 202
 
 
 class _InMemoryTransport:
@@ -174,6 +201,10 @@ class _InMemoryTransport:
     @contextlib.contextmanager
     def open_stream(self, last_event_id: str | None) -> Iterator[StreamResponse]:
         self._check_open()
+        refused = self._server._refused()
+        if refused is not None:
+            yield StreamResponse(refused, None, iter([_REFUSED[refused == 403]]))
+            return
         stream = self._server._subscribe()
         self._streams.add(stream)
         try:
@@ -184,8 +215,7 @@ class _InMemoryTransport:
 
     def post_events(self, payload: dict[str, Any]) -> tuple[int, float]:
         self._check_open()
-        self._server._receive(payload)
-        return 202, 0.0
+        return self._server._receive(payload), 0.0
 
     def interrupt_streams(self) -> None:
         for stream in list(self._streams):
@@ -207,3 +237,9 @@ def _chunks(stream: queue.SimpleQueue[bytes | None]) -> Iterator[bytes]:
 
 def _event(name: str, data: Mapping[str, Any]) -> bytes:
     return f"event: {name}\nid: {data['version']}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+_REFUSED = (  # the bodies of a 401 and a 403
+    b'{"error": {"code": "unauthorized", "message": "unknown or revoked token"}}',
+    b'{"error": {"code": "forbidden", "message": "this token may not read flags"}}',
+)

@@ -1,7 +1,8 @@
-"""OFREP bulk evaluation: ``POST /ofrep/v1/evaluate/flags``, and the answer's encoding.
+"""OFREP bulk evaluation's answer (``POST /ofrep/v1/evaluate/flags``), encoded.
 
-The route and the fast path (:mod:`premiere.api.sdk.fastpath`) answer with the same
-functions, so with the same bytes and headers:
+The route (:mod:`premiere.api.sdk.ofrep`) and the fast path
+(:mod:`premiere.api.sdk.fastpath`) answer with these functions, so with the same bytes
+and headers:
 
 - the ETag (:func:`bulk_etag`: environment, document version, audience and a hash of
   the ``context`` sent) is computed before anything is evaluated, and a matching
@@ -23,25 +24,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
-
-from premiere.api.models import answers
+from premiere.api.sdk.answers import OfrepError, encode_json, resolve, success
 from premiere.api.sdk.documents import etag_matches
-from premiere.api.sdk.models import OfrepBulk, OfrepFailure
-from premiere.api.sdk.ofrep import (
-    OFREP_OPENAPI,
-    OfrepError,
-    context_of,
-    encode_json,
-    ofrep_caller,
-    ofrep_json,
-    resolve,
-    success,
-)
 from premiere.services.sdk.compiled import CacheKey, CompiledFlags
-
-router = APIRouter(prefix="/ofrep/v1", tags=["ofrep"])
 
 BULK_PATH = "/ofrep/v1/evaluate/flags"
 INLINE_BULK_FLAGS = 100
@@ -50,44 +35,6 @@ BULK_ANSWERS = "ofrep_bulk_answers"
 """``app.state`` attribute: the app's :class:`BulkAnswers`."""
 
 Headers = list[tuple[bytes, bytes]]
-
-
-@router.post(
-    "/evaluate/flags",
-    summary="Evaluate every flag (OFREP bulk evaluation)",
-    responses={
-        200: {"model": OfrepBulk},
-        304: {"description": "Unchanged since the ETag in If-None-Match."},
-        400: {"model": OfrepFailure, "description": "PARSE_ERROR or INVALID_CONTEXT"},
-        **answers(None, 401, 403, 429),
-    },
-    openapi_extra=OFREP_OPENAPI,
-)
-async def evaluate_flags(request: Request) -> Response:
-    caller = await ofrep_caller(request)
-    body = await request.body()
-    try:
-        raw = caller.services.raw_context(body)
-        context = context_of(raw)
-    except OfrepError as error:
-        return ofrep_json(bulk_failure(error), error.status)
-    flags = await caller.current_flags()
-    etag = bulk_etag(flags, raw)
-    if not_modified(request.headers.get("if-none-match"), etag):
-        return _response(304, bulk_headers(etag), b"")
-    encoded = await caller.services.in_thread(bulk_answers_of(request.app).encode, flags, context)
-    return _response(200, bulk_headers(etag, encoded), encoded)
-
-
-def _response(status: int, headers: Headers, body: bytes) -> Response:
-    response = Response(body, status)
-    response.raw_headers = headers
-    return response
-
-
-def bulk_failure(error: OfrepError) -> dict[str, Any]:
-    """A bad body or context fails the whole request: no ``key``."""
-    return {"errorCode": error.code, "errorDetails": error.details}
 
 
 def bulk_etag(flags: CompiledFlags, context: Any) -> str:
@@ -158,8 +105,7 @@ class _Encoded:
         try:
             result = resolve(self.flags, key, context)
         except OfrepError as error:
-            failure = {"key": key, "errorCode": error.code, "errorDetails": error.details}
-            return encode_json(failure)
+            return encode_json(error.body(key))
         if result.variation is None:  # the answer holds no value: nothing to share
             return encode_json(success(self.flags, key, result))
         # Everything of the result but its value, which is the variation's.

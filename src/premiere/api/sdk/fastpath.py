@@ -37,6 +37,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from premiere.api.auth import SDK_CLIENT, SDK_SERVER
+from premiere.api.sdk.answers import (
+    OfrepError,
+    body_context,
+    context_of,
+    encode_json,
+    evaluate_one,
+    evaluation_context,
+)
 from premiere.api.sdk.bulk import (
     BULK_PATH,
     INLINE_BULK_FLAGS,
@@ -46,17 +54,7 @@ from premiere.api.sdk.bulk import (
     not_modified,
 )
 from premiere.api.sdk.documents import document_etag, etag_matches, versions_of
-from premiere.api.sdk.ofrep import (
-    INLINE_CONTEXT_BYTES,
-    OfrepError,
-    body_context,
-    client_address,
-    context_of,
-    encode_json,
-    evaluate_one,
-    evaluation_context,
-    services_of,
-)
+from premiere.api.sdk.ofrep import INLINE_CONTEXT_BYTES, client_address, services_of
 from premiere.errors import RateLimitedError
 from premiere.services.tokens import (
     TokenInfo,
@@ -207,8 +205,7 @@ async def _answer(scope: Scope, token: TokenInfo, key: str, body: bytes) -> Answ
         flags = await services.flags(project, environment, client_only=client_only)
         payload = evaluate_one(flags, key, context)
     except OfrepError as error:
-        failure = {"key": key, "errorCode": error.code, "errorDetails": error.details}
-        return _encoded(error.status, encode_json(failure))
+        return _encoded(error.status, encode_json(error.body(key)))
     return _encoded(200, encode_json(payload))
 
 

@@ -35,7 +35,9 @@ class EventsCounted(View):
 class OfrepEvaluation(View):
     key: str
     reason: str = Field(description="STATIC, TARGETING_MATCH, SPLIT, DISABLED, DEFAULT, ...")
-    variant: str | None
+    variant: str | None = Field(
+        default=None, description="The served variation; absent when none was served."
+    )
     metadata: dict[str, Any]
     value: Any = Field(default=None, description="Absent when the caller's default stands.")
 
@@ -44,6 +46,9 @@ class OfrepFailure(View):
     key: str | None = Field(default=None, description="The flag (single evaluation).")
     errorCode: str = Field(description="PARSE_ERROR, TARGETING_KEY_MISSING, ...")
     errorDetails: str
+    metadata: dict[str, Any] | None = Field(
+        default=None, description="As a success's, when the failure concerns one flag."
+    )
 
 
 class OfrepBulk(View):

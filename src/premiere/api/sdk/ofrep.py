@@ -12,7 +12,7 @@ absent. Evaluation uses the environment's compiled document of the current versi
 client address may make ``rate_per_second`` requests a second (bursts of ``burst``),
 however many tokens it uses and however many clients share a token, beyond which the
 answer is 429 with ``Retry-After`` in seconds; the limit is checked before anything is
-evaluated. Bulk evaluation's route and answer are in :mod:`premiere.api.sdk.bulk`.
+evaluated. Bulk answers are encoded by :mod:`premiere.api.sdk.bulk`.
 
 Evaluation is bounded work kept off the event loop when it can be long (docs/ofrep.md):
 a request body over ``max_context_bytes`` is refused (400 ``INVALID_CONTEXT``); a single
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import math
 import threading
 import time
@@ -40,25 +39,27 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from premiere import engine
 from premiere.api.auth import SDK_CLIENT, SDK_SERVER, authenticate_request
 from premiere.api.models import answers
-from premiere.api.sdk.models import OfrepEvaluation, OfrepFailure
+from premiere.api.sdk.answers import (
+    GENERAL,
+    INVALID_CONTEXT,
+    OfrepError,
+    body_context,
+    context_of,
+    encode_json,
+    evaluate_one,
+)
+from premiere.api.sdk.bulk import bulk_answers_of, bulk_etag, bulk_headers, not_modified
+from premiere.api.sdk.models import OfrepBulk, OfrepEvaluation, OfrepFailure
 from premiere.errors import PermissionDeniedError, RateLimitedError
 from premiere.services.sdk.compiled import CompiledDocuments, CompiledFlags
 from premiere.services.tokens import TokenInfo
-from premiere.services.validation import surrogate_paths
 
 router = APIRouter(prefix="/ofrep/v1", tags=["ofrep"])
 
 OFREP_SETTINGS = "ofrep_settings"
 """``app.state`` attribute: :class:`OfrepSettings` for the app (defaults if unset)."""
-
-PARSE_ERROR = "PARSE_ERROR"
-TARGETING_KEY_MISSING = "TARGETING_KEY_MISSING"
-INVALID_CONTEXT = "INVALID_CONTEXT"
-GENERAL = "GENERAL"
-FLAG_NOT_FOUND = "FLAG_NOT_FOUND"
 
 INLINE_CONTEXT_BYTES = 2048
 """A single-flag evaluation with a request body up to this size runs on the event loop."""
@@ -76,14 +77,6 @@ class OfrepSettings:
     """Requests a client address may make at once before the sustained rate applies."""
     max_context_bytes: int = 65_536
     """The largest request body evaluated; larger ones are 400 ``INVALID_CONTEXT``."""
-
-
-class OfrepError(Exception):
-    """An OFREP evaluation failure: ``{"key"?, "errorCode", "errorDetails"}``."""
-
-    def __init__(self, status: int, code: str, details: str) -> None:
-        super().__init__(details)
-        self.status, self.code, self.details = status, code, details
 
 
 class RateLimiter:
@@ -180,7 +173,7 @@ def services_of(app: Any) -> _Services:
     return services
 
 
-async def ofrep_caller(request: Request) -> OfrepCaller:
+async def _caller(request: Request) -> _Caller:
     """The calling token and the app's services, or 401/403/429.
 
     Done by hand rather than with dependencies: this is the hot path of server-side
@@ -192,11 +185,11 @@ async def ofrep_caller(request: Request) -> OfrepCaller:
         )
     services = services_of(request.app)
     services.limiter.check(client_address(request.scope))
-    return OfrepCaller(token, services)
+    return _Caller(token, services)
 
 
 @dataclass(frozen=True)
-class OfrepCaller:
+class _Caller:
     token: TokenInfo
     services: _Services
 
@@ -216,11 +209,17 @@ class OfrepCaller:
 
 
 _SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
-OFREP_OPENAPI: dict[str, Any] = {"security": _SECURITY}
+_OPENAPI: dict[str, Any] = {"security": _SECURITY}
+_RATE_LIMITED: dict[str, Any] = {
+    "model": OfrepFailure,
+    "description": "Rate limited (errorCode GENERAL); Retry-After says when to try again.",
+}
 
 
 @router.post(
-    "/evaluate/flags/{key}",
+    # `path`: a key holding an encoded slash (`a%2Fb`), or an empty one (a trailing
+    # slash), still reaches this route and is answered FLAG_NOT_FOUND in OFREP's shape.
+    "/evaluate/flags/{key:path}",
     summary="Evaluate one flag (OFREP single flag evaluation)",
     responses={
         200: {"model": OfrepEvaluation},
@@ -229,12 +228,16 @@ OFREP_OPENAPI: dict[str, Any] = {"security": _SECURITY}
             "description": "PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT or GENERAL",
         },
         404: {"model": OfrepFailure, "description": "FLAG_NOT_FOUND"},
-        **answers(None, 401, 403, 422, 429),
+        **answers(None, 401, 403, 422),
+        429: _RATE_LIMITED,
     },
-    openapi_extra=OFREP_OPENAPI,
+    openapi_extra=_OPENAPI,
 )
 async def evaluate_flag(key: str, request: Request) -> Response:
-    caller = await ofrep_caller(request)
+    try:
+        caller = await _caller(request)
+    except RateLimitedError as error:
+        return rate_limited(error, key)
     body = await request.body()
     try:
         context = caller.services.context(body)
@@ -244,126 +247,54 @@ async def evaluate_flag(key: str, request: Request) -> Response:
         else:
             payload = await caller.services.in_thread(evaluate_one, flags, key, context)
     except OfrepError as error:
-        failure = {"key": key, "errorCode": error.code, "errorDetails": error.details}
-        return ofrep_json(failure, error.status)
-    return ofrep_json(payload)
+        return _json(error.body(key), error.status)
+    return _json(payload)
 
 
-def ofrep_json(payload: Any, status: int = 200) -> Response:
-    return Response(encode_json(payload), status, media_type="application/json")
-
-
-def encode_json(payload: Any) -> bytes:
-    text = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.encode()
-
-
-# evaluation ----------------------------------------------------------------------
-
-
-def evaluate_one(flags: CompiledFlags, key: str, context: dict[str, Any]) -> dict[str, Any]:
-    """The answer for one flag (:func:`success`), or ``OfrepError``."""
-    return success(flags, key, resolve(flags, key, context))
-
-
-def resolve(flags: CompiledFlags, key: str, context: dict[str, Any]) -> engine.EvaluationResult:
-    """The engine's result for one flag, or ``OfrepError`` when it is no answer."""
-    if key not in flags.compiled.runners:
-        raise OfrepError(404, FLAG_NOT_FOUND, f"flag {key!r} does not exist in this environment")
-    if key in flags.reads_key and "key" not in context:
-        raise OfrepError(
-            400,
-            TARGETING_KEY_MISSING,
-            f"flag {key!r} targets by key: the context needs a targetingKey",
-        )
-    result = engine.evaluate(flags.compiled, key, context, None)
-    code = engine.openfeature_error_code(result)
-    if code is not None:
-        raise OfrepError(400, _failure_code(code), f"{result.error_code}: flag {key!r}")
-    return result
-
-
-def success(flags: CompiledFlags, key: str, result: engine.EvaluationResult) -> dict[str, Any]:
-    flag = flags.document["flags"][key]
-    payload: dict[str, Any] = {
-        "key": key,
-        "reason": engine.openfeature_reason(result),
-        "variant": _variant(flag, result.variation),
-        "metadata": _metadata(flag, result),
-    }
-    if result.variation is not None:  # no value: the caller's default stands
-        payload["value"] = result.value
-    return payload
-
-
-def _variant(flag: Mapping[str, Any], variation: int | None) -> str | None:
-    if variation is None:
-        return None
-    name = flag["variations"][variation].get("name")
-    return name if isinstance(name, str) and name else str(variation)
-
-
-def _metadata(flag: Mapping[str, Any], result: engine.EvaluationResult) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"reasonKind": result.reason}
-    if isinstance(flag.get("version"), int):
-        metadata["flagVersion"] = flag["version"]
-    if result.variation is not None:
-        metadata["variation"] = result.variation
-    if result.rule_id is not None:
-        metadata["ruleId"] = result.rule_id
-    if result.prerequisite_key is not None:
-        metadata["prerequisiteKey"] = result.prerequisite_key
-    return metadata
-
-
-def _failure_code(openfeature_code: str) -> str:
-    allowed = {PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT, GENERAL}
-    return openfeature_code if openfeature_code in allowed else GENERAL
-
-
-# request bodies ------------------------------------------------------------------
-
-
-def body_context(body: bytes) -> Any:
-    """The ``context`` of a request body as sent (``None`` when absent)."""
-    if not body.strip():
-        return None
+@router.post(
+    "/evaluate/flags",
+    summary="Evaluate every flag (OFREP bulk evaluation)",
+    responses={
+        200: {"model": OfrepBulk},
+        304: {"description": "Unchanged since the ETag in If-None-Match."},
+        400: {"model": OfrepFailure, "description": "PARSE_ERROR or INVALID_CONTEXT"},
+        **answers(None, 401, 403),
+        429: _RATE_LIMITED,
+    },
+    openapi_extra=_OPENAPI,
+)
+async def evaluate_flags(request: Request) -> Response:
     try:
-        data = json.loads(body)
-    except ValueError as error:
-        raise OfrepError(400, PARSE_ERROR, f"the request body is not JSON: {error}") from None
-    except RecursionError:
-        raise OfrepError(400, PARSE_ERROR, "the request body is nested too deeply") from None
-    if not isinstance(data, dict):
-        raise OfrepError(400, INVALID_CONTEXT, "the request body must be a JSON object")
-    for path in surrogate_paths(data) if _may_hold_surrogates(body) else ():
-        code = INVALID_CONTEXT if path.startswith("context") else PARSE_ERROR
-        raise OfrepError(400, code, f"{path} holds a lone UTF-16 surrogate (not Unicode text)")
-    return data.get("context")
+        caller = await _caller(request)
+    except RateLimitedError as error:
+        return rate_limited(error, None)
+    body = await request.body()
+    try:
+        raw = caller.services.raw_context(body)
+        context = context_of(raw)
+    except OfrepError as error:
+        return _json(error.body(None), error.status)
+    flags = await caller.current_flags()
+    etag = bulk_etag(flags, raw)  # the same answer as the fast path's: api/sdk/bulk.py
+    if not_modified(request.headers.get("if-none-match"), etag):
+        return _raw(304, bulk_headers(etag), b"")
+    encode = bulk_answers_of(request.app).encode
+    encoded = await caller.services.in_thread(encode, flags, context)
+    return _raw(200, bulk_headers(etag, encoded), encoded)
 
 
-def _may_hold_surrogates(body: bytes) -> bool:
-    """False for a body whose text can hold no lone surrogate, without a look at it:
-    ASCII without ``\\u`` escapes, nor NUL bytes (which would make it UTF-16 or -32)."""
-    return not body.isascii() or b"\\u" in body or b"\x00" in body
+def _raw(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Response:
+    response = Response(body, status)
+    response.raw_headers = headers
+    return response
 
 
-def evaluation_context(body: bytes) -> dict[str, Any]:
-    """The engine's context: ``targetingKey`` -> ``key``; ``now`` filled in if absent."""
-    return context_of(body_context(body))
+def rate_limited(error: RateLimitedError, key: str | None) -> Response:
+    """429 with ``Retry-After`` and an OFREP failure body (``GENERAL``; OFREP has no code
+    of its own for it), so that an OFREP client reads it as it reads any failure."""
+    failure = OfrepError(429, GENERAL, str(error)).body(key)
+    return _json(failure, 429, {"Retry-After": str(error.retry_after_seconds)})
 
 
-def context_of(raw: Any) -> dict[str, Any]:
-    """:func:`evaluation_context` of a body's ``context`` as sent."""
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise OfrepError(400, INVALID_CONTEXT, "context must be a JSON object")
-    context = {k: v for k, v in raw.items() if k != "targetingKey"}
-    if "targetingKey" in raw:
-        targeting_key = raw["targetingKey"]
-        if not isinstance(targeting_key, str):
-            raise OfrepError(400, INVALID_CONTEXT, "context.targetingKey must be a string")
-        context["key"] = targeting_key
-    context.setdefault("now", int(time.time() * 1000))
-    return context
+def _json(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(encode_json(payload), status, headers, media_type="application/json")

@@ -10,7 +10,13 @@ import click
 
 from premiere.cli.aliases import AliasedGroup
 from premiere.cli.client import path
-from premiere.cli.context import api_options, get_obj, json_option, project_option
+from premiere.cli.context import (
+    api_options,
+    environment_option,
+    get_obj,
+    json_option,
+    project_option,
+)
 from premiere.cli.exits import BadUsage
 from premiere.cli.output import emit_json, say, table
 
@@ -55,7 +61,7 @@ def checks_list(service: str, as_json: bool) -> None:
 @checks.command("create")
 @click.argument("key")
 @service_option
-@click.option("--env", "--environment", "-e", "environment", help="Only for this environment.")
+@environment_option(help="Only for this environment.")
 # not "url": that is the name of --url, the server's address (api_options)
 @click.option("--http", "http_url", metavar="URL", help="An http check of this URL.")
 @click.option("--command", "command", metavar="ARGV", help="A command check: the program and "

@@ -17,7 +17,14 @@ import click
 
 from premiere.cli.aliases import AliasedGroup
 from premiere.cli.client import path
-from premiere.cli.context import api_options, get_obj, json_option, project_option
+from premiere.cli.context import (
+    api_options,
+    environment_option,
+    get_obj,
+    json_option,
+    known_environment,
+    project_option,
+)
 from premiere.cli.deployments import ci_env
 from premiere.cli.deployments.flow import Deployments, exit_code_for, note, waiting
 from premiere.cli.deployments.run import Tail
@@ -64,14 +71,7 @@ def target_options(func: F) -> F:
         click.option(
             "--version", "-v", "version", required=True, help="The version deployed, e.g. 1.4.2."
         ),
-        click.option(
-            "--env",
-            "--environment",
-            "-e",
-            "environment",
-            required=True,
-            help="Environment key, e.g. staging.",
-        ),
+        environment_option(required=True, help="Environment key, e.g. staging."),
         click.option(
             "--commit", help="Commit SHA. [default: GITHUB_SHA, CI_COMMIT_SHA, or git HEAD]"
         ),
@@ -317,7 +317,7 @@ STATUSES = ["pending", "in_progress", "verifying", "succeeded", "failed", "rolle
 
 @deployments.command("list")
 @click.option("--service", "-s", help="Only this service's deployments.")
-@click.option("--env", "--environment", "-e", "environment", help="Only this environment's.")
+@environment_option(help="Only this environment's.")
 @filter_options
 @click.option("--cursor", help="Continue where the previous page ended.")
 @project_option
@@ -326,6 +326,7 @@ STATUSES = ["pending", "in_progress", "verifying", "succeeded", "failed", "rolle
 def deployments_list(as_json: bool, cursor: str | None, **filters: Any) -> None:
     """List deployments, newest first (one page; --cursor for the next)."""
     page = deployments_api().client.get(deployments_api().url(), {**filters, "cursor": cursor})
+    known_environment(filters.get("environment"), page.get("items"))
     if as_json:
         emit_json(page)
         return
@@ -336,7 +337,7 @@ def deployments_list(as_json: bool, cursor: str | None, **filters: Any) -> None:
 
 @deployments.command("history")
 @click.option("--service", "-s", required=True, help="Service key.")
-@click.option("--env", "--environment", "-e", "environment", required=True, help="Environment key.")
+@environment_option(required=True, help="Environment key.")
 @filter_options
 @project_option
 @api_options
@@ -353,6 +354,7 @@ def deployments_history(as_json: bool, limit: int, **filters: Any) -> None:
         cursor = page.get("next_cursor")
         if not cursor:
             break
+    known_environment(filters["environment"], items)
     if as_json:
         emit_json(items)
         return

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from premiere.cli.client import path
-from premiere.cli.context import api_options, json_option, project_option
+from premiere.cli.context import api_options, environment_option, json_option, project_option
 from premiere.cli.deployments import ci_env
 from premiere.cli.deployments.checks import checks
 from premiere.cli.deployments.commands import (
@@ -106,7 +106,7 @@ def deployments_promote(
 @deployments.command("rollback", context_settings=RUNS_A_COMMAND, epilog=EXIT_CODES_HELP)
 @click.option("--id", "deployment_id", type=int, help="The deployment to roll back.")
 @click.option("--service", "-s", help="With --env instead of --id: roll back what runs there.")
-@click.option("--env", "--environment", "-e", "environment", help="Environment key.")
+@environment_option(help="Environment key.")
 @click.option("--reason", help="Why (kept with the deployment).")
 @click.option("--idempotency-key", help="[default: from the CI job, see docs/pipelines.md]")
 @click.option(

@@ -80,7 +80,7 @@ def show_deployments(title: str, items: Iterable[dict[str, Any]]) -> None:
     ]
     columns = ["id", "service", "version", "environment", "status", "verified", "commit",
                "started (UTC)", "took", "reason"]  # fmt: skip
-    table(title, columns, rows)
+    table(title, columns, rows, optional=["took", "commit", "started (UTC)", "verified"])
 
 
 def show_matrix(matrix: dict[str, Any]) -> None:

@@ -12,8 +12,14 @@ import click
 
 from premiere.cli.aliases import AliasedGroup
 from premiere.cli.client import path
-from premiere.cli.context import api_options, get_obj, json_option, project_option
-from premiere.cli.exits import BadUsage
+from premiere.cli.context import (
+    api_options,
+    environment_option,
+    get_obj,
+    json_option,
+    project_option,
+)
+from premiere.cli.exits import BadUsage, CliError
 from premiere.cli.flags.syntax import read_json, variation_index
 from premiere.cli.flags.views import (
     show_config,
@@ -26,17 +32,15 @@ from premiere.cli.output import emit_json, say
 
 KINDS = ("boolean", "string", "number", "json")
 
-env_option = click.option(
-    "--env", "-e", "environment", required=True, help="Environment key, e.g. production."
-)
+env_option = environment_option(required=True)
 
 
 @click.group(cls=AliasedGroup, aliases={"eval": "evaluate"})
 def flags() -> None:
     """Create, change, target and evaluate feature flags.
 
-    VARIATION arguments take an index (0, 1, ...) or a variation's name or value
-    (true, green); a whole number is always read as an index.
+    A variation is given by its value (true, green, 100) or name; #1 is the variation
+    at index 1. Percentages are 10%, 10 or 12.5%.
     """
 
 
@@ -71,7 +75,7 @@ def flags_list(tag: str | None, query: str | None, archived: bool, as_json: bool
 
 @flags.command("get")
 @click.argument("key")
-@click.option("--env", "-e", "environment", help="Show this environment's configuration only.")
+@environment_option(help="Show this environment's configuration only.")
 @project_option
 @api_options
 @json_option
@@ -81,11 +85,19 @@ def flags_get(key: str, environment: str | None, as_json: bool) -> None:
     flag = client.get(flag_url(key))
     if environment is not None:
         config = client.get(config_url(key, environment))
-        emit_json(config) if as_json else show_config(flag, config)
+        emit_json(config) if as_json else show_config(flag, config, _flag_or_none)
     elif as_json:
         emit_json(flag)
     else:
         show_flag(flag)
+
+
+def _flag_or_none(key: str) -> dict[str, Any] | None:
+    try:
+        flag: dict[str, Any] = get_obj().client.get(flag_url(key))
+    except CliError:
+        return None
+    return flag
 
 
 # -- creating and editing the flag itself -------------------------------------------------
@@ -96,7 +108,6 @@ def flags_get(key: str, environment: str | None, as_json: bool) -> None:
 @click.option("--kind", type=click.Choice(KINDS), default="boolean", show_default=True)
 @click.option(
     "--variation",
-    "-v",
     "values",
     multiple=True,
     help="A variation's value (repeat, in order); JSON for kind json. "
@@ -106,8 +117,10 @@ def flags_get(key: str, environment: str | None, as_json: bool) -> None:
 @click.option("--description", help="What the flag controls.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--client-visible", is_flag=True, help="Let sdk-client (browser) tokens see it.")
-@click.option("--on-variation", help="Served when on and nothing else matches. [default: 0]")
-@click.option("--off-variation", help="Served when off. [default: the last variation]")
+@click.option(
+    "--on-variation", help="Value served when on and nothing else matches. [default: the first]"
+)
+@click.option("--off-variation", help="Value served when off. [default: the last variation]")
 @project_option
 @api_options
 @json_option
@@ -132,9 +145,9 @@ def flags_create(
         body["variations"] = variations
     known = variations or [{"value": True}, {"value": False}]
     if on_variation is not None:
-        body["on_variation"] = variation_index(known, on_variation)
+        body["on_variation"] = variation_index(known, on_variation, "--on-variation")
     if off_variation is not None:
-        body["off_variation"] = variation_index(known, off_variation)
+        body["off_variation"] = variation_index(known, off_variation, "--off-variation")
     body |= {k: v for k, v in {"name": name, "description": description}.items() if v}
     if tags:
         body["tags"] = list(tags)
@@ -156,7 +169,7 @@ def _typed_value(kind: str, text: str) -> Any:
             raise ValueError
         return value
     except (ValueError, KeyError):
-        raise BadUsage(f"variation {text!r} is not a valid {kind} value") from None
+        raise BadUsage(f"--variation {text!r}: not a valid {kind} value") from None
 
 
 @flags.command("update")
@@ -270,4 +283,4 @@ def flags_evaluate(key: str, environment: str, context_text: str, as_json: bool)
     if as_json:
         emit_json(result)
     else:
-        show_evaluation(key, environment, context, result)
+        show_evaluation(_flag_or_none(key) or {"key": key}, environment, context, result)

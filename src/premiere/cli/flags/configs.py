@@ -8,37 +8,55 @@ edit is refused (exit code 4) rather than overwritten.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import click
 
+from premiere.cli.client import did_you_mean, path
 from premiere.cli.context import api_options, get_obj, json_option, project_option
-from premiere.cli.exits import BadUsage
+from premiere.cli.exits import BadUsage, CliError, NotFound, in_option_words
 from premiere.cli.flags.commands import config_url, env_option, flag_url, flags
 from premiere.cli.flags.syntax import (
+    describe_serve,
+    in_percent,
     parse_clause,
     parse_rollout,
     read_file,
     read_json,
     variation_index,
+    variation_text,
 )
 from premiere.cli.output import emit_json, say
 
 READ_ONLY_CONFIG_FIELDS = ("flag", "environment", "version", "updated_at", "project")
+OPTION_FIELDS = {
+    r"^(fallthrough|rules\[\d+\]\.serve)\.rollout\b": "--rollout",
+    r"^(fallthrough|rules\[\d+\]\.serve)\.variation\b": "--variation",
+    r"^rules\[\d+\]\.clauses\b": "--clause",
+    r"^targets\b": "--key",
+}
+"""Fields of a configuration change and the options that set them, for server errors."""
 
 
-def _change_config(key: str, environment: str, as_json: bool, change: Any, message: str) -> None:
+def _change_config(
+    key: str, environment: str, as_json: bool, change: Any, message: str | Callable[[], str]
+) -> None:
     """GET the config, let ``change(flag, config)`` return the fields to PATCH, send them."""
     client = get_obj().client
     flag = client.get(flag_url(key))
     url = config_url(key, environment)
     config = client.get(url)
     fields = change(flag, config)
-    updated = client.patch(url, fields, config["version"])
+    try:
+        updated = client.patch(url, fields, config["version"])
+    except CliError as exc:
+        raise in_option_words(exc, OPTION_FIELDS, in_percent) from None
     if as_json:
         emit_json(updated)
     else:
-        say(f"{message} (version {updated['version']}).")
+        text = message if isinstance(message, str) else message()
+        say(f"{text} (version {updated['version']}).")
 
 
 @flags.command("on")
@@ -70,18 +88,27 @@ def flags_off(key: str, environment: str, as_json: bool) -> None:
 @flags.command("target")
 @click.argument("key")
 @env_option
-@click.option("--variation", "-v", "ref", help="The variation the keys get.")
+@click.option("--variation", "ref", metavar="VALUE", help="The variation the keys get: its value.")
+@click.option(
+    "--index", type=click.IntRange(0), metavar="N", help="The variation the keys get: its index."
+)
 @click.option("--key", "-k", "keys", multiple=True, required=True, help="A context key (repeat).")
 @click.option("--remove", is_flag=True, help="Remove the keys from the targets instead.")
 @project_option
 @api_options
 @json_option
 def flags_target(
-    key: str, environment: str, ref: str | None, keys: tuple[str, ...], remove: bool, as_json: bool
+    key: str,
+    environment: str,
+    ref: str | None,
+    index: int | None,
+    keys: tuple[str, ...],
+    remove: bool,
+    as_json: bool,
 ) -> None:
     """Serve a variation to individual context keys (or --remove them)."""
-    if ref is None and not remove:
-        raise BadUsage("give --variation (or --remove)")
+    ref = _one_variation(ref, index, required=not remove)
+    served: list[str] = []
 
     def change(flag: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
         targets = [
@@ -89,32 +116,58 @@ def flags_target(
             for t in config.get("targets", [])
         ]
         if not remove:
-            index = variation_index(flag["variations"], str(ref))
+            chosen = variation_index(flag["variations"], str(ref), _option(index))
+            served.append(variation_text(flag["variations"], chosen))
             for target in targets:
-                if target["variation"] == index:
+                if target["variation"] == chosen:
                     target["values"].extend(keys)
                     break
             else:
-                targets.append({"variation": index, "values": list(keys)})
+                targets.append({"variation": chosen, "values": list(keys)})
         return {"targets": [t for t in targets if t["values"]]}
 
-    verb = "no longer targeted" if remove else f"targeted with variation {ref}"
-    _change_config(key, environment, as_json, change, f"{', '.join(keys)} {verb} in {environment}")
+    def message() -> str:
+        verb = "no longer targeted" if remove else f"now get{'s' * (len(keys) == 1)} {served[0]}"
+        return f"{', '.join(keys)} {verb} in {environment}"
+
+    _change_config(key, environment, as_json, change, message)
 
 
-def _serve(flag: dict[str, Any], variation: str | None, rollout: str | None, bucket_by: str) -> Any:
-    if (variation is None) == (rollout is None):
-        raise BadUsage("give exactly one of --variation and --rollout")
-    if variation is not None:
-        return {"variation": variation_index(flag["variations"], variation)}
+def _one_variation(ref: str | None, index: int | None, *, required: bool = True) -> str | None:
+    """--variation VALUE or --index N, as one reference (``#N`` for an index)."""
+    if ref is not None and index is not None:
+        raise BadUsage("give --variation VALUE or --index N, not both")
+    if index is not None:
+        return f"#{index}"
+    if ref is None and required:
+        raise BadUsage("give --variation VALUE (or --index N)")
+    return ref
+
+
+def _option(index: int | None) -> str:
+    return "--index" if index is not None else "--variation"
+
+
+def _serve(
+    flag: dict[str, Any], variation: str | None, index: int | None, rollout: str | None,
+    bucket_by: str,
+) -> Any:  # fmt: skip
+    ref = _one_variation(variation, index, required=False)
+    if (ref is None) == (rollout is None):
+        raise BadUsage("give exactly one of --variation (or --index) and --rollout")
+    if ref is not None:
+        return {"variation": variation_index(flag["variations"], ref, _option(index))}
     return {"rollout": parse_rollout(flag["variations"], str(rollout), bucket_by)}
 
 
 serve_options = [
-    click.option("--variation", "-v", help="Serve this variation."),
-    click.option("--rollout", "-r", help="Serve a percentage rollout, e.g. true=25,false=75."),
+    click.option("--variation", metavar="VALUE", help="Serve the variation with this value."),
+    click.option("--index", type=click.IntRange(0), metavar="N",
+                 help="Serve the variation at this index."),
+    click.option("--rollout", "-r", metavar="VARIATION=PERCENT,...",
+                 help="Serve a percentage rollout, e.g. true=25%,false=75%."),
     click.option("--bucket-by", default="key", show_default=True, help="Rollout stickiness."),
-]
+]  # fmt: skip
 
 
 def _with_serve_options(func: Any) -> Any:
@@ -134,16 +187,21 @@ def flags_fallthrough(
     key: str,
     environment: str,
     variation: str | None,
+    index: int | None,
     rollout: str | None,
     bucket_by: str,
     as_json: bool,
 ) -> None:
     """Set what flag KEY serves when it is on and no target or rule matched."""
+    served: list[str] = []
 
     def change(flag: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
-        return {"fallthrough": _serve(flag, variation, rollout, bucket_by)}
+        serve = _serve(flag, variation, index, rollout, bucket_by)
+        served.append(describe_serve(flag["variations"], serve))
+        return {"fallthrough": serve}
 
-    _change_config(key, environment, as_json, change, f"Fallthrough of {key} set in {environment}")
+    _change_config(key, environment, as_json, change,
+                   lambda: f"Fallthrough of {key} in {environment}: {served[0]}")  # fmt: skip
 
 
 @flags.command("add-rule")
@@ -176,6 +234,7 @@ def flags_add_rule(
     clauses: tuple[str, ...],
     segment_keys: tuple[str, ...],
     variation: str | None,
+    index: int | None,
     rollout: str | None,
     bucket_by: str,
     rule_id: str | None,
@@ -188,8 +247,8 @@ def flags_add_rule(
     \b
     Examples:
       premiere flags add-rule new-checkout -e production --segment staff --variation true
-      premiere flags add-rule new-checkout -e production -c 'plan in enterprise' -v true
-      premiere flags add-rule search-v2 -e staging -c 'country in DE,FR' -r 0=50,1=50
+      premiere flags add-rule new-checkout -e production -c 'plan in enterprise' --index 0
+      premiere flags add-rule search-v2 -e staging -c 'country in DE,FR' -r classic=50%,semantic=50%
     """
     parsed = [parse_clause(text) for text in clauses]
     if segment_keys:
@@ -197,6 +256,7 @@ def flags_add_rule(
                           "values": list(segment_keys), "negate": False})  # fmt: skip
     if not parsed:
         raise BadUsage("a rule needs at least one --clause or --segment")
+    _known_segments(segment_keys)
 
     def change(flag: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
         rules = list(config.get("rules", []))
@@ -204,7 +264,7 @@ def flags_add_rule(
         rule: dict[str, Any] = {
             "id": rule_id or _rule_id(parsed[0], taken),
             "clauses": parsed,
-            "serve": _serve(flag, variation, rollout, bucket_by),
+            "serve": _serve(flag, variation, index, rollout, bucket_by),
         }
         if description:
             rule["description"] = description
@@ -212,6 +272,19 @@ def flags_add_rule(
         return {"rules": rules}
 
     _change_config(key, environment, as_json, change, f"Rule added to {key} in {environment}")
+
+
+def _known_segments(keys: tuple[str, ...]) -> None:
+    """Each --segment names a segment of the project, or the error guesses which was meant."""
+    if not keys:
+        return
+    obj = get_obj()
+    known = [str(s["key"]) for s in obj.client.get(path("projects", obj.project_key(), "segments"))]
+    for key in keys:
+        if key not in known:
+            raise NotFound(
+                f"--segment {key}: no such segment" + did_you_mean(key, known, "segments")
+            )
 
 
 def _rule_id(clause: dict[str, Any], taken: set[Any]) -> str:

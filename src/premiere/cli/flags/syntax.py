@@ -6,13 +6,22 @@ test is `segment_match staff` (or `not segment_match staff`). VALUES is a JSON
 array or a comma-separated list whose items are numbers or `true`/`false` when
 they read as such and strings otherwise (quote a number to keep it a string: `"42"`).
 
-A rollout is `VARIATION=PERCENT,...` (`true=25,false=75` or `0=25,1=75`); the
-percentages must add up to 100 and may have up to three decimals.
+A VARIATION is named by its value: `true`, `false`, `green`, `100` (on a number
+flag, the variation whose value is 100), or by its name; `#1` is the variation at
+index 1 (or `--index 1`, where a command takes one variation). A value that no
+variation has, or that two variations answer to, is refused with the list of the
+flag's variations.
+
+A PERCENT is `10%`, `10` or `12.5%`: 0 to 100 with up to three decimals, in every
+option that takes one. A rollout is `VARIATION=PERCENT,...` (`true=25%,false=75%`,
+`#0=25,#1=75`); its percentages must add up to 100 %.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -75,54 +84,147 @@ def _typed(item: str) -> Any:
     return item
 
 
-def variation_index(variations: Sequence[Mapping[str, Any]], ref: str) -> int:
-    """An index, or the name or value of a variation (an integer is always an index)."""
+def variation_index(
+    variations: Sequence[Mapping[str, Any]], ref: str, option: str = "--variation"
+) -> int:
+    """The variation ``ref`` names: ``#N`` is an index; anything else is a variation's value
+    (``100`` on a number flag, ``true`` on a boolean one) or name, and must name exactly one."""
     ref = ref.strip()
-    if ref.lstrip("-").isdigit():
-        index = int(ref)
-        if not 0 <= index < len(variations):
-            raise BadUsage(f"variation index {index} is out of range 0..{len(variations) - 1}")
-        return index
+    said = f"{option}{ref}" if option.endswith("=") else f"{option} {ref}"
+    if ref.startswith("#"):
+        if ref[1:].isdigit() and int(ref[1:]) < len(variations):
+            return int(ref[1:])
+        raise BadUsage(f"{said}: there is no variation {ref}; {_listing(variations)}")
+    matches = [
+        index
+        for index, variation in enumerate(variations)
+        if _same_value(variation.get("value"), ref) or variation.get("name") == ref
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        hint = f" (an index is written #{ref})" if ref.isdigit() else ""
+        raise BadUsage(f"{said}: no variation has this value{hint}; {_listing(variations)}")
+    which = " and ".join(f"#{i}" for i in matches)
+    raise BadUsage(
+        f"{said}: both {which} answer to it; give the index (#N); {_listing(variations)}"
+    )
+
+
+def _same_value(value: Any, ref: str) -> bool:
+    """Whether the command-line text ``ref`` is the variation value ``value``."""
+    if isinstance(value, bool):
+        return ref.lower() == str(value).lower()
+    if isinstance(value, int | float):
+        try:
+            number = float(ref)
+        except ValueError:
+            return False
+        return math.isfinite(number) and number == value
+    if isinstance(value, str):
+        return value == ref
+    try:
+        return bool(json.loads(ref) == value)
+    except ValueError:
+        return False
+
+
+def _listing(variations: Sequence[Mapping[str, Any]]) -> str:
+    """``the flag's variations: #0 = true, #1 = false`` (with names where they differ)."""
+    parts = []
     for index, variation in enumerate(variations):
-        if variation.get("name") == ref:
-            return index
-    for index, variation in enumerate(variations):
-        if value_text(variation.get("value")) == ref:
-            return index
-    known = ", ".join(f"{i}={value_text(v.get('value'))}" for i, v in enumerate(variations))
-    raise BadUsage(f"no variation {ref!r}; the flag has {known}")
+        text = f"#{index} = {value_text(variation.get('value'))}"
+        name = variation.get("name")
+        if name and name != value_text(variation.get("value")):
+            text += f" ({name})"
+        parts.append(text)
+    return "the flag's variations: " + ", ".join(parts)
+
+
+_PERCENT = re.compile(r"^(-?\d+(?:\.\d+)?|-?\.\d+)\s*%?$")
+
+
+def parse_percent(text: str, option: str, *, zero: bool = True) -> float:
+    """``10%``, ``10`` or ``12.5%`` -> 12.5: a percentage from 0 (or more) to 100, with up to
+    three decimals (the finest step a rollout has). ``option`` names it in errors."""
+    match = _PERCENT.match(text.strip())
+    if not match:
+        raise BadUsage(
+            f"{option}: {text.strip()!r} is not a percentage; write e.g. 10%, 10 or 12.5%"
+        )
+    value = float(match.group(1))
+    rule = "from 0 % to 100 %" if zero else "more than 0 % and at most 100 %"
+    if value > 100 or value < 0 or (value == 0 and not zero):
+        raise BadUsage(f"{option}: a percentage must be {rule} (got {value:g} %)")
+    if round(value * 1000) != value * 1000:
+        raise BadUsage(
+            f"{option}: {value:g} % has more than three decimals (the finest is 0.001 %)"
+        )
+    return value
 
 
 def parse_rollout(
-    variations: Sequence[Mapping[str, Any]], text: str, bucket_by: str = "key"
+    variations: Sequence[Mapping[str, Any]],
+    text: str,
+    bucket_by: str = "key",
+    option: str = "--rollout",
 ) -> dict[str, Any]:
-    """``true=25,false=75`` -> a rollout with weights in units of 1/100,000."""
+    """``true=25%,false=75%`` -> a rollout with weights in units of 1/100,000."""
     weights: list[dict[str, int]] = []
     for part in text.split(","):
         ref, sep, percent = part.rpartition("=")
-        if not sep or not ref:
-            raise BadUsage(f"cannot read rollout {text!r}: expected VARIATION=PERCENT,...")
-        try:
-            weight = round(float(percent) * 1000)
-        except ValueError:
-            raise BadUsage(f"cannot read percentage {percent!r} in rollout {text!r}") from None
-        weights.append({"variation": variation_index(variations, ref), "weight": weight})
+        if not sep or not ref.strip():
+            raise BadUsage(f"{option}: cannot read {part.strip()!r}; write VARIATION=PERCENT,... "
+                           "e.g. true=25%,false=75%")  # fmt: skip
+        weight = round(parse_percent(percent, option) * 1000)
+        weights.append({"variation": variation_index(variations, ref, option), "weight": weight})
     total = sum(w["weight"] for w in weights)
-    if total != 100_000:
-        raise BadUsage(f"rollout {text!r} adds up to {total / 1000:g} %, not 100 %")
+    if total != TOTAL_WEIGHT:
+        raise BadUsage(f"{option}: weights must add up to 100 % (got {total / 1000:g} %)")
     return {"bucket_by": bucket_by, "variations": weights}
 
 
+TOTAL_WEIGHT = 100_000
+"""A rollout's weights are in thousandths of a percent: they add up to 100,000."""
+_WEIGHT_RANGE = re.compile(r"^weight must be 0\.\.\d+$")
+_WEIGHT_SUM = re.compile(r"^weights sum to (-?\d+), they must sum to \d+$")
+
+
+def in_percent(message: str) -> str:
+    """A server message about rollout weights in the options' unit: percent."""
+    if _WEIGHT_RANGE.match(message):
+        return "a percentage must be 0 % to 100 %"
+    total = _WEIGHT_SUM.match(message)
+    if total:
+        return f"weights must add up to 100 % (got {int(total.group(1)) / 1000:g} %)"
+    return message
+
+
 def describe_serve(variations: Sequence[Mapping[str, Any]], serve: Mapping[str, Any]) -> str:
-    """A serve as a person reads it: ``true`` or ``true 25 % / false 75 %``."""
+    """A serve as a person reads it: ``true`` or ``true: 25 % / false: 75 %``."""
     if "variation" in serve:
-        return _variation_text(variations, serve["variation"])
+        return variation_text(variations, serve["variation"])
     rollout = serve.get("rollout") or {}
     parts = [
-        f"{_variation_text(variations, w.get('variation'))} {w.get('weight', 0) / 1000:g} %"
+        f"{variation_text(variations, w.get('variation'))}: {w.get('weight', 0) / 1000:g} %"
         for w in rollout.get("variations", [])
     ]
     return " / ".join(parts) or "?"
+
+
+def describe_patch(variations: Sequence[Mapping[str, Any]], patch: Mapping[str, Any]) -> str:
+    """A configuration change with values for variation indexes: ``on, fallthrough: true``."""
+    parts = []
+    for field, value in patch.items():
+        if field == "on" and isinstance(value, bool):
+            parts.append("on" if value else "off")
+        elif field == "off_variation":
+            parts.append(f"off variation: {variation_text(variations, value)}")
+        elif field == "fallthrough" and isinstance(value, Mapping):
+            parts.append(f"fallthrough: {describe_serve(variations, value)}")
+        else:
+            parts.append(f"{field}: {value_text(value)}")
+    return ", ".join(parts)
 
 
 def describe_clause(clause: Mapping[str, Any]) -> str:
@@ -133,13 +235,14 @@ def describe_clause(clause: Mapping[str, Any]) -> str:
     return f"{clause.get('attribute')} {negate}{clause.get('op')} {values}"
 
 
-def _variation_text(variations: Sequence[Mapping[str, Any]], index: Any) -> str:
-    """The variation's value; for JSON objects and lists, its name (or ``#index``)."""
+def variation_text(variations: Sequence[Mapping[str, Any]], index: Any) -> str:
+    """The variation's value; for JSON objects and lists, its name (or the JSON, cut short)."""
     if not (isinstance(index, int) and 0 <= index < len(variations)):
         return f"#{index}"
     value = variations[index].get("value")
     if isinstance(value, dict | list):
-        return str(variations[index].get("name") or f"#{index}")
+        text = str(variations[index].get("name") or value_text(value))
+        return text if len(text) <= 40 else text[:39] + "…"
     return value_text(value)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from premiere.cli.flags.syntax import describe_clause, describe_serve
+from premiere.cli.flags.syntax import describe_clause, describe_serve, variation_text
 from premiere.cli.output import details, say, short_time, table, value_text
 
 
@@ -24,7 +24,7 @@ def show_flag_list(items: list[dict[str, Any]]) -> None:
         ]
         for flag in items
     ]
-    table("Flags", ["key", "kind", "tags", *environments], rows)
+    table("Flags", ["key", "kind", "tags", *environments], rows, optional=["tags", "kind"])
 
 
 def _on_text(config: Mapping[str, Any] | None) -> str:
@@ -67,11 +67,19 @@ def show_flag(flag: Mapping[str, Any]) -> None:
     table("Environments", ["environment", "state", "targets", "rules", "fallthrough", "off"], rows)
 
 
-def show_config(flag: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+FlagLookup = Callable[[str], Mapping[str, Any] | None]
+
+
+def show_config(
+    flag: Mapping[str, Any], config: Mapping[str, Any], flag_of: FlagLookup = lambda key: None
+) -> None:
+    """One environment's configuration; ``flag_of`` finds the prerequisites' variations."""
     variations = flag.get("variations", [])
-    prerequisites = [
-        f"{p.get('key')} = variation {p.get('variation')}" for p in config.get("prerequisites", [])
-    ]
+    prerequisites = []
+    for prerequisite in config.get("prerequisites", []):
+        required = flag_of(str(prerequisite.get("key"))) or {}
+        value = variation_text(required.get("variations") or [], prerequisite.get("variation"))
+        prerequisites.append(f"{prerequisite.get('key')} -> {value}")
     details(
         f"Flag {flag['key']} in {config.get('environment')}",
         [
@@ -96,16 +104,25 @@ def show_config(flag: Mapping[str, Any], config: Mapping[str, Any]) -> None:
 
 
 def show_evaluation(
-    key: str, environment: str, context: Mapping[str, Any], result: Mapping[str, Any]
+    flag: Mapping[str, Any], environment: str, context: Mapping[str, Any], result: Mapping[str, Any]
 ) -> None:
+    """The value, the variation's name when it has one, and why."""
     reason = result.get("reason") or {}
+    index = result.get("variation")
+    variations = flag.get("variations") or []
+    named = None
+    if isinstance(index, int) and 0 <= index < len(variations):
+        named = variations[index].get("name")
     pairs: list[tuple[str, Any]] = [
         ("value", value_text(result.get("value"))),
-        ("variation", result.get("variation")),
+        *([("variation", named)] if named else []),
         ("reason", reason.get("kind")),
     ]
     pairs += [(name.replace("_", " "), value) for name, value in reason.items() if name != "kind"]
-    details(f"{key} in {environment} for {value_text(context.get('key', '(no key)'))}", pairs)
+    details(
+        f"{flag.get('key')} in {environment} for {value_text(context.get('key', '(no key)'))}",
+        pairs,
+    )
 
 
 def _targets_text(variations: list[Any], targets: list[Mapping[str, Any]]) -> str:

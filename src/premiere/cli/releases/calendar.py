@@ -15,11 +15,18 @@ from typing import Any, TypeVar
 
 import click
 
-from premiere.cli.context import api_options, json_option, project_option
+from premiere.cli.context import (
+    api_options,
+    environment_option,
+    json_option,
+    known_environment,
+    project_option,
+)
 from premiere.cli.exits import BadUsage
 from premiere.cli.flags.commands import flags
+from premiere.cli.flags.syntax import describe_patch
 from premiere.cli.output import emit_json, say, table
-from premiere.cli.releases.remote import clean, project_api
+from premiere.cli.releases.remote import clean, flag_variations, project_api
 from premiere.cli.releases.views import seconds_time
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -70,7 +77,7 @@ def _cadence_option_list(anchor_help: str) -> list[Any]:
 @release_trains.command("create")
 @click.argument("key")
 @click.option("--name", help="Display name.")
-@click.option("--env", "--environment", "-e", "environment", help="Its environment.")
+@environment_option(help="Its environment.")
 @cadence_options("Default: the next date matching the cadence.")
 @project_option
 @api_options
@@ -95,7 +102,7 @@ def release_trains_create(
 @release_trains.command("update")
 @click.argument("key")
 @click.option("--name", help="Display name.")
-@click.option("--env", "--environment", "-e", "environment", help="Its environment.")
+@environment_option(help="Its environment.")
 @cadence_options("Default: the train's anchor.")
 @project_option
 @api_options
@@ -171,7 +178,7 @@ def freeze_windows() -> None:
 
 
 @freeze_windows.command("create")
-@click.option("--env", "--environment", "-e", "environment", required=True, help="Environment.")
+@environment_option(required=True, help="Environment.")
 @click.option("--start", required=True, help="Start (RFC 3339).")
 @click.option("--end", required=True, help="End (RFC 3339).")
 @click.option("--reason", "-m", required=True, help="Why, e.g. 'Black Friday'.")
@@ -191,13 +198,14 @@ def freeze_windows_create(
 
 
 @freeze_windows.command("list")
-@click.option("--env", "--environment", "-e", "environment", help="Only this environment's.")
+@environment_option(help="Only this environment's.")
 @project_option
 @api_options
 @json_option
 def freeze_windows_list(environment: str | None, as_json: bool) -> None:
     """List the freeze windows."""
     items = project_api().get("freeze-windows", params={"environment": environment})
+    known_environment(environment, items)
     if as_json:
         emit_json(items)
         return
@@ -221,7 +229,7 @@ def freeze_windows_delete(window_id: int) -> None:
 
 @flags.command("schedule")
 @click.argument("key")
-@click.option("--env", "--environment", "-e", "environment", required=True, help="Environment.")
+@environment_option(required=True, help="Environment.")
 @click.option("--at", "at", required=True, help="When (RFC 3339).")
 @click.option("--timezone", help="Read --at without an offset in this IANA time zone.")
 @click.option("--on/--off", "turn_on", default=None, help="Turn the flag on (or off) then.")
@@ -263,7 +271,7 @@ def flags_schedule(
 
 @flags.command("schedules")
 @click.option("--flag", help="Only this flag's.")
-@click.option("--env", "--environment", "-e", "environment", help="Only this environment's.")
+@environment_option(help="Only this environment's.")
 @click.option("--status", type=click.Choice(["pending", "applied", "failed", "cancelled"]))
 @project_option
 @api_options
@@ -273,12 +281,16 @@ def flags_schedules(
 ) -> None:
     """List scheduled flag changes."""
     params = {"flag": flag, "environment": environment, "status": status}
-    items = project_api().get("scheduled-changes", params=params)
+    api = project_api()
+    items = api.get("scheduled-changes", params=params)
+    known_environment(environment, items)
     if as_json:
         emit_json(items)
         return
+    variations = flag_variations(api) if items else {}
     rows = [(c.get("id"), c.get("flag"), c.get("environment"), seconds_time(c.get("at")),
-             json.dumps(c.get("patch")), c.get("status"), c.get("error") or c.get("reason"))
+             describe_patch(variations.get(str(c.get("flag"))) or [], c.get("patch") or {}),
+             c.get("status"), c.get("error") or c.get("reason"))
             for c in items]  # fmt: skip
     table("Scheduled changes", ["id", "flag", "environment", "at (UTC)", "change", "status",
                                 "note"], rows)  # fmt: skip

@@ -15,10 +15,16 @@ from typing import Any, TypeVar
 import click
 
 from premiere.cli.aliases import AliasedGroup
-from premiere.cli.context import api_options, json_option, project_option
-from premiere.cli.exits import BadUsage
+from premiere.cli.context import (
+    api_options,
+    environment_option,
+    json_option,
+    known_environment,
+    project_option,
+)
+from premiere.cli.exits import BadUsage, CliError, in_option_words
 from premiere.cli.output import emit_json, say
-from premiere.cli.releases.remote import ProjectApi, clean, project_api
+from premiere.cli.releases.remote import ProjectApi, clean, flag_variations, project_api
 from premiere.cli.releases.spec import __doc__ as SPEC_HELP
 from premiere.cli.releases.spec import definition, keep_pacing, load_file
 from premiere.cli.releases.views import (
@@ -46,6 +52,29 @@ def releases() -> None:
     """
 
 
+OPTION_FIELDS = {
+    "hold": {r"^plan\.stages\[\d+\]\.hold": "--hold"},
+    "stages": {r"^plan\.stages\b": "--stages"},
+    "flags": {r"^features\b": "--flag"},
+    "environment": {r"^environment$": "--env"},
+    "approvals": {r"^required_approvals$": "--approvals"},
+    "audience": {r"^audience\b": "--audience"},
+}
+"""The options of a release definition and the fields they set, for the server's errors."""
+
+
+def send(options: dict[str, Any], request: Callable[[], Any]) -> Any:
+    """``request()``, its validation errors named by the options that set the fields."""
+    try:
+        return request()
+    except CliError as exc:
+        given: dict[str, str] = {}
+        for option, fields in OPTION_FIELDS.items():
+            if options.get(option):
+                given.update(fields)
+        raise in_option_words(exc, given) from None
+
+
 def definition_options(func: F) -> F:
     """What a release is: from --file, from options, or both (options win)."""
     options = [
@@ -53,8 +82,7 @@ def definition_options(func: F) -> F:
                      help="A release definition (JSON as the API takes it; YAML with PyYAML)."),
         click.option("--name", help="Display name."),
         click.option("--description", help="What the release is about."),
-        click.option("--env", "--environment", "-e", "environment",
-                     help="The environment the release opens in, e.g. production."),
+        environment_option(help="The environment the release opens in, e.g. production."),
         click.option("--flag", "flags", multiple=True, metavar="KEY=VALUE",
                      help="A flag and the variation it serves (repeat): new-checkout=true."),
         click.option("--min-version", "min_versions", multiple=True, metavar="SERVICE=VERSION",
@@ -115,7 +143,7 @@ def releases_create(key: str | None, as_json: bool, **options: Any) -> None:
         raise BadUsage('give the release KEY (or a "key" in --file)')
     if not body.get("environment"):
         raise BadUsage('give --env (or an "environment" in --file)')
-    release = api.post("releases", body=body)
+    release = send(options, lambda: api.post("releases", body=body))
     if as_json:
         emit_json(release)
         return
@@ -148,7 +176,8 @@ def releases_update(key: str, as_json: bool, **options: Any) -> None:
         body["plan"]["stages"] = keep_pacing(body["plan"]["stages"], stages)
     if not body:
         raise BadUsage("nothing to change: give options or --file")
-    release = api.patch("releases", key, body=body, version=version or current.get("version"))
+    version = version or current.get("version")
+    release = send(options, lambda: api.patch("releases", key, body=body, version=version))
     if as_json:
         emit_json(release)
         return
@@ -162,17 +191,18 @@ def releases_update(key: str, as_json: bool, **options: Any) -> None:
 
 @releases.command("list")
 @click.option("--state", type=click.Choice(STATES), help="Only releases in this state.")
-@click.option("--env", "--environment", "-e", "environment", help="Only this environment's.")
+@environment_option(help="Only this environment's.")
 @project_option
 @api_options
 @json_option
 def releases_list(state: str | None, environment: str | None, as_json: bool) -> None:
     """List the project's releases."""
     items = project_api().get("releases", params={"state": state, "environment": environment})
+    known_environment(environment, items)
     if as_json:
         emit_json(items)
         return
-    show_releases("Releases", items)
+    show_releases("Releases", items, flag_variations(project_api()))
 
 
 @releases.command("get")
@@ -182,11 +212,12 @@ def releases_list(state: str | None, environment: str | None, as_json: bool) -> 
 @json_option
 def releases_get(key: str, as_json: bool) -> None:
     """Show release KEY: state, stage, features, plan, approvals, notes."""
-    release = project_api().get("releases", key)
+    api = project_api()
+    release = api.get("releases", key)
     if as_json:
         emit_json(release)
         return
-    show_release(release)
+    show_release(release, flag_variations(api))
 
 
 @releases.command("readiness")

@@ -43,6 +43,12 @@ def project_api() -> ProjectApi:
     return ProjectApi(obj.client, obj.project_key())
 
 
+def flag_variations(api: ProjectApi) -> dict[str, Any]:
+    """Every flag's variations (archived flags too), so that output shows values."""
+    flags = api.get("flags", params={"archived": "true"})
+    return {str(f.get("key")): f.get("variations") or [] for f in flags if isinstance(f, dict)}
+
+
 def clean(body: dict[str, Any]) -> dict[str, Any]:
     """The body without the fields left None (the server's defaults apply)."""
     return {key: value for key, value in body.items() if value is not None}

@@ -4,10 +4,11 @@ Options given on the command line override the file's fields. The small language
 
 \b
   --flag KEY=VALUE     the variation the flag serves when the release reaches someone:
-                       its value (true, blue, 3) or its name; #N is the N-th variation
+                       its value (true, blue, 3) or its name; #N is the variation at index N
   --stages LIST        the rollout plan, comma-separated: a segment key (staff) or a
-                       percentage (5%) per stage, e.g. 'staff,1%,5%,25%,100%'
+                       percentage (5%, 5 or 12.5%) per stage, e.g. 'staff,1%,5%,25%,100%'
   --hold DURATION      how long each stage is held before the next: 90s, 10m, 1h30m, 2d
+  --file               a stage there may write "hold": "10m" and "percent": "5%" too
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from premiere.cli.exits import BadUsage
+from premiere.cli.flags.syntax import parse_percent, variation_index
 from premiere.cli.output import value_text
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
+_NUMBER = re.compile(r"^-?[\d.]+\s*%?$|^.*%$")
+"""A stage that reads as a percentage (``5``, ``12.5%``; ``-5`` and ``x%`` to be refused)."""
 
 
 def parse_duration(text: str) -> float:
@@ -63,20 +66,11 @@ def parse_flag_value(text: str) -> tuple[str, str]:
     return key, value.strip() if equals else "true"
 
 
-def variation_for(flag: Mapping[str, Any], ref: str) -> int:
+def variation_for(flag: Mapping[str, Any], ref: str, option: str = "--flag") -> int:
     """The index of the variation of ``flag`` whose value (or name) is ``ref``; ``#2`` is an
     index."""
     variations = [v for v in flag.get("variations") or [] if isinstance(v, Mapping)]
-    if ref.startswith("#") and ref[1:].isdigit() and int(ref[1:]) < len(variations):
-        return int(ref[1:])
-    for index, variation in enumerate(variations):
-        if value_text(variation.get("value")) == ref:
-            return index
-    for index, variation in enumerate(variations):
-        if variation.get("name") == ref:
-            return index
-    known = ", ".join(value_text(v.get("value")) for v in variations)
-    raise BadUsage(f"flag {flag.get('key')} has no variation {ref!r}; its variations: {known}")
+    return variation_index(variations, ref, f"{option} {flag.get('key')}=")
 
 
 def parse_stages(text: str, hold: int | None, advance: str | None) -> list[dict[str, Any]]:
@@ -86,11 +80,8 @@ def parse_stages(text: str, hold: int | None, advance: str | None) -> list[dict[
     for item in (part.strip() for part in text.split(",")):
         if not item:
             raise BadUsage(f"--stages {text!r}: an empty stage; write e.g. 'staff,5%,100%'")
-        percent = _PERCENT.match(item)
-        if percent:
-            value = float(percent.group(1))
-            if not 0 < value <= 100:
-                raise BadUsage(f"--stages: {item} is not a percentage between 0 and 100")
+        if _NUMBER.match(item):
+            value = parse_percent(item, "--stages", zero=False)
             stage: dict[str, Any] = {"percent": int(value) if value.is_integer() else value}
         else:
             stage = {"segment": item}
@@ -233,9 +224,15 @@ def _given(fields: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _hold_in_seconds(stage: Mapping[str, Any]) -> dict[str, Any]:
-    """A stage's ``"hold": "10m"`` as ``hold_seconds`` (ISO ``PT1H`` is left to the server)."""
+    """A stage's ``"hold": "10m"`` as ``hold_seconds`` (ISO ``PT1H`` is left to the server),
+    and its ``"percent": "5%"`` as a number."""
+    result = dict(stage)
+    percent = stage.get("percent")
+    if isinstance(percent, str):
+        value = parse_percent(percent, "a stage's percent", zero=False)
+        result["percent"] = int(value) if value.is_integer() else value
     hold = stage.get("hold")
     if isinstance(hold, str) and not hold.upper().startswith("P"):
-        rest = {k: v for k, v in stage.items() if k != "hold"}
-        return rest | {"hold_seconds": math.ceil(parse_duration(hold))}
-    return dict(stage)
+        del result["hold"]
+        result["hold_seconds"] = math.ceil(parse_duration(hold))
+    return result

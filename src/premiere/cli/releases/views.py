@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from rich.text import Text
 
+from premiere.cli.flags.syntax import variation_text
 from premiere.cli.output import console, details, say, short_time, table, value_text
 from premiere.cli.releases.spec import format_duration
 
@@ -38,16 +40,21 @@ def progress(release: dict[str, Any]) -> str:
     return f"{index + 1}/{len(stages)} ({stage_label(shown)})"
 
 
-def features_text(release: dict[str, Any]) -> str:
+Variations = Mapping[str, Sequence[Mapping[str, Any]]]
+"""Each flag's variations, by flag key: what a release's features show as values."""
+NO_VARIATIONS: Variations = MappingProxyType({})
+
+
+def features_text(release: dict[str, Any], variations: Variations = NO_VARIATIONS) -> str:
+    """``new-checkout -> true (api>=1.4.0)``: each flag and the value the release serves."""
     parts = []
     for feature in release.get("features") or []:
         if isinstance(feature, dict):
             versions = feature.get("min_versions") or {}
             needs = ", ".join(f"{s}>={v}" for s, v in versions.items())
-            parts.append(
-                f"{feature.get('flag')}#{feature.get('variation')}"
-                + (f" ({needs})" if needs else "")
-            )
+            flag = str(feature.get("flag"))
+            value = variation_text(variations.get(flag) or [], feature.get("variation"))
+            parts.append(f"{flag} -> {value}" + (f" ({needs})" if needs else ""))
     return ", ".join(parts)
 
 
@@ -59,19 +66,22 @@ def approvals_text(release: dict[str, Any]) -> str | None:
     return f"{approvals.get('valid', 0)}/{required}"
 
 
-def show_releases(title: str, releases: Iterable[dict[str, Any]]) -> None:
+def show_releases(
+    title: str, releases: Iterable[dict[str, Any]], variations: Variations = NO_VARIATIONS
+) -> None:
     rows = [
         (r.get("key"), r.get("name"), r.get("environment"), r.get("state"), progress(r),
-         features_text(r), approvals_text(r), short_time((r.get("schedule") or {}).get("start_at")),
+         features_text(r, variations), approvals_text(r),
+         short_time((r.get("schedule") or {}).get("start_at")),
          short_time(r.get("updated_at")))
         for r in releases
     ]  # fmt: skip
     columns = ["key", "name", "environment", "state", "stage", "features", "approvals",
                "start at", "updated"]  # fmt: skip
-    table(title, columns, rows)
+    table(title, columns, rows, optional=["name", "start at", "updated", "approvals"])
 
 
-def show_release(release: dict[str, Any]) -> None:
+def show_release(release: dict[str, Any], variations: Variations = NO_VARIATIONS) -> None:
     notes = release.get("notes") or {}
     schedule = release.get("schedule") or {}
     audience = (release.get("audience") or {}).get("segment")
@@ -83,7 +93,7 @@ def show_release(release: dict[str, Any]) -> None:
         ("state", release.get("state")),
         ("stage", progress(release)),
         ("hold until", seconds_time(release.get("hold_until"))),
-        ("features", features_text(release)),
+        ("features", features_text(release, variations)),
         ("audience", audience or "everyone"),
         ("approvals", approvals_text(release)),
         ("start at", schedule.get("start_at")),
@@ -124,7 +134,7 @@ def show_stages(release: dict[str, Any]) -> None:
          stage.get("advance"), _stage_mark(index, current, state))
         for index, stage in enumerate(stages)
     ]  # fmt: skip
-    table("Rollout plan", ["#", "audience", "hold", "advance", ""], rows)
+    table("Rollout plan", ["#", "audience", "hold", "advance", "progress"], rows)
 
 
 def _stage_mark(index: int, current: Any, state: Any) -> str:

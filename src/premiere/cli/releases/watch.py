@@ -20,6 +20,7 @@ from rich.live import Live
 from rich.text import Text
 
 from premiere.cli.exits import ERROR, BadUsage, CliError
+from premiere.cli.flags.syntax import parse_percent
 from premiere.cli.output import console
 from premiere.cli.releases.remote import ProjectApi
 from premiere.cli.releases.views import (
@@ -87,6 +88,8 @@ def _reached(release: dict[str, Any], target: str) -> bool:
     if target.isdigit():
         index = int(target) - 1
     else:
+        if target.strip().endswith("%"):  # 50 %, 12.50% -> the label 50%, 12.5%
+            target = f"{parse_percent(target.strip()[:-1], '--until-stage'):g}%"
         labels = [stage_label(s) for s in stages]
         if target not in labels:
             raise BadUsage(f"--until-stage {target}: the plan has {', '.join(labels)}")

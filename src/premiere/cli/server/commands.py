@@ -228,4 +228,4 @@ def demo(database_url: str | None, as_json: bool) -> None:
     rows += [("flags", ", ".join(made["flags"])), ("archived", ", ".join(made["archived_flags"]))]
     rows += [("deployments", "\n".join(made["deployments"]))]
     rows += [("releases", ", ".join(made["releases"]))]
-    table(None, ["", "keys"], rows)
+    table(None, ["created", "keys"], rows)

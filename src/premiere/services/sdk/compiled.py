@@ -144,29 +144,5 @@ def compile_flags(document: Mapping[str, Any], *, client_only: bool) -> Compiled
         client_only=client_only,
         document=document,
         compiled=engine.compile_document(document),
-        reads_key=frozenset(k for k, f in flags.items() if reads_targeting_key(f)),
+        reads_key=frozenset(k for k, f in flags.items() if engine.reads_targeting_key(f)),
     )
-
-
-def reads_targeting_key(flag: Mapping[str, Any]) -> bool:
-    """Whether an ``on`` flag's answer depends on the context's ``key``."""
-    if not isinstance(flag, Mapping) or flag.get("on") is not True:
-        return False
-    if flag.get("targets"):
-        return True
-    rules = flag.get("rules") or []
-    serves = [flag.get("fallthrough")] + [r.get("serve") for r in rules if isinstance(r, Mapping)]
-    for serve in serves:
-        rollout = serve.get("rollout") if isinstance(serve, Mapping) else None
-        if isinstance(rollout, Mapping) and rollout.get("bucket_by", "key") == "key":
-            return True
-    for rule in rules:
-        clauses = rule.get("clauses") if isinstance(rule, Mapping) else None
-        for clause in clauses or []:
-            if (
-                isinstance(clause, Mapping)
-                and clause.get("attribute") == "key"
-                and clause.get("op") != "segment_match"
-            ):
-                return True
-    return False
