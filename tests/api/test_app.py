@@ -32,6 +32,15 @@ def test_healthz__get__ok_without_token(api: Api) -> None:
     assert response.json()["status"] == "ok"
 
 
+def test_healthz__route__matched_before_any_included_router(tmp_path: object) -> None:
+    # FastAPI finishes an included router's routes when a request first reaches it; a
+    # liveness probe declared after the routers would wait for all of them to be built.
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/p.db"))
+    paths = [getattr(route, "path", None) for route in app.router.routes]
+    first_router = paths.index(None)  # included routers have no path of their own
+    assert "/healthz" in paths[:first_router]
+
+
 def test_openapi__get__documents_every_route_with_tags(api: Api) -> None:
     spec = api.client.get("/openapi.json").json()
     assert spec["info"]["title"] == "Premiere"
@@ -60,6 +69,7 @@ def test_openapi__get__documents_every_route_with_tags(api: Api) -> None:
     }
     assert schema_of["200"] == "FlagConfigView"
     assert schema_of["409"] == schema_of["422"] == schema_of["428"] == "ErrorBody"
+    assert {"ErrorBody", "ErrorDetail"} <= set(spec["components"]["schemas"])
 
 
 def test_unknown_route__get__404_in_error_shape(api: Api) -> None:

@@ -107,6 +107,13 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     counts = AccessCounts(settings.log_summary_seconds)
     setattr(app.state, ACCESS_LOG, counts)
     app.add_middleware(AccessLog, counts=counts)  # outermost: api/sdk/access_log.py
+
+    # Before the routers: the liveness probe answers without waiting for FastAPI to finish
+    # the routes of the routers below, which it does when a request first reaches them.
+    @app.get("/healthz", tags=["health"], summary="Liveness probe", responses=answers(Health))
+    async def healthz() -> JSONResponse:  # on the event loop: needs no worker thread
+        return JSONResponse({"status": "ok", "version": __version__})
+
     routers = (projects, environments, catalog, flags, segments, audit, tokens)
     for module in (*routers, sdk, stream):
         app.include_router(
@@ -126,9 +133,4 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
-
-    @app.get("/healthz", tags=["health"], summary="Liveness probe", responses=answers(Health))
-    async def healthz() -> JSONResponse:  # on the event loop: needs no worker thread
-        return JSONResponse({"status": "ok", "version": __version__})
-
     return app

@@ -279,13 +279,25 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
+ERROR_BODY_REF = "#/components/schemas/ErrorBody"
+
+
 def answers(model: Any = None, *errors: int, status: int = 200) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` for a route: its success shape and the errors it may answer."""
+    """``responses=`` for a route: its success shape and the errors it may answer.
+
+    The errors name ``ErrorBody`` by reference rather than as a ``model``: FastAPI builds
+    a pydantic adapter for every model of every answer of every route, twice (when the
+    route is declared, and when a request first reaches its router), and the errors are
+    most of them. The SDK stream's answers (api/sdk/stream.py) give ``ErrorBody`` as a
+    model, which puts its schema in the document's components; the document is the
+    same either way.
+    """
     described: dict[int | str, dict[str, Any]] = {}
     if model is not None:
         described[status] = {"model": model}
     for code in errors:
-        described[code] = {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[code]}
+        content = {"application/json": {"schema": {"$ref": ERROR_BODY_REF}}}
+        described[code] = {"description": _ERROR_DESCRIPTIONS[code], "content": content}
     return described
 
 

@@ -33,6 +33,9 @@ class AliasedGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_commands(ctx, formatter)
+        self.format_aliases(formatter)
+
+    def format_aliases(self, formatter: click.HelpFormatter) -> None:
         if self.aliases:
             with formatter.section("Aliases"):
                 formatter.write_dl(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import ssl
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,8 +13,6 @@ from urllib.parse import quote
 import httpx
 
 from premiere.cli.exits import CliError, NotFound, Unreachable, error_for
-
-DEFAULT_URL = "http://127.0.0.1:8700"
 
 
 def path(*parts: str) -> str:
@@ -45,7 +45,11 @@ class ApiClient:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=timeout, transport=transport
+            base_url=self.url,
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            verify=tls_verification(self.url),
         )
 
     def close(self) -> None:
@@ -148,6 +152,17 @@ SUGGESTED = {"environment": "environments", "flag": "flags", "segment": "segment
 MAX_LISTED = 30
 
 
+def tls_verification(url: str) -> ssl.SSLContext | bool:
+    """httpx's ``verify`` for a client of ``url``: the CA bundle (``True``) when TLS may be
+    spoken, to an https server or to a proxy; for a plain-http server without a proxy, a
+    context that verifies everything yet trusts no certificate. Nothing is loaded for it
+    (loading the CA bundle takes longer than a command's request), and any TLS
+    connection would fail rather than go unchecked."""
+    if not url.startswith("http://") or urllib.request.getproxies():
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verify_mode CERT_REQUIRED, no CAs
+
+
 def _error_from(response: httpx.Response) -> CliError:
     try:
         error = response.json()["error"]
@@ -166,4 +181,4 @@ def _version_from_etag(etag: str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-__all__ = ["DEFAULT_URL", "ApiClient", "CliError", "Response", "did_you_mean", "path"]
+__all__ = ["ApiClient", "CliError", "Response", "did_you_mean", "path"]

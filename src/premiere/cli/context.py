@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from premiere.cli.client import DEFAULT_URL, ApiClient, path
 from premiere.cli.exits import BadUsage
+
+if TYPE_CHECKING:
+    from premiere.cli.client import ApiClient
+
+DEFAULT_URL = "http://127.0.0.1:8700"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,6 +31,8 @@ class CliContext:
     @property
     def client(self) -> ApiClient:
         if self._client is None:
+            from premiere.cli.client import ApiClient  # httpx: only for commands that use it
+
             self._client = ApiClient(self.url, self.token)
         return self._client
 
@@ -39,7 +45,7 @@ class CliContext:
         """The project to act on: --project, PREMIERE_PROJECT, or the only one there is."""
         if self.project:
             return self.project
-        projects = self.client.get(path("projects"))
+        projects = self.client.get("/api/v1/projects")
         keys = [p["key"] for p in projects]
         if len(keys) == 1:
             self.project = str(keys[0])
@@ -120,5 +126,7 @@ def known_environment(environment: str | None, found: object) -> None:
     """An empty list filtered by ``environment``: when no such environment exists, say so
     (with "did you mean ...?") rather than list nothing."""
     if environment and not found:
+        from premiere.cli.client import path
+
         obj = get_obj()
         obj.client.get(path("projects", obj.project_key(), "environments", environment))

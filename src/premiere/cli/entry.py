@@ -1,8 +1,9 @@
 """The ``premiere`` console script: the CLI, or one line saying it needs the server extras.
 
 The base install (``pip install premiere``) is the SDK alone; the command needs
-``premiere[server]`` (click, rich, the store). Importing it here, not at the top, lets a
-missing extra end with a message instead of a traceback.
+``premiere[server]`` (click, rich, the store). The command group and each command's
+modules are imported when they run, so a missing extra, found by whichever command
+needs it, ends with a message instead of a traceback.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ MISSING_EXTRAS = (
 def main() -> None:
     try:
         from premiere.cli.main import main as cli_main
+
+        cli_main()  # imports each command's modules when it runs
     except ModuleNotFoundError as error:
         if (error.name or "").partition(".")[0] not in SERVER_EXTRAS:
             raise
         print(MISSING_EXTRAS.format(name=error.name), file=sys.stderr)
         sys.exit(1)
-    cli_main()

@@ -1,48 +1,165 @@
-"""The ``premiere`` command group; ``main`` runs it (the console script, cli/entry.py)."""
+"""The ``premiere`` command group; ``main`` runs it (the console script, cli/entry.py).
+
+Commands are registered by import path in ``COMMANDS`` and imported only when they
+run, when their help is asked for, or when a tool walks every command (the reference
+in docs/cli.md). ``premiere --help`` lists them from the summary registered beside
+the path, so it imports click and no command; a client command imports its own
+modules and the HTTP client, never the server (FastAPI, SQLAlchemy, uvicorn).
+
+Adding a command: write it in its domain's package (``cli/<domain>/``) and add one
+line to ``COMMANDS``: its name, ``"module:attribute"``, and the first sentence of its
+help as the summary (tests/cli/test_startup.py checks that they match). A
+module that adds subcommands to a group defined in another module is listed in the
+group's ``extended_by``, so that the group is whole however it is loaded.
+"""
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import click
 
 from premiere import __version__
-from premiere.cli import audit, catalog, tokens
 from premiere.cli.aliases import AliasedGroup
-from premiere.cli.context import CliContext
-from premiere.cli.deployments.commands import deployments
-from premiere.cli.deployments.deploy import deploy
-from premiere.cli.deployments.scan_command import scan_command
-from premiere.cli.flags import commands as flags
-from premiere.cli.flags import configs as flag_configs
-from premiere.cli.flags import segments
-from premiere.cli.releases.actions import releases  # with its start/pause/... commands
-from premiere.cli.releases.calendar import freeze_windows, release_trains
-from premiere.cli.server import commands as server
 
-# Commands whose modules load the store (SQLAlchemy, Alembic) at import: they are
-# imported only when used, so that the API client commands start quickly.
-# cli/server/worker.py: the scheduler.
-LAZY_COMMANDS = {"worker": ("premiere.cli.server.worker", "worker")}
+
+@dataclass(frozen=True)
+class CommandEntry:
+    """Where a top-level command lives, and what ``premiere --help`` says of it."""
+
+    path: str
+    """``"module:attribute"`` of the click command."""
+    summary: str
+    """The first sentence of the command's help, as ``premiere --help`` lists it."""
+    extended_by: tuple[str, ...] = ()
+    """Modules that add subcommands to this group; imported after it."""
+
+    def load(self) -> click.Command:
+        module, _, attribute = self.path.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        for extension in self.extended_by:
+            importlib.import_module(extension)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.path} is not a click command")
+        return command
+
+
+class LazyGroup(AliasedGroup):
+    """A group whose commands are imported when first used (``lazy_commands``)."""
+
+    def __init__(
+        self, *args: Any, lazy_commands: Mapping[str, CommandEntry] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        name = self.aliases.get(cmd_name, cmd_name)
+        if name not in self.commands and name in self.lazy_commands:
+            self.add_command(self.lazy_commands[name].load(), name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click lists commands, but from the registered summaries: nothing is imported."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name) or click.Command(
+                name, help=self.lazy_commands[name].summary
+            )
+            if not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in rows])
+        self.format_aliases(formatter)
+
+
+COMMANDS = {
+    "audit": CommandEntry(
+        "premiere.cli.audit:audit",
+        "Read the audit log: every change, with who made it and when.",
+    ),
+    "demo": CommandEntry(
+        "premiere.cli.server.commands:demo",
+        "Create the demo project (Acme Shop) in the database, without serving.",
+    ),
+    "deploy": CommandEntry(
+        "premiere.cli.deployments.deploy:deploy",
+        "Deploy with Premiere watching: your deploy command, recorded and verified.",
+    ),
+    "deployments": CommandEntry(
+        "premiere.cli.deployments.commands:deployments",
+        "Record deployments from pipelines; list, promote and roll them back.",
+        # promote, rollback and checks
+        extended_by=("premiere.cli.deployments.deploy",),
+    ),
+    "environments": CommandEntry(
+        "premiere.cli.catalog:environments",
+        "List, show, create and update the environments of a project (in order).",
+    ),
+    "flags": CommandEntry(
+        "premiere.cli.flags.commands:flags",
+        "Create, change, target and evaluate feature flags.",
+        # on, off, target, rules...; schedule, schedules, unschedule
+        extended_by=("premiere.cli.flags.configs", "premiere.cli.releases.calendar"),
+    ),
+    "freeze-windows": CommandEntry(
+        "premiere.cli.releases.calendar:freeze_windows",
+        "Freeze windows: times when releases neither start nor advance in an environment.",
+    ),
+    "projects": CommandEntry(
+        "premiere.cli.catalog:projects",
+        "List, show, create and update projects.",
+    ),
+    "release-trains": CommandEntry(
+        "premiere.cli.releases.calendar:release_trains",
+        "Release trains: a cadence releases ride (e.g. every 2 weeks, Tuesday 10:00 Berlin).",
+    ),
+    "releases": CommandEntry(
+        "premiere.cli.releases.commands:releases",
+        "Define releases, check their readiness, approve, start, pause, roll back.",
+        # schedule, start, advance, pause, resume, rollback
+        extended_by=("premiere.cli.releases.actions",),
+    ),
+    "scan": CommandEntry(
+        "premiere.cli.deployments.scan_command:scan_command",
+        "Find the flag keys used in the source code under PATH (default: here).",
+    ),
+    "segments": CommandEntry(
+        "premiere.cli.flags.segments:segments",
+        "List, show, create, change and delete segments.",
+    ),
+    "serve": CommandEntry(
+        "premiere.cli.server.commands:serve",
+        "Run the Premiere server (HTTP API) on one database.",
+    ),
+    "services": CommandEntry(
+        "premiere.cli.catalog:services",
+        "List, show, create and update the services (deployable units) of a project.",
+    ),
+    "tokens": CommandEntry(
+        "premiere.cli.tokens:tokens",
+        "Create, list and revoke API tokens.",
+    ),
+    "worker": CommandEntry(
+        "premiere.cli.server.worker:worker",
+        "Run the scheduler, and finish verification checks left in flight.",
+    ),
+}
 # Names commands had before they took the API's words (docs/concepts.md, glossary).
 ALIASES = {"freezes": "freeze-windows", "trains": "release-trains"}
 
 
-class PremiereGroup(AliasedGroup):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in LAZY_COMMANDS:
-            module, attribute = LAZY_COMMANDS[cmd_name]
-            command = getattr(importlib.import_module(module), attribute)
-            assert isinstance(command, click.Command)
-            return command
-        return super().get_command(ctx, cmd_name)
-
-
 @click.group(
-    cls=PremiereGroup,
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
     aliases=ALIASES,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
@@ -56,28 +173,13 @@ def cli(ctx: click.Context) -> None:
     Most commands talk to that server's HTTP API; set PREMIERE_URL (default
     http://127.0.0.1:8700) and PREMIERE_TOKEN (the admin token `serve` printed).
     """
+    from premiere.cli.context import CliContext  # the API client: not for --help
+
     obj = ctx.ensure_object(CliContext)
     ctx.call_on_close(obj.close)
 
 
-cli.add_command(server.serve)
-cli.add_command(server.demo)
-cli.add_command(tokens.tokens)
-cli.add_command(catalog.projects)
-cli.add_command(catalog.environments)
-cli.add_command(catalog.services)
-cli.add_command(flags.flags)  # with the commands flag_configs adds to it
-cli.add_command(segments.segments)
-cli.add_command(audit.audit)
-cli.add_command(deployments)  # with the commands deploy_commands adds to it
-cli.add_command(deploy)
-cli.add_command(scan_command)
-cli.add_command(releases)
-cli.add_command(release_trains)
-cli.add_command(freeze_windows)
-
-
-__all__ = ["cli", "flag_configs", "main"]
+__all__ = ["COMMANDS", "CommandEntry", "LazyGroup", "cli", "main"]
 
 
 def main() -> None:

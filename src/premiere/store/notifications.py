@@ -24,7 +24,6 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
-import psycopg
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, SessionTransaction
@@ -89,6 +88,8 @@ def _forget_rolled_back_changes(session: Session, _previous: SessionTransaction)
 async def listen_for_changes(url: URL) -> AsyncIterator[tuple[str, str]]:
     """Yield the ``(project, environment)`` of each change notification sent on
     PostgreSQL at ``url``; returns (or raises) when the connection is lost."""
+    import psycopg  # PostgreSQL only: a server on SQLite never loads the driver
+
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
     connection = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
     async with connection:

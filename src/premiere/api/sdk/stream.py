@@ -79,7 +79,7 @@ async def change_broadcaster(app: FastAPI) -> AsyncIterator[ChangeBroadcaster]:
             " then one `patch` per change, and `: heartbeat` comments (docs/sdk.md).",
             "content": {"text/event-stream": {"schema": STREAM_EVENT}},
         },
-        429: {
+        429: {  # a model, so ErrorBody's schema is in the components (api/models.py, answers)
             "model": ErrorBody,
             "description": "Too many streams from this client address; see Retry-After",
         },

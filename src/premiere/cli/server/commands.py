@@ -5,15 +5,15 @@ from __future__ import annotations
 import contextlib
 import copy
 import gc
+import shutil
 import socket
 import sys
+import textwrap
 from typing import Any
 
 import click
-from rich.text import Text
 
 from premiere.cli.exits import CliError
-from premiere.cli.output import console, emit_json, table
 from premiere.cli.server.demo import DEMO_PROJECT
 from premiere.cli.server.local import database_option, open_store, settings_with
 from premiere.settings import Settings
@@ -175,12 +175,11 @@ def _require_port_free(host: str, port: int) -> None:
 def _announce(
     settings: Settings, generated: str | None, made: dict[str, Any] | None, demo: bool
 ) -> None:
-    out = console()
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     url = f"http://{shown_host}:{settings.port}"
     if demo:
         done = "created" if made else "already there"
-        out.print(Text(f"Demo project '{DEMO_PROJECT}' (Acme Shop): {done}."))
+        _say(f"Demo project '{DEMO_PROJECT}' (Acme Shop): {done}.")
     if generated:
         # Plain lines, never wrapped or boxed, so that they can be copied as they are.
         click.echo(click.style("\nAdmin token (shown only this once; keep it safe):\n", bold=True))
@@ -189,13 +188,20 @@ def _announce(
         click.echo(f"    export PREMIERE_URL={url} PREMIERE_TOKEN={generated}")
         click.echo("    premiere flags list\n")
     elif settings.admin_token:
-        out.print(Text("Admin token: the one in PREMIERE_ADMIN_TOKEN."))
+        _say("Admin token: the one in PREMIERE_ADMIN_TOKEN.")
     else:
         # Plain lines, never wrapped, so that the command can be copied as it is.
         click.echo("Admin token: printed when this database was first served. Lost it? Run here:")
         click.echo(f"    premiere tokens create --scope admin --database {settings.database_url}")
-    out.print(Text(f"Premiere {_version()} on {url}  (database: {settings.database_url})"))
+    _say(f"Premiere {_version()} on {url}  (database: {settings.database_url})")
     sys.stdout.flush()
+
+
+def _say(text: str) -> None:
+    """A line for people, wrapped at spaces as the tables are: to the terminal's width, or
+    to 160 columns when stdout is no terminal. Plain text: ``serve`` does not load rich."""
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 160
+    click.echo(textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False))
 
 
 def _version() -> str:
@@ -212,6 +218,9 @@ def demo(database_url: str | None, as_json: bool) -> None:
 
     Does nothing when a project named `demo` exists already.
     """
+    from rich.text import Text
+
+    from premiere.cli.output import console, emit_json, table
     from premiere.cli.server.demo import seed_demo
 
     settings = settings_with(database_url)

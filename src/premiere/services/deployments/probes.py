@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpcore
-import httpx
 
 from premiere.services.deployments.network import AddressPolicy, AddressRefusedError, CheckNetwork
 from premiere.settings import Settings
@@ -83,7 +82,6 @@ def _http_attempt(spec: Mapping[str, Any], limits: CheckLimits) -> dict[str, Any
 
 
 REQUEST_ERRORS = (
-    httpx.InvalidURL,
     ValueError,
     httpcore.TimeoutException,
     httpcore.NetworkError,
@@ -109,8 +107,14 @@ def _request(spec: Mapping[str, Any], limits: CheckLimits, deadline: float) -> t
 
 
 def _url(text: str) -> httpcore.URL:
-    """The URL as httpx reads it (an international host name in IDNA, a path quoted)."""
-    url = httpx.URL(text)
+    """The URL as httpx reads it (an international host name in IDNA, a path quoted);
+    ValueError when it is not valid."""
+    import httpx  # loaded by the first check, not by every process that imports this
+
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL as error:
+        raise ValueError(str(error)) from None
     return httpcore.URL(
         scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
     )
@@ -123,7 +127,7 @@ def _failure(error: Exception, timeout: float, limits: CheckLimits) -> str:
         return f"the body is larger than {limits.max_body_bytes} bytes"
     if isinstance(error, httpcore.TimeoutException):
         return f"no answer within {timeout:g} s"
-    if isinstance(error, httpx.InvalidURL | ValueError):
+    if isinstance(error, ValueError):
         return f"request failed: the URL is not valid: {error}"
     return f"request failed: {error or type(error).__name__}"
 
