@@ -67,7 +67,9 @@ def run(store: Store, args: argparse.Namespace) -> None:
     )
     tokens.ensure_admin_token(store, TOKEN)
     with serving(store) as base, httpx.Client(base_url=base) as client:
-        signed = client.post("/sign-in", data={"token": TOKEN}, follow_redirects=False)
+        form = client.get("/sign-in").text
+        csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        signed = client.post("/sign-in", data={"token": TOKEN, "csrf": csrf})  # 303
         assert signed.status_code == 303, signed.text
         page = client.get("/projects/bench")
         assert page.status_code == 200 and "svc-19" in page.text, page.status_code
