@@ -52,7 +52,10 @@ class Console:
         assert answer.status_code == 303, answer.text
 
     def sign_in_csrf(self) -> dict[str, str]:
-        """The sign-in form's CSRF field (its cookie is kept by the client)."""
+        """The sign-in form's CSRF field (its cookie is kept by the client). A browser
+        already signed in is sent on by the sign-in page: this one forgets its session."""
+        if "premiere_session" in self.client.cookies:
+            self.client.cookies.delete("premiere_session")
         return {"csrf": self.csrf("/sign-in")}
 
     def csrf(self, path: str) -> str:

@@ -169,3 +169,9 @@ def test_sign_in__without_the_forms_csrf_token__403_and_no_session(console: Cons
         assert "csrf_failed" in answer.text
     with console.store.read() as session:
         assert list(session.scalars(select(ConsoleSession))) == []
+
+
+def test_sign_in_page__signed_in_already__goes_on(demo: Console) -> None:
+    answer = demo.client.get("/sign-in?next=/projects/demo", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/projects/demo"

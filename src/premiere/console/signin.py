@@ -25,7 +25,7 @@ from premiere.console.auth import (
 )
 from premiere.console.forms import FormErrors
 from premiere.console.pages import page, secure
-from premiere.services.people.sessions import end_session, start_session
+from premiere.services.people.sessions import end_session, resume_session, start_session
 
 router = APIRouter(include_in_schema=False)
 SIGN_IN_COOKIE = "premiere_sign_in"
@@ -35,7 +35,16 @@ SIGN_IN_COOKIE = "premiere_sign_in"
 async def sign_in_page(
     request: Request, next_url: Annotated[str | None, Query(alias="next")] = None
 ) -> Response:
-    return _sign_in_form(request, safe_next(next_url), FormErrors(), 200)
+    target = safe_next(next_url)
+    raw = request.cookies.get(COOKIE, "")
+    if raw:  # signed in already: go on
+        state = console_state(request)
+        live = await run_in_threadpool(
+            resume_session, store_of(request), raw, now=state.clock(), policy=state.policy
+        )
+        if live is not None:
+            return secure(RedirectResponse(target, status_code=303))
+    return _sign_in_form(request, target, FormErrors(), 200)
 
 
 def _sign_in_form(request: Request, target: str, found: FormErrors, status: int) -> Response:
