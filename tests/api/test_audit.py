@@ -38,6 +38,19 @@ def test_audit__filters__combine(demo: Api) -> None:
     assert actions(action="nothing.happened") == []
 
 
+def test_audit__environment_filter__only_that_environments_events(demo: Api) -> None:
+    demo.flag("demo", "f")
+    config = demo.ok(demo.get("/api/v1/projects/demo/flags/f/environments/production"))
+    body = {"on": True, "version": config["version"]}
+    demo.ok(demo.patch("/api/v1/projects/demo/flags/f/environments/production", body))
+    page = demo.ok(demo.get(AUDIT, params={"project": "demo", "environment": "production"}))
+    assert page["items"]
+    assert {e["environment"] for e in page["items"]} == {"production"}
+    assert page["items"][0]["resource_key"] == "f"
+    everything = demo.ok(demo.get(AUDIT, params={"project": "demo"}))["items"]
+    assert len(everything) > len(page["items"])
+
+
 def test_audit__cursor__pages_through_everything_once(demo: Api) -> None:
     for i in range(7):
         demo.flag("demo", f"f{i}")

@@ -45,6 +45,9 @@ def list_audit_events(
     resource_key: Filter = None,
     actor: Annotated[str | None, Query(max_length=200, description="An actor id.")] = None,
     action: Annotated[str | None, Query(max_length=64, description="e.g. flag.created")] = None,
+    environment: Annotated[
+        str | None, Query(max_length=128, description="Events of this environment.")
+    ] = None,
     since: Annotated[
         datetime | None, Query(description="RFC 3339; events at or after (naive = UTC).")
     ] = None,
@@ -65,6 +68,7 @@ def list_audit_events(
             resource_key=resource_key,
             actor=actor,
             action=action,
+            environment=environment,
             since=since_utc,
             until=until_utc,
             limit=limit,

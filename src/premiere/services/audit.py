@@ -64,6 +64,7 @@ def list_audit_events(
     resource_key: str | None = None,
     actor: str | None = None,
     action: str | None = None,
+    environment: str | None = None,
     since: datetime | str | None = None,
     until: datetime | str | None = None,
     limit: int = 50,
@@ -79,6 +80,7 @@ def list_audit_events(
         resource_key=resource_key,
         actor=actor,
         action=action,
+        environment=environment,
     )
     statement = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit + 1)
     equal = {
@@ -86,6 +88,7 @@ def list_audit_events(
         AuditEvent.resource_type: resource_type,
         AuditEvent.resource_key: resource_key,
         AuditEvent.action: action,
+        AuditEvent.environment: environment,
     }
     for column, value in equal.items():
         if value is not None:
