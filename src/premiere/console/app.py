@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console import audit, overview, signin, stream
+from premiere.console import audit, overview, signin, stream, tokens
 from premiere.console.deployments import pages as deployment_pages
 from premiere.console.assets import CACHE_FOREVER, Assets
 from premiere.console.auth import ConsoleState, session_policy
@@ -47,6 +47,6 @@ def install_console(
         headers = {"Cache-Control": CACHE_FOREVER}
         return secure(Response(asset.content, media_type=asset.media_type, headers=headers))
 
-    for module in (signin, overview, stream, audit, deployment_pages):
+    for module in (signin, overview, stream, audit, tokens, deployment_pages):
         app.include_router(module.router)
     return app
