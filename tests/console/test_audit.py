@@ -55,7 +55,9 @@ def test_audit__filters__combine_like_the_service(demo: Console) -> None:
     production = demo.client.get(PAGE, params={"environment": "production"}).text
     expected = list_audit_events(demo.store, project="demo", environment="production", limit=25)
     assert _actions(production) == [event["action"] for event in expected["items"]]
-    assert demo.client.get(PAGE, params={"until": "2000-01-01"}).text.count("audit-event__title") == 0
+    assert (
+        demo.client.get(PAGE, params={"until": "2000-01-01"}).text.count("audit-event__title") == 0
+    )
 
 
 def test_audit__many_events__cursor_pages_through_them(demo: Console) -> None:

@@ -15,9 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from premiere.console import audit, overview, signin, stream, tokens
-from premiere.console.deployments import pages as deployment_pages
 from premiere.console.assets import CACHE_FOREVER, Assets
 from premiere.console.auth import ConsoleState, session_policy
+from premiere.console.deployments import checks as check_pages
+from premiere.console.deployments import pages as deployment_pages
+from premiere.console.deployments import settings as settings_pages
 from premiere.console.errors import install_error_pages, not_found_page
 from premiere.console.pages import make_templates, secure
 from premiere.settings import Settings
@@ -47,6 +49,7 @@ def install_console(
         headers = {"Cache-Control": CACHE_FOREVER}
         return secure(Response(asset.content, media_type=asset.media_type, headers=headers))
 
-    for module in (signin, overview, stream, audit, tokens, deployment_pages):
+    pages = (audit, tokens, deployment_pages, settings_pages, check_pages)
+    for module in (signin, overview, stream, *pages):
         app.include_router(module.router)
     return app
