@@ -73,7 +73,8 @@ async def create_environment_form(request: Request, project: str, session: Signe
     view = await run_in_threadpool(_frame, store, project)
 
     def create(form: dict[str, str]) -> object:
-        data = {"key": form.get("key", ""), "name": form.get("name") or form.get("key", "")}
+        data: dict[str, Any] = {"key": form.get("key", "")}
+        data["name"] = form.get("name") or data["key"]
         data["production"] = form.get("production") == "true"
         return environments.create_environment(store, actor_of(session), project, data)
 
