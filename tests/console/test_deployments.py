@@ -157,3 +157,21 @@ def test_deployment_page__unknown__html_404(demo: Console) -> None:
         answer = demo.client.get(path)
         assert answer.status_code == 404, path
         assert answer.headers["content-type"].startswith("text/html")
+
+
+def test_actions__malformed_posts__never_a_server_error(demo: Console) -> None:
+    target = _find(demo, "api", "staging")
+    before = history.list_deployments(demo.store, "demo")["items"][0]["id"]
+    garbage = {
+        "promote": [{"to": "x" * 10_000}, {"to": ""}, {}],
+        "rollback": [{"reason": "r" * 100_000}],
+    }
+    csrf = demo.csrf(f"{BASE}/{target}")
+    for action, forms in garbage.items():
+        for data in forms:
+            path = f"{BASE}/{target}/{action}"
+            answer = demo.client.request(
+                "POST", path, data={"csrf": csrf, **data}, follow_redirects=False
+            )
+            assert answer.status_code == 422, (action, data, answer.status_code)
+    assert history.list_deployments(demo.store, "demo")["items"][0]["id"] == before

@@ -184,3 +184,39 @@ def test_settings__unknown__html_404(demo: Console) -> None:
         answer = demo.client.get(path)
         assert answer.status_code == 404, path
         assert answer.headers["content-type"].startswith("text/html")
+
+
+def test_settings_forms__malformed_posts__never_a_server_error(demo: Console) -> None:
+    # Given every form of the section, sent wrong types, huge values and missing fields
+    garbage = [
+        {},
+        {"key": "k" * 10_000, "name": "n" * 10_000, "version": "x"},
+        {"position": "9" * 30, "version": "1"},
+        {"version": "-1", "kind": "ftp", "retries": "1e9", "timeout_seconds": "nan"},
+        {"kind": "http", "url": "http://[::1", "json_path": "a", "json_equals": "{"},
+        {"kind": "command", "argv": "\n\n", "expected_exit_code": "x", "version": "1"},
+    ]
+    paths = [
+        f"{SETTINGS}/environments/new",
+        f"{SETTINGS}/environments/testing",
+        f"{SETTINGS}/environments/testing/move",
+        f"{SETTINGS}/environments/testing/policy",
+        f"{SETTINGS}/services/new",
+        f"{SETTINGS}/services/api",
+        f"{SETTINGS}/services/api/checks/new",
+    ]
+    order, services = _order(demo), catalog.list_services(demo.store, "demo")
+    csrf = demo.csrf(SETTINGS)
+    for path in paths:
+        for data in garbage:
+            answer = demo.client.request(
+                "POST", path, data={"csrf": csrf, **data}, follow_redirects=False
+            )
+            if answer.status_code == 303:  # a policy form without its box: a valid "off"
+                assert path.endswith("/policy") and data.get("version") == "1"
+                continue
+            assert 400 <= answer.status_code < 500, (path, data, answer.status_code)
+            assert answer.headers["content-type"].startswith("text/html")
+    assert _order(demo) == order
+    assert catalog.list_services(demo.store, "demo") == services
+    assert checks.list_checks(demo.store, "demo", "api") == []
