@@ -17,6 +17,7 @@ from starlette.responses import Response
 from premiere.console import overview, signin, stream
 from premiere.console.assets import CACHE_FOREVER, Assets
 from premiere.console.auth import ConsoleState, session_policy
+from premiere.console.flags import rules, segments
 from premiere.console.errors import install_error_pages, not_found_page
 from premiere.console.pages import make_templates, secure
 from premiere.settings import Settings
@@ -46,6 +47,6 @@ def install_console(
         headers = {"Cache-Control": CACHE_FOREVER}
         return secure(Response(asset.content, media_type=asset.media_type, headers=headers))
 
-    for module in (signin, overview, stream):
+    for module in (signin, overview, stream, rules, segments):
         app.include_router(module.router)
     return app
