@@ -70,8 +70,10 @@ def test_rule_editor__demo_flag__shows_rules_operators_and_segments(demo: Consol
 
 
 def test_save__a_new_rule_with_a_rollout__stored_as_the_api_shows(demo: Console) -> None:
-    rules = [*stored_rules(demo), {"clauses": [clause("country", "in", "DE", 42, True)],
-                                    "serve": {"variation": 0}}]  # fmt: skip
+    rules = [
+        *stored_rules(demo),
+        {"clauses": [clause("country", "in", "DE", 42, True)], "serve": {"variation": 0}},
+    ]
     form = rule_form(demo, rules)
     form["rules-2-serve"] = "rollout"
     form["rules-2-serve-rollout-variations-0-weight"] = "12.5"
@@ -80,8 +82,10 @@ def test_save__a_new_rule_with_a_rollout__stored_as_the_api_shows(demo: Console)
     answer = post(demo, form)
     assert answer.status_code == 303
     assert answer.headers["location"] == PAGE + "?saved=1"
-    added = demo.client.get("/api/v1/projects/demo/flags/new-checkout/environments/production",
-                            headers={"Authorization": f"Bearer {demo.admin_token}"}).json()["rules"][2]  # fmt: skip
+    added = demo.client.get(
+        "/api/v1/projects/demo/flags/new-checkout/environments/production",
+        headers={"Authorization": f"Bearer {demo.admin_token}"},
+    ).json()["rules"][2]
     assert added["clauses"] == [clause("country", "in", "DE", 42, True, negate=True)]
     rollout = added["serve"]["rollout"]
     assert rollout["variations"] == [
@@ -119,16 +123,25 @@ def test_save__moved_rule__stored_in_the_new_order(demo: Console) -> None:
 @pytest.mark.parametrize(
     ("change", "field", "code"),
     [
-        ({"rules-1-clauses-0-op": "matches", "rules-1-clauses-0-values": "(unclosed"},
-         "rules-1-clauses-0-values", "not a regular expression"),
+        (
+            {"rules-1-clauses-0-op": "matches", "rules-1-clauses-0-values": "(unclosed"},
+            "rules-1-clauses-0-values",
+            "not a regular expression",
+        ),
         ({"rules-1-clauses-0-values": ""}, "rules-1-clauses-0-values", "values must not be empty"),
-        ({"rules-1-serve": "rollout", "rules-1-serve-rollout-variations-0-weight": "30"},
-         "rules-1-serve-rollout-variations", "sum to 30000"),
-        ({"rules-1-clauses-0-op": "gt", "rules-1-clauses-0-values": "many"},
-         "rules-1-clauses-0-values", "must be a number"),
+        (
+            {"rules-1-serve": "rollout", "rules-1-serve-rollout-variations-0-weight": "30"},
+            "rules-1-serve-rollout-variations",
+            "sum to 30000",
+        ),
+        (
+            {"rules-1-clauses-0-op": "gt", "rules-1-clauses-0-values": "many"},
+            "rules-1-clauses-0-values",
+            "must be a number",
+        ),
         ({"rules-1-clauses-0-op": "no-such-op"}, "rules-1-clauses-0-op", "op must be one of"),
     ],
-)  # fmt: skip
+)
 def test_save__invalid_input__error_at_the_field_and_nothing_saved(
     demo: Console, change: dict[str, str], field: str, code: str
 ) -> None:
@@ -178,13 +191,17 @@ def test_rule_editor__unknown_flag_or_environment__html_404(demo: Console) -> No
         {},
         {"rules-count": "99999999999", "version": "1"},
         {"rules-count": "1", "rules-0-count": "abc", "version": "x" * 5000},
-        {"rules-count": "1", "rules-0-serve": "rollout",
-         "rules-0-serve-rollout-variations-0-weight": "1e999999999", "version": "1"},
+        {
+            "rules-count": "1",
+            "rules-0-serve": "rollout",
+            "rules-0-serve-rollout-variations-0-weight": "1e999999999",
+            "version": "1",
+        },
         {"rules-count": "1", "rules-0-variation": "-3", "version": "1"},
         {"action": "delete-clause-7-9"},
         {"action": "up-rule-x"},
     ],
-)  # fmt: skip
+)
 def test_save__malformed_form__refused_without_a_500(demo: Console, form: dict[str, str]) -> None:
     before = stored_rules(demo)
     answer = post(demo, {"csrf": demo.csrf(PAGE), **form})
@@ -195,13 +212,23 @@ def test_save__malformed_form__refused_without_a_500(demo: Console, form: dict[s
 def test_form_field__service_paths__map_to_the_nearest_field() -> None:
     known = ["rules", "rules-1", "rules-1-clauses-0-values", "rules-1-serve-rollout-variations"]
     assert form_field("rules[1].clauses[0].values[2]", known) == "rules-1-clauses-0-values"
-    assert form_field("rules[1].serve.rollout.variations", known) == "rules-1-serve-rollout-variations"
+    assert (
+        form_field("rules[1].serve.rollout.variations", known) == "rules-1-serve-rollout-variations"
+    )
     assert form_field("rules[1].id", known) == "rules-1"
     assert form_field("on", known) is None
 
 
 def test_values__typed_for_the_operator_and_shown_back_the_same() -> None:
-    rules = [{"clauses": [clause("a", "in", "DE", 42, True, "true", "7"), clause("n", "gte", 1.5),
-                          clause("d", "before", 1700000000000)], "serve": {"variation": 1}}]  # fmt: skip
+    rules = [
+        {
+            "clauses": [
+                clause("a", "in", "DE", 42, True, "true", "7"),
+                clause("n", "gte", 1.5),
+                clause("d", "before", 1700000000000),
+            ],
+            "serve": {"variation": 1},
+        }
+    ]
     assert rules_from_drafts(drafts_from_rules(rules, 2), serves=True) == rules
     assert values_text(["true", "x"], "in") == '"true"\nx'

@@ -195,8 +195,7 @@ def _edit_rule(drafts: list[Draft], verb: str, thing: str, numbers: list[int]) -
     elif thing == "clause" and verb == "add" and len(edited[i]["clauses"]) < MAX_CLAUSES:
         edited[i]["clauses"].append(blank_clause())
     elif thing == "clause" and verb == "delete" and len(numbers) == 2:
-        if 0 <= numbers[1] < len(edited[i]["clauses"]):
-            del edited[i]["clauses"][numbers[1]]
+        del edited[i]["clauses"][numbers[1] : numbers[1] + 1]
     return edited
 
 
@@ -214,9 +213,7 @@ def _clause_draft(clause: Mapping[str, Any]) -> Draft:
 
 def _clause_from_form(form: Mapping[str, str], prefix: str) -> Draft:
     segments = [
-        value
-        for name, value in form.items()
-        if name.startswith(f"{prefix}-segment-") and value
+        value for name, value in form.items() if name.startswith(f"{prefix}-segment-") and value
     ]
     return {
         "attribute": form.get(f"{prefix}-attribute", "").strip(),
