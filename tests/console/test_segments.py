@@ -165,3 +165,38 @@ def test_save__malformed_form__refused_without_a_500(demo: Console, form: dict[s
     answer = post(demo, STAFF, {"csrf": demo.csrf(STAFF), **form})
     assert answer.status_code == 422
     assert get_segment(demo.store, "demo", "staff") == before
+
+
+def test_delete__unused_segment__gone(demo: Console) -> None:
+    post(demo, LIST, {"csrf": demo.csrf(LIST), "key": "vip"})
+    version = get_segment(demo.store, "demo", "vip")["version"]
+    answer = post(demo, f"{LIST}/vip/delete?version={version}", {"csrf": demo.csrf(LIST)})
+    assert answer.status_code == 303
+    assert demo.client.get(f"{LIST}/vip").status_code == 404
+
+
+@pytest.mark.parametrize("version", ["", "999"])
+def test_delete__used_or_stale__refused_and_kept(
+    demo: Console, version: str
+) -> None:
+    before = get_segment(demo.store, "demo", "staff")
+    query = version or str(before["version"])
+    answer = post(demo, f"{STAFF}/delete?version={query}", {"csrf": demo.csrf(STAFF)})
+    assert answer.status_code == 422
+    assert "conflict" in answer.text
+    assert get_segment(demo.store, "demo", "staff") == before
+
+
+def test_refresh__operator_changed_to_segment_match__picker_shown_nothing_saved(
+    demo: Console,
+) -> None:
+    page = "/projects/demo/flags/dark-mode/environments/production/rules"
+    html = demo.client.get(page).text
+    assert 'name="rules-0-clauses-0-segment-0"' in html
+    form = {"csrf": demo.csrf(page), "rules-count": "1", "rules-0-count": "1",
+            "rules-0-clauses-0-op": "in", "rules-0-clauses-0-attribute": "plan",
+            "action": "refresh"}  # fmt: skip
+    answer = post(demo, page, form)
+    assert answer.status_code == 200
+    assert 'name="rules-0-clauses-0-segment-0"' not in answer.text
+    assert 'name="rules-0-clauses-0-values"' in answer.text

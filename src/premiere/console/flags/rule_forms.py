@@ -123,8 +123,11 @@ def rules_from_drafts(drafts: Sequence[Draft], *, serves: bool) -> list[dict[str
 
 def apply_edit(drafts: list[Draft], action: str, variations: int) -> list[Draft] | None:
     """``drafts`` after a form's edit button (``add-rule``, ``delete-rule-1``,
-    ``up-rule-1``, ``down-rule-1``, ``add-clause-1``, ``delete-clause-1-0``), or None
+    ``up-rule-1``, ``down-rule-1``, ``add-clause-1``, ``delete-clause-1-0``; ``refresh``
+    shows the fields of the operators chosen), or None
     when ``action`` is none of them (then the form is to be saved)."""
+    if action == "refresh":
+        return list(drafts)
     parts = action.split("-")
     numbers = [int(p) for p in parts[2:] if p.isdigit()]
     if len(numbers) != len(parts) - 2 or len(parts) < 2:

@@ -31,6 +31,7 @@ from premiere.console.forms import FORM_ERRORS, map_error_to_form, submit_form
 from premiere.console.pages import page, secure
 from premiere.services.flags.segments import (
     create_segment,
+    delete_segment,
     get_segment,
     list_segments,
     update_segment,
@@ -120,6 +121,38 @@ async def save_segment(request: Request, project: str, key: str, session: Signed
             view["form"]["version"] = str(view["segment"]["version"])
         return page(request, "segments/page.html", view, status=422)
     return secure(RedirectResponse(_segment_path(project, key) + "?saved=1", status_code=303))
+
+
+@router.post("/projects/{project}/segments/{key}/delete")
+async def remove_segment(
+    request: Request,
+    project: str,
+    key: str,
+    session: SignedIn,
+    version: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """Delete the segment at ``version`` (the page's delete button carries it); refused,
+    with the flags that use it named, while any flag configuration does."""
+    await read_form(request, session)
+    store = store_of(request)
+    expected = int(version) if version.isdigit() else None
+    try:
+        await run_in_threadpool(delete_segment, store, actor_of(session), project, key, expected)
+    except REFUSED as exc:
+        view = await run_in_threadpool(_segment_view, store, project, key)
+        segment = view["segment"]
+        view["form"] = {name: segment[name] for name in ("name", "description")}
+        view["form"].update(
+            included="\n".join(segment["included"]),
+            excluded="\n".join(segment["excluded"]),
+            version=str(segment["version"]),
+        )
+        view.update(drafts=drafts_from_rules(segment["rules"], 0))
+        view["errors"] = map_error_to_form(exc)
+        return page(request, "segments/page.html", view, status=422)
+    return secure(
+        RedirectResponse(f"/projects/{quote(project, safe='')}/segments", status_code=303)
+    )
 
 
 def _list_view(store: Store, project: str, query: str) -> dict[str, Any]:
