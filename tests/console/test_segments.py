@@ -176,9 +176,7 @@ def test_delete__unused_segment__gone(demo: Console) -> None:
 
 
 @pytest.mark.parametrize("version", ["", "999"])
-def test_delete__used_or_stale__refused_and_kept(
-    demo: Console, version: str
-) -> None:
+def test_delete__used_or_stale__refused_and_kept(demo: Console, version: str) -> None:
     before = get_segment(demo.store, "demo", "staff")
     query = version or str(before["version"])
     answer = post(demo, f"{STAFF}/delete?version={query}", {"csrf": demo.csrf(STAFF)})
