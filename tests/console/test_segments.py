@@ -198,3 +198,9 @@ def test_refresh__operator_changed_to_segment_match__picker_shown_nothing_saved(
     assert answer.status_code == 200
     assert 'name="rules-0-clauses-0-segment-0"' not in answer.text
     assert 'name="rules-0-clauses-0-values"' in answer.text
+
+
+def test_segment_list__huge_search__html_page_not_an_error(demo: Console) -> None:
+    answer = demo.client.get(LIST, params={"q": "x" * 5000})
+    assert answer.status_code == 200
+    assert "No segment matches" in answer.text and "x" * 201 not in answer.text
