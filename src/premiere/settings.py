@@ -45,6 +45,8 @@ class Settings:
     webhook_delivery_retention_days: int = 30
     check_max_body_bytes: int = 1_048_576
     check_allowed_addresses: tuple[str, ...] = ()
+    console_session_idle_seconds: int = 8 * 3600
+    console_session_max_age_seconds: int = 7 * 24 * 3600
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +109,15 @@ class Settings:
             ),
             check_max_body_bytes=number(
                 "PREMIERE_CHECK_MAX_BODY_BYTES", int, base.check_max_body_bytes, 1
+            ),
+            console_session_idle_seconds=number(
+                "PREMIERE_CONSOLE_SESSION_IDLE_SECONDS", int, base.console_session_idle_seconds, 60
+            ),
+            console_session_max_age_seconds=number(
+                "PREMIERE_CONSOLE_SESSION_MAX_AGE_SECONDS",
+                int,
+                base.console_session_max_age_seconds,
+                60,
             ),
             check_allowed_addresses=tuple(
                 part.strip()

@@ -38,6 +38,11 @@ class SyncClient:
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
 
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """The cookies the client keeps and sends, as a browser does."""
+        return self._client.cookies
+
 
 @contextmanager
 def running(app: FastAPI, *, raise_errors: bool = True) -> Iterator[SyncClient]:

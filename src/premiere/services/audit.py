@@ -9,7 +9,7 @@ import binascii
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from premiere.errors import ValidationError
@@ -17,7 +17,7 @@ from premiere.services import Actor
 from premiere.services.audit_chain import link_audit_event
 from premiere.services.mappers import AuditPage, map_audit_event_row_to_view
 from premiere.store import Store
-from premiere.store.models import AuditEvent
+from premiere.store.models import AuditEvent, Change
 from premiere.store.types import utc_now
 
 MAX_LIMIT = 500
@@ -108,6 +108,16 @@ def list_audit_events(
         "items": [map_audit_event_row_to_view(row) for row in rows],
         "next_cursor": _encode_cursor(rows[-1].id) if more else None,
     }
+
+
+def activity_head(store: Store, project: str) -> tuple[int, int]:
+    """Where ``project``'s audit log and change feed end: (last event id, last change
+    seq). Every change to the project moves one of them, so a reader that polls this
+    pair learns that something changed (the console's live updates)."""
+    with store.read() as session:
+        event = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.project == project))
+        change = session.scalar(select(func.max(Change.seq)).where(Change.project == project))
+    return int(event or 0), int(change or 0)
 
 
 def _validate_filters(**filters: str | None) -> None:

@@ -40,7 +40,7 @@ from premiere.services.mappers import TokenCreated, TokenView, map_token_row_to_
 from premiere.services.token_work import withdraw_token_work
 from premiere.services.validation import Validator
 from premiere.store import Store, lock_for_update
-from premiere.store.models import ApiToken
+from premiere.store.models import ApiToken, ConsoleSession
 from premiere.store.types import utc_now
 
 SCOPES = ("admin", "deploy", "sdk-server", "sdk-client")
@@ -135,6 +135,11 @@ def revoke_token(store: Store, actor: Actor, token_id: str) -> TokenView:
             after=after,
         )
         withdraw_token_work(session, actor, row)
+        session.execute(  # its console sessions end with it
+            update(ConsoleSession)
+            .where(ConsoleSession.token_id == token_id, ConsoleSession.ended_at.is_(None))
+            .values(ended_at=row.revoked_at)
+        )
     token_cache(store).drop(token_id)
     return after
 

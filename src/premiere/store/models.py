@@ -198,6 +198,24 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class ConsoleSession(Base):
+    """A signed-in visit to the web console, made from an API token.
+
+    Only the SHA-256 of the random session id (the cookie) is kept. A session ends at
+    sign-out, after its idle or maximum age, and when its token is revoked.
+    """
+
+    __tablename__ = "sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[str] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class Change(Base):
     """The change feed: one row per environment whose flag document a write changed.
 

@@ -32,7 +32,7 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 def serve(
     host: str | None, port: int | None, database_url: str | None, demo: bool, no_scheduler: bool
 ) -> None:
-    """Run the Premiere server (HTTP API) on one database.
+    """Run the Premiere server (HTTP API and web console) on one database.
 
     On a database without any token it creates the admin token (or stores
     PREMIERE_ADMIN_TOKEN) and prints it once. Unless --no-scheduler is given it also
@@ -45,6 +45,7 @@ def serve(
     from premiere.api.sdk.stream_limits import connection_capacity
     from premiere.cli.server.demo import seed_demo
     from premiere.cli.server.worker import background_scheduler
+    from premiere.console import install_console
     from premiere.services.tokens import ensure_admin_token
 
     settings = settings_with(database_url, host=host, port=port)
@@ -57,7 +58,7 @@ def serve(
         generated = ensure_admin_token(store, settings.admin_token)
         made = seed_demo(store) if demo else None
         _announce(settings, generated, made, demo)
-        app = create_app(settings, store)
+        app = install_console(create_app(settings, store), settings)
         _apply_stream_settings(app, settings)
         descriptors = _raise_descriptor_limit()
         with background_scheduler(store, enabled=not no_scheduler, settings=settings):
@@ -139,11 +140,12 @@ def _announce(
         # Plain lines, never wrapped or boxed, so that they can be copied as they are.
         click.echo(click.style("\nAdmin token (shown only this once; keep it safe):\n", bold=True))
         click.echo(click.style(f"    {generated}\n", fg="green", bold=True))
-        click.echo("Use it from another terminal:\n")
+        click.echo(f"Open the console at {url}/ and sign in with it, or use it from another")
+        click.echo("terminal:\n")
         click.echo(f"    export PREMIERE_URL={url} PREMIERE_TOKEN={generated}")
         click.echo("    premiere flags list\n")
     elif settings.admin_token:
-        _say("Admin token: the one in PREMIERE_ADMIN_TOKEN.")
+        _say(f"Admin token: the one in PREMIERE_ADMIN_TOKEN. Console: {url}/")
     else:
         # Plain lines, never wrapped, so that the command can be copied as it is.
         click.echo("Admin token: printed when this database was first served. Lost it? Run here:")

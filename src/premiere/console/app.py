@@ -1,0 +1,51 @@
+"""``install_console(app, settings)``: the console's pages on an app of ``create_app``.
+
+The API layer does not know the console; the ``serve`` command (and tests) build the
+API's app and install the console on it, so both share one store, one process and one
+port: pages at ``/``, the API under ``/api/v1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+
+from premiere.console import overview, signin, stream
+from premiere.console.assets import CACHE_FOREVER, Assets
+from premiere.console.auth import ConsoleState, session_policy
+from premiere.console.errors import install_error_pages, not_found_page
+from premiere.console.pages import make_templates, secure
+from premiere.settings import Settings
+from premiere.store.types import utc_now
+
+
+def install_console(
+    app: FastAPI, settings: Settings, *, clock: Callable[[], datetime] = utc_now
+) -> FastAPI:
+    """Add the console to ``app`` (returned, for chaining); ``clock`` times sessions."""
+    assets = Assets()
+    app.state.console = ConsoleState(
+        templates=make_templates(assets),
+        assets=assets,
+        policy=session_policy(
+            settings.console_session_idle_seconds, settings.console_session_max_age_seconds
+        ),
+        clock=clock,
+    )
+    install_error_pages(app)
+
+    @app.get("/static/{name:path}", include_in_schema=False)
+    async def static(request: Request, name: str) -> Response:
+        asset = assets.find(name)
+        if asset is None:
+            return not_found_page(request)
+        headers = {"Cache-Control": CACHE_FOREVER}
+        return secure(Response(asset.content, media_type=asset.media_type, headers=headers))
+
+    for module in (signin, overview, stream):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,1 @@
+"""People: who uses Premiere's console, and their sessions."""

@@ -1,0 +1,82 @@
+"""Fixtures: the app with the console installed, over a real store, with a movable clock.
+
+Requests go through ``httpx``'s ASGI transport (tests/api/support.py), whose client keeps
+cookies as a browser does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from premiere.api import create_app
+from premiere.cli.server.demo import seed_demo
+from premiere.console import install_console
+from premiere.services import tokens
+from premiere.settings import Settings
+from premiere.store import Store
+
+from ..api.support import SyncClient, running
+
+IDLE_SECONDS = 3600
+MAX_AGE_SECONDS = 4 * 3600
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=lambda: datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Console:
+    client: SyncClient
+    store: Store
+    admin_token: str
+    clock: Clock
+
+    def sign_in(self, token: str | None = None, next_url: str = "/") -> None:
+        answer = self.client.request(
+            "POST",
+            "/sign-in",
+            data={"token": token or self.admin_token, "next": next_url},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+
+    def csrf(self, path: str) -> str:
+        """The CSRF token of the form on the page at ``path``."""
+        html = self.client.get(path).text
+        marker = 'name="csrf" value="'
+        start = html.index(marker) + len(marker)
+        return html[start : html.index('"', start)]
+
+
+@pytest.fixture
+def console(store: Store) -> Iterator[Console]:
+    admin_token = tokens.ensure_admin_token(store, None)
+    assert admin_token is not None
+    settings = Settings(
+        database_url="unused://",
+        console_session_idle_seconds=IDLE_SECONDS,
+        console_session_max_age_seconds=MAX_AGE_SECONDS,
+    )
+    clock = Clock()
+    app = install_console(create_app(settings, store), settings, clock=clock)
+    with running(app) as client:
+        yield Console(client, store, admin_token, clock)
+
+
+@pytest.fixture
+def demo(console: Console) -> Console:
+    """The demo project (Acme Shop), signed in."""
+    assert seed_demo(console.store) is not None
+    console.sign_in()
+    return console
