@@ -1,7 +1,8 @@
 """Fixtures of the browser tests (marked ``browser``; scripts/test runs them).
 
-- ``live_server``: the app on a free loopback port (uvicorn in a thread) on a fresh
-  SQLite database holding the demo project; ``live_server.admin_token`` signs in.
+- ``live_server``: the app with the console, as ``premiere serve`` builds it, on a free
+  loopback port (uvicorn in a thread) on a fresh SQLite database holding the demo
+  project; ``live_server.admin_token`` signs in.
 - ``page``: a page in a new browser context of the worker's one Chromium, whose requests
   may reach the server's origin only (every other is aborted); the test fails if it
   requested another origin, raised an uncaught script error or broke the
@@ -41,7 +42,7 @@ def live_server(_demo_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
     shutil.copyfile(_demo_template, path)
     store = Store.open(f"sqlite:///{path}")
     try:
-        with serve(store) as server:
+        with serve(store, console=True) as server:
             yield server
     finally:
         store.close()
