@@ -86,6 +86,7 @@ def test_serve__fresh_database__prints_admin_token_once_and_it_works(tmp_path: P
     assert token, first.stdout
     url = f"http://127.0.0.1:{first.port}"
     assert f"export PREMIERE_URL={url} PREMIERE_TOKEN={token[0]}" in first.stdout
+    assert f"Open the console at {url}/ and sign in with it" in first.stdout
     assert "Demo project 'demo' (Acme Shop): created." in first.stdout
     assert first.projects == ["demo"]
     assert first.seconds_to_ready < 30  # about 2 s on an idle machine

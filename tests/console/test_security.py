@@ -6,8 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from premiere.services import SYSTEM
-from premiere.services import projects
+from premiere.services import SYSTEM, projects
 from premiere.store.models import ConsoleSession
 
 from .conftest import Console

@@ -98,9 +98,7 @@ def test_sign_in__next_elsewhere__stays_on_this_site(console: Console) -> None:
 def test_sign_out__ends_the_session_on_the_server(demo: Console) -> None:
     raw = demo.client.cookies["premiere_session"]
     csrf = demo.csrf("/projects/demo")
-    answer = demo.client.request(
-        "POST", "/sign-out", data={"csrf": csrf}, follow_redirects=False
-    )
+    answer = demo.client.request("POST", "/sign-out", data={"csrf": csrf}, follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"] == "/sign-in"
     # the old cookie, replayed, no longer signs anyone in

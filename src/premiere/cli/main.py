@@ -138,7 +138,7 @@ COMMANDS = {
     ),
     "serve": CommandEntry(
         "premiere.cli.server.commands:serve",
-        "Run the Premiere server (HTTP API) on one database.",
+        "Run the Premiere server (HTTP API and web console) on one database.",
     ),
     "services": CommandEntry(
         "premiere.cli.catalog:services",

@@ -40,7 +40,7 @@ class ConsoleState:
     poll_seconds: float = 1.0
 
 
-class SignInRequired(Exception):  # noqa: N818 (a redirect, not an error)
+class SignInRequired(Exception):
     """No live session: answered with a redirect to the sign-in page."""
 
     def __init__(self, next_url: str) -> None:
@@ -48,7 +48,7 @@ class SignInRequired(Exception):  # noqa: N818 (a redirect, not an error)
         self.next_url = next_url
 
 
-class CsrfRejected(Exception):  # noqa: N818 (answered 403)
+class CsrfRejected(Exception):
     """A state-changing form without the session's CSRF token."""
 
 

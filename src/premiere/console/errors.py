@@ -8,6 +8,7 @@ sign-in redirect for a visitor without a session.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import cast
 from urllib.parse import urlencode
 
 from fastapi import FastAPI
@@ -41,8 +42,8 @@ def is_api_path(path: str) -> bool:
 
 def install_error_pages(app: FastAPI) -> None:
     """HTML error pages for console paths; the API's handlers answer the rest."""
-    api_http: Handler = app.exception_handlers[HTTPException]
-    api_domain: Handler = app.exception_handlers[errors.PremiereError]
+    api_http = cast(Handler, app.exception_handlers[HTTPException])
+    api_domain = cast(Handler, app.exception_handlers[errors.PremiereError])
 
     async def http_error(request: Request, exc: Exception) -> Response:
         if is_api_path(request.url.path) or not isinstance(exc, HTTPException):

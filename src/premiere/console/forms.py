@@ -99,5 +99,7 @@ async def submit_form(
         result = await run_in_threadpool(call, form)
     except FORM_ERRORS as exc:
         found = map_error_to_form(exc, field_names)
-        return page(request, template, {**(context or {}), "form": form, "errors": found}, status=422)
+        return page(
+            request, template, {**(context or {}), "form": form, "errors": found}, status=422
+        )
     return secure(RedirectResponse(success(result), status_code=303))

@@ -19,9 +19,10 @@ from premiere.console.auth import SignedIn, store_of
 from premiere.console.errors import not_found_page
 from premiere.console.pages import page, secure
 from premiere.services.audit import list_audit_events
-from premiere.services.deployments.matrix import get_environment_matrix
+from premiere.services.deployments.matrix import MatrixRow, get_environment_matrix
 from premiere.services.projects import get_project, list_projects
 from premiere.services.releases.records import list_releases
+from premiere.services.releases.rows import ReleaseView
 from premiere.store import Store
 
 router = APIRouter(include_in_schema=False)
@@ -41,7 +42,9 @@ async def home(request: Request, session: SignedIn) -> Response:
     projects = await run_in_threadpool(list_projects, store_of(request))
     if not projects:
         return page(request, "no_projects.html", {"projects": []})
-    return secure(RedirectResponse(f"/projects/{quote(projects[0]['key'], safe='')}", status_code=303))
+    return secure(
+        RedirectResponse(f"/projects/{quote(projects[0]['key'], safe='')}", status_code=303)
+    )
 
 
 @router.get("/projects")
@@ -86,7 +89,7 @@ def build_overview(store: Store, project: str) -> dict[str, Any]:
     }
 
 
-def _matrix_row(row: dict[str, Any]) -> dict[str, Any]:
+def _matrix_row(row: MatrixRow) -> dict[str, Any]:
     """A service's cells, each with how far it lags the environment before it."""
     behind = {entry["environment"]: entry for entry in row["behind"]}
     cells = []
@@ -97,7 +100,7 @@ def _matrix_row(row: dict[str, Any]) -> dict[str, Any]:
     return {"service": row["service"], "cells": cells}
 
 
-def _release_row(release: dict[str, Any]) -> dict[str, Any]:
+def _release_row(release: ReleaseView) -> dict[str, Any]:
     stages = release["plan"].get("stages") or []
     stage = release["stage"]
     current = stages[stage] if stage is not None and 0 <= stage < len(stages) else None
@@ -119,4 +122,3 @@ def _release_row(release: dict[str, Any]) -> dict[str, Any]:
         "guards": [guard["metric"] for guard in release["guards"]],
         "health": transition.get("reason") if release["state"] == "paused" else None,
     }
-
