@@ -1,6 +1,7 @@
 """Change propagation: from an admin API write to every SDK stream holding the patch.
 
-Starts a Premiere server (one uvicorn process, as `premiere serve` runs it) on a fresh
+Starts a Premiere server (one uvicorn process, as `premiere serve` runs it, with its
+default settings and logging; a backlog of 8,192 connections) on a fresh
 SQLite file (or the PostgreSQL database given), opens N server-sent-event streams from
 a few client processes (asyncio, raw sockets: one coroutine per stream), then toggles a
 flag through the admin API R times. For every stream and every change it records the
@@ -41,7 +42,8 @@ ADMIN_TOKEN = "prm_00000000000000be_propagation-bench-admin"
 SERVER = """
 import sys, resource, uvicorn
 from premiere.api import create_app
-from premiere.api.sdk.ofrep import OfrepSettings
+from premiere.cli.server.coalescing import CoalescingHttpToolsProtocol
+from premiere.cli.server.commands import log_config, settle_memory
 from premiere.services.tokens import ensure_admin_token
 from premiere.settings import Settings
 from premiere.store import Store
@@ -51,9 +53,10 @@ url, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 store = Store.open(url)
 ensure_admin_token(store, token)
 app = create_app(Settings(database_url=url), store)
-app.state.ofrep_settings = OfrepSettings(rate_per_second=0)  # measure, do not throttle
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=8192,
-            timeout_graceful_shutdown=2)
+settle_memory()  # as serve does, and its default logging (log level info)
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="info", backlog=8192,
+            http=CoalescingHttpToolsProtocol,
+            access_log=False, log_config=log_config("info"), timeout_graceful_shutdown=2)
 """
 
 
@@ -69,7 +72,11 @@ def running_server(database_url: str) -> Iterator[str]:
     process = subprocess.Popen(
         [sys.executable, "-c", SERVER, database_url, str(port), ADMIN_TOKEN],
     )
-    url = f"http://127.0.0.1:{port}"
+    yield from _until_stopped(process, f"http://127.0.0.1:{port}")
+
+
+def _until_stopped(process: subprocess.Popen[bytes], url: str) -> Iterator[str]:
+    """``url`` once the server answers there; the server is stopped afterwards."""
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -262,11 +269,14 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 
 def serve_ofrep(database_url: str | None) -> None:
-    """The OFREP benchmark flag of /work/shared/bench (new-checkout: plan in [enterprise]
-    -> true, else a 25 % rollout by key), served until interrupted."""
+    """The OFREP targets of /work/shared/bench, served by `premiere serve --demo` with
+    its default settings until interrupted: the benchmark flag new-checkout (plan in
+    [enterprise] -> true, else a 25 % rollout by key) in project bench, one flag
+    evaluated per request; bulk evaluation of the demo's production flags; the 304 of
+    the demo's flag document."""
     with tempfile.TemporaryDirectory() as tmp:
         url_db = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        with running_server(url_db) as url:
+        with running_premiere_serve(url_db) as url:
             token, admin = set_up(url)
             rule = {
                 "id": "enterprise",
@@ -282,14 +292,38 @@ def serve_ofrep(database_url: str | None) -> None:
             }
             path = "/api/v1/projects/bench/flags/new-checkout/environments/production"
             admin.patch(path, json=body).raise_for_status()
+            demo = {"name": "demo", "scope": "sdk-server", "project": "demo"}
+            demo_token = admin.post("/api/v1/tokens", json={**demo, "environment": "production"})
+            demo_key = demo_token.json()["token"]
+            document = httpx.get(
+                f"{url}/api/v1/sdk/flags", headers={"Authorization": f"Bearer {demo_key}"}
+            )
             print(
                 f"--also 'POST {url}/ofrep/v1/evaluate/flags/new-checkout' "
-                f"--header 'Authorization: Bearer {token}'",
+                f"--header 'Authorization: Bearer {token}' "
+                f"--also 'POST {url}/ofrep/v1/evaluate/flags' "
+                f"--header 'Authorization: Bearer {demo_key}' "
+                f"--also 'GET {url}/api/v1/sdk/flags' --header 'Authorization: Bearer {demo_key}' "
+                f"--header 'If-None-Match: {document.headers['etag']}'",
                 flush=True,
             )
             with contextlib.suppress(KeyboardInterrupt):
                 while True:
                     time.sleep(3600)
+
+
+@contextlib.contextmanager
+def running_premiere_serve(database_url: str) -> Iterator[str]:
+    """`premiere serve --demo` with default settings (its admin token preset)."""
+    port = free_port()
+    env = os.environ | {
+        "PREMIERE_DATABASE_URL": database_url,
+        "PREMIERE_PORT": str(port),
+        "PREMIERE_ADMIN_TOKEN": ADMIN_TOKEN,
+    }
+    command = [sys.executable, "-m", "premiere.cli", "serve", "--demo"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    yield from _until_stopped(process, f"http://127.0.0.1:{port}")
 
 
 def main() -> None:

@@ -29,9 +29,10 @@ class Settings:
     admin_token: str | None = None
     max_body_bytes: int = 1_048_576
     log_level: str = "info"
+    log_summary_seconds: float = 60.0
     sse_heartbeat_seconds: float = 15.0
-    ofrep_rate_per_second: float = 1000.0
-    ofrep_burst: int = 2000
+    ofrep_rate_per_second: float = 20_000.0
+    ofrep_burst: int = 40_000
     ofrep_max_context_bytes: int = 65_536
     stream_max_per_client: int = 1_000
     stream_max_total: int = 10_000
@@ -82,6 +83,9 @@ class Settings:
             admin_token=_admin_token(env.get("PREMIERE_ADMIN_TOKEN") or None),
             max_body_bytes=number("PREMIERE_MAX_BODY_BYTES", int, base.max_body_bytes, 1),
             log_level=env.get("PREMIERE_LOG_LEVEL") or base.log_level,
+            log_summary_seconds=number(
+                "PREMIERE_LOG_SUMMARY_SECONDS", float, base.log_summary_seconds, 0.01
+            ),
             sse_heartbeat_seconds=number(
                 "PREMIERE_SSE_HEARTBEAT_SECONDS", float, base.sse_heartbeat_seconds, 0.01
             ),

@@ -271,42 +271,19 @@ def test_ofrep__bulk_bad_context__400_without_key(ofrep: Api, server_token: str)
     assert "key" not in response.json()
 
 
-def test_ofrep__over_the_rate__429_with_retry_after(ofrep: Api, server_token: str) -> None:
-    setattr(ofrep.client.app.state, OFREP_SETTINGS, OfrepSettings(rate_per_second=0.5, burst=2))
-    ofrep.client.app.state.ofrep_services = None
-    statuses = [evaluate(ofrep, server_token, "theme").status_code for _ in range(2)]
-    limited = evaluate(ofrep, server_token, "theme")
-    other_token = ofrep.token("sdk-server", "demo", "production")
-
-    assert statuses == [200, 200]
-    assert limited.status_code == 429
-    assert limited.headers["retry-after"] == "2"
-    assert limited.json() == {
-        "key": "theme",
-        "errorCode": "GENERAL",
-        "errorDetails": "more than 0.5 evaluations a second with this token",
-    }
-    assert evaluate(ofrep, other_token, "theme").status_code == 200
-
-
 @pytest.fixture
 def evaluated_on(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names of the threads the route's evaluations ran on."""
-    from premiere.api.sdk import ofrep as module
+    from premiere.api.sdk import answers, bulk
 
     threads: list[str] = []
-    one, every = module.evaluate_one, module.evaluate_all
+    for module in (answers, bulk):
 
-    def spy_one(*args: Any) -> Any:
-        threads.append(threading.current_thread().name)
-        return one(*args)
+        def spy(*args: Any, _original: Any = module.resolve) -> Any:
+            threads.append(threading.current_thread().name)
+            return _original(*args)
 
-    def spy_all(*args: Any) -> Any:
-        threads.append(threading.current_thread().name)
-        return every(*args)
-
-    monkeypatch.setattr(module, "evaluate_one", spy_one)
-    monkeypatch.setattr(module, "evaluate_all", spy_all)
+        monkeypatch.setattr(module, "resolve", spy)
     return threads
 
 
@@ -328,7 +305,7 @@ def test_ofrep__bulk__evaluated_on_an_evaluation_thread(
     response = ofrep.post(BULK, {"context": {"targetingKey": "ann"}}, token=server_token)
 
     assert len(ofrep.ok(response)["flags"]) == 5
-    assert evaluated_on  # evaluate_all, then evaluate_one per flag: all on that thread
+    assert len(evaluated_on) == 5  # one evaluation per flag, all on those threads
     assert all(name.startswith("premiere-evaluation") for name in evaluated_on)
 
 

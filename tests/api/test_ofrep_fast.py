@@ -3,13 +3,20 @@ byte as the route would, and hands everything else to the route."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from premiere.api.sdk import fastpath as ofrep_fast
+from premiere.api.sdk.documents import versions_of
 from premiere.api.sdk.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings
+from premiere.services.tokens import TokenCache, authenticate_stale, use_token_cache
+from premiere.store.models import ApiToken
 
 from .support import Api
 from .test_ofrep import configure, evaluate, ofrep, server_token  # noqa: F401
@@ -209,3 +216,85 @@ def test_sdk_flags_fast__flag_changed__200_with_new_etag(
 
     assert response.status_code == 200
     assert response.headers["etag"] != etag
+
+
+def test_ofrep_fast__cache_time_run_out__answered_while_one_read_refreshes_it(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+    fast_answers: list[str],
+) -> None:
+    # Given a token authenticated at t=0 (cache time 5 s), revoked since by another
+    # process (no local signal)
+    now = [0.0]
+    use_token_cache(ofrep.store, TokenCache(clock=lambda: now[0]))
+    evaluate(ofrep, server_token, "dark-mode", BODY)
+    with ofrep.store.write() as session:
+        session.execute(update(ApiToken).values(revoked_at=datetime.now(UTC)))
+
+    # When it is used after its cache time ran out
+    now[0] = 6.0
+    meanwhile = evaluate(ofrep, server_token, "dark-mode", BODY)
+    deadline = time.monotonic() + 10
+    while authenticate_stale(ofrep.store, server_token) and time.monotonic() < deadline:
+        time.sleep(0.01)  # the refresh's database read, in a worker thread
+    after = evaluate(ofrep, server_token, "dark-mode", BODY)
+
+    # Then the request meanwhile was answered from memory, and the refresh found the
+    # revocation: the next one is refused
+    assert meanwhile.status_code == 200
+    assert fast_answers == ["dark-mode"]
+    assert after.status_code == 401
+
+
+def test_ofrep_fast__cache_time_run_out_long_ago__the_route_reads_the_token(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+    fast_answers: list[str],
+) -> None:
+    now = [0.0]
+    use_token_cache(ofrep.store, TokenCache(clock=lambda: now[0]))
+    evaluate(ofrep, server_token, "dark-mode", BODY)
+    with ofrep.store.write() as session:
+        session.execute(update(ApiToken).values(revoked_at=datetime.now(UTC)))
+
+    now[0] = 10.0  # twice the cache time
+
+    assert evaluate(ofrep, server_token, "dark-mode", BODY).status_code == 401
+    assert fast_answers == []
+
+
+def test_sdk_flags_fast__version_to_read_again__one_read_then_304_from_the_fast_path(
+    ofrep: Api,  # noqa: F811
+    server_token: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a token in memory and a document version whose time in memory ran out
+    etag = ofrep.get(DOCUMENT, token=server_token).headers["etag"]
+    versions = versions_of(ofrep.client.app)
+    monkeypatch.setattr(versions, "version_ttl", 0.0)
+    reads: list[str] = []
+    original = versions.version
+
+    def counting(project: str, environment: str) -> int:
+        reads.append(threading.current_thread().name)
+        return original(project, environment)
+
+    monkeypatch.setattr(versions, "version", counting)
+    routed: list[str] = []
+    monkeypatch.setattr(ofrep_fast, "document_etag", _spy(ofrep_fast.document_etag, routed))
+
+    # When it revalidates
+    response = ofrep.get(DOCUMENT, token=server_token, headers={"If-None-Match": etag})
+
+    # Then the fast path read the version once, off the event loop, and answered 304
+    assert response.status_code == 304
+    assert len(reads) == 1 and reads[0].startswith("AnyIO worker thread")
+    assert routed == [etag]
+
+
+def _spy(func: Callable[..., str], calls: list[str]) -> Callable[..., str]:
+    def spy(*args: Any, **kwargs: Any) -> str:
+        calls.append(func(*args, **kwargs))
+        return calls[-1]
+
+    return spy

@@ -56,3 +56,20 @@ def test_ofrep_md__error_codes_and_limits__as_the_code_has_them() -> None:
     assert f"bursts of up to {defaults.burst:,}" in doc
     for path in ("POST /ofrep/v1/evaluate/flags/{key}", "POST /ofrep/v1/evaluate/flags"):
         assert path in doc
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"context": {"targetingKey": "\\ud800"}}',  # an escape in ASCII
+        '{"context": {"targetingKey": "\\ud800"}}'.encode("utf-16-le"),  # NUL bytes
+        b'{"context": {"targetingKey": "\xed\xa0\x80"}}',  # a raw surrogate, not ASCII
+    ],
+)
+def test_body_context__lone_surrogate_however_sent__invalid_context(body: bytes) -> None:
+    from premiere.api.sdk.answers import OfrepError, body_context
+
+    with pytest.raises(OfrepError) as raised:
+        body_context(body)
+
+    assert raised.value.code == "INVALID_CONTEXT"

@@ -144,3 +144,19 @@ def test_serve__port_not_a_number__clear_error(run_local: Cli) -> None:
     result = run_local("serve", PREMIERE_PORT="eighty")
     assert result.exit_code == 1
     assert "PREMIERE_PORT: 'eighty' is not a whole number" in result.stderr
+
+
+def test_settle_memory__start_up_objects_frozen_young_generation_larger() -> None:
+    import gc
+
+    from premiere.cli.server.commands import GC_THRESHOLDS, settle_memory
+
+    before = gc.get_threshold()
+    try:
+        settle_memory()
+
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold() == GC_THRESHOLDS
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

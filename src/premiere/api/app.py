@@ -31,6 +31,7 @@ from premiere.api.releases import routes as releases
 from premiere.api.releases import schedules as release_schedules
 from premiere.api.sdk import documents as sdk
 from premiere.api.sdk import events, ofrep, stream
+from premiere.api.sdk.access_log import ACCESS_LOG, AccessCounts, AccessLog
 from premiere.api.sdk.fastpath import OfrepFastPath
 from premiere.services.sdk.batches import EventPolicy
 from premiere.settings import Settings
@@ -105,8 +106,12 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     _serve_api_docs(app)
-    app.add_middleware(OfrepFastPath)  # inside the body size limit: api/sdk/fastpath.py
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
+    # Before the body size limit, which it applies itself: api/sdk/fastpath.py
+    app.add_middleware(OfrepFastPath, max_body_bytes=settings.max_body_bytes)
+    counts = AccessCounts(settings.log_summary_seconds)
+    setattr(app.state, ACCESS_LOG, counts)
+    app.add_middleware(AccessLog, counts=counts)  # outermost: api/sdk/access_log.py
 
     # Before the routers: the liveness probe answers without waiting for FastAPI to finish
     # the routes of the routers below, which it does when a request first reaches them.

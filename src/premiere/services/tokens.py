@@ -6,8 +6,10 @@ Scopes: ``admin`` (everything), ``deploy`` (optionally limited to one project),
 Authentication is cached in the process for ``TOKEN_CACHE_TTL`` seconds per raw token
 (keyed by its SHA-256), so that SDK hot paths do not read the database per request.
 Revoking a token drops it from the cache of the process that revoked it at once; other
-processes (replicas) stop accepting it at most ``TOKEN_CACHE_TTL`` seconds later.
-Unknown and revoked tokens are never cached.
+processes (replicas) stop accepting it at most ``TOKEN_CACHE_TTL`` seconds later (plus
+the moment of the one database read that refreshes an expired entry, during which a hot
+path may keep answering from it: :func:`authenticate_stale`). Unknown and revoked
+tokens are never cached.
 
 The cache is a :class:`TokenCache` owned by the :class:`~premiere.store.Store` it
 caches (kept with :meth:`Store.attached <premiere.store.Store.attached>`, a slot for
@@ -179,6 +181,18 @@ def authenticate_cached(store: Store, raw: str) -> TokenInfo | None:
     return token_cache(store).get(raw)
 
 
+def authenticate_stale(store: Store, raw: str) -> TokenInfo | None:
+    """What :func:`authenticate_cached` answered until less than ``TOKEN_CACHE_TTL``
+    seconds ago, for a hot path to keep answering while one :func:`authenticate` reads the
+    token again (then :func:`forget_cached_token` if that fails); else ``None``."""
+    return token_cache(store).get_stale(raw)
+
+
+def forget_cached_token(store: Store, raw: str) -> None:
+    """Drop the cached authentication of ``raw`` (its refresh failed)."""
+    token_cache(store).forget(raw)
+
+
 def forget_cached_tokens(store: Store) -> None:
     """Drop every cached authentication of ``store`` (tests, or after bulk changes)."""
     token_cache(store).clear()
@@ -229,6 +243,17 @@ class TokenCache:
         if self.clock() >= expires or self.wall_clock() - last_used >= LAST_USED_RESOLUTION:
             return None
         return info
+
+    def get_stale(self, raw: str) -> TokenInfo | None:
+        """The entry of ``raw`` if it expired less than ``ttl`` seconds ago (or has not)."""
+        entry = self._entries.get(hashlib.sha256(raw.encode()).digest())
+        if entry is None or self.clock() >= entry[0] + self.ttl:
+            return None
+        return entry[1]
+
+    def forget(self, raw: str) -> None:
+        with self._lock:
+            self._entries.pop(hashlib.sha256(raw.encode()).digest(), None)
 
     def put(self, raw: str, info: TokenInfo, last_used: datetime, generation: int) -> None:
         with self._lock:

@@ -137,15 +137,25 @@ def body_context(body: bytes) -> Any:
         raise OfrepError(400, PARSE_ERROR, "the request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise OfrepError(400, INVALID_CONTEXT, "the request body must be a JSON object")
-    for path in surrogate_paths(data):  # no Unicode text: nothing could answer with it
+    for path in surrogate_paths(data) if _may_hold_surrogates(body) else ():
         code = INVALID_CONTEXT if path.startswith("context") else PARSE_ERROR
         raise OfrepError(400, code, f"{path} holds a lone UTF-16 surrogate (not Unicode text)")
     return data.get("context")
 
 
+def _may_hold_surrogates(body: bytes) -> bool:
+    """False for a body whose text can hold no lone surrogate, without a look at it:
+    ASCII without ``\\u`` escapes, nor NUL bytes (which would make it UTF-16 or -32)."""
+    return not body.isascii() or b"\\u" in body or b"\x00" in body
+
+
 def evaluation_context(body: bytes) -> dict[str, Any]:
     """The engine's context: ``targetingKey`` -> ``key``; ``now`` filled in if absent."""
-    raw = body_context(body)
+    return context_of(body_context(body))
+
+
+def context_of(raw: Any) -> dict[str, Any]:
+    """:func:`evaluation_context` of a body's ``context`` as sent."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

@@ -9,24 +9,24 @@ The request context's ``targetingKey`` becomes the evaluation context's ``key``;
 attributes are passed as given, and ``now`` (Unix milliseconds) is filled in when
 absent. Evaluation uses the environment's compiled document of the current version
 (:mod:`premiere.services.sdk.compiled`), never a compilation per request. Each
-token may make ``rate_per_second`` requests a second (bursts of ``burst``), beyond
-which the answer is 429 with ``Retry-After`` in seconds; the limit is checked before
-anything is evaluated.
+client address may make ``rate_per_second`` requests a second (bursts of ``burst``),
+however many tokens it uses and however many clients share a token, beyond which the
+answer is 429 with ``Retry-After`` in seconds; the limit is checked before anything is
+evaluated. Bulk answers are encoded by :mod:`premiere.api.sdk.bulk`.
 
 Evaluation is bounded work kept off the event loop when it can be long (docs/ofrep.md):
 a request body over ``max_context_bytes`` is refused (400 ``INVALID_CONTEXT``); a single
 flag with a context of at most :data:`INLINE_CONTEXT_BYTES` is evaluated in place (its
 cost is a few clauses over a small context: microseconds); larger contexts, and bulk
-evaluation, run on at most :data:`EVALUATION_THREADS` worker threads of their own, so
-that they never hold up other requests nor take the threads the rest of the API uses.
+evaluations the fast path does not answer, run on at most :data:`EVALUATION_THREADS`
+worker threads of their own, so that they never hold up other requests nor take the
+threads the rest of the API uses.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
-import json
 import math
 import threading
 import time
@@ -46,12 +46,11 @@ from premiere.api.sdk.answers import (
     INVALID_CONTEXT,
     OfrepError,
     body_context,
+    context_of,
     encode_json,
-    evaluate_all,
     evaluate_one,
-    evaluation_context,
 )
-from premiere.api.sdk.documents import etag_matches
+from premiere.api.sdk.bulk import bulk_answers_of, bulk_etag, bulk_headers, not_modified
 from premiere.api.sdk.models import OfrepBulk, OfrepEvaluation, OfrepFailure
 from premiere.errors import PermissionDeniedError, RateLimitedError
 from premiere.services.sdk.compiled import CompiledDocuments, CompiledFlags
@@ -72,16 +71,16 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class OfrepSettings:
-    rate_per_second: float = 1000.0
-    """Sustained requests per second per token; 0 switches the limit off."""
-    burst: int = 2000
-    """Requests a token may make at once before the sustained rate applies."""
+    rate_per_second: float = 20_000.0
+    """Sustained requests per second per client address; 0 switches the limit off."""
+    burst: int = 40_000
+    """Requests a client address may make at once before the sustained rate applies."""
     max_context_bytes: int = 65_536
     """The largest request body evaluated; larger ones are 400 ``INVALID_CONTEXT``."""
 
 
 class RateLimiter:
-    """A token bucket per API token."""
+    """A token bucket per client address."""
 
     def __init__(self, rate_per_second: float, burst: int) -> None:
         self.rate = rate_per_second
@@ -89,22 +88,28 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def check(self, token_id: str, now: float | None = None) -> None:
-        """Take one request from ``token_id``'s bucket, or raise ``RateLimitedError``."""
+    def check(self, client: str, now: float | None = None) -> None:
+        """Take one request from ``client``'s bucket, or raise ``RateLimitedError``."""
         if self.rate <= 0:
             return
         now = time.monotonic() if now is None else now
         with self._lock:
-            tokens, last = self._buckets.get(token_id, (float(self.burst), now))
+            tokens, last = self._buckets.get(client, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate)
             if tokens < 1:
-                self._buckets[token_id] = (tokens, now)
+                self._buckets[client] = (tokens, now)
                 retry_after = max(1, math.ceil((1 - tokens) / self.rate))
                 raise RateLimitedError(
-                    f"more than {self.rate:g} evaluations a second with this token",
+                    f"more than {self.rate:g} evaluations a second from this client address",
                     retry_after,
                 )
-            self._buckets[token_id] = (tokens - 1, now)
+            self._buckets[client] = (tokens - 1, now)
+
+
+def client_address(scope: Mapping[str, Any]) -> str:
+    """The connection's source address (the rate limit's key); ``""`` when unknown."""
+    client = scope.get("client")
+    return str(client[0]) if client else ""
 
 
 @dataclass(frozen=True)
@@ -121,13 +126,17 @@ class _Services:
 
     def context(self, body: bytes) -> dict[str, Any]:
         """:func:`evaluation_context`, refusing a body over ``max_context_bytes``."""
+        return context_of(self.raw_context(body))
+
+    def raw_context(self, body: bytes) -> Any:
+        """:func:`body_context`, refusing a body over ``max_context_bytes``."""
         if len(body) > self.max_context_bytes:
             raise OfrepError(
                 400,
                 INVALID_CONTEXT,
                 f"the request body is larger than {self.max_context_bytes} bytes",
             )
-        return evaluation_context(body)
+        return body_context(body)
 
     async def in_thread(self, func: Callable[..., T], *args: Any) -> T:
         """``func(*args)`` on one of the evaluation threads (exceptions pass through)."""
@@ -175,7 +184,7 @@ async def _caller(request: Request) -> _Caller:
             "OFREP needs an sdk-server or sdk-client token", {"scope": token.scope}
         )
     services = services_of(request.app)
-    services.limiter.check(token.id)
+    services.limiter.check(client_address(request.scope))
     return _Caller(token, services)
 
 
@@ -261,17 +270,23 @@ async def evaluate_flags(request: Request) -> Response:
         return rate_limited(error, None)
     body = await request.body()
     try:
-        context = caller.services.context(body)
+        raw = caller.services.raw_context(body)
+        context = context_of(raw)
     except OfrepError as error:
         return _json(error.body(None), error.status)
     flags = await caller.current_flags()
-    etag = bulk_etag(flags, body_context(body))
-    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization, X-API-Key"}
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None and etag_matches(if_none_match, etag):
-        return Response(status_code=304, headers=headers)
-    items = await caller.services.in_thread(evaluate_all, flags, context)
-    return _json({"flags": items}, headers=headers)
+    etag = bulk_etag(flags, raw)  # the same answer as the fast path's: api/sdk/bulk.py
+    if not_modified(request.headers.get("if-none-match"), etag):
+        return _raw(304, bulk_headers(etag), b"")
+    encode = bulk_answers_of(request.app).encode
+    encoded = await caller.services.in_thread(encode, flags, context)
+    return _raw(200, bulk_headers(etag, encoded), encoded)
+
+
+def _raw(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Response:
+    response = Response(body, status)
+    response.raw_headers = headers
+    return response
 
 
 def rate_limited(error: RateLimitedError, key: str | None) -> Response:
@@ -283,14 +298,3 @@ def rate_limited(error: RateLimitedError, key: str | None) -> Response:
 
 def _json(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     return Response(encode_json(payload), status, headers, media_type="application/json")
-
-
-def bulk_etag(flags: CompiledFlags, context: Any) -> str:
-    """Strong tag of a bulk answer: document version, audience and the context sent.
-
-    The filled-in ``now`` is not part of it: a client polling with If-None-Match sees
-    a change when the flags or its context change."""
-    canonical = json.dumps(context, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:16]
-    audience = "client" if flags.client_only else "server"
-    return f'"{flags.project}/{flags.environment}/{flags.version}/{audience}/{digest}"'
