@@ -48,9 +48,12 @@ def live_server(_demo_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
         store.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Browser]:
-    """The worker's one browser; each test gets a new context of it."""
+    """One browser for the tests of this folder (run one after the other, on each worker);
+    each test gets a new context of it. Not for the whole session: while Playwright's
+    synchronous API runs, its event loop is the thread's, and ``asyncio.run`` in a later
+    test of another folder would fail."""
     problem = support.missing_chromium()
     if problem:
         pytest.fail(problem)

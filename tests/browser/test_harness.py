@@ -4,6 +4,8 @@ where they should."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page
 
@@ -70,7 +72,7 @@ def test_axe__page_without_serious_violations__passes(page: Page) -> None:
 
 
 def test_screenshot__saved_as_artefact__and_docs_image_only_when_asked(
-    page: Page, monkeypatch: pytest.MonkeyPatch, tmp_path: support.Path
+    page: Page, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(support, "SCREENSHOTS", tmp_path / "build")
     monkeypatch.setattr(support, "DOCS_IMAGES", tmp_path / "images")
