@@ -1,120 +1,57 @@
-"""docs/releases-walkthrough.md, run command by command against a live server whose
-scheduler advances the stages: what the page promises is what happens."""
+"""docs/releases-walkthrough.md, followed as a reader would: a server started the way
+the page says, every command of the page in order, and what each block prints compared
+with the output the page shows. The stages advance by hand, so nothing here waits for
+a clock: the page tells the reader every step that moves the release."""
 
 from __future__ import annotations
 
 import json
 import re
-import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 
-from premiere.api.app import create_app
-from premiere.cli.server.demo import seed_demo
-from premiere.cli.server.worker import INTERVAL_VARIABLE, background_scheduler
-from premiere.services.tokens import ensure_admin_token
-from premiere.settings import Settings
-from premiere.store import Store
-
-from .conftest import ADMIN_TOKEN, NO_PREMIERE_ENV, Cli, _ThreadedServer, free_port
+from .conftest import NO_PREMIERE_ENV, Cli
+from .guide_runner import Reader, Served, page_blocks, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "releases-walkthrough.md"
 RELEASE = "checkout-refresh"
 
 
-@dataclass
-class Step:
-    """One `premiere ...` line of the page: its arguments, VAR=value prefixes, and the
-    variable its output is assigned to (``VAR=$(premiere ...)``)."""
-
-    args: list[str]
-    env: dict[str, str] = field(default_factory=dict)
-    capture: str | None = None
-
-
-def page_steps(text: str) -> list[Step]:
-    steps = []
-    for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
-        for line in block.replace("\\\n", " ").splitlines():
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            capture = None
-            assigned = re.fullmatch(r"(\w+)=\$\((.*)\)", line)
-            if assigned:
-                capture, line = assigned.group(1), assigned.group(2)
-            words = shlex.split(line)
-            env = {}
-            while words and re.fullmatch(r"\w+=.*", words[0]):
-                name, _, value = words.pop(0).partition("=")
-                env[name] = value
-            assert words[:1] == ["premiere"], f"not a premiere command: {line}"
-            steps.append(Step(words[1:], env, capture))
-    return steps
-
-
 @pytest.fixture
-def walkthrough_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A server with the demo project and, as `premiere serve` runs it, the scheduler
-    (ticking five times a second)."""
-    monkeypatch.setenv(INTERVAL_VARIABLE, "0.2")
-    database_url = f"sqlite:///{tmp_path / 'premiere.db'}"
-    store = Store.open(database_url)
-    ensure_admin_token(store, ADMIN_TOKEN)
-    seed_demo(store)
-    port = free_port()
-    settings = Settings(database_url=database_url, port=port, admin_token=ADMIN_TOKEN)
-    server = _ThreadedServer(create_app(settings, store), port)
-    with background_scheduler(store) as scheduler:
-        assert scheduler is not None and scheduler.interval == 0.2
-        server.start()
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.stop()
-    store.close()
+def served(tmp_path: Path) -> Iterator[Served]:
+    with serve(tmp_path, "--demo") as server:
+        yield server
 
 
-def run_page(url: str) -> list[tuple[Step, Result]]:
-    """Every step of the page in order; each must exit 0. Returns the steps with results."""
-    run = Cli({**NO_PREMIERE_ENV, "PREMIERE_URL": url, "PREMIERE_TOKEN": ADMIN_TOKEN})
-    variables: dict[str, str] = {}
-
-    def expand(word: str) -> str:
-        return re.sub(r"\$(\w+)", lambda m: variables[m.group(1)], word)
-
-    done = []
-    for step in page_steps(PAGE.read_text(encoding="utf-8")):
-        args = [expand(word) for word in step.args]
-        env = {name: expand(value) for name, value in step.env.items()}
-        result = run(*args, **env)
-        assert result.exit_code == 0, (args, result.stdout, result.stderr)
-        if step.capture:
-            variables[step.capture] = result.stdout.strip()
-        done.append((step, result))
-    return done
-
-
-def outputs(done: list[tuple[Step, Result]], *prefix: str) -> list[str]:
-    return [result.stdout for step, result in done if step.args[: len(prefix)] == list(prefix)]
+def test_walkthrough_page__steps__start_the_server_and_move_the_release_by_hand() -> None:
+    steps = [step.words for block in page_blocks(PAGE.read_text(encoding="utf-8"))
+             for step in block.steps]  # fmt: skip
+    assert steps[0] == ["premiere", "serve", "--demo"]
+    # every stage waits for the reader: the plan advances manually, nothing else moves it
+    create = next(words for words in steps if words[1:3] == ["releases", "create"])
+    assert create[create.index("--advance") + 1] == "manual"
+    assert "--hold" not in create
+    assert not any(words[1:3] == ["releases", "watch"] for words in steps)
+    # and the page shows what each block prints (a block of `export`s prints nothing)
+    for block in page_blocks(PAGE.read_text(encoding="utf-8")):
+        if any(step.words[:1] != ["export"] for step in block.steps):
+            assert block.expected, [step.line for step in block.steps]
 
 
 @pytest.mark.slow
-def test_walkthrough__every_command_in_order__does_what_the_page_says(
-    walkthrough_server: str, tmp_path: Path
+def test_walkthrough__every_command_in_order__prints_what_the_page_shows(
+    served: Served, tmp_path: Path
 ) -> None:
-    # When every command of the page runs in order
-    done = run_page(walkthrough_server)
-    run = Cli({**NO_PREMIERE_ENV, "PREMIERE_URL": walkthrough_server,
-               "PREMIERE_TOKEN": ADMIN_TOKEN})  # fmt: skip
+    # When every command of the page runs in order (each block printing what the page shows)
+    reader = Reader(served)
+    reader.run_page(PAGE)
+    run = Cli({**NO_PREMIERE_ENV, "PREMIERE_URL": served.url, "PREMIERE_TOKEN": served.token})
 
     # Then the release was blocked until the deployment was verified, then until approved
-    readiness = outputs(done, "releases", "readiness")
+    readiness = reader.outputs("premiere", "releases", "readiness")
     assert len(readiness) == 4
     for text in readiness[:2]:  # defined; deployment in progress
         assert "deployment: flag one-click-checkout needs a verified deployment" in text
@@ -126,22 +63,18 @@ def test_walkthrough__every_command_in_order__does_what_the_page_says(
     approvals = json.loads(run.ok("releases", "approvals", RELEASE, "--json").stdout)
     assert [(a["approver"]["name"], a["void"]) for a in approvals] == [("release-manager", False)]
 
-    # and the scheduler took it from stage to stage until the watch stopped at 50 %
-    watched = outputs(done, "releases", "watch")[0].strip().splitlines()
-    assert [text.split("  ")[2] for text in watched] == [
-        "stage 1/4 (staff)", "stage 2/4 (10%)", "stage 3/4 (50%)",
-    ]  # fmt: skip
+    # and it moved only when the reader said so: started, advanced twice, paused (an
+    # advance refused meanwhile), resumed, rolled back, each by the admin token
     history = json.loads(run.ok("releases", "history", RELEASE, "--json").stdout)
     moves = [(t["from"], t["to"], t["stage"], t["actor"]["kind"]) for t in history]
-    assert moves[:3] == [
+    assert moves == [
         ("draft", "rolling_out", 0, "token"),
-        ("rolling_out", "rolling_out", 1, "system"),
-        ("rolling_out", "rolling_out", 2, "system"),
+        ("rolling_out", "rolling_out", 1, "token"),
+        ("rolling_out", "rolling_out", 2, "token"),
+        ("rolling_out", "paused", 2, "token"),
+        ("paused", "rolling_out", 2, "token"),
+        ("rolling_out", "rolled_back", 2, "token"),
     ]
-    # and was paused, resumed and rolled back by hand at that stage
-    assert [(m[1], m[3]) for m in moves[-3:]] == [
-        ("paused", "token"), ("rolling_out", "token"), ("rolled_back", "token"),
-    ]  # fmt: skip
     assert history[-1]["reason"] == "Checkout errors up in one region"
 
     # and the rollback gave the flags back what they had: off, no release rules
@@ -151,7 +84,7 @@ def test_walkthrough__every_command_in_order__does_what_the_page_says(
         assert config["production"]["rules"] == []
 
     # and every step is in the audit log
-    audit = outputs(done, "audit", "list")
+    audit = reader.outputs("premiere", "audit", "list")
     for action in ("created", "approved", "started", "advanced", "paused", "resumed",
                    "rolled_back"):  # fmt: skip
         assert f"release.{action}" in audit[0], action

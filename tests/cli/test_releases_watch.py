@@ -19,6 +19,7 @@ from premiere.cli.main import cli
 from premiere.cli.releases import actions as release_actions
 from premiere.cli.releases import watch as release_watch
 from premiere.cli.releases.remote import ProjectApi
+from premiere.cli.releases.views import show_release
 from premiere.cli.releases.watch import watch_release
 
 # -- watch, against a server that answers a sequence of states ------------------------------
@@ -134,3 +135,36 @@ def test_releases_action__version_conflict__only_pause_and_rollback_sent_again(
     # Then a safe action went again against the new version; the others were refused
     assert result.exit_code == (0 if retried else 4)
     assert [p["version"] for p in posts] == ([3, 4] if retried else [3])
+
+
+# -- a stage that advances by hand: what the watch and `get` say it waits for -------------
+
+
+def _manual(release: dict[str, Any]) -> dict[str, Any]:
+    for stage in release["plan"]["stages"]:
+        stage["advance"] = "manual"
+    return release
+
+
+def test_watch__manual_stage__says_it_waits_for_advance_not_for_its_hold(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hold = "2026-11-26T13:00:05.000000Z"
+    answers = [_manual(_release("rolling_out", 0, hold)), _manual(_release("rolled_back", 0))]
+    assert _watch(answers) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "2026-11-26 13:00:00  rolling_out  stage 1/3 (staff)  waits for: premiere releases advance",
+        "2026-11-26 13:00:00  rolled_back  stage 1/3 (staff)",
+    ]
+
+
+def test_release_view__manual_stage__next_stage_when_advanced_instead_of_hold(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hold = "2026-11-26T13:00:05.000000Z"
+    show_release(_manual(_release("rolling_out", 1, hold)))
+    shown = capsys.readouterr().out
+    assert "when you run: premiere releases advance rel" in shown
+    assert "hold until" not in shown
+    show_release(_release("rolling_out", 1, hold))  # an automatic stage keeps its hold
+    assert "hold until   2026-11-26 13:00:05" in capsys.readouterr().out

@@ -101,6 +101,15 @@ def test_serve__fresh_database__prints_admin_token_once_and_it_works(tmp_path: P
 
 
 @pytest.mark.slow
+def test_serve__fresh_database_without_demo__suggests_creating_a_project(tmp_path: Path) -> None:
+    served = _serve(tmp_path / "p.db")
+    assert served.projects == []
+    assert "premiere projects create my-project --name 'My project'" in served.stdout
+    assert "docs/own-project.md" in served.stdout
+    assert "premiere flags list" not in served.stdout  # it would find no project
+
+
+@pytest.mark.slow
 def test_serve__preset_admin_token__used_and_not_printed(tmp_path: Path) -> None:
     preset = "prm_0123456789abcdef_preset-secret"
     served = _serve(tmp_path / "p.db", PREMIERE_ADMIN_TOKEN=preset)

@@ -46,10 +46,17 @@ class Console:
         answer = self.client.request(
             "POST",
             "/sign-in",
-            data={"token": token or self.admin_token, "next": next_url},
+            data={"token": token or self.admin_token, "next": next_url, **self.sign_in_csrf()},
             follow_redirects=False,
         )
         assert answer.status_code == 303, answer.text
+
+    def sign_in_csrf(self) -> dict[str, str]:
+        """The sign-in form's CSRF field (its cookie is kept by the client). A browser
+        already signed in is sent on by the sign-in page: this one forgets its session."""
+        if "premiere_session" in self.client.cookies:
+            self.client.cookies.delete("premiere_session")
+        return {"csrf": self.csrf("/sign-in")}
 
     def csrf(self, path: str) -> str:
         """The CSRF token of the form on the page at ``path``."""

@@ -22,7 +22,11 @@ def test_page__signed_out__redirects_to_sign_in_and_back(console: Console) -> No
     answer = console.client.request(
         "POST",
         "/sign-in",
-        data={"token": console.admin_token, "next": "/projects/demo?tab=x"},
+        data={
+            "token": console.admin_token,
+            "next": "/projects/demo?tab=x",
+            **console.sign_in_csrf(),
+        },
         follow_redirects=False,
     )
     assert answer.status_code == 303
@@ -31,7 +35,10 @@ def test_page__signed_out__redirects_to_sign_in_and_back(console: Console) -> No
 
 def test_sign_in__admin_token__sets_a_session_cookie_stored_hashed(console: Console) -> None:
     answer = console.client.request(
-        "POST", "/sign-in", data={"token": console.admin_token}, follow_redirects=False
+        "POST",
+        "/sign-in",
+        data={"token": console.admin_token, **console.sign_in_csrf()},
+        follow_redirects=False,
     )
     cookie = answer.headers["set-cookie"]
     assert "premiere_session=" in cookie
@@ -50,7 +57,7 @@ def test_sign_in__https__cookie_is_secure(console: Console) -> None:
     answer = console.client.request(
         "POST",
         "https://testserver/sign-in",
-        data={"token": console.admin_token},
+        data={"token": console.admin_token, "csrf": console.csrf("https://testserver/sign-in")},
         follow_redirects=False,
     )
     assert "Secure" in answer.headers["set-cookie"]
@@ -58,7 +65,10 @@ def test_sign_in__https__cookie_is_secure(console: Console) -> None:
 
 def test_sign_in__wrong_token__422_at_the_field_and_no_session(console: Console) -> None:
     answer = console.client.request(
-        "POST", "/sign-in", data={"token": "prm_0123456789abcdef_nope"}, follow_redirects=False
+        "POST",
+        "/sign-in",
+        data={"token": "prm_0123456789abcdef_nope", **console.sign_in_csrf()},
+        follow_redirects=False,
     )
     assert answer.status_code == 422
     assert "There is a problem" in answer.text
@@ -71,14 +81,18 @@ def test_sign_in__wrong_token__422_at_the_field_and_no_session(console: Console)
 
 
 def test_sign_in__empty_token__asks_for_one(console: Console) -> None:
-    answer = console.client.request("POST", "/sign-in", data={"token": " "})
+    answer = console.client.request(
+        "POST", "/sign-in", data={"token": " ", **console.sign_in_csrf()}
+    )
     assert answer.status_code == 422
     assert "Enter an admin token" in answer.text
 
 
 def test_sign_in__sdk_token__refused(console: Console) -> None:
     made = tokens.create_token(console.store, SYSTEM, {"name": "deployer", "scope": "deploy"})
-    answer = console.client.request("POST", "/sign-in", data={"token": made["token"]})
+    answer = console.client.request(
+        "POST", "/sign-in", data={"token": made["token"], **console.sign_in_csrf()}
+    )
     assert answer.status_code == 422
     assert "admin token" in answer.text
     assert "forbidden" in answer.text
@@ -89,7 +103,7 @@ def test_sign_in__next_elsewhere__stays_on_this_site(console: Console) -> None:
         answer = console.client.request(
             "POST",
             "/sign-in",
-            data={"token": console.admin_token, "next": target},
+            data={"token": console.admin_token, "next": target, **console.sign_in_csrf()},
             follow_redirects=False,
         )
         assert answer.headers["location"] == "/", target
@@ -143,3 +157,21 @@ def test_session__its_token_revoked__ends(demo: Console) -> None:
 def test_session__unknown_cookie__signs_in_no_one(console: Console) -> None:
     console.client.cookies.set("premiere_session", "x" * 43)
     assert console.client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_sign_in__without_the_forms_csrf_token__403_and_no_session(console: Console) -> None:
+    # Given another site posting the form with a token it knows (login CSRF)
+    console.csrf("/sign-in")  # the browser holds a sign-in cookie from an earlier visit
+    for data in ({"token": console.admin_token}, {"token": console.admin_token, "csrf": "x"}):
+        answer = console.client.request("POST", "/sign-in", data=data, follow_redirects=False)
+        # Then nothing signs in
+        assert answer.status_code == 403
+        assert "csrf_failed" in answer.text
+    with console.store.read() as session:
+        assert list(session.scalars(select(ConsoleSession))) == []
+
+
+def test_sign_in_page__signed_in_already__goes_on(demo: Console) -> None:
+    answer = demo.client.get("/sign-in?next=/projects/demo", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/projects/demo"

@@ -322,6 +322,17 @@ def test_spec_cases__through_ofrep__agree_with_the_engine(live: LiveServer) -> N
                 skipped.append(name)  # a served JSON null: OpenFeature has no null type
                 continue
             details = resolve(client, case["flag"], value, default, of_context)
+            if error is None and isinstance(value, list):
+                # OFREP carries no arrays: the server answers GENERAL (docs/ofrep.md).
+                assert details.error_code == "GENERAL", name
+                continue
+            if error is None and variant is None:
+                # OFREP's code default (no value, no variant): openfeature-provider-ofrep
+                # 0.3 reads `variant` unconditionally and reports a GENERAL error, but
+                # the application still gets its default (docs/ofrep.md).
+                assert details.value == default, name
+                assert details.reason == reason or details.error_code == "GENERAL", name
+                continue
             if error is None:
                 got = (details.value, details.reason, details.variant)
                 assert got == (value, reason, variant), name

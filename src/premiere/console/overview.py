@@ -7,6 +7,7 @@ stream reports a change; without JavaScript the page is complete as served.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -68,25 +69,27 @@ async def fragment(request: Request, project: str, name: str, session: SignedIn)
     """One fragment of the overview, for the live updates."""
     if name not in FRAGMENTS:
         return not_found_page(request)
-    view = await run_in_threadpool(build_overview, store_of(request), project)
+    view = await run_in_threadpool(build_overview, store_of(request), project, (name,))
     return page(request, FRAGMENTS[name], view)
 
 
-def build_overview(store: Store, project: str) -> dict[str, Any]:
-    """Everything the overview shows, from the services the API uses."""
-    current = get_project(store, project)
-    matrix = get_environment_matrix(store, project)
-    releases = [r for r in list_releases(store, project) if r["state"] in IN_FLIGHT]
-    events = list_audit_events(store, project=project, limit=LATEST_EVENTS)["items"]
-    return {
-        "project": current,
-        "projects": list_projects(store),
-        "section": "overview",
-        "environments": matrix["environments"],
-        "rows": [_matrix_row(row) for row in matrix["services"]],
-        "releases": [_release_row(release) for release in releases],
-        "events": events,
-    }
+def build_overview(
+    store: Store, project: str, parts: Iterable[str] = tuple(FRAGMENTS)
+) -> dict[str, Any]:
+    """What the overview shows (or only its ``parts``), from the services the API uses."""
+    wanted = set(parts)
+    view: dict[str, Any] = {"project": get_project(store, project), "section": "overview"}
+    view["projects"] = list_projects(store)
+    if "matrix" in wanted:
+        matrix = get_environment_matrix(store, project)
+        view["environments"] = matrix["environments"]
+        view["rows"] = [_matrix_row(row) for row in matrix["services"]]
+    if "releases" in wanted:
+        releases = [r for r in list_releases(store, project) if r["state"] in IN_FLIGHT]
+        view["releases"] = [_release_row(release) for release in releases]
+    if "events" in wanted:
+        view["events"] = list_audit_events(store, project=project, limit=LATEST_EVENTS)["items"]
+    return view
 
 
 def _matrix_row(row: MatrixRow) -> dict[str, Any]:

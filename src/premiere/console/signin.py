@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from premiere import errors
 from premiere.console.auth import (
     COOKIE,
+    CsrfRejected,
     SignedIn,
     clear_session_cookie,
     console_state,
@@ -22,21 +25,53 @@ from premiere.console.auth import (
 )
 from premiere.console.forms import FormErrors
 from premiere.console.pages import page, secure
-from premiere.services.people.sessions import end_session, start_session
+from premiere.services.people.sessions import end_session, resume_session, start_session
 
 router = APIRouter(include_in_schema=False)
+SIGN_IN_COOKIE = "premiere_sign_in"
 
 
 @router.get("/sign-in")
 async def sign_in_page(
     request: Request, next_url: Annotated[str | None, Query(alias="next")] = None
 ) -> Response:
-    return page(request, "sign_in.html", {"next": safe_next(next_url), "errors": FormErrors()})
+    target = safe_next(next_url)
+    raw = request.cookies.get(COOKIE, "")
+    if raw:  # signed in already: go on
+        state = console_state(request)
+        live = await run_in_threadpool(
+            resume_session, store_of(request), raw, now=state.clock(), policy=state.policy
+        )
+        if live is not None:
+            return secure(RedirectResponse(target, status_code=303))
+    return _sign_in_form(request, target, FormErrors(), 200)
+
+
+def _sign_in_form(request: Request, target: str, found: FormErrors, status: int) -> Response:
+    """The sign-in form. It has no session yet, so its CSRF token is a random value
+    both in a short-lived cookie and in the form (double submit): another site can
+    make a browser send the cookie, but cannot read it to fill in the field."""
+    token = secrets.token_urlsafe(32)
+    context = {"next": target, "errors": found, "csrf": token}
+    response = page(request, "sign_in.html", context, status=status)
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        token,
+        max_age=3600,
+        path="/sign-in",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
 
 
 @router.post("/sign-in")
 async def sign_in(request: Request) -> Response:
     form = await read_form(request, None)
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not expected or not hmac.compare_digest(form.get("csrf", "").encode(), expected.encode()):
+        raise CsrfRejected()
     target = safe_next(form.get("next"))
     token = form.get("token", "").strip()
     state = console_state(request)
@@ -54,10 +89,11 @@ async def sign_in(request: Request) -> Response:
             found.fields["token"] = [message]
             found.summary.append(("token", exc.code, message))
     if found:
-        return page(request, "sign_in.html", {"next": target, "errors": found}, status=422)
+        return _sign_in_form(request, target, found, 422)
     response = secure(RedirectResponse(target, status_code=303))
     max_age = int(state.policy.max_age.total_seconds())
     set_session_cookie(request, response, started.raw_id, max_age)
+    response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
     return response
 
 

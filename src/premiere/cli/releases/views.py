@@ -40,6 +40,22 @@ def progress(release: dict[str, Any]) -> str:
     return f"{index + 1}/{len(stages)} ({stage_label(shown)})"
 
 
+def waits_for_advance(release: dict[str, Any]) -> bool:
+    """Rolling out at a stage that advances ``manual``: only `releases advance` moves it
+    on (its hold does not)."""
+    stages, index = stages_of(release), release.get("stage")
+    if release.get("state") != "rolling_out" or not isinstance(index, int):
+        return False
+    return 0 <= index < len(stages) and stages[index].get("advance") == "manual"
+
+
+def next_stage_pair(release: dict[str, Any]) -> tuple[str, Any]:
+    """When the next stage comes: at the end of the hold, or when someone advances."""
+    if waits_for_advance(release):
+        return ("next stage", f"when you run: premiere releases advance {release.get('key')}")
+    return ("hold until", seconds_time(release.get("hold_until")))
+
+
 Variations = Mapping[str, Sequence[Mapping[str, Any]]]
 """Each flag's variations, by flag key: what a release's features show as values."""
 NO_VARIATIONS: Variations = MappingProxyType({})
@@ -92,7 +108,7 @@ def show_release(release: dict[str, Any], variations: Variations = NO_VARIATIONS
         ("environment", release.get("environment")),
         ("state", release.get("state")),
         ("stage", progress(release)),
-        ("hold until", seconds_time(release.get("hold_until"))),
+        next_stage_pair(release),
         ("features", features_text(release, variations)),
         ("audience", audience or "everyone"),
         ("approvals", approvals_text(release)),

@@ -29,6 +29,7 @@ from premiere.cli.releases.views import (
     seconds_time,
     stage_label,
     stages_of,
+    waits_for_advance,
 )
 
 STILL_GOING = 11
@@ -104,7 +105,9 @@ def line(release: dict[str, Any]) -> str:
     stage = progress(release)
     if stage != "-":
         parts.append(f"stage {stage}")
-    if release.get("hold_until") and release.get("state") == "rolling_out":
+    if waits_for_advance(release):
+        parts.append("waits for: premiere releases advance")
+    elif release.get("hold_until") and release.get("state") == "rolling_out":
         parts.append(f"hold until {seconds_time(release['hold_until'])}")
     reason = (release.get("last_transition") or {}).get("reason")
     if reason:
@@ -129,7 +132,9 @@ def _panel(release: dict[str, Any]) -> Text:
     if stage != "-":
         text.append(f"  stage {stage}")
     hold = release.get("hold_until")
-    if hold and release.get("state") == "rolling_out":
+    if waits_for_advance(release):
+        text.append("  next stage when you run: premiere releases advance", style="dim")
+    elif hold and release.get("state") == "rolling_out":
         text.append(f"  next stage at {seconds_time(hold)} UTC", style="dim")
     return text
 

@@ -188,7 +188,11 @@ def _announce(
         click.echo(f"Open the console at {url}/ and sign in with it, or use it from another")
         click.echo("terminal:\n")
         click.echo(f"    export PREMIERE_URL={url} PREMIERE_TOKEN={generated}")
-        click.echo("    premiere flags list\n")
+        if demo:
+            click.echo("    premiere flags list\n")
+        else:  # a new database: nothing to list yet
+            click.echo("    premiere projects create my-project --name 'My project'\n")
+            click.echo("Your own project, step by step: docs/own-project.md\n")
     elif settings.admin_token:
         _say(f"Admin token: the one in PREMIERE_ADMIN_TOKEN. Console: {url}/")
     else:
