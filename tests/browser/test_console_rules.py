@@ -69,3 +69,16 @@ def test_segment_page__axe__no_serious_violations(
     expect(page.get_by_role("heading", level=1)).to_have_text("Segment Acme staff")
     axe(page)
     screenshot(page, "console-segment")
+
+
+@pytest.mark.parametrize(
+    "path", [RULES, "/projects/demo/segments", "/projects/demo/segments/staff"]
+)
+def test_pages__phone_width__no_horizontal_scroll(
+    page: Page, live_server: LiveServer, path: str
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    _open(page, live_server.admin_token, path)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{path} is {width} px wide at 390 px"
