@@ -15,6 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from premiere.console import overview, signin, stream
+from premiere.console.releases import actions as release_actions
+from premiere.console.releases import create as release_create
+from premiere.console.releases import lists as release_lists
+from premiere.console.releases import page as release_page
 from premiere.console.assets import CACHE_FOREVER, Assets
 from premiere.console.auth import ConsoleState, session_policy
 from premiere.console.errors import install_error_pages, not_found_page
@@ -47,5 +51,8 @@ def install_console(
         return secure(Response(asset.content, media_type=asset.media_type, headers=headers))
 
     for module in (signin, overview, stream):
+        app.include_router(module.router)
+    # releases: the fixed paths (calendar, new) before a release's key
+    for module in (release_lists, release_create, release_page, release_actions):
         app.include_router(module.router)
     return app

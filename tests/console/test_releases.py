@@ -1,0 +1,180 @@
+"""The releases pages against the demo project: the list, a release's page, its
+actions and approvals through the forms, and creating a release."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from premiere.services import SYSTEM, Actor
+from premiere.services.deployments import ledger
+from premiere.services.releases import records
+
+from .conftest import Console
+
+PAGE = "/projects/demo/releases/recommendations-v2"
+OTHER = Actor(kind="user", id="u-9", name="Grace")
+
+
+def _post(demo: Console, path: str, data: dict[str, str], page: str = PAGE) -> Any:
+    return demo.client.request("POST", path, data={"csrf": demo.csrf(page), **data}, follow_redirects=False)
+
+
+def _version(demo: Console, key: str = "recommendations-v2") -> str:
+    return str(records.get_release(demo.store, "demo", key)["version"])
+
+
+def _make_ready(demo: Console) -> None:
+    """The api 1.5.0 that carries the demo's feature, verified in production."""
+    data = {"service": "api", "version": "1.5.0", "environment": "production"}
+    data |= {"commit_sha": "a81e0b7", "status": "in_progress"}
+    view, _ = ledger.record_deployment(demo.store, SYSTEM, "demo", data)
+    ledger.finish_deployment(demo.store, SYSTEM, "demo", view["id"], {"outcome": "succeeded"})
+
+
+def test_releases_list__demo__shows_state_stage_percent_schedule(demo: Console) -> None:
+    html = demo.client.get("/projects/demo/releases").text
+    assert "<h1>Releases</h1>" in html
+    assert f'<a href="{PAGE}">Recommendations v2</a>' in html
+    assert "badge--draft" in html
+    assert "not started (4 stages)" in html
+    assert "<td>0 %</td>" in html
+    assert "when started by hand" in html
+    assert 'href="/projects/demo/releases/calendar"' in html
+    assert '<a href="/projects/demo/releases" aria-current="page">Releases</a>' in html
+
+
+def test_release_page__demo__readiness_names_what_is_missing_with_links(demo: Console) -> None:
+    html = demo.client.get(PAGE).text
+    assert "<h1>Recommendations v2</h1>" in html
+    assert "Flag recommendations-model: needs service api &gt;= 1.5.0, verified in production" in html
+    assert 'href="/projects/demo/deployments?service=api&amp;environment=production"' in html
+    assert "Approvals: 0 of 1 required" in html
+    assert 'href="#approvals"' in html
+
+
+def test_release_page__demo__plan_notes_preview_and_audit(demo: Console) -> None:
+    html = demo.client.get(PAGE).text
+    assert html.count('class="plan-stage plan-stage--to-come"') == 4
+    assert "segment staff" in html and "on approval (manual)" in html
+    assert "<strong>viewed</strong>" in html  # the notes' Markdown, rendered
+    assert "Better recommendations" in html
+    assert "<code>release.created</code>" in html
+    assert "No decision yet" in html  # the errors guard has not looked
+
+
+def test_release_page__unknown_release__html_404(demo: Console) -> None:
+    answer = demo.client.get("/projects/demo/releases/nope")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+
+
+def test_release_page__notes_with_html__rendered_inert(demo: Console) -> None:
+    body = '<script>alert(1)</script> [x](javascript:alert(1)) *ok*'
+    version = int(_version(demo))
+    records.update_release(demo.store, SYSTEM, "demo", "recommendations-v2",
+                           {"notes": {"title": "<b>t</b>", "body": body}}, version)  # fmt: skip
+    html = demo.client.get(PAGE).text
+    assert "<script>alert(1)" not in html
+    assert "href=\"javascript" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text
+    assert "<em>ok</em>" in html
+    assert "&lt;b&gt;t&lt;/b&gt;" in html
+
+
+def test_approve__through_the_form__counts_and_binds_the_digest(demo: Console) -> None:
+    digest = records.get_release(demo.store, "demo", "recommendations-v2")["digest"]
+    answer = _post(demo, f"{PAGE}/approvals", {"digest": digest, "comment": "looks good"})
+    assert answer.status_code == 303
+    approvals = records.list_release_approvals(demo.store, "demo", "recommendations-v2")
+    assert [(a["comment"], a["digest"], a["void"]) for a in approvals] == [
+        ("looks good", digest, False)
+    ]
+    html = demo.client.get(PAGE).text
+    assert "1 of 1 required approval" in html
+    assert "Approvals: 0 of 1" not in html
+
+
+def test_approve__stale_digest__refused_at_the_field_nothing_changed(demo: Console) -> None:
+    answer = _post(demo, f"{PAGE}/approvals", {"digest": "sha256:old"})
+    assert answer.status_code == 422
+    assert "the release changed since you read it" in answer.text
+    assert "validation_failed" in answer.text
+    assert records.list_release_approvals(demo.store, "demo", "recommendations-v2") == []
+
+
+def test_approve__then_an_edit__shown_as_voided(demo: Console) -> None:
+    digest = records.get_release(demo.store, "demo", "recommendations-v2")["digest"]
+    assert _post(demo, f"{PAGE}/approvals", {"digest": digest}).status_code == 303
+    plan = {"stages": [{"percent": 50}, {"percent": 100}]}
+    records.update_release(demo.store, SYSTEM, "demo", "recommendations-v2", {"plan": plan},
+                           int(_version(demo)))  # fmt: skip
+    html = demo.client.get(PAGE).text
+    assert "voided by an edit" in html
+    assert "0 of 1 required approval" in html
+
+
+def test_start__not_ready__refusal_shows_the_services_message(demo: Console) -> None:
+    answer = _post(demo, f"{PAGE}/start", {"version": _version(demo)})
+    assert answer.status_code == 422
+    assert "There is a problem" in answer.text
+    assert records.get_release(demo.store, "demo", "recommendations-v2")["state"] == "draft"
+
+
+def test_actions__start_advance_pause_resume_roll_back__through_the_forms(demo: Console) -> None:
+    _make_ready(demo)
+    digest = records.get_release(demo.store, "demo", "recommendations-v2")["digest"]
+    assert _post(demo, f"{PAGE}/approvals", {"digest": digest}).status_code == 303
+    steps = [("start", "rolling_out", 0), ("advance", "rolling_out", 1),
+             ("pause", "paused", 1), ("resume", "rolling_out", 1),
+             ("rollback", "rolled_back", 1)]  # fmt: skip
+    for action, state, stage in steps:
+        answer = _post(demo, f"{PAGE}/{action}", {"version": _version(demo), "reason": action})
+        assert answer.status_code == 303, (action, answer.text)
+        release = records.get_release(demo.store, "demo", "recommendations-v2")
+        assert (release["state"], release["stage"]) == (state, stage), action
+        assert release["last_transition"]["reason"] == action
+    html = demo.client.get(PAGE).text
+    assert "badge--rolled-back" in html
+    assert "nothing more to do" in html
+
+
+def test_progress_fragment__rolling_out__current_stage_highlighted(demo: Console) -> None:
+    _make_ready(demo)
+    digest = records.get_release(demo.store, "demo", "recommendations-v2")["digest"]
+    records.approve_release(demo.store, OTHER, "demo", "recommendations-v2", {"digest": digest})
+    records.start_release(demo.store, SYSTEM, "demo", "recommendations-v2", {},
+                          int(_version(demo)))  # fmt: skip
+    records.advance_release(demo.store, SYSTEM, "demo", "recommendations-v2", {},
+                            int(_version(demo)))  # fmt: skip
+    html = demo.client.get(f"{PAGE}/fragments/progress").text
+    assert "<html" not in html
+    current = re.search(r'<tr class="plan-stage plan-stage--current" aria-current="step">(.*?)</tr>',
+                        html, re.S)  # fmt: skip
+    assert current and "5 %" in current.group(1)
+    assert "stage 2 of 4" in html
+    assert "<strong>5 %</strong>" in html
+    assert html.count("plan-stage--done") == 1
+
+
+def test_action__stale_version__conflict_nothing_changed(demo: Console) -> None:
+    answer = _post(demo, f"{PAGE}/schedule", {"version": "999"})
+    assert answer.status_code == 422
+    assert "version_conflict" in answer.text or "conflict" in answer.text
+    assert records.get_release(demo.store, "demo", "recommendations-v2")["state"] == "draft"
+
+
+def test_action__wrong_state_or_bad_version__refused_at_the_form(demo: Console) -> None:
+    answer = _post(demo, f"{PAGE}/pause", {"version": _version(demo)})
+    assert answer.status_code == 422
+    assert "invalid_state" in answer.text
+    answer = _post(demo, f"{PAGE}/pause", {"version": "x" * 5000})
+    assert answer.status_code == 422
+    assert "must be the release&#39;s version" in answer.text
+    assert _post(demo, f"{PAGE}/explode", {"version": "1"}).status_code == 404
+
+
+def test_action__without_csrf__403_nothing_changed(demo: Console) -> None:
+    answer = demo.client.request("POST", f"{PAGE}/schedule", data={"version": _version(demo)})
+    assert answer.status_code == 403
+    assert records.get_release(demo.store, "demo", "recommendations-v2")["state"] == "draft"
