@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +21,6 @@ from premiere.services.releases.records import list_releases
 from premiere.store import Store
 
 router = APIRouter(include_in_schema=False)
-Short = Annotated[str, Query(max_length=32)]
 
 
 @router.get("/projects/{project}/releases")
@@ -31,13 +30,14 @@ async def releases_page(request: Request, project: str, session: SignedIn) -> Re
 
 
 @router.get("/projects/{project}/releases/calendar")
-async def calendar_page(
-    request: Request, project: str, session: SignedIn, view: Short = "month", date: Short = ""
-) -> Response:
+async def calendar_page(request: Request, project: str, session: SignedIn) -> Response:
+    """Read from the query by hand: a bad ``view`` or ``date`` gets an HTML page."""
+    view = request.query_params.get("view", "month")
+    date = request.query_params.get("date", "")
     store = store_of(request)
     base = await run_in_threadpool(_base, store, project)
     try:
-        anchor = parse_anchor(date, console_state(request).clock().date())
+        anchor = parse_anchor(date[:32], console_state(request).clock().date())
         calendar = await run_in_threadpool(build_calendar, store, project, view, anchor)
     except ValidationError as exc:
         return error_page(request, 422, "Not a calendar", exc.message, code=exc.code)
