@@ -22,15 +22,35 @@ def _cell(html: str, day: str) -> str:
 
 def _plan_calendar(demo: Console) -> None:
     version = records.get_release(demo.store, "demo", "recommendations-v2")["version"]
-    records.update_release(demo.store, SYSTEM, "demo", "recommendations-v2",
-                           {"schedule": {"start_at": "2026-12-09T10:30:00Z"}}, version)  # fmt: skip
-    cadence = {"interval_weeks": 1, "weekday": "tuesday", "time": "09:00",
-               "timezone": "UTC", "anchor": "2026-12-01"}  # fmt: skip
-    schedules.create_release_train(demo.store, SYSTEM, "demo",
-                                   {"key": "weekly", "name": "Weekly", "cadence": cadence})  # fmt: skip
-    schedules.create_freeze_window(demo.store, SYSTEM, "demo",
-                                   {"environment": "production", "start": "2026-12-24T00:00:00Z",
-                                    "end": "2026-12-26T12:00:00Z", "reason": "holidays"})  # fmt: skip
+    records.update_release(
+        demo.store,
+        SYSTEM,
+        "demo",
+        "recommendations-v2",
+        {"schedule": {"start_at": "2026-12-09T10:30:00Z"}},
+        version,
+    )
+    cadence = {
+        "interval_weeks": 1,
+        "weekday": "tuesday",
+        "time": "09:00",
+        "timezone": "UTC",
+        "anchor": "2026-12-01",
+    }
+    schedules.create_release_train(
+        demo.store, SYSTEM, "demo", {"key": "weekly", "name": "Weekly", "cadence": cadence}
+    )
+    schedules.create_freeze_window(
+        demo.store,
+        SYSTEM,
+        "demo",
+        {
+            "environment": "production",
+            "start": "2026-12-24T00:00:00Z",
+            "end": "2026-12-26T12:00:00Z",
+            "reason": "holidays",
+        },
+    )
 
 
 def test_calendar__month__releases_trains_and_freezes_on_their_days(demo: Console) -> None:
@@ -73,8 +93,9 @@ def test_calendar__bad_view_or_date__422_page_not_500(demo: Console) -> None:
 
 
 def _decision(at: str, treatment: int, control: int, action: str | None) -> dict[str, object]:
-    result = evaluate_guard(Arm(1000, treatment), Arm(1000, control),
-                            GuardParameters(minimum_sample=100))  # fmt: skip
+    result = evaluate_guard(
+        Arm(1000, treatment), Arm(1000, control), GuardParameters(minimum_sample=100)
+    )
     status = {"regression": "regressed", "healthy": "healthy"}.get(
         result.served_verdict, "insufficient"
     )
@@ -83,8 +104,10 @@ def _decision(at: str, treatment: int, control: int, action: str | None) -> dict
 
 
 def test_guard_chart__decisions__lines_band_markers_and_table() -> None:
-    guards = [{"metric": "errors", "aggregate": "rate"}, {"metric": "event", "event": "latency",
-              "aggregate": "mean"}]  # fmt: skip
+    guards = [
+        {"metric": "errors", "aggregate": "rate"},
+        {"metric": "event", "event": "latency", "aggregate": "mean"},
+    ]
     decisions = [
         _decision("2026-12-01T10:00:00Z", 10, 10, None),
         _decision("2026-12-01T11:00:00Z", 80, 10, "rollback"),
@@ -103,15 +126,20 @@ def test_guard_chart__decisions__lines_band_markers_and_table() -> None:
 def test_release_page__guard_decisions__svg_chart_with_title_desc_and_table(
     demo: Console,
 ) -> None:
-    for decision in (_decision("2026-12-01T10:00:00Z", 10, 10, None),
-                     _decision("2026-12-01T11:00:00Z", 80, 10, None)):  # fmt: skip
+    for decision in (
+        _decision("2026-12-01T10:00:00Z", 10, 10, None),
+        _decision("2026-12-01T11:00:00Z", 80, 10, None),
+    ):
         records.record_guard_decision(demo.store, "demo", "recommendations-v2", decision)
     html = demo.client.get("/projects/demo/releases/recommendations-v2/fragments/progress").text
     svg = re.search(r"<svg .*?</svg>", html, re.S)
     assert svg, html
     chart = svg.group(0)
     assert 'role="img"' in chart
-    assert "<title id=\"guard-0-title\">Guard 1: errors (rate), treatment against control</title>" in chart
+    assert (
+        '<title id="guard-0-title">Guard 1: errors (rate), treatment against control</title>'
+        in chart
+    )
     assert "latest verdict is regressed" in chart
     assert chart.count('class="chart-marker chart-marker--') == 2
     assert 'class="chart-marker chart-marker--regressed"' in chart

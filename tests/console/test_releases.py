@@ -17,7 +17,9 @@ OTHER = Actor(kind="user", id="u-9", name="Grace")
 
 
 def _post(demo: Console, path: str, data: dict[str, str], page: str = PAGE) -> Any:
-    return demo.client.request("POST", path, data={"csrf": demo.csrf(page), **data}, follow_redirects=False)
+    return demo.client.request(
+        "POST", path, data={"csrf": demo.csrf(page), **data}, follow_redirects=False
+    )
 
 
 def _version(demo: Console, key: str = "recommendations-v2") -> str:
@@ -47,7 +49,9 @@ def test_releases_list__demo__shows_state_stage_percent_schedule(demo: Console) 
 def test_release_page__demo__readiness_names_what_is_missing_with_links(demo: Console) -> None:
     html = demo.client.get(PAGE).text
     assert "<h1>Recommendations v2</h1>" in html
-    assert "Flag recommendations-model: needs service api &gt;= 1.5.0, verified in production" in html
+    assert (
+        "Flag recommendations-model: needs service api &gt;= 1.5.0, verified in production" in html
+    )
     assert 'href="/projects/demo/deployments?service=api&amp;environment=production"' in html
     assert "Approvals: 0 of 1 required" in html
     assert 'href="#approvals"' in html
@@ -70,13 +74,19 @@ def test_release_page__unknown_release__html_404(demo: Console) -> None:
 
 
 def test_release_page__notes_with_html__rendered_inert(demo: Console) -> None:
-    body = '<script>alert(1)</script> [x](javascript:alert(1)) *ok*'
+    body = "<script>alert(1)</script> [x](javascript:alert(1)) *ok*"
     version = int(_version(demo))
-    records.update_release(demo.store, SYSTEM, "demo", "recommendations-v2",
-                           {"notes": {"title": "<b>t</b>", "body": body}}, version)  # fmt: skip
+    records.update_release(
+        demo.store,
+        SYSTEM,
+        "demo",
+        "recommendations-v2",
+        {"notes": {"title": "<b>t</b>", "body": body}},
+        version,
+    )
     html = demo.client.get(PAGE).text
     assert "<script>alert(1)" not in html
-    assert "href=\"javascript" not in html
+    assert 'href="javascript' not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text
     assert "<em>ok</em>" in html
     assert "&lt;b&gt;t&lt;/b&gt;" in html
@@ -107,8 +117,9 @@ def test_approve__then_an_edit__shown_as_voided(demo: Console) -> None:
     digest = records.get_release(demo.store, "demo", "recommendations-v2")["digest"]
     assert _post(demo, f"{PAGE}/approvals", {"digest": digest}).status_code == 303
     plan = {"stages": [{"percent": 50}, {"percent": 100}]}
-    records.update_release(demo.store, SYSTEM, "demo", "recommendations-v2", {"plan": plan},
-                           int(_version(demo)))  # fmt: skip
+    records.update_release(
+        demo.store, SYSTEM, "demo", "recommendations-v2", {"plan": plan}, int(_version(demo))
+    )
     html = demo.client.get(PAGE).text
     assert "voided by an edit" in html
     assert "0 of 1 required approval" in html
@@ -125,9 +136,13 @@ def test_actions__start_advance_pause_resume_roll_back__through_the_forms(demo: 
     _make_ready(demo)
     digest = records.get_release(demo.store, "demo", "recommendations-v2")["digest"]
     assert _post(demo, f"{PAGE}/approvals", {"digest": digest}).status_code == 303
-    steps = [("start", "rolling_out", 0), ("advance", "rolling_out", 1),
-             ("pause", "paused", 1), ("resume", "rolling_out", 1),
-             ("rollback", "rolled_back", 1)]  # fmt: skip
+    steps = [
+        ("start", "rolling_out", 0),
+        ("advance", "rolling_out", 1),
+        ("pause", "paused", 1),
+        ("resume", "rolling_out", 1),
+        ("rollback", "rolled_back", 1),
+    ]
     for action, state, stage in steps:
         answer = _post(demo, f"{PAGE}/{action}", {"version": _version(demo), "reason": action})
         assert answer.status_code == 303, (action, answer.text)
@@ -143,14 +158,15 @@ def test_progress_fragment__rolling_out__current_stage_highlighted(demo: Console
     _make_ready(demo)
     digest = records.get_release(demo.store, "demo", "recommendations-v2")["digest"]
     records.approve_release(demo.store, OTHER, "demo", "recommendations-v2", {"digest": digest})
-    records.start_release(demo.store, SYSTEM, "demo", "recommendations-v2", {},
-                          int(_version(demo)))  # fmt: skip
-    records.advance_release(demo.store, SYSTEM, "demo", "recommendations-v2", {},
-                            int(_version(demo)))  # fmt: skip
+    records.start_release(demo.store, SYSTEM, "demo", "recommendations-v2", {}, int(_version(demo)))
+    records.advance_release(
+        demo.store, SYSTEM, "demo", "recommendations-v2", {}, int(_version(demo))
+    )
     html = demo.client.get(f"{PAGE}/fragments/progress").text
     assert "<html" not in html
-    current = re.search(r'<tr class="plan-stage plan-stage--current" aria-current="step">(.*?)</tr>',
-                        html, re.S)  # fmt: skip
+    current = re.search(
+        r'<tr class="plan-stage plan-stage--current" aria-current="step">(.*?)</tr>', html, re.S
+    )
     assert current and "5 %" in current.group(1)
     assert "stage 2 of 4" in html
     assert "<strong>5 %</strong>" in html
@@ -181,11 +197,17 @@ def test_action__without_csrf__403_nothing_changed(demo: Console) -> None:
 
 
 def _create(demo: Console, **fields: str) -> Any:
-    form = {"key": "dark-mode-launch", "environment": "production",
-            "feature_flag_0": "dark-mode", "feature_value_0": "true",
-            "plan": "segment staff hold PT1H\n10% hold 600\n100% manual",
-            "required_approvals": "1", "timezone": "UTC",
-            "notes_title": "Dark mode", "notes_body": "Easy on the **eyes**."}  # fmt: skip
+    form = {
+        "key": "dark-mode-launch",
+        "environment": "production",
+        "feature_flag_0": "dark-mode",
+        "feature_value_0": "true",
+        "plan": "segment staff hold PT1H\n10% hold 600\n100% manual",
+        "required_approvals": "1",
+        "timezone": "UTC",
+        "notes_title": "Dark mode",
+        "notes_body": "Easy on the **eyes**.",
+    }
     new = "/projects/demo/releases/new"
     return _post(demo, new, {**form, **fields}, page=new)
 
@@ -206,8 +228,10 @@ def test_new_release__valid__created_with_the_variation_by_value(demo: Console) 
     assert release["features"] == [{"flag": "dark-mode", "variation": 0, "min_versions": {}}]
     stages = release["plan"]["stages"]
     assert [(s["segment"], s["percent"], s["hold_seconds"], s["advance"]) for s in stages] == [
-        ("staff", None, 3600, "auto"), (None, 10, 600, "auto"), (None, 100, 0, "manual")
-    ]  # fmt: skip
+        ("staff", None, 3600, "auto"),
+        (None, 10, 600, "auto"),
+        (None, 100, 0, "manual"),
+    ]
     assert release["notes"]["title"] == "Dark mode"
     html = demo.client.get(answer.headers["location"]).text
     assert "<strong>eyes</strong>" in html
@@ -233,8 +257,14 @@ def test_new_release__created_then_approved_and_started__through_the_forms(demo:
 
 
 def test_new_release__bad_input__errors_at_fields_nothing_created(demo: Console) -> None:
-    answer = _create(demo, key="bad key!", feature_value_0="maybe", plan="lots\n5% hold",
-                     required_approvals="x" * 300, start_at="2000-01-01T00:00")  # fmt: skip
+    answer = _create(
+        demo,
+        key="bad key!",
+        feature_value_0="maybe",
+        plan="lots\n5% hold",
+        required_approvals="x" * 300,
+        start_at="2000-01-01T00:00",
+    )
     assert answer.status_code == 422
     html = answer.text
     assert "There is a problem" in html
@@ -246,8 +276,9 @@ def test_new_release__bad_input__errors_at_fields_nothing_created(demo: Console)
 
 
 def test_new_release__service_errors__beside_their_fields(demo: Console) -> None:
-    answer = _create(demo, feature_flag_0="no-such-flag", key="x1", plan="50%\n20%",
-                     start_at="2000-01-01T00:00")  # fmt: skip
+    answer = _create(
+        demo, feature_flag_0="no-such-flag", key="x1", plan="50%\n20%", start_at="2000-01-01T00:00"
+    )
     assert answer.status_code == 422
     html = answer.text
     assert 'id="feature_flag_0-error"' in html or 'id="plan-error"' in html

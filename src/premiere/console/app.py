@@ -15,14 +15,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from premiere.console import overview, signin, stream
-from premiere.console.releases import actions as release_actions
-from premiere.console.releases import create as release_create
-from premiere.console.releases import lists as release_lists
-from premiere.console.releases import page as release_page
 from premiere.console.assets import CACHE_FOREVER, Assets
 from premiere.console.auth import ConsoleState, session_policy
 from premiere.console.errors import install_error_pages, not_found_page
 from premiere.console.pages import make_templates, secure
+from premiere.console.releases import actions as release_actions
+from premiere.console.releases import create as release_create
+from premiere.console.releases import lists as release_lists
+from premiere.console.releases import page as release_page
 from premiere.settings import Settings
 from premiere.store.types import utc_now
 

@@ -59,7 +59,9 @@ def build_calendar(store: Store, project: str, view: str, anchor: date) -> Calen
     start = first - timedelta(days=first.weekday())
     end = last + timedelta(days=6 - last.weekday())
     days = {
-        start + timedelta(days=n): Day(start + timedelta(days=n), first <= start + timedelta(days=n) <= last)
+        start + timedelta(days=n): Day(
+            start + timedelta(days=n), first <= start + timedelta(days=n) <= last
+        )
         for n in range((end - start).days + 1)
     }
     _add_entries(store, project, days, start, end)
@@ -83,36 +85,46 @@ def _period(view: str, anchor: date) -> tuple[date, date, str, date, date]:
 def _add_entries(store: Store, project: str, days: dict[date, Day], start: date, end: date) -> None:
     since = datetime.combine(start, time(), tzinfo=UTC)
     until = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
-    for release in list_releases(store, project):
-        moment = _instant(release["schedule"].get("start_at"))
-        if moment is not None and since <= moment < until:
-            days[moment.date()].entries.append(
-                {"kind": "release", "key": release["key"], "name": release["name"],
-                 "state": release["state"], "environment": release["environment"],
-                 "at": moment.strftime("%H:%M")}  # fmt: skip
-            )
-    for train in list_release_trains(store, project):
-        for moment in next_departures(train["cadence"], since - timedelta(microseconds=1), MAX_DEPARTURES):
-            if moment >= until:
-                break
-            days[moment.date()].entries.append(
-                {"kind": "train", "key": train["key"], "name": train["name"],
-                 "environment": train["environment"], "at": moment.strftime("%H:%M")}  # fmt: skip
-            )
+    for moment, entry in _releases(store, project) + _departures(store, project, since, until):
+        if since <= moment < until:
+            days[moment.date()].entries.append({**entry, "at": moment.strftime("%H:%M")})
     for window in list_freeze_windows(store, project):
         opens, closes = _instant(window["start"]), _instant(window["end"])
         if opens is None or closes is None:
             continue
-        for day in days:
+        for day, cell in days.items():
             day_start = datetime.combine(day, time(), tzinfo=UTC)
             if opens < day_start + timedelta(days=1) and closes > day_start:
-                days[day].entries.append(
-                    {"kind": "freeze", "environment": window["environment"],
-                     "reason": window["reason"], "start": window["start"],
-                     "end": window["end"]}  # fmt: skip
-                )
-    for day in days.values():
-        day.entries.sort(key=lambda entry: (entry["kind"] != "freeze", entry.get("at", "")))
+                cell.entries.append({"kind": "freeze", **window})
+    for cell in days.values():
+        cell.entries.sort(key=lambda entry: (entry["kind"] != "freeze", entry.get("at", "")))
+
+
+Dated = list[tuple[datetime, dict[str, Any]]]
+
+
+def _releases(store: Store, project: str) -> Dated:
+    found: Dated = []
+    for release in list_releases(store, project):
+        moment = _instant(release["schedule"].get("start_at"))
+        if moment is not None:
+            entry = {"kind": "release", "key": release["key"], "name": release["name"],
+                     "state": release["state"], "environment": release["environment"]}  # fmt: skip
+            found.append((moment, entry))
+    return found
+
+
+def _departures(store: Store, project: str, since: datetime, until: datetime) -> Dated:
+    found: Dated = []
+    for train in list_release_trains(store, project):
+        after = since - timedelta(microseconds=1)
+        for moment in next_departures(train["cadence"], after, MAX_DEPARTURES):
+            if moment >= until:
+                break
+            entry = {"kind": "train", "key": train["key"], "name": train["name"],
+                     "environment": train["environment"]}  # fmt: skip
+            found.append((moment, entry))
+    return found
 
 
 def _instant(value: Any) -> datetime | None:

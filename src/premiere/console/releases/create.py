@@ -108,9 +108,7 @@ def read_release_form(store: Store, project: str, form: Mapping[str, str]) -> di
     """The API's body from the form; ``ValidationError`` naming the form's fields for
     what cannot be read at all (a value no variation has, a plan line, a number)."""
     problems: list[Violation] = []
-    data: dict[str, Any] = {
-        name: form.get(name, "").strip() for name in ("key", "environment")
-    }
+    data: dict[str, Any] = {name: form.get(name, "").strip() for name in ("key", "environment")}
     for name in ("name", "description"):
         if form.get(name, "").strip():
             data[name] = form[name].strip()
@@ -154,8 +152,13 @@ def read_plan(text: str, problems: list[Violation]) -> list[dict[str, Any]]:
         elif words[0].endswith("%") and _is_number(words[0][:-1]):
             stage["percent"], rest = _number(words[0][:-1]), words[1:]
         else:
-            problems.append(Violation("plan", "plan_syntax",
-                                      f"line {number}: start with a percentage (5%) or 'segment <key>'"))  # fmt: skip
+            problems.append(
+                Violation(
+                    "plan",
+                    "plan_syntax",
+                    f"line {number}: start with a percentage (5%) or 'segment <key>'",
+                )
+            )
             continue
         while rest:
             word, rest = rest[0], rest[1:]
@@ -165,8 +168,9 @@ def read_plan(text: str, problems: list[Violation]) -> list[dict[str, Any]]:
                 hold, rest = rest[0], rest[1:]
                 stage["hold"] = int(hold) if hold.isdigit() else hold
             else:
-                problems.append(Violation("plan", "plan_syntax",
-                                          f"line {number}: unexpected {word!r}"))  # fmt: skip
+                problems.append(
+                    Violation("plan", "plan_syntax", f"line {number}: unexpected {word!r}")
+                )
                 break
         stages.append(stage)
     return stages
@@ -194,8 +198,13 @@ def _features(
         texts = [variation_text(value) for value in values]
         if text not in texts:
             offered = ", ".join(texts)
-            problems.append(Violation(f"feature_value_{index}", "unknown_variation",
-                                      f"flag {key!r} has no variation {text!r}; it has {offered}"))  # fmt: skip
+            problems.append(
+                Violation(
+                    f"feature_value_{index}",
+                    "unknown_variation",
+                    f"flag {key!r} has no variation {text!r}; it has {offered}",
+                )
+            )
             continue
         features.append({"flag": key, "variation": texts.index(text)})
     return features

@@ -45,8 +45,11 @@ async def calendar_page(request: Request, project: str, session: SignedIn) -> Re
 
 
 def _base(store: Store, project: str) -> dict[str, Any]:
-    return {"project": get_project(store, project), "projects": list_projects(store),
-            "section": "releases"}  # fmt: skip
+    return {
+        "project": get_project(store, project),
+        "projects": list_projects(store),
+        "section": "releases",
+    }
 
 
 def _list_view(store: Store, project: str) -> dict[str, Any]:

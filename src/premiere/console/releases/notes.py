@@ -9,9 +9,24 @@ from markupsafe import Markup
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False})
 _TAGS = {
-    "p", "a", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote",
-    "h2", "h3", "h4", "h5", "h6", "hr", "br",
-}  # fmt: skip
+    "p",
+    "a",
+    "em",
+    "strong",
+    "code",
+    "pre",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "br",
+}
 
 
 def render_markdown(text: str) -> Markup:

@@ -110,17 +110,24 @@ def readiness_item(
                 f"; {found.get('service')} {found.get('version')} runs there, "
                 f"{found.get('status')}, verification {found.get('verification') or 'not run'}"
             )
-            return {"text": text, "href": f"{base}/deployments/{found.get('id')}",
-                    "link": "Open the deployment"}  # fmt: skip
+            return {
+                "text": text,
+                "href": f"{base}/deployments/{found.get('id')}",
+                "link": "Open the deployment",
+            }
         if found:
             text += f"; {found} runs there"
-        query = urlencode({k: v for k, v in (("service", service),
-                                             ("environment", release["environment"])) if v})  # fmt: skip
+        query = urlencode(
+            {k: v for k, v in (("service", service), ("environment", release["environment"])) if v}
+        )
         return {"text": text, "href": f"{base}/deployments?{query}", "link": "See deployments"}
     if kind == "flag":
         text = f"Flag {flag}: needs {item['needed']}" + (f" ({found})" if found else "")
-        return {"text": text, "href": f"{base}/flags/{quote(str(flag), safe='')}",
-                "link": "Open the flag"}  # fmt: skip
+        return {
+            "text": text,
+            "href": f"{base}/flags/{quote(str(flag), safe='')}",
+            "link": "Open the flag",
+        }
     if kind == "approvals":
         text = f"Approvals: {found} of {item['needed']} required"
         return {"text": text, "href": "#approvals", "link": "Approve"}

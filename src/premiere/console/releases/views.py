@@ -59,8 +59,12 @@ def plan_rows(release: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "number": index + 1,
                 "audience": stage_label(stage),
                 "percent": stage.get("percent"),
-                "hold": duration(stage.get("hold_seconds") or 0) if stage.get("hold_seconds") else "none",
-                "advance": "on approval (manual)" if stage.get("advance") == "manual" else "automatic",
+                "hold": duration(stage.get("hold_seconds") or 0)
+                if stage.get("hold_seconds")
+                else "none",
+                "advance": "on approval (manual)"
+                if stage.get("advance") == "manual"
+                else "automatic",
                 "progress": progress,
             }
         )
