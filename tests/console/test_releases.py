@@ -253,7 +253,9 @@ def test_new_release__created_then_approved_and_started__through_the_forms(demo:
     answer = _post(demo, f"{page}/start", {"version": version}, page=page)
     assert answer.status_code == 303, answer.text  # web 2.3.0 carries dark-mode, verified
     assert records.get_release(demo.store, "demo", "dark-mode-launch")["state"] == "rolling_out"
-    assert "stage 1 of 3, segment staff" in demo.client.get(page).text
+    html = demo.client.get(page).text
+    assert "stage 1 of 3, segment staff" in html
+    assert "reaches <strong>segment staff</strong> only in production" in html
 
 
 def test_new_release__bad_input__errors_at_fields_nothing_created(demo: Console) -> None:
@@ -292,4 +294,18 @@ def test_new_release__missing_fields__errors_not_500(demo: Console) -> None:
     answer = _post(demo, new, {}, page=new)
     assert answer.status_code == 422
     assert 'id="key-error"' in answer.text
+    huge = {
+        "key": "k" * 5000,
+        "name": "n" * 100_000,
+        "environment": "production",
+        "feature_flag_0": "dark-mode",
+        "feature_value_0": "true",
+        "plan": "100%",
+    }
+    answer = _post(demo, new, huge, page=new)
+    assert answer.status_code == 422
+    assert 'id="key-error"' in answer.text and 'id="name-error"' in answer.text
+    answer = _post(demo, new, {**huge, "key": "k", "name": "n", "plan": "5% " * 5000}, page=new)
+    assert answer.status_code == 422
+    assert 'id="plan-error"' in answer.text
     assert len(records.list_releases(demo.store, "demo")) == 1

@@ -71,10 +71,11 @@ def plan_rows(release: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _percent(release: Mapping[str, Any], current: Mapping[str, Any] | None) -> float:
-    """The share of the audience the release reaches now (a segment stage: 0 of the rest)."""
+def _percent(release: Mapping[str, Any], current: Mapping[str, Any] | None) -> float | None:
+    """The share of the audience the release reaches now; None at a segment's stage."""
     if release["state"] == "released":
         return 100.0
     if current is None or release["state"] == "rolled_back":
         return 0.0
-    return float(current.get("percent") or 0.0)
+    percent = current.get("percent")
+    return None if percent is None else float(percent)
