@@ -18,6 +18,7 @@ from premiere.console import overview, signin, stream
 from premiere.console.assets import CACHE_FOREVER, Assets
 from premiere.console.auth import ConsoleState, session_policy
 from premiere.console.errors import install_error_pages, not_found_page
+from premiere.console.flags import rules, segments
 from premiere.console.pages import make_templates, secure
 from premiere.console.releases import actions as release_actions
 from premiere.console.releases import create as release_create
@@ -50,7 +51,7 @@ def install_console(
         headers = {"Cache-Control": CACHE_FOREVER}
         return secure(Response(asset.content, media_type=asset.media_type, headers=headers))
 
-    for module in (signin, overview, stream):
+    for module in (signin, overview, stream, rules, segments):
         app.include_router(module.router)
     # releases: the fixed paths (calendar, new) before a release's key
     for module in (release_lists, release_create, release_page, release_actions):
