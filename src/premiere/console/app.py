@@ -23,6 +23,10 @@ from premiere.console.deployments import settings as settings_pages
 from premiere.console.errors import install_error_pages, not_found_page
 from premiere.console.flags import rules, segments
 from premiere.console.pages import make_templates, secure
+from premiere.console.releases import actions as release_actions
+from premiere.console.releases import create as release_create
+from premiere.console.releases import lists as release_lists
+from premiere.console.releases import page as release_page
 from premiere.settings import Settings
 from premiere.store.types import utc_now
 
@@ -52,5 +56,8 @@ def install_console(
 
     pages = (rules, segments, audit, tokens, deployment_pages, settings_pages, check_pages)
     for module in (signin, overview, stream, *pages):
+        app.include_router(module.router)
+    # releases: the fixed paths (calendar, new) before a release's key
+    for module in (release_lists, release_create, release_page, release_actions):
         app.include_router(module.router)
     return app

@@ -1,0 +1,138 @@
+"""A release's page (``/projects/<project>/releases/<key>``) and its progress fragment.
+
+The page shows readiness as a checklist (what is missing, with links), approvals
+(valid and voided), the plan and each stage's progress, a chart per guard, the
+actions, the notes' preview and the release's audit trail. Its progress fragment
+(state, plan, guard charts) is fetched again by ``live.js`` when the console stream
+reports a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from premiere.console.auth import SignedIn, console_state, store_of
+from premiere.console.pages import page
+from premiere.console.releases.chart import guard_charts
+from premiere.console.releases.notes import render_markdown
+from premiere.console.releases.views import plan_rows, release_row
+from premiere.services.audit import list_audit_events
+from premiere.services.projects import get_project, list_projects
+from premiere.services.releases.records import (
+    get_release,
+    get_release_readiness,
+    list_guard_decisions,
+    list_release_approvals,
+)
+from premiere.store import Store
+
+router = APIRouter(include_in_schema=False)
+AUDIT_EVENTS = 50
+ACTIONS_BY_STATE = {
+    "draft": ("schedule", "start"),
+    "scheduled": ("start",),
+    "ready": ("start",),
+    "rolling_out": ("advance", "pause", "rollback"),
+    "paused": ("resume", "rollback"),
+}
+"""The actions a release's state offers (the services still decide)."""
+
+
+@router.get("/projects/{project}/releases/{key}")
+async def release_page(request: Request, project: str, key: str, session: SignedIn) -> Response:
+    now = console_state(request).clock()
+    view = await run_in_threadpool(build_release_page, store_of(request), project, key, now)
+    return page(request, "releases/page.html", view)
+
+
+@router.get("/projects/{project}/releases/{key}/fragments/progress")
+async def progress_fragment(
+    request: Request, project: str, key: str, session: SignedIn
+) -> Response:
+    view = await run_in_threadpool(build_progress, store_of(request), project, key)
+    return page(request, "releases/progress.html", view)
+
+
+def build_release_page(store: Store, project: str, key: str, now: datetime) -> dict[str, Any]:
+    """Everything the release's page shows, from the services the API uses."""
+    view = build_progress(store, project, key)
+    release = view["release"]
+    view["projects"] = list_projects(store)
+    view["section"] = "releases"
+    readiness = get_release_readiness(store, project, key, now=now)
+    view["readiness"] = {
+        "ready": readiness["ready"],
+        "missing": [readiness_item(project, release, item) for item in readiness["missing"]],
+    }
+    view["approvals"] = list_release_approvals(store, project, key)
+    view["actions"] = ACTIONS_BY_STATE.get(release["state"], ())
+    notes = release["notes"]
+    view["notes_html"] = render_markdown(notes["body"]) if notes else None
+    events = list_audit_events(
+        store, project=project, resource_type="release", resource_key=key, limit=AUDIT_EVENTS
+    )
+    view["events"] = events["items"]
+    return view
+
+
+def build_progress(store: Store, project: str, key: str) -> dict[str, Any]:
+    """The part of the page that moves on its own: state, plan, guards."""
+    release = get_release(store, project, key)
+    return {
+        "project": get_project(store, project),
+        "release": release,
+        "row": release_row(release),
+        "plan": plan_rows(release),
+        "charts": guard_charts(release["guards"], list_guard_decisions(store, project, key)),
+    }
+
+
+def readiness_item(
+    project: str, release: Mapping[str, Any], item: Mapping[str, Any]
+) -> dict[str, str]:
+    """A missing item as a sentence, and where to go to fix it."""
+    base = f"/projects/{quote(project, safe='')}"
+    kind, flag, service = item["kind"], item.get("flag"), item.get("service")
+    found = item.get("found")
+    if kind == "deployment":
+        where = f"service {service}" if service else "a service"
+        text = f"Flag {flag}: needs {where} {item['needed']} in {release['environment']}"
+        if isinstance(found, Mapping):
+            text += (
+                f"; {found.get('service')} {found.get('version')} runs there, "
+                f"{found.get('status')}, verification {found.get('verification') or 'not run'}"
+            )
+            return {
+                "text": text,
+                "href": f"{base}/deployments/{found.get('id')}",
+                "link": "Open the deployment",
+            }
+        if found:
+            text += f"; {found} runs there"
+        query = urlencode(
+            {k: v for k, v in (("service", service), ("environment", release["environment"])) if v}
+        )
+        return {"text": text, "href": f"{base}/deployments?{query}", "link": "See deployments"}
+    if kind == "flag":
+        text = f"Flag {flag}: needs {item['needed']}" + (f" ({found})" if found else "")
+        return {
+            "text": text,
+            "href": f"{base}/flags/{quote(str(flag), safe='')}",
+            "link": "Open the flag",
+        }
+    if kind == "approvals":
+        text = f"Approvals: {found} of {item['needed']} required"
+        return {"text": text, "href": "#approvals", "link": "Approve"}
+    if kind == "freeze":
+        text = f"Freeze window: {found}"
+        return {"text": text, "href": f"{base}/releases/calendar", "link": "See the calendar"}
+    text = f"{kind.capitalize()} {item['needed']}: {found}"
+    return {"text": text, "href": f"{base}/settings", "link": "Project settings"}
