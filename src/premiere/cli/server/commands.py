@@ -185,8 +185,8 @@ def _announce(
         # Plain lines, never wrapped or boxed, so that they can be copied as they are.
         click.echo(click.style("\nAdmin token (shown only this once; keep it safe):\n", bold=True))
         click.echo(click.style(f"    {generated}\n", fg="green", bold=True))
-        click.echo(f"Open the console at {url}/ and sign in with it, or use it from another")
-        click.echo("terminal:\n")
+        click.echo(f"Open the console at {url}/ and sign in with it.")
+        click.echo("Or use it from another terminal:\n")
         click.echo(f"    export PREMIERE_URL={url} PREMIERE_TOKEN={generated}")
         if demo:
             click.echo("    premiere flags list\n")
