@@ -15,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from premiere.console import overview, signin, stream
+from premiere.console.flags import listing as flag_list
+from premiere.console.flags import page as flag_page
 from premiere.console.assets import CACHE_FOREVER, Assets
 from premiere.console.auth import ConsoleState, session_policy
 from premiere.console.errors import install_error_pages, not_found_page
@@ -46,6 +48,6 @@ def install_console(
         headers = {"Cache-Control": CACHE_FOREVER}
         return secure(Response(asset.content, media_type=asset.media_type, headers=headers))
 
-    for module in (signin, overview, stream):
+    for module in (signin, overview, stream, flag_list, flag_page):
         app.include_router(module.router)
     return app
