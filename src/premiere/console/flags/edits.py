@@ -109,14 +109,14 @@ EDITS: dict[str, Builder] = {
 
 FIELDS = {
     "switch": ("on",),
-    "targets-add": ("targets", "target_keys", "target_variation"),
-    "targets-remove": ("targets", "target_key"),
-    "fallthrough": ("fallthrough", "fallthrough_mode", "fallthrough_variation"),
+    "targets-add": ("target_keys", "target_variation"),
+    "targets-remove": ("target_key",),
+    "fallthrough": ("fallthrough_mode", "fallthrough_variation"),
     "off-variation": ("off_variation",),
-    "prerequisites-add": ("prerequisites", "prerequisite_flag", "prerequisite_value"),
-    "prerequisites-remove": ("prerequisites", "prerequisite_flag"),
+    "prerequisites-add": ("prerequisite_flag", "prerequisite_value"),
+    "prerequisites-remove": ("prerequisite_flag",),
 }
-"""The form fields of each edit; the first also names the service's field it changes."""
+"""The form fields of each edit; the service's errors show beside the first."""
 
 
 def flag_lookup(store: Any, project: str) -> Callable[[str], Any]:

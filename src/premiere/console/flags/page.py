@@ -60,7 +60,7 @@ async def edit_flag_config(
 
     def call(form: dict[str, str]) -> Any:
         return on_fields(lambda: _apply(store, session, project, key, environment, edit, form),
-                         fields, fields[0])
+                         [*form, *fields], fields[0])
 
     return await submit_form(
         request,
