@@ -3,7 +3,10 @@ evaluate-as, releases, where its code runs, history."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from premiere.services.flags import definitions
+from premiere.store.releases import Release
 
 from .conftest import Console
 
@@ -38,7 +41,9 @@ def test_flag_page__switch__turns_off_and_the_api_sees_it(demo: Console) -> None
 
 
 def test_flag_page__targets__add_and_remove_keys(demo: Console) -> None:
-    assert _post(demo, "targets-add", target_keys="ann, bob", target_variation="1").status_code == 303  # type: ignore[attr-defined]
+    assert (
+        _post(demo, "targets-add", target_keys="ann, bob", target_variation="1").status_code == 303
+    )  # type: ignore[attr-defined]
     config = definitions.get_flag_config(demo.store, "demo", "new-checkout", "production")
     assert {"variation": 1, "values": ["ann", "bob"]} in config["targets"]
     assert _post(demo, "targets-remove", target_key="user-42").status_code == 303  # type: ignore[attr-defined]
@@ -126,3 +131,16 @@ def test_flag_page__unknown_flag_or_environment__html_404(demo: Console) -> None
     assert demo.client.get("/projects/demo/flags/nope").status_code == 404
     answer = demo.client.get(PAGE, params={"environment": "mars"})
     assert answer.status_code == 404 and "text/html" in answer.headers["content-type"]
+
+
+def test_flag_page__release_rolling_out__says_it_controls_the_flag(demo: Console) -> None:
+    # Given the demo's release rolling out in production (how it gets there is the
+    # release pages' subject)
+    with demo.store.write() as session:
+        row = session.scalars(select(Release).where(Release.key == "recommendations-v2")).one()
+        row.state, row.stage = "rolling_out", 0
+    url = "/projects/demo/flags/recommendations-model"
+    production = demo.client.get(url, params={"environment": "production"}).text
+    assert 'class="notice"' in production and "is rolling out in production" in production
+    staging = demo.client.get(url, params={"environment": "staging"}).text
+    assert 'class="notice"' not in staging

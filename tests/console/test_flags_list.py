@@ -12,7 +12,9 @@ from .conftest import Console
 
 
 def _keys(html: str) -> list[str]:
-    return re.findall(r'<th scope="row"><a href="/projects/demo/flags/[^"]+">[^<]*</a> <code>([^<]+)</code>', html)
+    return re.findall(
+        r'<th scope="row"><a href="/projects/demo/flags/[^"]+">[^<]*</a> <code>([^<]+)</code>', html
+    )
 
 
 def test_flag_list__demo__shows_live_flags_with_state_per_environment(demo: Console) -> None:
@@ -69,7 +71,9 @@ def test_create_flag__valid__creates_and_redirects_to_its_page(demo: Console) ->
     csrf = demo.csrf("/projects/demo/flags/new")
     form = {"csrf": csrf, "key": "sizes", "name": "Sizes", "kind": "number",
             "variations": "1\n2.5\n", "tags": "api, web"}  # fmt: skip
-    answer = demo.client.request("POST", "/projects/demo/flags/new", data=form, follow_redirects=False)
+    answer = demo.client.request(
+        "POST", "/projects/demo/flags/new", data=form, follow_redirects=False
+    )
     assert answer.status_code == 303
     assert answer.headers["location"] == "/projects/demo/flags/sizes"
     flag = definitions.get_flag(demo.store, "demo", "sizes")
@@ -91,11 +95,15 @@ def test_create_flag__bad_input__errors_beside_fields_nothing_created(demo: Cons
 
 def test_create_flag__existing_key_or_missing_fields__422(demo: Console) -> None:
     csrf = demo.csrf("/projects/demo/flags/new")
-    taken = demo.client.request("POST", "/projects/demo/flags/new", data={"csrf": csrf, "key": "dark-mode"})
+    taken = demo.client.request(
+        "POST", "/projects/demo/flags/new", data={"csrf": csrf, "key": "dark-mode"}
+    )
     assert taken.status_code == 422 and "already_exists" in taken.text
     empty = demo.client.request("POST", "/projects/demo/flags/new", data={"csrf": csrf})
     assert empty.status_code == 422 and 'id="key-error"' in empty.text
-    huge = demo.client.request("POST", "/projects/demo/flags/new", data={"csrf": csrf, "key": "k" * 20_000})
+    huge = demo.client.request(
+        "POST", "/projects/demo/flags/new", data={"csrf": csrf, "key": "k" * 20_000}
+    )
     assert huge.status_code == 422
 
 

@@ -15,11 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from premiere.console import overview, signin, stream
-from premiere.console.flags import listing as flag_list
-from premiere.console.flags import page as flag_page
 from premiere.console.assets import CACHE_FOREVER, Assets
 from premiere.console.auth import ConsoleState, session_policy
 from premiere.console.errors import install_error_pages, not_found_page
+from premiere.console.flags import listing as flag_list
+from premiere.console.flags import page as flag_page
 from premiere.console.pages import make_templates, secure
 from premiere.settings import Settings
 from premiere.store.types import utc_now

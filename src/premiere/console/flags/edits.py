@@ -27,7 +27,9 @@ def switch(form: Mapping[str, str], config: Config, *_: Any) -> dict[str, Any]:
     return {"on": value == "true"}
 
 
-def add_targets(form: Mapping[str, str], config: Config, variations: list[Any], *_: Any) -> dict:
+def add_targets(
+    form: Mapping[str, str], config: Config, variations: list[Any], *_: Any
+) -> dict[str, Any]:
     index = _variation(form, "target_variation", variations)
     added = keys(text(form, "target_keys"))
     targets = []
@@ -52,12 +54,16 @@ def remove_target(form: Mapping[str, str], config: Config, *_: Any) -> dict[str,
     return {"targets": [target for target in targets if target["values"]]}
 
 
-def fallthrough(form: Mapping[str, str], config: Config, variations: list[Any], *_: Any) -> dict:
+def fallthrough(
+    form: Mapping[str, str], config: Config, variations: list[Any], *_: Any
+) -> dict[str, Any]:
     mode = text(form, "fallthrough_mode")
     if mode == "variation":
         return {"fallthrough": {"variation": _variation(form, "fallthrough_variation", variations)}}
     if mode != "rollout":
-        raise ValidationError.single("fallthrough_mode", "choice", "choose a variation or a rollout")
+        raise ValidationError.single(
+            "fallthrough_mode", "choice", "choose a variation or a rollout"
+        )
     weights = [
         {"variation": index, "weight": round(percent(form, f"weight_{index}") * 1000)}
         for index in range(len(variations))
@@ -67,7 +73,9 @@ def fallthrough(form: Mapping[str, str], config: Config, variations: list[Any], 
     return {"fallthrough": {"rollout": rollout}}
 
 
-def off_variation(form: Mapping[str, str], config: Config, variations: list[Any], *_: Any) -> dict:
+def off_variation(
+    form: Mapping[str, str], config: Config, variations: list[Any], *_: Any
+) -> dict[str, Any]:
     if not text(form, "off_variation", required=False):
         return {"off_variation": None}
     return {"off_variation": _variation(form, "off_variation", variations)}
@@ -81,7 +89,9 @@ def add_prerequisite(
     try:
         other = flag_of(key)
     except Exception:
-        raise ValidationError.single("prerequisite_flag", "unknown", "no flag has this key") from None
+        raise ValidationError.single(
+            "prerequisite_flag", "unknown", "no flag has this key"
+        ) from None
     index = _index_of_value(other["variations"], value)
     if index is None:
         shown = ", ".join(json.dumps(v.get("value")) for v in other["variations"])
@@ -138,6 +148,8 @@ def _index_of_value(variations: list[Any], value: str) -> int | None:
     except ValueError:
         wanted = value
     for index, item in enumerate(variations):
-        if item.get("value") == wanted or (isinstance(item.get("value"), str) and item["value"] == value):
+        if item.get("value") == wanted or (
+            isinstance(item.get("value"), str) and item["value"] == value
+        ):
             return index
     return None

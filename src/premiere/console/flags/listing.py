@@ -18,8 +18,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from premiere.console.auth import SignedIn, store_of
-from premiere.console.flags.fields import actor_of, flag_url, keys, on_fields, text
-from premiere.console.flags.fields import variation_values
+from premiere.console.flags.fields import (
+    actor_of,
+    flag_url,
+    keys,
+    on_fields,
+    text,
+    variation_values,
+)
 from premiere.console.forms import submit_form
 from premiere.console.pages import page
 from premiere.services.environments import list_environments

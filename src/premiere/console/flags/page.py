@@ -59,8 +59,11 @@ async def edit_flag_config(
     fields = edits.FIELDS[edit]
 
     def call(form: dict[str, str]) -> Any:
-        return on_fields(lambda: _apply(store, session, project, key, environment, edit, form),
-                         [*form, *fields], fields[0])
+        return on_fields(
+            lambda: _apply(store, session, project, key, environment, edit, form),
+            [*form, *fields],
+            fields[0],
+        )
 
     return await submit_form(
         request,

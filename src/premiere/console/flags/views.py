@@ -75,7 +75,7 @@ def variation_options(variations: list[Any]) -> list[dict[str, Any]]:
 
 def _label(variation: Mapping[str, Any]) -> str:
     name = variation["name"]
-    return variation["value"] + (f" ({name})" if name else "")
+    return str(variation["value"]) + (f" ({name})" if name else "")
 
 
 def _prerequisite_values(
@@ -119,7 +119,7 @@ def _history(store: Store, project: str, key: str) -> list[dict[str, Any]]:
     page = list_audit_events(
         store, project=project, resource_type="flag", resource_key=key, limit=HISTORY
     )
-    return list(page["items"])
+    return [dict(item) for item in page["items"]]
 
 
 def _event(event: Mapping[str, Any]) -> dict[str, Any]:
