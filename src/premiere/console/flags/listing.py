@@ -3,7 +3,8 @@
 Search matches a flag's key, name or one of its tags; the filters are the kind and,
 in one environment, a state: on, off, rolling out (on, serving a percentage rollout
 to some or all) or in a release (named by a release not yet finished). The list is
-paged on the server, ``PAGE_SIZE`` flags a page.
+paged on the server (``services/flags/summaries.py`` reads only the page's flags in
+full), ``PAGE_SIZE`` flags a page.
 """
 
 from __future__ import annotations
@@ -29,18 +30,15 @@ from premiere.console.flags.fields import (
 from premiere.console.forms import submit_form
 from premiere.console.pages import page
 from premiere.services.environments import list_environments
-from premiere.services.flags.definitions import create_flag, list_flags
-from premiere.services.mappers import FlagView
+from premiere.services.flags.definitions import create_flag
+from premiere.services.flags.summaries import KINDS, STATES, list_flag_page
 from premiere.services.projects import get_project, list_projects
-from premiere.services.releases.records import list_releases
 from premiere.store import Store
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
-KINDS = ("boolean", "string", "number", "json")
-STATES = {"on": "on", "off": "off", "rolling_out": "rolling out", "in_release": "in a release"}
-FINISHED = ("released", "rolled_back")
+STATE_LABELS = dict(zip(STATES, ("on", "off", "rolling out", "in a release"), strict=True))
 CREATE_FIELDS = ("key", "name", "kind", "variations", "tags")
 
 
@@ -101,81 +99,35 @@ def build_list(store: Store, project: str, filters: Filters) -> dict[str, Any]:
     """The page of flags that ``filters`` select, with each flag's state per environment."""
     project_view = get_project(store, project)
     environments = [env["key"] for env in list_environments(store, project)]
-    releases = _releases_by_flag(store, project)
-    rows = [
-        _row(flag, environments, releases.get(flag["key"], {}))
-        for flag in list_flags(store, project)
-    ]
-    selected = [row for row in rows if _selected(row, filters)]
-    pages = max(1, -(-len(selected) // PAGE_SIZE))
+    environment = filters.environment if filters.environment in environments else ""
+    selection = {
+        "query": filters.q,
+        "kind": filters.kind if filters.kind in KINDS else "",
+        "environment": environment,
+        "state": filters.state if filters.state in STATES else "",
+    }
+    offset = (filters.page - 1) * PAGE_SIZE
+    found = list_flag_page(store, project, **selection, offset=offset, limit=PAGE_SIZE)
+    pages = max(1, -(-found["matching"] // PAGE_SIZE))
     number = min(filters.page, pages)
-    start = (number - 1) * PAGE_SIZE
+    if number < filters.page:  # past the last page: show the last
+        offset = (number - 1) * PAGE_SIZE
+        found = list_flag_page(store, project, **selection, offset=offset, limit=PAGE_SIZE)
+    rows = [{"flag": flag, "states": found["states"][flag["key"]]} for flag in found["items"]]
     return {
         "project": project_view,
         "projects": list_projects(store),
         "section": "flags",
         "environments": environments,
         "kinds": KINDS,
-        "states": STATES,
+        "states": STATE_LABELS,
         "filters": filters,
-        "rows": selected[start : start + PAGE_SIZE],
-        "total": len(rows),
-        "matching": len(selected),
+        "rows": rows,
+        "total": found["total"],
+        "matching": found["matching"],
         "page": number,
         "pages": pages,
     }
-
-
-def _row(
-    flag: FlagView, environments: list[str], releases: Mapping[str, list[str]]
-) -> dict[str, Any]:
-    states = {}
-    for env in environments:
-        config = flag["environments"].get(env)
-        found = []
-        if config and config["on"]:
-            found.append("on")
-            if _rolls_out(config):
-                found.append("rolling_out")
-        else:
-            found.append("off")
-        if releases.get(env):
-            found.append("in_release")
-        states[env] = found
-    return {"flag": flag, "states": states, "releases": releases}
-
-
-def _rolls_out(config: Mapping[str, Any]) -> bool:
-    rules = config.get("rules") or []
-    serves = [config.get("fallthrough") or {}] + [rule.get("serve") or {} for rule in rules]
-    return any(isinstance(serve, dict) and "rollout" in serve for serve in serves)
-
-
-def _selected(row: dict[str, Any], filters: Filters) -> bool:
-    flag = row["flag"]
-    if filters.kind in KINDS and flag["kind"] != filters.kind:
-        return False
-    if filters.q:
-        needle = filters.q.casefold()
-        texts = [flag["key"], flag["name"], *flag["tags"]]
-        if not any(needle in str(item).casefold() for item in texts):
-            return False
-    if filters.state in STATES:
-        wanted = [filters.environment] if filters.environment else list(row["states"])
-        return any(filters.state in row["states"].get(env, []) for env in wanted)
-    return True
-
-
-def _releases_by_flag(store: Store, project: str) -> dict[str, dict[str, list[str]]]:
-    """Unfinished releases by flag key, then environment: their keys."""
-    found: dict[str, dict[str, list[str]]] = {}
-    for release in list_releases(store, project):
-        if release["state"] in FINISHED:
-            continue
-        for feature in release["features"]:
-            by_env = found.setdefault(str(feature.get("flag")), {})
-            by_env.setdefault(release["environment"], []).append(release["key"])
-    return found
 
 
 def _form_context(store: Store, project: str) -> dict[str, Any]:
