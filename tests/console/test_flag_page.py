@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from premiere.services import SYSTEM
 from premiere.services.flags import definitions
 from premiere.store.releases import Release
 
@@ -144,3 +145,12 @@ def test_flag_page__release_rolling_out__says_it_controls_the_flag(demo: Console
     assert 'class="notice"' in production and "is rolling out in production" in production
     staging = demo.client.get(url, params={"environment": "staging"}).text
     assert 'class="notice"' not in staging
+
+
+def test_flag_page__script_in_a_name__rendered_as_text(demo: Console) -> None:
+    name = "<script>alert(1)</script>"
+    definitions.create_flag(demo.store, SYSTEM, "demo", {"key": "xss", "name": name})
+    for url in ("/projects/demo/flags/xss", "/projects/demo/flags?q=xss"):
+        html = demo.client.get(url).text
+        assert name not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
