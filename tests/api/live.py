@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from premiere.api import create_app
 from premiere.api.sdk.broadcaster import BroadcastSettings
 from premiere.api.sdk.stream import BROADCAST_SETTINGS
+from premiere.console import install_console
 from premiere.sdk.sse import Comment, ServerSentEvent, SSEParser
 from premiere.services import tokens
 from premiere.settings import Settings
@@ -65,13 +66,18 @@ def serve(
     *,
     admin_token: str | None = None,
     broadcast: BroadcastSettings | None = None,
+    console: bool = False,
     **state: Any,
 ) -> Iterator[LiveServer]:
-    """The app on ``store``, served on loopback until the block ends."""
+    """The app on ``store`` (with the web console installed, if asked, as ``premiere
+    serve`` does), served on loopback until the block ends."""
     if admin_token is None:
         admin_token = tokens.ensure_admin_token(store, None) or ""
     assert admin_token, "the store already has tokens: pass admin_token"
-    app = create_app(Settings(database_url="unused://"), store)
+    settings = Settings(database_url="unused://")
+    app = create_app(settings, store)
+    if console:
+        install_console(app, settings)
     setattr(app.state, BROADCAST_SETTINGS, broadcast or BroadcastSettings(heartbeat_seconds=30))
     for name, value in state.items():
         setattr(app.state, name, value)

@@ -7,11 +7,13 @@ console (and the first admin token).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from starlette.responses import JSONResponse
+from starlette.responses import FileResponse, JSONResponse
+from starlette.staticfiles import StaticFiles
 
 from premiere import __version__
 from premiere.api import audit, catalog, environments, projects, tokens
@@ -93,6 +95,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served from the package below: FastAPI's pages load a CDN
+        redoc_url=None,
     )
     app.state.store = store
     app.state.settings = settings
@@ -101,6 +105,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         settings.events_client_rate_per_minute, settings.events_key_rate_per_minute
     )
     install_error_handlers(app)
+    _serve_api_docs(app)
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
     # Before the body size limit, which it applies itself: api/sdk/fastpath.py
     app.add_middleware(OfrepFastPath, max_body_bytes=settings.max_body_bytes)
@@ -134,3 +139,40 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
     return app
+
+
+API_DOCS = Path(__file__).with_name("apidocs")
+"""Swagger UI and ReDoc as published on npm (``swagger-ui-dist``, ``redoc``), with their
+licences, and the two pages that start them: see ``apidocs/README.md``."""
+API_DOCS_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",  # no inline script
+        "style-src 'self' 'unsafe-inline'",  # both libraries inject styles when they run
+        "img-src 'self' data:",
+        "worker-src 'self' blob:",  # ReDoc's search runs in a worker made from a blob
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ]
+)
+
+
+def _serve_api_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` (ReDoc), whose scripts and styles come from
+    the package at ``/docs/assets/``: the pages work without internet access."""
+
+    def page(name: str) -> Callable[[], Awaitable[FileResponse]]:
+        async def serve_page() -> FileResponse:
+            headers = {
+                "Content-Security-Policy": API_DOCS_POLICY,
+                "Referrer-Policy": "same-origin",
+                "X-Content-Type-Options": "nosniff",
+            }
+            return FileResponse(API_DOCS / name, media_type="text/html", headers=headers)
+
+        return serve_page
+
+    app.add_api_route("/docs", page("swagger.html"), include_in_schema=False)
+    app.add_api_route("/redoc", page("redoc.html"), include_in_schema=False)
+    app.mount("/docs/assets", StaticFiles(directory=API_DOCS), name="api_docs_assets")
