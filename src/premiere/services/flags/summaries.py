@@ -32,6 +32,7 @@ STATES = ("on", "off", "rolling_out", "in_release")
 KINDS = ("boolean", "string", "number", "json")
 FINISHED_RELEASES = ("released", "rolled_back")
 MAX_LIMIT = 200
+MAX_IDS_IN_QUERY = 5_000
 
 
 class FlagPage(TypedDict):
@@ -137,6 +138,8 @@ def _states(
     statement = select(FlagConfig.flag_id, FlagConfig.environment_id, FlagConfig.config).where(
         FlagConfig.environment_id.in_(list(by_id))
     )
+    if len(ids) <= MAX_IDS_IN_QUERY:
+        statement = statement.where(FlagConfig.flag_id.in_(ids))
     wanted = set(ids)
     found: dict[int, dict[str, list[str]]] = {}
     for flag_id, env_id, config in session.execute(statement):
