@@ -142,9 +142,9 @@ def test_flag_page__release_rolling_out__says_it_controls_the_flag(demo: Console
         row.state, row.stage = "rolling_out", 0
     url = "/projects/demo/flags/recommendations-model"
     production = demo.client.get(url, params={"environment": "production"}).text
-    assert 'class="notice"' in production and "is rolling out in production" in production
+    assert "notice--release" in production and "is rolling out in production" in production
     staging = demo.client.get(url, params={"environment": "staging"}).text
-    assert 'class="notice"' not in staging
+    assert "notice--release" not in staging
 
 
 def test_flag_page__script_in_a_name__rendered_as_text(demo: Console) -> None:
@@ -154,3 +154,10 @@ def test_flag_page__script_in_a_name__rendered_as_text(demo: Console) -> None:
         html = demo.client.get(url).text
         assert name not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_flag_page__rules__link_to_the_rule_editor_which_answers(demo: Console) -> None:
+    html = demo.client.get(PAGE, params={"environment": "production"}).text
+    editor = f"{PAGE}/environments/production/rules"
+    assert f'href="{editor}"' in html
+    assert demo.client.get(editor).status_code == 200

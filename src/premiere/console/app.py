@@ -20,6 +20,7 @@ from premiere.console.auth import ConsoleState, session_policy
 from premiere.console.errors import install_error_pages, not_found_page
 from premiere.console.flags import listing as flag_list
 from premiere.console.flags import page as flag_page
+from premiere.console.flags import rules, segments
 from premiere.console.pages import make_templates, secure
 from premiere.settings import Settings
 from premiere.store.types import utc_now
@@ -48,6 +49,6 @@ def install_console(
         headers = {"Cache-Control": CACHE_FOREVER}
         return secure(Response(asset.content, media_type=asset.media_type, headers=headers))
 
-    for module in (signin, overview, stream, flag_list, flag_page):
+    for module in (signin, overview, stream, rules, segments, flag_list, flag_page):
         app.include_router(module.router)
     return app

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from premiere.console.assets import Assets
+from premiere.services import Actor
 from premiere.services.people.sessions import SessionInfo, SessionPolicy, resume_session
 from premiere.store import Store
 
@@ -121,3 +122,8 @@ def safe_next(target: str | None) -> str:
 
 def session_policy(idle_seconds: int, max_age_seconds: int) -> SessionPolicy:
     return SessionPolicy(timedelta(seconds=idle_seconds), timedelta(seconds=max_age_seconds))
+
+
+def actor_of(session: SessionInfo) -> Actor:
+    """Who a console change is recorded as in the audit log: the session's token."""
+    return Actor(kind="token", id=session.token_id, name=session.token_name)

@@ -1,1 +1,2 @@
-"""The flags section of the console: the list, creating a flag, a flag's page and its edits."""
+"""Console pages of flags: the flag list, creating a flag, a flag's page and its edits,
+its rules (the rule editor), segments."""
