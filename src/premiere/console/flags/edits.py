@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from premiere.console.flags.fields import integer, keys, percent, text
-from premiere.errors import ValidationError
+from premiere.errors import NotFoundError, ValidationError
 from premiere.services.flags.definitions import get_flag
 
 Config = Mapping[str, Any]
@@ -23,7 +23,7 @@ Builder = Callable[[Mapping[str, str], Config, list[Any], Callable[[str], Any]],
 def switch(form: Mapping[str, str], config: Config, *_: Any) -> dict[str, Any]:
     value = text(form, "on")
     if value not in ("true", "false"):
-        raise ValidationError.single("on", "choice", "must be true or false")
+        raise ValidationError.single("on", "enum", "must be true or false")
     return {"on": value == "true"}
 
 
@@ -61,9 +61,7 @@ def fallthrough(
     if mode == "variation":
         return {"fallthrough": {"variation": _variation(form, "fallthrough_variation", variations)}}
     if mode != "rollout":
-        raise ValidationError.single(
-            "fallthrough_mode", "choice", "choose a variation or a rollout"
-        )
+        raise ValidationError.single("fallthrough_mode", "enum", "choose a variation or a rollout")
     weights = [
         {"variation": index, "weight": round(percent(form, f"weight_{index}") * 1000)}
         for index in range(len(variations))
@@ -88,15 +86,15 @@ def add_prerequisite(
     value = text(form, "prerequisite_value")
     try:
         other = flag_of(key)
-    except Exception:
+    except NotFoundError:
         raise ValidationError.single(
-            "prerequisite_flag", "unknown", "no flag has this key"
+            "prerequisite_flag", "unknown_flag", "no flag has this key"
         ) from None
     index = _index_of_value(other["variations"], value)
     if index is None:
         shown = ", ".join(json.dumps(v.get("value")) for v in other["variations"])
         message = f"is not a value of flag {key} (its values: {shown})"
-        raise ValidationError.single("prerequisite_value", "unknown", message)
+        raise ValidationError.single("prerequisite_value", "enum", message)
     kept = [p for p in config.get("prerequisites") or [] if p["key"] != key]
     return {"prerequisites": [*kept, {"key": key, "variation": index}]}
 

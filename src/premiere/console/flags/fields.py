@@ -36,7 +36,7 @@ def text(form: Mapping[str, str], name: str, *, required: bool = True) -> str:
     if required and not value:
         raise ValidationError.single(name, "required", "enter a value")
     if len(value) > MAX_VALUE_CHARS:
-        raise ValidationError.single(name, "too_long", f"at most {MAX_VALUE_CHARS} characters")
+        raise ValidationError.single(name, "max_length", f"at most {MAX_VALUE_CHARS} characters")
     return value
 
 

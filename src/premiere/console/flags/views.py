@@ -156,11 +156,11 @@ def _evaluate(
 
 def _context(text: str) -> dict[str, Any]:
     if len(text) > MAX_CONTEXT_CHARS:
-        raise ValidationError.single("context", "too_long", "at most 10000 characters")
+        raise ValidationError.single("context", "max_length", "at most 10000 characters")
     try:
         parsed = json.loads(text or "{}")
     except ValueError as exc:
-        raise ValidationError.single("context", "json", f"is not JSON: {exc}") from None
+        raise ValidationError.single("context", "type", f"is not JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise ValidationError.single("context", "type", 'must be a JSON object: {"key": "..."}')
     return parsed

@@ -108,9 +108,9 @@ def config_states(config: Mapping[str, Any], in_release: bool) -> list[str]:
 
 def _validate(kind: str, state: str, offset: int, limit: int) -> None:
     if kind and kind not in KINDS:
-        raise ValidationError.single("kind", "choice", f"must be one of {', '.join(KINDS)}")
+        raise ValidationError.single("kind", "enum", f"must be one of {', '.join(KINDS)}")
     if state and state not in STATES:
-        raise ValidationError.single("state", "choice", f"must be one of {', '.join(STATES)}")
+        raise ValidationError.single("state", "enum", f"must be one of {', '.join(STATES)}")
     if offset < 0:
         raise ValidationError.single("offset", "range", "must be 0 or more")
     if not 1 <= limit <= MAX_LIMIT:
