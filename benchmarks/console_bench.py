@@ -7,6 +7,8 @@ with an admin token and measures:
 - ``GET /projects/bench`` (the overview: matrix, releases in flight, latest events),
   median and 95th percentile of R requests, and the page's size before compression;
 - ``GET /projects/bench/fragments/matrix`` (what a live update fetches);
+- ``GET /projects/bench/flags`` (the flag list's first page of F flags, default 2,000,
+  created through the service), the same list searched and filtered, and a flag's page;
 - change to stream: a deployment recorded and finished (through the service, at a random
   moment of the server's one-second poll) until the open console stream
   (``/console/stream``) sends ``event: change``, median and maximum of C changes.
@@ -32,8 +34,9 @@ from databases import database
 from deployments_bench import load, report, timed
 from premiere.api import create_app
 from premiere.console import install_console
-from premiere.services import SYSTEM, tokens
+from premiere.services import SYSTEM, environments, tokens
 from premiere.services.deployments import ledger
+from premiere.services.flags import definitions
 from premiere.settings import Settings
 from premiere.store import Store
 
@@ -49,6 +52,7 @@ def main() -> None:
     parser.add_argument("--deployments", type=int, default=100_000)
     parser.add_argument("--reps", type=int, default=50)
     parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--flags", type=int, default=2_000)
     args = parser.parse_args()
     with database(args.db, args.postgres_url) as url:
         store = Store.open(url)
@@ -65,6 +69,9 @@ def run(store: Store, args: argparse.Namespace) -> None:
         f"{store.dialect}: loaded {args.deployments:,} deployments in "
         f"{time.perf_counter() - started:.1f} s"
     )
+    started = time.perf_counter()
+    load_flags(store, args.flags)
+    print(f"created {args.flags:,} flags in {time.perf_counter() - started:.1f} s")
     tokens.ensure_admin_token(store, TOKEN)
     with serving(store) as base, httpx.Client(base_url=base) as client:
         form = client.get("/sign-in").text
@@ -77,11 +84,42 @@ def run(store: Store, args: argparse.Namespace) -> None:
         report("overview (HTTP GET)", timed(lambda: client.get("/projects/bench"), args.reps))
         fragment = "/projects/bench/fragments/matrix"
         report("matrix fragment (HTTP GET)", timed(lambda: client.get(fragment), args.reps))
+        flag_pages(client, args.reps)
         delays = change_to_stream(store, client, args.changes)
         print(
             f"change to stream: median {statistics.median(delays):.0f} ms, "
             f"max {max(delays):.0f} ms, n={len(delays)}"
         )
+
+
+def load_flags(store: Store, count: int) -> None:
+    """``count`` flags, a third of them on with a 10 % rollout in the last environment."""
+    environment = environments.list_environments(store, "bench")[-1]["key"]
+    for number in range(count):
+        key = f"flag-{number:05d}"
+        data = {"key": key, "name": f"Flag {number}", "tags": [f"team-{number % 7}"]}
+        definitions.create_flag(store, SYSTEM, "bench", data)
+        if number % 3 == 0:
+            weights = [{"variation": 0, "weight": 10_000}, {"variation": 1, "weight": 90_000}]
+            rollout = {"bucket_by": "key", "variations": weights}
+            config = {"on": True, "fallthrough": {"rollout": rollout}}
+            definitions.update_flag_config(
+                store, SYSTEM, "bench", key, environment, config, 1, partial=True
+            )
+
+
+def flag_pages(client: httpx.Client, reps: int) -> None:
+    listing = client.get("/projects/bench/flags")
+    assert listing.status_code == 200 and "flag-00049" in listing.text, listing.status_code
+    print(f"flag list page: {len(listing.content):,} bytes before compression")
+    report("flag list (HTTP GET)", timed(lambda: client.get("/projects/bench/flags"), reps))
+    query = "/projects/bench/flags?q=team-3&state=rolling_out&page=2"
+    report("flag list searched, filtered, page 2", timed(lambda: client.get(query), reps))
+    flag = client.get("/projects/bench/flags/flag-01500")
+    assert flag.status_code == 200, flag.status_code
+    print(f"flag page: {len(flag.content):,} bytes before compression")
+    url = "/projects/bench/flags/flag-01500"
+    report("flag page (HTTP GET)", timed(lambda: client.get(url), reps))
 
 
 def change_to_stream(store: Store, client: httpx.Client, count: int) -> list[float]:

@@ -21,6 +21,8 @@ from premiere.console.deployments import checks as check_pages
 from premiere.console.deployments import pages as deployment_pages
 from premiere.console.deployments import settings as settings_pages
 from premiere.console.errors import install_error_pages, not_found_page
+from premiere.console.flags import listing as flag_list
+from premiere.console.flags import page as flag_page
 from premiere.console.flags import rules, segments
 from premiere.console.pages import make_templates, secure
 from premiere.console.releases import actions as release_actions
@@ -54,7 +56,8 @@ def install_console(
         headers = {"Cache-Control": CACHE_FOREVER}
         return secure(Response(asset.content, media_type=asset.media_type, headers=headers))
 
-    pages = (rules, segments, audit, tokens, deployment_pages, settings_pages, check_pages)
+    pages = (rules, segments, flag_list, flag_page, audit, tokens)
+    pages += (deployment_pages, settings_pages, check_pages)
     for module in (signin, overview, stream, *pages):
         app.include_router(module.router)
     # releases: the fixed paths (calendar, new) before a release's key

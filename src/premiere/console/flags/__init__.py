@@ -1,1 +1,2 @@
-"""Console pages of flags: the flag list and a flag's page, its rules, segments."""
+"""Console pages of flags: the flag list, creating a flag, a flag's page and its edits,
+its rules (the rule editor), segments."""

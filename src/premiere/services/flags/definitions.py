@@ -128,7 +128,7 @@ def list_flags(
         if not include_archived:
             statement = statement.where(Flag.archived.is_(False))
         rows = [row for row in session.scalars(statement) if _matches(row, tag, query)]
-        configs = _configs_by_flag(session, [row.id for row in rows])
+        configs = configs_by_flag(session, [row.id for row in rows])
         return [map_flag_row_to_view(row, project, configs.get(row.id, {})) for row in rows]
 
 
@@ -136,7 +136,7 @@ def get_flag(store: Store, project: str, key: str) -> FlagView:
     with store.read() as session:
         row = get_flag_row(session, get_project_row(session, project), key)
         return map_flag_row_to_view(
-            row, project, _configs_by_flag(session, [row.id]).get(row.id, {})
+            row, project, configs_by_flag(session, [row.id]).get(row.id, {})
         )
 
 
@@ -226,7 +226,7 @@ def _change(
     action: str,
 ) -> FlagView:
     """Apply a metadata change: new version, every environment's document bumped, audited."""
-    configs = _configs_by_flag(session, [row.id]).get(row.id, {})
+    configs = configs_by_flag(session, [row.id]).get(row.id, {})
     before = map_flag_row_to_view(row, project.key, configs)
     update_versioned(session, Flag, row.id, expected, values, resource="flag", key=row.key)
     session.refresh(row)
@@ -313,7 +313,7 @@ def _matches(row: Flag, tag: str | None, query: str | None) -> bool:
     return True
 
 
-def _configs_by_flag(session: Session, flag_ids: list[int]) -> dict[int, dict[str, FlagConfig]]:
+def configs_by_flag(session: Session, flag_ids: list[int]) -> dict[int, dict[str, FlagConfig]]:
     """Each flag's configurations by environment key, in environment order."""
     if not flag_ids:
         return {}

@@ -1,0 +1,163 @@
+"""One page of a project's flags, searched and filtered, with each flag's state per
+environment: what a list of thousands of flags shows without loading them all.
+
+A flag's state in an environment is any of ``on`` or ``off``; ``rolling_out`` (on,
+and its fallthrough or a rule serves a percentage rollout); ``in_release`` (a
+release not yet released or rolled back names the flag for that environment).
+Search matches the key, the name or a tag, case-insensitively; only the page's flags
+are read in full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, TypedDict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from premiere.errors import ValidationError
+from premiere.services.flags.definitions import configs_by_flag
+from premiere.services.lookups import (
+    get_environment_row,
+    get_project_row,
+    list_environment_rows,
+)
+from premiere.services.mappers import FlagView, map_flag_row_to_view
+from premiere.store import Store
+from premiere.store.models import Environment, Flag, FlagConfig
+from premiere.store.releases import Release
+
+STATES = ("on", "off", "rolling_out", "in_release")
+KINDS = ("boolean", "string", "number", "json")
+FINISHED_RELEASES = ("released", "rolled_back")
+MAX_LIMIT = 200
+MAX_IDS_IN_QUERY = 5_000
+
+
+class FlagPage(TypedDict):
+    items: list[FlagView]
+    states: dict[str, dict[str, list[str]]]
+    """Each listed flag's states by environment key."""
+    total: int
+    """Live flags in the project."""
+    matching: int
+    """Flags the search and filters select (``items`` is a page of them)."""
+
+
+def list_flag_page(
+    store: Store,
+    project: str,
+    *,
+    query: str = "",
+    kind: str = "",
+    environment: str = "",
+    state: str = "",
+    offset: int = 0,
+    limit: int = 50,
+) -> FlagPage:
+    """The live flags matching ``query``, ``kind`` and ``state`` (in ``environment``,
+    or in any when empty), by key, from ``offset``, at most ``limit``."""
+    _validate(kind, state, offset, limit)
+    with store.read() as session:
+        project_row = get_project_row(session, project)
+        environments = list_environment_rows(session, project_row)
+        if environment:
+            environments = [get_environment_row(session, project_row, environment)]
+        columns = select(Flag.id, Flag.key, Flag.name, Flag.kind, Flag.tags).where(
+            Flag.project_id == project_row.id, Flag.archived.is_(False)
+        )
+        rows = session.execute(columns.order_by(Flag.key)).all()
+        total = len(rows)
+        needle = query.strip().casefold()
+        ids = [row.id for row in rows if _matches(row, needle, kind)]
+        releases = _releases_by_flag(session, project_row.id)
+        if state:
+            keys = {row.id: row.key for row in rows}
+            found = _states(session, ids, environments, keys, releases)
+            ids = [i for i in ids if any(state in s for s in found.get(i, {}).values())]
+        page = ids[offset : offset + limit]
+        flags = session.scalars(select(Flag).where(Flag.id.in_(page)).order_by(Flag.key)).all()
+        configs = configs_by_flag(session, page)
+        items = [map_flag_row_to_view(flag, project, configs.get(flag.id, {})) for flag in flags]
+    return {
+        "items": items,
+        "states": {item["key"]: flag_states(item, releases.get(item["key"], {})) for item in items},
+        "total": total,
+        "matching": len(ids),
+    }
+
+
+def flag_states(flag: FlagView, releases: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The states of ``flag`` per environment (``releases``: environments naming it)."""
+    return {
+        env: config_states(config, env in releases) for env, config in flag["environments"].items()
+    }
+
+
+def config_states(config: Mapping[str, Any], in_release: bool) -> list[str]:
+    states = ["on"] if config.get("on") else ["off"]
+    rules = config.get("rules") or []
+    serves = [config.get("fallthrough") or {}, *(rule.get("serve") or {} for rule in rules)]
+    if config.get("on") and any(isinstance(s, dict) and "rollout" in s for s in serves):
+        states.append("rolling_out")
+    if in_release:
+        states.append("in_release")
+    return states
+
+
+def _validate(kind: str, state: str, offset: int, limit: int) -> None:
+    if kind and kind not in KINDS:
+        raise ValidationError.single("kind", "enum", f"must be one of {', '.join(KINDS)}")
+    if state and state not in STATES:
+        raise ValidationError.single("state", "enum", f"must be one of {', '.join(STATES)}")
+    if offset < 0:
+        raise ValidationError.single("offset", "range", "must be 0 or more")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError.single("limit", "range", f"must be between 1 and {MAX_LIMIT}")
+
+
+def _matches(row: Any, needle: str, kind: str) -> bool:
+    if kind and row.kind != kind:
+        return False
+    if not needle:
+        return True
+    return any(needle in str(text).casefold() for text in (row.key, row.name, *row.tags))
+
+
+def _states(
+    session: Session,
+    ids: list[int],
+    environments: Iterable[Environment],
+    keys: Mapping[int, str],
+    releases: Mapping[str, Mapping[str, Any]],
+) -> dict[int, dict[str, list[str]]]:
+    """The states of the flags ``ids`` in ``environments``, read from their
+    configurations only."""
+    by_id = {env.id: env.key for env in environments}
+    statement = select(FlagConfig.flag_id, FlagConfig.environment_id, FlagConfig.config).where(
+        FlagConfig.environment_id.in_(list(by_id))
+    )
+    if len(ids) <= MAX_IDS_IN_QUERY:
+        statement = statement.where(FlagConfig.flag_id.in_(ids))
+    wanted = set(ids)
+    found: dict[int, dict[str, list[str]]] = {}
+    for flag_id, env_id, config in session.execute(statement):
+        if flag_id in wanted:
+            env = by_id[env_id]
+            in_release = env in releases.get(keys[flag_id], {})
+            found.setdefault(flag_id, {})[env] = config_states(config, in_release)
+    return found
+
+
+def _releases_by_flag(session: Session, project_id: int) -> dict[str, dict[str, list[str]]]:
+    """Unfinished releases by flag key, then environment: their keys."""
+    statement = select(Release.key, Release.environment, Release.spec).where(
+        Release.project_id == project_id, Release.state.not_in(FINISHED_RELEASES)
+    )
+    found: dict[str, dict[str, list[str]]] = {}
+    for key, environment, spec in session.execute(statement):
+        for feature in spec.get("features") or []:
+            by_env = found.setdefault(str(feature.get("flag")), {})
+            by_env.setdefault(environment, []).append(key)
+    return found

@@ -1,0 +1,47 @@
+"""A journey through the flags pages: find a flag, create one, turn it on, check it
+with evaluate-as; and the pages pass axe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.api.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def test_flags__create_turn_on_and_evaluate__as_a_person_would(
+    page: Page,
+    live_server: LiveServer,
+    screenshot: Callable[..., Path],
+    axe: Callable[..., None],
+) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Admin token").fill(live_server.admin_token)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Flags").click()
+    expect(page.get_by_role("heading", level=1, name="Flags")).to_be_visible()
+    page.get_by_label("Search").fill("marketing")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("link", name="Holiday sale")).to_be_visible()
+    axe(page)
+    screenshot(page, "console-flags")
+
+    page.get_by_role("link", name="Create a flag").click()
+    page.get_by_label("Key").fill("gift-wrap")
+    page.get_by_label("Name").fill("Gift wrap")
+    page.get_by_role("button", name="Create flag").click()
+    expect(page.get_by_role("heading", level=1, name="Gift wrap")).to_be_visible()
+
+    page.get_by_role("link", name="production").click()
+    page.get_by_role("button", name="Turn on in production").click()
+    expect(page.get_by_role("button", name="Turn off in production")).to_be_visible()
+    page.get_by_label("Evaluation context (JSON)").fill('{"key": "user-7"}')
+    page.get_by_role("button", name="Evaluate in production").click()
+    expect(page.locator(".evaluation")).to_contain_text("true")
+    axe(page)
+    screenshot(page, "console-flag")
