@@ -56,8 +56,8 @@ def install_console(
         headers = {"Cache-Control": CACHE_FOREVER}
         return secure(Response(asset.content, media_type=asset.media_type, headers=headers))
 
-    pages = (rules, segments, flag_list, flag_page, audit, tokens)
-    pages += (deployment_pages, settings_pages, check_pages)
+    flags = (rules, segments, flag_list, flag_page)
+    pages = (*flags, audit, tokens, deployment_pages, settings_pages, check_pages)
     for module in (signin, overview, stream, *pages):
         app.include_router(module.router)
     # releases: the fixed paths (calendar, new) before a release's key
