@@ -17,10 +17,9 @@ from starlette.responses import Response
 from premiere.console.auth import SignedIn, store_of
 from premiere.console.deployments.pages import utc_text
 from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form
-from premiere.console.pages import page
+from premiere.console.pages import frame, page
 from premiere.services.audit import list_audit_events
 from premiere.services.environments import list_environments
-from premiere.services.projects import get_project, list_projects
 from premiere.store import Store
 
 router = APIRouter(include_in_schema=False)
@@ -44,9 +43,7 @@ def build_audit(
     """The events the filters select (newest first), or the filters' errors."""
     environments = list_environments(store, project)
     view: dict[str, Any] = {
-        "project": get_project(store, project),
-        "projects": list_projects(store),
-        "section": "audit",
+        **frame(store, project, "audit"),
         "query": query,
         "environment_options": [(item["key"], item["name"]) for item in environments],
         "events": [],

@@ -17,6 +17,8 @@ from starlette.responses import HTMLResponse, Response
 
 from premiere import __version__
 from premiere.console.assets import Assets
+from premiere.services.projects import get_project, list_projects
+from premiere.store import Store
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -92,3 +94,13 @@ def page(
     response.headers["Cache-Control"] = "no-store"
     response.headers.update(headers or {})
     return secure(response)
+
+
+def frame(store: Store, project: str, section: str) -> dict[str, Any]:
+    """What every page of a project's section shows around its content: the project,
+    the project switcher's list, and which header link is current."""
+    return {
+        "project": get_project(store, project),
+        "projects": list_projects(store),
+        "section": section,
+    }

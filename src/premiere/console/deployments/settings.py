@@ -19,10 +19,9 @@ from starlette.responses import Response
 
 from premiere.console.auth import SignedIn, actor_of, store_of
 from premiere.console.forms import FormErrors, submit_form
-from premiere.console.pages import page
+from premiere.console.pages import frame, page
 from premiere.services import catalog, environments
 from premiere.services.deployments import checks, promotion
-from premiere.services.projects import get_project, list_projects
 from premiere.store import Store
 
 router = APIRouter(include_in_schema=False)
@@ -245,9 +244,7 @@ def build_service(store: Store, project: str, service: str) -> dict[str, Any]:
 
 def _frame(store: Store, project: str) -> dict[str, Any]:
     return {
-        "project": get_project(store, project),
-        "projects": list_projects(store),
-        "section": "settings",
+        **frame(store, project, "settings"),
         "form": {},
         "errors": FormErrors(),
     }

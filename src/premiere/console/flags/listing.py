@@ -28,7 +28,7 @@ from premiere.console.flags.fields import (
     variation_values,
 )
 from premiere.console.forms import submit_form
-from premiere.console.pages import page
+from premiere.console.pages import frame, page
 from premiere.services.environments import list_environments
 from premiere.services.flags.definitions import create_flag
 from premiere.services.flags.summaries import KINDS, STATES, list_flag_page
@@ -132,9 +132,7 @@ def build_list(store: Store, project: str, filters: Filters) -> dict[str, Any]:
 
 def _form_context(store: Store, project: str) -> dict[str, Any]:
     return {
-        "project": get_project(store, project),
-        "projects": list_projects(store),
-        "section": "flags",
+        **frame(store, project, "flags"),
         "kinds": KINDS,
     }
 

@@ -32,11 +32,10 @@ from premiere.console.flags.rule_forms import (
     rules_from_drafts,
 )
 from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form
-from premiere.console.pages import page, secure
+from premiere.console.pages import frame, page, secure
 from premiere.services.flags.configs import get_flag_config, update_flag_config
 from premiere.services.flags.definitions import get_flag
 from premiere.services.flags.segments import list_segments
-from premiere.services.projects import get_project, list_projects
 from premiere.store import Store
 
 router = APIRouter(include_in_schema=False)
@@ -95,9 +94,7 @@ async def save_rules(
 def load_editor(store: Store, project: str, flag: str, environment: str) -> dict[str, Any]:
     """The flag, its configuration in ``environment`` and the project's segments."""
     return {
-        "project": get_project(store, project),
-        "projects": list_projects(store),
-        "section": "flags",
+        **frame(store, project, "flags"),
         "flag": get_flag(store, project, flag),
         "environment": environment,
         "config": get_flag_config(store, project, flag, environment),

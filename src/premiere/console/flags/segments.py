@@ -28,7 +28,7 @@ from premiere.console.flags.rule_forms import (
     rules_from_drafts,
 )
 from premiere.console.forms import FORM_ERRORS, map_error_to_form, submit_form
-from premiere.console.pages import page, secure
+from premiere.console.pages import frame, page, secure
 from premiere.services.flags.segments import (
     create_segment,
     delete_segment,
@@ -36,7 +36,6 @@ from premiere.services.flags.segments import (
     list_segments,
     update_segment,
 )
-from premiere.services.projects import get_project, list_projects
 from premiere.store import Store
 
 router = APIRouter(include_in_schema=False)
@@ -164,9 +163,7 @@ def _list_view(store: Store, project: str, query: str) -> dict[str, Any]:
         if query.casefold() in f"{segment['key']} {segment['name']}".casefold()
     ]
     return {
-        "project": get_project(store, project),
-        "projects": list_projects(store),
-        "section": "segments",
+        **frame(store, project, "segments"),
         "segments": found,
         "query": query,
     }
@@ -174,9 +171,7 @@ def _list_view(store: Store, project: str, query: str) -> dict[str, Any]:
 
 def _segment_view(store: Store, project: str, key: str) -> dict[str, Any]:
     return {
-        "project": get_project(store, project),
-        "projects": list_projects(store),
-        "section": "segments",
+        **frame(store, project, "segments"),
         "segment": get_segment(store, project, key),
         "operators": OPERATOR_LABELS,
         "segments": [],

@@ -8,12 +8,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from premiere.console.pages import frame
 from premiere.errors import NotFoundError, PremiereError, ValidationError
 from premiere.services.audit import list_audit_events
 from premiere.services.deployments.darkcode import list_flag_deployments
 from premiere.services.environments import list_environments
 from premiere.services.flags.definitions import get_flag
-from premiere.services.projects import get_project, list_projects
 from premiere.services.releases.records import list_releases
 from premiere.services.sdk.documents import evaluate_flag
 from premiere.store import Store
@@ -46,9 +46,7 @@ def build_flag_page(
         (r for r in releases if r["environment"] == selected and r["state"] in LOCKING), None
     )
     return {
-        "project": get_project(store, project),
-        "projects": list_projects(store),
-        "section": "flags",
+        **frame(store, project, "flags"),
         "flag": flag,
         "variations": variation_options(flag["variations"]),
         "choices": [(v["index"], _label(v)) for v in variation_options(flag["variations"])],

@@ -18,13 +18,12 @@ from starlette.responses import Response
 
 from premiere.console.auth import SignedIn, actor_of, store_of
 from premiere.console.forms import submit_form
-from premiere.console.pages import page
+from premiere.console.pages import frame, page
 from premiere.errors import NotFoundError, ValidationError, Violation
 from premiere.services import Actor
 from premiere.services.environments import list_environments
 from premiere.services.flags.definitions import get_flag, list_flags
 from premiere.services.flags.segments import list_segments
-from premiere.services.projects import get_project, list_projects
 from premiere.services.releases.records import create_release
 from premiere.services.releases.schedules import list_release_trains
 from premiere.services.releases.spec import MAX_STAGES
@@ -85,9 +84,7 @@ def form_context(store: Store, project: str) -> dict[str, Any]:
     """What the form offers: environments, flags and their values, segments, trains."""
     flags = [flag for flag in list_flags(store, project) if not flag["archived"]]
     return {
-        "project": get_project(store, project),
-        "projects": list_projects(store),
-        "section": "releases",
+        **frame(store, project, "releases"),
         "environment_options": [(e["key"], e["key"]) for e in list_environments(store, project)],
         "flags": [
             {"key": f["key"], "choices": [variation_text(v) for v in _values(f["variations"])]}

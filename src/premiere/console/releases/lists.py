@@ -12,11 +12,10 @@ from starlette.responses import Response
 
 from premiere.console.auth import SignedIn, console_state, store_of
 from premiere.console.errors import error_page
-from premiere.console.pages import page
+from premiere.console.pages import frame, page
 from premiere.console.releases.calendar import build_calendar, parse_anchor
 from premiere.console.releases.views import release_row
 from premiere.errors import ValidationError
-from premiere.services.projects import get_project, list_projects
 from premiere.services.releases.records import list_releases
 from premiere.store import Store
 
@@ -46,9 +45,7 @@ async def calendar_page(request: Request, project: str, session: SignedIn) -> Re
 
 def _base(store: Store, project: str) -> dict[str, Any]:
     return {
-        "project": get_project(store, project),
-        "projects": list_projects(store),
-        "section": "releases",
+        **frame(store, project, "releases"),
     }
 
 
