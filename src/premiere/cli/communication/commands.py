@@ -3,6 +3,7 @@ publish, unpublish), and the project's notes across releases."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -63,7 +64,7 @@ def note_body(options: dict[str, Any]) -> dict[str, Any]:
             raise BadUsage("give --body or --body-file, not both")
         try:
             if body_file == "-":
-                text = click.get_text_stream("stdin").read()
+                text = sys.stdin.read()
             else:
                 text = Path(body_file).read_text(encoding="utf-8")
         except OSError as exc:

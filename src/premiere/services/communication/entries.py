@@ -195,7 +195,7 @@ def edit_note_within(
         NoteEntry,
         row.id,
         row.version,
-        {**values, "updated_at": now},
+        dict(values),
         resource="note",
         key=str(row.id),
     )
