@@ -10,7 +10,7 @@ import pytest
 
 from premiere.services.releases import records as releases
 from premiere.store import Store
-from tests.releases.conftest import CREATOR, deploy, demo, release_data
+from tests.releases.conftest import CREATOR, demo, deploy, release_data
 
 __all__ = ["demo", "release"]
 
