@@ -28,6 +28,7 @@ from premiere.console.pages import make_templates, secure
 from premiere.console.releases import actions as release_actions
 from premiere.console.releases import create as release_create
 from premiere.console.releases import lists as release_lists
+from premiere.console.releases import note_forms as release_notes
 from premiere.console.releases import page as release_page
 from premiere.settings import Settings
 from premiere.store.types import utc_now
@@ -61,6 +62,8 @@ def install_console(
     for module in (signin, overview, stream, *pages):
         app.include_router(module.router)
     # releases: the fixed paths (calendar, new) before a release's key
-    for module in (release_lists, release_create, release_page, release_actions):
+    # and a release's notes before its actions (``/releases/{key}/{action}``)
+    releases = (release_lists, release_create, release_page, release_notes, release_actions)
+    for module in releases:
         app.include_router(module.router)
     return app
