@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import Result
 
 from .conftest import Cli
+from .test_docs import ROOT, _premiere_commands
 
 
 def _json(result: Result) -> Any:
@@ -40,7 +42,8 @@ def test_notes__create_from_file_publish_and_delete(run: Cli, tmp_path: Path) ->
     run.ok("notes", "update", "cli-notes", str(note["id"]), "--category", "improved")
     assert "published" in run.ok("notes", "publish", "cli-notes", str(note["id"])).stdout
     page = _json(run.ok("notes", "list", "--state", "published", "--json"))
-    assert [(n["id"], n["category"]) for n in page["items"]] == [(note["id"], "improved")]
+    mine = [(n["id"], n["category"]) for n in page["items"] if n["release"] == "cli-notes"]
+    assert mine == [(note["id"], "improved")]
     assert "draft" in run.ok("notes", "unpublish", "cli-notes", str(note["id"])).stdout
 
     # When it is deleted, it is gone
@@ -63,3 +66,25 @@ def test_notes__link_without_label__bad_usage(run: Cli) -> None:
     refused = run("notes", "create", "any", "--title", "x", "--link", "https://example.com")
 
     assert refused.exit_code == 2 and "LABEL=URL" in refused.stderr
+
+
+def test_communication_md__cli_examples__work_in_order(
+    run: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the page's commands and the Markdown file its create reads
+    text = (ROOT / "docs" / "communication.md").read_text(encoding="utf-8")
+    commands = _premiere_commands(text)
+    assert [args[:2] for args in commands][:2] == [["notes", "list"], ["notes", "create"]]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.md").write_text("They learn from what you **viewed**.\n", encoding="utf-8")
+    # When each runs in order, ID standing for the note the create made
+    note_id = ""
+    for args in commands:
+        result = run.ok(*[note_id if word == "ID" else word for word in args])
+        if args[:2] == ["notes", "create"]:
+            note_id = result.stdout.split()[2]
+        if args[:2] == ["notes", "publish"]:
+            assert "is published" in result.stdout
+    # Then the note went through its life and is gone
+    listed = _json(run.ok("notes", "list", "--release", "recommendations-v2", "--json"))
+    assert note_id.isdigit() and int(note_id) not in [n["id"] for n in listed]
