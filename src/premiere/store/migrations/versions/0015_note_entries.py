@@ -77,16 +77,19 @@ def upgrade() -> None:
     _move_spec_notes(notes)
 
 
+RELEASES = sa.table(
+    "releases",
+    sa.column("id", sa.Integer()),
+    sa.column("project_id", sa.Integer()),
+    sa.column("spec", JSON),
+    sa.column("state", sa.String()),
+    sa.column("created_by", JSON),
+    sa.column("finished_at", UTCDateTime()),
+)
+
+
 def _move_spec_notes(notes: sa.Table) -> None:
-    releases = sa.table(
-        "releases",
-        sa.column("id", sa.Integer()),
-        sa.column("project_id", sa.Integer()),
-        sa.column("spec", JSON),
-        sa.column("state", sa.String()),
-        sa.column("created_by", JSON),
-        sa.column("finished_at", UTCDateTime()),
-    )
+    releases = RELEASES
     bind = op.get_bind()
     now = datetime.now(UTC)
     for row in bind.execute(sa.select(releases)).all():
@@ -118,6 +121,31 @@ def _move_spec_notes(notes: sa.Table) -> None:
 
 
 def downgrade() -> None:
+    """Each release's first note back into its spec's ``notes``; the others are lost."""
+    bind = op.get_bind()
+    notes = sa.table(
+        "note_entries",
+        sa.column("release_id", sa.Integer()),
+        sa.column("position", sa.Integer()),
+        sa.column("id", sa.Integer()),
+        sa.column("title", sa.String()),
+        sa.column("body", sa.Text()),
+        sa.column("category", sa.String()),
+    )
+    first: dict[int, dict[str, Any]] = {}
+    ordered = sa.select(notes).order_by(notes.c.release_id, notes.c.position, notes.c.id)
+    for note in bind.execute(ordered).all():
+        first.setdefault(
+            note.release_id,
+            {"title": note.title, "body": note.body, "category": note.category},
+        )
+    for row in bind.execute(sa.select(RELEASES.c.id, RELEASES.c.spec)).all():
+        draft = first.get(row.id)
+        if draft is not None and draft["category"] not in ("new", "improved", "fixed"):
+            draft["category"] = "new"
+        spec = {**(row.spec or {}), "notes": draft}
+        spec.pop("announce", None)
+        bind.execute(RELEASES.update().where(RELEASES.c.id == row.id).values(spec=spec))
     op.drop_index("ix_note_entries_project_id_state", table_name="note_entries")
     op.drop_index("ix_note_entries_release_id", table_name="note_entries")
     op.drop_table("note_entries")
