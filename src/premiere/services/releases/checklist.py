@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from premiere.errors import NotFoundError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
+from premiere.services.lookups import get_project_row
 from premiere.services.mappers import ActorView, format_time, stored_actor
 from premiere.services.releases.checklist_templates import (
     ITEM_FIELDS,
@@ -149,18 +150,31 @@ def due_of(item: ChecklistItem, row: Release) -> datetime | None:
     return row.start_at - timedelta(days=item.due_days_before)
 
 
-def list_due_items(
-    session: Session, rows: list[Release]
-) -> list[tuple[Release, ChecklistItem, datetime]]:
-    """Items with a due date of the given releases (for calendars), earliest first."""
-    by_id = {row.id: row for row in rows}
-    items = session.scalars(
-        select(ChecklistItem).where(ChecklistItem.release_id.in_(list(by_id)))
-    )
-    due = [(by_id[i.release_id], i, due_of(i, by_id[i.release_id])) for i in items]
-    return sorted(
-        ((r, i, at) for r, i, at in due if at is not None), key=lambda entry: entry[2]
-    )
+class DueItem(TypedDict):
+    release: str
+    release_name: str
+    item: ItemView
+
+
+def list_due_checklist_items(
+    store: Store, project: str, *, now: datetime | None = None
+) -> list[DueItem]:
+    """Every checklist item of the project's releases that has a due date, earliest
+    first (for calendars), overdue ones marked in ``item.overdue``."""
+    now = now or utc_now()
+    with store.read() as session:
+        project_row = get_project_row(session, project)
+        rows = session.execute(
+            select(Release, ChecklistItem)
+            .join(ChecklistItem, ChecklistItem.release_id == Release.id)
+            .where(Release.project_id == project_row.id)
+        )
+        due = [
+            {"release": row.key, "release_name": row.name, "item": map_item_row_to_view(i, row, now)}
+            for row, i in rows
+        ]
+    found: list[DueItem] = [entry for entry in due if entry["item"]["due_at"]]  # type: ignore[misc]
+    return sorted(found, key=lambda entry: str(entry["item"]["due_at"]))
 
 
 def map_item_row_to_view(item: ChecklistItem, row: Release, now: datetime) -> ItemView:
