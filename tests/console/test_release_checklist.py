@@ -18,8 +18,18 @@ PAGE = "/projects/demo/releases/recommendations-v2"
 TEMPLATE = "/projects/demo/settings/checklist"
 ITEMS = [
     {"key": "docs", "title": "Docs published", "owner": "docs@example.com", "required": True},
-    {"key": "support", "title": "Support briefed", "owner": "Sam", "due_at": "2026-12-03T12:00:00Z"},
-    {"key": "training", "title": "Training scheduled", "owner": "Tia", "due_at": "2026-11-28T12:00:00Z"},
+    {
+        "key": "support",
+        "title": "Support briefed",
+        "owner": "Sam",
+        "due_at": "2026-12-03T12:00:00Z",
+    },
+    {
+        "key": "training",
+        "title": "Training scheduled",
+        "owner": "Tia",
+        "due_at": "2026-11-28T12:00:00Z",
+    },
 ]
 
 
@@ -144,7 +154,16 @@ def test_template_form__saved__new_releases_get_the_items(demo: Console) -> None
     ]  # fmt: skip
     html = demo.client.get(TEMPLATE).text
     assert 'value="docs@example.com"' in html
-    assert 'href="/projects/demo/settings/checklist"' in demo.client.get("/projects/demo/settings").text
-    data = {"key": "gtm", "environment": "production", "features": [{"flag": "new-checkout", "variation": 0}]}
+    assert (
+        'href="/projects/demo/settings/checklist"'
+        in demo.client.get("/projects/demo/settings").text
+    )
+    data = {
+        "key": "gtm",
+        "environment": "production",
+        "features": [{"flag": "new-checkout", "variation": 0}],
+    }
     records.create_release(demo.store, SYSTEM, "demo", data)
-    assert checklist.get_release_checklist(demo.store, "demo", "gtm")["missing"] == ["docs-published"]
+    assert checklist.get_release_checklist(demo.store, "demo", "gtm")["missing"] == [
+        "docs-published"
+    ]

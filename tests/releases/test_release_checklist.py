@@ -102,9 +102,7 @@ def test_untick__done_item__missing_again_and_audited(store: Store, demo: str) -
 
     assert (item["done"], item["done_by"], item["done_at"]) == (False, None, None)
     missing = releases.get_release_readiness(store, demo, "new-checkout")["missing"]
-    assert [m["needed"]["item"] for m in missing if m["kind"] == "checklist"] == [
-        "docs-published"
-    ]
+    assert [m["needed"]["item"] for m in missing if m["kind"] == "checklist"] == ["docs-published"]
     events = list_audit_events(store, project=demo, action="readiness.item_undone")["items"]
     assert [e["before"]["done"] for e in events] == [True]
 
@@ -125,7 +123,9 @@ def test_set_checklist__after_start__allowed_and_keeps_ticks(store: Store, demo:
         ("training-scheduled", False),
     ]
     assert releases.get_release(store, demo, "new-checkout")["state"] == "rolling_out"
-    ticked = checklist.tick_checklist_item(store, CREATOR, demo, "new-checkout", "training-scheduled")
+    ticked = checklist.tick_checklist_item(
+        store, CREATOR, demo, "new-checkout", "training-scheduled"
+    )
     assert ticked["done"] is True
 
 
@@ -135,8 +135,16 @@ def test_set_checklist__after_start__allowed_and_keeps_ticks(store: Store, demo:
         ([{"title": "Docs"}], "items[0].owner", "required"),
         ([{"title": "Docs", "owner": "  "}], "items[0].owner", "required"),
         ([{"owner": "a"}], "items[0].title", "required"),
-        ([{"title": "Docs", "owner": "a", "due_at": "2030-01-01T09:00"}], "items[0].due_at", "datetime"),
-        ([{"title": "Docs", "owner": "a", "due_days_before": -1}], "items[0].due_days_before", "minimum"),
+        (
+            [{"title": "Docs", "owner": "a", "due_at": "2030-01-01T09:00"}],
+            "items[0].due_at",
+            "datetime",
+        ),
+        (
+            [{"title": "Docs", "owner": "a", "due_days_before": -1}],
+            "items[0].due_days_before",
+            "minimum",
+        ),
         ([{"title": "D", "owner": "a"}, {"title": "D", "owner": "b"}], "items[1].key", "unique"),
         ([{"title": "Docs", "owner": "a", "colour": "red"}], "items[0].colour", "unknown_field"),
         ("docs", "items", "type"),
@@ -171,7 +179,10 @@ def test_set_checklist__due_at_with_offset__stored_in_utc(store: Store, demo: st
         store, CREATOR, demo, "new-checkout", {"items": items}, now=datetime(2030, 1, 2, tzinfo=UTC)
     )
 
-    assert (view["items"][0]["due_at"], view["items"][0]["overdue"]) == ("2030-01-01T07:00:00.000000Z", True)
+    assert (view["items"][0]["due_at"], view["items"][0]["overdue"]) == (
+        "2030-01-01T07:00:00.000000Z",
+        True,
+    )
 
 
 def test_tick__unknown_item__not_found(store: Store, demo: str) -> None:

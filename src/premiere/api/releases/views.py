@@ -12,9 +12,7 @@ from premiere.api.models import ActorView, View, optional
 
 
 class MissingItem(View):
-    kind: str = Field(
-        description="environment, deployment, flag, approvals, checklist or freeze."
-    )
+    kind: str = Field(description="environment, deployment, flag, approvals, checklist or freeze.")
     flag: str | None = Field(description="The feature's flag, for deployment and flag items.")
     service: str | None = Field(description="The service whose deployment is missing.")
     needed: Any = Field(

@@ -1,6 +1,7 @@
 """The releases calendar: a month or a week of days (UTC), each with the releases
 scheduled to start that day, the release trains' departures, the freeze windows
-open during it and the go-to-market checklist items due that day (overdue ones marked). Built from the services the API uses; rendered as a table grid."""
+open during it and the go-to-market checklist items due that day (overdue ones
+marked). Built from the services the API uses; rendered as a table grid."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ shows the page again with the message beside its field (an item needs an owner).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter
@@ -150,7 +151,7 @@ def template_items(form: dict[str, str]) -> tuple[list[dict[str, Any]], dict[int
 
 def item_input(item: service.ItemView) -> dict[str, Any]:
     """A checklist item as the service takes it back (its tick is kept by key)."""
-    data: dict[str, Any] = {k: item[k] for k in ("key", "title", "owner", "required")}  # type: ignore[literal-required]
+    data: dict[str, Any] = {k: item[k] for k in ("key", "title", "owner", "required")}
     if item["due_days_before"] is not None:
         data["due_days_before"] = item["due_days_before"]
     elif item["due_at"] is not None:
@@ -163,7 +164,7 @@ def _utc(value: str) -> str:
     return value if re.search(r"(Z|[+-]\d\d:\d\d)$", value) else f"{value}Z"
 
 
-def _renamed(exc: ValidationError, rows: dict[int, int | None]) -> ValidationError:
+def _renamed(exc: ValidationError, rows: Mapping[int, int | None]) -> ValidationError:
     """The service's ``items[i].field`` as the form's field: the row's, or (for the one
     new item on a release's page, ``rows[i]`` None) the field's plain name."""
     violations = []

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from functools import partial
-
 from typing import Any
 
 from fastapi import APIRouter

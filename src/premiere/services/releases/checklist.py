@@ -169,11 +169,11 @@ def list_due_checklist_items(
             .join(ChecklistItem, ChecklistItem.release_id == Release.id)
             .where(Release.project_id == project_row.id)
         )
-        due = [
-            {"release": row.key, "release_name": row.name, "item": map_item_row_to_view(i, row, now)}
-            for row, i in rows
-        ]
-    found: list[DueItem] = [entry for entry in due if entry["item"]["due_at"]]  # type: ignore[misc]
+        found: list[DueItem] = []
+        for row, stored in rows:
+            item = map_item_row_to_view(stored, row, now)
+            if item["due_at"] is not None:
+                found.append({"release": row.key, "release_name": row.name, "item": item})
     return sorted(found, key=lambda entry: str(entry["item"]["due_at"]))
 
 

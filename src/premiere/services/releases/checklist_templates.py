@@ -173,4 +173,3 @@ def _slug(title: str) -> str:
 def _view(project: str, row: ChecklistTemplate | None) -> TemplateView:
     items: list[TemplateItem] = list(row.items) if row is not None else []  # type: ignore[arg-type]
     return {"project": project, "items": items, "version": row.version if row else 0}
-
