@@ -145,7 +145,7 @@ def test_set_checklist__after_start__allowed_and_keeps_ticks(store: Store, demo:
             "items[0].due_days_before",
             "minimum",
         ),
-        ([{"title": "D", "owner": "a"}, {"title": "D", "owner": "b"}], "items[1].key", "unique"),
+        ([{"title": "D", "owner": "a"}, {"title": "D", "owner": "b"}], "items[1].key", "duplicate"),
         ([{"title": "Docs", "owner": "a", "colour": "red"}], "items[0].colour", "unknown_field"),
         ("docs", "items", "type"),
     ],

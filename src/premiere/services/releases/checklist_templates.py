@@ -104,7 +104,7 @@ def parse_items(data: Mapping[str, Any], fields: tuple[str, ...]) -> list[ItemIn
     seen: set[str] = set()
     for index, item in enumerate(parsed):
         if item["key"] in seen:
-            validator.add(f"items[{index}].key", "unique", "two items have this key")
+            validator.add(f"items[{index}].key", "duplicate", "two items have this key")
         seen.add(item["key"])
     validator.raise_if_any()
     return parsed
@@ -135,7 +135,7 @@ def _item(validator: Validator, path: str, item: Any, fields: tuple[str, ...]) -
             rule = "RFC 3339 with an offset (or Z), e.g. 2026-05-04T09:00:00+02:00"
             validator.add(f"{path}.due_at", "datetime", f"must be {rule}")
         elif days is not None:
-            validator.add(f"{path}.due_at", "exclusive", "give due_at or due_days_before")
+            validator.add(f"{path}.due_at", "one_of", "give due_at or due_days_before, not both")
     return {
         "key": str(key),
         "title": title,
