@@ -56,7 +56,7 @@ class TemplateItemView(View):
     due_days_before: int | None
 
 
-class TemplateView(View):
+class ChecklistTemplateView(View):
     project: str
     items: list[TemplateItemView]
     version: int = Field(description="0 until the template is first set.")
@@ -80,7 +80,7 @@ class ChecklistView(View):
 @router.get(
     "/checklist-template",
     summary="A project's go-to-market checklist template",
-    responses=answers(TemplateView, 404),
+    responses=answers(ChecklistTemplateView, 404),
 )
 def get_template(store: StoreDep, token: ProjectAdmin, project: str) -> JSONResponse:
     return JSONResponse(templates.get_checklist_template(store, project))
@@ -89,7 +89,7 @@ def get_template(store: StoreDep, token: ProjectAdmin, project: str) -> JSONResp
 @router.put(
     "/checklist-template",
     summary="Replace the template (new releases get a copy; existing ones keep theirs)",
-    responses=answers(TemplateView, 404),
+    responses=answers(ChecklistTemplateView, 404),
 )
 def set_template(
     store: StoreDep, token: ProjectAdmin, project: str, body: TemplateBody
