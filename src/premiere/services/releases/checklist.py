@@ -80,7 +80,7 @@ def set_release_checklist(
     now = now or utc_now()
     items = parse_items(data, ITEM_FIELDS)
     with store.write() as session:
-        _, row = load_release(session, project, key)
+        row = _locked(session, project, key)
         before = _view(session, row, now)
         existing = {item.key: item for item in _rows(session, row)}
         for position, item in enumerate(items):
@@ -197,7 +197,7 @@ def _mark(
     store: Store, actor: Actor, project: str, key: str, item: str, done: bool, now: datetime
 ) -> ItemView:
     with store.write() as session:
-        _, row = load_release(session, project, key)
+        row = _locked(session, project, key)
         stored = _get_item(session, row, item)
         before = map_item_row_to_view(stored, row, now)
         if before["done"] == done:
@@ -210,6 +210,14 @@ def _mark(
         wrap = {"release": key, "state": row.state}
         _audit(session, actor, project, row, action, {**wrap, **before}, {**wrap, **after})
         return after
+
+
+def _locked(session: Session, project: str, key: str) -> Release:
+    """The release, locked as a start locks it: a tick, an untick or a new list and a
+    start arriving together happen one after the other (the start sees the result)."""
+    _, row = load_release(session, project, key)
+    session.refresh(row, with_for_update={"key_share": True})
+    return row
 
 
 def _get_item(session: Session, row: Release, item: str) -> ChecklistItem:

@@ -61,6 +61,8 @@ def set_checklist_template(
     stored = [{f: item[f] for f in TEMPLATE_FIELDS} for item in items]  # type: ignore[literal-required]
     with store.write() as session:
         project_row = get_project_row(session, project)
+        # two first saves at once: the second waits, then updates the first's row
+        session.refresh(project_row, with_for_update={"key_share": True})
         row = session.get(ChecklistTemplate, project_row.id)
         before = _view(project, row)
         if row is None:
