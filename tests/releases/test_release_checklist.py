@@ -190,3 +190,23 @@ def test_tick__unknown_item__not_found(store: Store, demo: str) -> None:
 
     with pytest.raises(NotFoundError):
         checklist.tick_checklist_item(store, CREATOR, demo, "new-checkout", "nope")
+
+
+def test_scheduler__required_item_not_done__not_started_until_ticked(
+    store: Store, demo: str
+) -> None:
+    # Given a scheduled release due to start, with a required item not done
+    view = created(store, schedule={"start_at": "2030-01-01T09:00:00Z"})
+    releases.schedule_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    due = datetime(2030, 1, 1, 9, 5, tzinfo=UTC)
+
+    # When the scheduler runs at its start time
+    releases.tick_releases(store, due)
+
+    # Then it waits; once the item is ticked the next runs make it ready and start it
+    assert releases.get_release(store, demo, "new-checkout")["state"] == "scheduled"
+    checklist.tick_checklist_item(store, APPROVER, demo, "new-checkout", "docs-published")
+    releases.tick_releases(store, due)
+    assert releases.get_release(store, demo, "new-checkout")["state"] == "ready"
+    releases.tick_releases(store, due)
+    assert releases.get_release(store, demo, "new-checkout")["state"] == "rolling_out"
