@@ -148,6 +148,11 @@ def test_set_checklist__after_start__allowed_and_keeps_ticks(store: Store, demo:
         ([{"title": "D", "owner": "a"}, {"title": "D", "owner": "b"}], "items[1].key", "duplicate"),
         ([{"title": "Docs", "owner": "a", "colour": "red"}], "items[0].colour", "unknown_field"),
         ("docs", "items", "type"),
+        (
+            [{"title": "Docs", "owner": "a", "due_at": "9999-12-31T23:59:59-23:59"}],
+            "items[0].due_at",
+            "datetime",
+        ),
     ],
 )
 def test_set_checklist__bad_item__refused_naming_field_and_nothing_changed(

@@ -165,7 +165,10 @@ def _aware(value: Any) -> Any:
     """An aware datetime, only from a string that carries its own offset."""
     if not isinstance(value, str) or not re.search(r"(Z|[+-]\d\d:?\d\d)$", value):
         return None
-    return parse_instant(value.replace("Z", "+00:00"), "UTC")
+    try:
+        return parse_instant(value.replace("Z", "+00:00"), "UTC")
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is past year 9999 in UTC
+        return None
 
 
 def _slug(title: str) -> str:
