@@ -1,6 +1,6 @@
 """Go-to-market checklists: a template per project, items per release.
 
-Revision ID: 0017
+Revision ID: 0015
 Revises: 0014
 """
 
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 from premiere.store.types import UTCDateTime
 
-revision = "0017"
+revision = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | None = None
 depends_on: str | None = None
