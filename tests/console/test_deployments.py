@@ -175,3 +175,34 @@ def test_actions__malformed_posts__never_a_server_error(demo: Console) -> None:
             )
             assert answer.status_code == 422, (action, data, answer.status_code)
     assert history.list_deployments(demo.store, "demo")["items"][0]["id"] == before
+
+
+def test_finish__promoted_and_pending__reported_succeeded_and_verified(demo: Console) -> None:
+    source = _find(demo, "api", "staging")
+    promoted = _post(demo, f"{BASE}/{source}/promote", {"to": "production"})
+    assert promoted.status_code == 303
+    number = int(promoted.headers["location"].rsplit("/", 1)[1])
+    assert "Report finished" in demo.client.get(f"{BASE}/{number}").text
+
+    answer = _post(demo, f"{BASE}/{number}/finish", {"outcome": "succeeded"})
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"{BASE}/{number}"
+    finished = ledger.get_deployment(demo.store, "demo", number)
+    assert (finished["status"], finished["verified"]) == ("succeeded", True)
+    assert "Report finished" not in demo.client.get(f"{BASE}/{number}").text
+
+
+def test_finish__bad_outcome_or_already_finished__refused_at_the_action(demo: Console) -> None:
+    source = _find(demo, "api", "staging")
+    number = int(_post(demo, f"{BASE}/{source}/promote", {"to": "production"}).headers["location"].rsplit("/", 1)[1])
+
+    answer = _post(demo, f"{BASE}/{number}/finish", {"outcome": "exploded"})
+    assert answer.status_code == 422
+    assert "must be succeeded or failed" in answer.text
+    assert ledger.get_deployment(demo.store, "demo", number)["status"] == "pending"
+
+    done = _find(demo, "api", "development")
+    answer = _post(demo, f"{BASE}/{done}/finish", {"outcome": "failed"})
+    assert answer.status_code in (409, 422)
+    assert ledger.get_deployment(demo.store, "demo", done)["status"] == "succeeded"
