@@ -50,7 +50,9 @@ def quickstart(page: Page) -> None:
     page.get_by_role("button", name="Create flag").click()
     expect(page.get_by_role("heading", level=1, name="Free shipping")).to_be_visible()
 
-    page.get_by_role("navigation", name="Environments").get_by_role("link", name="production").click()
+    page.get_by_role("navigation", name="Environments").get_by_role(
+        "link", name="production"
+    ).click()
     page.get_by_role("button", name="Turn on in production").click()
     expect(page.get_by_role("button", name="Turn off in production")).to_be_visible()
     page.get_by_label("one variation").check()
@@ -71,7 +73,9 @@ def quickstart(page: Page) -> None:
     expect(page.get_by_text(RULE_SAVED)).to_be_visible()
 
     page.get_by_role("link", name="Free shipping").click()
-    page.get_by_role("navigation", name="Environments").get_by_role("link", name="production").click()
+    page.get_by_role("navigation", name="Environments").get_by_role(
+        "link", name="production"
+    ).click()
     matching = evaluate(page, {"key": "user-2", "email": "bob@example.com"})
     assert matching[0] == "true" and '"kind": "RULE_MATCH"' in matching[1], matching
     other = evaluate(page, {"key": "user-1", "email": "ana@acme.example"})

@@ -177,11 +177,14 @@ def test_actions__malformed_posts__never_a_server_error(demo: Console) -> None:
     assert history.list_deployments(demo.store, "demo")["items"][0]["id"] == before
 
 
+def _promote(demo: Console, service: str, source: str, to: str) -> int:
+    answer = _post(demo, f"{BASE}/{_find(demo, service, source)}/promote", {"to": to})
+    assert answer.status_code == 303, answer.text
+    return int(answer.headers["location"].rsplit("/", 1)[1])
+
+
 def test_finish__promoted_and_pending__reported_succeeded_and_verified(demo: Console) -> None:
-    source = _find(demo, "api", "staging")
-    promoted = _post(demo, f"{BASE}/{source}/promote", {"to": "production"})
-    assert promoted.status_code == 303
-    number = int(promoted.headers["location"].rsplit("/", 1)[1])
+    number = _promote(demo, "api", "staging", "production")
     assert "Report finished" in demo.client.get(f"{BASE}/{number}").text
 
     answer = _post(demo, f"{BASE}/{number}/finish", {"outcome": "succeeded"})
@@ -194,8 +197,7 @@ def test_finish__promoted_and_pending__reported_succeeded_and_verified(demo: Con
 
 
 def test_finish__bad_outcome_or_already_finished__refused_at_the_action(demo: Console) -> None:
-    source = _find(demo, "api", "staging")
-    number = int(_post(demo, f"{BASE}/{source}/promote", {"to": "production"}).headers["location"].rsplit("/", 1)[1])
+    number = _promote(demo, "api", "staging", "production")
 
     answer = _post(demo, f"{BASE}/{number}/finish", {"outcome": "exploded"})
     assert answer.status_code == 422
@@ -204,5 +206,6 @@ def test_finish__bad_outcome_or_already_finished__refused_at_the_action(demo: Co
 
     done = _find(demo, "api", "development")
     answer = _post(demo, f"{BASE}/{done}/finish", {"outcome": "failed"})
-    assert answer.status_code in (409, 422)
+    assert answer.status_code == 422
+    assert "invalid_state" in answer.text
     assert ledger.get_deployment(demo.store, "demo", done)["status"] == "succeeded"
