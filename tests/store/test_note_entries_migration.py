@@ -1,4 +1,4 @@
-"""Migration 0015: a release's spec ``notes`` becomes its first note entry, in the
+"""Migration 0016 (note entries): a release's spec ``notes`` becomes its first note entry, in the
 state its release gives it, and leaves the spec; downgrading puts it back."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from premiere.services.releases import records
 from premiere.store import Store
 from premiere.store.migrate import alembic_config, upgrade_to_head
 
+BEFORE = "0015"  # the revision before note entries
 ACTOR = Actor(kind="user", id="u-1", name="Ada")
 FEATURE = {"flag": "dark", "variation": 0}
 DRAFT = {"title": "Dark mode", "body": "Easy on the **eyes**.", "category": "improved"}
@@ -38,14 +39,14 @@ def _set(store: Store, key: str, spec: dict[str, Any], state: str) -> None:
         )
 
 
-def test_migration_0015__spec_notes__become_first_entries(database_url: str) -> None:
+def test_migration_note_entries__spec_notes__become_first_entries(database_url: str) -> None:
     store = Store.open(database_url)
     try:
-        # Given releases written before notes were entries (the schema back at 0014)
+        # Given releases written before notes were entries (the schema back before them)
         create_project(store, ACTOR, {"key": "demo"})
         _releases(store, "plain", "shipped", "silent")
         with store.engine.begin() as connection:
-            command.downgrade(alembic_config(connection), "0014")
+            command.downgrade(alembic_config(connection), BEFORE)
         _set(store, "plain", {**_spec(store, "plain"), "notes": DRAFT}, "draft")
         _set(store, "shipped", {**_spec(store, "shipped"), "notes": DRAFT}, "released")
         _set(store, "silent", {**_spec(store, "silent"), "notes": None}, "draft")
@@ -66,7 +67,9 @@ def test_migration_0015__spec_notes__become_first_entries(database_url: str) -> 
         store.close()
 
 
-def test_migration_0015__downgraded__first_entry_back_in_the_spec(database_url: str) -> None:
+def test_migration_note_entries__downgraded__first_entry_back_in_the_spec(
+    database_url: str,
+) -> None:
     store = Store.open(database_url)
     try:
         create_project(store, ACTOR, {"key": "demo"})
@@ -74,7 +77,7 @@ def test_migration_0015__downgraded__first_entry_back_in_the_spec(database_url: 
         records.update_release(store, ACTOR, "demo", "plain", {"notes": DRAFT}, 1)
 
         with store.engine.begin() as connection:
-            command.downgrade(alembic_config(connection), "0014")
+            command.downgrade(alembic_config(connection), BEFORE)
 
         assert _spec(store, "plain")["notes"] == DRAFT
     finally:

@@ -25,6 +25,7 @@ from premiere.services.releases.approvals import (
     list_release_approvals,
     void_stale_approvals,
 )
+from premiere.services.releases.checklist import create_release_checklist
 from premiere.services.releases.readiness import get_release_readiness
 from premiere.services.releases.rollout import (
     advance_release,
@@ -127,6 +128,7 @@ def create_release(
         )
         session.add(row)
         session.flush()
+        create_release_checklist(session, project_row.id, row)
         if shorthand is not None:
             write_first_note(session, actor, project_row, row, shorthand, now)
         view = map_release_row_to_view(session, project, row)

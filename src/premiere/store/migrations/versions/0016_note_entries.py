@@ -1,8 +1,8 @@
 """Release notes as entries: the ``note_entries`` table; a release's ``notes`` draft
 (kept in its spec until now) becomes its first entry, and leaves the spec.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 
 from premiere.store.types import UTCDateTime
 
-revision = "0015"
-down_revision: str | None = "0014"
+revision = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | None = None
 depends_on: str | None = None
 
