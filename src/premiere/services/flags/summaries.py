@@ -10,10 +10,10 @@ are read in full.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from premiere.errors import ValidationError
@@ -32,7 +32,16 @@ STATES = ("on", "off", "rolling_out", "in_release")
 KINDS = ("boolean", "string", "number", "json")
 FINISHED_RELEASES = ("released", "rolled_back")
 MAX_LIMIT = 200
-MAX_IDS_IN_QUERY = 5_000
+MAX_IDS_LISTED = 500
+"""Above this many flags, the states query reads every configuration of the
+environments and skips the others, rather than list the ids."""
+CONFIG_ON = FlagConfig.config["on"].as_boolean()
+"""Whether a configuration is on (``on`` is a boolean: the engine's validation)."""
+FALLTHROUGH_ROLLOUT = FlagConfig.config[("fallthrough", "rollout")].as_string().is_not(None)
+"""Whether its fallthrough serves a rollout."""
+NAMES_ROLLOUT = cast(FlagConfig.config, Text).contains('"rollout"')
+"""Whether its JSON text has ``"rollout"`` anywhere: each on that does, and whose
+fallthrough is no rollout, is read in full to tell whether a rule serves one."""
 
 
 class FlagPage(TypedDict):
@@ -64,12 +73,14 @@ def list_flag_page(
         environments = list_environment_rows(session, project_row)
         if environment:
             environments = [get_environment_row(session, project_row, environment)]
-        columns = select(Flag.id, Flag.key, Flag.name, Flag.kind, Flag.tags).where(
+        needle = query.strip().casefold()
+        # Names and tags (JSON) are read only when a search needs them.
+        wanted = (Flag.name, Flag.tags) if needle else ()
+        columns = select(Flag.id, Flag.key, Flag.kind, *wanted).where(
             Flag.project_id == project_row.id, Flag.archived.is_(False)
         )
         rows = session.execute(columns.order_by(Flag.key)).all()
         total = len(rows)
-        needle = query.strip().casefold()
         ids = [row.id for row in rows if _matches(row, needle, kind)]
         releases = _releases_by_flag(session, project_row.id)
         if state:
@@ -133,21 +144,42 @@ def _states(
     releases: Mapping[str, Mapping[str, Any]],
 ) -> dict[int, dict[str, list[str]]]:
     """The states of the flags ``ids`` in ``environments``, read from their
-    configurations only."""
+    configurations only: whether each is on, and whether its text names a rollout; only
+    the configurations that are on and do are read in full, to tell where."""
     by_id = {env.id: env.key for env in environments}
-    statement = select(FlagConfig.flag_id, FlagConfig.environment_id, FlagConfig.config).where(
+    columns = (FlagConfig.id, FlagConfig.flag_id, FlagConfig.environment_id)
+    statement = select(*columns, CONFIG_ON, FALLTHROUGH_ROLLOUT, NAMES_ROLLOUT).where(
         FlagConfig.environment_id.in_(list(by_id))
     )
-    if len(ids) <= MAX_IDS_IN_QUERY:
+    if len(ids) <= MAX_IDS_LISTED:  # else all the environments' rows, the others skipped
         statement = statement.where(FlagConfig.flag_id.in_(ids))
     wanted = set(ids)
     found: dict[int, dict[str, list[str]]] = {}
-    for flag_id, env_id, config in session.execute(statement):
+    maybe_rolling: dict[int, tuple[int, str]] = {}
+    connection = session.connection()  # plain rows: no ORM work per row
+    for config_id, flag_id, env_id, on, rolling, names_rollout in connection.execute(statement):
         if flag_id in wanted:
             env = by_id[env_id]
-            in_release = env in releases.get(keys[flag_id], {})
-            found.setdefault(flag_id, {})[env] = config_states(config, in_release)
+            states = ["on"] if on else ["off"]
+            if on and rolling:
+                states.append("rolling_out")
+            elif on and names_rollout:
+                maybe_rolling[config_id] = (flag_id, env)
+            if env in releases.get(keys[flag_id], {}):
+                states.append("in_release")
+            found.setdefault(flag_id, {})[env] = states
+    for chunk in _chunks(list(maybe_rolling), MAX_IDS_LISTED):
+        configs = select(FlagConfig.id, FlagConfig.config).where(FlagConfig.id.in_(chunk))
+        for config_id, config in connection.execute(configs):
+            flag_id, env = maybe_rolling[config_id]
+            in_release = "in_release" in found[flag_id][env]
+            found[flag_id][env] = config_states(config, in_release)
     return found
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _releases_by_flag(session: Session, project_id: int) -> dict[str, dict[str, list[str]]]:
