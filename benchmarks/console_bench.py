@@ -7,7 +7,8 @@ creates F flags through the service (default 2,000) and a release rolling out wi
 guards and their recorded decisions (``console_data.py``), then serves the app with the
 console on loopback, signs in with an admin token and measures, with an ``httpx``
 client in the same process, R requests per page (median, 95th percentile, size before
-compression, SQL statements per request):
+compression, SQL statements per request, and the process's CPU time per request, server
+and client together, which a loaded machine moves less than the wall clock):
 
 - the overview (``/projects/bench``) and its matrix fragment (what a live update fetches);
 - the flag list: first page, searched, filtered by state, searched + filtered page 2;
@@ -157,7 +158,7 @@ def run(store: Store, args: argparse.Namespace) -> None:
         for round_number in range(1, args.rounds + 1):
             print(f"round {round_number} (load average {os.getloadavg()[0]:.1f})")
             print(f"{'page':<42} {'median':>8} {'p95':>8} {'p95/100ms':>9} {'bytes':>8} "
-                  f"{'/150KB':>6} {'SQL':>4}")  # fmt: skip
+                  f"{'/150KB':>6} {'SQL':>4} {'CPU':>8}")  # fmt: skip
             for name, url, expect in PAGES:
                 if args.only and args.only not in name:
                     continue
@@ -227,15 +228,17 @@ def measure(
     if args.echo:
         print("\n".join(f"    {' '.join(sql.split())[:160]}" for sql in counter.seen))
     times = []
+    cpu_started = time.process_time()
     for _ in range(args.reps):
         started = time.perf_counter()
         client.get(url)
         times.append((time.perf_counter() - started) * 1000)
+    cpu = (time.process_time() - cpu_started) * 1000 / args.reps
     median, p95 = quantiles(times)
     size = len(answer.content)
     print(
         f"{name:<42} {median:>6.1f}ms {p95:>6.1f}ms {p95 / TARGET_MS:>9.2f} {size:>8,} "
-        f"{size / TARGET_BYTES:>6.2f} {statements:>4}"
+        f"{size / TARGET_BYTES:>6.2f} {statements:>4} {cpu:>6.1f}ms"
     )
     return median, p95, size
 
