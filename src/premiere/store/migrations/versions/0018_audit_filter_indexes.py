@@ -10,7 +10,7 @@ indexes and none for the new ones, the planner takes a new index for the unfilte
 log too and sorts the whole project's events to show the latest ten.
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | None = None
 depends_on: str | None = None
 
