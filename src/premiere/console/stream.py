@@ -3,9 +3,9 @@
 Twice a second (``ConsoleState.poll_seconds``) the server reads where the project's
 audit log and change feed end (:func:`premiere.services.audit.activity_head`, one
 statement of two indexed reads); when that moves it sends ``event: change``, and
-``overview.js`` fetches the overview's fragments again. A comment line every 15 s keeps proxies from closing
-the connection. The stream is a hint, never the data: a page that missed an event is
-still right after its next fetch or reload.
+``overview.js`` fetches the overview's fragments again. A comment line every 15 s
+keeps proxies from closing the connection. The stream is a hint, never the data: a
+page that missed an event is still right after its next fetch or reload.
 """
 
 from __future__ import annotations
