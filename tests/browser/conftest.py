@@ -24,7 +24,6 @@ from premiere.store import Store
 from tests.api.live import LiveServer, serve
 from tests.browser import support
 
-
 # A loaded two-core machine may take seconds to render a page: what a test waits for
 # (a locator, an assertion) may take this long before the test fails.
 WAIT_MS = 15_000

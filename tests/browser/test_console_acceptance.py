@@ -38,11 +38,10 @@ def _act(page: Page, button: str) -> None:
 def _verify_the_code(page: Page) -> None:
     """What the readiness list asks for: api 1.5.0, verified in staging, promoted to
     production and reported finished there."""
-    page.get_by_role("link", name="See deployments").click()
+    page.get_by_role("link", name="Find the version to promote").click()
     expect(page.get_by_label("Service")).to_have_value("api")
-    page.get_by_label("Environment").select_option("staging")
-    page.get_by_role("button", name="Filter").click()
-    row = page.get_by_role("row").filter(has_text="1.5.0")
+    expect(page.get_by_label("Environment")).to_have_value("")
+    row = page.get_by_role("row").filter(has_text="1.5.0").filter(has_text="staging")
     row.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1, name="api 1.5.0 in staging")).to_be_visible()
     expect(page.get_by_label("Promote to")).to_have_value("production")

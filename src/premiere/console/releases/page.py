@@ -120,10 +120,11 @@ def readiness_item(
             }
         if found:
             text += f"; {found} runs there"
-        query = urlencode(
-            {k: v for k, v in (("service", service), ("environment", release["environment"])) if v}
-        )
-        return {"text": text, "href": f"{base}/deployments?{query}", "link": "See deployments"}
+        # The version is found (and promoted from) an earlier environment: every
+        # environment's deployments of the service, not only this one's.
+        query = urlencode({"service": service} if service else {})
+        link = "Find the version to promote"
+        return {"text": text, "href": f"{base}/deployments?{query}", "link": link}
     if kind == "flag":
         text = f"Flag {flag}: needs {item['needed']}" + (f" ({found})" if found else "")
         return {
