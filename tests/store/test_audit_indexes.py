@@ -1,5 +1,5 @@
 """The audit log's indexes: each filter of a project's log reads its page by an index,
-also on a SQLite database whose planner statistics predate them (migration 0018)."""
+also on a SQLite database whose planner statistics predate them (migration 0017)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _plan(connection: Connection, where: str = "") -> str:
     return " ".join(str(row[-1]) for row in rows)
 
 
-def test_migration_0018__sqlite_with_statistics__each_filter_by_its_index(
+def test_migration_0017__sqlite_with_statistics__each_filter_by_its_index(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'premiere.db'}"
@@ -28,7 +28,7 @@ def test_migration_0018__sqlite_with_statistics__each_filter_by_its_index(
     store = Store.open(url, migrate=False)
     try:
         with store.engine.begin() as connection:
-            command.downgrade(alembic_config(connection), "0014")
+            command.downgrade(alembic_config(connection), "0016")
             rows = [
                 {"at": "2026-12-01 00:00:00", "action": f"deployment.{n % 2}", "key": str(n)}
                 for n in range(3_000)
@@ -41,7 +41,7 @@ def test_migration_0018__sqlite_with_statistics__each_filter_by_its_index(
                 ),
                 rows,
             )
-            connection.execute(text("ANALYZE"))  # statistics of the indexes before 0018
+            connection.execute(text("ANALYZE"))  # statistics of the indexes before 0017
             command.upgrade(alembic_config(connection), "head")
             latest = _plan(connection)
             by_action = _plan(connection, "AND action = 'release.started'")

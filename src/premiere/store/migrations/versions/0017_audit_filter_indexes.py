@@ -9,8 +9,8 @@ On SQLite, a database that has planner statistics (``sqlite_stat1``, written by
 indexes and none for the new ones, the planner takes a new index for the unfiltered
 log too and sorts the whole project's events to show the latest ten.
 
-Revision ID: 0018
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision: str | None = "0015"
+revision = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | None = None
 depends_on: str | None = None
 
