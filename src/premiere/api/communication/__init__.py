@@ -1,0 +1,1 @@
+"""Release communication's routes: outgoing webhooks and their deliveries."""

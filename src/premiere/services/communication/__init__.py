@@ -1,0 +1,1 @@
+"""Release communication: outgoing webhooks delivered from a durable outbox."""
