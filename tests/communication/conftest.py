@@ -12,11 +12,14 @@ from typing import Any
 
 import pytest
 
-from premiere.services import Actor
+from premiere.api import create_app
+from premiere.services import Actor, tokens
 from premiere.services.catalog import create_service
 from premiere.services.communication.webhooks import create_webhook
 from premiere.services.deployments.ledger import record_deployment
+from premiere.settings import Settings
 from premiere.store import Store
+from tests.api.support import Api, running
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -50,7 +53,9 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             with state.lock:
-                state.requests.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
+                state.requests.append(
+                    Received({k.lower(): v for k, v in self.headers.items()}, body)
+                )
             status = state.answer()
             self.send_response(status)
             self.send_header("Content-Length", "2")
@@ -100,7 +105,10 @@ def subscribe(
     store: Store, actor: Actor, project: str, url: str, *events: str, **more: Any
 ) -> dict[str, Any]:
     return create_webhook(
-        store, actor, project, {"url": url, "events": list(events or ["deployment.recorded"]), **more}
+        store,
+        actor,
+        project,
+        {"url": url, "events": list(events or ["deployment.recorded"]), **more},
     )
 
 
@@ -108,3 +116,12 @@ def deploy(store: Store, actor: Actor, project: str, version: str = "1.0.0") -> 
     body = {"service": "web", "environment": "staging", "version": version, "commit_sha": SHA}
     view, _ = record_deployment(store, actor, project, body)
     return dict(view)
+
+
+@pytest.fixture
+def api(store: Store) -> Iterator[Api]:
+    """The real app over ``store``, with an admin token."""
+    admin_token = tokens.ensure_admin_token(store, None)
+    assert admin_token is not None
+    with running(create_app(Settings(database_url="unused://"), store)) as client:
+        yield Api(client, store, admin_token)

@@ -1,0 +1,1 @@
+"""Release communication's commands: outgoing webhooks."""
