@@ -49,7 +49,7 @@ def webhooks_list(as_json: bool) -> None:
 
 
 @webhooks.command("create")
-@click.argument("url")
+@click.argument("endpoint")
 @click.option("--event", "-e", "events", multiple=True, required=True,
               help="An event type to send (repeat the option for several).")  # fmt: skip
 @click.option("--format", "body_format", type=click.Choice(FORMATS), help="[default: standard]")
@@ -59,15 +59,15 @@ def webhooks_list(as_json: bool) -> None:
 @api_options
 @json_option
 def webhooks_create(
-    url: str,
+    endpoint: str,
     events: tuple[str, ...],
     body_format: str | None,
     description: str | None,
     disabled: bool,
     as_json: bool,
 ) -> None:
-    """Create a webhook to URL and print its signing secret (the only time it is shown)."""
-    body: dict[str, Any] = {"url": url, "events": list(events)}
+    """Create a webhook to ENDPOINT (a URL) and print its signing secret, this once."""
+    body: dict[str, Any] = {"url": endpoint, "events": list(events)}
     if body_format:
         body["format"] = body_format
     if description is not None:
@@ -89,7 +89,7 @@ def webhooks_get(webhook_id: int, as_json: bool) -> None:
 
 @webhooks.command("update")
 @click.argument("webhook_id", type=int)
-@click.option("--url", "new_url", help="A new URL.")
+@click.option("--endpoint", "new_url", metavar="URL", help="A new URL to send to.")
 @click.option("--event", "-e", "events", multiple=True, help="Replaces the event types.")
 @click.option("--format", "body_format", type=click.Choice(FORMATS))
 @click.option("--description")
@@ -116,7 +116,7 @@ def webhooks_update(
     }
     body = {k: v for k, v in given.items() if v is not None}
     if not body:
-        raise BadUsage("nothing to change: give --url, --event, --format, --description, "
+        raise BadUsage("nothing to change: give --endpoint, --event, --format, --description, "
                        "--enable or --disable")  # fmt: skip
     _show(get_obj().client.patch(_url("webhooks", str(webhook_id)), body, None), as_json)
 
