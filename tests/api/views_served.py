@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from premiere.services import audit, audit_chain, catalog, environments, projects, tokens
+from premiere.services.communication import outbox, webhooks
+from premiere.services.communication.delivery import Answer, Deliverer
 from premiere.services.deployments import (
     checks,
     darkcode,
@@ -252,7 +254,34 @@ SERVED: dict[str, Served] = {
         for flag in ("new-checkout", "recommendations-model", "legacy-cart")
     ],
     "DarkCodeView": lambda w: [darkcode.list_dark_code(w.store, P)],
+    "OutgoingWebhookCreated": lambda w: _outgoing(w)[:2],
+    "OutgoingWebhookView": lambda w: [
+        *webhooks.list_webhooks(w.store, P),
+        webhooks.get_webhook(w.store, P, _outgoing(w)[0]["id"]),
+    ],
+    "OutboxDeliveryPage": lambda w: [
+        outbox.list_deliveries(w.store, P, _outgoing(w)[0]["id"]),
+        outbox.list_deliveries(w.store, P, _outgoing(w)[0]["id"], limit=1),
+    ],
+    "OutboxDeliveryView": lambda w: _outgoing(w)[2:],
 }
+
+
+def _outgoing(w: World) -> list[Any]:
+    """A webhook (created, rotated), its ping answered 200, another 500, and redelivered."""
+    if "_outgoing" not in w.answers:
+        body = {"url": "https://hooks.example.com/x", "events": ["release.started"]}
+        created = webhooks.create_webhook(w.store, ACTOR, P, body)
+        rotated = webhooks.rotate_webhook_secret(w.store, ACTOR, P, created["id"])
+        pings = [outbox.send_test_event(w.store, ACTOR, P, created["id"]) for _ in range(2)]
+        answers = iter([Answer(200, "ok", None), Answer(500, "no", "HTTP 500")])
+        deliverer = Deliverer(w.store, send=lambda *_: next(answers), workers=1)
+        deliverer.deliver_due()
+        deliverer.stop()
+        again = outbox.redeliver(w.store, P, pings[0]["id"])
+        later = [outbox.get_delivery(w.store, P, ping["id"]) for ping in pings]
+        w.answers["_outgoing"] = [created, rotated, *pings, again, *later]
+    return w.answers["_outgoing"]
 
 
 def _ofrep_context() -> dict[str, Any]:
