@@ -22,9 +22,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import httpx
 from sqlalchemy import select
 
 from premiere.services.communication.signing import signed_request
@@ -35,6 +34,9 @@ from premiere.store.communication import (
     Webhook,
     claim_due_deliveries,
 )
+
+if TYPE_CHECKING:  # loaded at the first attempt: `premiere serve` starts without it
+    import httpx
 
 log = logging.getLogger("premiere.webhooks")
 
@@ -87,7 +89,9 @@ class Deliverer:
         self.batch = batch
         self.rng = rng or random.Random()
         self.owner = f"{socket.gethostname()[:32]}/{os.getpid()}/{secrets.token_hex(6)}"
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+        self.timeout = timeout
+        self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
         self._send = send or self._post
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="premiere-webhook")
         self._stop = threading.Event()
@@ -114,7 +118,8 @@ class Deliverer:
         if self._thread is not None:
             self._thread.join(timeout=TIMEOUT_SECONDS + 5)
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._client.close()
+        if self._client is not None:
+            self._client.close()
 
     def _run(self, interval: float) -> None:
         while not self._stop.is_set():
@@ -181,6 +186,11 @@ class Deliverer:
                 row.next_attempt_at = now + backoff(row.attempts, self.rng)
 
     def _post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
+        import httpx
+
+        with self._client_lock:
+            if self._client is None:
+                self._client = httpx.Client(timeout=self.timeout, follow_redirects=False)
         try:
             response = self._client.post(url, content=body, headers=headers)
         except httpx.HTTPError as failure:
