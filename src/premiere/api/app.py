@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from premiere import __version__
 from premiere.api import audit, catalog, environments, projects, tokens
+from premiere.api.communication import subscribers as email_subscribers
 from premiere.api.communication import webhooks as outgoing_webhooks
 from premiere.api.deployments import config as deployment_config
 from premiere.api.deployments import insights as deployment_insights
@@ -135,7 +136,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
 
-    for module in (releases, release_schedules, outgoing_webhooks):  # releases; communication
+    for module in (releases, release_schedules, outgoing_webhooks, email_subscribers):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )

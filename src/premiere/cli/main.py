@@ -144,6 +144,10 @@ COMMANDS = {
         "premiere.cli.catalog:services",
         "List, show, create and update the services (deployable units) of a project.",
     ),
+    "subscribers": CommandEntry(
+        "premiere.cli.communication.subscribers:subscribers",
+        "Email subscribers: an email per event of the categories they chose.",
+    ),
     "tokens": CommandEntry(
         "premiere.cli.tokens:tokens",
         "Create, list and revoke API tokens.",

@@ -1,5 +1,5 @@
-"""Release communication's tables: outgoing webhooks, the outbox of their deliveries
-and each delivery's attempts, plus the claim of due deliveries.
+"""Release communication's tables: outgoing webhooks, email subscribers, the outbox of
+their deliveries and each delivery's attempts, plus the claim of due deliveries.
 
 A delivery row is written in the transaction of the change it announces (the
 outbox), so it exists exactly when the change does. Workers claim due rows by
@@ -13,7 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from premiere.store.models import Base
@@ -39,9 +50,29 @@ class Webhook(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
+class EmailSubscriber(Base):
+    """Someone who gets an email per event of the ``categories`` (event types' first
+    word: ``release``, ``deployment``, ...) of a project; ``token`` is their
+    unsubscribe link's."""
+
+    __tablename__ = "email_subscribers"
+    __table_args__ = (
+        Index("ix_email_subscribers_project_id", "project_id"),
+        UniqueConstraint("token"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    categories: Mapped[list[str]] = mapped_column(json_type())
+    token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
 class OutboxDelivery(Base):
-    """One event for one webhook: ``pending`` until delivered, or ``failed`` after
-    its last attempt; ``message_id`` is the same on every attempt (webhook-id)."""
+    """One event for one webhook or one email subscriber: ``pending`` until delivered,
+    or ``failed`` after its last attempt; ``message_id`` is the same on every attempt
+    (webhook-id)."""
 
     __tablename__ = "outbox_deliveries"
     __table_args__ = (
@@ -50,7 +81,12 @@ class OutboxDelivery(Base):
     )
 
     id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)
-    webhook_id: Mapped[int] = mapped_column(ForeignKey("outgoing_webhooks.id", ondelete="CASCADE"))
+    webhook_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outgoing_webhooks.id", ondelete="CASCADE"), default=None
+    )
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("email_subscribers.id", ondelete="CASCADE"), default=None
+    )
     message_id: Mapped[str] = mapped_column(String(64))
     event_type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(json_type())

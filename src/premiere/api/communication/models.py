@@ -77,3 +77,22 @@ class OutboxDeliveryView(View):
 class OutboxDeliveryPage(View):
     items: list[OutboxDeliveryView]
     next_cursor: str | None
+
+
+class SubscriberCreate(Body):
+    email: Annotated[str, Field(strict=True, max_length=320)]
+    categories: Annotated[list[StrictStr], Field(max_length=10)] = Field(
+        description="deployment, release, note, guard, readiness."
+    )
+
+
+class EmailSubscriberView(View):
+    id: int
+    project: str
+    email: str
+    categories: list[str]
+    created_at: str
+
+
+class UnsubscribedView(View):
+    unsubscribed: str = Field(description="The email address that was unsubscribed.")

@@ -70,11 +70,12 @@ def run_worker(store: Store, settings: Settings, interval: float, stop: threadin
     deployments left verifying whose claim ran out (as every API replica does), so
     they finish even with no API replica up."""
     from premiere.services.communication.delivery import Deliverer
+    from premiere.services.communication.mail import Mailer
     from premiere.services.deployments.probes import CheckLimits
     from premiere.services.deployments.verification import Verifier
 
     verifier = Verifier(store, limits=CheckLimits.from_settings(settings))
-    deliverer = Deliverer(store)
+    deliverer = Deliverer(store, mailer=Mailer.from_settings(settings))
     try:
         verifier.resume()
         deliverer.start()
@@ -106,9 +107,11 @@ def background_scheduler(
         yield None
         return
     from premiere.services.communication.delivery import Deliverer
+    from premiere.services.communication.mail import Mailer
 
-    scheduler = new_scheduler(store, settings or Settings(), scheduler_interval())
-    deliverer = Deliverer(store)
+    settings = settings or Settings()
+    scheduler = new_scheduler(store, settings, scheduler_interval())
+    deliverer = Deliverer(store, mailer=Mailer.from_settings(settings))
     scheduler.start()
     deliverer.start()
     try:

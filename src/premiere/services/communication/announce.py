@@ -3,7 +3,8 @@
 ``record_audit_event`` calls :func:`enqueue_deliveries` for every audit event: when
 the event's action means an event type (:mod:`.events`) that enabled webhooks of the
 project subscribe to, it adds one ``pending`` delivery per webhook and type to the
-same session, so the delivery commits, or rolls back, with the change.
+same session, so the delivery commits, or rolls back, with the change; and one per
+email subscriber of the project whose categories hold the type's first word.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from premiere.services import Actor
 from premiere.services.communication.events import event_types_of
 from premiere.services.mappers import format_time
-from premiere.store.communication import OutboxDelivery, Webhook
+from premiere.store.communication import EmailSubscriber, OutboxDelivery, Webhook
 from premiere.store.models import Project
 
 MAX_ATTEMPTS = 10
@@ -60,10 +61,27 @@ def enqueue_deliveries(
         for event_type in types:
             if event_type in webhook.events:
                 session.add(new_delivery(webhook.id, event_type, data, at))
+    subscribers = session.scalars(
+        select(EmailSubscriber)
+        .join(Project, Project.id == EmailSubscriber.project_id)
+        .where(Project.key == project)
+        .order_by(EmailSubscriber.id)
+    )
+    for subscriber in subscribers:
+        for event_type in types:
+            if category_of(event_type) in subscriber.categories:
+                delivery = new_delivery(None, event_type, data, at)
+                delivery.subscriber_id = subscriber.id
+                session.add(delivery)
+
+
+def category_of(event_type: str) -> str:
+    """An email subscriber's category of ``event_type``: its first word (``release``)."""
+    return event_type.partition(".")[0]
 
 
 def new_delivery(
-    webhook_id: int, event_type: str, data: dict[str, Any], at: datetime
+    webhook_id: int | None, event_type: str, data: dict[str, Any], at: datetime
 ) -> OutboxDelivery:
     """A pending delivery of ``event_type`` due at ``at``, with a new message id."""
     return OutboxDelivery(

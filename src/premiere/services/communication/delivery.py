@@ -1,4 +1,5 @@
-"""The delivery worker: claims due outbox rows, sends them, logs each attempt.
+"""The delivery worker: claims due outbox rows, sends them (an HTTP request to a
+webhook, or an email to a subscriber), logs each attempt.
 
 A :class:`Deliverer` runs in a thread of its own with a small pool of senders
 (``premiere serve`` and ``premiere worker`` start one), so a slow or failing receiver
@@ -16,19 +17,22 @@ import logging
 import os
 import random
 import secrets
+import smtplib
 import socket
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select
 
+from premiere.services.communication.mail import Mailer
 from premiere.services.communication.signing import signed_request
 from premiere.store import Store
 from premiere.store.communication import (
+    EmailSubscriber,
     OutboxAttempt,
     OutboxDelivery,
     Webhook,
@@ -83,8 +87,10 @@ class Deliverer:
         batch: int = 20,
         timeout: float = TIMEOUT_SECONDS,
         rng: random.Random | None = None,
+        mailer: Mailer | None = None,
     ) -> None:
         self.store = store
+        self.mailer = mailer
         self.clock = clock
         self.batch = batch
         self.rng = rng or random.Random()
@@ -133,22 +139,29 @@ class Deliverer:
 
     def _attempt(self, delivery_id: int) -> None:
         try:
-            prepared = self._prepare(delivery_id)
-            if prepared is None:
+            send = self._prepare(delivery_id)
+            if send is None:
                 return
-            url, body, headers = prepared
             started = time.monotonic()
-            answer = self._send(url, body, headers)
+            answer = send()
             duration_ms = int((time.monotonic() - started) * 1000)
             self._record(delivery_id, answer, duration_ms)
         except Exception:
             log.exception("webhook delivery %s failed", delivery_id)
 
-    def _prepare(self, delivery_id: int) -> tuple[str, bytes, dict[str, str]] | None:
+    def _prepare(self, delivery_id: int) -> Callable[[], Answer] | None:
+        """What sends the delivery (None: not ours to send, or its target is gone)."""
         with self.store.read() as session:
             row = session.get(OutboxDelivery, delivery_id)
             if row is None or row.status != "pending" or row.claimed_by != self.owner:
                 return None
+            if row.subscriber_id is not None:
+                subscriber = session.get(EmailSubscriber, row.subscriber_id)
+                if subscriber is None:
+                    return None
+                to, token = subscriber.email, subscriber.token
+                message_id, payload = row.message_id, row.payload
+                return lambda: self._mail(to, token, message_id, payload)
             webhook = session.get(Webhook, row.webhook_id)
             if webhook is None:
                 return None
@@ -159,7 +172,17 @@ class Deliverer:
             body, headers = signed_request(
                 row.message_id, row.payload, webhook.format, keys, wall_clock()
             )
-            return webhook.url, body, headers
+            url = webhook.url
+            return lambda: self._send(url, body, headers)
+
+    def _mail(self, to: str, token: str, message_id: str, payload: dict[str, Any]) -> Answer:
+        if self.mailer is None:
+            return Answer(None, "", "email is not configured (PREMIERE_SMTP_HOST)")
+        try:
+            self.mailer.send(self.mailer.message(to, token, message_id, payload))
+        except (OSError, smtplib.SMTPException) as failure:
+            return Answer(None, "", f"{type(failure).__name__}: {failure}"[:EXCERPT_MAX])
+        return Answer(250, "sent", None)
 
     def _record(self, delivery_id: int, answer: Answer, duration_ms: int) -> None:
         now = self.clock()
@@ -178,7 +201,7 @@ class Deliverer:
             row.attempts += 1
             row.claimed_until = None
             row.claimed_by = None
-            if answer.status_code is not None and 200 <= answer.status_code < 300:
+            if answer.error is None and answer.status_code is not None:
                 row.status, row.delivered_at = "delivered", now
             elif row.attempts >= row.max_attempts:
                 row.status = "failed"

@@ -1,4 +1,5 @@
-"""Outgoing webhooks, the outbox of their deliveries and the deliveries' attempts.
+"""Outgoing webhooks, email subscribers, the outbox of their deliveries and the
+deliveries' attempts.
 
 Revision ID: 0016
 Revises: 0014
@@ -43,9 +44,28 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_outgoing_webhooks_project_id"), "outgoing_webhooks", ["project_id"])
     op.create_table(
+        "email_subscribers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("categories", json_type(), nullable=False),
+        sa.Column("token", sa.String(64), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["projects.id"],
+            name=op.f("fk_email_subscribers_project_id_projects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_email_subscribers")),
+        sa.UniqueConstraint("token", name=op.f("uq_email_subscribers_token")),
+    )
+    op.create_index(op.f("ix_email_subscribers_project_id"), "email_subscribers", ["project_id"])
+    op.create_table(
         "outbox_deliveries",
         sa.Column("id", big_id_type(), nullable=False),
-        sa.Column("webhook_id", sa.Integer(), nullable=False),
+        sa.Column("webhook_id", sa.Integer(), nullable=True),
+        sa.Column("subscriber_id", sa.Integer(), nullable=True),
         sa.Column("message_id", sa.String(64), nullable=False),
         sa.Column("event_type", sa.String(64), nullable=False),
         sa.Column("payload", json_type(), nullable=False),
@@ -61,6 +81,12 @@ def upgrade() -> None:
             ["webhook_id"],
             ["outgoing_webhooks.id"],
             name=op.f("fk_outbox_deliveries_webhook_id_outgoing_webhooks"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["subscriber_id"],
+            ["email_subscribers.id"],
+            name=op.f("fk_outbox_deliveries_subscriber_id_email_subscribers"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_deliveries")),
@@ -90,4 +116,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("outbox_attempts")
     op.drop_table("outbox_deliveries")
+    op.drop_table("email_subscribers")
     op.drop_table("outgoing_webhooks")
