@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from premiere.services import audit, audit_chain, catalog, environments, projects, tokens
-from premiere.services.communication import outbox, webhooks
+from premiere.services.communication import outbox, subscribers, webhooks
 from premiere.services.communication.delivery import Answer, Deliverer
 from premiere.services.deployments import (
     checks,
@@ -264,7 +264,33 @@ SERVED: dict[str, Served] = {
         outbox.list_deliveries(w.store, P, _outgoing(w)[0]["id"], limit=1),
     ],
     "OutboxDeliveryView": lambda w: _outgoing(w)[2:],
+    "EmailSubscriberView": lambda w: [
+        subscribers.subscribe(
+            w.store, ACTOR, P, {"email": "a@example.com", "categories": ["note"]}
+        ),
+        *subscribers.list_subscribers(w.store, P),
+    ],
+    "UnsubscribedView": lambda w: [
+        subscribers.unsubscribe(
+            w.store,
+            subscribers.subscribe(
+                w.store, ACTOR, P, {"email": "b@example.com", "categories": ["release"]}
+            )["id"]
+            and _token_of(w, "b@example.com"),
+        )
+    ],
 }
+
+
+def _token_of(w: World, address: str) -> str:
+    from sqlalchemy import select
+
+    from premiere.store.communication import EmailSubscriber
+
+    with w.store.read() as session:
+        return str(
+            session.scalar(select(EmailSubscriber.token).where(EmailSubscriber.email == address))
+        )
 
 
 def _outgoing(w: World) -> list[Any]:

@@ -48,3 +48,12 @@ def test_webhooks_create__bad_input__names_the_field(run: Cli) -> None:
     unknown = run("webhooks", "create", "https://hooks.example.com/x", "-e", "release.exploded")
     assert unknown.exit_code == 1
     assert "events[0]" in unknown.stderr
+
+
+def test_subscribers__add_list_remove(run: Cli) -> None:
+    added = json.loads(run.ok("subscribers", "add", "cli@example.com", "-c", "release",
+                              "-c", "note", "--json").stdout)  # fmt: skip
+    assert added["categories"] == ["note", "release"]
+    assert "cli@example.com" in run.ok("subscribers", "list").stdout
+    assert "Removed subscriber" in run.ok("subscribers", "remove", str(added["id"])).stdout
+    assert run("subscribers", "remove", str(added["id"])).exit_code == 3

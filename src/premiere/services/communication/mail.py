@@ -11,12 +11,14 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import SMTP
 from typing import Any
 
 from premiere.services.communication.signing import summary_of
 from premiere.settings import Settings
 
 TIMEOUT_SECONDS = 10.0
+LONG_LINES = SMTP.clone(max_line_length=998)  # an unsubscribe link stays one line
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Mailer:
         link = f"{self.public_url}/api/v1/unsubscribe/{token}"
         data = payload.get("data") or {}
         summary = summary_of(payload["type"], data)
-        message = EmailMessage()
+        message = EmailMessage(policy=LONG_LINES)
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = f"[{data.get('project', 'premiere')}] {summary}"
