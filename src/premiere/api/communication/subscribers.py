@@ -17,6 +17,7 @@ from premiere.api.communication.models import (
     UnsubscribedView,
 )
 from premiere.api.models import COMMON_ERRORS, answers
+from premiere.api.params import RowId
 from premiere.services.communication import subscribers
 
 router = APIRouter(responses=COMMON_ERRORS)
@@ -49,7 +50,7 @@ def subscribe(
     summary="Remove an email subscriber", responses=answers(None, 404),
 )  # fmt: skip
 def remove_subscriber(
-    store: StoreDep, token: ProjectAdmin, project: str, subscriber_id: int
+    store: StoreDep, token: ProjectAdmin, project: str, subscriber_id: RowId
 ) -> Response:
     subscribers.remove_subscriber(store, actor_of(token), project, subscriber_id)
     return Response(status_code=204)

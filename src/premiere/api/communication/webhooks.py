@@ -20,6 +20,7 @@ from premiere.api.communication.models import (
     WebhookUpdate,
 )
 from premiere.api.models import COMMON_ERRORS, answers
+from premiere.api.params import RowId
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services.communication import outbox, webhooks
 
@@ -51,7 +52,7 @@ def create_webhook(
 @router.get(
     ONE, tags=TAGS, summary="Get an outgoing webhook", responses=answers(OutgoingWebhookView, 404)
 )
-def get_webhook(store: StoreDep, token: ProjectReader, project: str, webhook_id: int) -> Response:
+def get_webhook(store: StoreDep, token: ProjectReader, project: str, webhook_id: RowId) -> Response:
     return resource_response(webhooks.get_webhook(store, project, webhook_id))
 
 
@@ -63,7 +64,7 @@ def update_webhook(
     store: StoreDep,
     token: ProjectAdmin,
     project: str,
-    webhook_id: int,
+    webhook_id: RowId,
     body: WebhookUpdate,
     if_match: IfMatch = None,
 ) -> Response:
@@ -78,7 +79,9 @@ def update_webhook(
     ONE, status_code=204, tags=TAGS, summary="Delete an outgoing webhook and its deliveries",
     responses=answers(None, 404),
 )  # fmt: skip
-def delete_webhook(store: StoreDep, token: ProjectAdmin, project: str, webhook_id: int) -> Response:
+def delete_webhook(
+    store: StoreDep, token: ProjectAdmin, project: str, webhook_id: RowId
+) -> Response:
     webhooks.delete_webhook(store, actor_of(token), project, webhook_id)
     return Response(status_code=204)
 
@@ -87,7 +90,9 @@ def delete_webhook(store: StoreDep, token: ProjectAdmin, project: str, webhook_i
     ONE + "/rotate-secret", tags=TAGS, summary="Rotate a webhook's signing secret",
     responses=answers(OutgoingWebhookCreated, 404),
 )  # fmt: skip
-def rotate_secret(store: StoreDep, token: ProjectAdmin, project: str, webhook_id: int) -> Response:
+def rotate_secret(
+    store: StoreDep, token: ProjectAdmin, project: str, webhook_id: RowId
+) -> Response:
     view = webhooks.rotate_webhook_secret(store, actor_of(token), project, webhook_id)
     return resource_response(view)
 
@@ -97,7 +102,7 @@ def rotate_secret(store: StoreDep, token: ProjectAdmin, project: str, webhook_id
     responses=answers(OutboxDeliveryView, 404, status=202),
 )  # fmt: skip
 def test_webhook(
-    store: StoreDep, token: ProjectAdmin, project: str, webhook_id: int
+    store: StoreDep, token: ProjectAdmin, project: str, webhook_id: RowId
 ) -> JSONResponse:
     view = outbox.send_test_event(store, actor_of(token), project, webhook_id)
     return JSONResponse(view, status_code=202)
@@ -111,7 +116,7 @@ def list_deliveries(
     store: StoreDep,
     token: ProjectReader,
     project: str,
-    webhook_id: int,
+    webhook_id: RowId,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size.")] = 50,
     cursor: Annotated[
         str | None, Query(max_length=30, description="`next_cursor` of the previous page.")
@@ -126,7 +131,7 @@ def list_deliveries(
     responses=answers(OutboxDeliveryView, 404),
 )  # fmt: skip
 def get_delivery(
-    store: StoreDep, token: ProjectReader, project: str, delivery_id: int
+    store: StoreDep, token: ProjectReader, project: str, delivery_id: RowId
 ) -> JSONResponse:
     return JSONResponse(outbox.get_delivery(store, project, delivery_id))
 
@@ -136,5 +141,7 @@ def get_delivery(
     summary="Attempt a delivered or failed delivery once more",
     responses=answers(OutboxDeliveryView, 404, 409, status=202),
 )  # fmt: skip
-def redeliver(store: StoreDep, token: ProjectAdmin, project: str, delivery_id: int) -> JSONResponse:
+def redeliver(
+    store: StoreDep, token: ProjectAdmin, project: str, delivery_id: RowId
+) -> JSONResponse:
     return JSONResponse(outbox.redeliver(store, project, delivery_id), status_code=202)
