@@ -35,7 +35,7 @@ class Webhook(Base):
     __tablename__ = "outgoing_webhooks"
     __table_args__ = (Index("ix_outgoing_webhooks_project_id", "project_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     url: Mapped[str] = mapped_column(String(2000))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -61,7 +61,7 @@ class EmailSubscriber(Base):
         UniqueConstraint("token"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(320))
     categories: Mapped[list[str]] = mapped_column(json_type())
@@ -82,10 +82,10 @@ class OutboxDelivery(Base):
 
     id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)
     webhook_id: Mapped[int | None] = mapped_column(
-        ForeignKey("outgoing_webhooks.id", ondelete="CASCADE"), default=None
+        big_id_type(), ForeignKey("outgoing_webhooks.id", ondelete="CASCADE"), default=None
     )
     subscriber_id: Mapped[int | None] = mapped_column(
-        ForeignKey("email_subscribers.id", ondelete="CASCADE"), default=None
+        big_id_type(), ForeignKey("email_subscribers.id", ondelete="CASCADE"), default=None
     )
     message_id: Mapped[str] = mapped_column(String(64))
     event_type: Mapped[str] = mapped_column(String(64))

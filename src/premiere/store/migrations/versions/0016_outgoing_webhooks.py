@@ -21,7 +21,7 @@ depends_on: str | None = None
 def upgrade() -> None:
     op.create_table(
         "outgoing_webhooks",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", big_id_type(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("url", sa.String(2000), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
@@ -45,7 +45,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_outgoing_webhooks_project_id"), "outgoing_webhooks", ["project_id"])
     op.create_table(
         "email_subscribers",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", big_id_type(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(320), nullable=False),
         sa.Column("categories", json_type(), nullable=False),
@@ -64,8 +64,8 @@ def upgrade() -> None:
     op.create_table(
         "outbox_deliveries",
         sa.Column("id", big_id_type(), nullable=False),
-        sa.Column("webhook_id", sa.Integer(), nullable=True),
-        sa.Column("subscriber_id", sa.Integer(), nullable=True),
+        sa.Column("webhook_id", big_id_type(), nullable=True),
+        sa.Column("subscriber_id", big_id_type(), nullable=True),
         sa.Column("message_id", sa.String(64), nullable=False),
         sa.Column("event_type", sa.String(64), nullable=False),
         sa.Column("payload", json_type(), nullable=False),
