@@ -29,6 +29,7 @@ from premiere.api.flags import segments
 from premiere.api.limits import BodySizeLimit, EventRateLimits
 from premiere.api.models import Health, answers
 from premiere.api.params import reject_nul_in_path_and_query
+from premiere.api.releases import checklist as release_checklist
 from premiere.api.releases import routes as releases
 from premiere.api.releases import schedules as release_schedules
 from premiere.api.sdk import documents as sdk
@@ -136,7 +137,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
 
-    for module in (releases, release_schedules, outgoing_webhooks, email_subscribers):
+    # releases, trains, schedules, freezes, go-to-market checklists; communication
+    routers = (releases, release_schedules, release_checklist)
+    for module in (*routers, outgoing_webhooks, email_subscribers):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )

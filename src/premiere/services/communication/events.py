@@ -59,7 +59,7 @@ EVENT_TYPES: dict[str, tuple[Rule, str]] = {
         _guard,
         "release.hold_extended; release.paused and release.rolled_back by the guards",
     ),
-    "readiness.item_done": (_action("readiness_item.done"), "readiness_item.done"),
+    "readiness.item_done": (_action("readiness.item_done"), "readiness.item_done"),
 }
 """Each event type: its rule over (action, actor, after), and the audit actions it
 means, in words (documented in docs/webhooks.md)."""

@@ -2,7 +2,7 @@
 deliveries' attempts.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from premiere.store.types import UTCDateTime, big_id_type, json_type
 
 revision = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | None = None
 depends_on: str | None = None
 
