@@ -138,8 +138,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         )
 
     # releases, trains, schedules, freezes, go-to-market checklists; communication
-    routers = (releases, release_schedules, release_checklist)
-    for module in (*routers, outgoing_webhooks, email_subscribers):
+    communication = (outgoing_webhooks, email_subscribers)
+    for module in (releases, release_schedules, release_checklist, *communication):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
