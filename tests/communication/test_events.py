@@ -34,3 +34,8 @@ def test_deployment_status__verified_or_failed__by_what_it_recorded() -> None:
 def test_other_actions__no_event() -> None:
     assert event_types_of("flag_config.updated", USER, {}) == []
     assert event_types_of("webhook.created", USER, {}) == []
+
+
+def test_checklist_item__done_not_undone__readiness_event() -> None:
+    assert event_types_of("readiness.item_done", USER, {}) == ["readiness.item_done"]
+    assert event_types_of("readiness.item_undone", USER, {}) == []
