@@ -14,13 +14,13 @@ from premiere.services.audit import list_audit_events
 from premiere.services.deployments.darkcode import list_flag_deployments
 from premiere.services.environments import list_environments
 from premiere.services.flags.definitions import get_flag
+from premiere.services.releases.locks import LOCKING
 from premiere.services.releases.records import list_releases
 from premiere.services.sdk.documents import evaluate_flag
 from premiere.store import Store
 
 HISTORY = 20
 UNFINISHED = ("draft", "scheduled", "ready", "rolling_out", "paused")
-LOCKING = ("rolling_out", "paused")
 HIDDEN_IN_DIFF = ("version", "updated_at", "created_at")
 MAX_CONTEXT_CHARS = 10_000
 
