@@ -1,5 +1,6 @@
 """A journey through the flags pages: find a flag, create one, turn it on, check it
-with evaluate-as; and the pages pass axe."""
+with evaluate-as (a targeting key and attributes); a flag locked by a release; and the
+pages pass axe."""
 
 from __future__ import annotations
 
@@ -42,9 +43,16 @@ def test_flags__create_turn_on_and_evaluate__as_a_person_would(
     page.get_by_role("link", name="production").click()
     page.get_by_role("button", name="Turn on in production").click()
     expect(page.get_by_role("button", name="Turn off in production")).to_be_visible()
-    page.get_by_label("Evaluation context (JSON)").fill('{"key": "user-7"}')
+    page.get_by_label("Targeting key").fill("user-7")
+    page.get_by_label("Attribute 1 name").fill("plan")
+    page.get_by_label("Attribute 1 value").fill("pro")
     page.get_by_role("button", name="Evaluate in production").click()
     expect(page.locator(".evaluation")).to_contain_text("true")
+    expect(page.get_by_label("Attribute 1 value")).to_have_value("pro")
+    page.get_by_text("Advanced: the context as JSON").click()
+    page.get_by_label("Evaluation context (JSON)").fill("[1")
+    page.get_by_role("button", name="Evaluate in production").click()
+    expect(page.locator("#context-error")).to_contain_text("is not JSON")
     axe(page)
     screenshot(page, "console-flag")
 
