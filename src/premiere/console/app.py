@@ -27,6 +27,7 @@ from premiere.console.flags import rules, segments
 from premiere.console.pages import make_templates, secure
 from premiere.console.releases import actions as release_actions
 from premiere.console.releases import create as release_create
+from premiere.console.releases import edit as release_edit
 from premiere.console.releases import lists as release_lists
 from premiere.console.releases import page as release_page
 from premiere.settings import Settings
@@ -61,6 +62,6 @@ def install_console(
     for module in (signin, overview, stream, *pages):
         app.include_router(module.router)
     # releases: the fixed paths (calendar, new) before a release's key
-    for module in (release_lists, release_create, release_page, release_actions):
+    for module in (release_lists, release_create, release_edit, release_page, release_actions):
         app.include_router(module.router)
     return app
