@@ -21,7 +21,7 @@ from premiere.services.deployments import (
     promotion,
 )
 from premiere.services.flags import definitions, scheduled_changes, segments
-from premiere.services.releases import records, schedules
+from premiere.services.releases import checklist, checklist_templates, records, schedules
 from premiere.services.sdk import documents
 
 from .views_world import ACTOR, FLAG, PROJECT, RELEASE, TRAIN, World
@@ -152,6 +152,12 @@ def _release_views(w: World) -> list[Any]:
     return [*records.list_releases(w.store, P), made, updated, *w.other_writes[:1], *w.releases]
 
 
+CHECKLIST = [
+    {"key": "support", "title": "Support briefed", "owner": "Sam", "due_days_before": 1},
+    {"title": "Docs published", "owner": "docs@example.com", "due_at": "2030-01-01T09:00:00Z"},
+]
+"""Items not required: the world's release starts elsewhere."""
+
 SERVED: dict[str, Served] = {
     "ErrorBody": _errors,
     "OfrepFailure": _ofrep_failures,
@@ -190,6 +196,21 @@ SERVED: dict[str, Served] = {
     "ReleaseView": _release_views,
     "ReadinessView": lambda w: [records.get_release_readiness(w.store, P, RELEASE)],
     "ApprovalView": lambda w: [w.approval, *records.list_release_approvals(w.store, P, RELEASE)],
+    "ChecklistTemplateView": lambda w: [
+        checklist_templates.get_checklist_template(w.store, P),
+        checklist_templates.set_checklist_template(w.store, ACTOR, P, {"items": CHECKLIST[:1]}),
+    ],
+    "ChecklistView": lambda w: [
+        checklist.set_release_checklist(w.store, ACTOR, P, RELEASE, {"items": CHECKLIST}),
+        checklist.get_release_checklist(w.store, P, RELEASE),
+    ],
+    "ChecklistItemView": lambda w: [
+        checklist.set_release_checklist(w.store, ACTOR, P, RELEASE, {"items": CHECKLIST})["items"][
+            0
+        ],
+        checklist.tick_checklist_item(w.store, ACTOR, P, RELEASE, "support"),
+        checklist.untick_checklist_item(w.store, ACTOR, P, RELEASE, "support"),
+    ],
     "TransitionView": lambda w: [
         transition
         for release in (RELEASE, "views-rel", "views-done")

@@ -27,6 +27,7 @@ from premiere.api.flags import segments
 from premiere.api.limits import BodySizeLimit, EventRateLimits
 from premiere.api.models import Health, answers
 from premiere.api.params import reject_nul_in_path_and_query
+from premiere.api.releases import checklist as release_checklist
 from premiere.api.releases import routes as releases
 from premiere.api.releases import schedules as release_schedules
 from premiere.api.sdk import documents as sdk
@@ -134,7 +135,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
 
-    for module in (releases, release_schedules):  # releases, trains, schedules, freezes
+    # releases, trains, schedules, freezes, go-to-market checklists
+    for module in (releases, release_schedules, release_checklist):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )

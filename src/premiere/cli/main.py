@@ -117,6 +117,7 @@ COMMANDS = {
     "projects": CommandEntry(
         "premiere.cli.catalog:projects",
         "List, show, create and update projects.",
+        extended_by=("premiere.cli.releases.checklist",),  # checklist-template
     ),
     "release-trains": CommandEntry(
         "premiere.cli.releases.calendar:release_trains",
@@ -125,8 +126,8 @@ COMMANDS = {
     "releases": CommandEntry(
         "premiere.cli.releases.commands:releases",
         "Define releases, check their readiness, approve, start, pause, roll back.",
-        # schedule, start, advance, pause, resume, rollback
-        extended_by=("premiere.cli.releases.actions",),
+        # schedule, start, advance, pause, resume, rollback; checklist, tick, untick
+        extended_by=("premiere.cli.releases.actions", "premiere.cli.releases.checklist"),
     ),
     "scan": CommandEntry(
         "premiere.cli.deployments.scan_command:scan_command",

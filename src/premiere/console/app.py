@@ -26,6 +26,7 @@ from premiere.console.flags import page as flag_page
 from premiere.console.flags import rules, segments
 from premiere.console.pages import make_templates, secure
 from premiere.console.releases import actions as release_actions
+from premiere.console.releases import checklist as release_checklist
 from premiere.console.releases import create as release_create
 from premiere.console.releases import edit as release_edit
 from premiere.console.releases import lists as release_lists
@@ -62,6 +63,7 @@ def install_console(
     for module in (signin, overview, stream, *pages):
         app.include_router(module.router)
     # releases: the fixed paths (calendar, new) before a release's key
-    for module in (release_lists, release_create, release_edit, release_page, release_actions):
+    releases = (release_lists, release_create, release_edit, release_page, release_checklist)
+    for module in (*releases, release_actions):
         app.include_router(module.router)
     return app

@@ -1,5 +1,6 @@
 """The releases' tables: releases, their approvals and guard decisions, release
-trains, scheduled flag changes and freeze windows.
+trains, scheduled flag changes, freeze windows, and the go-to-market checklist (its
+template per project, its items per release).
 
 A release keeps its definition (features, audience, notes, schedule, plan, guards,
 required approvals) in one JSON ``spec``; the columns beside it are what the
@@ -120,3 +121,37 @@ class FreezeWindow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[dict[str, Any]] = mapped_column(json_type())
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class ChecklistTemplate(Base):
+    """A project's go-to-market checklist template: a JSON list of items (key, title,
+    owner, required, due_days_before), copied into each new release."""
+
+    __tablename__ = "checklist_templates"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    items: Mapped[list[dict[str, Any]]] = mapped_column(json_type())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class ChecklistItem(Base):
+    """One go-to-market item of a release. Its due date is ``due_at`` when set, else
+    ``due_days_before`` days before the release's planned start (when it has one)."""
+
+    __tablename__ = "release_checklist_items"
+    __table_args__ = (UniqueConstraint("release_id", "key"),)
+
+    id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(200))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_at: Mapped[datetime | None] = mapped_column(default=None)
+    due_days_before: Mapped[int | None] = mapped_column(Integer, default=None)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+    done_by: Mapped[dict[str, Any] | None] = mapped_column(json_type(), default=None)

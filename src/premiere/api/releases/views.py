@@ -12,10 +12,13 @@ from premiere.api.models import ActorView, View, optional
 
 
 class MissingItem(View):
-    kind: str = Field(description="environment, deployment, flag, approvals or freeze.")
+    kind: str = Field(description="environment, deployment, flag, approvals, checklist or freeze.")
     flag: str | None = Field(description="The feature's flag, for deployment and flag items.")
     service: str | None = Field(description="The service whose deployment is missing.")
-    needed: Any = Field(description='What is needed, e.g. ">= 2.1.0, verified" or 2 approvals.')
+    needed: Any = Field(
+        description='What is needed, e.g. ">= 2.1.0, verified", 2 approvals, or a checklist '
+        "item to be done (item, title, owner, due_at)."
+    )
     found: Any = Field(
         description="What there is instead: a version, or the running deployment that does "
         "not count yet (id, service, version, status, verification); null when nothing."

@@ -183,6 +183,12 @@ def missing_text(item: dict[str, Any]) -> str:
         return f"approvals: {_text(needed)} needed, {_text(found)} valid"
     if kind == "freeze":
         return f"freeze window: {_text(found or needed)}"
+    if kind == "checklist" and isinstance(needed, dict):
+        due = f", due {needed['due_at'][:10]}" if needed.get("due_at") else ""
+        return (
+            f"checklist: {needed.get('title')} ({needed.get('item')}; owner {needed.get('owner')}"
+            f"{due}) not done"
+        )
     if kind == "state":
         return f"state: must be {_text(needed)}, is {_text(found)}"
     subject = f" {flag}" if flag else ""

@@ -1,6 +1,7 @@
 """The releases calendar: a month or a week of days (UTC), each with the releases
-scheduled to start that day, the release trains' departures and the freeze windows
-open during it. Built from the services the API uses; rendered as a table grid."""
+scheduled to start that day, the release trains' departures, the freeze windows
+open during it and the go-to-market checklist items due that day (overdue ones
+marked). Built from the services the API uses; rendered as a table grid."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from premiere.errors import ValidationError
+from premiere.services.releases.checklist import list_due_checklist_items
 from premiere.services.releases.records import list_releases
 from premiere.services.releases.schedules import (
     list_freeze_windows,
@@ -52,7 +54,9 @@ def parse_anchor(value: str | None, today: date) -> date:
         raise ValidationError.single("date", "date", "must be a date as YYYY-MM-DD") from None
 
 
-def build_calendar(store: Store, project: str, view: str, anchor: date) -> Calendar:
+def build_calendar(
+    store: Store, project: str, view: str, anchor: date, *, now: datetime | None = None
+) -> Calendar:
     if view not in VIEWS:
         raise ValidationError.single("view", "enum", "must be month or week")
     first, last, title, previous, following = _period(view, anchor)
@@ -64,7 +68,7 @@ def build_calendar(store: Store, project: str, view: str, anchor: date) -> Calen
         )
         for n in range((end - start).days + 1)
     }
-    _add_entries(store, project, days, start, end)
+    _add_entries(store, project, days, start, end, now)
     ordered = [days[day] for day in sorted(days)]
     weeks = [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
     return Calendar(view, anchor, title, previous, following, weeks)
@@ -82,10 +86,18 @@ def _period(view: str, anchor: date) -> tuple[date, date, str, date, date]:
     return first, following - timedelta(days=1), first.strftime("%B %Y"), previous, following
 
 
-def _add_entries(store: Store, project: str, days: dict[date, Day], start: date, end: date) -> None:
+def _add_entries(
+    store: Store,
+    project: str,
+    days: dict[date, Day],
+    start: date,
+    end: date,
+    now: datetime | None,
+) -> None:
     since = datetime.combine(start, time(), tzinfo=UTC)
     until = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
-    for moment, entry in _releases(store, project) + _departures(store, project, since, until):
+    dated = _releases(store, project) + _departures(store, project, since, until)
+    for moment, entry in dated + _checklist_items(store, project, now):
         if since <= moment < until:
             days[moment.date()].entries.append({**entry, "at": moment.strftime("%H:%M")})
     for window in list_freeze_windows(store, project):
@@ -110,6 +122,17 @@ def _releases(store: Store, project: str) -> Dated:
         if moment is not None:
             entry = {"kind": "release", "key": release["key"], "name": release["name"],
                      "state": release["state"], "environment": release["environment"]}  # fmt: skip
+            found.append((moment, entry))
+    return found
+
+
+def _checklist_items(store: Store, project: str, now: datetime | None) -> Dated:
+    found: Dated = []
+    for due in list_due_checklist_items(store, project, now=now):
+        moment = _instant(due["item"]["due_at"])
+        if moment is not None:
+            entry = {"kind": "checklist", "key": due["release"], "name": due["release_name"],
+                     "item": due["item"]}  # fmt: skip
             found.append((moment, entry))
     return found
 

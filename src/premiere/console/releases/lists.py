@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -36,8 +37,11 @@ async def calendar_page(request: Request, project: str, session: SignedIn) -> Re
     store = store_of(request)
     base = await run_in_threadpool(_base, store, project)
     try:
-        anchor = parse_anchor(date[:32], console_state(request).clock().date())
-        calendar = await run_in_threadpool(build_calendar, store, project, view, anchor)
+        now = console_state(request).clock()
+        anchor = parse_anchor(date[:32], now.date())
+        calendar = await run_in_threadpool(
+            partial(build_calendar, store, project, view, anchor, now=now)
+        )
     except ValidationError as exc:
         return error_page(request, 422, "Not a calendar", exc.message, code=exc.code)
     return page(request, "releases/calendar.html", {**base, "calendar": calendar})

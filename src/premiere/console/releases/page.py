@@ -1,6 +1,7 @@
 """A release's page (``/projects/<project>/releases/<key>``) and its progress fragment.
 
-The page shows readiness as a checklist (what is missing, with links), approvals
+The page shows readiness as a list (what is missing, with links), the go-to-market
+checklist (its ticks are forms, with who ticked and when), approvals
 (valid and voided), the plan and each stage's progress, a chart per guard, the
 actions, the notes' preview and the release's audit trail. Its progress fragment
 (state, plan, guard charts) is fetched again by ``live.js`` when the console stream
@@ -26,6 +27,7 @@ from premiere.console.releases.notes import render_markdown
 from premiere.console.releases.views import plan_rows, release_row
 from premiere.services.audit import list_audit_events
 from premiere.services.projects import get_project, list_projects
+from premiere.services.releases.checklist import get_release_checklist
 from premiere.services.releases.records import (
     get_release,
     get_release_readiness,
@@ -72,6 +74,7 @@ def build_release_page(store: Store, project: str, key: str, now: datetime) -> d
         "ready": readiness["ready"],
         "missing": [readiness_item(project, release, item) for item in readiness["missing"]],
     }
+    view["checklist"] = get_release_checklist(store, project, key, now=now)
     view["approvals"] = list_release_approvals(store, project, key)
     view["actions"] = ACTIONS_BY_STATE.get(release["state"], ())
     notes = release["notes"]
@@ -117,10 +120,11 @@ def readiness_item(
             }
         if found:
             text += f"; {found} runs there"
-        query = urlencode(
-            {k: v for k, v in (("service", service), ("environment", release["environment"])) if v}
-        )
-        return {"text": text, "href": f"{base}/deployments?{query}", "link": "See deployments"}
+        # The version is found (and promoted from) an earlier environment: every
+        # environment's deployments of the service, not only this one's.
+        query = urlencode({"service": service} if service else {})
+        link = "Find the version to promote"
+        return {"text": text, "href": f"{base}/deployments?{query}", "link": link}
     if kind == "flag":
         text = f"Flag {flag}: needs {item['needed']}" + (f" ({found})" if found else "")
         return {
@@ -131,6 +135,10 @@ def readiness_item(
     if kind == "approvals":
         text = f"Approvals: {found} of {item['needed']} required"
         return {"text": text, "href": "#approvals", "link": "Approve"}
+    if kind == "checklist":
+        needed = item["needed"]
+        text = f"Checklist: {needed['title']} (owner {needed['owner']}) is not done"
+        return {"text": text, "href": f"#item-{needed['item']}", "link": "Go to the item"}
     if kind == "freeze":
         text = f"Freeze window: {found}"
         return {"text": text, "href": f"{base}/releases/calendar", "link": "See the calendar"}

@@ -4,7 +4,8 @@ A feature's code is there when, in the release's environment, the running and
 verified deployment of each service named in its ``min_versions`` has at least
 that version; a feature without minimum versions needs its flag key among the
 features carried by a running verified deployment. Approvals must be complete
-(valid ones, bound to the current digest), and no freeze window may be open.
+(valid ones, bound to the current digest), the required items of the go-to-market
+checklist must be done, and no freeze window may be open.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from premiere.services.deployments.matrix import semver_key
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
+from premiere.services.releases.checklist import checklist_missing
 from premiere.services.releases.plan import previous_variation
 from premiere.services.releases.rows import get_release_row
 from premiere.services.releases.schedules import active_freeze
@@ -68,6 +70,8 @@ def missing_items(
     required = int(row.spec["required_approvals"])
     if valid < required:
         missing.append(_item("approvals", None, None, required, valid))
+    for item in checklist_missing(session, row):
+        missing.append(_item("checklist", None, None, item, "not done"))
     if freeze:
         window = active_freeze(session, project.id, row.environment, now)
         if window is not None:

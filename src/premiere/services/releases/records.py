@@ -24,6 +24,7 @@ from premiere.services.releases.approvals import (
     list_release_approvals,
     void_stale_approvals,
 )
+from premiere.services.releases.checklist import create_release_checklist
 from premiere.services.releases.readiness import get_release_readiness
 from premiere.services.releases.rollout import (
     advance_release,
@@ -125,6 +126,7 @@ def create_release(
         )
         session.add(row)
         session.flush()
+        create_release_checklist(session, project_row.id, row)
         view = map_release_row_to_view(session, project, row)
         record_audit_event(
             session,
