@@ -41,6 +41,7 @@ PAGES = [
         None,
     ),
     ("release", f"{DEMO}/releases/recommendations-v2", None),  # test_console_releases
+    ("note", f"{DEMO}/releases/recommendations-v2/notes/1", None),  # the demo's one note
     ("audit", f"{DEMO}/audit", "console-audit"),
     ("tokens", f"{DEMO}/tokens", "console-tokens"),
     ("settings", f"{DEMO}/settings", "console-settings"),

@@ -49,7 +49,7 @@ def test_release_page__draft__links_to_the_edit_form_filled_from_the_release(
     assert form["plan"].splitlines() == [
         "segment staff hold 3600", "5% hold 3600", "25% hold 86400 manual", "100%",
     ]  # fmt: skip
-    assert form["notes_title"] == "Better recommendations"
+    assert "notes_title" not in form  # notes are edited on the release's page
     assert form["required_approvals"] == "1"
 
 
@@ -62,7 +62,7 @@ def test_edit__unchanged_form__saved_as_it_was(demo: Console) -> None:
         assert after[field] == before[field], field
 
 
-def test_edit__name_plan_notes__saved_and_approvals_voided_shown(demo: Console) -> None:
+def test_edit__name_and_plan__saved_and_approvals_voided_shown(demo: Console) -> None:
     release = records.get_release(demo.store, "demo", "recommendations-v2")
     records.approve_release(
         demo.store, OTHER, "demo", "recommendations-v2", {"digest": release["digest"]}
@@ -71,10 +71,10 @@ def test_edit__name_plan_notes__saved_and_approvals_voided_shown(demo: Console) 
     assert "saving a change of the environment, features, audience or plan voids it" in (
         demo.client.get(EDIT).text
     )
-    answer = _save(demo, form, name="Recs v2", plan="10% hold 600\n100%", notes_title="Recs")
+    answer = _save(demo, form, name="Recs v2", plan="10% hold 600\n100%")
     assert answer.status_code == 303
     after = records.get_release(demo.store, "demo", "recommendations-v2")
-    assert after["name"] == "Recs v2" and after["notes"]["title"] == "Recs"
+    assert after["name"] == "Recs v2" and after["notes"] == release["notes"]
     assert [s["percent"] for s in after["plan"]["stages"]] == [10, 100]
     assert after["approvals"] == {"required": 1, "valid": 0, "void": 1}
     html = demo.client.get(answer.headers["location"]).text

@@ -6,6 +6,7 @@ with that version: a release changed meanwhile is refused with ``version_conflic
 input kept and the current version taken, so a second save replaces the other change.
 An edit of what approvers approved (environment, features, audience, plan) voids their
 approvals, as the service's rule says; the form says so beforehand, the page afterwards.
+Release notes are not part of this form: they are edited on the release's page.
 """
 
 from __future__ import annotations
@@ -80,7 +81,6 @@ def edit_context(store: Store, project: str, key: str) -> dict[str, Any]:
 def release_form(store: Store, project: str, release: Mapping[str, Any]) -> dict[str, str]:
     """The create form's fields, filled from ``release``."""
     schedule = release["schedule"]
-    notes = release["notes"] or {}
     form = {
         "name": release["name"],
         "description": release["description"],
@@ -91,9 +91,6 @@ def release_form(store: Store, project: str, release: Mapping[str, Any]) -> dict
         "timezone": schedule.get("timezone") or "UTC",
         "start_at": _local(schedule.get("start_at"), schedule.get("timezone") or "UTC"),
         "train": schedule.get("train") or "",
-        "notes_title": notes.get("title", ""),
-        "notes_body": notes.get("body", ""),
-        "notes_category": notes.get("category", "new"),
     }
     for index, feature in enumerate(release["features"]):
         form[f"feature_flag_{index}"] = feature["flag"]
@@ -112,7 +109,7 @@ def _save(store: Store, actor: Actor, project: str, key: str, form: Mapping[str,
     data = read_release_form(store, project, form)
     del data["key"]
     data["description"] = form.get("description", "").strip()
-    data.setdefault("notes", None)  # title and body emptied: no notes
+    data.pop("notes", None)  # notes are edited on the release's page
     _keep_min_versions(data, get_release(store, project, key))
     version = form.get("version", "")
     expected = int(version) if version.isdigit() and len(version) < 19 else None
