@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from premiere.services import audit, audit_chain, catalog, environments, projects, tokens
-from premiere.services.communication import entries, listing
-from premiere.services.communication import outbox, subscribers, webhooks
+from premiere.services.communication import entries, listing, outbox, subscribers, webhooks
 from premiere.services.communication.delivery import Answer, Deliverer
 from premiere.services.deployments import (
     checks,
@@ -281,6 +280,7 @@ SERVED: dict[str, Served] = {
         listing.list_project_notes(w.store, P),
         listing.list_project_notes(w.store, P, public=True),
         listing.list_project_notes(w.store, P, limit=1),
+    ],
     "OutgoingWebhookCreated": lambda w: _outgoing(w)[:2],
     "OutgoingWebhookView": lambda w: [
         *webhooks.list_webhooks(w.store, P),
@@ -323,6 +323,8 @@ def _note_views(w: World) -> list[Any]:
     note = entries.create_note(w.store, ACTOR, P, RELEASE, data)
     published = entries.publish_note(w.store, ACTOR, P, RELEASE, note["id"])
     return [note, published, *entries.list_release_notes(w.store, P, RELEASE)]
+
+
 def _token_of(w: World, address: str) -> str:
     from sqlalchemy import select
 

@@ -6,7 +6,6 @@
 - Webhooks: a loopback HTTP receiver, a clock the tests move, and a project with a
   service to record deployments of."""
 
-
 from __future__ import annotations
 
 import http.server

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from premiere.services import Actor
 from premiere.services.communication.events import event_types_of
 from premiere.services.mappers import format_time
-from premiere.store.outbox import EmailSubscriber, OutboxDelivery, Webhook
 from premiere.store.models import Project
+from premiere.store.outbox import EmailSubscriber, OutboxDelivery, Webhook
 
 MAX_ATTEMPTS = 10
 

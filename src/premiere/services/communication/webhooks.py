@@ -24,8 +24,8 @@ from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.validation import DESCRIPTION_MAX, Validator
 from premiere.store import Store
-from premiere.store.outbox import Webhook
 from premiere.store.concurrency import require_current_version
+from premiere.store.outbox import Webhook
 from premiere.store.types import utc_now
 
 FIELDS = ("url", "description", "events", "format", "enabled")
