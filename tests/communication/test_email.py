@@ -19,7 +19,7 @@ from premiere.services.communication.mail import Mailer
 from premiere.services.communication.subscribers import subscribe
 from premiere.store import Store
 
-from .conftest import LOOPBACK, Api, Clock, deploy
+from .conftest import Api, Clock, deploy
 
 PUBLIC = "https://premiere.example.com"
 
@@ -54,7 +54,7 @@ def test_subscriber__event_of_its_category__one_email_with_unsubscribe_link(
     subscribe(store, actor, project, {"email": "gtm@example.com", "categories": ["release"]})
     deployment = deploy(store, actor, project)
 
-    assert Deliverer(store, addresses=LOOPBACK, clock=clock, mailer=mailer).deliver_due() == 1
+    assert Deliverer(store, clock=clock, mailer=mailer).deliver_due() == 1
     [message] = inbox.messages
     assert message["To"] == "pm@example.com"
     assert message["Subject"] == f"[demo] deployment.recorded: {deployment['id']} (staging)"
@@ -70,7 +70,7 @@ def test_subscriber__event_of_its_category__one_email_with_unsubscribe_link(
     assert answer.json() == {"unsubscribed": "pm@example.com"}
     assert api.client.request("GET", path).status_code == 404
     deploy(store, actor, project, "1.0.1")
-    assert Deliverer(store, addresses=LOOPBACK, clock=clock, mailer=mailer).deliver_due() == 0
+    assert Deliverer(store, clock=clock, mailer=mailer).deliver_due() == 0
     assert [s["email"] for s in api.ok(api.get(f"/api/v1/projects/{project}/subscribers"))] == [
         "gtm@example.com"
     ]
@@ -84,9 +84,9 @@ def test_no_smtp_configured__attempt_logged__kept_for_a_retry(
     create_service(store, actor, project, {"key": "web"})
     subscribe(store, actor, project, {"email": "pm@example.com", "categories": ["deployment"]})
     deploy(store, actor, project)
-    assert Deliverer(store, addresses=LOOPBACK, clock=clock).deliver_due() == 1
+    assert Deliverer(store, clock=clock).deliver_due() == 1
     assert (
-        Deliverer(store, addresses=LOOPBACK, clock=clock).deliver_due() == 0
+        Deliverer(store, clock=clock).deliver_due() == 0
     )  # waits for its retry
 
 
