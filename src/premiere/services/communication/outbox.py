@@ -99,6 +99,25 @@ def redeliver(store: Store, project: str, delivery_id: int) -> DeliveryView:
         return map_delivery_row_to_view(row, _attempts(session, row.id))
 
 
+def last_deliveries(store: Store, project: str) -> dict[int, DeliveryView]:
+    """Each webhook's latest delivery (by webhook id), with its last attempt; one indexed
+    read per webhook."""
+    found: dict[int, DeliveryView] = {}
+    with store.read() as session:
+        project_row = get_project_row(session, project)
+        ids = session.scalars(select(Webhook.id).where(Webhook.project_id == project_row.id))
+        for webhook_id in list(ids):
+            row = session.scalar(
+                select(OutboxDelivery)
+                .where(OutboxDelivery.webhook_id == webhook_id)
+                .order_by(OutboxDelivery.id.desc())
+                .limit(1)
+            )
+            if row is not None:
+                found[webhook_id] = map_delivery_row_to_view(row, _last_attempt(session, row.id))
+    return found
+
+
 def list_release_announcements(store: Store, project: str, release: str) -> list[DeliveryView]:
     """The latest webhook deliveries of events about ``release`` (their payload's
     resource), newest first, without their attempts' log but the last attempt's."""

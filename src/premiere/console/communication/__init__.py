@@ -1,0 +1,1 @@
+"""Release communication's pages: outgoing webhooks, their deliveries, email subscribers."""
