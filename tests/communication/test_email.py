@@ -85,9 +85,7 @@ def test_no_smtp_configured__attempt_logged__kept_for_a_retry(
     subscribe(store, actor, project, {"email": "pm@example.com", "categories": ["deployment"]})
     deploy(store, actor, project)
     assert Deliverer(store, clock=clock).deliver_due() == 1
-    assert (
-        Deliverer(store, clock=clock).deliver_due() == 0
-    )  # waits for its retry
+    assert Deliverer(store, clock=clock).deliver_due() == 0  # waits for its retry
 
 
 def test_subscribe__bad_input__422_names_the_field(api: Api, project: str) -> None:
