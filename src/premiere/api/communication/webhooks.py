@@ -151,7 +151,7 @@ def get_delivery(
 
 @router.post(
     "/deliveries/{delivery_id}/redeliver", status_code=202, tags=TAGS,
-    summary="Attempt a delivered or failed delivery once more",
+    summary="Attempt a delivered, failed or cancelled delivery once more",
     responses=answers(OutboxDeliveryView, 404, 409, status=202),
 )  # fmt: skip
 def redeliver(

@@ -74,8 +74,9 @@ def get_delivery(store: Store, project: str, delivery_id: int) -> DeliveryView:
 
 
 def redeliver(store: Store, project: str, delivery_id: int) -> DeliveryView:
-    """One more attempt of a delivered or failed delivery, as soon as the worker runs
-    (same ``webhook-id``, so a receiver can tell it from a new event)."""
+    """One more attempt of a delivered, failed or cancelled delivery of an enabled
+    webhook, as soon as the worker runs (same ``webhook-id``, so a receiver can tell it
+    from a new event)."""
     now = utc_now()
     with store.write() as session:
         row = _delivery_row(session, project, delivery_id, lock=True)
