@@ -1,0 +1,1 @@
+"""Release communication over HTTP: the releases calendar."""

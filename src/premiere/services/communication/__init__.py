@@ -1,0 +1,1 @@
+"""Release communication: the releases calendar, the changelog and its feeds."""
