@@ -17,12 +17,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from premiere.cli.server.demo import seed_demo
 from premiere.store import Store
 from tests.api.live import LiveServer, serve
 from tests.browser import support
+
+# A loaded two-core machine may take seconds to render a page: what a test waits for
+# (a locator, an assertion) may take this long before the test fails.
+WAIT_MS = 15_000
+expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +82,7 @@ def page(
 ) -> Iterator[Page]:
     assert request.node.get_closest_marker("browser"), "mark the test pytest.mark.browser"
     context = chromium.new_context(base_url=live_server.url, **support.CONTEXT_OPTIONS)
+    context.set_default_timeout(WAIT_MS)
     watch.install(context)
     try:
         yield context.new_page()

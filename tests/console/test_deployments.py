@@ -175,3 +175,37 @@ def test_actions__malformed_posts__never_a_server_error(demo: Console) -> None:
             )
             assert answer.status_code == 422, (action, data, answer.status_code)
     assert history.list_deployments(demo.store, "demo")["items"][0]["id"] == before
+
+
+def _promote(demo: Console, service: str, source: str, to: str) -> int:
+    answer = _post(demo, f"{BASE}/{_find(demo, service, source)}/promote", {"to": to})
+    assert answer.status_code == 303, answer.text
+    return int(answer.headers["location"].rsplit("/", 1)[1])
+
+
+def test_finish__promoted_and_pending__reported_succeeded_and_verified(demo: Console) -> None:
+    number = _promote(demo, "api", "staging", "production")
+    assert "Report finished" in demo.client.get(f"{BASE}/{number}").text
+
+    answer = _post(demo, f"{BASE}/{number}/finish", {"outcome": "succeeded"})
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"{BASE}/{number}"
+    finished = ledger.get_deployment(demo.store, "demo", number)
+    assert (finished["status"], finished["verified"]) == ("succeeded", True)
+    assert "Report finished" not in demo.client.get(f"{BASE}/{number}").text
+
+
+def test_finish__bad_outcome_or_already_finished__refused_at_the_action(demo: Console) -> None:
+    number = _promote(demo, "api", "staging", "production")
+
+    answer = _post(demo, f"{BASE}/{number}/finish", {"outcome": "exploded"})
+    assert answer.status_code == 422
+    assert "must be succeeded or failed" in answer.text
+    assert ledger.get_deployment(demo.store, "demo", number)["status"] == "pending"
+
+    done = _find(demo, "api", "development")
+    answer = _post(demo, f"{BASE}/{done}/finish", {"outcome": "failed"})
+    assert answer.status_code == 422
+    assert "invalid_state" in answer.text
+    assert ledger.get_deployment(demo.store, "demo", done)["status"] == "succeeded"

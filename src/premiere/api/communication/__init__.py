@@ -1,1 +1,2 @@
-"""Release communication over HTTP: the releases calendar."""
+"""Release communication over HTTP: a release's note entries, notes across a project's
+releases, and the releases calendar."""

@@ -54,9 +54,7 @@ async def changelog_page(request: Request, project: str) -> Response:
         "next_url": _next_url(base, changelog["next_cursor"]),
         "first_page": cursor is None,
     }
-    return page(
-        request, "communication/changelog.html", context, headers={"Cache-Control": CACHE}
-    )
+    return page(request, "communication/changelog.html", context, headers={"Cache-Control": CACHE})
 
 
 @router.get(CHANGELOG + "/feed.atom")

@@ -1,5 +1,6 @@
 """Deployments: the history (filters, cursor paging) and a deployment's page, with
-promote and roll back as confirmed forms calling the services the API calls.
+promote, report finished and roll back as confirmed forms calling the services the API
+calls (report finished is ``POST .../finish``: what a pipeline reports when it is done).
 
 A refusal (the environment policy, a deployment that cannot be rolled back) is shown
 at the action, on the deployment's page again (422), with the service's message.
@@ -140,6 +141,29 @@ async def rollback_form(
         success=lambda created: f"/projects/{project}/deployments/{created['id']}",
         template="deployments/detail.html",
         context=view | {"action": "rollback"},
+    )
+
+
+@router.post("/projects/{project}/deployments/{deployment}/finish")
+async def finish_form(
+    request: Request, project: str, deployment: str, session: SignedIn
+) -> Response:
+    store, number = store_of(request), deployment_id(deployment)
+    view = await run_in_threadpool(build_deployment, store, project, number)
+
+    def finish(form: dict[str, str]) -> DeploymentView:
+        data = {"outcome": form.get("outcome", "")}
+        if form.get("reason"):
+            data["reason"] = form["reason"]
+        return ledger.finish_deployment(store, actor_of(session), project, number, data)
+
+    return await submit_form(
+        request,
+        session,
+        finish,
+        success=lambda finished: f"/projects/{project}/deployments/{finished['id']}",
+        template="deployments/detail.html",
+        context=view | {"action": "finish"},
     )
 
 

@@ -1,1 +1,3 @@
-"""Release communication: the releases calendar, the changelog and its feeds."""
+"""Release communication: release notes as entries of a release, rendered safely and
+published when the release reaches its announcement point; the releases calendar, the
+changelog and its feeds."""

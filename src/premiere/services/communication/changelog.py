@@ -8,21 +8,33 @@ the page and the feeds answer 404, as for a project that does not exist."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 
-from premiere.errors import NotFoundError
+from sqlalchemy import and_, or_, select
+
+from premiere.errors import NotFoundError, ValidationError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
+from premiere.services.communication.feeds import ChangelogEntry
 from premiere.services.communication.fields import CATEGORIES
+from premiere.services.communication.markdown import render_markdown
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.changelog import ChangelogSettings
+from premiere.store.communication import NoteEntry
 from premiere.store.concurrency import require_current_version, require_version
 from premiere.store.models import Project
+from premiere.store.releases import Release
 from premiere.store.types import utc_now
+
+LIMIT_MAX = 100
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ChangelogSettingsView(TypedDict):
@@ -31,6 +43,81 @@ class ChangelogSettingsView(TypedDict):
     categories: list[str]
     version: int
     updated_at: str | None
+
+
+class ChangelogPage(TypedDict):
+    project: str
+    title: str
+    settings: ChangelogSettingsView
+    updated: datetime
+    """The settings' last change (a feed's date when it has no entry)."""
+    entries: list[ChangelogEntry]
+    next_cursor: str | None
+
+
+def list_changelog_entries(
+    store: Store, project: str, *, limit: int = 20, cursor: str | None = None
+) -> ChangelogPage:
+    """A page of the changelog, newest publication first: the project's published notes
+    whose audience is everyone, of the categories its settings show. ``NotFoundError``
+    when the project has no changelog (or is unknown); a bad ``cursor`` is refused."""
+    if not 1 <= limit <= LIMIT_MAX:
+        raise ValidationError.single("limit", "range", f"must be 1..{LIMIT_MAX}")
+    after = _decode(cursor) if cursor is not None else None
+    if cursor is not None and after is None:
+        raise ValidationError.single("cursor", "invalid_cursor", "is not a cursor of this list")
+    with store.read() as session:
+        project_row = get_project_row(session, project)
+        row = session.get(ChangelogSettings, project_row.id)
+        settings = _view(project_row, row)
+        require_changelog(settings)
+        assert row is not None
+        statement = (
+            select(NoteEntry, Release)
+            .join(Release, Release.id == NoteEntry.release_id)
+            .where(
+                NoteEntry.project_id == project_row.id,
+                NoteEntry.state == "published",
+                NoteEntry.audience.is_(None),
+                NoteEntry.category.in_(settings["categories"]),
+            )
+        )
+        if after is not None:
+            at, note_id = after
+            statement = statement.where(
+                or_(
+                    NoteEntry.published_at < at,
+                    and_(NoteEntry.published_at == at, NoteEntry.id < note_id),
+                )
+            )
+        order = (NoteEntry.published_at.desc(), NoteEntry.id.desc())
+        rows = session.execute(statement.order_by(*order).limit(limit + 1)).all()
+        entries = [map_note_row_to_entry(note, release) for note, release in rows[:limit]]
+        more = len(rows) > limit
+        return {
+            "project": project,
+            "title": f"{project_row.name} changelog",
+            "settings": settings,
+            "updated": row.updated_at,
+            "entries": entries,
+            "next_cursor": _encode(entries[-1]) if more else None,
+        }
+
+
+def map_note_row_to_entry(note: NoteEntry, release: Release) -> ChangelogEntry:
+    published = note.published_at or note.updated_at
+    return {
+        "id": note.id,
+        "title": note.title,
+        "body_html": render_markdown(note.body),
+        "category": note.category,
+        "release": release.key,
+        "release_name": release.name,
+        "links": [{"label": str(link["label"]), "url": str(link["url"])} for link in note.links],
+        "image_url": note.image_url,
+        "published_at": published,
+        "updated_at": max(published, note.updated_at),
+    }
 
 
 def get_changelog_settings(store: Store, project: str) -> ChangelogSettingsView:
@@ -126,3 +213,25 @@ def _view(project: Project, row: ChangelogSettings | None) -> ChangelogSettingsV
         "version": row.version,
         "updated_at": format_time(row.updated_at),
     }
+
+
+def _encode(entry: ChangelogEntry) -> str:
+    micros = (entry["published_at"] - EPOCH) // timedelta(microseconds=1)
+    text = f"changelog:{micros}:{entry['id']}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        text = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    prefix, _, rest = text.partition(":")
+    micros, _, note_id = rest.partition(":")
+    numbers = (micros.lstrip("-"), note_id)
+    if prefix != "changelog" or not all(n.isdigit() and len(n) <= 18 for n in numbers):
+        return None
+    try:
+        return EPOCH + timedelta(microseconds=int(micros)), int(note_id)
+    except OverflowError:
+        return None

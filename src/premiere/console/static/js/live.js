@@ -23,6 +23,7 @@ if (root && "EventSource" in window) {
   events.addEventListener("ready", () => {
     if (connected) refreshAll(); // reconnected: something may have changed meanwhile
     connected = true;
+    root.dataset.liveReady = ""; // listening: changes from now on show here
   });
   events.addEventListener("change", refreshAll);
 }
