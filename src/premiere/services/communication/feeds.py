@@ -4,10 +4,11 @@ JSON Feed (version 1.1, https://www.jsonfeed.org/version/1.1/).
 Both hold the same entries, newest first: a note's title as text, its body as the
 sanitised HTML of :func:`~premiere.services.communication.markdown.render_markdown`,
 its category, its release, and its links and image when their URLs are ``http`` or
-``https`` (others are left out). The same entries give the same bytes — every date
-comes from the data, none from the clock — so the ETag is a hash of them. The JSON is
-written with ``<``, ``>`` and ``&`` escaped (``\\u003c``...), so that no markup appears
-in its bytes even though a title is plain text.
+``https`` (others are left out): in Atom the links follow the body as a list, in the
+JSON Feed they are in the item's ``_premiere`` extension. The same entries give the
+same bytes — every date comes from the data, none from the clock — so the ETag is a
+hash of them. The JSON is written with ``<``, ``>`` and ``&`` escaped (``\\u003c``...),
+so that no markup appears in its bytes even though a title is plain text.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
@@ -78,9 +80,7 @@ def build_atom_feed(source: FeedSource, entries: Sequence[ChangelogEntry]) -> Fe
         item.id(entry_id(source, entry))
         item.title(entry["title"])
         item.link(href=entry_url(source, entry), rel="alternate")
-        for link in safe_links(entry):
-            item.link(href=link["url"], rel="related", title=link["label"])
-        item.content(entry["body_html"], type="html")
+        item.content(entry["body_html"] + _links_html(entry), type="html")
         item.category(term=entry["category"])
         item.published(entry["published_at"])
         item.updated(entry["updated_at"])
@@ -96,8 +96,8 @@ def build_json_feed(source: FeedSource, entries: Sequence[ChangelogEntry]) -> Fe
         "items": [_json_item(source, entry) for entry in entries],
     }
     text = json.dumps(document, ensure_ascii=False, indent=2)
-    for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
-        text = text.replace(char, escape)
+    for char, code in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        text = text.replace(char, code)
     return _feed(text.encode())
 
 
@@ -142,6 +142,16 @@ def is_web_url(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _links_html(entry: ChangelogEntry) -> str:
+    """The links as a list after the body (``feedgen`` writes an entry's links without
+    their ``rel``, which would make each an alternate of the entry)."""
+    items = "".join(
+        f'<li><a href="{escape(link["url"])}">{escape(link["label"])}</a></li>'
+        for link in safe_links(entry)
+    )
+    return f"<ul>{items}</ul>" if items else ""
 
 
 def _updated(source: FeedSource, entries: Sequence[ChangelogEntry]) -> datetime:
