@@ -117,10 +117,11 @@ def activity_head(store: Store, project: str) -> tuple[int, int]:
     """Where ``project``'s audit log and change feed end: (last event id, last change
     seq). Every change to the project moves one of them, so a reader that polls this
     pair learns that something changed (the console's live updates)."""
-    with store.read() as session:
-        event = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.project == project))
-        change = session.scalar(select(func.max(Change.seq)).where(Change.project == project))
-    return int(event or 0), int(change or 0)
+    event = select(func.max(AuditEvent.id)).where(AuditEvent.project == project)
+    change = select(func.max(Change.seq)).where(Change.project == project)
+    with store.read() as session:  # one statement: two indexed reads
+        found = session.execute(select(event.scalar_subquery(), change.scalar_subquery())).one()
+    return int(found[0] or 0), int(found[1] or 0)
 
 
 def _validate_filters(**filters: str | None) -> None:
