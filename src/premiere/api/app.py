@@ -19,6 +19,8 @@ from premiere import __version__
 from premiere.api import audit, catalog, environments, projects, tokens
 from premiere.api.communication import calendar_feed
 from premiere.api.communication import routes as notes
+from premiere.api.communication import subscribers as email_subscribers
+from premiere.api.communication import webhooks as outgoing_webhooks
 from premiere.api.deployments import config as deployment_config
 from premiere.api.deployments import insights as deployment_insights
 from premiere.api.deployments import routes as deployments
@@ -138,8 +140,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
 
-    # releases, trains, schedules, freezes, go-to-market checklists; release notes
-    for module in (releases, release_schedules, release_checklist, notes):
+    # releases, trains, schedules, freezes, go-to-market checklists; communication
+    communication = (notes, outgoing_webhooks, email_subscribers)
+    for module in (releases, release_schedules, release_checklist, *communication):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from premiere.errors import ValidationError
 from premiere.services import Actor
 from premiere.services.audit_chain import link_audit_event
+from premiere.services.communication.announce import enqueue_deliveries
 from premiere.services.mappers import AuditPage, map_audit_event_row_to_view
 from premiere.store import Store
 from premiere.store.models import AuditEvent, Change
@@ -37,10 +38,12 @@ def record_audit_event(
     after: Any = None,
     at: datetime | None = None,
 ) -> None:
-    """Append one event, linked to its chain; call it inside the transaction that makes
+    """Append one event, linked to its chain, with the outbox's deliveries announcing
+    it (services/communication/announce.py); call it inside the transaction that makes
     the change."""
+    at = at or utc_now()
     event = AuditEvent(
-        at=at or utc_now(),
+        at=at,
         actor_kind=actor.kind,
         actor_id=actor.id[:ACTOR_FIELD_MAX],
         actor_name=actor.name[:ACTOR_FIELD_MAX],
@@ -54,6 +57,10 @@ def record_audit_event(
     )
     link_audit_event(session, event)
     session.add(event)
+    enqueue_deliveries(
+        session, actor, action, project=project, resource_type=resource_type,
+        resource_key=resource_key, environment=environment, after=after, at=at,
+    )  # fmt: skip
 
 
 def list_audit_events(
