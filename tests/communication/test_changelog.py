@@ -15,6 +15,7 @@ import feedparser
 import jsonschema
 import pytest
 
+from premiere.services.communication import changelog
 from premiere.services.communication import entries as notes
 from premiere.store import Store
 from tests.api.support import SyncClient
@@ -155,7 +156,10 @@ def test_changelog__turned_off__404_everywhere(client: SyncClient, store: Store)
         assert client.get(path).status_code == 404, path
 
 
-def test_changelog__never_turned_on__404(store: Store, seeded: Notes) -> None:
+def test_changelog__turned_off__404(store: Store, seeded: Notes) -> None:
+    version = changelog.get_changelog_settings(store, "demo")["version"]
+    changelog.update_changelog_settings(store, CREATOR, "demo", {"enabled": False}, version)
+
     for client in site(store):
         for path in (PAGE, FEED_ATOM, FEED_JSON):
             assert client.get(path).status_code == 404, path

@@ -17,12 +17,12 @@ from premiere.store import Store
 from tests.releases.conftest import CREATOR
 
 
-def test_settings__never_saved__off_every_category_version_0(store: Store, project: str) -> None:
+def test_settings__never_saved__on_every_category_version_0(store: Store, project: str) -> None:
     settings = get_changelog_settings(store, project)
 
     assert settings == {
         "project": "demo",
-        "enabled": False,
+        "enabled": True,
         "categories": ["new", "improved", "fixed", "deprecated", "security"],
         "version": 0,
         "updated_at": None,
@@ -32,14 +32,14 @@ def test_settings__never_saved__off_every_category_version_0(store: Store, proje
 def test_settings__saved_twice__versioned_audited_categories_in_order(
     store: Store, project: str
 ) -> None:
-    first = update_changelog_settings(store, CREATOR, project, {"enabled": True}, 0)
+    first = update_changelog_settings(store, CREATOR, project, {"enabled": False}, 0)
     second = update_changelog_settings(
         store, CREATOR, project, {"categories": ["fixed", "new"]}, first["version"]
     )
 
-    assert (first["enabled"], first["version"]) == (True, 1)
+    assert (first["enabled"], first["version"]) == (False, 1)
     assert (second["enabled"], second["categories"], second["version"]) == (
-        True,
+        False,
         ["new", "fixed"],
         2,
     )

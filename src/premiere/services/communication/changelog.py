@@ -1,7 +1,7 @@
 """A project's public changelog: its settings (on or off, the categories shown) and the
 release notes it shows — published notes whose audience is everyone, newest first,
-paged. A project's changelog is off until someone turns it on: the page and its feeds
-are public (no token), so a project opts in.
+paged. A project's changelog is on until someone turns it off: the page and its feeds
+are public (no token) and show only what was published for everyone.
 
 When the changelog is off, :func:`list_changelog_entries` raises ``NotFoundError``, and
 the page and the feeds answer 404, as for a project that does not exist."""
@@ -71,7 +71,6 @@ def list_changelog_entries(
         row = session.get(ChangelogSettings, project_row.id)
         settings = _view(project_row, row)
         require_changelog(settings)
-        assert row is not None
         statement = (
             select(NoteEntry, Release)
             .join(Release, Release.id == NoteEntry.release_id)
@@ -98,7 +97,7 @@ def list_changelog_entries(
             "project": project,
             "title": f"{project_row.name} changelog",
             "settings": settings,
-            "updated": row.updated_at,
+            "updated": row.updated_at if row is not None else project_row.created_at,
             "entries": entries,
             "next_cursor": _encode(entries[-1]) if more else None,
         }
@@ -121,7 +120,7 @@ def map_note_row_to_entry(note: NoteEntry, release: Release) -> ChangelogEntry:
 
 
 def get_changelog_settings(store: Store, project: str) -> ChangelogSettingsView:
-    """The settings; a project that never saved them: off, every category, version 0."""
+    """The settings; a project that never saved them: on, every category, version 0."""
     with store.read() as session:
         project_row = get_project_row(session, project)
         return _view(project_row, session.get(ChangelogSettings, project_row.id))
@@ -147,7 +146,7 @@ def update_changelog_settings(
         require_current_version("changelog", project, before["version"], expected)
         if row is None:
             row = ChangelogSettings(
-                project_id=project_row.id, enabled=False, categories=list(CATEGORIES)
+                project_id=project_row.id, enabled=True, categories=list(CATEGORIES)
             )
             session.add(row)
         else:
@@ -201,7 +200,7 @@ def _view(project: Project, row: ChangelogSettings | None) -> ChangelogSettingsV
     if row is None:
         return {
             "project": project.key,
-            "enabled": False,
+            "enabled": True,
             "categories": list(CATEGORIES),
             "version": 0,
             "updated_at": None,
