@@ -20,6 +20,8 @@ from premiere.console.auth import ConsoleState, session_policy
 from premiere.console.communication import deliveries as webhook_deliveries
 from premiere.console.communication import subscribers as subscriber_pages
 from premiere.console.communication import webhooks as webhook_pages
+from premiere.console.communication import changelog as public_changelog
+from premiere.console.communication import feeds as feed_settings
 from premiere.console.deployments import checks as check_pages
 from premiere.console.deployments import pages as deployment_pages
 from premiere.console.deployments import settings as settings_pages
@@ -80,5 +82,8 @@ def install_console(
         release_actions,
     )
     for module in releases:
+        app.include_router(module.router)
+    # communication: the public changelog and its feeds (no sign-in), their settings
+    for module in (public_changelog, feed_settings):
         app.include_router(module.router)
     return app
