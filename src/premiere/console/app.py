@@ -17,11 +17,11 @@ from starlette.responses import Response
 from premiere.console import audit, overview, signin, stream, tokens
 from premiere.console.assets import CACHE_FOREVER, Assets
 from premiere.console.auth import ConsoleState, session_policy
+from premiere.console.communication import changelog as public_changelog
 from premiere.console.communication import deliveries as webhook_deliveries
+from premiere.console.communication import feeds as feed_settings
 from premiere.console.communication import subscribers as subscriber_pages
 from premiere.console.communication import webhooks as webhook_pages
-from premiere.console.communication import changelog as public_changelog
-from premiere.console.communication import feeds as feed_settings
 from premiere.console.deployments import checks as check_pages
 from premiere.console.deployments import pages as deployment_pages
 from premiere.console.deployments import settings as settings_pages
