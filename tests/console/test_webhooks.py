@@ -159,3 +159,23 @@ def test_release_page__announcements_of_that_release(demo: Console) -> None:
     section = html[html.index('id="announcements-heading"') :]
     assert "release.paused" in section and RECEIVER in section
     assert section.count("badge--pending") == 1
+
+
+def test_deliveries_log__paged__older_link_and_bad_cursor(demo: Console) -> None:
+    hook = webhooks.create_webhook(
+        demo.store, SYSTEM, "demo", {"url": RECEIVER, "events": ["release.started"]}
+    )
+    sent = [outbox.send_test_event(demo.store, SYSTEM, "demo", hook["id"]) for _ in range(27)]
+    first = demo.client.get(f"{HOOKS}/{hook['id']}").text
+    assert first.count("<code>", first.index("delivery-log")) >= 25
+    assert (
+        f"<code>{sent[-1]['id']}</code>" in first and f"<code>{sent[1]['id']}</code>" not in first
+    )
+    older = first[first.index('rel="next"') - 200 : first.index('rel="next"')]
+    link = older[older.index('href="') + 6 :].split('"')[0].replace("&amp;", "&")
+    second = demo.client.get(link).text
+    assert f"<code>{sent[0]['id']}</code>" in second and f"<code>{sent[1]['id']}</code>" in second
+    assert f"<code>{sent[-1]['id']}</code>" not in second
+    assert 'rel="next"' not in second
+    bad = demo.client.get(f"{HOOKS}/{hook['id']}?cursor=nonsense")
+    assert bad.status_code == 422 and "is not a cursor from this list" in bad.text
