@@ -46,6 +46,8 @@ class Settings:
     webhook_delivery_retention_days: int = 30
     check_max_body_bytes: int = 1_048_576
     check_allowed_addresses: tuple[str, ...] = ()
+    webhook_allowed_addresses: tuple[str, ...] = ()
+    outbox_retention_days: int = 30
     console_session_idle_seconds: int = 8 * 3600
     console_session_max_age_seconds: int = 7 * 24 * 3600
     public_url: str = "http://127.0.0.1:8700"
@@ -133,12 +135,21 @@ class Settings:
             public_url=(env.get("PREMIERE_PUBLIC_URL") or base.public_url).rstrip("/"),
             smtp_port=number("PREMIERE_SMTP_PORT", int, base.smtp_port, 1, 65535),
             **_smtp_settings(env, base),
-            check_allowed_addresses=tuple(
-                part.strip()
-                for part in env.get("PREMIERE_CHECK_ALLOWED_ADDRESSES", "").split(",")
-                if part.strip()
+            check_allowed_addresses=_list(env, "PREMIERE_CHECK_ALLOWED_ADDRESSES"),
+            webhook_allowed_addresses=_list(env, "PREMIERE_WEBHOOK_ALLOWED_ADDRESSES"),
+            outbox_retention_days=number(
+                "PREMIERE_OUTBOX_RETENTION_DAYS",
+                int,
+                base.outbox_retention_days,
+                1,
+                MAX_RETENTION_DAYS,
             ),
         )
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated setting's items, blanks dropped."""
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
 
 
 def _event_settings(number: Callable[..., int], base: Settings) -> dict[str, Any]:

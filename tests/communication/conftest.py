@@ -20,7 +20,7 @@ import pytest
 from premiere.api import create_app
 from premiere.services import Actor, tokens
 from premiere.services.catalog import create_service
-from premiere.services.communication.webhooks import create_webhook
+from premiere.services.communication.webhooks import create_webhook, webhook_addresses
 from premiere.services.deployments.ledger import record_deployment
 from premiere.services.releases import records as releases
 from premiere.settings import Settings
@@ -32,6 +32,9 @@ from tests.releases.conftest import deploy as deploy_features
 __all__ = ["demo", "release"]
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
+LOOPBACK_SETTINGS = Settings(database_url="unused://", webhook_allowed_addresses=("127.0.0.1",))
+LOOPBACK = webhook_addresses(LOOPBACK_SETTINGS)
+"""The receivers here listen on loopback, which webhooks reach only when allowed."""
 
 
 @dataclass
@@ -119,6 +122,7 @@ def subscribe(
         actor,
         project,
         {"url": url, "events": list(events or ["deployment.recorded"]), **more},
+        LOOPBACK,
     )
 
 
@@ -133,7 +137,7 @@ def api(store: Store) -> Iterator[Api]:
     """The real app over ``store``, with an admin token."""
     admin_token = tokens.ensure_admin_token(store, None)
     assert admin_token is not None
-    with running(create_app(Settings(database_url="unused://"), store)) as client:
+    with running(create_app(LOOPBACK_SETTINGS, store)) as client:
         yield Api(client, store, admin_token)
 
 

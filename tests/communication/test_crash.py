@@ -28,6 +28,7 @@ def _serve(database: Path, port: int, *args: str) -> subprocess.Popen[bytes]:
         "PREMIERE_PORT": str(port),
         "PREMIERE_ADMIN_TOKEN": TOKEN,
         "PREMIERE_SCHEDULER_INTERVAL": "0.2",
+        "PREMIERE_WEBHOOK_ALLOWED_ADDRESSES": "127.0.0.1",
     }
     command = [sys.executable, "-m", "premiere.cli", "serve", *args]
     process = subprocess.Popen(

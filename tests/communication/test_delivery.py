@@ -19,7 +19,7 @@ from premiere.services.communication.outbox import list_deliveries, redeliver, s
 from premiere.services.communication.webhooks import rotate_webhook_secret, update_webhook
 from premiere.store import Store
 
-from .conftest import Clock, Receiver, deploy, subscribe
+from .conftest import LOOPBACK, Clock, Receiver, deploy, subscribe
 
 
 class Highest(random.Random):
@@ -35,7 +35,7 @@ def test_deployment_recorded__subscribed__one_signed_delivery(
     hook = subscribe(store, actor, shop, receiver.url, "deployment.recorded")
     deployment = deploy(store, actor, shop)
 
-    assert Deliverer(store, clock=clock).deliver_due() == 1
+    assert Deliverer(store, addresses=LOOPBACK, clock=clock).deliver_due() == 1
 
     [request] = receiver.requests
     payload = Verifier(hook["secret"]).verify(request.body, request.headers)
@@ -56,7 +56,7 @@ def test_event__unsubscribed_or_disabled__no_delivery(
     off = subscribe(store, actor, shop, receiver.url, "deployment.recorded", enabled=False)
     deploy(store, actor, shop)
 
-    assert Deliverer(store, clock=clock).deliver_due() == 0
+    assert Deliverer(store, addresses=LOOPBACK, clock=clock).deliver_due() == 0
     assert list_deliveries(store, shop, other["id"])["items"] == []
     assert list_deliveries(store, shop, off["id"])["items"] == []
 
@@ -80,7 +80,7 @@ def test_receiver_500_then_200__delivered_once_after_backoff(
     hook = subscribe(store, actor, shop, receiver.url, "deployment.recorded")
     receiver.statuses = [500]
     deploy(store, actor, shop)
-    deliverer = Deliverer(store, clock=clock, rng=Highest())
+    deliverer = Deliverer(store, addresses=LOOPBACK, clock=clock, rng=Highest())
 
     assert deliverer.deliver_due() == 1
     [delivery] = list_deliveries(store, shop, hook["id"])["items"]
@@ -109,7 +109,7 @@ def test_receiver_always_failing__failed_after_ten_attempts(
     hook = subscribe(store, actor, shop, receiver.url)
     receiver.statuses = [503] * 20
     deploy(store, actor, shop)
-    deliverer = Deliverer(store, clock=clock, rng=Highest())
+    deliverer = Deliverer(store, addresses=LOOPBACK, clock=clock, rng=Highest())
 
     for _ in range(12):
         deliverer.deliver_due()
@@ -134,7 +134,7 @@ def test_redeliver__delivered__sent_again_with_the_same_id(
 ) -> None:
     hook = subscribe(store, actor, shop, receiver.url)
     deploy(store, actor, shop)
-    deliverer = Deliverer(store, clock=clock)
+    deliverer = Deliverer(store, addresses=LOOPBACK, clock=clock)
     deliverer.deliver_due()
     [delivery] = list_deliveries(store, shop, hook["id"])["items"]
 
@@ -155,7 +155,7 @@ def test_test_event__ping_signed(
 ) -> None:
     hook = subscribe(store, actor, shop, receiver.url, "release.released")
     send_test_event(store, actor, shop, hook["id"])
-    Deliverer(store, clock=clock).deliver_due()
+    Deliverer(store, addresses=LOOPBACK, clock=clock).deliver_due()
     [request] = receiver.requests
     assert Verifier(hook["secret"]).verify(request.body, request.headers)["type"] == "ping"
 
@@ -167,10 +167,10 @@ def test_rotated_secret__both_secrets_verify_for_a_day(
     rotated = rotate_webhook_secret(store, actor, shop, hook["id"])
     assert rotated["secret"] != hook["secret"]
     deploy(store, actor, shop, "1.0.0")
-    Deliverer(store, clock=clock).deliver_due()
+    Deliverer(store, addresses=LOOPBACK, clock=clock).deliver_due()
     clock.advance(days=1, seconds=1)
     deploy(store, actor, shop, "1.0.1")
-    Deliverer(store, clock=clock).deliver_due()
+    Deliverer(store, addresses=LOOPBACK, clock=clock).deliver_due()
 
     early, late = receiver.requests
     for secret in (hook["secret"], rotated["secret"]):
@@ -185,7 +185,7 @@ def test_slack_format__text_and_blocks(
     hook = subscribe(store, actor, shop, receiver.url)
     update_webhook(store, actor, shop, hook["id"], {"format": "slack"})
     deployment = deploy(store, actor, shop)
-    Deliverer(store, clock=clock).deliver_due()
+    Deliverer(store, addresses=LOOPBACK, clock=clock).deliver_due()
     body = json.loads(receiver.requests[0].body)
     assert body["text"] == f"deployment.recorded: {deployment['id']} (staging)"
     assert body["blocks"][0]["text"]["type"] == "mrkdwn"

@@ -12,7 +12,7 @@ from premiere.services.communication.delivery import Deliverer
 from premiere.services.communication.outbox import list_deliveries
 from premiere.store import Store
 
-from .conftest import Clock, Receiver, deploy, subscribe
+from .conftest import LOOPBACK, Clock, Receiver, deploy, subscribe
 
 EVENTS = 30
 
@@ -24,7 +24,7 @@ def test_two_workers__same_outbox__each_row_delivered_once(
     for n in range(EVENTS):
         deploy(store, actor, shop, f"1.0.{n}")
     replicas = [Store.open(database_url) for _ in range(2)]
-    workers = [Deliverer(replica, clock=clock, batch=4) for replica in replicas]
+    workers = [Deliverer(replica, addresses=LOOPBACK, clock=clock, batch=4) for replica in replicas]
     start = threading.Barrier(2)
     attempted: list[int] = [0, 0]
 

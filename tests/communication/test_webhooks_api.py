@@ -12,7 +12,7 @@ from premiere.services import Actor
 from premiere.services.communication.delivery import Deliverer
 from premiere.store import Store
 
-from .conftest import Api, Clock, Receiver
+from .conftest import LOOPBACK, Api, Clock, Receiver
 
 HOOKS = "/api/v1/projects/demo/webhooks"
 
@@ -111,7 +111,7 @@ def test_test_event__delivered__log_paged_and_redelivered(
         assert (queued["event_type"], queued["status"]) == ("ping", "pending")
     redeliver = f"/api/v1/projects/demo/deliveries/{queued['id']}/redeliver"
     assert api.post(redeliver).status_code == 409  # still pending
-    assert Deliverer(store, clock=clock).deliver_due() == 3
+    assert Deliverer(store, addresses=LOOPBACK, clock=clock).deliver_due() == 3
 
     page = api.ok(api.get(f"{HOOKS}/{hook['id']}/deliveries", params={"limit": 2}))
     assert [d["status"] for d in page["items"]] == ["delivered", "delivered"]
@@ -125,7 +125,7 @@ def test_test_event__delivered__log_paged_and_redelivered(
 
     again = api.ok(api.post(redeliver), 202)
     assert again["status"] == "pending"
-    assert Deliverer(store, clock=clock).deliver_due() == 1
+    assert Deliverer(store, addresses=LOOPBACK, clock=clock).deliver_due() == 1
     assert len(receiver.requests) == 4
     assert api.post("/api/v1/projects/demo/deliveries/999999/redeliver").status_code == 404
 

@@ -18,7 +18,10 @@ from premiere.console import audit, overview, signin, stream, tokens
 from premiere.console.assets import CACHE_FOREVER, Assets
 from premiere.console.auth import ConsoleState, session_policy
 from premiere.console.communication import changelog as public_changelog
+from premiere.console.communication import deliveries as webhook_deliveries
 from premiere.console.communication import feeds as feed_settings
+from premiere.console.communication import subscribers as subscriber_pages
+from premiere.console.communication import webhooks as webhook_pages
 from premiere.console.deployments import checks as check_pages
 from premiere.console.deployments import pages as deployment_pages
 from premiere.console.deployments import settings as settings_pages
@@ -63,7 +66,9 @@ def install_console(
 
     flags = (rules, segments, flag_list, flag_page)
     pages = (*flags, audit, tokens, deployment_pages, settings_pages, check_pages)
-    for module in (signin, overview, stream, *pages):
+    # webhooks: the fixed paths (new) before a webhook's id
+    communication = (webhook_pages, webhook_deliveries, subscriber_pages)
+    for module in (signin, overview, stream, *pages, *communication):
         app.include_router(module.router)
     # releases: the fixed paths (calendar, new) before a release's key
     # and a release's checklist and notes before its actions (``/releases/{key}/{action}``)

@@ -1,6 +1,7 @@
 """The scheduler loop: lead, tick (which records the guard decisions at the end of a
 hold with the action they trigger), watch the guards between hold ends and record
-what they find, prune old SDK event counts and webhook deliveries, wait, repeat."""
+what they find, prune old SDK event counts, inbound webhook deliveries and finished
+outbox deliveries, wait, repeat."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from premiere.scheduler.leadership import Leadership, leadership_for
+from premiere.services.communication.outbox import prune_outbox_deliveries
 from premiere.services.deployments.github import prune_webhook_deliveries
 from premiere.services.projects import list_projects
 from premiere.services.releases import records as releases
@@ -27,6 +29,7 @@ DEFAULT_INTERVAL = 1.0
 MAX_REMEMBERED = 10_000
 DEFAULT_EVENT_RETENTION = timedelta(days=90)
 DEFAULT_DELIVERY_RETENTION = timedelta(days=30)
+DEFAULT_OUTBOX_RETENTION = timedelta(days=30)
 PRUNE_EVERY = timedelta(hours=1)
 """How often the leading scheduler deletes SDK event counts and webhook deliveries older
 than their retention."""
@@ -52,14 +55,16 @@ def utc_now() -> datetime:
 @dataclass
 class TickReport:
     """What one tick did: the releases' items, the guard decisions recorded, and how
-    many rows of old SDK event counts (``pruned``) and old webhook deliveries
-    (``pruned_deliveries``) were deleted (None when it was not time to, or it failed)."""
+    many rows of old SDK event counts (``pruned``), old inbound webhook deliveries
+    (``pruned_deliveries``) and old finished outbox deliveries (``pruned_outbox``) were
+    deleted (None when it was not time to, or it failed)."""
 
     at: datetime
     items: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
     pruned: int | None = None
     pruned_deliveries: int | None = None
+    pruned_outbox: int | None = None
 
 
 class Scheduler:
@@ -69,7 +74,8 @@ class Scheduler:
     ``record_guard_decision``; ``clock`` to the wall clock; ``leadership`` to the one
     fitting the database (:func:`leadership_for`). Every ``PRUNE_EVERY`` (by ``clock``)
     the leader deletes SDK event counts older than ``event_retention`` and the webhook
-    deliveries remembered longer than ``delivery_retention``.
+    deliveries remembered longer than ``delivery_retention`` and the finished outbox
+    deliveries (delivered, failed, cancelled) older than ``outbox_retention``.
     """
 
     def __init__(
@@ -83,6 +89,7 @@ class Scheduler:
         leadership: Leadership | None = None,
         event_retention: timedelta = DEFAULT_EVENT_RETENTION,
         delivery_retention: timedelta = DEFAULT_DELIVERY_RETENTION,
+        outbox_retention: timedelta = DEFAULT_OUTBOX_RETENTION,
     ) -> None:
         if interval <= 0:
             raise ValueError("the tick interval must be positive")
@@ -94,6 +101,7 @@ class Scheduler:
         self.leadership = leadership or leadership_for(store)
         self.event_retention = event_retention
         self.delivery_retention = delivery_retention
+        self.outbox_retention = outbox_retention
         self._pruned_at: datetime | None = None
         self._recorded: set[Hashable] = set()
         self._stop = threading.Event()
@@ -133,6 +141,11 @@ class Scheduler:
             report.pruned_deliveries = prune_webhook_deliveries(self.store, retention, now=now)
         except Exception:
             log.exception("pruning webhook deliveries failed")
+        try:
+            retention = self.outbox_retention
+            report.pruned_outbox = prune_outbox_deliveries(self.store, retention, now=now)
+        except Exception:
+            log.exception("pruning outbox deliveries failed")
 
     def _watch(self, record: Recorder, now: datetime, report: TickReport) -> None:
         """Look at the guards of every rolling-out release the tick left alone, not only

@@ -64,7 +64,7 @@ class OutboxDeliveryView(View):
     webhook_id: int
     message_id: str = Field(description="The webhook-id header, the same on every attempt.")
     event_type: str
-    status: str = Field(description="pending, delivered or failed.")
+    status: str = Field(description="pending, delivered, failed or cancelled.")
     attempts: int
     max_attempts: int
     next_attempt_at: str | None

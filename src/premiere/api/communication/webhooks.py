@@ -7,7 +7,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from premiere.api.auth import ProjectAdmin, ProjectReader, StoreDep, actor_of
@@ -23,10 +24,21 @@ from premiere.api.models import COMMON_ERRORS, answers
 from premiere.api.params import RowId
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services.communication import outbox, webhooks
+from premiere.services.deployments.network import AddressPolicy
+from premiere.settings import Settings
 
 router = APIRouter(prefix="/projects/{project}", responses=COMMON_ERRORS)
 ONE = "/webhooks/{webhook_id}"
 TAGS: list[str | Enum] = ["webhooks"]
+
+
+def _addresses(request: Request) -> AddressPolicy:
+    """Where the app's webhooks may be sent (``PREMIERE_WEBHOOK_ALLOWED_ADDRESSES``)."""
+    settings: Settings = getattr(request.app.state, "settings", None) or Settings()
+    return webhooks.webhook_addresses(settings)
+
+
+Addresses = Annotated[AddressPolicy, Depends(_addresses)]
 
 
 @router.get(
@@ -42,9 +54,9 @@ def list_webhooks(store: StoreDep, token: ProjectReader, project: str) -> JSONRe
     responses=answers(OutgoingWebhookCreated, 404, status=201),
 )  # fmt: skip
 def create_webhook(
-    store: StoreDep, token: ProjectAdmin, project: str, body: WebhookCreate
+    store: StoreDep, token: ProjectAdmin, project: str, body: WebhookCreate, addresses: Addresses
 ) -> JSONResponse:
-    view = webhooks.create_webhook(store, actor_of(token), project, body.data())
+    view = webhooks.create_webhook(store, actor_of(token), project, body.data(), addresses)
     location = f"/api/v1/projects/{project}/webhooks/{view['id']}"
     return resource_response(view, 201, {"Location": location})
 
@@ -66,11 +78,12 @@ def update_webhook(
     project: str,
     webhook_id: RowId,
     body: WebhookUpdate,
+    addresses: Addresses,
     if_match: IfMatch = None,
 ) -> Response:
     expected = expected_version(if_match, body.version)
     view = webhooks.update_webhook(
-        store, actor_of(token), project, webhook_id, body.data(), expected
+        store, actor_of(token), project, webhook_id, body.data(), expected, addresses
     )
     return resource_response(view)
 
@@ -138,7 +151,7 @@ def get_delivery(
 
 @router.post(
     "/deliveries/{delivery_id}/redeliver", status_code=202, tags=TAGS,
-    summary="Attempt a delivered or failed delivery once more",
+    summary="Attempt a delivered, failed or cancelled delivery once more",
     responses=answers(OutboxDeliveryView, 404, 409, status=202),
 )  # fmt: skip
 def redeliver(

@@ -19,6 +19,7 @@ from premiere.settings import Settings
 
 if TYPE_CHECKING:  # the scheduler and the store load only when a scheduler runs
     from premiere.scheduler import Scheduler
+    from premiere.services.communication.delivery import Deliverer
     from premiere.store import Store
 
 INTERVAL_VARIABLE = "PREMIERE_SCHEDULER_INTERVAL"
@@ -69,13 +70,11 @@ def run_worker(store: Store, settings: Settings, interval: float, stop: threadin
     """The scheduler until ``stop``, with a verifier that takes up the checks of
     deployments left verifying whose claim ran out (as every API replica does), so
     they finish even with no API replica up."""
-    from premiere.services.communication.delivery import Deliverer
-    from premiere.services.communication.mail import Mailer
     from premiere.services.deployments.probes import CheckLimits
     from premiere.services.deployments.verification import Verifier
 
     verifier = Verifier(store, limits=CheckLimits.from_settings(settings))
-    deliverer = Deliverer(store, mailer=Mailer.from_settings(settings))
+    deliverer = new_deliverer(store, settings)
     try:
         verifier.resume()
         deliverer.start()
@@ -94,7 +93,19 @@ def new_scheduler(store: Store, settings: Settings, interval: float) -> Schedule
         interval=interval,
         event_retention=timedelta(days=settings.events_retention_days),
         delivery_retention=timedelta(days=settings.webhook_delivery_retention_days),
+        outbox_retention=timedelta(days=settings.outbox_retention_days),
     )
+
+
+def new_deliverer(store: Store, settings: Settings) -> Deliverer:
+    """The outbox's deliverer: email through the settings' SMTP server, webhooks to the
+    addresses they allow."""
+    from premiere.services.communication.delivery import Deliverer
+    from premiere.services.communication.mail import Mailer
+    from premiere.services.communication.webhooks import webhook_addresses
+
+    mailer = Mailer.from_settings(settings)
+    return Deliverer(store, mailer=mailer, addresses=webhook_addresses(settings))
 
 
 @contextmanager
@@ -106,12 +117,10 @@ def background_scheduler(
     if not enabled:
         yield None
         return
-    from premiere.services.communication.delivery import Deliverer
-    from premiere.services.communication.mail import Mailer
 
     settings = settings or Settings()
     scheduler = new_scheduler(store, settings, scheduler_interval())
-    deliverer = Deliverer(store, mailer=Mailer.from_settings(settings))
+    deliverer = new_deliverer(store, settings)
     scheduler.start()
     deliverer.start()
     try:

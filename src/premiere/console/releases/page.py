@@ -3,10 +3,10 @@
 The page shows readiness as a list (what is missing, with links), the go-to-market
 checklist (its ticks are forms, with who ticked and when), approvals
 (valid and voided), the plan and each stage's progress, a chart per guard, the
-actions, its note entries (with their states, a preview and a form to add one) and
-the release's audit trail. Its progress fragment
-(state, plan, guard charts) is fetched again by ``live.js`` when the console stream
-reports a change.
+actions, its note entries (with their states, a preview and a form to add one), the
+webhook deliveries of events about it (announcements) and the release's audit trail.
+Its progress fragment (state, plan, guard charts) is fetched again by ``live.js``
+when the console stream reports a change.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from premiere.console.releases.views import plan_rows, release_row
 from premiere.services.audit import list_audit_events
 from premiere.services.communication.entries import list_release_notes
 from premiere.services.communication.fields import CATEGORIES
+from premiere.services.communication.outbox import list_release_announcements
 from premiere.services.flags.segments import list_segments
 from premiere.services.projects import get_project, list_projects
 from premiere.services.releases.checklist import get_release_checklist
@@ -93,6 +94,7 @@ def build_release_page(store: Store, project: str, key: str, now: datetime) -> d
         store, project=project, resource_type="release", resource_key=key, limit=AUDIT_EVENTS
     )
     view["events"] = events["items"]
+    view["announcements"] = list_release_announcements(store, project, key)
     return view
 
 

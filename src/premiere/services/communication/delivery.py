@@ -9,6 +9,12 @@ the scheduler's tick. Each pass claims up to ``batch`` due rows with a lease
 is attempted by one replica at a time. A failed attempt is retried after an
 exponential backoff with full jitter: a random delay up to 30 s * 3^(n-1), capped at
 12 h, for 10 attempts in all; then the delivery is ``failed``.
+
+A webhook is called only at addresses its :class:`AddressPolicy` allows (checked on
+every address the host resolves to, as verification checks are; public ones only
+unless ``PREMIERE_WEBHOOK_ALLOWED_ADDRESSES`` names others), within ``timeout`` in all.
+A delivery whose webhook was disabled meanwhile is ``cancelled``, not sent (but
+the test event, which a disabled webhook may be sent).
 """
 
 from __future__ import annotations
@@ -24,12 +30,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
+from premiere.services.communication.events import PING
 from premiere.services.communication.mail import Mailer
 from premiere.services.communication.signing import signed_request
+from premiere.services.communication.webhooks import STRICT, cancel_pending_deliveries
+from premiere.services.deployments.network import AddressPolicy
 from premiere.store import Store
 from premiere.store.outbox import (
     EmailSubscriber,
@@ -38,9 +47,6 @@ from premiere.store.outbox import (
     Webhook,
     claim_due_deliveries,
 )
-
-if TYPE_CHECKING:  # loaded at the first attempt: `premiere serve` starts without it
-    import httpx
 
 log = logging.getLogger("premiere.webhooks")
 
@@ -88,16 +94,16 @@ class Deliverer:
         timeout: float = TIMEOUT_SECONDS,
         rng: random.Random | None = None,
         mailer: Mailer | None = None,
+        addresses: AddressPolicy = STRICT,
     ) -> None:
         self.store = store
         self.mailer = mailer
+        self.addresses = addresses
         self.clock = clock
         self.batch = batch
         self.rng = rng or random.Random()
         self.owner = f"{socket.gethostname()[:32]}/{os.getpid()}/{secrets.token_hex(6)}"
         self.timeout = timeout
-        self._client: httpx.Client | None = None
-        self._client_lock = threading.Lock()
         self._send = send or self._post
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="premiere-webhook")
         self._stop = threading.Event()
@@ -124,8 +130,6 @@ class Deliverer:
         if self._thread is not None:
             self._thread.join(timeout=TIMEOUT_SECONDS + 5)
         self._pool.shutdown(wait=False, cancel_futures=True)
-        if self._client is not None:
-            self._client.close()
 
     def _run(self, interval: float) -> None:
         while not self._stop.is_set():
@@ -149,7 +153,7 @@ class Deliverer:
         except Exception:
             log.exception("webhook delivery %s failed", delivery_id)
 
-    def _prepare(self, delivery_id: int) -> Callable[[], Answer] | None:
+    def _prepare(self, delivery_id: int) -> Callable[[], Answer | None] | None:
         """What sends the delivery (None: not ours to send, or its target is gone)."""
         with self.store.read() as session:
             row = session.get(OutboxDelivery, delivery_id)
@@ -165,6 +169,9 @@ class Deliverer:
             webhook = session.get(Webhook, row.webhook_id)
             if webhook is None:
                 return None
+            if not webhook.enabled and row.event_type != PING:
+                webhook_id = webhook.id
+                return lambda: self._cancel(webhook_id)
             keys = [webhook.secret]
             until = webhook.previous_secret_until
             if webhook.previous_secret and until is not None and until > self.clock():
@@ -184,7 +191,14 @@ class Deliverer:
             return Answer(None, "", f"{type(failure).__name__}: {failure}"[:EXCERPT_MAX])
         return Answer(250, "sent", None)
 
-    def _record(self, delivery_id: int, answer: Answer, duration_ms: int) -> None:
+    def _cancel(self, webhook_id: int) -> None:
+        """The webhook was disabled after the claim: its pending deliveries are cancelled."""
+        with self.store.write() as session:
+            cancel_pending_deliveries(session, webhook_id)
+
+    def _record(self, delivery_id: int, answer: Answer | None, duration_ms: int) -> None:
+        if answer is None:  # cancelled, not attempted
+            return
         now = self.clock()
         with self.store.write() as session:
             row = session.scalar(
@@ -209,14 +223,33 @@ class Deliverer:
                 row.next_attempt_at = now + backoff(row.attempts, self.rng)
 
     def _post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
-        import httpx
+        """One POST within ``timeout``, to addresses the policy allows; no redirects."""
+        import httpcore
 
-        with self._client_lock:
-            if self._client is None:
-                self._client = httpx.Client(timeout=self.timeout, follow_redirects=False)
+        from premiere.services.deployments.network import CheckNetwork
+        from premiere.services.deployments.probes import REQUEST_ERRORS, http_url
+
+        network = CheckNetwork(self.addresses, time.monotonic() + self.timeout)
+        sent = [(k.encode(), v.encode()) for k, v in headers.items()]
+        sent.append((b"Content-Length", str(len(body)).encode()))
         try:
-            response = self._client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as failure:
+            with (
+                httpcore.ConnectionPool(network_backend=network, max_connections=1) as pool,
+                pool.stream("POST", http_url(url), headers=sent, content=body) as response,
+            ):
+                excerpt = _read_excerpt(response)
+                status = response.status
+        except REQUEST_ERRORS as failure:
             return Answer(None, "", f"{type(failure).__name__}: {failure}"[:EXCERPT_MAX])
-        problem = None if response.is_success else f"HTTP {response.status_code}"
-        return Answer(response.status_code, response.text[:EXCERPT_MAX], problem)
+        problem = None if 200 <= status < 300 else f"HTTP {status}"
+        return Answer(status, excerpt, problem)
+
+
+def _read_excerpt(response: Any) -> str:
+    """The first ``EXCERPT_MAX`` characters of the answer's body (reading a few KiB)."""
+    read = b""
+    for chunk in response.iter_stream():
+        read += chunk
+        if len(read) >= EXCERPT_MAX * 4:
+            break
+    return read.decode("utf-8", errors="replace")[:EXCERPT_MAX]

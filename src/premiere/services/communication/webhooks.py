@@ -3,6 +3,12 @@
 A webhook's secret is shown once, in the answer to its creation or rotation. After a
 rotation the previous secret keeps signing (beside the new one) for a day, so a
 receiver can switch without dropping deliveries.
+
+A webhook's URL is held to :func:`webhook_addresses` (the verification checks'
+:class:`AddressPolicy`, refusing private and loopback addresses too, unless
+``PREMIERE_WEBHOOK_ALLOWED_ADDRESSES`` names them): a literal address or metadata host
+in the URL when it is written, every address it resolves to when it is called.
+Disabling a webhook cancels its pending deliveries; deleting it deletes them.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from premiere.errors import NotFoundError
@@ -20,12 +26,14 @@ from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.communication.events import EVENT_TYPES
 from premiere.services.communication.signing import new_secret
+from premiere.services.deployments.network import AddressPolicy
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.validation import DESCRIPTION_MAX, Validator
+from premiere.settings import Settings
 from premiere.store import Store
 from premiere.store.concurrency import require_current_version
-from premiere.store.outbox import Webhook
+from premiere.store.outbox import OutboxDelivery, Webhook
 from premiere.store.types import utc_now
 
 FIELDS = ("url", "description", "events", "format", "enabled")
@@ -33,6 +41,14 @@ FORMATS = ("standard", "slack")
 URL_MAX = 2000
 PREVIOUS_SECRET_VALID = timedelta(days=1)
 WebhookView = dict[str, Any]
+STRICT = AddressPolicy(refuse_private=True)
+"""Where webhooks may be sent without an allow-list: public addresses only."""
+
+
+def webhook_addresses(settings: Settings) -> AddressPolicy:
+    """The addresses webhooks may reach: public ones, and those
+    ``PREMIERE_WEBHOOK_ALLOWED_ADDRESSES`` names."""
+    return AddressPolicy(settings.webhook_allowed_addresses, refuse_private=True)
 
 
 def list_webhooks(store: Store, project: str) -> list[WebhookView]:
@@ -50,10 +66,14 @@ def get_webhook(store: Store, project: str, webhook_id: int) -> WebhookView:
 
 
 def create_webhook(
-    store: Store, actor: Actor, project: str, data: Mapping[str, Any]
+    store: Store,
+    actor: Actor,
+    project: str,
+    data: Mapping[str, Any],
+    addresses: AddressPolicy = STRICT,
 ) -> WebhookView:
     """A new webhook; its view holds ``secret``, shown this once."""
-    _validate(data, creating=True)
+    _validate(data, addresses, creating=True)
     now = utc_now()
     with store.write() as session:
         project_row = get_project_row(session, project)
@@ -82,9 +102,11 @@ def update_webhook(
     webhook_id: int,
     data: Mapping[str, Any],
     expected_version: int | None = None,
+    addresses: AddressPolicy = STRICT,
 ) -> WebhookView:
-    """Change the fields given (PATCH); ``expected_version``, when given, must be current."""
-    _validate(data, creating=False)
+    """Change the fields given (PATCH); ``expected_version``, when given, must be current.
+    Disabling it cancels its pending deliveries."""
+    _validate(data, addresses, creating=False)
     with store.write() as session:
         row = get_webhook_row(session, project, webhook_id, lock=True)
         if expected_version is not None:
@@ -96,6 +118,8 @@ def update_webhook(
                 setattr(row, name, sorted(set(value)) if name == "events" else value)
         row.version += 1
         row.updated_at = utc_now()
+        if not row.enabled:
+            cancel_pending_deliveries(session, row.id)
         session.flush()
         after = map_webhook_row_to_view(row, project)
         _audit(session, actor, "webhook.updated", project, row, before, after)
@@ -126,6 +150,15 @@ def rotate_webhook_secret(store: Store, actor: Actor, project: str, webhook_id: 
         view = map_webhook_row_to_view(row, project)
         _audit(session, actor, "webhook.secret_rotated", project, row, None, None)
         return {**view, "secret": row.secret}
+
+
+def cancel_pending_deliveries(session: Session, webhook_id: int) -> None:
+    """Mark the webhook's pending deliveries ``cancelled``: the worker skips them."""
+    session.execute(
+        update(OutboxDelivery)
+        .where(OutboxDelivery.webhook_id == webhook_id, OutboxDelivery.status == "pending")
+        .values(status="cancelled", claimed_until=None, claimed_by=None)
+    )
 
 
 def get_webhook_row(
@@ -171,14 +204,14 @@ def _audit(
     )  # fmt: skip
 
 
-def _validate(data: Mapping[str, Any], *, creating: bool) -> None:
+def _validate(data: Mapping[str, Any], addresses: AddressPolicy, *, creating: bool) -> None:
     validator = Validator(data)
     validator.allowed(FIELDS)
     if creating:
         validator.required("url")
         validator.required("events")
     if "url" in data:
-        problem = url_problem(data["url"])
+        problem = url_problem(data["url"]) or address_problem(data["url"], addresses)
         if problem is not None:
             validator.add("url", problem[0], problem[1])
     validator.text("description", max_length=DESCRIPTION_MAX)
@@ -200,6 +233,17 @@ def _validate_events(validator: Validator, data: Mapping[str, Any]) -> None:
         if name not in EVENT_TYPES:
             known = ", ".join(EVENT_TYPES)
             validator.add(f"events[{index}]", "enum", f"unknown event type; one of {known}")
+
+
+def address_problem(url: str, addresses: AddressPolicy) -> tuple[str, str] | None:
+    """(rule, message) when ``url``'s host is a literal address or metadata host that
+    ``addresses`` refuses; a name is judged on its addresses when it is called."""
+    host = urlsplit(url).hostname or ""
+    refusal = addresses.literal_refusal(host)
+    if refusal is None:
+        return None
+    hint = "which webhooks may not reach; PREMIERE_WEBHOOK_ALLOWED_ADDRESSES may allow it"
+    return "address_refused", f"{refusal}, {hint}"
 
 
 def url_problem(url: Any) -> tuple[str, str] | None:

@@ -6,7 +6,8 @@
   resolves to a link-local or cloud metadata address (``169.254.0.0/16``, ``fe80::/10``,
   ``169.254.169.254``, ``fd00:ec2::254``, ``metadata.google.internal``) is refused unless
   the allow-list names it (loopback and private addresses stay allowed: on-host and
-  in-cluster health checks need them);
+  in-cluster health checks need them; a policy with ``refuse_private``, the outgoing
+  webhooks', refuses them too, and unspecified, multicast and reserved addresses);
 - cuts the name lookup, every connect, TLS handshake, read and write to what is left of
   one total deadline, so a target that answers a byte at a time (or a resolver that
   hangs) cannot stretch an attempt past its ``timeout_seconds``.
@@ -38,6 +39,7 @@ METADATA_ADDRESSES = frozenset(
         "100.100.100.200",  # Alibaba Cloud
     )
 )
+SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata"})
 
 
@@ -48,9 +50,11 @@ class AddressRefusedError(httpcore.ConnectError):
 @dataclass(frozen=True)
 class AddressPolicy:
     """Link-local and metadata addresses are refused unless ``allowed`` names them:
-    an address, a network (``169.254.0.0/16``) or a host name."""
+    an address, a network (``169.254.0.0/16``) or a host name; with ``refuse_private``
+    also private, loopback, unspecified, multicast and reserved ones."""
 
     allowed: tuple[str, ...] = ()
+    refuse_private: bool = False
 
     def refusal(self, host: str, addresses: Iterable[IPAddress]) -> str | None:
         """Why ``host`` (resolved to ``addresses``) may not be reached, or None."""
@@ -59,12 +63,20 @@ class AddressPolicy:
             return None
         if name in METADATA_HOSTS:
             return f"{host} is a cloud metadata host"
+        kind = self._kind
         for address in addresses:
-            if _forbidden(address) and not any(address in n for n in self._allowed_networks):
+            forbidden = _forbidden(address, private=self.refuse_private)
+            if forbidden and not any(address in n for n in self._allowed_networks):
                 if address == literal_address(host):
-                    return f"{host} is a link-local or cloud metadata address"
-                return f"{host} resolves to {address}, a link-local or cloud metadata address"
+                    return f"{host} is {kind}"
+                return f"{host} resolves to {address}, {kind}"
         return None
+
+    @property
+    def _kind(self) -> str:
+        if self.refuse_private:
+            return "a private, loopback, link-local or cloud metadata address"
+        return "a link-local or cloud metadata address"
 
     def literal_refusal(self, host: str) -> str | None:
         """Why ``host`` may not be reached, judged without a name lookup: a metadata host
@@ -209,10 +221,19 @@ def literal_address(host: str) -> IPAddress | None:
         return None
 
 
-def _forbidden(address: IPAddress) -> bool:
+def _forbidden(address: IPAddress, *, private: bool = False) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return address.is_link_local or address in METADATA_ADDRESSES
+    if address.is_link_local or address in METADATA_ADDRESSES:
+        return True
+    return private and (
+        address.is_private
+        or address.is_loopback
+        or address.is_unspecified
+        or address.is_multicast
+        or address.is_reserved
+        or address in SHARED_ADDRESS_SPACE
+    )
 
 
 def _network(entry: str) -> Network | None:

@@ -100,13 +100,13 @@ def _request(spec: Mapping[str, Any], limits: CheckLimits, deadline: float) -> t
         headers.append((b"Content-Length", b"0"))
     with (
         httpcore.ConnectionPool(network_backend=network, max_connections=1) as pool,
-        pool.stream(method, _url(spec["url"]), headers=headers) as response,
+        pool.stream(method, http_url(spec["url"]), headers=headers) as response,
     ):
         body = _read_body(response, limits.max_body_bytes) if reads_body else b""
         return response.status, body
 
 
-def _url(text: str) -> httpcore.URL:
+def http_url(text: str) -> httpcore.URL:
     """The URL as httpx reads it (an international host name in IDNA, a path quoted);
     ValueError when it is not valid."""
     import httpx  # loaded by the first check, not by every process that imports this
