@@ -88,6 +88,7 @@ def test_map_error_to_form__validation__each_field_and_the_summary() -> None:
         "display-name": ["is required"],
     }
     assert [code for _, code, _ in found.summary] == ["validation_failed"] * 2
+    assert found.rules == ["key_pattern", "required"]
 
 
 def test_map_error_to_form__conflict__summary_only() -> None:
@@ -151,7 +152,7 @@ def test_submit_form__invalid__422_with_the_services_error_and_nothing_made(
     )
     assert answer.status_code == 422
     assert "There is a problem" in answer.text
-    assert "<code>validation_failed</code>" in answer.text
+    assert "<code>validation_failed</code> <code>key_pattern</code>" in answer.text
     assert projects.list_projects(with_form.store) == []
 
 

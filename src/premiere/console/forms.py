@@ -53,10 +53,12 @@ FORM_ERRORS = (
 
 @dataclass
 class FormErrors:
-    """Messages by form field, and the summary: (field or None, code, message)."""
+    """Messages by form field, and the summary: (field or None, code, message), with
+    ``rules``: the rule each summary line broke (``address_refused``), or None."""
 
     fields: dict[str, list[str]] = field(default_factory=dict)
     summary: list[tuple[str | None, str, str]] = field(default_factory=list)
+    rules: list[str | None] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.summary)
@@ -78,6 +80,7 @@ def map_error_to_form(
         if form_field:
             found.fields.setdefault(form_field, []).append(message)
         found.summary.append((form_field, exc.code, message))
+        found.rules.append(str(item["rule"]) if item.get("rule") else None)
     return found
 
 
