@@ -15,7 +15,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from premiere.store.models import KEY_LENGTH, Base
-from premiere.store.types import json_type, utc_now
+from premiere.store.types import big_id_type, json_type, utc_now
 
 
 class NoteEntry(Base):
@@ -25,7 +25,7 @@ class NoteEntry(Base):
         Index("ix_note_entries_project_id_state", "project_id", "state"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)

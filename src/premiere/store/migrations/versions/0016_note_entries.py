@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from premiere.store.types import UTCDateTime
+from premiere.store.types import UTCDateTime, big_id_type
 
 revision = "0016"
 down_revision: str | None = "0015"
@@ -39,7 +39,7 @@ STATE_OF = {
 def upgrade() -> None:
     notes = op.create_table(
         "note_entries",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", big_id_type(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("release_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
