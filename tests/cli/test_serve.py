@@ -61,7 +61,7 @@ def _serve(database: Path, *args: str, **env: str) -> Served:
 
 
 def _wait_ready(url: str, process: subprocess.Popen[str]) -> bool:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a fresh database migrates first; a loaded machine is slow
     while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(url, timeout=1).status_code == 200:
