@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from premiere.services import audit, audit_chain, catalog, environments, projects, tokens
+from premiere.services.communication import entries, listing
 from premiere.services.deployments import (
     checks,
     darkcode,
@@ -273,7 +274,29 @@ SERVED: dict[str, Served] = {
         for flag in ("new-checkout", "recommendations-model", "legacy-cart")
     ],
     "DarkCodeView": lambda w: [darkcode.list_dark_code(w.store, P)],
+    "NoteView": lambda w: _note_views(w),
+    "NotePage": lambda w: [
+        listing.list_project_notes(w.store, P),
+        listing.list_project_notes(w.store, P, public=True),
+        listing.list_project_notes(w.store, P, limit=1),
+    ],
 }
+
+
+def _note_views(w: World) -> list[Any]:
+    data = {
+        "title": "Receipts by mail",
+        "body": "**Yes**",
+        "category": "security",
+        "audience": "beta-testers",
+        "features": [FLAG],
+        "links": [{"label": "Docs", "url": "https://docs.example.com"}],
+        "image_url": "https://cdn.example.com/r.png",
+        "internal": "for support",
+    }
+    note = entries.create_note(w.store, ACTOR, P, RELEASE, data)
+    published = entries.publish_note(w.store, ACTOR, P, RELEASE, note["id"])
+    return [note, published, *entries.list_release_notes(w.store, P, RELEASE)]
 
 
 def _ofrep_context() -> dict[str, Any]:

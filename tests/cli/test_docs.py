@@ -19,7 +19,7 @@ from .conftest import Cli, LiveServer
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [
     "README.md", "docs/quickstart.md", "docs/configuration.md", "docs/concepts.md",
-    "docs/own-project.md", "docs/releases-walkthrough.md",
+    "docs/own-project.md", "docs/releases-walkthrough.md", "docs/communication.md",
 ]  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from premiere import __version__
 from premiere.api import audit, catalog, environments, projects, tokens
+from premiere.api.communication import routes as notes
 from premiere.api.deployments import config as deployment_config
 from premiere.api.deployments import insights as deployment_insights
 from premiere.api.deployments import routes as deployments
@@ -135,8 +136,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
 
-    # releases, trains, schedules, freezes, go-to-market checklists
-    for module in (releases, release_schedules, release_checklist):
+    # releases, trains, schedules, freezes, go-to-market checklists; release notes
+    for module in (releases, release_schedules, release_checklist, notes):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )

@@ -123,6 +123,10 @@ COMMANDS = {
         "premiere.cli.releases.calendar:release_trains",
         "Release trains: a cadence releases ride (e.g. every 2 weeks, Tuesday 10:00 Berlin).",
     ),
+    "notes": CommandEntry(
+        "premiere.cli.communication.commands:notes",
+        "List, show, write and publish release notes.",
+    ),
     "releases": CommandEntry(
         "premiere.cli.releases.commands:releases",
         "Define releases, check their readiness, approve, start, pause, roll back.",

@@ -29,6 +29,7 @@ from premiere.console.releases import actions as release_actions
 from premiere.console.releases import checklist as release_checklist
 from premiere.console.releases import create as release_create
 from premiere.console.releases import lists as release_lists
+from premiere.console.releases import note_forms as release_notes
 from premiere.console.releases import page as release_page
 from premiere.settings import Settings
 from premiere.store.types import utc_now
@@ -62,7 +63,15 @@ def install_console(
     for module in (signin, overview, stream, *pages):
         app.include_router(module.router)
     # releases: the fixed paths (calendar, new) before a release's key
-    releases = (release_lists, release_create, release_page, release_checklist, release_actions)
+    # and a release's checklist and notes before its actions (``/releases/{key}/{action}``)
+    releases = (
+        release_lists,
+        release_create,
+        release_page,
+        release_checklist,
+        release_notes,
+        release_actions,
+    )
     for module in releases:
         app.include_router(module.router)
     return app

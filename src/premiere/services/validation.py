@@ -31,6 +31,7 @@ RULE_NAMES = (
     "nul_character",
     "lone_surrogate",
     "immutable",
+    "url",
 )
 
 SURROGATE = re.compile("[\ud800-\udfff]")

@@ -25,6 +25,7 @@ class ReleaseCreate(Body):
     plan: Json = optional()
     guards: Json = optional()
     required_approvals: Json = optional()
+    announce: Json = optional()
 
 
 class ReleaseUpdate(Body):
@@ -38,6 +39,7 @@ class ReleaseUpdate(Body):
     plan: Json = optional()
     guards: Json = optional()
     required_approvals: Json = optional()
+    announce: Json = optional()
     version: Version = None
 
 

@@ -93,7 +93,13 @@ class ReleaseView(View):
     environment: str | None = Field(description="The target environment.")
     features: list[Any] = Field(description="The flags the release opens.")
     audience: dict[str, Any] = Field(description='{"segment": null or a segment key}.')
-    notes: dict[str, Any] | None = Field(description="The release note: title, body, category.")
+    notes: dict[str, Any] | None = Field(
+        description="The release's first note entry: title, body, category (null: none)."
+    )
+    announce: dict[str, Any] = Field(
+        description='When its notes are published: {"at": "first_public" | "percent" | '
+        '"released", "percent": a number with "percent", else null}.'
+    )
     schedule: dict[str, Any] = Field(description="start_at, timezone, train.")
     plan: dict[str, Any] = Field(description="The rollout stages.")
     guards: list[dict[str, Any]]

@@ -3,7 +3,8 @@
 The page shows readiness as a list (what is missing, with links), the go-to-market
 checklist (its ticks are forms, with who ticked and when), approvals
 (valid and voided), the plan and each stage's progress, a chart per guard, the
-actions, the notes' preview and the release's audit trail. Its progress fragment
+actions, its note entries (with their states, a preview and a form to add one) and
+the release's audit trail. Its progress fragment
 (state, plan, guard charts) is fetched again by ``live.js`` when the console stream
 reports a change.
 """
@@ -26,6 +27,9 @@ from premiere.console.releases.chart import guard_charts
 from premiere.console.releases.notes import render_markdown
 from premiere.console.releases.views import plan_rows, release_row
 from premiere.services.audit import list_audit_events
+from premiere.services.communication.entries import list_release_notes
+from premiere.services.communication.fields import CATEGORIES
+from premiere.services.flags.segments import list_segments
 from premiere.services.projects import get_project, list_projects
 from premiere.services.releases.checklist import get_release_checklist
 from premiere.services.releases.records import (
@@ -77,13 +81,25 @@ def build_release_page(store: Store, project: str, key: str, now: datetime) -> d
     view["checklist"] = get_release_checklist(store, project, key, now=now)
     view["approvals"] = list_release_approvals(store, project, key)
     view["actions"] = ACTIONS_BY_STATE.get(release["state"], ())
-    notes = release["notes"]
-    view["notes_html"] = render_markdown(notes["body"]) if notes else None
+    view["notes"] = [
+        {**note, "body_html": render_markdown(note["body"])}
+        for note in list_release_notes(store, project, key)
+    ]
+    view["category_options"] = list(CATEGORIES)
+    view["audience_options"] = [
+        (s["key"], f"Segment {s['key']}") for s in list_segments(store, project)
+    ]
     events = list_audit_events(
         store, project=project, resource_type="release", resource_key=key, limit=AUDIT_EVENTS
     )
     view["events"] = events["items"]
     return view
+
+
+def note_choices(store: Store, project: str) -> dict[str, Any]:
+    """The categories and audiences a note's form offers."""
+    segments = [(s["key"], f"Segment {s['key']}") for s in list_segments(store, project)]
+    return {"category_options": list(CATEGORIES), "audience_options": segments}
 
 
 def build_progress(store: Store, project: str, key: str) -> dict[str, Any]:

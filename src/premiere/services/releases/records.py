@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from premiere.errors import AlreadyExistsError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
+from premiere.services.communication.entries import write_first_note
 from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.releases.approvals import (
     approve_release,
@@ -111,6 +112,7 @@ def create_release(
         ):
             raise AlreadyExistsError("release", key)
         _validate_references(session, validator, project_row, environment, spec)
+        shorthand = spec.pop("notes", None)
         row = Release(
             project_id=project_row.id,
             key=key,
@@ -127,6 +129,8 @@ def create_release(
         session.add(row)
         session.flush()
         create_release_checklist(session, project_row.id, row)
+        if shorthand is not None:
+            write_first_note(session, actor, project_row, row, shorthand, now)
         view = map_release_row_to_view(session, project, row)
         record_audit_event(
             session,
@@ -172,7 +176,8 @@ def update_release(
     now: datetime | None = None,
 ) -> ReleaseView:
     """Edit a release not yet started. A change of what approvers approved (the
-    digest) voids their approvals, and a ready release goes back to scheduled."""
+    digest) voids their approvals, and a ready release goes back to scheduled.
+    ``notes`` writes the release's first note entry (null deletes it)."""
     now = now or utc_now()
     expected = require_version(expected_version, "release", key)
     validator = Validator(data)
@@ -190,6 +195,8 @@ def update_release(
         environment = str(data.get("environment", row.environment))
         _validate_references(session, validator, project_row, environment, spec, exclude=row.id)
         before = map_release_row_to_view(session, project, row)
+        if "notes" in data:
+            write_first_note(session, actor, project_row, row, spec.pop("notes", None), now)
         digest = digest_of(environment, spec)
         values: dict[str, Any] = {
             "spec": spec,

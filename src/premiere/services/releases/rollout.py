@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from premiere.errors import InvalidStateError, ValidationError, Violation
@@ -46,6 +47,7 @@ from premiere.store.releases import Release
 from premiere.store.types import utc_now
 
 ACTION_FIELDS = ("reason", "override_freeze")
+STARTABLE = (*EDITABLE, "rolled_back")
 States = tuple[str, ...]
 
 
@@ -73,7 +75,9 @@ def start_release(
     *,
     now: datetime | None = None,
 ) -> ReleaseView:
-    """Start now (from draft, scheduled or ready) when nothing is missing."""
+    """Start now (from draft, scheduled or ready) when nothing is missing; a release
+    that was rolled back restarts (from its first stage, its flags' configuration
+    taken anew)."""
     expected, reason, override = _action_data(key, data, expected_version)
     return begin_rollout(store, actor, project, key, expected, reason, override, now or utc_now())
 
@@ -151,7 +155,10 @@ def begin_rollout(
     now: datetime,
 ) -> ReleaseView:
     with store.write() as session:
-        project_row, row = _load_current(session, project, key, expected, EDITABLE, "start")
+        project_row, row = _load_current(session, project, key, expected, STARTABLE, "start")
+        if row.state == "rolled_back":
+            session.execute(update(Release).where(Release.id == row.id).values(snapshots={}))
+            session.refresh(row)
         missing = missing_items(session, project_row, row, now, freeze=not override)
         if missing:
             raise InvalidStateError(f"release {key!r} is not ready to start", {"missing": missing})
@@ -168,7 +175,7 @@ def begin_rollout(
             action="started",
             reason=reason,
             now=now,
-            values={"started_at": now, **stage_values(row, 0, now)},
+            values={"started_at": now, "finished_at": None, **stage_values(row, 0, now)},
             detail=_override_detail(session, row, override, now),
         )
 

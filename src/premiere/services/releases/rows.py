@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from premiere.errors import ConflictError, InvalidStateError, NotFoundError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
+from premiere.services.communication.exposure import announce_of, sync_release_notes
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import ActorView, format_time, stored_actor
 from premiere.services.validation import is_key
+from premiere.store.communication import NoteEntry
 from premiere.store.concurrency import require_current_version, update_versioned
 from premiere.store.models import Project
 from premiere.store.releases import Release, ReleaseApproval
@@ -39,6 +41,7 @@ class ReleaseView(TypedDict):
     features: list[Any]
     audience: dict[str, Any]
     notes: dict[str, Any] | None
+    announce: dict[str, Any]
     schedule: dict[str, Any]
     plan: dict[str, Any]
     guards: list[dict[str, Any]]
@@ -90,7 +93,8 @@ def map_release_row_to_view(session: Session, project: str, row: Release) -> Rel
         "environment": row.environment,
         "features": spec["features"],
         "audience": spec["audience"],
-        "notes": spec["notes"],
+        "notes": first_note(session, row),
+        "announce": announce_of(spec),
         "schedule": {**spec["schedule"], "start_at": format_time(row.start_at)},
         "plan": spec["plan"],
         "guards": [{"client_events": False, **guard} for guard in spec["guards"]],
@@ -109,6 +113,19 @@ def map_release_row_to_view(session: Session, project: str, row: Release) -> Rel
         "created_at": format_time(row.created_at),
         "updated_at": format_time(row.updated_at),
     }
+
+
+def first_note(session: Session, row: Release) -> dict[str, Any] | None:
+    """The release's first note entry as the ``notes`` shorthand shows it."""
+    note = session.scalar(
+        select(NoteEntry)
+        .where(NoteEntry.release_id == row.id)
+        .order_by(NoteEntry.position, NoteEntry.id)
+        .limit(1)
+    )
+    if note is None:
+        return None
+    return {"title": note.title, "body": note.body, "category": note.category}
 
 
 def approval_counts(session: Session, row: Release) -> ApprovalCounts:
@@ -149,7 +166,8 @@ def transition(
     detail: dict[str, Any] | None = None,
 ) -> ReleaseView:
     """Move ``row`` to state ``to`` (compare-and-set on the version), with the audit
-    event ``release.<action>`` naming who and why; returns the new view."""
+    event ``release.<action>`` naming who and why, and its notes to the state the new
+    exposure gives them (``services/communication/exposure.py``); returns the new view."""
     expected = row.version if expected_version is None else expected_version
     require_current_version("release", row.key, row.version, expected)
     before = map_release_row_to_view(session, project, row)
@@ -173,6 +191,7 @@ def transition(
         key=row.key,
     )
     session.refresh(row)
+    sync_release_notes(session, actor, project, row, now)
     after = map_release_row_to_view(session, project, row)
     record_audit_event(
         session,

@@ -1,5 +1,7 @@
-"""A release's definition, checked and normalised: features, audience, notes, schedule,
-rollout plan, guards, required approvals; and the digest approvals are bound to.
+"""A release's definition, checked and normalised: features, audience, schedule,
+rollout plan, guards, required approvals, announcement point; and the digest
+approvals are bound to. ``notes`` is checked here too, but not kept in the spec: it is
+the shorthand for the release's first note entry (``services/communication``).
 
 Only the shape is checked here (no database): which flags, segments, services and
 trains exist is checked by ``releases`` against the project.
@@ -26,8 +28,10 @@ SPEC_FIELDS = (
     "plan",
     "guards",
     "required_approvals",
+    "announce",
 )
-NOTE_CATEGORIES = ("new", "improved", "fixed")
+NOTE_CATEGORIES = ("new", "improved", "fixed", "deprecated", "security")
+ANNOUNCE_POINTS = ("first_public", "percent", "released")
 ADVANCE_MODES = ("auto", "manual")
 GUARD_METRICS = ("errors", "event")
 GUARD_AGGREGATES = ("rate", "mean")
@@ -54,11 +58,11 @@ def default_spec() -> dict[str, Any]:
     return {
         "features": [],
         "audience": {"segment": None},
-        "notes": None,
         "schedule": {"start_at": None, "timezone": "UTC", "train": None},
         "plan": DEFAULT_PLAN,
         "guards": [],
         "required_approvals": 0,
+        "announce": {"at": "first_public", "percent": None},
     }
 
 
@@ -82,6 +86,8 @@ def normalize_spec(
     if "required_approvals" in data:
         validator.integer("required_approvals", minimum=0)
         spec["required_approvals"] = data["required_approvals"]
+    if "announce" in data:
+        spec["announce"] = _announce(validator, data["announce"])
     return spec
 
 
@@ -207,8 +213,32 @@ def _notes(validator: Validator, value: Any) -> dict[str, Any] | None:
     if not isinstance(body, str) or len(body) > NOTES_BODY_MAX:
         validator.add("notes.body", "max_length", f"must be Markdown of at most {NOTES_BODY_MAX}")
     if category not in NOTE_CATEGORIES:
-        validator.add("notes.category", "enum", "must be new, improved or fixed")
+        validator.add("notes.category", "enum", "must be one of " + ", ".join(NOTE_CATEGORIES))
     return {"title": title, "body": body, "category": category}
+
+
+def _announce(validator: Validator, value: Any) -> dict[str, Any]:
+    """When the release's notes are published: ``first_public`` (the first percentage
+    stage), ``percent`` (the first stage at or above ``percent``) or ``released``."""
+    announce: dict[str, Any] = {"at": "first_public", "percent": None}
+    if value is None or not _object(validator, "announce", value, ("at", "percent")):
+        return announce
+    at, percent = value.get("at", "first_public"), value.get("percent")
+    if at not in ANNOUNCE_POINTS:
+        validator.add("announce.at", "enum", "must be one of " + ", ".join(ANNOUNCE_POINTS))
+        return announce
+    if at == "percent":
+        if (
+            not isinstance(percent, int | float)
+            or isinstance(percent, bool)
+            or not 0 < percent <= 100
+        ):
+            validator.add("announce.percent", "range", "must be above 0 and at most 100")
+            return announce
+        return {"at": at, "percent": percent}
+    if percent is not None:
+        validator.add("announce.percent", "not_allowed", "only with at: percent")
+    return {"at": at, "percent": None}
 
 
 def _schedule(validator: Validator, value: Any, now: datetime) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""``premiere notes``: release notes, the entries of a release."""

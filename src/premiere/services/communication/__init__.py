@@ -1,0 +1,2 @@
+"""Release communication: release notes as entries of a release, rendered safely and
+published when the release reaches its announcement point."""
