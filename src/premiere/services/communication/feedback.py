@@ -10,6 +10,9 @@ the caller's environment is refused (422, field ``note``, rule ``published``).
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -183,3 +186,36 @@ def _variation(flags: CompiledFlags, key: str, context: Mapping[str, Any]) -> di
         "value": result.value,
         "on": engine.feature_on(flags.compiled, key, context, flags.off_variations.get(key)),
     }
+
+
+CSV_COLUMNS = (
+    "id",
+    "created_at",
+    "release",
+    "note",
+    "environment",
+    "context_key",
+    "reaction",
+    "comment",
+    "release_state",
+    "stage",
+    "stage_label",
+    "variations",
+)
+
+
+def render_feedback_csv(rows: list[dict[str, Any]]) -> str:
+    """The feedback as CSV (RFC 4180), one row each; a cell a spreadsheet would read as
+    a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) starts with ``'``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        cells = {**row, "variations": json.dumps(row["variations"], sort_keys=True)}
+        writer.writerow([_cell(cells[column]) for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
