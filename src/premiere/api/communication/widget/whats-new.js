@@ -4,11 +4,12 @@
  *   <premiere-whats-new server="https://premiere.example.com" client-key="sdk-client key"
  *     context-key="user-123" context='{"plan": "pro"}'></premiere-whats-new>
  *
+ * The panel opens below the button, aligned with its left edge (align="end": its right).
  * A button shows the number of unseen notes; it opens a panel listing the notes that
  * apply to the context (newest first), marks them seen, and lets the user react and
  * comment. Titles are inserted as text; note bodies are HTML sanitised by the server,
- * parsed inertly here and copied element by element through an allow-list, so nothing
- * in them can run. No framework, no dependency; plain DOM in a shadow root.
+ * rebuilt here element by element through an allow-list without the browser's HTML
+ * parser, so nothing in them can run or load. No framework, no dependency; plain DOM in a shadow root.
  */
 (() => {
   "use strict";
@@ -23,10 +24,11 @@ button{font:inherit;cursor:pointer}
 .badge{display:inline-block;min-width:1.4em;margin-left:.4em;border-radius:1em;
   background:#b3261e;color:#fff;text-align:center;font-size:.85em;padding:0 .3em}
 .badge[hidden]{display:none}
-.panel{position:absolute;right:0;z-index:1000;width:min(24rem,90vw);max-height:70vh;overflow:auto;
+.panel{position:absolute;left:0;z-index:1000;width:min(24rem,90vw);max-height:70vh;overflow:auto;
   background:#fff;border:1px solid #8a8a8e;border-radius:8px;padding:.75rem;
   box-shadow:0 4px 16px rgba(0,0,0,.2);margin-top:.3rem}
 .panel[hidden]{display:none}
+:host([align=end]) .panel{left:auto;right:0}
 h2{font-size:1.05em;margin:0 0 .5rem}
 article{border-top:1px solid #ddd;padding:.5rem 0}
 h3{font-size:1em;margin:.2rem 0}
@@ -45,30 +47,42 @@ textarea{width:100%;box-sizing:border-box;font:inherit;margin-top:.3rem}
     return node;
   }
 
-  // Copies the allowed elements of server-sanitised HTML; everything else becomes text.
+  const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
+  const decode = (text) => text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (all, name) => {
+    if (name[0] !== "#") return ENTITIES[name.toLowerCase()] ?? all;
+    const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    return code > 0 && code < 0x110000 ? String.fromCodePoint(code) : "";
+  });
+
+  // Builds the allowed elements of server-sanitised HTML with DOM calls; the markup is
+  // never handed to the browser's HTML parser, so nothing in it can run or load. Any
+  // other tag is dropped (its text kept, as text); of attributes only a link's http(s)
+  // or mailto href is kept.
   function safeFragment(html) {
-    const parsed = new DOMParser().parseFromString(String(html || ""), "text/html");
     const out = document.createDocumentFragment();
-    const copy = (from, to) => {
-      for (const child of from.childNodes) {
-        if (child.nodeType === Node.TEXT_NODE) {
-          to.appendChild(document.createTextNode(child.data));
-        } else if (child.nodeType === Node.ELEMENT_NODE && TAGS.has(child.tagName)) {
-          const made = document.createElement(child.tagName.toLowerCase());
-          if (child.tagName === "A") {
-            const href = child.getAttribute("href") || "";
-            if (/^(https?:|mailto:)/i.test(href)) made.setAttribute("href", href);
-            made.setAttribute("rel", "noopener noreferrer nofollow");
-            made.setAttribute("target", "_blank");
-          }
-          copy(child, made);
-          to.appendChild(made);
-        } else if (child.nodeType === Node.ELEMENT_NODE) {
-          to.appendChild(document.createTextNode(child.textContent || ""));
-        }
+    const stack = [out];
+    const tokens = /<(\/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^>"']|"[^"]*"|'[^']*')*)>|<!--[\s\S]*?-->|([^<]+|<)/g;
+    for (const [, closing, rawTag, attrs, text] of String(html || "").matchAll(tokens)) {
+      const top = stack[stack.length - 1];
+      if (text !== undefined) { top.appendChild(document.createTextNode(decode(text))); continue; }
+      const tag = (rawTag || "").toUpperCase();
+      if (!TAGS.has(tag)) continue;
+      if (closing) {
+        const at = stack.map((n) => n.nodeName).lastIndexOf(tag);
+        if (at > 0) stack.length = at;
+        continue;
       }
-    };
-    copy(parsed.body, out);
+      const made = document.createElement(tag.toLowerCase());
+      if (tag === "A") {
+        const href = /\bhref\s*=\s*("([^"]*)"|'([^']*)')/i.exec(attrs || "");
+        const url = href ? decode(href[2] ?? href[3] ?? "").trim() : "";
+        if (/^(https?:|mailto:)/i.test(url)) made.setAttribute("href", url);
+        made.setAttribute("rel", "noopener noreferrer nofollow");
+        made.setAttribute("target", "_blank");
+      }
+      top.appendChild(made);
+      if (tag !== "BR" && tag !== "HR") stack.push(made);
+    }
     return out;
   }
 
