@@ -91,6 +91,8 @@ def notes_for(
         if not isinstance(note, Mapping):
             continue
         audience = note.get("audience")
+        if audience is not None and not isinstance(audience, str):
+            continue
         if isinstance(audience, str) and not feature_on(
             audiences, f"audience.{audience}", context, None
         ):
@@ -102,7 +104,7 @@ def notes_for(
         ):
             continue
         view = {field: note.get(field) for field in NOTE_FIELDS}
-        view["audience"] = audience if isinstance(audience, str) else None
+        view["audience"] = audience
         view["features"] = list(features)
         out.append(view)
     return out
