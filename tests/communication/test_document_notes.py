@@ -48,7 +48,9 @@ def test_document__note_published_edited_withdrawn__version_moves_and_streams_ge
     assert patches[False]["notes"] == patches[True]["notes"] == published["notes"]
 
     current = notes.get_note(store, "demo", KEY, note["id"])
-    notes.update_note(store, CREATOR, "demo", KEY, note["id"], {"title": "Sent"}, current["version"])
+    notes.update_note(
+        store, CREATOR, "demo", KEY, note["id"], {"title": "Sent"}, current["version"]
+    )
     assert [n["title"] for n in patched(store, state)[True]["notes"]] == ["Sent"]
 
     notes.unpublish_note(store, CREATOR, "demo", KEY, note["id"])

@@ -22,7 +22,9 @@ __all__ = ["shop"]
 
 
 def feedback(api: Api, token: str, note: int, key: str, **body: Any) -> Any:
-    return api.post(f"/api/v1/whats-new/{note}/feedback", {"context": {"key": key}, **body}, token=token)
+    return api.post(
+        f"/api/v1/whats-new/{note}/feedback", {"context": {"key": key}, **body}, token=token
+    )
 
 
 def stored(api: Api) -> int:
@@ -107,7 +109,9 @@ def test_feedback__flood_from_one_user__429_and_nothing_stored_beyond(shop: Api)
     setattr(shop.client.app.state, FEEDBACK_LIMITS, FeedbackRateLimits(1000, 3))
     client = shop.token("sdk-client", "shop", "production")
     note = first_note(shop)
-    statuses = [feedback(shop, client, note, "flooder", reaction="like").status_code for _ in range(8)]
+    statuses = [
+        feedback(shop, client, note, "flooder", reaction="like").status_code for _ in range(8)
+    ]
     assert statuses == [201] * 3 + [429] * 5
     limited = feedback(shop, client, note, "flooder", reaction="like")
     assert int(limited.headers["Retry-After"]) >= 1
@@ -120,6 +124,8 @@ def test_feedback__flood_from_one_address__429_whatever_the_key(shop: Api) -> No
     setattr(shop.client.app.state, FEEDBACK_LIMITS, FeedbackRateLimits(4, 1000))
     client = shop.token("sdk-client", "shop", "production")
     note = first_note(shop)
-    statuses = [feedback(shop, client, note, f"u{i}", reaction="like").status_code for i in range(7)]
+    statuses = [
+        feedback(shop, client, note, f"u{i}", reaction="like").status_code for i in range(7)
+    ]
     assert statuses == [201] * 4 + [429] * 3
     assert stored(shop) == 4

@@ -86,14 +86,18 @@ def test_whats_new_seen__marked__unseen_count_drops_for_that_key_only(shop: Api)
     answer = whats_new(shop, client, {"key": "u1"})
     assert answer["unseen"] == 2 and titles(answer) == ["Second", "A faster checkout"]
     first = answer["notes"][1]["id"]
-    seen = shop.post("/api/v1/whats-new/seen", {"context": {"key": "u1"}, "notes": [first]}, token=client)
+    seen = shop.post(
+        "/api/v1/whats-new/seen", {"context": {"key": "u1"}, "notes": [first]}, token=client
+    )
     assert shop.ok(seen)["unseen"] == 1
     again = whats_new(shop, client, {"key": "u1"})
     assert [n["seen"] for n in again["notes"]] == [False, True]
     assert whats_new(shop, client, {"key": "u2"})["unseen"] == 2
     everything = shop.post("/api/v1/whats-new/seen", {"context": {"key": "u1"}}, token=client)
     assert shop.ok(everything)["unseen"] == 0
-    bad = shop.post("/api/v1/whats-new/seen", {"context": {"key": "u1"}, "notes": ["x"]}, token=client)
+    bad = shop.post(
+        "/api/v1/whats-new/seen", {"context": {"key": "u1"}, "notes": ["x"]}, token=client
+    )
     assert bad.status_code == 422
     assert bad.json()["error"]["details"]["errors"][0]["field"] == "notes[0]"
 

@@ -48,7 +48,9 @@ def audience_document(notes: Sequence[Any], segments: Mapping[str, Any]) -> Comp
     """A small compiled document with one boolean flag per audience segment of
     ``notes`` (``audience.<segment>``: true for the segment's members)."""
     audiences: set[str] = {
-        n["audience"] for n in notes if isinstance(n, Mapping) and isinstance(n.get("audience"), str)
+        n["audience"]
+        for n in notes
+        if isinstance(n, Mapping) and isinstance(n.get("audience"), str)
     }
     flags = {
         f"audience.{key}": {

@@ -64,9 +64,7 @@ class NoteSeen(Base):
 
     id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    environment_id: Mapped[int] = mapped_column(
-        ForeignKey("environments.id", ondelete="CASCADE")
-    )
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"))
     context_key: Mapped[str] = mapped_column(String(CONTEXT_KEY_LENGTH))
     note_id: Mapped[int] = mapped_column(ForeignKey("note_entries.id", ondelete="CASCADE"))
     seen_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -31,8 +31,7 @@ from premiere.api.limits import FeedbackRateLimits
 from premiere.api.models import answers
 from premiere.api.params import reject_lone_surrogates
 from premiere.api.sdk.ofrep import client_address, services_of
-from premiere.errors import MalformedRequestError, PermissionDeniedError, ValidationError
-from premiere.errors import Violation
+from premiere.errors import MalformedRequestError, PermissionDeniedError, ValidationError, Violation
 from premiere.services.communication import feedback, whatsnew
 from premiere.services.sdk.compiled import CompiledFlags
 

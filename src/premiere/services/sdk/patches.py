@@ -137,9 +137,15 @@ class EnvironmentDocument:
         for key in self.client_segments - used:
             client["segments"][key] = None
         self.client_segments = used
-        if update.notes is not None:  # a patch's ``notes`` replaces the document's
-            self.notes = list(update.notes)
-            server["notes"] = client["notes"] = self.notes
+        self._take_notes(update, server, client)
         self.version = update.version
         self.seq = update.seq
         return {False: server, True: client}
+
+    def _take_notes(
+        self, update: DocumentUpdate, server: dict[str, Any], client: dict[str, Any]
+    ) -> None:
+        """Changed notes replace the document's, in both audiences' patches."""
+        if update.notes is not None:
+            self.notes = list(update.notes)
+            server["notes"] = client["notes"] = self.notes

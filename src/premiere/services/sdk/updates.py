@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from premiere.services.communication.published import document_notes
+from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import (
     map_flag_rows_to_document_flag,
     map_segment_row_to_document_segment,
 )
-from premiere.services.communication.published import document_notes
-from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.sdk.documents import build_flag_document
 from premiere.services.sdk.patches import DocumentUpdate, EnvironmentDocument, EnvironmentKey
 from premiere.store import Store
@@ -82,7 +82,9 @@ def read_update(store: Store, key: EnvironmentKey, version: int, seq: int) -> Do
 
 def _document_notes(session: Session, project: str, environment: str) -> list[Any]:
     project_row = get_project_row(session, project)
-    return document_notes(session, project_row, get_environment_row(session, project_row, environment))
+    return document_notes(
+        session, project_row, get_environment_row(session, project_row, environment)
+    )
 
 
 def _document_flags(
