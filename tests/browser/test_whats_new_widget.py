@@ -58,7 +58,10 @@ def published(live_server: LiveServer, title: str, body: str = "") -> int:
 
 
 def test_widget__badge_panel_seen_and_reaction(
-    page: Page, live_server: LiveServer, screenshot: Callable[..., Path]
+    page: Page,
+    live_server: LiveServer,
+    screenshot: Callable[..., Path],
+    axe: Callable[..., None],
 ) -> None:
     published(live_server, "Saved carts", "Your cart is **kept** for 30 days.")
     published(live_server, "Faster search")
@@ -76,6 +79,7 @@ def test_widget__badge_panel_seen_and_reaction(
     expect(article.get_by_role("status")).to_have_text("Thank you for your feedback.")
     expect(article.get_by_role("button", name="Love it")).to_have_attribute("aria-pressed", "true")
     screenshot(page, "whats-new-widget")
+    axe(page)
     summary = live_server.admin("GET", "/api/v1/projects/demo/releases/recommendations-v2/feedback")
     assert summary["total"]["reactions"]["love"] == 1
     page.reload()

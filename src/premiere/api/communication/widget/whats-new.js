@@ -33,7 +33,8 @@ h2{font-size:1.05em;margin:0 0 .5rem}
 article{border-top:1px solid #ddd;padding:.5rem 0}
 h3{font-size:1em;margin:.2rem 0}
 .category{font-size:.8em;text-transform:uppercase;color:#555}
-.reactions button{border:1px solid #ccc;background:#f7f7f7;border-radius:4px;margin-right:.25rem}
+.reactions{display:flex;flex-wrap:wrap;gap:.25rem}
+.reactions button{border:1px solid #767676;background:#f7f7f7;color:inherit;border-radius:4px}
 .reactions button[aria-pressed=true]{border-color:#1d4ed8;background:#dbeafe}
 textarea{width:100%;box-sizing:border-box;font:inherit;margin-top:.3rem}
 .status{font-size:.85em;color:#555;min-height:1em}
@@ -186,8 +187,9 @@ textarea{width:100%;box-sizing:border-box;font:inherit;margin-top:.3rem}
       const reactions = el("div", { class: "reactions", role: "group",
         "aria-label": "Your reaction" });
       for (const [code, emoji, label] of REACTIONS) {
-        const button = el("button", { type: "button", "aria-label": label,
-          "aria-pressed": "false", "data-reaction": code }, emoji);
+        const button = el("button", { type: "button", "aria-pressed": "false",
+          "data-reaction": code });
+        button.append(el("span", { "aria-hidden": "true" }, `${emoji} `), label);
         button.addEventListener("click", () =>
           this.send(note, { reaction: code }, status, () => {
             for (const b of reactions.children) b.setAttribute("aria-pressed", String(b === button));
