@@ -113,6 +113,13 @@ class ConflictError(PremiereError):
     code = "conflict"
 
 
+class FlagLockedError(ConflictError):
+    """A change of a flag's configuration in an environment where a release in flight
+    (rolling out or paused) controls it; ``details`` name the ``release``."""
+
+    code = "flag_locked_by_release"
+
+
 class InvalidStateError(PremiereError):
     """A transition that makes no sense from the current state."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from premiere.errors import ValidationError
 
@@ -50,6 +50,13 @@ class Settings:
     check_allowed_addresses: tuple[str, ...] = ()
     console_session_idle_seconds: int = 8 * 3600
     console_session_max_age_seconds: int = 7 * 24 * 3600
+    public_url: str = "http://127.0.0.1:8700"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "premiere@localhost"
+    smtp_starttls: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -125,6 +132,9 @@ class Settings:
                 base.console_session_max_age_seconds,
                 60,
             ),
+            public_url=(env.get("PREMIERE_PUBLIC_URL") or base.public_url).rstrip("/"),
+            smtp_port=number("PREMIERE_SMTP_PORT", int, base.smtp_port, 1, 65535),
+            **_smtp_settings(env, base),
             check_allowed_addresses=tuple(
                 part.strip()
                 for part in env.get("PREMIERE_CHECK_ALLOWED_ADDRESSES", "").split(",")
@@ -133,7 +143,7 @@ class Settings:
         )
 
 
-def _event_settings(number: Callable[..., int], base: Settings) -> dict[str, int]:
+def _event_settings(number: Callable[..., int], base: Settings) -> dict[str, Any]:
     """The ``PREMIERE_EVENTS_*`` settings (docs/configuration.md, "SDK events"), and the
     limits on end users' feedback (``PREMIERE_FEEDBACK_*``)."""
     return {
@@ -164,6 +174,20 @@ def _event_settings(number: Callable[..., int], base: Settings) -> dict[str, int
             base.feedback_context_rate_per_minute,
             0,
         ),
+    }
+
+
+def _smtp_settings(env: Mapping[str, str], base: Settings) -> dict[str, Any]:
+    """The ``PREMIERE_SMTP_*`` settings but the port: where email goes (none: no email)."""
+    starttls = env.get("PREMIERE_SMTP_STARTTLS", "").strip().lower()
+    if starttls not in ("", "true", "false", "1", "0"):
+        raise ValidationError.single("PREMIERE_SMTP_STARTTLS", "type", "must be true or false")
+    return {
+        "smtp_host": env.get("PREMIERE_SMTP_HOST") or None,
+        "smtp_username": env.get("PREMIERE_SMTP_USERNAME") or None,
+        "smtp_password": env.get("PREMIERE_SMTP_PASSWORD") or None,
+        "smtp_from": env.get("PREMIERE_SMTP_FROM") or base.smtp_from,
+        "smtp_starttls": base.smtp_starttls if not starttls else starttls in ("true", "1"),
     }
 
 

@@ -231,6 +231,7 @@ ERROR_EXAMPLES = [
     (errors.VersionConflictError("flag", "f", 1, 2), 409),
     (errors.VersionRequiredError("say which version"), 428),
     (errors.ConflictError("in use"), 409),
+    (errors.FlagLockedError("locked by release r", {"release": "r"}), 409),
     (errors.InvalidStateError("already archived"), 409),
     (errors.AuthenticationError("who are you"), 401),
     (errors.PermissionDeniedError("not you"), 403),

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from premiere.services import audit, audit_chain, catalog, environments, projects, tokens
-from premiere.services.communication import entries, listing
+from premiere.services.communication import entries, listing, outbox, subscribers, webhooks
+from premiere.services.communication.delivery import Answer, Deliverer
 from premiere.services.deployments import (
     checks,
     darkcode,
@@ -280,6 +281,31 @@ SERVED: dict[str, Served] = {
         listing.list_project_notes(w.store, P, public=True),
         listing.list_project_notes(w.store, P, limit=1),
     ],
+    "OutgoingWebhookCreated": lambda w: _outgoing(w)[:2],
+    "OutgoingWebhookView": lambda w: [
+        *webhooks.list_webhooks(w.store, P),
+        webhooks.get_webhook(w.store, P, _outgoing(w)[0]["id"]),
+    ],
+    "OutboxDeliveryPage": lambda w: [
+        outbox.list_deliveries(w.store, P, _outgoing(w)[0]["id"]),
+        outbox.list_deliveries(w.store, P, _outgoing(w)[0]["id"], limit=1),
+    ],
+    "OutboxDeliveryView": lambda w: _outgoing(w)[2:],
+    "EmailSubscriberView": lambda w: [
+        subscribers.subscribe(
+            w.store, ACTOR, P, {"email": "a@example.com", "categories": ["note"]}
+        ),
+        *subscribers.list_subscribers(w.store, P),
+    ],
+    "UnsubscribedView": lambda w: [
+        subscribers.unsubscribe(
+            w.store,
+            subscribers.subscribe(
+                w.store, ACTOR, P, {"email": "b@example.com", "categories": ["release"]}
+            )["id"]
+            and _token_of(w, "b@example.com"),
+        )
+    ],
 }
 
 
@@ -297,6 +323,34 @@ def _note_views(w: World) -> list[Any]:
     note = entries.create_note(w.store, ACTOR, P, RELEASE, data)
     published = entries.publish_note(w.store, ACTOR, P, RELEASE, note["id"])
     return [note, published, *entries.list_release_notes(w.store, P, RELEASE)]
+
+
+def _token_of(w: World, address: str) -> str:
+    from sqlalchemy import select
+
+    from premiere.store.outbox import EmailSubscriber
+
+    with w.store.read() as session:
+        return str(
+            session.scalar(select(EmailSubscriber.token).where(EmailSubscriber.email == address))
+        )
+
+
+def _outgoing(w: World) -> list[Any]:
+    """A webhook (created, rotated), its ping answered 200, another 500, and redelivered."""
+    if "_outgoing" not in w.answers:
+        body = {"url": "https://hooks.example.com/x", "events": ["release.started"]}
+        created = webhooks.create_webhook(w.store, ACTOR, P, body)
+        rotated = webhooks.rotate_webhook_secret(w.store, ACTOR, P, created["id"])
+        pings = [outbox.send_test_event(w.store, ACTOR, P, created["id"]) for _ in range(2)]
+        answers = iter([Answer(200, "ok", None), Answer(500, "no", "HTTP 500")])
+        deliverer = Deliverer(w.store, send=lambda *_: next(answers), workers=1)
+        deliverer.deliver_due()
+        deliverer.stop()
+        again = outbox.redeliver(w.store, P, pings[0]["id"])
+        later = [outbox.get_delivery(w.store, P, ping["id"]) for ping in pings]
+        w.answers["_outgoing"] = [created, rotated, *pings, again, *later]
+    return w.answers["_outgoing"]
 
 
 def _ofrep_context() -> dict[str, Any]:

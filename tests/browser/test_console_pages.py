@@ -33,7 +33,15 @@ PAGES = [
     ("calendar-month", f"{DEMO}/releases/calendar?view=month&date=2026-12-01", "console-calendar"),
     ("calendar-week", f"{DEMO}/releases/calendar?view=week&date=2026-12-01", None),
     ("release-new", f"{DEMO}/releases/new", None),
+    ("release-edit", f"{DEMO}/releases/recommendations-v2/edit", None),
+    (
+        "flag-evaluated",
+        f"{DEMO}/flags/new-checkout?context_key=user-1&attribute_name_0=plan"
+        "&attribute_value_0=enterprise",
+        None,
+    ),
     ("release", f"{DEMO}/releases/recommendations-v2", None),  # test_console_releases
+    ("note", f"{DEMO}/releases/recommendations-v2/notes/1", None),  # the demo's one note
     ("audit", f"{DEMO}/audit", "console-audit"),
     ("tokens", f"{DEMO}/tokens", "console-tokens"),
     ("settings", f"{DEMO}/settings", "console-settings"),

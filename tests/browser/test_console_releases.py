@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from premiere.services import SYSTEM
+from premiere.services import SYSTEM, Actor
 from premiere.services.deployments import ledger
 from premiere.services.releases import records
 from tests.api.live import LiveServer
@@ -87,3 +87,29 @@ def test_releases_pages__axe__no_serious_violations(
         page.goto(path)
         expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
         axe(page)
+
+
+def test_release_edit__approved_draft__edited_and_approvals_voided(
+    page: Page,
+    live_server: LiveServer,
+    screenshot: Callable[..., Path],
+    axe: Callable[..., None],
+) -> None:
+    release = records.get_release(live_server.store, "demo", RELEASE)
+    other = Actor(kind="user", id="u-9", name="Grace")
+    records.approve_release(
+        live_server.store, other, "demo", RELEASE, {"digest": release["digest"]}
+    )
+    _sign_in(page, live_server.admin_token)
+    page.goto(f"/projects/demo/releases/{RELEASE}")
+    page.get_by_role("link", name="Edit the release").click()
+    expect(page.get_by_role("heading", level=1, name="Edit Recommendations v2")).to_be_visible()
+    expect(page.locator(".release-edit-approvals")).to_contain_text("voids it")
+    axe(page)
+    screenshot(page, "console-release-edit")
+    page.get_by_label("Name", exact=True).fill("Recommendations v3")
+    page.get_by_label("Rollout plan, one stage a line").fill("10% hold 600\n100%")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", level=1, name="Recommendations v3")).to_be_visible()
+    expect(page.locator(".release-edited")).to_contain_text("it needs 1 approval again")
+    expect(page.get_by_text("voided by an edit")).to_be_visible()

@@ -221,3 +221,21 @@ def test_releases_guards__none_recorded__says_so(run: Cli) -> None:
     assert run.ok("releases", "guards", "cli-guards").stdout.strip() == (
         "No guard decisions of cli-guards."
     )
+
+
+def test_flags_off__flag_of_a_release_rolling_out__conflict_exit_4_naming_the_release(
+    run: Cli,
+) -> None:
+    run.ok("flags", "create", "cli-locked")
+    run.ok("deployments", "record", "-s", "worker", "-v", "9.1.0", "-e", "development",
+           "--commit", "abcdef1", "--features", "cli-locked")  # fmt: skip
+    run.ok("releases", "create", "cli-locker", "--env", "development", "--flag", "cli-locked=true",
+           "--stages", "10%,100%", "--advance", "manual")  # fmt: skip
+    run.ok("releases", "start", "cli-locker")
+    refused = run("flags", "off", "cli-locked", "--env", "development")
+    assert refused.exit_code == 4, refused.stderr
+    assert "[flag_locked_by_release]" in refused.stderr
+    assert "release 'cli-locker'" in refused.stderr
+    assert "roll the release back" in refused.stderr
+    run.ok("releases", "rollback", "cli-locker", "-m", "kill switch")
+    run.ok("flags", "on", "cli-locked", "--env", "development")

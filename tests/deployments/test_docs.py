@@ -11,7 +11,7 @@ from premiere.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "deployments.md").read_text()
-LEDGER = ("deployments", "checks", "policy", "webhooks", "environment-matrix", "dark-code")
+LEDGER = ("deployments", "checks", "policy", "webhooks/github", "environment-matrix", "dark-code")
 ACTION = re.compile(
     r"(deployment|check|environment_policy|webhook_secret)"
     r"\.(recorded|status_changed|rolled_back|created|updated|deleted)"

@@ -10,6 +10,7 @@ import pytest
 
 from premiere.errors import (
     ConflictError,
+    FlagLockedError,
     InvalidStateError,
     ValidationError,
     VersionConflictError,
@@ -276,7 +277,7 @@ def test_create__flag_of_another_project__unknown_flag(store: Store, demo: str) 
     assert violations(error) == {("features[0].flag", "unknown_flag")}
 
 
-def test_rollback__human_edit_meanwhile__kept(store: Store, demo: str) -> None:
+def test_rollback__human_edit_meanwhile__refused_then_free_again(store: Store, demo: str) -> None:
     view = started(store)
     current = get_flag_config(store, demo, "checkout", "production")
     mine = {
@@ -284,17 +285,20 @@ def test_rollback__human_edit_meanwhile__kept(store: Store, demo: str) -> None:
         "clauses": [{"attribute": "plan", "op": "in", "values": ["vip"]}],
         "serve": {"variation": 0},
     }
-    update_flag_config(
-        store,
-        CREATOR,
-        demo,
-        "checkout",
-        "production",
-        {"rules": [*current["rules"], mine]},
-        current["version"],
-        partial=True,
-    )
+
+    def add_mine() -> dict[str, Any]:
+        current = get_flag_config(store, demo, "checkout", "production")
+        data = {"rules": [*current["rules"], mine]}
+        return update_flag_config(
+            store, CREATOR, demo, "checkout", "production", data, current["version"], partial=True
+        )
+
+    with pytest.raises(FlagLockedError) as refused:
+        add_mine()
+    assert refused.value.details["release"] == "new-checkout"
+    assert get_flag_config(store, demo, "checkout", "production") == current
     releases.rollback_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    add_mine()  # rolled back: the flag is free again
     assert rules_of(store) == ["vip"]
 
 

@@ -1,15 +1,18 @@
-"""Rolling back restores each flag's configuration as it was before the release,
-keeping the targets and rules people added during the rollout."""
+"""Rolling back restores each flag's configuration as it was before the release; while
+the release rolls out (or is paused), nobody else may change its flags."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from premiere.errors import FlagLockedError
 from premiere.services.flags.definitions import get_flag_config, update_flag_config
 from premiere.services.releases import records as releases
 from premiere.store import Store
 
-from .conftest import CREATOR, deploy, evaluate, release_data
+from .conftest import CREATOR, deploy, release_data
 
 FIELDS = ("on", "off_variation", "prerequisites", "targets", "rules", "fallthrough")
 
@@ -59,35 +62,6 @@ def test_rollback__flag_off_with_targets_and_rules__restored_exactly(
     assert configuration(store) == before
 
 
-def test_rollback__flag_off__targets_and_rules_added_meanwhile_kept(
-    store: Store, demo: str
-) -> None:
-    edit(
-        store,
-        targets=[{"variation": 0, "values": ["qa-1", "qa-2"]}],
-        rules=[beta_rule()],
-        off_variation=1,
-    )
-    view = start_half(store)
-    during = get_flag_config(store, demo, "checkout", "production")
-    added_rule = beta_rule("vip", "vip")
-    edit(
-        store,
-        rules=[*during["rules"], added_rule],
-        targets=[{"variation": 1, "values": ["qa-2", "dev-1"]}],
-    )
-    releases.rollback_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
-    after = configuration(store)
-    assert [rule["id"] for rule in after["rules"]] == ["beta", "vip"]
-    assert after["targets"] == [
-        {"variation": 0, "values": ["qa-1"]},
-        {"variation": 1, "values": ["qa-2", "dev-1"]},
-    ]
-    assert (after["on"], after["off_variation"]) == (False, 1)
-    # The flag is off again: everyone gets the off-variation
-    assert evaluate(store, "checkout", {"key": "qa-1", "plan": "vip"}) is False
-
-
 def test_rollback__flag_on__own_rules_as_they_are_now(store: Store, demo: str) -> None:
     edit(
         store,
@@ -103,46 +77,42 @@ def test_rollback__flag_on__own_rules_as_they_are_now(store: Store, demo: str) -
     assert configuration(store) == before
 
 
-def test_advance__flag_on__rule_and_target_added_meanwhile_kept_through_rollback(
-    store: Store, demo: str
-) -> None:
-    edit(store, on=True, fallthrough={"variation": 1}, rules=[beta_rule()])
-    view = start_half(store)
-    during = get_flag_config(store, demo, "checkout", "production")
-    edit(
-        store,
-        rules=[*during["rules"], beta_rule("vip", "vip")],
-        targets=[{"variation": 0, "values": ["qa-1"]}],
-    )
-    view = releases.advance_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
-    staged = configuration(store)
-    assert [rule["id"] for rule in staged["rules"]] == ["release-new-checkout", "beta", "vip"]
-    assert staged["targets"] == [{"variation": 0, "values": ["qa-1"]}]
-    releases.rollback_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
-    after = configuration(store)
-    assert [rule["id"] for rule in after["rules"]] == ["beta", "vip"]
-    assert after["targets"] == [{"variation": 0, "values": ["qa-1"]}]
-
-
-def test_advance__flag_off__edits_meanwhile_kept_hidden_ones_stay_out(
-    store: Store, demo: str
+@pytest.mark.parametrize("paused", [False, True])
+def test_edit_meanwhile__refused_nothing_changed_rollback_restores(
+    store: Store, demo: str, paused: bool
 ) -> None:
     edit(store, targets=[{"variation": 0, "values": ["qa-1"]}], rules=[beta_rule()])
+    before = configuration(store)
     view = start_half(store)
-    during = get_flag_config(store, demo, "checkout", "production")
-    edit(
-        store,
-        rules=[*during["rules"], beta_rule("vip", "vip")],
-        targets=[{"variation": 1, "values": ["dev-1"]}],
-    )
-    view = releases.advance_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
-    staged = configuration(store)
-    assert [rule["id"] for rule in staged["rules"]] == ["release-new-checkout", "vip"]
-    assert staged["targets"] == [{"variation": 1, "values": ["dev-1"]}]
-    releases.rollback_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
-    after = configuration(store)
-    assert [rule["id"] for rule in after["rules"]] == ["beta", "vip"]
-    assert after["targets"] == [
-        {"variation": 0, "values": ["qa-1"]},
-        {"variation": 1, "values": ["dev-1"]},
+    if paused:
+        view = releases.pause_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    during = configuration(store)
+    attempts: list[dict[str, Any]] = [
+        {"rules": [*during["rules"], beta_rule("vip", "vip")]},
+        {"targets": [{"variation": 1, "values": ["dev-1"]}]},
+        {"on": False},  # not even off: the kill switch is the release's roll back
+        {"fallthrough": {"variation": 0}},
     ]
+    for fields in attempts:
+        with pytest.raises(FlagLockedError) as refused:
+            edit(store, **fields)
+        assert refused.value.code == "flag_locked_by_release"
+        assert refused.value.details["release"] == "new-checkout"
+        assert "roll the release back" in refused.value.message
+    assert configuration(store) == during
+    releases.rollback_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    assert configuration(store) == before
+
+
+def test_edit_other_environment_or_after_release__allowed(store: Store, demo: str) -> None:
+    view = start_half(store)
+    current = get_flag_config(store, demo, "checkout", "staging")
+    update_flag_config(
+        store, CREATOR, demo, "checkout", "staging", {"on": True}, current["version"], partial=True
+    )
+    assert get_flag_config(store, demo, "checkout", "staging")["on"] is True
+    for _ in range(2):  # the second stage, then the release is complete
+        view = releases.advance_release(store, CREATOR, demo, "new-checkout", {}, view["version"])
+    assert view["state"] == "released"
+    edit(store, off_variation=0)
+    assert configuration(store)["off_variation"] == 0

@@ -10,7 +10,6 @@ import pytest
 
 from premiere.scheduler import Scheduler
 from premiere.scheduler.leadership import AlwaysLeader
-from premiere.services.flags.definitions import get_flag_config
 from premiere.services.flags.scheduled_changes import create_scheduled_change, get_scheduled_change
 from premiere.services.releases import records as releases
 from premiere.store import Store
@@ -83,12 +82,14 @@ def test_scheduler__down_for_hours__each_missed_step_runs_once(
     first = scheduler.run_once()
     assert first is not None
     actions = [(i["kind"], i["action"]) for i in first.items]
-    assert actions == [("scheduled_change", "applied"), ("release", "advanced")]
+    # The flag is the release's while it rolls out: the change fails (once), it is not retried
+    assert actions == [("scheduled_change", "failed"), ("release", "advanced")]
     assert _stage(store) == ("rolling_out", 1)  # one stage, its hold starting now
     again = scheduler.run_once()
     assert again is not None and again.items == []
-    assert get_scheduled_change(store, PROJECT, change["id"])["status"] == "applied"
-    assert get_flag_config(store, PROJECT, FLAG, "production")["off_variation"] == 1
+    failed = get_scheduled_change(store, PROJECT, change["id"])
+    assert failed["status"] == "failed"
+    assert failed["error"].startswith("flag_locked_by_release: ")
 
 
 def test_schedulers__two_on_one_database__a_due_stage_advances_once(

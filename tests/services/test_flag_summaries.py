@@ -75,3 +75,30 @@ def test_list_flag_page__bad_filters__named_errors(store: Store, flags: str) -> 
         list_flag_page(store, flags, limit=0)
     with pytest.raises(NotFoundError):
         list_flag_page(store, flags, environment="mars")
+
+
+@pytest.mark.parametrize("listed", [500, 1], ids=["ids-listed", "environments-read"])
+def test_list_flag_page__state_filter__agrees_with_each_flags_states(
+    store: Store, actor: Actor, project: str, monkeypatch: pytest.MonkeyPatch, listed: int
+) -> None:
+    monkeypatch.setattr("premiere.services.flags.summaries.MAX_IDS_LISTED", listed)
+    rule = {"id": "r1", "clauses": [{"attribute": "plan", "op": "in", "values": ["pro"]}]}
+    configs = {
+        "fall": {"on": True, "fallthrough": ROLLOUT},
+        "ruled": {"on": True, "rules": [{**rule, "serve": ROLLOUT}]},
+        "named": {"on": True, "targets": [{"variation": 0, "values": ['"rollout"', "rollout"]}]},
+        "ruled-off": {"on": False, "rules": [{**rule, "serve": ROLLOUT}]},
+        "fixed": {"on": True, "rules": [{**rule, "serve": {"variation": 1}}]},
+        "plain": {},
+    }
+    for key, config in configs.items():
+        create_flag(store, actor, project, {"key": key})
+        update_flag_config(store, actor, project, key, "production", config, 1, partial=True)
+    states = list_flag_page(store, project)["states"]
+    assert states["ruled"]["production"] == ["on", "rolling_out"]
+    assert states["named"]["production"] == ["on"]
+    for state in ("on", "off", "rolling_out"):
+        expected = sorted(k for k, by_env in states.items() if state in by_env["production"])
+        assert _keys(store, project, state=state, environment="production") == expected
+    assert _keys(store, project, state="rolling_out") == ["fall", "ruled"]
+    assert _keys(store, project, state="off", environment="production") == ["plain", "ruled-off"]

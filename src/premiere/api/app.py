@@ -19,6 +19,8 @@ from premiere import __version__
 from premiere.api import audit, catalog, environments, projects, tokens
 from premiere.api.communication import feedback as note_feedback
 from premiere.api.communication import routes as notes
+from premiere.api.communication import subscribers as email_subscribers
+from premiere.api.communication import webhooks as outgoing_webhooks
 from premiere.api.communication import whatsnew
 from premiere.api.deployments import config as deployment_config
 from premiere.api.deployments import insights as deployment_insights
@@ -148,9 +150,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
 
-    # releases, trains, schedules, freezes, go-to-market checklists; release notes, what's
-    # new for end users and their feedback
-    for module in (releases, release_schedules, release_checklist, notes, whatsnew, note_feedback):
+    # releases, trains, schedules, freezes, go-to-market checklists; communication: release
+    # notes, outgoing webhooks, email subscribers, what's new for end users and feedback
+    communication = (notes, outgoing_webhooks, email_subscribers, whatsnew, note_feedback)
+    for module in (releases, release_schedules, release_checklist, *communication):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )

@@ -31,6 +31,7 @@ STATUS_BY_CODE: dict[str, int] = {
     errors.VersionConflictError.code: 409,
     errors.VersionRequiredError.code: 428,
     errors.ConflictError.code: 409,
+    errors.FlagLockedError.code: 409,
     errors.InvalidStateError.code: 409,
     errors.AuthenticationError.code: 401,
     errors.PermissionDeniedError.code: 403,

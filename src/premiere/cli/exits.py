@@ -34,7 +34,8 @@ EXIT_CODES: list[tuple[int, str]] = [
     (
         CONFLICT,
         "already exists, changed by someone else meanwhile (version conflict), or an invalid "
-        "state change (e.g. archiving a flag that is already archived)",
+        "state change (e.g. archiving a flag that is already archived), or a flag locked by "
+        "a release that is rolling out",
     ),
     (UNREACHABLE, "the server could not be reached (is `premiere serve` running?)"),
     (AUTH, "no token, an unknown or revoked token, or a token whose scope is too narrow"),
@@ -97,6 +98,7 @@ _BY_CODE: dict[str, type[CliError]] = {
     "already_exists": Conflict,
     "version_conflict": Conflict,
     "conflict": Conflict,
+    "flag_locked_by_release": Conflict,
     "invalid_state": Conflict,
     "unauthorized": AuthFailed,
     "forbidden": AuthFailed,

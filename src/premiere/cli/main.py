@@ -153,13 +153,21 @@ COMMANDS = {
         "premiere.cli.catalog:services",
         "List, show, create and update the services (deployable units) of a project.",
     ),
+    "subscribers": CommandEntry(
+        "premiere.cli.communication.subscribers:subscribers",
+        "Email subscribers: an email per event of the categories they chose.",
+    ),
     "tokens": CommandEntry(
         "premiere.cli.tokens:tokens",
         "Create, list and revoke API tokens.",
     ),
+    "webhooks": CommandEntry(
+        "premiere.cli.communication.webhooks:webhooks",
+        "Outgoing webhooks: signed HTTP calls when deployments and releases change.",
+    ),
     "worker": CommandEntry(
         "premiere.cli.server.worker:worker",
-        "Run the scheduler, and finish verification checks left in flight.",
+        "Run the scheduler, send webhooks, finish verification checks left in flight.",
     ),
 }
 # Names commands had before they took the API's words (docs/concepts.md, glossary).

@@ -28,6 +28,7 @@ from premiere.console.pages import make_templates, secure
 from premiere.console.releases import actions as release_actions
 from premiere.console.releases import checklist as release_checklist
 from premiere.console.releases import create as release_create
+from premiere.console.releases import edit as release_edit
 from premiere.console.releases import lists as release_lists
 from premiere.console.releases import note_forms as release_notes
 from premiere.console.releases import page as release_page
@@ -67,6 +68,7 @@ def install_console(
     releases = (
         release_lists,
         release_create,
+        release_edit,
         release_page,
         release_checklist,
         release_notes,

@@ -38,7 +38,7 @@ class ConsoleState:
     assets: Assets
     policy: SessionPolicy
     clock: Callable[[], datetime]
-    poll_seconds: float = 1.0
+    poll_seconds: float = 0.5
 
 
 class SignInRequired(Exception):

@@ -1,11 +1,11 @@
 """The console's event stream: ``GET /console/stream?project=<key>`` (server-sent events).
 
-Once a second (``ConsoleState.poll_seconds``) the server reads where the project's
-audit log and change feed end (:func:`premiere.services.audit.activity_head`, an
-indexed read); when that moves it sends ``event: change``, and ``overview.js`` fetches
-the overview's fragments again. A comment line every 15 s keeps proxies from closing
-the connection. The stream is a hint, never the data: a page that missed an event is
-still right after its next fetch or reload.
+Twice a second (``ConsoleState.poll_seconds``) the server reads where the project's
+audit log and change feed end (:func:`premiere.services.audit.activity_head`, one
+statement of two indexed reads); when that moves it sends ``event: change``, and
+``overview.js`` fetches the overview's fragments again. A comment line every 15 s
+keeps proxies from closing the connection. The stream is a hint, never the data: a
+page that missed an event is still right after its next fetch or reload.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from premiere.services.audit import activity_head
 from premiere.services.projects import get_project
 
 router = APIRouter(include_in_schema=False)
-HEARTBEAT_EVERY = 15
+HEARTBEAT_EVERY = 30
+"""Quiet polls between two heartbeat comments (15 s at ``poll_seconds`` 0.5)."""
 
 Head = tuple[int, int]
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from premiere.errors import ValidationError
 from premiere.services import Actor
 from premiere.services.audit_chain import link_audit_event
+from premiere.services.communication.announce import enqueue_deliveries
 from premiere.services.mappers import AuditPage, map_audit_event_row_to_view
 from premiere.store import Store
 from premiere.store.models import AuditEvent, Change
@@ -37,10 +38,12 @@ def record_audit_event(
     after: Any = None,
     at: datetime | None = None,
 ) -> None:
-    """Append one event, linked to its chain; call it inside the transaction that makes
+    """Append one event, linked to its chain, with the outbox's deliveries announcing
+    it (services/communication/announce.py); call it inside the transaction that makes
     the change."""
+    at = at or utc_now()
     event = AuditEvent(
-        at=at or utc_now(),
+        at=at,
         actor_kind=actor.kind,
         actor_id=actor.id[:ACTOR_FIELD_MAX],
         actor_name=actor.name[:ACTOR_FIELD_MAX],
@@ -54,6 +57,10 @@ def record_audit_event(
     )
     link_audit_event(session, event)
     session.add(event)
+    enqueue_deliveries(
+        session, actor, action, project=project, resource_type=resource_type,
+        resource_key=resource_key, environment=environment, after=after, at=at,
+    )  # fmt: skip
 
 
 def list_audit_events(
@@ -117,10 +124,11 @@ def activity_head(store: Store, project: str) -> tuple[int, int]:
     """Where ``project``'s audit log and change feed end: (last event id, last change
     seq). Every change to the project moves one of them, so a reader that polls this
     pair learns that something changed (the console's live updates)."""
-    with store.read() as session:
-        event = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.project == project))
-        change = session.scalar(select(func.max(Change.seq)).where(Change.project == project))
-    return int(event or 0), int(change or 0)
+    event = select(func.max(AuditEvent.id)).where(AuditEvent.project == project)
+    change = select(func.max(Change.seq)).where(Change.project == project)
+    with store.read() as session:  # one statement: two indexed reads
+        found = session.execute(select(event.scalar_subquery(), change.scalar_subquery())).one()
+    return int(found[0] or 0), int(found[1] or 0)
 
 
 def _validate_filters(**filters: str | None) -> None:

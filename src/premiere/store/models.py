@@ -146,6 +146,8 @@ class AuditEvent(Base):
         Index("ix_audit_events_project_id", "project", "id"),
         Index("ix_audit_events_resource", "resource_type", "resource_key", "id"),
         Index("ix_audit_events_at", "at"),
+        Index("ix_audit_events_project_action", "project", "action", "id"),
+        Index("ix_audit_events_project_resource_type", "project", "resource_type", "id"),
     )
 
     id: Mapped[int] = mapped_column(big_id_type(), primary_key=True)

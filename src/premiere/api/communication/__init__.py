@@ -1,2 +1,2 @@
-"""Release communication over HTTP: a release's note entries, and notes across a
-project's releases."""
+"""Release communication over HTTP: a release's note entries, notes across a
+project's releases, outgoing webhooks and their deliveries, email subscribers."""

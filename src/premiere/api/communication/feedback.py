@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from starlette.responses import JSONResponse, Response
 
 from premiere.api.auth import ProjectAdmin, StoreDep
+from premiere.api.communication.models import FeedbackSummary
 from premiere.api.models import COMMON_ERRORS, answers
 from premiere.services.communication import feedback as service
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/projects/{project}", tags=["notes"], responses=COMMO
 @router.get(
     "/releases/{release}/feedback",
     summary="A release's feedback: reactions and comments per stage",
-    responses=answers(None, 404),
+    responses=answers(FeedbackSummary, 404),
 )
 def get_release_feedback(
     store: StoreDep, token: ProjectAdmin, project: str, release: str
@@ -27,8 +28,15 @@ def get_release_feedback(
 
 @router.get(
     "/releases/{release}/feedback.csv",
+    response_class=Response,
     summary="A release's feedback as CSV",
-    responses={**answers(None, 404), 200: {"content": {"text/csv": {}}}},
+    responses={
+        **answers(None, 404),
+        200: {
+            "description": "One row per piece of feedback (docs/communication.md).",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+    },
 )
 def get_release_feedback_csv(
     store: StoreDep, token: ProjectAdmin, project: str, release: str

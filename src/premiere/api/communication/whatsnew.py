@@ -27,6 +27,7 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from premiere.api.auth import SDK_CLIENT, SDK_SERVER, authenticate_request
+from premiere.api.communication.models import FeedbackView, WhatsNew
 from premiere.api.limits import FeedbackRateLimits
 from premiere.api.models import answers
 from premiere.api.params import reject_lone_surrogates
@@ -49,7 +50,7 @@ CORS_HEADERS = [
     (b"access-control-expose-headers", b"Retry-After"),
     (b"access-control-max-age", b"600"),
 ]
-_ERRORS = answers(None, 400, 401, 403, 413, 422, 429)
+_ERRORS = answers(WhatsNew, 400, 401, 403, 413, 422, 429)
 
 
 class WhatsNewCors:
@@ -106,7 +107,7 @@ async def post_whats_new_seen(request: Request) -> JSONResponse:
     "/whats-new/{note}/feedback",
     status_code=201,
     summary="An end user's reaction and/or comment on a published note",
-    responses=_ERRORS,
+    responses=answers(FeedbackView, 400, 401, 403, 413, 422, 429, status=201),
 )
 async def post_note_feedback(note: int, request: Request) -> JSONResponse:
     flags, data = await _caller(request)

@@ -1,1 +1,2 @@
-"""``premiere notes``: release notes, the entries of a release."""
+"""Release communication's commands: ``premiere notes`` (a release's note entries),
+``premiere webhooks`` (outgoing webhooks) and ``premiere subscribers``."""

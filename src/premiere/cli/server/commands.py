@@ -29,7 +29,8 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 @click.option(
     "--no-scheduler",
     is_flag=True,
-    help="Do not run the scheduler (schedules, stages, guards) here; run `premiere worker`.",
+    help="Do not run the scheduler (schedules, stages, guards) or send webhooks here; "
+    "run `premiere worker`.",
 )
 def serve(
     host: str | None, port: int | None, database_url: str | None, demo: bool, no_scheduler: bool
@@ -38,8 +39,8 @@ def serve(
 
     On a database without any token it creates the admin token (or stores
     PREMIERE_ADMIN_TOKEN) and prints it once. Unless --no-scheduler is given it also
-    runs the scheduler, which starts, advances and guards releases. Stop the server
-    with Ctrl+C.
+    runs the scheduler, which starts, advances and guards releases, and sends the
+    outgoing webhooks. Stop the server with Ctrl+C.
     """
     import uvicorn
 

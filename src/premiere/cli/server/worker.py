@@ -36,11 +36,12 @@ DEFAULT_INTERVAL = 1.0
     help=f"Seconds between ticks. [env: {INTERVAL_VARIABLE}]",
 )
 def worker(database_url: str | None, interval: float) -> None:
-    """Run the scheduler, and finish verification checks left in flight.
+    """Run the scheduler, send webhooks, finish verification checks left in flight.
 
     The scheduler applies due scheduled changes, release starts, stage advances and
     guards. Deployments left verifying whose checks nobody runs (the API replica that
     ran them is gone) have their checks run here; each runs once, wherever claimed.
+    Outgoing webhooks are sent from the outbox here too, each delivery by one worker.
 
     `premiere serve` runs one itself unless started with --no-scheduler; run workers
     for larger setups. Any number may run against one database: one leads at a time
@@ -68,14 +69,19 @@ def run_worker(store: Store, settings: Settings, interval: float, stop: threadin
     """The scheduler until ``stop``, with a verifier that takes up the checks of
     deployments left verifying whose claim ran out (as every API replica does), so
     they finish even with no API replica up."""
+    from premiere.services.communication.delivery import Deliverer
+    from premiere.services.communication.mail import Mailer
     from premiere.services.deployments.probes import CheckLimits
     from premiere.services.deployments.verification import Verifier
 
     verifier = Verifier(store, limits=CheckLimits.from_settings(settings))
+    deliverer = Deliverer(store, mailer=Mailer.from_settings(settings))
     try:
         verifier.resume()
+        deliverer.start()
         new_scheduler(store, settings, interval).run(stop)
     finally:
+        deliverer.stop()
         verifier.close()
 
 
@@ -95,15 +101,23 @@ def new_scheduler(store: Store, settings: Settings, interval: float) -> Schedule
 def background_scheduler(
     store: Store, *, enabled: bool = True, settings: Settings | None = None
 ) -> Iterator[Scheduler | None]:
-    """The scheduler in a daemon thread while the block runs (``premiere serve``)."""
+    """The scheduler and the webhooks' deliverer in daemon threads while the block
+    runs (``premiere serve``)."""
     if not enabled:
         yield None
         return
-    scheduler = new_scheduler(store, settings or Settings(), scheduler_interval())
+    from premiere.services.communication.delivery import Deliverer
+    from premiere.services.communication.mail import Mailer
+
+    settings = settings or Settings()
+    scheduler = new_scheduler(store, settings, scheduler_interval())
+    deliverer = Deliverer(store, mailer=Mailer.from_settings(settings))
     scheduler.start()
+    deliverer.start()
     try:
         yield scheduler
     finally:
+        deliverer.stop()
         scheduler.stop()
 
 

@@ -40,9 +40,11 @@ async def flag_page(
     session: SignedIn,
     environment: Annotated[str | None, Query(max_length=200)] = None,
     context: Text = None,
+    context_key: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> Response:
+    query = dict(request.query_params)
     view = await run_in_threadpool(
-        build_flag_page, store_of(request), project, key, environment, context
+        build_flag_page, store_of(request), project, key, environment, query
     )
     return page(request, "flags/page.html", view)
 

@@ -36,6 +36,7 @@ from premiere.console.pages import frame, page, secure
 from premiere.services.flags.configs import get_flag_config, update_flag_config
 from premiere.services.flags.definitions import get_flag
 from premiere.services.flags.segments import list_segments
+from premiere.services.releases.locks import list_flag_locks
 from premiere.store import Store
 
 router = APIRouter(include_in_schema=False)
@@ -100,7 +101,16 @@ def load_editor(store: Store, project: str, flag: str, environment: str) -> dict
         "config": get_flag_config(store, project, flag, environment),
         "segments": [segment["key"] for segment in list_segments(store, project)],
         "operators": OPERATOR_LABELS,
+        "locked_by": _locked_by(store, project, flag, environment),
     }
+
+
+def _locked_by(store: Store, project: str, flag: str, environment: str) -> dict[str, str] | None:
+    """The release in flight that locks the flag in ``environment``, as the page shows it."""
+    lock = list_flag_locks(store, project, flag).get(environment)
+    if lock is None:
+        return None
+    return {"key": lock["release"], "name": lock["name"], "state": lock["state"]}
 
 
 def errors_of(exc: errors.PremiereError, drafts: Sequence[Draft], variations: int) -> FormErrors:

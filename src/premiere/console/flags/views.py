@@ -1,6 +1,6 @@
 """What a flag's page shows, read from the services the API uses: the flag and its
 variations, one environment's configuration, the releases that name the flag, where
-its code runs, its history as before/after diffs, and an evaluation when asked."""
+its code runs, its history as before/after diffs, and the evaluate-as panel."""
 
 from __future__ import annotations
 
@@ -8,28 +8,31 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from premiere.console.flags.evaluate import evaluation_panel
 from premiere.console.pages import frame
-from premiere.errors import NotFoundError, PremiereError, ValidationError
+from premiere.errors import NotFoundError
 from premiere.services.audit import list_audit_events
 from premiere.services.deployments.darkcode import list_flag_deployments
 from premiere.services.environments import list_environments
 from premiere.services.flags.definitions import get_flag
+from premiere.services.releases.locks import LOCKING
 from premiere.services.releases.records import list_releases
-from premiere.services.sdk.documents import evaluate_flag
 from premiere.store import Store
 
 HISTORY = 20
 UNFINISHED = ("draft", "scheduled", "ready", "rolling_out", "paused")
-LOCKING = ("rolling_out", "paused")
 HIDDEN_IN_DIFF = ("version", "updated_at", "created_at")
-MAX_CONTEXT_CHARS = 10_000
 
 
 def build_flag_page(
-    store: Store, project: str, key: str, environment: str | None, context: str | None = None
+    store: Store,
+    project: str,
+    key: str,
+    environment: str | None,
+    query: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The page of flag ``key`` in ``environment`` (None: the first); ``context`` (JSON
-    text) asks for an evaluation there."""
+    """The page of flag ``key`` in ``environment`` (None: the first); ``query`` (the
+    evaluate-as panel's fields, see :mod:`.evaluate`) may ask for an evaluation there."""
     flag = get_flag(store, project, key)
     environments = [env["key"] for env in list_environments(store, project)]
     selected = environment or (environments[0] if environments else "")
@@ -59,8 +62,12 @@ def build_flag_page(
         "locked_by": locked_by,
         "where": list_flag_deployments(store, project, key)["environments"],
         "history": [_event(event) for event in _history(store, project, key)],
-        "evaluation": _evaluate(store, project, selected, key, context),
+        "evaluation": evaluation_panel(store, project, selected, key, query, _rules(config)),
     }
+
+
+def _rules(config: Mapping[str, Any] | None) -> list[Any]:
+    return list((config or {}).get("rules") or [])
 
 
 def variation_options(variations: list[Any]) -> list[dict[str, Any]]:
@@ -135,30 +142,3 @@ def _event(event: Mapping[str, Any]) -> dict[str, Any]:
         if before.get(name) != after.get(name) or (name in before) != (name in after)
     ]
     return {**event, "changes": changes}
-
-
-def _evaluate(
-    store: Store, project: str, environment: str, key: str, context: str | None
-) -> dict[str, Any] | None:
-    """The evaluation panel's answer (``result`` or ``error``), None when not asked."""
-    if context is None:
-        return None
-    answer: dict[str, Any] = {"context": context}
-    try:
-        parsed = _context(context)
-        result = evaluate_flag(store, project, environment, key, parsed)
-    except PremiereError as exc:
-        return {**answer, "error": exc.message, "code": exc.code}
-    return {**answer, "result": {**result, "value": shown(result["value"])}}
-
-
-def _context(text: str) -> dict[str, Any]:
-    if len(text) > MAX_CONTEXT_CHARS:
-        raise ValidationError.single("context", "max_length", "at most 10000 characters")
-    try:
-        parsed = json.loads(text or "{}")
-    except ValueError as exc:
-        raise ValidationError.single("context", "type", f"is not JSON: {exc}") from None
-    if not isinstance(parsed, dict):
-        raise ValidationError.single("context", "type", 'must be a JSON object: {"key": "..."}')
-    return parsed

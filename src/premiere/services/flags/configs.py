@@ -31,6 +31,7 @@ from premiere.services.mappers import (
     map_flag_config_row_to_view,
     map_variations_to_document,
 )
+from premiere.services.releases.locks import reject_locked_flag
 from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.concurrency import (
@@ -79,7 +80,9 @@ def update_flag_config(
 
     The merged flag must pass the engine's validation; rules may only name segments
     of the project; prerequisites must be live flags and must not form a cycle.
-    Rules given without an ``id`` get a generated one.
+    Rules given without an ``id`` get a generated one. A flag that a release in flight
+    controls in ``environment`` is refused (``flag_locked_by_release``, see
+    :mod:`premiere.services.releases.locks`) to everyone but that release.
     """
     expected = require_version(expected_version, "flag_config", f"{key}/{environment}")
     with store.write() as session:
@@ -110,6 +113,7 @@ def write_flag_config(
     lock_project(session, project)
     flag = get_flag_row(session, project_row, key)
     env = get_environment_row(session, project_row, environment)
+    reject_locked_flag(session, actor, project_row, key, environment)
     row = _config_row(session, flag, env)
     expected = row.version if expected is None else expected
     require_current_version("flag_config", f"{key}/{environment}", row.version, expected)

@@ -10,10 +10,10 @@ are read in full.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from premiere.errors import ValidationError
@@ -32,7 +32,15 @@ STATES = ("on", "off", "rolling_out", "in_release")
 KINDS = ("boolean", "string", "number", "json")
 FINISHED_RELEASES = ("released", "rolled_back")
 MAX_LIMIT = 200
-MAX_IDS_IN_QUERY = 5_000
+MAX_IDS_LISTED = 500
+"""Above this many flags, the states query reads every configuration of the
+environments and skips the others, rather than list the ids."""
+CONFIG_ON = FlagConfig.config["on"].as_boolean()
+"""Whether a configuration is on (``on`` is a boolean: the engine's validation)."""
+FALLTHROUGH_ROLLOUT = FlagConfig.config[("fallthrough", "rollout")].as_string().is_not(None)
+"""Whether its fallthrough serves a rollout."""
+NAMES_ROLLOUT = cast(FlagConfig.config, Text).contains('"rollout"')
+"""Whether its JSON text has ``"rollout"`` anywhere (a rule may serve one)."""
 
 
 class FlagPage(TypedDict):
@@ -64,18 +72,20 @@ def list_flag_page(
         environments = list_environment_rows(session, project_row)
         if environment:
             environments = [get_environment_row(session, project_row, environment)]
-        columns = select(Flag.id, Flag.key, Flag.name, Flag.kind, Flag.tags).where(
+        needle = query.strip().casefold()
+        # Names and tags (JSON) are read only when a search needs them.
+        wanted = (Flag.name, Flag.tags) if needle else ()
+        columns = select(Flag.id, Flag.key, Flag.kind, *wanted).where(
             Flag.project_id == project_row.id, Flag.archived.is_(False)
         )
-        rows = session.execute(columns.order_by(Flag.key)).all()
+        rows = session.connection().execute(columns.order_by(Flag.key)).all()  # no ORM rows
         total = len(rows)
-        needle = query.strip().casefold()
         ids = [row.id for row in rows if _matches(row, needle, kind)]
         releases = _releases_by_flag(session, project_row.id)
         if state:
             keys = {row.id: row.key for row in rows}
-            found = _states(session, ids, environments, keys, releases)
-            ids = [i for i in ids if any(state in s for s in found.get(i, {}).values())]
+            found = _with_state(session, state, ids, environments, keys, releases)
+            ids = [i for i in ids if i in found]
         page = ids[offset : offset + limit]
         flags = session.scalars(select(Flag).where(Flag.id.in_(page)).order_by(Flag.key)).all()
         configs = configs_by_flag(session, page)
@@ -125,29 +135,63 @@ def _matches(row: Any, needle: str, kind: str) -> bool:
     return any(needle in str(text).casefold() for text in (row.key, row.name, *row.tags))
 
 
-def _states(
+def _with_state(
     session: Session,
+    state: str,
     ids: list[int],
     environments: Iterable[Environment],
     keys: Mapping[int, str],
     releases: Mapping[str, Mapping[str, Any]],
-) -> dict[int, dict[str, list[str]]]:
-    """The states of the flags ``ids`` in ``environments``, read from their
-    configurations only."""
+) -> set[int]:
+    """Which of the flags ``ids`` have ``state`` in one of ``environments``, read from
+    their configurations only. Whether one is on, and whether it serves a rollout from
+    its fallthrough or may from a rule (its JSON text says ``"rollout"``), is read in
+    SQL; only the latter are read in full, to tell."""
     by_id = {env.id: env.key for env in environments}
-    statement = select(FlagConfig.flag_id, FlagConfig.environment_id, FlagConfig.config).where(
-        FlagConfig.environment_id.in_(list(by_id))
-    )
-    if len(ids) <= MAX_IDS_IN_QUERY:
-        statement = statement.where(FlagConfig.flag_id.in_(ids))
     wanted = set(ids)
-    found: dict[int, dict[str, list[str]]] = {}
-    for flag_id, env_id, config in session.execute(statement):
-        if flag_id in wanted:
-            env = by_id[env_id]
-            in_release = env in releases.get(keys[flag_id], {})
-            found.setdefault(flag_id, {})[env] = config_states(config, in_release)
+    found: set[int] = set()
+    maybe_rolling: list[int] = []
+    connection = session.connection()  # plain rows: no ORM work per row
+    statement = _state_query(state, list(by_id), ids)
+    for config_id, flag_id, env_id, rolling in connection.execute(statement).all():
+        if flag_id not in wanted or flag_id in found:
+            continue
+        if state == "in_release":
+            if by_id[env_id] in releases.get(keys[flag_id], {}):
+                found.add(flag_id)
+        elif state != "rolling_out" or rolling:
+            found.add(flag_id)
+        else:
+            maybe_rolling.append(config_id)
+    for chunk in _chunks(maybe_rolling, MAX_IDS_LISTED):
+        configs = select(FlagConfig.flag_id, FlagConfig.config).where(FlagConfig.id.in_(chunk))
+        for flag_id, config in connection.execute(configs).all():
+            if "rolling_out" in config_states(config, False):
+                found.add(flag_id)
     return found
+
+
+def _state_query(state: str, environment_ids: list[int], ids: list[int]) -> Any:
+    """The configurations (in those environments, of those flags) that may have ``state``:
+    their ids, flags, environments and whether their fallthrough is a rollout."""
+    columns = (FlagConfig.id, FlagConfig.flag_id, FlagConfig.environment_id)
+    statement = select(*columns, FALLTHROUGH_ROLLOUT).where(
+        FlagConfig.environment_id.in_(environment_ids)
+    )
+    if state == "on":
+        statement = statement.where(CONFIG_ON)
+    elif state == "off":
+        statement = statement.where(func.coalesce(CONFIG_ON, False).is_(False))
+    elif state == "rolling_out":
+        statement = statement.where(CONFIG_ON, NAMES_ROLLOUT)
+    if len(ids) <= MAX_IDS_LISTED:  # else all the environments' rows, the others skipped
+        statement = statement.where(FlagConfig.flag_id.in_(ids))
+    return statement
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _releases_by_flag(session: Session, project_id: int) -> dict[str, dict[str, list[str]]]:

@@ -2,7 +2,7 @@
 users' reactions and comments on notes (``note_feedback``).
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0018
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from premiere.store.types import UTCDateTime
 
 revision = "0020"
-down_revision: str | None = "0016"
+down_revision: str | None = "0018"
 branch_labels: str | None = None
 depends_on: str | None = None
 
