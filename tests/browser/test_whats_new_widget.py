@@ -4,8 +4,6 @@ XSS corpus (from the server, and as raw HTML past the server's sanitiser) left i
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,19 +29,26 @@ XSS = [
 ]
 
 
-def shop_page(live_server: LiveServer, client_key: str, context_key: str = "u1") -> str:
-    """Serve a page embedding the widget (as a site would, from the docs' snippet)."""
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def docs_snippet() -> str:
+    """The widget's snippet in docs/communication.md, as a site would paste it."""
+    text = (ROOT / "docs" / "communication.md").read_text(encoding="utf-8")
+    start = text.index("```html\n", text.index("### The widget")) + len("```html\n")
+    return text[start : text.index("```", start)]
+
+
+def shop_page(live_server: LiveServer, client_key: str) -> str:
+    """Serve a page embedding the widget with the docs' snippet (the server's URL and a
+    real key put in), under a strict Content-Security-Policy."""
+    snippet = docs_snippet().replace("http://localhost:8700", live_server.url)
+    snippet = snippet.replace("YOUR-SDK-CLIENT-KEY", client_key)
 
     async def whats_new_page(_request: Any) -> HTMLResponse:
-        element = (
-            f'<premiere-whats-new server="{html.escape(live_server.url)}" '
-            f'client-key="{html.escape(client_key)}" context-key="{html.escape(context_key)}" '
-            f"context='{html.escape(json.dumps({'plan': 'pro'}))}'></premiere-whats-new>"
-        )
         body = (
             '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
-            '<script src="/widget/whats-new.js" defer></script></head>'
-            f"<body><main><h1>Shop</h1>{element}</main></body></html>"
+            f"</head><body><main><h1>Shop</h1>{snippet}</main></body></html>"
         )
         return HTMLResponse(body, headers={"Content-Security-Policy": PAGE_POLICY})
 
