@@ -71,9 +71,12 @@ def test_widget__badge_panel_seen_and_reaction(
     published(live_server, "Saved carts", "Your cart is **kept** for 30 days.")
     published(live_server, "Faster search")
     url = shop_page(live_server, live_server.token("sdk-client"))
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/whats-new") else None)
     page.goto(url)
     toggle = page.get_by_role("button", name="What's new: 2 unseen")
     expect(toggle).to_be_visible()
+    assert len(asked) == 1  # one request however many attributes the element has
     toggle.click()
     panel = page.get_by_role("dialog", name="What's new")
     expect(panel.get_by_role("heading", name="Faster search")).to_be_visible()

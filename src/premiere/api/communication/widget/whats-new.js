@@ -114,9 +114,16 @@ textarea{width:100%;box-sizing:border-box;font:inherit;margin-top:.3rem}
       });
     }
 
-    connectedCallback() { this.refresh(); }
+    connectedCallback() { this.schedule(); }
 
-    attributeChangedCallback() { if (this.isConnected) this.refresh(); }
+    attributeChangedCallback() { if (this.isConnected) this.schedule(); }
+
+    // One request for several attribute changes at once (an upgrade sets them all).
+    schedule() {
+      if (this.pending) return;
+      this.pending = true;
+      queueMicrotask(() => { this.pending = false; this.refresh(); });
+    }
 
     context() {
       let extra = {};
