@@ -17,11 +17,11 @@ from starlette.staticfiles import StaticFiles
 
 from premiere import __version__
 from premiere.api import audit, catalog, environments, projects, tokens
+from premiere.api.communication import calendar_feed, whatsnew
 from premiere.api.communication import feedback as note_feedback
 from premiere.api.communication import routes as notes
 from premiere.api.communication import subscribers as email_subscribers
 from premiere.api.communication import webhooks as outgoing_webhooks
-from premiere.api.communication import whatsnew
 from premiere.api.deployments import config as deployment_config
 from premiere.api.deployments import insights as deployment_insights
 from premiere.api.deployments import routes as deployments
@@ -72,6 +72,7 @@ TAGS = [
     {"name": "events", "description": "Evaluation and custom event counts from SDKs."},
     {"name": "notes", "description": "Release notes and end users' feedback on them."},
     {"name": "whats-new", "description": "What's new for end users (SDK tokens), feedback."},
+    {"name": "communication", "description": "Release communication: the releases calendar."},
     {"name": "health", "description": "Liveness."},
 ]
 
@@ -157,6 +158,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
+
+    app.include_router(  # the releases calendar (iCalendar): api/communication/calendar_feed.py
+        calendar_feed.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
+    )
     app.include_router(whatsnew.widget_router)  # /widget/whats-new.js
     return app
 
