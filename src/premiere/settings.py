@@ -43,6 +43,8 @@ class Settings:
     events_client_rate_per_minute: int = 600
     events_key_rate_per_minute: int = 600_000
     events_retention_days: int = 90
+    feedback_client_rate_per_minute: int = 30
+    feedback_context_rate_per_minute: int = 10
     webhook_delivery_retention_days: int = 30
     check_max_body_bytes: int = 1_048_576
     check_allowed_addresses: tuple[str, ...] = ()
@@ -153,7 +155,8 @@ def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
 
 
 def _event_settings(number: Callable[..., int], base: Settings) -> dict[str, Any]:
-    """The ``PREMIERE_EVENTS_*`` settings (docs/configuration.md, "SDK events")."""
+    """The ``PREMIERE_EVENTS_*`` settings (docs/configuration.md, "SDK events"), and the
+    limits on end users' feedback (``PREMIERE_FEEDBACK_*``)."""
     return {
         "events_max_age_seconds": number(
             "PREMIERE_EVENTS_MAX_AGE_SECONDS", int, base.events_max_age_seconds, 60
@@ -172,6 +175,15 @@ def _event_settings(number: Callable[..., int], base: Settings) -> dict[str, Any
         ),
         "events_retention_days": number(
             "PREMIERE_EVENTS_RETENTION_DAYS", int, base.events_retention_days, 1
+        ),
+        "feedback_client_rate_per_minute": number(
+            "PREMIERE_FEEDBACK_CLIENT_RATE_PER_MINUTE", int, base.feedback_client_rate_per_minute, 0
+        ),
+        "feedback_context_rate_per_minute": number(
+            "PREMIERE_FEEDBACK_CONTEXT_RATE_PER_MINUTE",
+            int,
+            base.feedback_context_rate_per_minute,
+            0,
         ),
     }
 

@@ -7,11 +7,19 @@ OFREP, health) are read through the app.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from premiere.services import audit, audit_chain, catalog, environments, projects, tokens
-from premiere.services.communication import entries, listing, outbox, subscribers, webhooks
+from premiere.services.communication import (
+    entries,
+    feedback,
+    listing,
+    outbox,
+    subscribers,
+    webhooks,
+)
 from premiere.services.communication.delivery import Answer, Deliverer
 from premiere.services.deployments import (
     checks,
@@ -297,6 +305,11 @@ SERVED: dict[str, Served] = {
         ),
         *subscribers.list_subscribers(w.store, P),
     ],
+    "WhatsNew": lambda w: _whats_new(w)[:2],
+    "FeedbackView": lambda w: _whats_new(w)[2:],
+    "FeedbackSummary": lambda w: [
+        (_whats_new(w), feedback.summarize_release_feedback(w.store, P, RELEASE))[1]
+    ],
     "UnsubscribedView": lambda w: [
         subscribers.unsubscribe(
             w.store,
@@ -323,6 +336,23 @@ def _note_views(w: World) -> list[Any]:
     note = entries.create_note(w.store, ACTOR, P, RELEASE, data)
     published = entries.publish_note(w.store, ACTOR, P, RELEASE, note["id"])
     return [note, published, *entries.list_release_notes(w.store, P, RELEASE)]
+
+
+def _whats_new(w: World) -> list[Any]:
+    """What's new before and after a note is marked seen; two pieces of feedback on it."""
+    if "_whats_new" not in w.answers:
+        data = {"title": "Shown to all", "body": "*New*", "features": []}
+        note = entries.create_note(w.store, ACTOR, P, RELEASE, data)
+        entries.publish_note(w.store, ACTOR, P, RELEASE, note["id"])
+        context = {"context": {"key": "user-1"}}
+        post = functools.partial(_http, w, "POST", token=w.sdk_token)
+        w.answers["_whats_new"] = [
+            post("/api/v1/whats-new", json=context),
+            post("/api/v1/whats-new/seen", json=context),
+            post(f"/api/v1/whats-new/{note['id']}/feedback", json={**context, "reaction": "love"}),
+            post(f"/api/v1/whats-new/{note['id']}/feedback", json={**context, "comment": "Yes"}),
+        ]
+    return w.answers["_whats_new"]
 
 
 def _token_of(w: World, address: str) -> str:

@@ -158,3 +158,23 @@ def test_apply__server_patches_replayed__same_client_patches() -> None:
         assert replayed[CLIENT] == expected[CLIENT]
 
     assert relay.document(CLIENT) == origin.document(CLIENT)
+
+
+def test_apply__notes_changed__both_audiences_get_the_whole_list() -> None:
+    state = loaded()
+    notes = [{"id": 3, "title": "New", "audience": None, "features": []}]
+
+    patches = state.apply(DocumentUpdate(8, 31, {}, {}, notes))
+
+    assert patches[SERVER]["notes"] == patches[CLIENT]["notes"] == notes
+    assert state.document(CLIENT)["notes"] == notes
+    emptied = state.apply(DocumentUpdate(9, 32, {}, {}, []))
+    assert emptied[SERVER]["notes"] == [] and "notes" not in state.document(SERVER)
+
+
+def test_apply__notes_unchanged__no_notes_in_the_patches() -> None:
+    state = loaded()
+
+    patches = state.apply(update(flags={"banner": flag("banner", client_visible=True)}))
+
+    assert "notes" not in patches[SERVER] and "notes" not in patches[CLIENT]

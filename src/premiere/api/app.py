@@ -17,7 +17,8 @@ from starlette.staticfiles import StaticFiles
 
 from premiere import __version__
 from premiere.api import audit, catalog, environments, projects, tokens
-from premiere.api.communication import calendar_feed
+from premiere.api.communication import calendar_feed, whatsnew
+from premiere.api.communication import feedback as note_feedback
 from premiere.api.communication import routes as notes
 from premiere.api.communication import subscribers as email_subscribers
 from premiere.api.communication import webhooks as outgoing_webhooks
@@ -28,7 +29,7 @@ from premiere.api.deployments import webhooks
 from premiere.api.errors import install_error_handlers
 from premiere.api.flags import routes as flags
 from premiere.api.flags import segments
-from premiere.api.limits import BodySizeLimit, EventRateLimits
+from premiere.api.limits import BodySizeLimit, EventRateLimits, FeedbackRateLimits
 from premiere.api.models import Health, answers
 from premiere.api.params import reject_nul_in_path_and_query
 from premiere.api.releases import checklist as release_checklist
@@ -69,6 +70,8 @@ TAGS = [
     {"name": "deployments", "description": "The deployment ledger: what runs where."},
     {"name": "ofrep", "description": "OpenFeature Remote Evaluation Protocol (/ofrep/v1)."},
     {"name": "events", "description": "Evaluation and custom event counts from SDKs."},
+    {"name": "notes", "description": "Release notes and end users' feedback on them."},
+    {"name": "whats-new", "description": "What's new for end users (SDK tokens), feedback."},
     {"name": "communication", "description": "Release communication: the releases calendar."},
     {"name": "health", "description": "Liveness."},
 ]
@@ -110,8 +113,16 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.event_limits = EventRateLimits(
         settings.events_client_rate_per_minute, settings.events_key_rate_per_minute
     )
+    setattr(
+        app.state,
+        whatsnew.FEEDBACK_LIMITS,
+        FeedbackRateLimits(
+            settings.feedback_client_rate_per_minute, settings.feedback_context_rate_per_minute
+        ),
+    )
     install_error_handlers(app)
     _serve_api_docs(app)
+    app.add_middleware(whatsnew.WhatsNewCors)  # api/communication/whatsnew.py
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
     # Before the body size limit, which it applies itself: api/sdk/fastpath.py
     app.add_middleware(OfrepFastPath, max_body_bytes=settings.max_body_bytes)
@@ -140,8 +151,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
 
-    # releases, trains, schedules, freezes, go-to-market checklists; communication
-    communication = (notes, outgoing_webhooks, email_subscribers)
+    # releases, trains, schedules, freezes, go-to-market checklists; communication: release
+    # notes, outgoing webhooks, email subscribers, what's new for end users and feedback
+    communication = (notes, outgoing_webhooks, email_subscribers, whatsnew, note_feedback)
     for module in (releases, release_schedules, release_checklist, *communication):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
@@ -150,6 +162,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(  # the releases calendar (iCalendar): api/communication/calendar_feed.py
         calendar_feed.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
     )
+    app.include_router(whatsnew.widget_router)  # /widget/whats-new.js
     return app
 
 

@@ -7,7 +7,8 @@ included) and the request is refused with 413 as soon as the count passes the li
 
 :class:`EventRateLimits` counts SDK event batches per client address and per SDK key
 (sliding windows of a minute, in memory, per process) and refuses the excess with
-``RateLimitedError`` (429 with ``Retry-After``).
+``RateLimitedError`` (429 with ``Retry-After``); :class:`FeedbackRateLimits` does the
+same for end users' feedback on notes, per client address and per context key.
 """
 
 from __future__ import annotations
@@ -48,6 +49,29 @@ class EventRateLimits:
                 retry_after = min(60, max(1, math.ceil(reset - time.time())))
                 raise RateLimitedError(
                     f"more than {item.amount} event batches a minute {what}", retry_after
+                )
+
+
+class FeedbackRateLimits:
+    """End users' feedback a minute per client address and per context key (one end
+    user); 0 switches one off. Checked before anything is stored."""
+
+    def __init__(self, per_client_per_minute: int, per_context_per_minute: int) -> None:
+        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._per_client = _per_minute(per_client_per_minute)
+        self._per_context = _per_minute(per_context_per_minute)
+
+    def check(self, client: str, context_key: str) -> None:
+        """Count one piece of feedback, or raise ``RateLimitedError``."""
+        for item, who, what in (
+            (self._per_client, client, "from this client"),
+            (self._per_context, context_key, "for this context key"),
+        ):
+            if item is not None and not self._limiter.hit(item, "feedback", what, who):
+                reset = self._limiter.get_window_stats(item, "feedback", what, who).reset_time
+                retry_after = min(60, max(1, math.ceil(reset - time.time())))
+                raise RateLimitedError(
+                    f"more than {item.amount} pieces of feedback a minute {what}", retry_after
                 )
 
 

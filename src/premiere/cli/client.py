@@ -103,6 +103,8 @@ class ApiClient:
             if isinstance(error, NotFound):
                 error = self._with_suggestions(error, url)
             raise error
+        if response.headers.get("content-type", "").startswith("text/csv"):
+            return Response(response.text, None)  # an export: the text as it came
         try:
             body = response.json() if response.content else None
         except ValueError:

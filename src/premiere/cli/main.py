@@ -104,6 +104,10 @@ COMMANDS = {
         "premiere.cli.catalog:environments",
         "List, show, create and update the environments of a project (in order).",
     ),
+    "feedback": CommandEntry(
+        "premiere.cli.communication.feedback:feedback",
+        "End users' feedback on a release's notes: summary and export.",
+    ),
     "flags": CommandEntry(
         "premiere.cli.flags.commands:flags",
         "Create, change, target and evaluate feature flags.",

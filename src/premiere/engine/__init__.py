@@ -10,6 +10,7 @@ from __future__ import annotations
 from premiere.engine.bucketing import BUCKETS, bucket, bucket_for, bucket_string
 from premiere.engine.compiler import CompiledDocument, compile_document
 from premiere.engine.evaluator import check_kind, evaluate, evaluate_all
+from premiere.engine.notes import audience_document, feature_on, notes_for, off_variations_of
 from premiere.engine.operators import OPERATORS
 from premiere.engine.references import (
     find_prerequisite_cycle,
@@ -48,6 +49,7 @@ __all__ = [
     "CompiledDocument",
     "EvaluationResult",
     "FlagMetadata",
+    "audience_document",
     "bucket",
     "bucket_for",
     "bucket_string",
@@ -55,9 +57,12 @@ __all__ = [
     "compile_document",
     "evaluate",
     "evaluate_all",
+    "feature_on",
     "find_prerequisite_cycle",
     "flag_metadata",
     "is_valid_key",
+    "notes_for",
+    "off_variations_of",
     "openfeature_error_code",
     "openfeature_reason",
     "parse_date_ms",

@@ -43,6 +43,7 @@ from premiere.sdk.evaluation import (
 from premiere.sdk.events import EventRecorder, ServedVariations
 from premiere.sdk.holder import DocumentHolder, Listener
 from premiere.sdk.status import Status, StatusListener, StatusTracker
+from premiere.sdk.whatsnew import local_whats_new
 
 _MAX_LOGGED = 1000
 
@@ -184,6 +185,10 @@ class Client:
             except Exception:
                 out[key] = None
         return out
+
+    def whats_new(self, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The published notes that apply to ``context``, newest first (docs/sdk.md)."""
+        return local_whats_new(self._holder.current, context, self._log)
 
     def _evaluate(
         self,

@@ -51,6 +51,12 @@ class Snapshot:
     # version: what the OpenFeature provider reports, as OFREP does.
     needs_key: frozenset[str] = frozenset()
     versions: Mapping[str, int] = field(default_factory=dict)
+    # The published notes the document carries (newest first), the audiences of those
+    # notes compiled (engine.notes.audience_document), and the off-variation of each
+    # flag the notes link to: what ``Client.whats_new`` reads.
+    notes: tuple[Any, ...] = ()
+    audiences: engine.CompiledDocument | None = None
+    off_variations: Mapping[str, int | None] = field(default_factory=dict)
 
     @property
     def flags(self) -> KeysView[str]:
@@ -96,6 +102,14 @@ def _snapshot(checked: dict[str, Any], packed: bytes, facts: _FlagFacts) -> Snap
     compiled = engine.compile_document(checked)
     needs_now, needs_service = facts.reading(checked["segments"], ("now",), ("premiere",))
     enrich = needs_now | needs_service
+    notes = tuple(checked.get("notes") or ())
+    linked = {
+        key
+        for note in notes
+        if isinstance(note, Mapping) and isinstance(note.get("features"), list)
+        for key in note["features"]
+        if isinstance(key, str)
+    }
     return Snapshot(
         packed=packed,
         compiled=compiled,
@@ -106,6 +120,9 @@ def _snapshot(checked: dict[str, Any], packed: bytes, facts: _FlagFacts) -> Snap
         names=facts.names,
         needs_key=frozenset(facts.needs_key),
         versions=facts.versions,
+        notes=notes,
+        audiences=engine.audience_document(notes, checked["segments"]) if notes else None,
+        off_variations={k: facts.off_variations.get(k) for k in linked},
     )
 
 
@@ -144,6 +161,8 @@ def validate_document(doc: object) -> dict[str, Any]:
     version = doc.get("version")
     if version is not None and (type(version) is not int or version < 0):
         raise DocumentError("the document's 'version' is not a non-negative integer")
+    if not isinstance(doc.get("notes", []), list):
+        raise DocumentError("the document's 'notes' is not a list")
     lazy = isinstance(flags, LazyObjects)
     for section, items in (("flags", {} if lazy else flags), ("segments", segments)):
         for key, item in items.items():
@@ -171,6 +190,14 @@ def apply_patch(raw: Mapping[str, Any], patch: object) -> dict[str, Any]:
             else:
                 items[key] = item
         doc[section] = items
+    if "notes" in patch:  # the whole list of published notes, replacing the document's
+        notes = patch["notes"]
+        if not isinstance(notes, list):
+            raise DocumentError("the patch's 'notes' is not a list")
+        if notes:
+            doc["notes"] = notes
+        else:
+            doc.pop("notes", None)
     if "version" in patch:
         doc["version"] = patch["version"]
     return doc
@@ -226,6 +253,7 @@ class _FlagFacts:
         self.names: dict[str, tuple[str | None, ...]] = {}
         self.needs_key: set[str] = set()
         self.versions: dict[str, int] = {}
+        self.off_variations: dict[str, int] = {}
         self._shared: dict[tuple[str | None, ...], tuple[str | None, ...]] = {}
         self._sets: dict[frozenset[str], frozenset[str]] = {}
         # Parallel lists, not dicts keyed by flag: these are dropped after loading, and
@@ -241,10 +269,13 @@ class _FlagFacts:
         self.names.pop(key, None)
         self.needs_key.discard(key)
         self.versions.pop(key, None)
+        self.off_variations.pop(key, None)
         if engine.reads_targeting_key(flag):
             self.needs_key.add(key)
         if type(flag.get("version")) is int:
             self.versions[key] = flag["version"]
+        if type(flag.get("off_variation")) is int:
+            self.off_variations[key] = flag["off_variation"]
         variations = flag.get("variations")
         if isinstance(variations, list):
             names = tuple(

@@ -81,3 +81,52 @@ class NotePage(View):
         description="Notes, newest first (with public=true: their public view)."
     )
     next_cursor: str | None = Field(description="Pass back as ?cursor= for the next page.")
+
+
+class WhatsNewNote(View):
+    id: int
+    release: str
+    title: str
+    body_html: str = Field(description="The note's Markdown, rendered and sanitised.")
+    category: str
+    published_at: str | None
+    audience: str | None = Field(description="null: everyone; else a segment key.")
+    features: list[str]
+    seen: bool = Field(description="Whether the context's key has marked it seen.")
+
+
+class WhatsNew(View):
+    notes: list[WhatsNewNote] = Field(description="Newest first.")
+    unseen: int
+
+
+class FeedbackView(View):
+    id: int
+    release: str
+    note: int
+    environment: str
+    context_key: str
+    reaction: str | None = Field(description="like, dislike, love or confused.")
+    comment: str | None = Field(description="Text as given; show it escaped.")
+    variations: dict[str, Any] = Field(
+        description='Per linked flag: {"variation", "value", "on"} the user had.'
+    )
+    release_state: str
+    stage: int | None
+    stage_label: str
+    created_at: str
+
+
+class FeedbackCounts(View):
+    stage: int | None
+    label: str
+    feedback: int
+    reactions: dict[str, int]
+    comments: int
+
+
+class FeedbackSummary(View):
+    project: str
+    release: str
+    stages: list[FeedbackCounts]
+    total: FeedbackCounts

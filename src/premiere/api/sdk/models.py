@@ -18,6 +18,11 @@ class FlagDocument(View):
     version: int
     flags: dict[str, Any] = Field(description="Flags in document form (docs/flag-document.md).")
     segments: dict[str, Any]
+    notes: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Published notes, newest first; only when there are some "
+        "(docs/flag-document.md#published-notes).",
+    )
 
 
 class EventCounts(View):

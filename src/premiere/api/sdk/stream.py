@@ -3,7 +3,8 @@
 On connect: ``event: document`` with ``id: <document version>`` and the whole document
 (as ``GET /api/v1/sdk/flags`` would answer). Then one ``event: patch`` per change
 (``id``: the new document version; data ``{"version", "flags", "segments"}``, where
-``null`` means removed, archived or no longer visible to the token), and a
+``null`` means removed, archived or no longer visible to the token, and ``notes`` when
+the published notes changed), and a
 ``: heartbeat`` comment every ``heartbeat_seconds``. A ``Last-Event-ID`` equal to the
 current version skips the document; any other value gets the whole document.
 

@@ -28,6 +28,7 @@ from premiere.console.releases.notes import render_markdown
 from premiere.console.releases.views import plan_rows, release_row
 from premiere.services.audit import list_audit_events
 from premiere.services.communication.entries import list_release_notes
+from premiere.services.communication.feedback import REACTIONS, summarize_release_feedback
 from premiere.services.communication.fields import CATEGORIES
 from premiere.services.communication.outbox import list_release_announcements
 from premiere.services.flags.segments import list_segments
@@ -86,6 +87,7 @@ def build_release_page(store: Store, project: str, key: str, now: datetime) -> d
         {**note, "body_html": render_markdown(note["body"])}
         for note in list_release_notes(store, project, key)
     ]
+    view["feedback"] = feedback_rows(summarize_release_feedback(store, project, key))
     view["category_options"] = list(CATEGORIES)
     view["audience_options"] = [
         (s["key"], f"Segment {s['key']}") for s in list_segments(store, project)
@@ -96,6 +98,16 @@ def build_release_page(store: Store, project: str, key: str, now: datetime) -> d
     view["events"] = events["items"]
     view["announcements"] = list_release_announcements(store, project, key)
     return view
+
+
+def feedback_rows(summary: Mapping[str, Any]) -> list[list[str]]:
+    """End users' feedback per stage, then in all: reactions, comments (none: [])."""
+    if not summary["stages"]:
+        return []
+    return [
+        [c["label"], *(str(c["reactions"][r]) for r in REACTIONS), str(c["comments"])]
+        for c in [*summary["stages"], summary["total"]]
+    ]
 
 
 def note_choices(store: Store, project: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.communication.exposure import note_state, set_note_state
 from premiere.services.communication.fields import check_references, normalize_note
+from premiere.services.communication.published import record_notes_change
 from premiere.services.communication.views import NoteView, map_note_row_to_view
 from premiere.services.releases.rows import actor_view, load_release
 from premiere.services.validation import Validator
@@ -200,6 +201,8 @@ def edit_note_within(
         key=str(row.id),
     )
     session.refresh(row)
+    if row.state == "published":
+        record_notes_change(session, release_row, row.id)
     _audit(session, actor, project, release_row, "updated", before, row, now)
     return map_note_row_to_view(project, release_row, row)
 
@@ -210,6 +213,8 @@ def delete_note_within(
     before = map_note_row_to_view(project, release_row, row)
     session.delete(row)
     session.flush()
+    if before["state"] == "published":
+        record_notes_change(session, release_row, before["id"])
     record_audit_event(
         session,
         actor,

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
+from premiere.services.communication.published import record_notes_change
 from premiere.services.communication.views import map_note_row_to_view
 from premiere.store.communication import NoteEntry
 from premiere.store.releases import Release
@@ -118,6 +119,8 @@ def set_note_state(
     row.version += 1
     row.updated_at = now
     session.flush()
+    if was_public != (state == "published"):
+        record_notes_change(session, release, row.id)
     if action is None:
         action = _action_of(was_public, state)
     if action is None:

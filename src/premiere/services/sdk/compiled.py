@@ -38,6 +38,10 @@ class CompiledFlags:
     reads_key: frozenset[str] = field(default_factory=frozenset)
     """Flags that are on and use the targeting key (targets, a rollout by ``key``, a
     clause on ``key``), so that evaluating them without one is refused."""
+    audiences: engine.CompiledDocument | None = None
+    """The audiences of the document's published notes (``engine.audience_document``)."""
+    off_variations: Mapping[str, int | None] = field(default_factory=dict)
+    """Each flag's off-variation, for what's new (``engine.notes_for``)."""
 
 
 class CompiledDocuments:
@@ -137,6 +141,7 @@ def _forget_on_commit(cache: CompiledDocuments) -> None:
 
 def compile_flags(document: Mapping[str, Any], *, client_only: bool) -> CompiledFlags:
     flags = document.get("flags", {})
+    notes = document.get("notes") or []
     return CompiledFlags(
         project=str(document.get("project")),
         environment=str(document.get("environment")),
@@ -145,4 +150,6 @@ def compile_flags(document: Mapping[str, Any], *, client_only: bool) -> Compiled
         document=document,
         compiled=engine.compile_document(document),
         reads_key=frozenset(k for k, f in flags.items() if engine.reads_targeting_key(f)),
+        audiences=engine.audience_document(notes, document.get("segments", {})) if notes else None,
+        off_variations=engine.off_variations_of(flags) if notes else {},
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from premiere import engine
 from premiere.errors import NotFoundError
+from premiere.services.communication.published import document_notes
 from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import (
     DocumentFlag,
@@ -28,6 +29,8 @@ class FlagDocument(TypedDict):
     version: int
     flags: dict[str, DocumentFlag]
     segments: dict[str, DocumentSegment]
+    notes: NotRequired[list[Any]]
+    """The environment's published notes, newest first (only when there are some)."""
 
 
 class EvaluationView(TypedDict):
@@ -111,7 +114,7 @@ def _document(
     used: set[str] | None = None
     if client_only:
         used = set().union(*(engine.referenced_segments(f) for f in flags.values()))
-    return {
+    document: FlagDocument = {
         "project": project.key,
         "environment": environment.key,
         "version": environment.document_version,
@@ -122,3 +125,7 @@ def _document(
             if used is None or s.key in used
         },
     }
+    notes = document_notes(session, project, environment)
+    if notes:
+        document["notes"] = notes
+    return document

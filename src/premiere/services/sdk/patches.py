@@ -12,6 +12,9 @@ answers one patch per audience:
   client-visible flag starts to use arrives whole; a segment no longer used becomes
   ``None``; a change to a server-only flag is an empty patch (the version still moves).
 
+Both audiences get ``notes`` (the whole list of published notes, replacing the
+document's) when a note was published, withdrawn or edited while public.
+
 Pure: no I/O, no clock, no event loop, no wire format. The transport
 (:mod:`premiere.api.sdk.broadcaster`) decides when to read updates, encodes the patches
 and delivers them.
@@ -44,6 +47,8 @@ class DocumentUpdate:
     seq: int
     flags: dict[str, Any]
     segments: dict[str, Any]
+    notes: list[Any] | None = None
+    """The environment's published notes when they changed (``None``: unchanged)."""
 
 
 @dataclass
@@ -59,6 +64,8 @@ class EnvironmentDocument:
     """Client-visible flags, each with the segments it uses."""
     client_segments: frozenset[str] = frozenset()
     """The segments client-visible flags use (what ``sdk-client`` streams hold)."""
+    notes: list[Any] = field(default_factory=list)
+    """The published notes (both audiences see them)."""
 
     def load(self, document: FlagDocument, seq: int) -> None:
         """Start over from a whole flag document read at feed position ``seq``."""
@@ -66,6 +73,7 @@ class EnvironmentDocument:
         self.seq = seq
         self.flags = dict(document["flags"])
         self.segments = dict(document["segments"])
+        self.notes = list(document.get("notes") or [])
         self.client_refs = {
             k: frozenset(engine.referenced_segments(f))
             for k, f in self.flags.items()
@@ -81,13 +89,16 @@ class EnvironmentDocument:
             segments = {k: self.segments[k] for k in self.client_segments if k in self.segments}
         else:
             flags, segments = self.flags, self.segments
-        return {
+        document: dict[str, Any] = {
             "project": project,
             "environment": environment,
             "version": self.version,
             "flags": flags,
             "segments": segments,
         }
+        if self.notes:
+            document["notes"] = self.notes
+        return document
 
     def take(self, update: DocumentUpdate) -> Patches:
         """Take ``update`` in: the patch of each audience, or none (``{}``) when the
@@ -126,6 +137,15 @@ class EnvironmentDocument:
         for key in self.client_segments - used:
             client["segments"][key] = None
         self.client_segments = used
+        self._take_notes(update, server, client)
         self.version = update.version
         self.seq = update.seq
         return {False: server, True: client}
+
+    def _take_notes(
+        self, update: DocumentUpdate, server: dict[str, Any], client: dict[str, Any]
+    ) -> None:
+        """Changed notes replace the document's, in both audiences' patches."""
+        if update.notes is not None:
+            self.notes = list(update.notes)
+            server["notes"] = client["notes"] = self.notes

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from premiere.services.communication.published import document_notes
+from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import (
     map_flag_rows_to_document_flag,
     map_segment_row_to_document_segment,
@@ -66,12 +68,23 @@ def read_update(store: Store, key: EnvironmentKey, version: int, seq: int) -> Do
             return DocumentUpdate(version, last_seq, {}, {})
         flag_keys = {row.key for row in fresh if row.kind == "flag"}
         segment_keys = {row.key for row in fresh if row.kind == "segment"}
+        notes = None
+        if any(row.kind == "notes" for row in fresh):
+            notes = _document_notes(session, project, environment)
         return DocumentUpdate(
             version=max(row.document_version for row in fresh),
             seq=last_seq,
             flags=_document_flags(session, project, environment, flag_keys),
             segments=_document_segments(session, project, segment_keys),
+            notes=notes,
         )
+
+
+def _document_notes(session: Session, project: str, environment: str) -> list[Any]:
+    project_row = get_project_row(session, project)
+    return document_notes(
+        session, project_row, get_environment_row(session, project_row, environment)
+    )
 
 
 def _document_flags(
