@@ -54,7 +54,9 @@ def test_walkthrough__every_command_in_order__prints_what_the_page_shows(
     # approved, then until support was briefed (the demo's checklist template)
     readiness = reader.outputs("premiere", "releases", "readiness")
     assert len(readiness) == 5
-    briefed = "  - checklist: Support briefed (support-briefed; owner support@acme.example) not done"
+    briefed = (
+        "  - checklist: Support briefed (support-briefed; owner support@acme.example) not done"
+    )
     for text in readiness[:2]:  # defined; deployment in progress
         assert "deployment: flag one-click-checkout needs a verified deployment" in text
         assert "deployment: flag saved-carts needs a verified deployment" in text

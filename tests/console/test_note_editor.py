@@ -41,7 +41,9 @@ def test_note_page__demo_note__every_field_filled_and_what_publishes_it(demo: Co
     assert FIRST_PUBLIC in page
     assert 'value="beta-testers">Segment beta-testers</option>' in page  # the audience select
     assert re.search(r'id="feature.recommendations-model" name="[^"]+" value="true" checked', page)
-    assert 'id="links[0].label" name="links[0].label" type="text" value="How recommendations' in page
+    assert (
+        'id="links[0].label" name="links[0].label" type="text" value="How recommendations' in page
+    )
     assert 'name="links[3].url"' in page and 'name="links[4].url"' not in page  # 3 empty rows
     assert '<label for="internal">Internal — never published</label>' in page
     assert '<label for="image_url">Image URL (optional)</label>' in page
@@ -157,6 +159,9 @@ def test_release_edit__announce_at_a_percentage__the_note_page_says_which_stage(
     )  # fmt: skip
 
     assert saved.status_code == 303, saved.text
-    assert records.get_release(demo.store, "demo", KEY)["announce"] == {"at": "percent", "percent": 20}
+    assert records.get_release(demo.store, "demo", KEY)["announce"] == {
+        "at": "percent",
+        "percent": 20,
+    }
     sentence = "Publishes when the release reaches 20 % of everyone (stage 3, 25 %)."
     assert sentence in demo.client.get(_url(_note(demo))).text

@@ -13,16 +13,15 @@ if TYPE_CHECKING:
     from premiere.services import Actor
     from premiere.store import Store
 
-CHECKLIST_TEMPLATE = {
-    "items": [
-        {"key": "docs-published", "title": "Docs published", "owner": "docs@acme.example",
-         "due_days_before": 2},
-        {"key": "support-briefed", "title": "Support briefed", "owner": "support@acme.example",
-         "required": True, "due_days_before": 1},
-        {"key": "announcement-approved", "title": "Announcement approved",
-         "owner": "marketing@acme.example"},
-    ]
-}  # fmt: skip
+TEMPLATE_ITEMS: list[dict[str, Any]] = [
+    {"key": "docs-published", "title": "Docs published", "owner": "docs@acme.example",
+     "due_days_before": 2},
+    {"key": "support-briefed", "title": "Support briefed", "owner": "support@acme.example",
+     "required": True, "due_days_before": 1},
+    {"key": "announcement-approved", "title": "Announcement approved",
+     "owner": "marketing@acme.example"},
+]  # fmt: skip
+CHECKLIST_TEMPLATE = {"items": TEMPLATE_ITEMS}
 """Every new release of the demo gets these items; support must be briefed before a start."""
 
 # Payments v2 is on for everyone in production already; this release, finished, is
@@ -83,7 +82,7 @@ def seed_earlier_release(store: Store, actor: Actor, project: str) -> str:
     release = records.create_release(store, actor, project, EARLIER_RELEASE)
     for note in EARLIER_NOTES:
         entries.create_note(store, actor, project, key, note)
-    for item in CHECKLIST_TEMPLATE["items"]:
+    for item in TEMPLATE_ITEMS:
         checklist.tick_checklist_item(store, actor, project, key, str(item["key"]))
     release = records.get_release(store, project, key)
     release = records.start_release(store, actor, project, key, {}, release["version"])
@@ -109,6 +108,6 @@ def story_summary(store: Store, project: str) -> dict[str, Any]:
 
     published = list_project_notes(store, project, state="published")
     return {
-        "checklist_template": [item["key"] for item in CHECKLIST_TEMPLATE["items"]],
+        "checklist_template": [item["key"] for item in TEMPLATE_ITEMS],
         "published_notes": len(published["items"]),
     }
