@@ -39,7 +39,9 @@ def test_seed_demo__store__creates_every_flag_audited_as_demo(store: Store) -> N
     assert len(made["flags"]) + len(made["archived_flags"]) == len(FLAGS) >= 12
     assert seed_demo(store) is None
     events = audit.list_audit_events(store, project="demo", limit=500)["items"]
-    assert events and {e["actor"]["id"] for e in events} == {"demo"}
+    actors = {(e["actor"]["kind"], e["actor"]["id"]) for e in events}
+    # the demo, and the finished release writing its flag
+    assert events and actors == {("system", "demo"), ("release", "payments-v2-launch")}
 
 
 def _evaluate(store: Store, env: str, flag: str, context: dict[str, Any]) -> dict[str, Any]:

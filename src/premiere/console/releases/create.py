@@ -156,7 +156,7 @@ def read_announce(form: Mapping[str, str], problems: list[Violation]) -> dict[st
         return {"at": at}
     text = form.get("announce_percent", "").strip().rstrip("%").strip()
     if not _is_number(text):
-        problems.append(Violation("announce_percent", "number", "must be a percentage, e.g. 25"))
+        problems.append(Violation("announce_percent", "type", "must be a percentage, e.g. 25"))
         return {"at": at}
     return {"at": at, "percent": _number(text)}
 

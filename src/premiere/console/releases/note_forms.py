@@ -25,7 +25,7 @@ from premiere.console.pages import page, secure
 from premiere.console.releases.actions import read_version
 from premiere.console.releases.notes import publication, render_markdown
 from premiere.console.releases.page import build_release_page, note_choices
-from premiere.errors import ValidationError
+from premiere.errors import PremiereError, ValidationError
 from premiere.services.communication import entries as service
 from premiere.services.communication.views import NoteView
 from premiere.services.projects import get_project, list_projects
@@ -203,18 +203,23 @@ async def _submit(
     try:
         result = await run_in_threadpool(call)
     except FORM_ERRORS as exc:
-        found = _with_codes(map_error_to_form(exc), rename)
+        found = _with_codes(exc, rename)
         return page(request, template, {**context, "errors": found}, status=422)
     return secure(RedirectResponse(success(result), status_code=303))
 
 
-def _with_codes(found: FormErrors, rename: Callable[[str], str]) -> FormErrors:
+def _with_codes(exc: PremiereError, rename: Callable[[str], str]) -> FormErrors:
+    """The form's errors, each at the form's field with the code of the rule it broke
+    (a refused input's rule, ``url``; else the error's code, ``version_conflict``)."""
+    found = map_error_to_form(exc)
+    rules = [violation.rule for violation in getattr(exc, "violations", ())]
     shown = FormErrors()
-    for field, code, message in found.summary:
+    for index, (field, code, message) in enumerate(found.summary):
         name = rename(field) if field else None
+        rule = rules[index] if index < len(rules) else code
         if name:
-            shown.fields.setdefault(name, []).append(f"{message} [{code}]")
-        shown.summary.append((name, code, message))
+            shown.fields.setdefault(name, []).append(f"{message} [{rule}]")
+        shown.summary.append((name, rule, message))
     return shown
 
 
