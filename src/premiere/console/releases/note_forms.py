@@ -41,8 +41,9 @@ _FEATURE_FIELD = re.compile(r"^features(\[\d+\])?$")
 
 def note_data(form: Mapping[str, str], features: Sequence[str]) -> tuple[dict[str, Any], Any]:
     """The service's fields from the form (an empty audience is everyone, an empty
-    image URL none), and the form's field for each service field the form renames: a
-    link's row (empty rows are left out) and the other flags' box for the features."""
+    image URL none; the release's features all ticked and no other: null), and the
+    form's field for each service field the form renames: a link's row (empty rows are
+    left out) and the other flags' box for the features."""
     data: dict[str, Any] = {name: form.get(name, "") for name in FIELDS}
     data["title"] = data["title"].strip()
     data["audience"] = data["audience"] or None
@@ -50,8 +51,9 @@ def note_data(form: Mapping[str, str], features: Sequence[str]) -> tuple[dict[st
         data["image_url"] = form["image_url"].strip() or None
     if "features_other" in form:
         checked = [key for key in features if form.get(f"feature.{key}") == "true"]
-        data["features"] = checked + re.split(r"[\s,]+", form["features_other"].strip())
-        data["features"] = [key for key in data["features"] if key]
+        others = [key for key in re.split(r"[\s,]+", form["features_other"]) if key]
+        # every feature of the release and no other: null, the release's (edits follow)
+        data["features"] = None if checked == list(features) and not others else checked + others
     rows: dict[int, int] = {}
     if "links[0].url" in form:
         data["links"] = []
