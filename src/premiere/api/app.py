@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from premiere import __version__
 from premiere.api import audit, catalog, environments, projects, tokens
+from premiere.api.communication import calendar_feed
 from premiere.api.communication import routes as notes
 from premiere.api.communication import subscribers as email_subscribers
 from premiere.api.communication import webhooks as outgoing_webhooks
@@ -68,6 +69,7 @@ TAGS = [
     {"name": "deployments", "description": "The deployment ledger: what runs where."},
     {"name": "ofrep", "description": "OpenFeature Remote Evaluation Protocol (/ofrep/v1)."},
     {"name": "events", "description": "Evaluation and custom event counts from SDKs."},
+    {"name": "communication", "description": "Release communication: the releases calendar."},
     {"name": "health", "description": "Liveness."},
 ]
 
@@ -144,6 +146,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
+
+    app.include_router(  # the releases calendar (iCalendar): api/communication/calendar_feed.py
+        calendar_feed.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
+    )
     return app
 
 

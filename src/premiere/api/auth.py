@@ -68,6 +68,11 @@ async def authenticate(
     return await _token_info(store, raw.strip())
 
 
+async def authenticate_raw(store: Store, raw: str) -> TokenInfo:
+    """The token ``raw`` stands for, however it came (a feed token in a URL), or 401."""
+    return await _token_info(store, raw)
+
+
 async def _token_info(store: Store, raw: str) -> TokenInfo:
     info = token_service.authenticate_cached(store, raw)
     if info is None:

@@ -41,7 +41,7 @@ Version = Annotated[
     StrictInt | None,
     Field(description="The version this update is based on (or send If-Match)."),
 ]
-Scope = Literal["admin", "deploy", "sdk-server", "sdk-client"]
+Scope = Literal["admin", "deploy", "sdk-server", "sdk-client", "feed"]
 
 
 def optional(description: str | None = None) -> Any:

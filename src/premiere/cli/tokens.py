@@ -27,7 +27,7 @@ from premiere.cli.exits import AuthFailed, BadUsage
 from premiere.cli.output import emit_json, say, short_time, table
 from premiere.cli.server.local import database_option, local_actor, open_store, settings_with
 
-SCOPES = ("admin", "deploy", "sdk-server", "sdk-client")
+SCOPES = ("admin", "deploy", "sdk-server", "sdk-client", "feed")
 ENVIRONMENT_SCOPES = ("sdk-server", "sdk-client")
 LOST_ADMIN_TOKEN = "docs/operations.md#lost-admin-token"
 T = TypeVar("T")
@@ -43,6 +43,7 @@ def tokens() -> None:
       deploy      read projects, environments and services
       sdk-server  the flag document of one environment
       sdk-client  the client-visible flags of one environment
+      feed        one project's calendar feed (read only; may be sent in a URL)
 
     With PREMIERE_TOKEN (or --token) set these use the API. Without a token they
     open the server's database directly (--database, else PREMIERE_DATABASE_URL,

@@ -17,6 +17,8 @@ from starlette.responses import Response
 from premiere.console import audit, overview, signin, stream, tokens
 from premiere.console.assets import CACHE_FOREVER, Assets
 from premiere.console.auth import ConsoleState, session_policy
+from premiere.console.communication import changelog as public_changelog
+from premiere.console.communication import feeds as feed_settings
 from premiere.console.deployments import checks as check_pages
 from premiere.console.deployments import pages as deployment_pages
 from premiere.console.deployments import settings as settings_pages
@@ -75,5 +77,8 @@ def install_console(
         release_actions,
     )
     for module in releases:
+        app.include_router(module.router)
+    # communication: the public changelog and its feeds (no sign-in), their settings
+    for module in (public_changelog, feed_settings):
         app.include_router(module.router)
     return app

@@ -4,8 +4,6 @@ Events are hash-chained per project (services/audit_chain.py)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +15,7 @@ from premiere.services import Actor
 from premiere.services.audit_chain import link_audit_event
 from premiere.services.communication.announce import enqueue_deliveries
 from premiere.services.mappers import AuditPage, map_audit_event_row_to_view
+from premiere.services.validation import decode_cursor, encode_cursor
 from premiere.store import Store
 from premiere.store.models import AuditEvent, Change
 from premiere.store.types import utc_now
@@ -109,14 +108,14 @@ def list_audit_events(
     if until is not None:
         statement = statement.where(AuditEvent.at < _parse_time("until", until))
     if cursor is not None:
-        statement = statement.where(AuditEvent.id < _decode_cursor(cursor))
+        statement = statement.where(AuditEvent.id < decode_cursor("audit", cursor))
     with store.read() as session:
         rows = list(session.scalars(statement))
     more = len(rows) > limit
     rows = rows[:limit]
     return {
         "items": [map_audit_event_row_to_view(row) for row in rows],
-        "next_cursor": _encode_cursor(rows[-1].id) if more else None,
+        "next_cursor": encode_cursor("audit", rows[-1].id) if more else None,
     }
 
 
@@ -148,23 +147,3 @@ def _parse_time(field: str, value: datetime | str) -> datetime:
                 field, "datetime", "must be an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z"
             ) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"audit:{last_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        if not isinstance(cursor, str):
-            raise ValueError(cursor)
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode()).decode()
-        prefix, _, number = text.partition(":")
-        if prefix != "audit" or not number.isascii() or not number.isdigit() or len(number) > 18:
-            raise ValueError(cursor)
-        return int(number)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationError.single(
-            "cursor", "invalid_cursor", "is not a cursor from this list"
-        ) from None

@@ -1,7 +1,9 @@
 """API tokens: ``prm_<id>_<secret>``; only the SHA-256 of the secret is stored.
 
 Scopes: ``admin`` (everything), ``deploy`` (optionally limited to one project),
-``sdk-server`` and ``sdk-client`` (one project's environment each).
+``sdk-server`` and ``sdk-client`` (one project's environment each), ``feed`` (one
+project's calendar feed, read only: the one scope a token may have when it is sent in a
+URL, as calendar clients cannot send headers).
 
 Authentication is cached in the process for ``TOKEN_CACHE_TTL`` seconds per raw token
 (keyed by its SHA-256), so that SDK hot paths do not read the database per request.
@@ -45,8 +47,16 @@ from premiere.store import Store, lock_for_update
 from premiere.store.models import ApiToken, ConsoleSession
 from premiere.store.types import utc_now
 
-SCOPES = ("admin", "deploy", "sdk-server", "sdk-client")
+SCOPES = ("admin", "deploy", "sdk-server", "sdk-client", "feed")
 PREFIX = "prm_"
+BINDINGS: dict[str, tuple[str, str]] = {
+    "admin": ("not_allowed", "not_allowed"),
+    "deploy": ("allowed", "not_allowed"),
+    "sdk-server": ("required", "required"),
+    "sdk-client": ("required", "required"),
+    "feed": ("required", "not_allowed"),
+}
+"""Per scope: whether a token names a project, then an environment."""
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 _ID_PATTERN = re.compile(r"[0-9a-f]{16}")
 _RAW_PATTERN = re.compile(r"^prm_([0-9a-f]{16})_(.+)$", re.DOTALL)
@@ -350,18 +360,14 @@ def _check(data: Mapping[str, Any]) -> None:
         validator.add("scope", "enum", f"must be one of {', '.join(SCOPES)}")
     validator.text("project", max_length=128, null=True)
     validator.text("environment", max_length=128, null=True)
-    scope = data.get("scope")
-    project, environment = data.get("project"), data.get("environment")
-    if scope in ("sdk-server", "sdk-client"):
-        for field, value in (("project", project), ("environment", environment)):
-            if value is None:
-                validator.add(field, "required", f"a {scope} token needs a {field}")
-    elif scope == "deploy" and environment is not None:
-        validator.add(
-            "environment", "not_allowed", "a deploy token is not limited to an environment"
-        )
-    elif scope == "admin":
-        for field, value in (("project", project), ("environment", environment)):
-            if value is not None:
-                validator.add(field, "not_allowed", "an admin token is not limited to a project")
+    scope = str(data.get("scope"))
+    rules = BINDINGS.get(scope, ("allowed", "allowed"))
+    for field, rule in zip(("project", "environment"), rules, strict=True):
+        present = data.get(field) is not None
+        if rule == "required" and not present:
+            validator.add(field, "required", f"a {scope} token needs a {field}")
+        elif rule == "not_allowed" and present:
+            what = "a project" if scope == "admin" else "an environment"
+            article = "an" if scope == "admin" else "a"
+            validator.add(field, "not_allowed", f"{article} {scope} token is not limited to {what}")
     validator.raise_if_any()

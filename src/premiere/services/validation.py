@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -181,3 +183,33 @@ def _unique(violations: list[Violation]) -> list[Violation]:
             seen.add((violation.field, violation.rule))
             unique.append(violation)
     return unique
+
+
+def encode_cursor(kind: str, last_id: int) -> str:
+    """The opaque cursor of a list of ``kind`` (``audit``, ``deployments``, …) that
+    goes on after the row ``last_id``."""
+    return base64.urlsafe_b64encode(f"{kind}:{last_id}".encode()).decode().rstrip("=")
+
+
+def find_cursor(kind: str, cursor: object) -> int | None:
+    """The row id in a cursor that ``encode_cursor(kind, …)`` made, or None for
+    anything else."""
+    try:
+        if not isinstance(cursor, str):
+            return None
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    prefix, _, number = text.partition(":")
+    if prefix != kind or not number.isascii() or not number.isdigit() or len(number) > 18:
+        return None
+    return int(number)
+
+
+def decode_cursor(kind: str, cursor: object) -> int:
+    """``find_cursor``, refusing what is not a cursor of the list (``invalid_cursor``)."""
+    found = find_cursor(kind, cursor)
+    if found is None:
+        raise ValidationError.single("cursor", "invalid_cursor", "is not a cursor from this list")
+    return found

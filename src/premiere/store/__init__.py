@@ -6,6 +6,7 @@ scale-out backend. ``Store.open(url)`` applies the packaged migrations.
 
 from __future__ import annotations
 
+from premiere.store import changelog as _changelog  # noqa: F401  (its tables on Base)
 from premiere.store import communication as _communication  # noqa: F401  (its tables on Base)
 from premiere.store import deployments as _deployments  # noqa: F401  (its tables on Base)
 from premiere.store import outbox as _outbox  # noqa: F401  (its tables on Base)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any
 
@@ -129,6 +130,14 @@ def _client(scope: Scope) -> str:
 
 
 def _path_and_query(scope: Scope) -> str:
+    """The path and query as logged; a ``token=`` in the query (a calendar's feed token)
+    is logged as ``token=REDACTED``."""
     path: str = scope.get("root_path", "") + scope["path"]
     query: bytes = scope.get("query_string", b"")
-    return f"{path}?{query.decode('latin-1')}" if query else path
+    if not query:
+        return path
+    text = _TOKEN_IN_QUERY.sub(r"\1REDACTED", query.decode("latin-1"))
+    return f"{path}?{text}"
+
+
+_TOKEN_IN_QUERY = re.compile(r"((?:^|&)token=)[^&]*", re.IGNORECASE)

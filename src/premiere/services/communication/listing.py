@@ -3,8 +3,6 @@ category and release, newest entry first, paged by an opaque cursor."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any, TypedDict
 
 from sqlalchemy import select
@@ -13,7 +11,7 @@ from premiere.services.communication.exposure import NOTE_STATES
 from premiere.services.communication.fields import CATEGORIES
 from premiere.services.communication.views import map_note_row_to_view, map_note_view_to_public
 from premiere.services.lookups import get_project_row
-from premiere.services.validation import Validator
+from premiere.services.validation import Validator, encode_cursor, find_cursor
 from premiere.store import Store
 from premiere.store.communication import NoteEntry
 from premiere.store.releases import Release
@@ -62,7 +60,10 @@ def list_project_notes(
         rows = rows[:limit]
         views = [map_note_row_to_view(project, rel, row) for row, rel in rows]
         items: list[Any] = [map_note_view_to_public(v) for v in views] if public else list(views)
-        return {"items": items, "next_cursor": _encode(rows[-1][0].id) if more else None}
+        return {
+            "items": items,
+            "next_cursor": encode_cursor("notes", rows[-1][0].id) if more else None,
+        }
 
 
 def _validate(
@@ -77,24 +78,8 @@ def _validate(
         validator.add("category", "enum", "must be one of " + ", ".join(CATEGORIES))
     if not 1 <= limit <= LIMIT_MAX:
         validator.add("limit", "range", f"must be 1..{LIMIT_MAX}")
-    after = _decode(cursor) if cursor is not None else None
+    after = find_cursor("notes", cursor) if cursor is not None else None
     if cursor is not None and after is None:
         validator.add("cursor", "invalid_cursor", "is not a cursor from this list")
     validator.raise_if_any()
     return after
-
-
-def _encode(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"notes:{last_id}".encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> int | None:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode()).decode()
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-    prefix, _, number = text.partition(":")
-    if prefix != "notes" or not number.isdigit() or len(number) > 18:
-        return None
-    return int(number)

@@ -16,6 +16,7 @@ from premiere.services.communication.events import PING
 from premiere.services.communication.webhooks import get_webhook_row
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
+from premiere.services.validation import decode_cursor, encode_cursor
 from premiere.store import Store
 from premiere.store.outbox import OutboxAttempt, OutboxDelivery, Webhook
 from premiere.store.types import utc_now
@@ -49,14 +50,17 @@ def list_deliveries(
         .limit(limit + 1)
     )
     if cursor is not None:
-        statement = statement.where(OutboxDelivery.id < _cursor(cursor))
+        statement = statement.where(OutboxDelivery.id < decode_cursor("deliveries", cursor))
     with store.read() as session:
         get_webhook_row(session, project, webhook_id)
         rows = list(session.scalars(statement))
         more = len(rows) > limit
         rows = rows[:limit]
         items = [map_delivery_row_to_view(row, _attempts(session, row.id)) for row in rows]
-    return {"items": items, "next_cursor": str(rows[-1].id) if more else None}
+    return {
+        "items": items,
+        "next_cursor": encode_cursor("deliveries", rows[-1].id) if more else None,
+    }
 
 
 def get_delivery(store: Store, project: str, delivery_id: int) -> DeliveryView:
@@ -134,11 +138,3 @@ def _attempts(session: Session, delivery_id: int) -> list[OutboxAttempt]:
             .order_by(OutboxAttempt.id)
         )
     )
-
-
-def _cursor(cursor: str) -> int:
-    if not isinstance(cursor, str) or not cursor.isascii() or not cursor.isdigit():
-        raise ValidationError.single("cursor", "invalid_cursor", "is not a cursor from this list")
-    if len(cursor) > 18:
-        raise ValidationError.single("cursor", "invalid_cursor", "is not a cursor from this list")
-    return int(cursor)

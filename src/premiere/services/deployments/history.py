@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +15,7 @@ from premiere.services.deployments.views import (
     unknown_flags,
 )
 from premiere.services.lookups import get_project_row
-from premiere.services.validation import Validator
+from premiere.services.validation import Validator, encode_cursor, find_cursor
 from premiere.store import Store
 from premiere.store.deployments import Deployment
 
@@ -59,7 +57,10 @@ def list_deployments(
         names = Names.load(session, project_row)
         unknown = unknown_flags(session, project_row, {k for r in rows for k in r.features})
         items = [map_deployment_row_to_view(row, names, unknown) for row in rows]
-    return {"items": items, "next_cursor": _encode_cursor(rows[-1].id) if more else None}
+    return {
+        "items": items,
+        "next_cursor": encode_cursor("deployments", rows[-1].id) if more else None,
+    }
 
 
 def _history_filters(
@@ -100,24 +101,8 @@ def _validate_history(
             bounds[name] = parse_time(value)
             if bounds[name] is None:
                 validator.add(name, "datetime", "must be an RFC 3339 date-time")
-    after = _decode_cursor(cursor) if cursor is not None else None
+    after = find_cursor("deployments", cursor) if cursor is not None else None
     if cursor is not None and after is None:
         validator.add("cursor", "invalid_cursor", "is not a cursor from this list")
     validator.raise_if_any()
     return bounds, after
-
-
-def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"deployments:{last_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int | None:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode()).decode()
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-    prefix, _, number = text.partition(":")
-    if prefix != "deployments" or not number.isdigit() or len(number) > 18:
-        return None
-    return int(number)
