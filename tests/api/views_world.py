@@ -21,7 +21,7 @@ from premiere.services.deployments import checks, github, ledger, promotion
 from premiere.services.deployments.network import AddressPolicy
 from premiere.services.deployments.probes import result_of, run_check
 from premiere.services.flags import definitions, scheduled_changes
-from premiere.services.releases import records, schedules
+from premiere.services.releases import checklist, records, schedules
 from premiere.services.releases.tick import record_guard_decision
 from premiere.services.sdk import events
 from premiere.store import Store
@@ -191,6 +191,7 @@ def _release_lifecycle(store: Store) -> list[dict[str, Any]]:
     for key, flag in (("views-rel", "dark-mode"), ("views-done", "holiday-sale")):
         data = {**base, "key": key, "features": [{"flag": flag, "variation": 0}]}
         answers.append(records.create_release(store, ACTOR, PROJECT, data))
+        checklist.tick_checklist_item(store, ACTOR, PROJECT, key, "support-briefed")
     steps: list[tuple[str, Any, dict[str, Any]]] = [
         ("views-rel", records.start_release, {"override_freeze": True, "reason": "go"}),
         ("views-rel", records.advance_release, {}),

@@ -2,7 +2,8 @@
 (``premiere serve --demo``: the live server holds the same demo project), then, in the
 console alone, with the admin token: the quickstart (a flag, a rule, evaluate-as) and
 the release walkthrough of docs/releases-walkthrough.md on the demo's release: what
-is missing, deploy and verify its code (promote, report finished), approve, start,
+is missing, deploy and verify its code (promote, report finished), approve, tick the
+go-to-market checklist's required item (support briefed), start,
 advance stage by stage, pause, resume, roll back. Nothing here calls the services or
 the API."""
 
@@ -70,12 +71,19 @@ def test_acceptance__newcomer_in_a_browser__quickstart_and_release_walkthrough(
     readiness = page.locator(".checklist")
     expect(readiness).to_contain_text("Flag recommendations-model: needs service api")
     expect(readiness).to_contain_text("Approvals: 0 of 1 required")
+    expect(readiness).to_contain_text("Checklist: Support briefed")
     _verify_the_code(page)
 
     page.get_by_role("link", name="Releases", exact=True).click()
     page.get_by_role("link", name=RELEASE).click()
     expect(readiness).not_to_contain_text("recommendations-model")
     page.get_by_role("button", name="Approve this release").click()
+    expect(readiness).to_contain_text("Checklist: Support briefed")
+    page.get_by_role("link", name="Go to the item").click()
+    tick = page.get_by_role("button", name="Mark Support briefed done")
+    expect(tick).to_have_text("Tick")
+    tick.click()
+    expect(page.get_by_role("button", name="Mark Support briefed not done")).to_be_visible()
     expect(page.get_by_text("Ready: every feature")).to_be_visible()
 
     _act(page, "Start")

@@ -41,7 +41,8 @@ PAGES = [
         None,
     ),
     ("release", f"{DEMO}/releases/recommendations-v2", None),  # test_console_releases
-    ("note", f"{DEMO}/releases/recommendations-v2/notes/1", None),  # the demo's one note
+    # the demo release's first note (the finished payments-v2-launch has notes 1 and 2)
+    ("note", f"{DEMO}/releases/recommendations-v2/notes/3", None),
     ("audit", f"{DEMO}/audit", "console-audit"),
     ("tokens", f"{DEMO}/tokens", "console-tokens"),
     ("settings", f"{DEMO}/settings", "console-settings"),

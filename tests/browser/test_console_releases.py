@@ -12,7 +12,7 @@ from playwright.sync_api import Dialog, Page, expect
 
 from premiere.services import SYSTEM, Actor
 from premiere.services.deployments import ledger
-from premiere.services.releases import records
+from premiere.services.releases import checklist, records
 from tests.api.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -55,6 +55,7 @@ def test_release_walkthrough__approve_start_live_advance_pause_roll_back(
     expect(page.get_by_text("Approvals: 0 of 1 required")).to_be_visible()
 
     _verify_api_in_production(live_server)
+    checklist.tick_checklist_item(live_server.store, SYSTEM, "demo", RELEASE, "support-briefed")
     page.get_by_role("button", name="Approve this release").click()
     expect(page.get_by_text("Ready: every feature")).to_be_visible()
     _act(page, "Start")

@@ -10,8 +10,13 @@ import pytest
 from premiere.cli.server.demo import FLAGS, seed_demo
 from premiere.engine import compile_document, evaluate
 from premiere.services import audit
+from premiere.services.communication.entries import list_release_notes
+from premiere.services.communication.exposure import announcement_stage
+from premiere.services.communication.listing import list_project_notes
 from premiere.services.deployments.darkcode import list_dark_code
 from premiere.services.deployments.matrix import get_environment_matrix
+from premiere.services.releases.checklist import get_release_checklist
+from premiere.services.releases.checklist_templates import get_checklist_template
 from premiere.services.releases.readiness import get_release_readiness
 from premiere.services.releases.records import get_release
 from premiere.services.sdk import documents
@@ -34,7 +39,9 @@ def test_seed_demo__store__creates_every_flag_audited_as_demo(store: Store) -> N
     assert len(made["flags"]) + len(made["archived_flags"]) == len(FLAGS) >= 12
     assert seed_demo(store) is None
     events = audit.list_audit_events(store, project="demo", limit=500)["items"]
-    assert events and {e["actor"]["id"] for e in events} == {"demo"}
+    actors = {(e["actor"]["kind"], e["actor"]["id"]) for e in events}
+    # the demo, and the finished release writing its flag
+    assert events and actors == {("system", "demo"), ("release", "payments-v2-launch")}
 
 
 def _evaluate(store: Store, env: str, flag: str, context: dict[str, Any]) -> dict[str, Any]:
@@ -114,10 +121,51 @@ def test_demo_deployments__dark_code__maintenance_banner_is_off_in_production(
     assert [(i["flag"], i["reason"]) for i in dark["items"]] == [("maintenance-banner", "off")]
 
 
-def test_demo_release__draft__waits_for_the_api_deployment_and_an_approval(
+def test_demo_release__draft__waits_for_the_api_deployment_an_approval_and_support(
     demo_store: Store,
 ) -> None:
     assert get_release(demo_store, "demo", "recommendations-v2")["state"] == "draft"
     readiness = get_release_readiness(demo_store, "demo", "recommendations-v2")
     missing = {(m["kind"], m.get("service")) for m in readiness["missing"]}
-    assert missing == {("deployment", "api"), ("approvals", None)}
+    assert missing == {("deployment", "api"), ("approvals", None), ("checklist", None)}
+    (item,) = [m["needed"] for m in readiness["missing"] if m["kind"] == "checklist"]
+    assert (item["item"], item["title"]) == ("support-briefed", "Support briefed")
+
+
+def test_demo_checklist__template__every_new_release_gets_its_items(demo_store: Store) -> None:
+    template = get_checklist_template(demo_store, "demo")
+    assert [(i["key"], i["required"]) for i in template["items"]] == [
+        ("docs-published", False), ("support-briefed", True), ("announcement-approved", False),
+    ]  # fmt: skip
+    items = get_release_checklist(demo_store, "demo", "recommendations-v2")["items"]
+    assert [(i["key"], i["done"]) for i in items] == [
+        ("docs-published", False), ("support-briefed", False), ("announcement-approved", False),
+    ]  # fmt: skip
+
+
+def test_demo_release_notes__three_entries__audiences_features_and_internal_notes(
+    demo_store: Store,
+) -> None:
+    notes = list_release_notes(demo_store, "demo", "recommendations-v2")
+    assert [(n["category"], n["audience"], n["state"]) for n in notes] == [
+        ("new", None, "draft"), ("improved", "beta-testers", "draft"), ("fixed", None, "draft"),
+    ]  # fmt: skip
+    assert notes[0]["features"] == ["recommendations-model"]
+    assert notes[0]["links"] and notes[0]["links"][0]["url"].startswith("https://")
+    assert "Support:" in notes[2]["internal"]
+    release = get_release(demo_store, "demo", "recommendations-v2")
+    assert release["announce"] == {"at": "first_public", "percent": None}
+    assert announcement_stage(release) == 1  # 5 %, after staff
+
+
+def test_demo_changelog__first_start__published_notes_of_the_finished_release(
+    demo_store: Store,
+) -> None:
+    earlier = get_release(demo_store, "demo", "payments-v2-launch")
+    assert earlier["state"] == "released"
+    public = list_project_notes(demo_store, "demo", public=True)["items"]
+    assert {n["release"] for n in public} == {"payments-v2-launch"}
+    assert [n["title"] for n in public] and all("internal" not in n for n in public)
+    assert len(public) == 2
+    # and the release changed nothing of what payments-v2 served: on, true for everyone
+    assert _evaluate(demo_store, "production", "payments-v2", {"key": "x"})["value"] is True

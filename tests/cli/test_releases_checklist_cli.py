@@ -21,13 +21,14 @@ TEMPLATE = {
 
 @pytest.fixture
 def template(run: Cli, tmp_path: Path) -> Iterator[Path]:
-    """The demo project's template set from a file; emptied again afterwards (the server
-    is shared by the module's other tests)."""
+    """The demo project's template set from a file; the demo's own put back afterwards
+    (the server is shared by other tests)."""
+    seeded = json.loads(run.ok("projects", "checklist-template", "get", "--json").stdout)
     file = tmp_path / "template.json"
     file.write_text(json.dumps(TEMPLATE))
     run.ok("projects", "checklist-template", "set", "--file", str(file))
     yield file
-    file.write_text(json.dumps({"items": []}))
+    file.write_text(json.dumps({"items": seeded["items"]}))
     run.ok("projects", "checklist-template", "set", "--file", str(file))
 
 

@@ -50,15 +50,25 @@ def test_walkthrough__every_command_in_order__prints_what_the_page_shows(
     reader.run_page(PAGE)
     run = Cli({**NO_PREMIERE_ENV, "PREMIERE_URL": served.url, "PREMIERE_TOKEN": served.token})
 
-    # Then the release was blocked until the deployment was verified, then until approved
+    # Then the release was blocked until the deployment was verified, then until
+    # approved, then until support was briefed (the demo's checklist template)
     readiness = reader.outputs("premiere", "releases", "readiness")
-    assert len(readiness) == 4
+    assert len(readiness) == 5
+    briefed = (
+        "  - checklist: Support briefed (support-briefed; owner support@acme.example) not done"
+    )
     for text in readiness[:2]:  # defined; deployment in progress
         assert "deployment: flag one-click-checkout needs a verified deployment" in text
         assert "deployment: flag saved-carts needs a verified deployment" in text
         assert "approvals: 1 needed, 0 valid" in text
-    assert readiness[2].splitlines()[1:] == ["  - approvals: 1 needed, 0 valid"]
-    assert readiness[3].strip() == f"Release {RELEASE} is ready."
+        assert briefed in text.splitlines()
+    assert readiness[2].splitlines()[1:] == ["  - approvals: 1 needed, 0 valid", briefed]
+    assert readiness[3].splitlines()[1:] == [briefed]
+    assert readiness[4].strip() == f"Release {RELEASE} is ready."
+    checklist = json.loads(run.ok("releases", "checklist", RELEASE, "--json").stdout)
+    done = {item["key"]: item["done"] for item in checklist["items"]}
+    assert done == {"docs-published": False, "support-briefed": True,
+                    "announcement-approved": False}  # fmt: skip
     # and approved by the second token
     approvals = json.loads(run.ok("releases", "approvals", RELEASE, "--json").stdout)
     assert [(a["approver"]["name"], a["void"]) for a in approvals] == [("release-manager", False)]
@@ -108,3 +118,4 @@ def test_walkthrough__every_command_in_order__prints_what_the_page_shows(
         (3600, "auto"), (14400, "auto"), (86400, "manual"), (0, "auto"),
     ]  # fmt: skip
     assert "approvals: 1 needed" in run.ok("releases", "readiness", "checkout-refresh-file").stdout
+    assert "support-briefed" in run.ok("releases", "readiness", "checkout-refresh-file").stdout

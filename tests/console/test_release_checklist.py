@@ -14,7 +14,9 @@ from premiere.services.releases.checklist_templates import get_checklist_templat
 
 from .conftest import Console
 
-PAGE = "/projects/demo/releases/recommendations-v2"
+KEY = "recommendations-v2"
+PAGE = f"/projects/demo/releases/{KEY}"
+DEMO_ITEMS = ["docs-published", "support-briefed", "announcement-approved"]  # its template's
 TEMPLATE = "/projects/demo/settings/checklist"
 ITEMS = [
     {"key": "docs", "title": "Docs published", "owner": "docs@example.com", "required": True},
@@ -74,7 +76,9 @@ def test_tick_form__with_csrf__done_by_whom_and_when_and_audited(demo: Console) 
     row = _row(demo.client.get(PAGE).text, "docs")
     assert "Done by " in row and 'aria-label="Mark Docs published not done"' in row
     assert "Checklist: Docs published" not in demo.client.get(PAGE).text
-    events = list_audit_events(demo.store, project="demo", action="readiness.item_done")
+    events = list_audit_events(
+        demo.store, project="demo", action="readiness.item_done", resource_key=KEY
+    )
     assert [e["after"]["key"] for e in events["items"]] == ["docs"]
     assert _post(demo, f"{PAGE}/checklist/docs/untick", {}).status_code == 303
     view = checklist.get_release_checklist(demo.store, "demo", "recommendations-v2")
@@ -99,17 +103,18 @@ def test_add_item_form__no_owner__422_message_at_the_field(demo: Console) -> Non
     assert answer.status_code == 422
     assert 'id="owner-error"' in answer.text and "owner is required" in answer.text
     assert 'value="Announcement approved"' in answer.text
-    assert checklist.get_release_checklist(demo.store, "demo", "recommendations-v2")["items"] == []
+    items = checklist.get_release_checklist(demo.store, "demo", KEY)["items"]
+    assert [item["key"] for item in items] == DEMO_ITEMS
 
 
 def test_add_item_form__required_with_due__added_and_gates_start(demo: Console) -> None:
-    data = {"title": "Announcement approved", "owner": "pr@example.com", "required": "true"}
+    data = {"title": "Press release out", "owner": "pr@example.com", "required": "true"}
 
     answer = _post(demo, f"{PAGE}/checklist/items", {**data, "due_at": "2026-12-05T10:00"})
 
     assert answer.status_code == 303
-    item = checklist.get_release_checklist(demo.store, "demo", "recommendations-v2")["items"][0]
-    assert (item["key"], item["required"]) == ("announcement-approved", True)
+    item = checklist.get_release_checklist(demo.store, "demo", KEY)["items"][-1]
+    assert (item["key"], item["required"]) == ("press-release-out", True)
     assert item["due_at"] == "2026-12-05T10:00:00.000000Z"
 
 
@@ -134,7 +139,8 @@ def test_template_form__owner_missing__422_at_the_row(demo: Console) -> None:
 
     assert answer.status_code == 422
     assert 'id="items[0].owner-error"' in answer.text
-    assert get_checklist_template(demo.store, "demo")["items"] == []
+    items = get_checklist_template(demo.store, "demo")["items"]
+    assert [item["key"] for item in items] == DEMO_ITEMS  # the demo's, unchanged
 
 
 def test_template_form__saved__new_releases_get_the_items(demo: Console) -> None:

@@ -26,9 +26,10 @@ def _notes(demo: Console) -> list[Any]:
 def test_release_page__notes__listed_with_category_and_state(demo: Console) -> None:
     html = demo.client.get(PAGE).text
 
-    (note,) = _notes(demo)
+    note = _notes(demo)[0]
     assert f'id="note-{note["id"]}"' in html
-    assert 'badge--improved">improved' in html and 'badge--draft">draft' in html
+    assert 'badge--new">new' in html and 'badge--improved">improved' in html
+    assert 'badge--draft">draft' in html
     assert "<strong>viewed</strong>" in html
     assert f'href="{PAGE}/notes/{note["id"]}"' in html
 
@@ -54,11 +55,11 @@ def test_add_note__no_title__422_beside_the_field_nothing_created(demo: Console)
 
     assert answer.status_code == 422
     assert 'href="#title"' in answer.text and 'id="title-error"' in answer.text
-    assert len(_notes(demo)) == 1
+    assert len(_notes(demo)) == 3  # the demo's
 
 
 def test_edit_note__preview__rendered_not_saved_then_saved(demo: Console) -> None:
-    (note,) = _notes(demo)
+    note = _notes(demo)[0]
     url = f"{PAGE}/notes/{note['id']}"
     form = {"title": "Smarter", "category": "new", "body": "<script>x()</script> **bold**"}
     form |= {"version": str(note["version"])}
@@ -75,7 +76,7 @@ def test_edit_note__preview__rendered_not_saved_then_saved(demo: Console) -> Non
 
 
 def test_publish_note__form__published_with_badge(demo: Console) -> None:
-    (note,) = _notes(demo)
+    note = _notes(demo)[0]
     url = f"{PAGE}/notes/{note['id']}"
 
     answer = _post(demo, f"{url}/publish", {"version": str(note["version"])}, page=url)

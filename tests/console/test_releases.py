@@ -8,7 +8,7 @@ from typing import Any
 
 from premiere.services import SYSTEM, Actor
 from premiere.services.deployments import ledger
-from premiere.services.releases import records
+from premiere.services.releases import checklist, records
 
 from .conftest import Console
 
@@ -27,11 +27,15 @@ def _version(demo: Console, key: str = "recommendations-v2") -> str:
 
 
 def _make_ready(demo: Console) -> None:
-    """The api 1.5.0 that carries the demo's feature, verified in production."""
+    """The api 1.5.0 that carries the demo's feature, verified in production, and
+    support briefed (the required item of the demo's checklist)."""
     data = {"service": "api", "version": "1.5.0", "environment": "production"}
     data |= {"commit_sha": "a81e0b7", "status": "in_progress"}
     view, _ = ledger.record_deployment(demo.store, SYSTEM, "demo", data)
     ledger.finish_deployment(demo.store, SYSTEM, "demo", view["id"], {"outcome": "succeeded"})
+    checklist.tick_checklist_item(
+        demo.store, SYSTEM, "demo", "recommendations-v2", "support-briefed"
+    )
 
 
 def test_releases_list__demo__shows_state_stage_percent_schedule(demo: Console) -> None:
@@ -249,6 +253,8 @@ def test_new_release__own_release__approval_refused_with_the_message(demo: Conso
 def test_new_release__created_then_approved_and_started__through_the_forms(demo: Console) -> None:
     assert _create(demo, required_approvals="0").status_code == 303
     page = "/projects/demo/releases/dark-mode-launch"
+    tick = _post(demo, f"{page}/checklist/support-briefed/tick", {}, page=page)
+    assert tick.status_code == 303  # the demo's template: support briefed, required
     version = _version(demo, "dark-mode-launch")
     answer = _post(demo, f"{page}/start", {"version": version}, page=page)
     assert answer.status_code == 303, answer.text  # web 2.3.0 carries dark-mode, verified
@@ -286,7 +292,7 @@ def test_new_release__service_errors__beside_their_fields(demo: Console) -> None
     assert 'id="feature_flag_0-error"' in html or 'id="plan-error"' in html
     assert 'id="plan-error"' in html  # percentages must increase
     assert 'id="start_at-error"' in html  # in the past
-    assert len(records.list_releases(demo.store, "demo")) == 1
+    assert len(records.list_releases(demo.store, "demo")) == 2  # the demo's
 
 
 def test_new_release__missing_fields__errors_not_500(demo: Console) -> None:
@@ -308,4 +314,4 @@ def test_new_release__missing_fields__errors_not_500(demo: Console) -> None:
     answer = _post(demo, new, {**huge, "key": "k", "name": "n", "plan": "5% " * 5000}, page=new)
     assert answer.status_code == 422
     assert 'id="plan-error"' in answer.text
-    assert len(records.list_releases(demo.store, "demo")) == 1
+    assert len(records.list_releases(demo.store, "demo")) == 2  # the demo's

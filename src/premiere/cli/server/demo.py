@@ -272,7 +272,9 @@ DEPLOYMENTS = [
 
 
 # A draft release: recommendations v2 for everyone in production, once the api version
-# that carries it (1.5.0, in staging so far) is verified there and someone approves.
+# that carries it (1.5.0, in staging so far) is verified there, support is briefed (its
+# go-to-market checklist, from the project's template) and someone approves. Its notes
+# are published at its first public stage (5 %); demo_story.py adds two more entries.
 RELEASE = {
     "key": "recommendations-v2",
     "name": "Recommendations v2",
@@ -284,8 +286,9 @@ RELEASE = {
     "notes": {
         "title": "Better recommendations",
         "body": "Recommendations now learn from what you **viewed**, not only what you bought.",
-        "category": "improved",
+        "category": "new",
     },
+    "announce": {"at": "first_public"},
     "plan": {
         "stages": [
             {"segment": "staff", "hold_seconds": 3600, "advance": "auto"},
@@ -304,6 +307,7 @@ RELEASE = {
 
 def seed_demo(store: Store) -> dict[str, Any] | None:
     """Create the demo project unless a project named ``demo`` exists; say what was made."""
+    from premiere.cli.server import demo_story as story
     from premiere.services import catalog, environments, projects
     from premiere.services.flags import definitions as flags
     from premiere.services.flags import segments
@@ -327,7 +331,10 @@ def seed_demo(store: Store) -> dict[str, Any] | None:
     for demo in FLAGS:
         _configure(store, actor, demo)
     deployed = _deploy(store, actor)
+    story.seed_checklist_template(store, actor, key)
+    earlier = story.seed_earlier_release(store, actor, key)
     release = releases.create_release(store, actor, key, RELEASE)
+    story.seed_release_notes(store, actor, key, release["key"])
     return {
         "project": project,
         "environments": [e["key"] for e in ENVIRONMENTS],
@@ -336,7 +343,8 @@ def seed_demo(store: Store) -> dict[str, Any] | None:
         "flags": [f.create["key"] for f in FLAGS if not f.archived],
         "archived_flags": [f.create["key"] for f in FLAGS if f.archived],
         "deployments": deployed,
-        "releases": [release["key"]],
+        "releases": [earlier, release["key"]],
+        **story.story_summary(store, key),
     }
 
 

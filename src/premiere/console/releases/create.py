@@ -46,6 +46,9 @@ FIELD_NAMES: dict[str, str] = {
     "notes.body": "notes_body",
     "notes.category": "notes_category",
     "plan.stages": "plan",
+    "announce": "announce_at",
+    "announce.at": "announce_at",
+    "announce.percent": "announce_percent",
     **{f"features[{i}]": f"feature_flag_{i}" for i in range(FEATURE_ROWS)},
     **{f"features[{i}].flag": f"feature_flag_{i}" for i in range(FEATURE_ROWS)},
     **{f"features[{i}].variation": f"feature_value_{i}" for i in range(FEATURE_ROWS)},
@@ -56,6 +59,13 @@ FIELD_NAMES: dict[str, str] = {
     },
 }
 """The service's field names as this form's fields."""
+
+ANNOUNCE_OPTIONS = [
+    ("first_public", "At its first public stage (the first percentage of everyone)"),
+    ("percent", "When a stage reaches a percentage of everyone"),
+    ("released", "When it is released (100 %)"),
+]
+"""When the release's notes are published (the service's ``announce.at``)."""
 
 
 @router.get("/projects/{project}/releases/new")
@@ -94,6 +104,7 @@ def form_context(store: Store, project: str) -> dict[str, Any]:
         "train_options": [(t["key"], t["name"]) for t in list_release_trains(store, project)],
         "feature_rows": range(FEATURE_ROWS),
         "plan_example": PLAN_EXAMPLE,
+        "announce_options": ANNOUNCE_OPTIONS,
     }
 
 
@@ -124,6 +135,8 @@ def read_release_form(store: Store, project: str, form: Mapping[str, str]) -> di
         data["required_approvals"] = int(approvals)
     else:
         problems.append(Violation("required_approvals", "integer", "must be a whole number 0..999"))
+    if form.get("announce_at", "").strip():
+        data["announce"] = read_announce(form, problems)
     if form.get("notes_title", "").strip() or form.get("notes_body", "").strip():
         data["notes"] = {
             "title": form.get("notes_title", "").strip(),
@@ -133,6 +146,19 @@ def read_release_form(store: Store, project: str, form: Mapping[str, str]) -> di
     if problems:
         raise ValidationError(problems)
     return data
+
+
+def read_announce(form: Mapping[str, str], problems: list[Violation]) -> dict[str, Any]:
+    """When the notes publish: ``first_public``, ``released``, or ``percent`` with the
+    percentage (read only for ``percent``)."""
+    at = form.get("announce_at", "").strip()
+    if at != "percent":
+        return {"at": at}
+    text = form.get("announce_percent", "").strip().rstrip("%").strip()
+    if not _is_number(text):
+        problems.append(Violation("announce_percent", "type", "must be a percentage, e.g. 25"))
+        return {"at": at}
+    return {"at": at, "percent": _number(text)}
 
 
 def read_plan(text: str, problems: list[Violation]) -> list[dict[str, Any]]:

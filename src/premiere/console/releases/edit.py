@@ -91,6 +91,8 @@ def release_form(store: Store, project: str, release: Mapping[str, Any]) -> dict
         "timezone": schedule.get("timezone") or "UTC",
         "start_at": _local(schedule.get("start_at"), schedule.get("timezone") or "UTC"),
         "train": schedule.get("train") or "",
+        "announce_at": release["announce"]["at"],
+        "announce_percent": _percent(release["announce"].get("percent")),
     }
     for index, feature in enumerate(release["features"]):
         form[f"feature_flag_{index}"] = feature["flag"]
@@ -131,6 +133,10 @@ def _value_of(store: Store, project: str, feature: Mapping[str, Any]) -> str:
         return shown(variations[int(feature["variation"])]["value"])
     except (errors.NotFoundError, IndexError, KeyError, TypeError):
         return str(feature.get("variation", ""))
+
+
+def _percent(value: Any) -> str:
+    return "" if value is None else f"{float(value):g}"
 
 
 def _local(start_at: str | None, timezone: str) -> str:

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from premiere.console.auth import SignedIn, console_state, store_of
 from premiere.console.pages import page
 from premiere.console.releases.chart import guard_charts
-from premiere.console.releases.notes import render_markdown
+from premiere.console.releases.notes import announcement_point, render_markdown
 from premiere.console.releases.views import plan_rows, release_row
 from premiere.services.audit import list_audit_events
 from premiere.services.communication.entries import list_release_notes
@@ -88,10 +88,8 @@ def build_release_page(store: Store, project: str, key: str, now: datetime) -> d
         for note in list_release_notes(store, project, key)
     ]
     view["feedback"] = feedback_rows(summarize_release_feedback(store, project, key))
-    view["category_options"] = list(CATEGORIES)
-    view["audience_options"] = [
-        (s["key"], f"Segment {s['key']}") for s in list_segments(store, project)
-    ]
+    view |= note_choices(store, project, release)
+    view["announcement_point"] = announcement_point(release)
     events = list_audit_events(
         store, project=project, resource_type="release", resource_key=key, limit=AUDIT_EVENTS
     )
@@ -110,10 +108,14 @@ def feedback_rows(summary: Mapping[str, Any]) -> list[list[str]]:
     ]
 
 
-def note_choices(store: Store, project: str) -> dict[str, Any]:
-    """The categories and audiences a note's form offers."""
+def note_choices(store: Store, project: str, release: Mapping[str, Any]) -> dict[str, Any]:
+    """The categories, audiences and features a note's form offers."""
     segments = [(s["key"], f"Segment {s['key']}") for s in list_segments(store, project)]
-    return {"category_options": list(CATEGORIES), "audience_options": segments}
+    return {
+        "category_options": list(CATEGORIES),
+        "audience_options": segments,
+        "feature_keys": [str(feature["flag"]) for feature in release["features"]],
+    }
 
 
 def build_progress(store: Store, project: str, key: str) -> dict[str, Any]:

@@ -45,21 +45,31 @@ def announce_of(spec: Mapping[str, Any]) -> dict[str, Any]:
     return dict(spec.get("announce") or DEFAULT_ANNOUNCE)
 
 
+def announcement_stage(spec: Mapping[str, Any]) -> int | None:
+    """The index of the plan's stage at which the notes are published: the first stage
+    of everyone (not a segment) at or above the announcement's percentage (any for
+    ``first_public``); None for ``released``, or when no stage reaches it (then the
+    notes are published when the release completes)."""
+    announce = announce_of(spec)
+    if announce["at"] == "released":
+        return None
+    threshold = float(announce["percent"] or 0) if announce["at"] == "percent" else 0.0
+    for index, stage in enumerate(spec["plan"]["stages"]):
+        if stage.get("segment") is None and float(stage.get("percent") or 0) >= max(
+            threshold, 1e-9
+        ):
+            return index
+    return None
+
+
 def announcement_reached(release: Release) -> bool:
     """Whether the release's exposure has reached its announcement point."""
     if release.state == "released":
         return True
     if release.state not in ("rolling_out", "paused") or release.stage is None:
         return False
-    announce = announce_of(release.spec)
-    if announce["at"] == "released":
-        return False
-    threshold = float(announce["percent"] or 0) if announce["at"] == "percent" else 0.0
-    stages = release.spec["plan"]["stages"][: release.stage + 1]
-    return any(
-        stage.get("segment") is None and float(stage.get("percent") or 0) >= max(threshold, 1e-9)
-        for stage in stages
-    )
+    stage = announcement_stage(release.spec)
+    return stage is not None and release.stage >= stage
 
 
 def exposure_state(release: Release) -> str:
