@@ -22,7 +22,7 @@ def test_release_page__no_feedback__empty_state_names_the_export(demo: Console) 
 
 
 def test_release_page__feedback__counts_per_stage(demo: Console) -> None:
-    (note,) = entries.list_release_notes(demo.store, "demo", KEY)
+    note = entries.list_release_notes(demo.store, "demo", KEY)[0]
     entries.publish_note(demo.store, WRITER, "demo", KEY, note["id"])
     flags = CompiledDocuments(demo.store).get("demo", "production", client_only=False)
     for key, body in (("u1", {"reaction": "like"}), ("u2", {"reaction": "like", "comment": "ok"})):
