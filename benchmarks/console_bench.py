@@ -51,6 +51,7 @@ from console_data import analyze, load_audit_events, load_flags, load_release
 from databases import database
 from deployments_bench import load
 from premiere.api import create_app
+from premiere.cli.server.commands import settle_memory
 from premiere.console import install_console
 from premiere.services import SYSTEM, tokens
 from premiere.services.audit import activity_head
@@ -295,6 +296,7 @@ def serving(store: Store) -> Iterator[str]:
     sock.close()
     settings = Settings(database_url="unused://")
     app = install_console(create_app(settings, store), settings)
+    settle_memory()  # as `premiere serve` does before it serves
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
