@@ -56,6 +56,14 @@ def shop_page(live_server: LiveServer, client_key: str) -> str:
     return "/shop.html"
 
 
+def withdraw_demo_notes(live_server: LiveServer) -> None:
+    """Unpublish the notes the demo published, so that the widget shows the test's only."""
+    earlier = live_server.admin("GET", "/api/v1/projects/demo/notes?state=published")
+    for note in earlier["items"]:
+        release = f"/api/v1/projects/demo/releases/{note['release']}/notes/{note['id']}"
+        live_server.admin("POST", f"{release}/unpublish")
+
+
 def published(live_server: LiveServer, title: str, body: str = "") -> int:
     note = live_server.admin("POST", NOTES, {"title": title, "body": body, "features": []}, 201)
     live_server.admin("POST", f"{NOTES}/{note['id']}/publish")
@@ -68,6 +76,7 @@ def test_widget__badge_panel_seen_and_reaction(
     screenshot: Callable[..., Path],
     axe: Callable[..., None],
 ) -> None:
+    withdraw_demo_notes(live_server)
     published(live_server, "Saved carts", "Your cart is **kept** for 30 days.")
     published(live_server, "Faster search")
     url = shop_page(live_server, live_server.token("sdk-client"))
@@ -95,6 +104,7 @@ def test_widget__badge_panel_seen_and_reaction(
 
 
 def test_widget__xss_corpus__inert(page: Page, live_server: LiveServer) -> None:
+    withdraw_demo_notes(live_server)
     for index, payload in enumerate(XSS):
         published(live_server, f"{payload} #{index}", payload)
     url = shop_page(live_server, live_server.token("sdk-client"))

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from premiere.store.types import UTCDateTime
+from premiere.store.types import UTCDateTime, big_id_type
 
 revision = "0020"
 down_revision: str | None = "0019"
@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("environment_id", sa.Integer(), nullable=False),
         sa.Column("context_key", sa.String(256), nullable=False),
-        sa.Column("note_id", sa.Integer(), nullable=False),
+        sa.Column("note_id", big_id_type(), nullable=False),
         sa.Column("seen_at", UTCDateTime(), nullable=False),
         _fk("note_seen", "project_id", "projects"),
         _fk("note_seen", "environment_id", "environments"),
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("id", BIG_ID, nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("release_id", sa.Integer(), nullable=False),
-        sa.Column("note_id", sa.Integer(), nullable=False),
+        sa.Column("note_id", big_id_type(), nullable=False),
         sa.Column("environment", sa.String(128), nullable=False),
         sa.Column("context_key", sa.String(256), nullable=False),
         sa.Column("reaction", sa.String(16), nullable=True),
