@@ -31,6 +31,8 @@ def _tab_to(page: Page, name: str) -> None:
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUSED)
+        if focused["tag"] == "BODY":  # nothing focused (a page still settling): Tab on
+            continue
         assert focused["visible"], f"no visible focus on {focused} at {page.url}"
         seen.append(focused["name"])
         if focused["name"] == name:
