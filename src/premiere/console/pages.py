@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 
 from premiere import __version__
 from premiere.console.assets import Assets
+from premiere.services.people.permissions import PEOPLE, TOKENS, Caller, allows
 from premiere.services.projects import get_project, list_projects
 from premiere.store import Store
 
@@ -39,6 +40,11 @@ NAVIGATION = (
     ("settings", "Settings", "/settings"),
 )
 """The header's links: (section, label, path under ``/projects/<project>``)."""
+ADMIN_NAVIGATION = (
+    (PEOPLE, "People", "/people"),
+    (TOKENS, "Service accounts", "/service-accounts"),
+)
+"""The header's links to the server's pages: (the action they need, label, path)."""
 
 
 def make_templates(assets: Assets) -> Environment:
@@ -77,8 +83,20 @@ def render(request: Request, template: str, context: Mapping[str, Any]) -> str:
     the signed-in session (``session``, its ``csrf``) and the projects for the switcher."""
     templates: Environment = request.app.state.console.templates
     signed_in = getattr(request.state, "console_session", None)
-    base = {"request": request, "session": signed_in, "csrf": signed_in.csrf if signed_in else ""}
+    base = {
+        "request": request,
+        "session": signed_in,
+        "csrf": signed_in.csrf if signed_in else "",
+        "admin_links": admin_links(signed_in.caller) if signed_in else (),
+    }
     return templates.get_template(template).render({**base, **context})
+
+
+def admin_links(caller: Caller) -> tuple[tuple[str, str], ...]:
+    """The header's links to the server's pages ``caller`` may use: (label, path)."""
+    return tuple(
+        (label, path) for action, label, path in ADMIN_NAVIGATION if allows(caller, action)
+    )
 
 
 def page(

@@ -1,0 +1,121 @@
+"""A person's own account: changing their password, and the tokens that belong to a
+person or a service account (a person's personal tokens, a service account's deploy
+tokens).
+
+Changing a password needs the current one (wrong guesses count towards the sign-in
+throttle of the account) and ends every session of the person; the caller gets a new
+one, so the browser that made the change stays signed in and no other does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from premiere.errors import NotFoundError
+from premiere.services import Actor
+from premiere.services.audit import record_audit_event
+from premiere.services.mappers import TokenCreated, TokenView, format_time, map_token_row_to_view
+from premiere.services.people import throttle
+from premiere.services.people.accounts import end_person_sessions, get_person_row, person_actor
+from premiere.services.people.passwords import check_password, hash_password, verify_password
+from premiere.services.people.sessions import StartedSession, start_person_session
+from premiere.services.people.tokens import create_token, revoke_token
+from premiere.services.validation import Validator
+from premiere.store import Store
+from premiere.store.models import ApiToken
+from premiere.store.people import Person
+
+SCOPE_OF_KIND = {"person": "personal", "service": "deploy"}
+"""The tokens an owner makes: a person's are personal, a service account's deploy."""
+
+
+class OwnedTokenView(TokenView):
+    role: str | None
+    expires_at: str | None
+
+
+def change_password(
+    store: Store, person_id: str, current: Any, new: Any, *, now: datetime
+) -> StartedSession:
+    """Set the password of ``person_id`` to ``new`` if ``current`` is theirs; every session
+    of theirs ends and the returned one starts. ``ValidationError`` on
+    ``current_password`` (``wrong_password``, ``no_password``) or ``new_password`` (the
+    policy); ``RateLimitedError`` while the account's sign-in is throttled."""
+    validator = Validator({"current_password": current, "new_password": new})
+    with store.read() as session:
+        row = get_person_row(session, person_id)
+        email, stored = row.email or "", row.password_hash
+        throttle.check_throttle(session, email, None, now)
+    if stored is None:
+        validator.add("current_password", "no_password", "you have no password here yet")
+    elif not isinstance(current, str) or not verify_password(stored, current[:1024]):
+        with store.write() as session:
+            throttle.count_failure(session, email, None, now)
+        validator.add("current_password", "wrong_password", "is not your current password")
+    check_password(validator, "new_password", email)
+    validator.raise_if_any()
+    hashed = hash_password(new)
+    with store.write() as session:
+        row = get_person_row(session, person_id)
+        row.password_hash, row.password_changed_at = hashed, now
+        row.version += 1
+        end_person_sessions(session, row.id, now)
+        record_audit_event(
+            session, person_actor(row), "person.password_changed", project=None,
+            resource_type="person", resource_key=row.id,
+        )  # fmt: skip
+        return start_person_session(session, row, now=now)
+
+
+def anyone_has_password(store: Store) -> bool:
+    """Whether anyone may sign in with a password at all (else only with a token)."""
+    with store.read() as session:
+        query = select(Person.id).where(
+            Person.kind == "person", Person.password_hash.is_not(None), Person.removed_at.is_(None)
+        )
+        return session.scalar(query.limit(1)) is not None
+
+
+def list_owned_tokens(store: Store, owner_id: str) -> list[OwnedTokenView]:
+    """The tokens of a person or service account, live ones first, newest first."""
+    with store.read() as session:
+        get_person_row(session, owner_id)
+        rows = session.scalars(
+            select(ApiToken)
+            .where(ApiToken.person_id == owner_id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id)
+        )
+        views = [map_owned_token_row_to_view(row) for row in rows]
+    return sorted(views, key=lambda view: view["revoked_at"] is not None)
+
+
+def create_owned_token(
+    store: Store, actor: Actor, owner_id: str, data: Mapping[str, Any], *, kind: str = "person"
+) -> TokenCreated:
+    """A token of the person (personal: ``name``, ``role`` cap, ``expires_in_days``) or
+    the service account (deploy: ``name``, ``project``, ``expires_in_days``) ``owner_id``;
+    ``NotFoundError`` unless the owner is of ``kind`` and not removed."""
+    with store.read() as session:
+        owner = get_person_row(session, owner_id)
+        if owner.removed_at is not None or owner.kind != kind:
+            raise NotFoundError(owner.kind, owner_id)
+        scope = SCOPE_OF_KIND[owner.kind]
+    return create_token(store, actor, {**data, "scope": scope}, owner=owner_id)
+
+
+def revoke_owned_token(store: Store, actor: Actor, owner_id: str, token_id: str) -> TokenView:
+    """Revoke a token of ``owner_id``; ``NotFoundError`` for a token of anyone else."""
+    with store.read() as session:
+        row = session.get(ApiToken, token_id) if isinstance(token_id, str) else None
+        if row is None or row.person_id != owner_id:
+            raise NotFoundError("token", str(token_id))
+    return revoke_token(store, actor, token_id)
+
+
+def map_owned_token_row_to_view(row: ApiToken) -> OwnedTokenView:
+    view = map_token_row_to_view(row)
+    return {**view, "role": row.role, "expires_at": format_time(row.expires_at)}
