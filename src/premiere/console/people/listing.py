@@ -9,8 +9,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from premiere import errors
 from premiere.console.auth import PeopleAdmin, actor_of, console_state, read_form, store_of
-from premiere.console.forms import FORM_ERRORS, map_error_to_form
+from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form
 from premiere.console.pages import page, secure
 from premiere.console.people.views import build_people, invitation_data
 from premiere.services.people import invitations
@@ -36,7 +37,16 @@ async def invite_form(request: Request, session: PeopleAdmin) -> Response:
         )
     except FORM_ERRORS as exc:
         view = await run_in_threadpool(build_people, store, now=now)
-        context = view | {"form": form, "errors": map_error_to_form(exc)}
+        found = map_error_to_form(exc)
+        if isinstance(exc, errors.AlreadyExistsError):  # someone has that email already
+            found = FormErrors()
+            found.fields["email"] = ["Someone here has this email already"]
+            found.summary.append(("email", exc.code, "Someone here has this email already"))
+        elif isinstance(exc, errors.NotFoundError):  # the project
+            found = FormErrors()
+            found.fields["project"] = [exc.message]
+            found.summary.append(("project", exc.code, exc.message))
+        context = view | {"form": form, "errors": found}
         return page(request, "people/list.html", context, status=422)
     view = await run_in_threadpool(build_people, store, now=now)
     link = str(request.base_url).rstrip("/") + created["link"]
