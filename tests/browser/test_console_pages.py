@@ -46,6 +46,9 @@ PAGES = [
     ("audit", f"{DEMO}/audit", "console-audit"),
     ("tokens", f"{DEMO}/tokens", "console-tokens"),
     ("settings", f"{DEMO}/settings", "console-settings"),
+    ("people", "/people", None),  # docs images: test_console_people
+    ("service-accounts", "/service-accounts", None),
+    ("account", "/account", None),
     ("not-found", f"{DEMO}/no-such-page", None),
 ]
 
