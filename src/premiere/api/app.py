@@ -29,6 +29,7 @@ from premiere.api.deployments import webhooks
 from premiere.api.errors import install_error_handlers
 from premiere.api.flags import routes as flags
 from premiere.api.flags import segments
+from premiere.api.insights import timeline
 from premiere.api.limits import BodySizeLimit, EventRateLimits, FeedbackRateLimits
 from premiere.api.models import Health, answers
 from premiere.api.params import reject_nul_in_path_and_query
@@ -159,6 +160,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
 
+    app.include_router(  # insights: api/insights/
+        timeline.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
+    )
     app.include_router(  # the releases calendar (iCalendar): api/communication/calendar_feed.py
         calendar_feed.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
     )
