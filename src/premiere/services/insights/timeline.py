@@ -74,7 +74,7 @@ def list_timeline(
     several ``categories`` combine with OR. ``actor`` matches the actor's id or name;
     ``service`` keeps what concerns the service (its deployments, their verification,
     its checks, the service itself); ``since`` is inclusive and ``until`` exclusive."""
-    _validate(categories, environment, service, actor, limit)
+    since, until = _validate(categories, (environment, service, actor), (since, until), limit)
     statement = select(AuditEvent).where(AuditEvent.project == project)
     statement = statement.order_by(AuditEvent.id.desc()).limit(limit + 1)
     if categories:
@@ -86,9 +86,9 @@ def list_timeline(
             or_(AuditEvent.actor_id == actor, AuditEvent.actor_name == actor)
         )
     if since is not None:
-        statement = statement.where(AuditEvent.at >= parse_time("since", since))
+        statement = statement.where(AuditEvent.at >= since)
     if until is not None:
-        statement = statement.where(AuditEvent.at < parse_time("until", until))
+        statement = statement.where(AuditEvent.at < until)
     if cursor is not None:
         statement = statement.where(AuditEvent.id < decode_cursor(CURSOR_KIND, cursor))
     with store.read() as session:
@@ -107,22 +107,30 @@ def list_timeline(
 
 def _validate(
     categories: Sequence[str],
-    environment: str | None,
-    service: str | None,
-    actor: str | None,
+    texts: tuple[str | None, str | None, str | None],
+    times: tuple[datetime | str | None, datetime | str | None],
     limit: int,
-) -> None:
+) -> tuple[datetime | None, datetime | None]:
+    """Every filter's violations at once; the times in UTC."""
     violations = []
     if any(category not in CATEGORIES for category in categories):
         message = f"each must be one of {', '.join(CATEGORIES)}"
         violations.append(Violation("category", "enum", message))
-    for name, value in (("environment", environment), ("service", service), ("actor", actor)):
+    for name, value in zip(("environment", "service", "actor"), texts, strict=True):
         if value is not None and (not isinstance(value, str) or len(value) > FILTER_MAX):
             violations.append(Violation(name, "type", f"must be text of at most {FILTER_MAX}"))
+    parsed: list[datetime | None] = []
+    for name, given in zip(("since", "until"), times, strict=True):
+        try:
+            parsed.append(None if given is None else parse_time(name, given))
+        except ValidationError as exc:
+            violations += exc.violations
+            parsed.append(None)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         violations.append(Violation("limit", "range", f"must be between 1 and {MAX_LIMIT}"))
     if violations:
         raise ValidationError(violations)
+    return parsed[0], parsed[1]
 
 
 def _service_clause(session: Session, project_id: int, service: str) -> Any:
