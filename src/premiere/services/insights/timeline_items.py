@@ -1,8 +1,9 @@
 """What a timeline item is: its category, its sentence and its link, from one audit event.
 
-The category of an event follows its resource type, with three exceptions: an
-approval (``release.approved``) is an approval, what a guard did to a release (the
-guard's actor) is a guard decision, and every ``incident.*`` action is an incident.
+The category of an event follows its resource type (an incident's ``incident.*``
+actions are of resource type ``incident``), with two exceptions: an approval
+(``release.approved``) is an approval, and what a guard did to a release (the guard's
+actor) is a guard decision.
 :func:`category_clause` says the same in SQL, so that a filter by category selects
 exactly the events :func:`categorize` puts in it.
 """
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import ColumnElement, and_, not_, or_
+from sqlalchemy import ColumnElement, and_, not_
 
 from premiere.store.models import AuditEvent
 
@@ -38,8 +39,6 @@ GUARD_ACTOR = ("system", "guard")
 
 def categorize(action: str, resource_type: str, actor_kind: str, actor_id: str) -> str:
     """The category of an event (one of ``CATEGORIES``)."""
-    if action.startswith("incident."):
-        return "incident"
     if action == APPROVAL:
         return "approval"
     if resource_type == "release" and (actor_kind, actor_id) == GUARD_ACTOR:
@@ -49,23 +48,22 @@ def categorize(action: str, resource_type: str, actor_kind: str, actor_id: str) 
 
 def category_clause(category: str) -> ColumnElement[bool]:
     """The events of ``category``, as a condition on ``audit_events``."""
-    incident = AuditEvent.action.like("incident.%")
     approval = AuditEvent.action == APPROVAL
     guard = and_(
         AuditEvent.resource_type == "release",
         AuditEvent.actor_kind == GUARD_ACTOR[0],
         AuditEvent.actor_id == GUARD_ACTOR[1],
     )
-    special = {"incident": or_(incident, AuditEvent.resource_type == "incident"),
-               "approval": and_(approval, not_(incident)),
-               "guard": and_(guard, not_(approval), not_(incident))}  # fmt: skip
-    if category in special:
-        return special[category]
+    if category == "approval":
+        return approval
+    if category == "guard":
+        return and_(guard, not_(approval))
     if category == "other":
-        known = AuditEvent.resource_type.in_(sorted(RESOURCE_CATEGORIES))
-        return and_(not_(known), not_(incident), not_(approval))
+        return and_(not_(AuditEvent.resource_type.in_(sorted(RESOURCE_CATEGORIES))), not_(approval))
     types = sorted(t for t, c in RESOURCE_CATEGORIES.items() if c == category)
-    return and_(AuditEvent.resource_type.in_(types), not_(incident), not_(approval), not_(guard))
+    if category != "release":  # only releases' events are approvals or guards' doing
+        return AuditEvent.resource_type.in_(types)
+    return and_(AuditEvent.resource_type.in_(types), not_(approval), not_(guard))
 
 
 def describe(event: Mapping[str, Any], category: str, deployment: Mapping[str, Any] | None) -> str:
