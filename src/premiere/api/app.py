@@ -30,6 +30,7 @@ from premiere.api.errors import install_error_handlers
 from premiere.api.flags import routes as flags
 from premiere.api.flags import segments
 from premiere.api.insights import timeline
+from premiere.api.insights.metrics import install_metrics
 from premiere.api.limits import BodySizeLimit, EventRateLimits, FeedbackRateLimits
 from premiere.api.models import Health, answers
 from premiere.api.params import reject_nul_in_path_and_query
@@ -127,6 +128,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
     # Before the body size limit, which it applies itself: api/sdk/fastpath.py
     app.add_middleware(OfrepFastPath, max_body_bytes=settings.max_body_bytes)
+    install_metrics(app, settings)  # /metrics: api/insights/metrics.py
     counts = AccessCounts(settings.log_summary_seconds)
     setattr(app.state, ACCESS_LOG, counts)
     app.add_middleware(AccessLog, counts=counts)  # outermost: api/sdk/access_log.py
