@@ -2,11 +2,13 @@
 the scheduler.
 
 :class:`RequestMetrics` is a pure ASGI middleware: per request it reads the clock twice
-and adds to a counter and a histogram kept per method, route template and status (the
-pair of them found in a dict after the first request of its kind), so the SDK's hot
-paths (OFREP, the flag document, answered by api/sdk/fastpath.py before any routing)
-pay about a microsecond. The latency is the time until the response starts, so that
-a stream held open for hours counts as the moment it was opened.
+and adds to plain counts kept per method, route template and status (a count, a sum and
+the histogram's buckets, found in a dict after the first request of its kind). Requests
+are counted on the event loop's one thread, so the counts need no lock; they become
+Prometheus metrics only when scraped. The SDK's hot paths (OFREP, the flag document,
+answered by api/sdk/fastpath.py before any routing) pay a few microseconds. The
+latency is the time until the response starts, so that a stream held open for hours
+counts as the moment it was opened.
 
 :class:`ServerMetrics` holds them in a registry of the app's own (several apps in one
 process, as in tests, do not share counts), with the gauges read when ``/metrics`` is
@@ -17,12 +19,19 @@ knows (services/insights/gauges.py).
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from itertools import accumulate
 from typing import Any, Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,43 +60,69 @@ class SchedulerProgress(Protocol):
     last_tick_at: datetime | None
 
 
+class _Series:
+    """One method, route and status: requests, their latencies' sum, and how many fell
+    in each bucket (not cumulative; the last is above every bound)."""
+
+    __slots__ = ("buckets", "count", "endpoint", "total")
+
+    def __init__(self, endpoint: str | None) -> None:
+        self.count = 0
+        self.total = 0.0
+        self.buckets = [0] * (len(BUCKETS) + 1)
+        self.endpoint = endpoint
+
+
 class ServerMetrics:
-    """The app's registry and its instruments."""
+    """The app's registry, and the counts it reads when scraped."""
 
     def __init__(self, store: Callable[[], Store | None], streams: Callable[[], int]) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.requests = Counter(
-            "premiere_http_requests", "HTTP requests answered, by method, route template "
-            "and status.", ("method", "route", "status"), registry=self.registry,
-        )  # fmt: skip
-        self.latency = Histogram(
-            "premiere_http_request_duration_seconds", "Time until the response started, by "
-            "method, route template and status.", ("method", "route", "status"),
-            buckets=BUCKETS, registry=self.registry,
-        )  # fmt: skip
-        self.evaluations = Counter(
-            "premiere_flag_evaluation_requests", "Flag evaluations answered (200) on the "
-            "server, by endpoint: ofrep (one flag), ofrep_bulk (every flag, one request), "
-            "evaluate (the admin API).", ("endpoint",), registry=self.registry,
-        )  # fmt: skip
+        self.series: dict[tuple[str, str, int], _Series] = {}
+        self.evaluations: dict[str, int] = {}
         self.scheduler: SchedulerProgress | None = None
         self.registry.register(_ScrapeCollector(self, store, streams))
-        self._children: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        """One request answered: count it, and its latency."""
-        key = (method, route, status)
-        children = self._children.get(key)
-        if children is None:
-            labels = (method, route, str(status))
+        """One request answered: count it, and its latency (on the event loop's thread)."""
+        series = self.series.get((method, route, status))
+        if series is None:
             endpoint = EVALUATIONS.get(route) if status == 200 else None
-            evaluations = self.evaluations.labels(endpoint) if endpoint else None
-            children = (self.requests.labels(*labels), self.latency.labels(*labels), evaluations)
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
-        if children[2] is not None:
-            children[2].inc()
+            series = self.series[(method, route, status)] = _Series(endpoint)
+        series.count += 1
+        series.total += seconds
+        series.buckets[bisect_left(BUCKETS, seconds)] += 1
+        if series.endpoint is not None:
+            self.evaluations[series.endpoint] = self.evaluations.get(series.endpoint, 0) + 1
+
+    def request_metrics(self) -> Iterator[Metric]:
+        """The counts as Prometheus metrics: requests, latencies, evaluations."""
+        labels = ["method", "route", "status"]
+        requests = CounterMetricFamily(
+            "premiere_http_requests",
+            "HTTP requests answered, by method, route template and status.",
+            labels=labels,
+        )
+        latency = HistogramMetricFamily(
+            "premiere_http_request_duration_seconds",
+            "Time until the response started, by method, route template and status.",
+            labels=labels,
+        )
+        for (method, route, status), series in list(self.series.items()):
+            values = [method, route, str(status)]
+            requests.add_metric(values, series.count)
+            cumulative = list(accumulate(series.buckets))
+            bounds = [*(repr(bound) for bound in BUCKETS), "+Inf"]
+            latency.add_metric(values, list(zip(bounds, cumulative, strict=True)), series.total)
+        evaluations = CounterMetricFamily(
+            "premiere_flag_evaluation_requests",
+            "Flag evaluations answered (200) on the server, by endpoint: ofrep (one flag), "
+            "ofrep_bulk (every flag, one request), evaluate (the admin API).",
+            labels=["endpoint"],
+        )
+        for endpoint, count in list(self.evaluations.items()):
+            evaluations.add_metric([endpoint], count)
+        yield from (requests, latency, evaluations)
 
 
 class RequestMetrics:
@@ -159,6 +194,7 @@ class _ScrapeCollector(Collector):
         return []  # read at each scrape: nothing to check at registration
 
     def collect(self) -> Iterator[Metric]:
+        yield from self.metrics.request_metrics()
         yield GaugeMetricFamily(
             "premiere_sdk_streams_open", "SDK streams this process holds open.", self.streams()
         )

@@ -58,7 +58,10 @@ def observe_scheduler(app: FastAPI, scheduler: SchedulerProgress) -> None:
             "description": "Requests by route and status, flag evaluations, open SDK streams, "
             "the scheduler's ticks, the outbox's backlog, deployments and releases (see "
             "docs/operations.md).",
-            "content": {"text/plain": {}, "application/openmetrics-text": {}},
+            "content": {
+                "text/plain": {"schema": {"type": "string"}},
+                "application/openmetrics-text": {"schema": {"type": "string"}},
+            },
         },
     },
 )
