@@ -30,7 +30,8 @@ router = APIRouter(tags=["health"])
 
 
 def install_metrics(app: FastAPI, settings: Settings) -> ServerMetrics:
-    """Count the app's requests (outermost but the request log) and serve ``/metrics``."""
+    """Count the app's requests (outermost but the request log); ``router`` serves
+    ``/metrics``, included with the other routes."""
 
     def streams() -> int:
         broadcaster = getattr(app.state, "broadcaster", None)
@@ -39,7 +40,6 @@ def install_metrics(app: FastAPI, settings: Settings) -> ServerMetrics:
     metrics = ServerMetrics(lambda: app.state.store, streams)
     setattr(app.state, METRICS, metrics)
     app.add_middleware(RequestMetrics, metrics=metrics)
-    app.include_router(router)
     return metrics
 
 
