@@ -24,9 +24,10 @@ from databases import database
 from deployments_bench import load, report
 from premiere.api import create_app
 from premiere.api.insights.instruments import RequestMetrics, ServerMetrics
-from premiere.services import SYSTEM, tokens
+from premiere.services import SYSTEM
 from premiere.services.flags.configs import update_flag_config
 from premiere.services.flags.definitions import create_flag
+from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
 

@@ -32,8 +32,8 @@ from sqlalchemy import func, insert, select
 from console_data import analyze
 from databases import database
 from deployments_bench import ENVIRONMENTS, SERVICES, load, ok, report, serving, timed
-from premiere.services import tokens
 from premiere.services.insights.timeline import list_timeline
+from premiere.services.people import tokens
 from premiere.store import Store
 from premiere.store.deployments import Deployment
 from premiere.store.models import AuditEvent

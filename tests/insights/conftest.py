@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
-from premiere.services import Actor
+from premiere.services import SYSTEM, Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.catalog import create_service
+from premiere.services.people.accounts import add_person
+from premiere.services.people.tokens import create_token
 from premiere.store import Store
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -32,3 +34,16 @@ def audit(
             session, actor, action, project="demo", resource_type=resource_type,
             resource_key=key, **more,
         )  # fmt: skip
+
+
+def personal_token(store: Store, project: str, role: str) -> str:
+    """The token of a person holding ``role`` in ``project`` only."""
+    with store.write() as session:
+        person = add_person(
+            session, SYSTEM, email=f"{role}@example.com", name=role.title(), password_hash=None,
+            grants=[(project, role)],
+        )  # fmt: skip
+        owner = person.id
+    return str(
+        create_token(store, SYSTEM, {"name": role, "scope": "personal"}, owner=owner)["token"]
+    )

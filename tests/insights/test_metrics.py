@@ -15,12 +15,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from premiere.api import create_app
 from premiere.api.insights.metrics import observe_scheduler
 from premiere.scheduler import Scheduler
-from premiere.services import tokens
+from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
 from tests.api.support import Api, running
 
-from .conftest import SHA
+from .conftest import SHA, personal_token
 
 METRICS_TOKEN = "scrape-me-please-0123456789"
 
@@ -94,8 +94,10 @@ def test_metrics__openmetrics_accepted__openmetrics_format_that_parses(shop: Api
 
 def test_metrics__without_metrics_token__admin_only(shop: Api) -> None:
     deploy = shop.token("deploy", "shop")
+    project_admin = personal_token(shop.store, "shop", "admin")
     assert shop.client.get("/metrics").status_code == 401
     assert shop.get("/metrics", token=deploy).status_code == 403
+    assert shop.get("/metrics", token=project_admin).status_code == 403  # one project's
     assert shop.get("/metrics").status_code == 200
 
 

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 import pytest
 
 from premiere.api import create_app
-from premiere.services import tokens
+from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
 from tests.api.support import Api, running
 
-from .conftest import SHA
+from .conftest import SHA, personal_token
 
 TIMELINE = "/api/v1/projects/shop/timeline"
 
@@ -42,13 +42,14 @@ def test_timeline_api__deployment_and_flag__both_categories_newest_first(shop: A
     assert page["next_cursor"] is None
 
 
-def test_timeline_api__reader_of_the_project__allowed_others_refused(shop: Api) -> None:
+def test_timeline_api__viewer_of_the_project__allowed_others_refused(shop: Api) -> None:
     shop.project("other")
-    reader = shop.token("deploy", "shop")
-    stranger = shop.token("deploy", "other")
-    assert shop.get(TIMELINE, token=reader).status_code == 200
-    refused = shop.get(TIMELINE, token=stranger)
-    assert refused.status_code == 403
+    viewer = personal_token(shop.store, "shop", "viewer")
+    stranger = personal_token(shop.store, "other", "engineer")
+    pipeline = shop.token("deploy", "shop")
+    assert shop.get(TIMELINE, token=viewer).status_code == 200
+    assert shop.get(TIMELINE, token=stranger).status_code == 403
+    assert shop.get(TIMELINE, token=pipeline).status_code == 403  # the ledger only
 
 
 def test_timeline_api__bad_query__422_naming_field_and_rule(shop: Api) -> None:

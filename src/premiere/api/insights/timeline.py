@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import ProjectReader, StoreDep
+from premiere.api.auth import Reader, StoreDep
 from premiere.api.insights.models import TimelinePage
 from premiere.api.models import COMMON_ERRORS, answers
 from premiere.api.params import query_fields, utc_time
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/projects/{project}", tags=["insights"], responses=CO
 )
 def list_timeline(
     store: StoreDep,
-    token: ProjectReader,
+    token: Reader,
     project: str,
     category: Annotated[
         list[str] | None,
