@@ -42,6 +42,7 @@ Version = Annotated[
     Field(description="The version this update is based on (or send If-Match)."),
 ]
 Scope = Literal["admin", "deploy", "sdk-server", "sdk-client", "feed"]
+Role = Literal["viewer", "engineer", "release_manager", "admin"]
 
 
 def optional(description: str | None = None) -> Any:
@@ -93,17 +94,25 @@ class ProjectUpdate(Body):
     version: Version = None
 
 
+FlagRole = Annotated[
+    Role | None,
+    Field(description="The least role that changes flags here; null: the default."),
+]
+
+
 class EnvironmentCreate(Body):
     key: Key
     name: Name = optional()
     production: StrictBool = optional()
     position: Annotated[StrictInt, Field(ge=0)] = optional()
+    flag_role: FlagRole = optional()
 
 
 class EnvironmentUpdate(Body):
     name: Name = optional()
     production: StrictBool = optional()
     position: Annotated[StrictInt, Field(ge=0)] = optional()
+    flag_role: FlagRole = optional()
     version: Version = None
 
 
@@ -171,6 +180,10 @@ class EnvironmentView(Resource):
     name: str
     position: int = Field(description="0 for the first stage; environments list in order.")
     production: bool
+    flag_role: str | None = Field(
+        description="The least role that changes flags here; null: release_manager in "
+        "production, engineer elsewhere."
+    )
 
 
 class ServiceView(Resource):
@@ -254,6 +267,9 @@ class TokenView(View):
     created_at: str
     last_used_at: str | None
     revoked_at: str | None
+    owner: str | None = Field(description="The person or service account it belongs to.")
+    role: str | None = Field(description="A personal token's highest role (null: the owner's).")
+    expires_at: str | None = Field(description="RFC 3339, UTC; null: never.")
 
 
 class TokenCreated(TokenView):
