@@ -165,7 +165,10 @@ def test_password__changed__other_sessions_and_tokens_end_this_one_stays(demo: A
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"current": "not my passphrase", "new": NEW_PASSWORD}, [("current", "password_incorrect")]),
+        (
+            {"current": "not my passphrase", "new": NEW_PASSWORD},
+            [("current", "password_incorrect")],
+        ),
         ({"current": PASSWORD, "new": "short"}, [("new", "password_too_short")]),
         ({"current": PASSWORD, "new": "a" * 20}, [("new", "password_weak")]),
         ({"current": PASSWORD, "new": "ada@example.com"}, [("new", "password_weak")]),
