@@ -142,6 +142,9 @@ class TokenCreate(Body):
     scope: Scope
     project: Key = optional()
     environment: Key = optional()
+    expires_in_days: Annotated[StrictInt, Field(ge=1, le=366)] = optional(
+        "Days until it stops working; default: never."
+    )
 
 
 # response shapes (what the services return, as /openapi.json describes it) -------------
