@@ -196,3 +196,15 @@ def test_tokens_create__personal_with_role_and_expiry(run: Cli, me: Cli) -> None
 
     assert (made["scope"], made["role"]) == ("personal", "viewer")
     assert made["expires_at"] is not None
+
+
+def test_environments__flag_role__set_and_back_to_default(run: Cli) -> None:
+    project = f"roles-{secrets.token_hex(3)}"  # a project of its own: the server is shared
+    run.ok("projects", "create", project)
+    made = json.loads(run.ok("environments", "create", "qa", "--flag-role", "admin", "--json",
+                             "--project", project).stdout)  # fmt: skip
+
+    reset = json.loads(run.ok("environments", "update", "qa", "--flag-role", "default",
+                              "--json", "--project", project).stdout)  # fmt: skip
+
+    assert (made["flag_role"], reset["flag_role"]) == ("admin", None)
