@@ -35,6 +35,7 @@ from premiere.services.people import tokens
 from premiere.services.releases import checklist, checklist_templates, records, schedules
 from premiere.services.sdk import documents
 
+from .views_people import PEOPLE_SERVED, token_views, tokens_created
 from .views_world import ACTOR, FLAG, PROJECT, RELEASE, TRAIN, World
 
 
@@ -143,7 +144,8 @@ def _flag_config_views(w: World) -> list[Any]:
 
 def _token_views(w: World) -> list[Any]:
     made = tokens.create_token(w.store, ACTOR, {"name": "gone", "scope": "admin"})
-    return [*tokens.list_tokens(w.store), tokens.revoke_token(w.store, ACTOR, made["id"])]
+    revoked = tokens.revoke_token(w.store, ACTOR, made["id"])
+    return [*token_views(w), *tokens.list_tokens(w.store), revoked]
 
 
 def _release_views(w: World) -> list[Any]:
@@ -187,7 +189,7 @@ SERVED: dict[str, Served] = {
     ],
     "SegmentView": _segment_views,
     "TokenView": _token_views,
-    "TokenCreated": lambda w: [w.token_created],
+    "TokenCreated": lambda w: [w.token_created, *tokens_created(w)],
     "AuditPage": lambda w: [
         audit.list_audit_events(w.store, limit=500),
         audit.list_audit_events(w.store, limit=2),
@@ -311,6 +313,7 @@ SERVED: dict[str, Served] = {
     "FeedbackSummary": lambda w: [
         (_whats_new(w), feedback.summarize_release_feedback(w.store, P, RELEASE))[1]
     ],
+    **PEOPLE_SERVED,
     "UnsubscribedView": lambda w: [
         subscribers.unsubscribe(
             w.store,

@@ -105,6 +105,14 @@ NO_PREMIERE_ENV = {
 }  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _config_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config directory of the test's own: no login saved, unless the test saves one."""
+    home = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    return home
+
+
 @pytest.fixture
 def run(live_server: LiveServer) -> Cli:
     """`premiere` against the live server with the admin token, in the demo project."""

@@ -33,6 +33,8 @@ from premiere.api.insights import metrics, timeline
 from premiere.api.limits import BodySizeLimit, EventRateLimits, FeedbackRateLimits
 from premiere.api.models import Health, answers
 from premiere.api.params import reject_nul_in_path_and_query
+from premiere.api.people import account as own_account
+from premiere.api.people import admin as people
 from premiere.api.releases import checklist as release_checklist
 from premiere.api.releases import routes as releases
 from premiere.api.releases import schedules as release_schedules
@@ -66,6 +68,7 @@ TAGS = [
     {"name": "segments", "description": "Reusable audiences referenced by flag rules."},
     {"name": "audit", "description": "Who changed what, when; before and after."},
     {"name": "tokens", "description": "API tokens and their scopes."},
+    {"name": "people", "description": "People, roles, invitations, service accounts; me."},
     {"name": "sdk", "description": "What SDKs download: the flag document."},
     {"name": "releases", "description": "Releases, trains, scheduled changes, freezes."},
     {"name": "deployments", "description": "The deployment ledger: what runs where."},
@@ -139,10 +142,13 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "version": __version__})
 
     routers = (projects, environments, catalog, flags, segments, audit, tokens)
-    for module in (*routers, sdk, stream):
+    for module in (*routers, own_account, people, sdk, stream):
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
+    app.include_router(  # no token: signing in, joining (api/people/account.py)
+        own_account.public, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
+    )
 
     app.include_router(  # SDK events: api/sdk/events.py
         events.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]

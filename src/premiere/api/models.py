@@ -42,6 +42,7 @@ Version = Annotated[
     Field(description="The version this update is based on (or send If-Match)."),
 ]
 Scope = Literal["admin", "deploy", "sdk-server", "sdk-client", "feed"]
+Role = Literal["viewer", "engineer", "release_manager", "admin"]
 
 
 def optional(description: str | None = None) -> Any:
@@ -93,17 +94,25 @@ class ProjectUpdate(Body):
     version: Version = None
 
 
+FlagRole = Annotated[
+    Role | None,
+    Field(description="The least role that changes flags here; null: the default."),
+]
+
+
 class EnvironmentCreate(Body):
     key: Key
     name: Name = optional()
     production: StrictBool = optional()
     position: Annotated[StrictInt, Field(ge=0)] = optional()
+    flag_role: FlagRole = optional()
 
 
 class EnvironmentUpdate(Body):
     name: Name = optional()
     production: StrictBool = optional()
     position: Annotated[StrictInt, Field(ge=0)] = optional()
+    flag_role: FlagRole = optional()
     version: Version = None
 
 
@@ -133,6 +142,9 @@ class TokenCreate(Body):
     scope: Scope
     project: Key = optional()
     environment: Key = optional()
+    expires_in_days: Annotated[StrictInt, Field(ge=1, le=366)] = optional(
+        "Days until it stops working; default: never."
+    )
 
 
 # response shapes (what the services return, as /openapi.json describes it) -------------
@@ -171,6 +183,10 @@ class EnvironmentView(Resource):
     name: str
     position: int = Field(description="0 for the first stage; environments list in order.")
     production: bool
+    flag_role: str | None = Field(
+        description="The least role that changes flags here; null: release_manager in "
+        "production, engineer elsewhere."
+    )
 
 
 class ServiceView(Resource):
@@ -254,6 +270,9 @@ class TokenView(View):
     created_at: str
     last_used_at: str | None
     revoked_at: str | None
+    owner: str | None = Field(description="The person or service account it belongs to.")
+    role: str | None = Field(description="A personal token's highest role (null: the owner's).")
+    expires_at: str | None = Field(description="RFC 3339, UTC; null: never.")
 
 
 class TokenCreated(TokenView):

@@ -132,14 +132,24 @@ def environments_get(key: str, as_json: bool) -> None:
 POLICY_FIELDS = ("require_verified_in_previous",)
 
 
+FLAG_ROLES = ("viewer", "engineer", "release_manager", "admin", "default")
+FLAG_ROLE_HELP = (
+    "The least role that changes flags here; default: release_manager in production, "
+    "engineer elsewhere."
+)
+
+
 @environments.command("create")
 @click.argument("key")
 @click.option("--name", help="Display name (default: the key).")
 @click.option("--production/--not-production", default=None, help="Whether it serves end users.")
+@click.option("--flag-role", type=click.Choice(FLAG_ROLES), help=FLAG_ROLE_HELP)
 @project_option
 @api_options
 @json_option
-def environments_create(key: str, name: str | None, production: bool | None, as_json: bool) -> None:
+def environments_create(
+    key: str, name: str | None, production: bool | None, flag_role: str | None, as_json: bool
+) -> None:
     """Create environment KEY after the existing ones."""
     obj = get_obj()
     body: dict[str, Any] = {"key": key}
@@ -147,6 +157,8 @@ def environments_create(key: str, name: str | None, production: bool | None, as_
         body["name"] = name
     if production is not None:
         body["production"] = production
+    if flag_role and flag_role != "default":
+        body["flag_role"] = flag_role
     item = obj.client.post(path("projects", obj.project_key(), "environments"), body)
     if as_json:
         emit_json(item)
@@ -159,6 +171,7 @@ def environments_create(key: str, name: str | None, production: bool | None, as_
 @click.option("--name", help="New display name.")
 @click.option("--position", type=int, help="New position (0 is first); the others move.")
 @click.option("--production/--not-production", default=None, help="Whether it serves end users.")
+@click.option("--flag-role", type=click.Choice(FLAG_ROLES), help=FLAG_ROLE_HELP)
 @click.option(
     "--require-verified-in-previous/--no-require-verified-in-previous",
     "require_verified",
@@ -173,10 +186,14 @@ def environments_update(
     name: str | None,
     position: int | None,
     production: bool | None,
+    flag_role: str | None,
     require_verified: bool | None,
     as_json: bool,
 ) -> None:
     """Rename, reorder or (un)mark environment KEY as production, or set its policy.
+
+    --flag-role names the least role that changes flags here; `default` restores
+    release_manager in production and engineer elsewhere.
 
     The policy --require-verified-in-previous refuses to record or promote a deployment
     here unless the same service and version succeeded, verified, in the environment
@@ -185,6 +202,7 @@ def environments_update(
     obj = get_obj()
     url = path("projects", obj.project_key(), "environments", key)
     changes = {"name": name, "position": position, "production": production}
+    changes["flag_role"] = flag_role
     if require_verified is None:
         _update(url, changes, "environment", as_json)
         return
@@ -205,6 +223,8 @@ def environments_update(
 def _patch(url: str, changes: dict[str, Any]) -> dict[str, Any]:
     """PATCH the changes given, at the version just read."""
     given = {k: v for k, v in changes.items() if v is not None}
+    if given.get("flag_role") == "default":  # the environment's default role
+        given["flag_role"] = None
     item: dict[str, Any] = get_obj().client.patch(url, given, _version_now(url))
     return item
 

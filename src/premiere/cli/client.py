@@ -96,8 +96,8 @@ class ApiClient:
             error = _error_from(response)
             if error.code == "unauthorized" and not self.has_token:
                 hint = (
-                    "\nSet PREMIERE_TOKEN (or --token); `premiere serve` printed the admin "
-                    "token when it first started."
+                    "\nRun `premiere login`, or set PREMIERE_TOKEN (or --token); "
+                    "`premiere serve` printed the admin token when it first started."
                 )
                 error = error_for(error.code, error.message + hint, error.details)
             if isinstance(error, NotFound):

@@ -26,6 +26,7 @@ class CliContext:
     url_given: bool = False  # PREMIERE_URL or --url named a server
     token: str | None = None
     project: str | None = None
+    saved_login: bool = False  # the token is the one `premiere login` saved
     _client: ApiClient | None = field(default=None, repr=False)
 
     @property
@@ -33,8 +34,23 @@ class CliContext:
         if self._client is None:
             from premiere.cli.client import ApiClient  # httpx: only for commands that use it
 
+            self.use_saved_login()
             self._client = ApiClient(self.url, self.token)
         return self._client
+
+    def use_saved_login(self) -> bool:
+        """Whether there is a token: --token, else PREMIERE_TOKEN, else the one `premiere
+        login` saved (cli/people/saved.py) if it was made for this server (with no --url
+        or PREMIERE_URL, the saved server)."""
+        if self.token:
+            return True
+        from premiere.cli.people.saved import read_login, same_server
+
+        saved = read_login()
+        if saved is None or (self.url_given and not same_server(saved.url, self.url)):
+            return False
+        self.token, self.url, self.saved_login = saved.token, saved.url, True
+        return True
 
     def close(self) -> None:
         if self._client is not None:
@@ -82,7 +98,7 @@ def api_options(func: F) -> F:
         envvar="PREMIERE_TOKEN",
         expose_value=False,
         callback=_setter("token"),
-        help="API token (admin scope for most commands). [env: PREMIERE_TOKEN]",
+        help="API token (else the one `premiere login` saved). [env: PREMIERE_TOKEN]",
     )(func)
     func = click.option(
         "--url",

@@ -34,7 +34,8 @@ EXIT_CODES: list[tuple[int, str]] = [
     (
         CONFLICT,
         "already exists, changed by someone else meanwhile (version conflict), or an invalid "
-        "state change (e.g. archiving a flag that is already archived), or a flag locked by "
+        "state change (e.g. archiving a flag that is already archived), an expired invitation, "
+        "or a flag locked by "
         "a release that is rolling out",
     ),
     (UNREACHABLE, "the server could not be reached (is `premiere serve` running?)"),

@@ -118,6 +118,10 @@ COMMANDS = {
         "premiere.cli.releases.calendar:freeze_windows",
         "Freeze windows: times when releases neither start nor advance in an environment.",
     ),
+    "people": CommandEntry(
+        "premiere.cli.people.commands:people",
+        "People: list them, their roles per project, invite, remove.",
+    ),
     "projects": CommandEntry(
         "premiere.cli.catalog:projects",
         "List, show, create and update projects.",
@@ -126,6 +130,18 @@ COMMANDS = {
     "release-trains": CommandEntry(
         "premiere.cli.releases.calendar:release_trains",
         "Release trains: a cadence releases ride (e.g. every 2 weeks, Tuesday 10:00 Berlin).",
+    ),
+    "invitations": CommandEntry(
+        "premiere.cli.people.commands:invitations",
+        "Invitations: open ones, revoke one, accept one (join from the terminal).",
+    ),
+    "login": CommandEntry(
+        "premiere.cli.people.login:login",
+        "Sign in with your email and password; the token is kept for later commands.",
+    ),
+    "logout": CommandEntry(
+        "premiere.cli.people.login:logout",
+        "Revoke the token `premiere login` saved, and forget it.",
     ),
     "notes": CommandEntry(
         "premiere.cli.communication.commands:notes",
@@ -149,6 +165,10 @@ COMMANDS = {
         "premiere.cli.server.commands:serve",
         "Run the Premiere server (HTTP API and web console) on one database.",
     ),
+    "service-accounts": CommandEntry(
+        "premiere.cli.people.service_accounts:service_accounts",
+        "Service accounts: names for pipelines, whose deploy tokens they own.",
+    ),
     "services": CommandEntry(
         "premiere.cli.catalog:services",
         "List, show, create and update the services (deployable units) of a project.",
@@ -168,6 +188,10 @@ COMMANDS = {
     "webhooks": CommandEntry(
         "premiere.cli.communication.webhooks:webhooks",
         "Outgoing webhooks: signed HTTP calls when deployments and releases change.",
+    ),
+    "whoami": CommandEntry(
+        "premiere.cli.people.login:whoami",
+        "Who the token in use is: the person or token, their roles, the server.",
     ),
     "worker": CommandEntry(
         "premiere.cli.server.worker:worker",
@@ -192,7 +216,8 @@ def cli(ctx: click.Context) -> None:
     Start a server with the demo project:   premiere serve --demo
 
     Most commands talk to that server's HTTP API; set PREMIERE_URL (default
-    http://127.0.0.1:8700) and PREMIERE_TOKEN (the admin token `serve` printed).
+    http://127.0.0.1:8700) and PREMIERE_TOKEN (the admin token `serve` printed), or
+    run `premiere login`.
     """
     from premiere.cli.context import CliContext  # the API client: not for --help
 

@@ -35,6 +35,13 @@ Most commands are clients of the HTTP API:
 | `PREMIERE_TOKEN` | `--token` | an API token; `serve` prints the first admin token |
 | `PREMIERE_PROJECT` | `--project`, `-p` | the project; may be left out when there is only one |
 
+The token is `--token`, else `PREMIERE_TOKEN`, else the one `premiere login` saved in
+`$XDG_CONFIG_HOME/premiere/config.json` (default `~/.config/premiere/config.json`,
+readable by you alone: mode 0600) with the server it was made for; the saved token is
+used on that server only, so with `--url` or `PREMIERE_URL` naming another server it is
+not sent. `premiere logout` revokes it and deletes the file; `premiere whoami` says
+which token is in use and whose it is.
+
 `serve`, `demo`, `worker`, and the `tokens` commands *when no token is set* open the
 database directly (`--database`, `PREMIERE_DATABASE_URL`, default
 `sqlite:///premiere.db`); SQLite allows this while `premiere serve` runs. Only `serve`

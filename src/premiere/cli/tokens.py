@@ -27,7 +27,8 @@ from premiere.cli.exits import AuthFailed, BadUsage
 from premiere.cli.output import emit_json, say, short_time, table
 from premiere.cli.server.local import database_option, local_actor, open_store, settings_with
 
-SCOPES = ("admin", "deploy", "sdk-server", "sdk-client", "feed")
+SCOPES = ("admin", "deploy", "sdk-server", "sdk-client", "feed", "personal")
+ROLES = ("viewer", "engineer", "release_manager", "admin")
 ENVIRONMENT_SCOPES = ("sdk-server", "sdk-client")
 LOST_ADMIN_TOKEN = "docs/operations.md#lost-admin-token"
 T = TypeVar("T")
@@ -44,6 +45,8 @@ def tokens() -> None:
       sdk-server  the flag document of one environment
       sdk-client  the client-visible flags of one environment
       feed        one project's calendar feed (read only; may be sent in a URL)
+      personal    yours: acts with your roles, at most --role (needs `premiere login`
+                  or a personal token; expires, default 90 days)
 
     With PREMIERE_TOKEN (or --token) set these use the API. Without a token they
     open the server's database directly (--database, else PREMIERE_DATABASE_URL,
@@ -65,9 +68,9 @@ def _run(
     --url without a token is an error that says which token is needed: the command
     never falls back to a database of its own."""
     obj = get_obj()
-    if obj.token:
-        return via_api(obj)
     source = click.get_current_context().get_parameter_source("database_url")
+    if obj.token or (source is not ParameterSource.COMMANDLINE and obj.use_saved_login()):
+        return via_api(obj)
     if obj.url_given and source is not ParameterSource.COMMANDLINE:
         raise AuthFailed(
             f"PREMIERE_TOKEN is not set: an admin token is needed to {doing} on {obj.url}. "
@@ -91,6 +94,9 @@ def _run(
 @environment_option(help="Environment (required for sdk-server, sdk-client).")
 @click.option("--name", help="What the token is for. [default: made from scope and environment]")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the token (for shell variables).")
+@click.option("--expires-in-days", type=click.IntRange(1, 366),
+              help="Days until it stops working. [default: never; personal: 90]")  # fmt: skip
+@click.option("--role", type=click.Choice(ROLES), help="personal: the highest role it acts with.")
 @project_option
 @database_option
 @api_options
@@ -100,23 +106,24 @@ def tokens_create(
     environment: str | None,
     name: str | None,
     quiet: bool,
+    expires_in_days: int | None,
+    role: str | None,
     database_url: str | None,
     as_json: bool,
 ) -> None:
     """Create a token and print it (the only time it is shown)."""
     if scope in ENVIRONMENT_SCOPES and not environment:
         raise BadUsage(f"a {scope} token belongs to one environment: give --environment")
+    if role and scope != "personal":
+        raise BadUsage("--role limits a personal token: give --scope personal")
 
     def body(project: str | None) -> dict[str, Any]:
-        data: dict[str, Any] = {"scope": scope}
-        data["name"] = name or " ".join(x for x in (scope, project, environment) if x)
-        if project:
-            data["project"] = project
-        if environment:
-            data["environment"] = environment
-        return data
+        return _token_body(scope, name, project, environment, expires_in_days)
 
     def via_api(obj: CliContext) -> Any:
+        if scope == "personal":
+            mine = {k: v for k, v in body(None).items() if k != "scope"}
+            return obj.client.post(path("me", "tokens"), {**mine, "role": role} if role else mine)
         project = obj.project_key() if _project_bound(scope, environment, obj.project) else None
         return obj.client.post(path("tokens"), body(project))
 
@@ -133,6 +140,21 @@ def tokens_create(
         return token_service.create_token(store, local_actor(), body(project))
 
     _show_created(_run(database_url, via_api, locally, "create tokens"), quiet, as_json)
+
+
+def _token_body(
+    scope: str, name: str | None, project: str | None, environment: str | None,
+    expires_in_days: int | None,
+) -> dict[str, Any]:  # fmt: skip
+    data: dict[str, Any] = {"scope": scope}
+    data["name"] = name or " ".join(x for x in (scope, project, environment) if x)
+    if project:
+        data["project"] = project
+    if environment:
+        data["environment"] = environment
+    if expires_in_days is not None:
+        data["expires_in_days"] = expires_in_days
+    return data
 
 
 def _show_created(created: dict[str, Any], quiet: bool, as_json: bool) -> None:
@@ -174,11 +196,12 @@ def tokens_list(database_url: str | None, as_json: bool) -> None:
         return
     rows = [
         (t["id"], t.get("name"), _scope_text(t), short_time(t.get("created_at")),
-         short_time(t.get("last_used_at")), short_time(t.get("revoked_at")))
+         short_time(t.get("last_used_at")), short_time(t.get("revoked_at")),
+         short_time(t.get("expires_at")), t.get("owner"))
         for t in items
     ]  # fmt: skip
-    columns = ["id", "name", "scope", "created (UTC)", "last used", "revoked"]
-    table("Tokens", columns, rows)
+    columns = ["id", "name", "scope", "created (UTC)", "last used", "revoked", "expires", "owner"]
+    table("Tokens", columns, rows, optional=["owner", "expires"])
 
 
 def _scope_text(token: dict[str, Any]) -> str:

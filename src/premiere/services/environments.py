@@ -21,13 +21,14 @@ from premiere.services.lookups import (
     lock_project,
 )
 from premiere.services.mappers import EnvironmentView, map_environment_row_to_view
+from premiere.services.people.permissions import ROLES
 from premiere.services.validation import Validator
 from premiere.services.versioned_updates import update_audited
 from premiere.store import Store
 from premiere.store.concurrency import require_version
 from premiere.store.models import Environment, Flag, FlagConfig, Project
 
-EDITABLE = ("name", "production", "position")
+EDITABLE = ("name", "production", "position", "flag_role")
 
 
 def create_environment(
@@ -49,6 +50,7 @@ def create_environment(
                 name=data.get("name") or key,
                 production=data.get("production", False),
                 position=len(environments),
+                flag_role=data.get("flag_role"),
             )
             session.add(row)
             session.flush()
@@ -92,14 +94,17 @@ def update_environment(
     data: Mapping[str, Any],
     expected_version: int | None,
 ) -> EnvironmentView:
-    """Rename, mark as production, or move to ``position`` (the others shift)."""
+    """Rename, mark as production, set the role that changes its flags (``flag_role``;
+    null: the default), or move to ``position`` (the others shift)."""
     expected = require_version(expected_version, "environment", key)
     _check(data, creating=False)
     with store.write() as session:
         project_row = get_project_row(session, project)
         lock_project(session, project)
         row = get_environment_row(session, project_row, key)
-        changes = {field: data[field] for field in ("name", "production") if field in data}
+        changes = {
+            field: data[field] for field in ("name", "production", "flag_role") if field in data
+        }
 
         def move() -> None:
             if "position" in data and data["position"] != row.position:
@@ -151,4 +156,6 @@ def _check(data: Mapping[str, Any], *, creating: bool) -> None:
     validator.text("name", empty=False)
     validator.boolean("production")
     validator.integer("position", minimum=0)
+    if data.get("flag_role") is not None and data["flag_role"] not in ROLES:
+        validator.add("flag_role", "enum", f"must be one of {', '.join(ROLES)}, or null")
     validator.raise_if_any()

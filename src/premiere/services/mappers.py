@@ -42,6 +42,7 @@ class EnvironmentView(Stamps):
     name: str
     position: int
     production: bool
+    flag_role: str | None
 
 
 class ServiceView(Stamps):
@@ -147,6 +148,9 @@ class TokenView(TypedDict):
     created_at: str
     last_used_at: str | None
     revoked_at: str | None
+    owner: str | None
+    role: str | None
+    expires_at: str | None
 
 
 class TokenCreated(TokenView):
@@ -185,6 +189,7 @@ def map_environment_row_to_view(row: Environment, project: str) -> EnvironmentVi
         "name": row.name,
         "position": row.position,
         "production": row.production,
+        "flag_role": row.flag_role,
         **_stamps(row),
     }
 
@@ -336,4 +341,7 @@ def map_token_row_to_view(row: ApiToken) -> TokenView:
         "created_at": format_time(row.created_at),
         "last_used_at": format_time(row.last_used_at),
         "revoked_at": format_time(row.revoked_at),
+        "owner": row.person_id,
+        "role": row.role,
+        "expires_at": format_time(row.expires_at),
     }

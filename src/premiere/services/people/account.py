@@ -18,7 +18,7 @@ from sqlalchemy import select
 from premiere.errors import NotFoundError
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
-from premiere.services.mappers import TokenCreated, TokenView, format_time, map_token_row_to_view
+from premiere.services.mappers import TokenCreated, TokenView, map_token_row_to_view
 from premiere.services.people import throttle
 from premiere.services.people.accounts import end_person_sessions, get_person_row, person_actor
 from premiere.services.people.passwords import check_password, hash_password, verify_password
@@ -33,17 +33,12 @@ SCOPE_OF_KIND = {"person": "personal", "service": "deploy"}
 """The tokens an owner makes: a person's are personal, a service account's deploy."""
 
 
-class OwnedTokenView(TokenView):
-    role: str | None
-    expires_at: str | None
-
-
 def change_password(
     store: Store, person_id: str, current: Any, new: Any, *, now: datetime
 ) -> StartedSession:
     """Set the password of ``person_id`` to ``new`` if ``current`` is theirs; every session
     of theirs ends and the returned one starts. ``ValidationError`` on
-    ``current_password`` (``wrong_password``, ``no_password``) or ``new_password`` (the
+    ``current_password`` (``password_incorrect``) or ``new_password`` (the
     policy); ``RateLimitedError`` while the account's sign-in is throttled."""
     validator = Validator({"current_password": current, "new_password": new})
     with store.read() as session:
@@ -51,11 +46,12 @@ def change_password(
         email, stored = row.email or "", row.password_hash
         throttle.check_throttle(session, email, None, now)
     if stored is None:
-        validator.add("current_password", "no_password", "you have no password here yet")
+        message = "this account has no password to change"
+        validator.add("current_password", "password_incorrect", message)
     elif not isinstance(current, str) or not verify_password(stored, current[:1024]):
         with store.write() as session:
             throttle.count_failure(session, email, None, now)
-        validator.add("current_password", "wrong_password", "is not your current password")
+        validator.add("current_password", "password_incorrect", "is not your current password")
     check_password(validator, "new_password", email)
     validator.raise_if_any()
     hashed = hash_password(new)
@@ -80,7 +76,7 @@ def anyone_has_password(store: Store) -> bool:
         return session.scalar(query.limit(1)) is not None
 
 
-def list_owned_tokens(store: Store, owner_id: str) -> list[OwnedTokenView]:
+def list_owned_tokens(store: Store, owner_id: str) -> list[TokenView]:
     """The tokens of a person or service account, live ones first, newest first."""
     with store.read() as session:
         get_person_row(session, owner_id)
@@ -89,7 +85,7 @@ def list_owned_tokens(store: Store, owner_id: str) -> list[OwnedTokenView]:
             .where(ApiToken.person_id == owner_id)
             .order_by(ApiToken.created_at.desc(), ApiToken.id)
         )
-        views = [map_owned_token_row_to_view(row) for row in rows]
+        views = [map_token_row_to_view(row) for row in rows]
     return sorted(views, key=lambda view: view["revoked_at"] is not None)
 
 
@@ -114,8 +110,3 @@ def revoke_owned_token(store: Store, actor: Actor, owner_id: str, token_id: str)
         if row is None or row.person_id != owner_id:
             raise NotFoundError("token", str(token_id))
     return revoke_token(store, actor, token_id)
-
-
-def map_owned_token_row_to_view(row: ApiToken) -> OwnedTokenView:
-    view = map_token_row_to_view(row)
-    return {**view, "role": row.role, "expires_at": format_time(row.expires_at)}

@@ -121,7 +121,16 @@ def set_roles(
         write_grants(session, row, grants)
         after = map_person_row_to_view(session, row)
         _audit(session, actor, "person.roles_changed", row, before=before, after=after)
-        return after
+        owned = list(session.scalars(select(ApiToken.id).where(ApiToken.person_id == row.id)))
+    forget_tokens(store, owned)  # this replica answers with the new roles at once
+    return after
+
+
+def forget_tokens(store: Store, token_ids: Sequence[str]) -> None:
+    """Drop these tokens' cached authentication: the next request reads them again."""
+    cache = token_cache(store)
+    for token_id in token_ids:
+        cache.drop(token_id)
 
 
 def write_grants(session: Session, row: Person, grants: Sequence[tuple[str | None, str]]) -> None:
@@ -178,9 +187,7 @@ def remove_person(store: Store, actor: Actor, person_id: str) -> PersonView:
         withdraw_work(session, actor, {"kind": person_actor(row).kind, "id": row.id})
         after = map_person_row_to_view(session, row)
         _audit(session, actor, "person.removed", row, before=before, after=after)
-    cache = token_cache(store)
-    for token in tokens:
-        cache.drop(token.id)
+    forget_tokens(store, [token.id for token in tokens])
     return after
 
 

@@ -21,11 +21,17 @@ from premiere.errors import AlreadyExistsError, InvitationExpiredError, NotFound
 from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_project_row
-from premiere.services.mappers import format_time
-from premiere.services.people.accounts import add_person, check_email, normalize_email
+from premiere.services.mappers import TokenCreated, format_time
+from premiere.services.people.accounts import (
+    add_person,
+    check_email,
+    normalize_email,
+    person_actor,
+)
 from premiere.services.people.passwords import check_password, hash_password
 from premiere.services.people.permissions import ROLES
 from premiere.services.people.sessions import StartedSession, start_person_session
+from premiere.services.people.tokens import create_token
 from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.people import Invitation, Person
@@ -135,15 +141,51 @@ def accept_invitation(
     validator.raise_if_any()
     password_hash = hash_password(data["password"])
     with store.write() as session:
-        row = _open(session, link, now)
-        name = (data.get("name") or row.name or row.email).strip()
-        joined = Actor(kind="person", id="", name=name)
-        person = add_person(
-            session, joined, email=row.email, name=name, password_hash=password_hash,
-            grants=[(row.project, row.role)],
-        )  # fmt: skip
-        row.accepted_at, row.person_id = now, person.id
+        person = _join(session, link, data, password_hash, now)
         return start_person_session(session, person, now=now)
+
+
+def join_with_token(
+    store: Store, link: str, data: Mapping[str, Any], *, now: datetime, token_name: str
+) -> TokenCreated:
+    """Accept an invitation from the CLI: as :func:`accept_invitation`, but the new
+    person gets a personal token (90 days) instead of a console session. ``link`` may
+    be the whole link (``https://.../join/<id>.<secret>``) or its last part."""
+    link = link_part(link)
+    validator = Validator(data)
+    validator.allowed(("name", "password"))
+    validator.text("name", empty=False)
+    with store.read() as session:
+        email = _open(session, link, now).email
+    check_password(validator, "password", email)
+    validator.raise_if_any()
+    password_hash = hash_password(data["password"])
+    with store.write() as session:
+        person = _join(session, link, data, password_hash, now)
+        actor, owner = person_actor(person), person.id
+    fields = {"name": token_name[:200], "scope": "personal", "expires_in_days": 90}
+    return create_token(store, actor, fields, owner=owner)
+
+
+def link_part(link: Any) -> Any:
+    """``<id>.<secret>`` of a link given whole (URL or path) or as that part."""
+    if isinstance(link, str):
+        return link.strip().rsplit("/", 1)[-1]
+    return link
+
+
+def _join(
+    session: Any, link: str, data: Mapping[str, Any], password_hash: str, now: datetime
+) -> Person:
+    row = _open(session, link, now)
+    name = (data.get("name") or row.name or row.email).strip()
+    joined = Actor(kind="person", id="", name=name)
+    person = add_person(
+        session, joined, email=row.email, name=name, password_hash=password_hash,
+        grants=[(row.project, row.role)],
+    )  # fmt: skip
+    row.accepted_at, row.person_id = now, person.id
+    return person
 
 
 def map_invitation_row_to_view(row: Invitation, now: datetime) -> InvitationView:
