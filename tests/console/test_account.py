@@ -3,6 +3,9 @@ in with a new session), personal tokens (cap, expiry, shown once, revoked)."""
 
 from __future__ import annotations
 
+import pytest
+
+from premiere import errors
 from premiere.services import SYSTEM
 from premiere.services.people import accounts, tokens
 from premiere.services.people.account import create_owned_token, list_owned_tokens
@@ -43,8 +46,11 @@ def test_account__rename__saved_and_blank_refused(demo: Console) -> None:
     assert accounts.get_person(demo.store, ada)["name"] == "Ada L."
 
 
-def test_account__change_password__other_sessions_end_this_one_goes_on(demo: Console) -> None:
-    _ada(demo)
+def test_account__change_password__other_sessions_and_tokens_end_this_one_goes_on(
+    demo: Console,
+) -> None:
+    ada = _ada(demo)
+    token = create_owned_token(demo.store, SYSTEM, ada, {"name": "laptop"})
     elsewhere = start_password_session(
         demo.store, "ada@example.com", PASSWORD, address=None, now=demo.clock.now
     )
@@ -55,6 +61,9 @@ def test_account__change_password__other_sessions_end_this_one_goes_on(demo: Con
     after = demo.client.cookies["premiere_session"]
     assert after != before and _works(demo, after)
     assert not _works(demo, before) and not _works(demo, elsewhere.raw_id)
+    assert list_owned_tokens(demo.store, ada)[0]["revoked_at"] is not None
+    with pytest.raises(errors.AuthenticationError):
+        tokens.authenticate(demo.store, token["token"])
     assert "Your password is changed" in demo.client.get(answer.headers["location"]).text
     assert sign_in_with_password(demo, "ada@example.com", PASSWORD).status_code == 401
     assert sign_in_with_password(demo, "ada@example.com", NEW).status_code == 303
@@ -72,6 +81,9 @@ def test_account__change_password_bad_input__422_at_the_field_password_kept(
     weak = {"current_password": PASSWORD, "new_password": "x" * 20, "new_password_again": "x" * 20}
     answer = post(demo, ACCOUNT, ACCOUNT + "/password", weak)
     assert answer.status_code == 422 and 'href="#new_password"' in answer.text
+    same = {"current_password": PASSWORD, "new_password": PASSWORD}
+    answer = post(demo, ACCOUNT, ACCOUNT + "/password", same | {"new_password_again": PASSWORD})
+    assert answer.status_code == 422 and "must differ from the current one" in answer.text
     typo = {"current_password": PASSWORD, "new_password": NEW, "new_password_again": NEW + "!"}
     answer = post(demo, ACCOUNT, ACCOUNT + "/password", typo)
     assert answer.status_code == 422 and 'href="#new_password_again"' in answer.text

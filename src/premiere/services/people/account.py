@@ -3,8 +3,9 @@ person or a service account (a person's personal tokens, a service account's dep
 tokens).
 
 Changing a password needs the current one (wrong guesses count towards the sign-in
-throttle of the account) and ends every session of the person; the caller gets a new
-one, so the browser that made the change stays signed in and no other does.
+throttle of the account), ends every session of the person and revokes their personal
+tokens, as the API's change does (``own_account.store_password``); the caller gets a
+new session, so the browser that made the change stays signed in and no other does.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from sqlalchemy import select
 
 from premiere.errors import NotFoundError
 from premiere.services import Actor
-from premiere.services.audit import record_audit_event
 from premiere.services.mappers import TokenCreated, TokenView, map_token_row_to_view
 from premiere.services.people import throttle
-from premiere.services.people.accounts import end_person_sessions, get_person_row, person_actor
+from premiere.services.people.accounts import get_person_row
+from premiere.services.people.own_account import store_password
 from premiere.services.people.passwords import check_password, hash_password, verify_password
 from premiere.services.people.sessions import StartedSession, start_person_session
 from premiere.services.people.tokens import create_token, revoke_token
@@ -37,13 +38,14 @@ def change_password(
     store: Store, person_id: str, current: Any, new: Any, *, now: datetime
 ) -> StartedSession:
     """Set the password of ``person_id`` to ``new`` if ``current`` is theirs; every session
-    of theirs ends and the returned one starts. ``ValidationError`` on
-    ``current_password`` (``password_incorrect``) or ``new_password`` (the
-    policy); ``RateLimitedError`` while the account's sign-in is throttled."""
+    of theirs ends, their personal tokens are revoked, and the returned session starts.
+    ``ValidationError`` on ``current_password`` (``password_incorrect``) or
+    ``new_password`` (the policy, ``password_unchanged``); ``RateLimitedError`` while the
+    account's sign-in is throttled."""
     validator = Validator({"current_password": current, "new_password": new})
     with store.read() as session:
         row = get_person_row(session, person_id)
-        email, stored = row.email or "", row.password_hash
+        email, stored, name = row.email or "", row.password_hash, row.name
         throttle.check_throttle(session, email, None, now)
     if stored is None:
         message = "this account has no password to change"
@@ -52,19 +54,14 @@ def change_password(
         with store.write() as session:
             throttle.count_failure(session, email, None, now)
         validator.add("current_password", "password_incorrect", "is not your current password")
+    elif current == new:
+        validator.add("new_password", "password_unchanged", "must differ from the current one")
     check_password(validator, "new_password", email)
     validator.raise_if_any()
-    hashed = hash_password(new)
+    actor = Actor(kind="person", id=person_id, name=name)
+    store_password(store, actor, person_id, hash_password(new), now)
     with store.write() as session:
-        row = get_person_row(session, person_id)
-        row.password_hash, row.password_changed_at = hashed, now
-        row.version += 1
-        end_person_sessions(session, row.id, now)
-        record_audit_event(
-            session, person_actor(row), "person.password_changed", project=None,
-            resource_type="person", resource_key=row.id,
-        )  # fmt: skip
-        return start_person_session(session, row, now=now)
+        return start_person_session(session, get_person_row(session, person_id), now=now)
 
 
 def anyone_has_password(store: Store) -> bool:
