@@ -149,12 +149,5 @@ def _form(html: str) -> tuple[str, dict[str, str]]:
     return unescape(found.group(1)), fields
 
 
-@pytest.fixture(scope="module")
-def provider() -> Iterator[Provider]:
-    """A provider for this module's tests; its client's callback is :data:`CALLBACK`."""
-    with run_provider([CALLBACK]) as running:
-        yield running
-
-
 CALLBACK = "http://127.0.0.1:9/sign-in/sso/callback"
 """The callback of the service tests: nothing listens there, the tests read the URL."""

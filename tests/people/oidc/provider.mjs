@@ -8,7 +8,9 @@
 //   OIDC_REDIRECT_URIS  the callback URLs it may use, comma-separated
 //   OIDC_JWKS           the signing keys, a private JWK Set (JSON), so that tests can
 //                       sign tokens as the provider would
-//   OIDC_AUTH_METHOD    client_secret_basic (default) or client_secret_post
+//   OIDC_AUTH_METHOD    how the client authenticates at the token endpoint, the only
+//                       way the provider offers: client_secret_basic (default) or
+//                       client_secret_post
 //
 // Signing in is oidc-provider's development form (any password): a test fills it by
 // following the flow with an HTTP client, or in a browser.
@@ -31,6 +33,7 @@ const env = (name, fallback) => {
 };
 
 const port = Number(env('OIDC_PORT'));
+const authMethod = env('OIDC_AUTH_METHOD', 'client_secret_basic');
 const issuer = `http://127.0.0.1:${port}`;
 
 const configuration = {
@@ -41,9 +44,10 @@ const configuration = {
       redirect_uris: env('OIDC_REDIRECT_URIS').split(','),
       grant_types: ['authorization_code'],
       response_types: ['code'],
-      token_endpoint_auth_method: env('OIDC_AUTH_METHOD', 'client_secret_basic'),
+      token_endpoint_auth_method: authMethod,
     },
   ],
+  clientAuthMethods: [authMethod],
   jwks: JSON.parse(env('OIDC_JWKS')),
   pkce: { required: () => true },
   scopes: ['openid', 'email', 'profile', 'groups'],
