@@ -28,7 +28,13 @@ from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_r
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
-from joserfc.errors import BadSignatureError, ClaimError, InvalidKeyIdError, JoseError
+from joserfc.errors import (
+    BadSignatureError,
+    ClaimError,
+    ExpiredTokenError,
+    InvalidKeyIdError,
+    JoseError,
+)
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
@@ -221,6 +227,8 @@ def verify_id_token(
             },
         )
         claims.validate(now=int(now.timestamp()), leeway=LEEWAY_SECONDS)
+    except ExpiredTokenError:  # not a ClaimError in every joserfc
+        raise SsoTokenInvalidError("the ID token's 'exp' claim is not valid: it expired") from None
     except ClaimError as exc:
         if exc.claim == "nonce":
             raise SsoNonceMismatchError(
