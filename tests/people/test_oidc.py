@@ -247,6 +247,18 @@ def test_finish__provider_answers_an_error__refused_with_sso_provider_error(
     assert "refused the sign-in: no" in refused.value.message
 
 
+def test_finish__answer_names_another_issuer__refused_with_sso_provider_error(
+    provider: Provider,
+) -> None:
+    config = _config(provider)
+    flow, params = _sign_in(config, "erin@example.com")
+
+    with pytest.raises(SsoProviderError) as refused:
+        oidc.finish(config, flow, {**params, "iss": "https://issuer.example"}, now=_now())
+
+    assert "another issuer" in refused.value.message
+
+
 def test_begin__provider_unreachable__sso_provider_error_naming_it() -> None:
     issuer = f"http://127.0.0.1:{free_port()}"
     config = oidc.OidcConfig(issuer=issuer, client_id="premiere", client_secret="s", timeout=2)

@@ -137,6 +137,8 @@ def finish(config: OidcConfig, flow: Flow, params: dict[str, str], *, now: datet
         raise SsoStateMismatchError(
             "the provider's answer does not belong to the sign-in started in this browser"
         )
+    if params.get("iss", config.issuer) != config.issuer:  # RFC 9207: a mix-up
+        raise SsoProviderError("the answer comes from another issuer than PREMIERE_OIDC_ISSUER")
     if "error" in params:
         detail = params.get("error_description") or params["error"]
         raise SsoProviderError(f"the provider refused the sign-in: {detail[:200]}")
