@@ -23,8 +23,8 @@ from starlette.concurrency import run_in_threadpool
 
 from premiere.errors import AuthenticationError, PermissionDeniedError
 from premiere.services import Actor
-from premiere.services import tokens as token_service
-from premiere.services.tokens import TokenInfo
+from premiere.services.people import tokens as token_service
+from premiere.services.people.tokens import TokenInfo
 from premiere.store import Store
 
 ADMIN = "admin"

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse
 
 from premiere.api.auth import Admin, StoreDep, actor_of
 from premiere.api.models import COMMON_ERRORS, TokenCreate, TokenCreated, TokenView, answers
-from premiere.services import tokens as service
+from premiere.services.people import tokens as service
 
 router = APIRouter(prefix="/tokens", tags=["tokens"], responses=COMMON_ERRORS)
 

@@ -19,10 +19,10 @@ from starlette.responses import RedirectResponse, Response
 from premiere.console.auth import SignedIn, actor_of, read_form, store_of
 from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form
 from premiere.console.pages import page, secure
-from premiere.services import tokens
 from premiere.services.environments import list_environments
+from premiere.services.people import tokens
+from premiere.services.people.tokens import SCOPES
 from premiere.services.projects import get_project, list_projects
-from premiere.services.tokens import SCOPES
 from premiere.store import Store
 
 router = APIRouter(include_in_schema=False)

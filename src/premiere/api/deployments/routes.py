@@ -38,7 +38,7 @@ from premiere.errors import NotFoundError
 from premiere.services import Actor
 from premiere.services.deployments import history, ledger, promotion
 from premiere.services.deployments.verification import Verifier
-from premiere.services.tokens import TokenInfo
+from premiere.services.people.tokens import TokenInfo
 from premiere.store import Store
 
 MAX_WAIT_SECONDS = 300

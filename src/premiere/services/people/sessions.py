@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from premiere.errors import PermissionDeniedError
-from premiere.services import tokens as token_service
+from premiere.services.people import tokens as token_service
 from premiere.store import Store
 from premiere.store.models import ApiToken, ConsoleSession
 
