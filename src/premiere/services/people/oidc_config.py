@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 
 from premiere.errors import ValidationError, Violation
+from premiere.services.people.permissions import ROLES
 from premiere.settings import Settings
 
-ROLES = ("viewer", "engineer", "release_manager", "admin")
 _PROJECT_KEY = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
