@@ -125,5 +125,6 @@ def session_policy(idle_seconds: int, max_age_seconds: int) -> SessionPolicy:
 
 
 def actor_of(session: SessionInfo) -> Actor:
-    """Who a console change is recorded as in the audit log: the session's token."""
-    return Actor(kind="token", id=session.token_id, name=session.token_name)
+    """Who a console change is recorded as in the audit log: the signed-in person, or
+    the token the session was made from."""
+    return session.actor

@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from premiere.console.auth import SignedIn, actor_of, read_form, store_of
 from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form
 from premiere.console.pages import page, secure
+from premiere.services import Actor
 from premiere.services.environments import list_environments
 from premiere.services.people import tokens
 from premiere.services.people.tokens import SCOPES
@@ -60,7 +61,8 @@ async def revoke_token_form(
     await run_in_threadpool(get_project, store, project)
     await run_in_threadpool(tokens.revoke_token, store, actor_of(session), token_id[:64])
     target = f"/projects/{project}/tokens"
-    if token_id == session.token_id:  # this session ended with its token
+    if session.actor == Actor(kind="token", id=token_id, name=session.actor.name):
+        # this session ended with its token
         target = "/sign-in"
     return secure(RedirectResponse(target, status_code=303))
 

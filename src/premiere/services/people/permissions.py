@@ -39,6 +39,8 @@ ROLES = (VIEWER, ENGINEER, RELEASE_MANAGER, ADMIN)
 RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 READ = "read"
+LEDGER = "ledger.read"
+"""Reads of what pipelines need: projects, environments, services, deployments, checks."""
 DEPLOY = "deployments.record"
 FLAGS_CREATE = "flags.create"
 FLAGS_CHANGE = "flags.change"
@@ -53,6 +55,7 @@ ANYONE = "signed_in"
 
 TABLE: dict[str, str] = {
     READ: VIEWER,
+    LEDGER: VIEWER,
     ANYONE: VIEWER,
     DEPLOY: ENGINEER,
     FLAGS_CREATE: ENGINEER,
@@ -70,7 +73,7 @@ EVERY_PROJECT = frozenset({PEOPLE, PROJECTS, TOKENS})
 """Actions that need the role on every project (a grant without a project)."""
 
 SCOPE_ACTIONS: dict[str, frozenset[str]] = {
-    "deploy": frozenset({READ, ANYONE, DEPLOY}),
+    "deploy": frozenset({LEDGER, ANYONE, DEPLOY}),
 }
 """What tokens of a fixed scope may do (``admin``: everything; not listed: nothing)."""
 
@@ -147,8 +150,6 @@ def allows(
         return True
     where = None if action in EVERY_PROJECT else project
     role = role_of(caller, where)
-    if role is None and action == READ and project is None and caller.scope in BY_ROLE:
-        role = strictest(held for _, held in caller.grants) if caller.grants else None
     least = needs if action == FLAGS_CHANGE and needs is not None else TABLE[action]
     return role is not None and RANK[role] >= RANK[least]
 
@@ -183,6 +184,7 @@ def describe(action: str) -> str:
     """An action in words, for messages."""
     return {
         READ: "read this project",
+        LEDGER: "read this project",
         ANYONE: "use the API",
         DEPLOY: "record deployments",
         FLAGS_CREATE: "create flags",
