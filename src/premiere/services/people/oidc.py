@@ -170,6 +170,15 @@ def roles_from_claims(config: OidcConfig, claims: Claims) -> list[Grant]:
     return grants
 
 
+def verified_email(claims: Claims) -> str | None:
+    """The email address of ``claims`` if the provider says it verified it, else None
+    (an account is never matched, nor made, by an address nobody checked)."""
+    email = claims.get("email")
+    if isinstance(email, str) and email and claims.get("email_verified") is True:
+        return email
+    return None
+
+
 def discover(config: OidcConfig) -> dict[str, Any]:
     """The provider's discovery document (fetched once per configuration)."""
     cache = config.cache
@@ -349,5 +358,6 @@ __all__ = [
     "finish",
     "parse_role_map",
     "roles_from_claims",
+    "verified_email",
     "verify_id_token",
 ]
