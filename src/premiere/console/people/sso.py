@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from premiere import errors
 from premiere.console.auth import console_state, safe_next, set_session_cookie, store_of
+from premiere.console.errors import STATUS_BY_CODE
 from premiere.console.forms import FormErrors
 from premiere.console.pages import secure
 from premiere.console.signin import sign_in_form
@@ -26,15 +27,6 @@ from premiere.services.people.signin import sign_in_with_sso
 router = APIRouter(include_in_schema=False)
 FLOW_COOKIE = "premiere_sso"
 CALLBACK_PATH = "/sign-in/sso/callback"
-STATUS_BY_CODE = {
-    errors.SsoNotConfiguredError.code: 404,
-    errors.SsoStateMismatchError.code: 400,
-    errors.SsoNonceMismatchError.code: 400,
-    errors.SsoTokenInvalidError.code: 401,
-    errors.SsoProviderError.code: 502,
-    errors.AuthenticationError.code: 401,
-    errors.PermissionDeniedError.code: 403,
-}
 REFUSALS = (*oidc.SSO_ERRORS, errors.AuthenticationError, errors.PermissionDeniedError)
 
 
