@@ -3,7 +3,8 @@
 
 What the callback needs (state, nonce, PKCE code verifier, the page to go to next) is a
 cookie of the browser, sent to the callback's path only, for 10 minutes: no server
-table. A refused sign-in shows the sign-in page with the reason (4xx), nothing signed in.
+table. A refused sign-in shows the sign-in page with the reason (4xx; 502 when the
+provider fails), nobody signed in.
 """
 
 from __future__ import annotations
