@@ -85,7 +85,7 @@ def build_tokens(store: Store, project: str) -> dict[str, Any]:
         "projects": projects,
         "section": "settings",
         "tokens": sorted(every, key=lambda token: token["revoked_at"] is not None),
-        "scope_options": [(scope, scope) for scope in SCOPES],
+        "scope_options": [(scope, scope) for scope in SCOPES if scope != "personal"],
         "project_options": [("", "Every project")]
         + [(item["key"], item["name"]) for item in projects],
         "environment_options": [("", "Every environment")]
