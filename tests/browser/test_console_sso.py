@@ -67,6 +67,7 @@ def test_sso__engineer_refused_release_manager_approves(
 ) -> None:
     # Given an engineer (group eng) signed in with single sign-on
     _sign_in_with_sso(page, "erin@example.com")
+    expect(page.locator(".who")).to_have_text("Erin Engineer")
     screenshot(page, "console-sso-engineer")
 
     # When they try what a release manager does, the server refuses

@@ -100,7 +100,7 @@ def test_sso_callback__engineer__new_session_with_the_mapped_role_and_on_to_next
     assert erin["roles"] == [{"project": None, "role": "engineer"}]
     page = console.client.get("/", follow_redirects=False)
     assert page.status_code == 200
-    assert "Sign out" in page.text
+    assert "Erin Engineer" in page.text  # the header names who is signed in
 
 
 def test_sso_callback__release_manager__role_on_the_mapped_project(
