@@ -5,15 +5,16 @@ signed in with SSO too, approves the release."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from premiere.services.people.oidc import OidcConfig, parse_role_map
 from tests.api.live import LiveServer
+from tests.browser import support
+from tests.browser.conftest import WAIT_MS
 from tests.browser.support import Watch
 from tests.people.conftest import Provider, run_provider
 
@@ -63,7 +64,12 @@ def _post(page: Page, path: str, form: dict[str, str]) -> int:
 
 
 def test_sso__engineer_refused_release_manager_approves(
-    page: Page, live_server: LiveServer, provider: Provider, screenshot: Callable[..., Path]
+    page: Page,
+    chromium: Browser,
+    live_server: LiveServer,
+    watch: Watch,
+    provider: Provider,
+    screenshot: Callable[..., Path],
 ) -> None:
     # Given an engineer (group eng) signed in with single sign-on
     _sign_in_with_sso(page, "erin@example.com")
@@ -76,12 +82,21 @@ def test_sso__engineer_refused_release_manager_approves(
     page.goto("/projects/demo/flags/dark-mode?environment=production")
     assert _post(page, FLAG_SWITCH, {"on": "true", "version": "1"}) == 403
 
-    # Then a release manager (group release) signed in with single sign-on approves it
-    page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_url(re.compile(r"/sign-in$"))
-    _sign_in_with_sso(page, "rita@example.com")
-    page.goto(RELEASE)
-    expect(page.get_by_text("Approvals: 0 of 1 required")).to_be_visible()
-    page.get_by_role("button", name="Approve this release").click()
-    expect(page.get_by_text("Approvals: 1 of 1 required")).to_be_visible()
-    screenshot(page, "console-sso-approved")
+    # Then a release manager (group release), signed in with single sign-on in their own
+    # browser, approves it
+    browser = chromium.new_context(base_url=live_server.url, **support.CONTEXT_OPTIONS)
+    browser.set_default_timeout(WAIT_MS)
+    watch.install(browser)
+    try:
+        other = browser.new_page()
+        _sign_in_with_sso(other, "rita@example.com")
+        expect(other.locator(".who")).to_have_text("Rita Release")
+        other.goto(RELEASE)
+        expect(other.get_by_text("Approvals: 0 of 1 required")).to_be_visible()
+        other.get_by_role("button", name="Approve this release").click()
+        approvals = other.locator("#approvals")
+        expect(approvals).to_contain_text("1 of 1 required approval")
+        expect(approvals).to_contain_text("Rita Release")
+        screenshot(other, "console-sso-approved")
+    finally:
+        browser.close()
