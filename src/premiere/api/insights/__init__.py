@@ -1,0 +1,1 @@
+"""Delivery insights over HTTP: a project's timeline (``timeline``)."""

@@ -1,0 +1,1 @@
+"""Delivery insights in the terminal: ``premiere timeline``."""
