@@ -44,15 +44,21 @@ async def sign_in_page(
         )
         if live is not None:
             return secure(RedirectResponse(target, status_code=303))
-    return _sign_in_form(request, target, FormErrors(), 200)
+    return sign_in_form(request, target, FormErrors(), 200)
 
 
-def _sign_in_form(request: Request, target: str, found: FormErrors, status: int) -> Response:
+def sign_in_form(request: Request, target: str, found: FormErrors, status: int) -> Response:
     """The sign-in form. It has no session yet, so its CSRF token is a random value
     both in a short-lived cookie and in the form (double submit): another site can
     make a browser send the cookie, but cannot read it to fill in the field."""
     token = secrets.token_urlsafe(32)
-    context = {"next": target, "errors": found, "csrf": token}
+    sso = console_state(request).sso
+    context = {
+        "next": target,
+        "errors": found,
+        "csrf": token,
+        "sso_label": sso.label if sso is not None else None,
+    }
     response = page(request, "sign_in.html", context, status=status)
     response.set_cookie(
         SIGN_IN_COOKIE,
@@ -89,7 +95,7 @@ async def sign_in(request: Request) -> Response:
             found.fields["token"] = [message]
             found.summary.append(("token", exc.code, message))
     if found:
-        return _sign_in_form(request, target, found, 422)
+        return sign_in_form(request, target, found, 422)
     response = secure(RedirectResponse(target, status_code=303))
     max_age = int(state.policy.max_age.total_seconds())
     set_session_cookie(request, response, started.raw_id, max_age)
