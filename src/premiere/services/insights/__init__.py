@@ -1,0 +1,1 @@
+"""Delivery insights: DORA measures, release-aware measures, incidents."""
