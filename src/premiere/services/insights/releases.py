@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -170,7 +170,7 @@ def _first_commits(session: Session, scope: Scope, flags: list[str]) -> dict[str
     return {key: at for key, at in session.execute(statement)}
 
 
-def _dark_code_age(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def _dark_code_age(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     ages = [int(item["days_dormant"]) for item in items]
     ranges = {label: 0 for _, label in AGE_RANGES} | {OLDEST_RANGE: 0}
     for days in ages:

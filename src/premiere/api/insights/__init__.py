@@ -1,0 +1,1 @@
+"""Delivery insights over HTTP: DORA and release-aware measures, incidents."""
