@@ -189,13 +189,13 @@ def _failed_releases(
 ) -> dict[str, Any]:
     guarded = _guard_rollbacks(session, [r.id for r in releases])
     items: dict[str, dict[str, Any]] = {}
-    finished = 0
+    finished: set[str] = set()
     for release in releases:
         if release.state not in ("released", "rolled_back"):
             continue
         if not period.contains(release.finished_at):
             continue
-        finished += 1
+        finished.add(release.key)
         if release.state == "rolled_back":
             by_guard = any(at >= (release.started_at or at) for at in guarded.get(release.id, []))
             items[release.key] = {
@@ -217,10 +217,11 @@ def _failed_releases(
             },
         )
     ordered = sorted(items.values(), key=lambda item: (item["at"] or "", item["release"] or ""))
+    ended = len(finished | set(items))
     return {
         "count": len(ordered),
-        "releases_finished": finished,
-        "rate": bands.ratio(len(ordered), finished) if finished else None,
+        "releases": ended,
+        "rate": bands.ratio(len(ordered), ended),
         "items": ordered,
     }
 
