@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from premiere.services.deployments.rules import parse_time
+from premiere.services.mappers import format_time
 from premiere.services.validation import Validator
 from premiere.store.insights import GRAINS
 
@@ -35,7 +36,7 @@ class Period:
         return moment is not None and self.start <= moment < self.end
 
     def as_dict(self) -> dict[str, str]:
-        return {"from": _iso(self.start), "to": _iso(self.end), "grain": self.grain}
+        return {"from": format_time(self.start), "to": format_time(self.end), "grain": self.grain}
 
 
 def parse_period(data: Mapping[str, Any], now: datetime) -> Period:
@@ -105,7 +106,3 @@ def _moment(validator: Validator, field: str) -> datetime | None:
     if moment is None:
         validator.add(field, "datetime", "must be an RFC 3339 date-time or a date (2026-01-31)")
     return moment
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
