@@ -127,6 +127,14 @@ COMMANDS = {
         "premiere.cli.releases.calendar:release_trains",
         "Release trains: a cadence releases ride (e.g. every 2 weeks, Tuesday 10:00 Berlin).",
     ),
+    "incidents": CommandEntry(
+        "premiere.cli.insights.incidents:incidents",
+        "Record, list and end incidents (periods of degraded service).",
+    ),
+    "insights": CommandEntry(
+        "premiere.cli.insights.commands:insights",
+        "Delivery insights: DORA measures and release-aware measures.",
+    ),
     "notes": CommandEntry(
         "premiere.cli.communication.commands:notes",
         "List, show, write and publish release notes.",

@@ -1,0 +1,1 @@
+"""The `premiere insights` and `premiere incidents` commands."""
