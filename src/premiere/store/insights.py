@@ -1,5 +1,6 @@
-"""SQL the delivery insights group by, per database: the bucket a moment falls in and
-the seconds between two moments.
+"""SQL the delivery insights read with, per database: a moment as seconds since the
+epoch (a float, cheap to read in bulk), the bucket a moment falls in, and the seconds
+between two moments.
 
 SQLite stores naive UTC text (``store/types.py``); PostgreSQL ``timestamptz``. Both
 expressions give the same answers: a bucket is named by the UTC date it starts on
@@ -35,3 +36,11 @@ def seconds_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[flo
     if dialect == "postgresql":
         return cast(func.extract("epoch", later - earlier), Float)
     return (func.julianday(later) - func.julianday(earlier)) * 86_400.0
+
+
+def epoch_of(column: Any, dialect: str) -> ColumnElement[float]:
+    """``column`` as seconds since 1970-01-01T00:00:00Z (a float; NULL stays NULL).
+    On SQLite it is derived from the Julian day: round it to milliseconds."""
+    if dialect == "postgresql":
+        return cast(func.extract("epoch", column), Float)
+    return (func.julianday(column) - 2_440_587.5) * 86_400.0

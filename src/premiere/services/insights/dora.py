@@ -19,21 +19,23 @@ or failed in verification (a pipeline that failed before deploying changed nothi
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from premiere.services.insights import bands
-from premiere.services.insights.periods import Period, bucket_labels, period_days
+from premiere.services.insights.periods import Period, bucket_edges, bucket_labels, period_days
 from premiere.services.insights.scope import Scope, load_scope
 from premiere.store import Store
 from premiere.store.deployments import Deployment
 from premiere.store.incidents import Incident
-from premiere.store.insights import bucket_of, seconds_between
+from premiere.store.insights import epoch_of
 
 FLAG_OFF = "flag_off"
 
@@ -52,19 +54,17 @@ def dora_measures(
         scope = load_scope(session, project, service=service, environment=environment)
         dialect = session.get_bind().dialect.name
         labels = bucket_labels(period)
-        counts = _counts(session, scope, period, dialect)
-        days = _deployed_days(session, scope, period, dialect)
-        leads = _lead_times(session, scope, period, dialect)
-        recoveries, unrestored = _recoveries(session, scope, period, dialect)
+        tally = _tally(session, scope, period, dialect)
+    counts = tally.counts
     return {
         **scope.as_dict(),
         "period": period.as_dict(),
-        "deployment_frequency": _frequency(period, labels, counts, days),
-        "lead_time": _durations(labels, leads, bands.lead_time_band, percentiles=True),
+        "deployment_frequency": _frequency(period, labels, counts, tally.days),
+        "lead_time": _durations(labels, tally.leads, bands.lead_time_band, percentiles=True),
         "change_failure_rate": _rate(labels, counts, "failures", bands.failure_rate_band),
         "recovery_time": {
-            **_durations(labels, recoveries, bands.recovery_band, percentiles=False),
-            "unrestored": unrestored,
+            **_durations(labels, tally.recoveries, bands.recovery_band, percentiles=False),
+            "unrestored": tally.unrestored,
         },
         "rework_rate": _rate(labels, counts, "rework", None),
     }
@@ -105,84 +105,68 @@ def _where(scope: Scope, period: Period) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _counts(
-    session: Session, scope: Scope, period: Period, dialect: str
-) -> dict[str, dict[str, int]]:
-    bucket = bucket_of(Deployment.finished_at, period.grain, dialect).label("bucket")
+@dataclass
+class Tally:
+    """What one pass over the period's deployments found, per bucket."""
 
-    def total(condition: ColumnElement[bool]) -> Any:
-        return func.sum(case((condition, 1), else_=0))
-
-    statement = (
-        select(
-            bucket,
-            func.count(),
-            total(Deployment.verified_at.is_not(None)),
-            total(failed()),
-            total(rework()),
-        )
-        .where(*_where(scope, period))
-        .group_by(bucket)
-    )
-    return {
-        str(label): {
-            "deployments": int(n),
-            "verified": int(ok or 0),
-            "failures": int(bad or 0),
-            "rework": int(again or 0),
-        }
-        for label, n, ok, bad, again in session.execute(statement)
-    }
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    days: set[date] = field(default_factory=set)
+    leads: list[tuple[str, float]] = field(default_factory=list)
+    recoveries: list[tuple[str, float]] = field(default_factory=list)
+    unrestored: int = 0
 
 
-def _deployed_days(session: Session, scope: Scope, period: Period, dialect: str) -> set[date]:
-    day = bucket_of(Deployment.finished_at, "day", dialect)
-    statement = (
-        select(day).where(*_where(scope, period), Deployment.verified_at.is_not(None)).distinct()
-    )
-    return {date.fromisoformat(str(value)) for value in session.scalars(statement)}
-
-
-def _lead_times(
-    session: Session, scope: Scope, period: Period, dialect: str
-) -> list[tuple[str, float]]:
-    bucket = bucket_of(Deployment.finished_at, period.grain, dialect)
-    seconds = seconds_between(Deployment.verified_at, Deployment.commit_time, dialect)
-    statement = select(bucket, seconds).where(
-        *_where(scope, period),
-        Deployment.verified_at.is_not(None),
-        Deployment.commit_time.is_not(None),
-        Deployment.rollback_of_id.is_(None),
-    )
-    return [(str(b), float(s)) for b, s in session.execute(statement) if s is not None and s > 0]
-
-
-def _recoveries(
-    session: Session, scope: Scope, period: Period, dialect: str
-) -> tuple[list[tuple[str, float]], int]:
-    bucket = bucket_of(Deployment.finished_at, period.grain, dialect)
+def _tally(session: Session, scope: Scope, period: Period, dialect: str) -> Tally:
+    """One indexed scan of the period's deployments; each row's moments as seconds since
+    the epoch (cheap to read), its flags as 0/1, and for a failure the next verified
+    deployment of its service in its environment (an index walk, for failures only)."""
     later = aliased(Deployment)
     restored = (
-        select(func.min(later.verified_at))
+        select(later.verified_at)
         .where(
             later.service_id == Deployment.service_id,
             later.environment_id == Deployment.environment_id,
             later.id > Deployment.id,
             later.verified_at.is_not(None),
         )
+        .order_by(later.id)
+        .limit(1)
         .scalar_subquery()
     )
-    statement = select(bucket, Deployment.finished_at, restored).where(
-        *_where(scope, period), failed()
-    )
-    found: list[tuple[str, float]] = []
-    unrestored = 0
-    for label, broken, back in session.execute(statement):
-        if back is None:
-            unrestored += 1
-            continue
-        found.append((str(label), max(0.0, _seconds(back, broken))))
-    return found, unrestored
+    is_failure = failed()
+    statement = select(
+        epoch_of(Deployment.finished_at, dialect),
+        epoch_of(Deployment.verified_at, dialect),
+        epoch_of(Deployment.commit_time, dialect),
+        case((Deployment.rollback_of_id.is_(None), 0), else_=1),
+        case((is_failure, 1), else_=0),
+        case((rework(), 1), else_=0),
+        case((is_failure, epoch_of(restored, dialect)), else_=None),
+    ).where(*_where(scope, period))
+    edges, labels = bucket_edges(period)
+    tally = Tally()
+    for finished, verified, commit, rollback, failure, again, back in session.execute(statement):
+        finished = round(finished, 3)
+        label = labels[bisect_right(edges, finished) - 1]
+        count = tally.counts.setdefault(
+            label, {"deployments": 0, "verified": 0, "failures": 0, "rework": 0}
+        )
+        count["deployments"] += 1
+        count["failures"] += failure
+        count["rework"] += again
+        if verified is not None:
+            count["verified"] += 1
+            tally.days.add(datetime.fromtimestamp(finished, UTC).date())
+            if commit is not None and not rollback:
+                lead = round(verified - commit, 3)
+                if lead > 0:
+                    tally.leads.append((label, lead))
+        if failure:
+            if back is None:
+                tally.unrestored += 1
+            else:
+                tally.recoveries.append((label, max(0.0, round(back - finished, 3))))
+    return tally
 
 
 def _frequency(
@@ -242,11 +226,6 @@ def _durations(
         "band": band(total["median_seconds"]),
         "series": [{"bucket": label, **summary(per_bucket.get(label, []))} for label in labels],
     }
-
-
-def _seconds(later: datetime, earlier: datetime | None) -> float:
-    assert earlier is not None  # finished_at: the period's filter
-    return (later - earlier).total_seconds()
 
 
 __all__ = ["dora_measures", "failed", "reached", "rework"]

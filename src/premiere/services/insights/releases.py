@@ -76,32 +76,40 @@ def _flags(release: Release) -> list[str]:
     return [str(feature["flag"]) for feature in release.spec.get("features", [])]
 
 
-def _first_verified(session: Session, environment_id: int, flags: list[str]) -> dict[str, Any]:
+def _first_verified(
+    session: Session, scope: Scope, releases: list[Release]
+) -> dict[tuple[str, int], Any]:
+    """Per flag of ``releases`` and environment, when it first ran verified there."""
+    flags = sorted({flag for release in releases for flag in _flags(release)})
     if not flags:
         return {}
     statement = (
-        select(DeploymentFeature.flag_key, func.min(Deployment.verified_at))
+        select(
+            DeploymentFeature.flag_key, Deployment.environment_id, func.min(Deployment.verified_at)
+        )
         .join(Deployment, Deployment.id == DeploymentFeature.deployment_id)
         .where(
-            Deployment.environment_id == environment_id,
-            Deployment.verified_at.is_not(None),
+            DeploymentFeature.project_id == scope.project.id,
             DeploymentFeature.flag_key.in_(flags),
+            Deployment.environment_id.in_(scope.environment_ids),
+            Deployment.verified_at.is_not(None),
         )
-        .group_by(DeploymentFeature.flag_key)
+        .group_by(DeploymentFeature.flag_key, Deployment.environment_id)
     )
-    return {key: at for key, at in session.execute(statement)}
+    return {(key, env): at for key, env, at in session.execute(statement)}
 
 
 def _release_lead_time(
     session: Session, scope: Scope, period: Period, releases: list[Release]
 ) -> dict[str, Any]:
     env_ids = {env.key: env.id for env in scope.environments}
+    released = [r for r in releases if r.state == "released" and period.contains(r.finished_at)]
+    first = _first_verified(session, scope, released)
     items: list[dict[str, Any]] = []
-    for release in releases:
-        if release.state != "released" or not period.contains(release.finished_at):
-            continue
-        verified = _first_verified(session, env_ids[release.environment], _flags(release))
-        deployed = max(verified.values()) if verified else None
+    for release in released:
+        env = env_ids[release.environment]
+        verified = [first[(f, env)] for f in _flags(release) if (f, env) in first]
+        deployed = max(verified) if verified else None
         seconds = _between(release.finished_at, deployed)
         items.append(
             {
