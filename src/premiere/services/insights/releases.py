@@ -1,11 +1,12 @@
 """Release-aware measures: what the deployment measures cannot see.
 
 - release lead time: from the moment all of a release's features ran verified in its
-  environment (per flag, the first verified deployment carrying it; the latest of
-  those) to the release reaching everyone (``finished_at`` of a ``released`` release);
+  environment (per flag, the first verified deployment carrying it there, in the
+  ledger's order; the latest of those) to the release reaching everyone
+  (``finished_at`` of a ``released`` release);
 - exposure lead time, per feature of each release started in the period: first commit
-  (the earliest ``commit_time`` of a deployment carrying the flag) -> first exposure
-  (the release's start: its first stage) -> all users (released);
+  (the ``commit_time`` of the first deployment carrying the flag that has one) -> first
+  exposure (the release's start: its first stage) -> all users (released);
 - dark-code age: how long the flags deployed but released to no one have waited
   (``services/deployments/darkcode.py``), in ranges of days;
 - failed releases: rolled back by a guard or by hand, or named by an incident resolved
@@ -23,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from premiere.services.deployments.darkcode import list_dark_code
 from premiere.services.insights import bands
@@ -76,27 +78,40 @@ def _flags(release: Release) -> list[str]:
     return [str(feature["flag"]) for feature in release.spec.get("features", [])]
 
 
+def _first_carrying(
+    session: Session, scope: Scope, flag: str, *conditions: ColumnElement[bool]
+) -> Any:
+    """The first deployment (in the ledger's order) carrying ``flag`` that meets
+    ``conditions``: an ordered walk of the flag's index, stopped at the first match."""
+    return session.execute(
+        select(Deployment.verified_at, Deployment.commit_time)
+        .join(DeploymentFeature, DeploymentFeature.deployment_id == Deployment.id)
+        .where(
+            DeploymentFeature.project_id == scope.project.id,
+            DeploymentFeature.flag_key == flag,
+            *conditions,
+        )
+        .order_by(DeploymentFeature.deployment_id)
+        .limit(1)
+    ).first()
+
+
 def _first_verified(
     session: Session, scope: Scope, releases: list[Release]
 ) -> dict[tuple[str, int], Any]:
-    """Per flag of ``releases`` and environment, when it first ran verified there."""
-    flags = sorted({flag for release in releases for flag in _flags(release)})
-    if not flags:
-        return {}
-    statement = (
-        select(
-            DeploymentFeature.flag_key, Deployment.environment_id, func.min(Deployment.verified_at)
-        )
-        .join(Deployment, Deployment.id == DeploymentFeature.deployment_id)
-        .where(
-            DeploymentFeature.project_id == scope.project.id,
-            DeploymentFeature.flag_key.in_(flags),
-            Deployment.environment_id.in_(scope.environment_ids),
+    """Per flag of ``releases`` and its release's environment, when the first verified
+    deployment carrying it there was verified."""
+    env_ids = {env.key: env.id for env in scope.environments}
+    wanted = {(flag, env_ids[r.environment]) for r in releases for flag in _flags(r)}
+    found: dict[tuple[str, int], Any] = {}
+    for flag, env in sorted(wanted):
+        row = _first_carrying(
+            session, scope, flag, Deployment.environment_id == env,
             Deployment.verified_at.is_not(None),
-        )
-        .group_by(DeploymentFeature.flag_key, Deployment.environment_id)
-    )
-    return {(key, env): at for key, env, at in session.execute(statement)}
+        )  # fmt: skip
+        if row is not None:
+            found[(flag, env)] = row[0]
+    return found
 
 
 def _release_lead_time(
@@ -163,19 +178,13 @@ def _exposure(
 
 
 def _first_commits(session: Session, scope: Scope, flags: list[str]) -> dict[str, Any]:
-    if not flags:
-        return {}
-    statement = (
-        select(DeploymentFeature.flag_key, func.min(Deployment.commit_time))
-        .join(Deployment, Deployment.id == DeploymentFeature.deployment_id)
-        .where(
-            DeploymentFeature.project_id == scope.project.id,
-            DeploymentFeature.flag_key.in_(flags),
-            Deployment.commit_time.is_not(None),
-        )
-        .group_by(DeploymentFeature.flag_key)
-    )
-    return {key: at for key, at in session.execute(statement)}
+    """Per flag, the commit time of the first deployment carrying it (with one)."""
+    found: dict[str, Any] = {}
+    for flag in flags:
+        row = _first_carrying(session, scope, flag, Deployment.commit_time.is_not(None))
+        if row is not None:
+            found[flag] = row[1]
+    return found
 
 
 def _dark_code_age(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
