@@ -17,7 +17,7 @@ Thresholds follow the DORA 2023 and 2024 State of DevOps reports (see docs/insig
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 
 HOUR = 3_600
@@ -77,17 +77,6 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
     position = (len(ordered) - 1) * fraction
     low, high = math.floor(position), math.ceil(position)
     value = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-    return round(value, 3)
-
-
-def ranked_percentile(ranks: Mapping[int, float], n: int, fraction: float) -> float | None:
-    """:func:`percentile` of ``n`` sorted values of which ``ranks`` holds (by rank, from
-    0) at least the two around ``(n - 1) * fraction``."""
-    if n == 0:
-        return None
-    position = (n - 1) * fraction
-    low, high = math.floor(position), math.ceil(position)
-    value = ranks[low] + (ranks[high] - ranks[low]) * (position - low)
     return round(value, 3)
 
 

@@ -19,25 +19,26 @@ or failed in verification (a pipeline that failed before deploying changed nothi
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from premiere.services.insights import bands
-from premiere.services.insights.periods import Period, bucket_labels, bucket_start, period_days
+from premiere.services.insights.periods import Period, bucket_edges, bucket_labels, period_days
 from premiere.services.insights.scope import Scope, load_scope
 from premiere.store import Store
 from premiere.store.deployments import Deployment
 from premiere.store.incidents import Incident
-from premiere.store.insights import bucket_of, epoch_of
+from premiere.store.insights import epoch_of
 
 FLAG_OFF = "flag_off"
-MIN_LEAD_SECONDS = 0.0005  # non-positive leads are left out (to the millisecond)
+MIN_LEAD_SECONDS = 0.0005  # non-positive lead times are left out (to the millisecond)
 
 
 def dora_measures(
@@ -60,7 +61,7 @@ def dora_measures(
         **scope.as_dict(),
         "period": period.as_dict(),
         "deployment_frequency": _frequency(period, labels, counts, tally.days),
-        "lead_time": _lead_time(labels, tally.leads),
+        "lead_time": _durations(labels, tally.leads, bands.lead_time_band, percentiles=True),
         "change_failure_rate": _rate(labels, counts, "failures", bands.failure_rate_band),
         "recovery_time": {
             **_durations(labels, tally.recoveries, bands.recovery_band, percentiles=False),
@@ -107,109 +108,19 @@ def _where(scope: Scope, period: Period) -> list[ColumnElement[bool]]:
 
 @dataclass
 class Tally:
-    """What the period's deployments gave, per bucket."""
+    """What one pass over the period's deployments found, per bucket."""
 
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     days: set[date] = field(default_factory=set)
-    leads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    leads: list[tuple[str, float]] = field(default_factory=list)
     recoveries: list[tuple[str, float]] = field(default_factory=list)
     unrestored: int = 0
 
 
 def _tally(session: Session, scope: Scope, period: Period, dialect: str) -> Tally:
-    """Counts per UTC day (grouped in SQL, added up per bucket here), the lead times'
-    percentiles per bucket (ranked in SQL: only the rows around each percentile are
-    read), and each failure with the next verified deployment of its service in its
-    environment (an index walk, for failures only)."""
-    tally = Tally()
-    _count_days(session, scope, period, dialect, tally)
-    lead = _lead_seconds(dialect)
-    rows = select(
-        bucket_of(Deployment.finished_at, period.grain, dialect).label("b"), lead.label("s")
-    )
-    rows = rows.where(*_where(scope, period), *_lead_conditions(lead))
-    for label, summary in _percentiles(session, rows.subquery(), by_bucket=True).items():
-        tally.leads[label] = summary
-    total = select(literal("total").label("b"), lead.label("s"))
-    total = total.where(*_where(scope, period), *_lead_conditions(lead))
-    tally.leads["total"] = _percentiles(session, total.subquery(), by_bucket=False).get(
-        "total", _summary(0, {})
-    )
-    _recover(session, scope, period, dialect, tally)
-    return tally
-
-
-def _count_days(session: Session, scope: Scope, period: Period, dialect: str, tally: Tally) -> None:
-    day = bucket_of(Deployment.finished_at, "day", dialect).label("day")
-
-    def total(condition: ColumnElement[bool]) -> Any:
-        return func.sum(case((condition, 1), else_=0))
-
-    statement = (
-        select(day, func.count(), total(Deployment.verified_at.is_not(None)), total(failed()),
-               total(rework()))
-        .where(*_where(scope, period))
-        .group_by(day)
-    )  # fmt: skip
-    for value, n, ok, bad, again in session.execute(statement):
-        on = date.fromisoformat(str(value))
-        label = bucket_start(datetime(on.year, on.month, on.day, tzinfo=UTC), period.grain)
-        count = tally.counts.setdefault(
-            label.isoformat(), {"deployments": 0, "verified": 0, "failures": 0, "rework": 0}
-        )
-        count["deployments"] += int(n)
-        count["verified"] += int(ok or 0)
-        count["failures"] += int(bad or 0)
-        count["rework"] += int(again or 0)
-        if ok:
-            tally.days.add(on)
-
-
-def _lead_seconds(dialect: str) -> ColumnElement[float]:
-    return epoch_of(Deployment.verified_at, dialect) - epoch_of(Deployment.commit_time, dialect)
-
-
-def _lead_conditions(lead: ColumnElement[float]) -> list[ColumnElement[bool]]:
-    return [
-        Deployment.verified_at.is_not(None),
-        Deployment.commit_time.is_not(None),
-        Deployment.rollback_of_id.is_(None),
-        lead > MIN_LEAD_SECONDS,
-    ]
-
-
-def _percentiles(session: Session, rows: Any, *, by_bucket: bool) -> dict[str, dict[str, Any]]:
-    """Per bucket (``rows.c.b``), the count, median and p90 of ``rows.c.s``."""
-    partition = [rows.c.b] if by_bucket else None
-    rank = (func.row_number().over(partition_by=partition, order_by=rows.c.s) - 1).label("r")
-    size = func.count().over(partition_by=partition).label("n")
-    ranked = select(rows.c.b, rows.c.s, rank, size).subquery()
-    near = [
-        and_(
-            ranked.c.r >= (ranked.c.n - 1) * fraction - 1,
-            ranked.c.r <= (ranked.c.n - 1) * fraction + 1,
-        )
-        for fraction in (0.5, 0.9)
-    ]
-    values: dict[str, dict[int, float]] = defaultdict(dict)
-    sizes: dict[str, int] = {}
-    for label, seconds, r, n in session.execute(
-        select(ranked.c.b, ranked.c.s, ranked.c.r, ranked.c.n).where(or_(*near))
-    ):
-        values[str(label)][int(r)] = float(seconds)
-        sizes[str(label)] = int(n)
-    return {label: _summary(sizes[label], ranks) for label, ranks in values.items()}
-
-
-def _summary(n: int, ranks: dict[int, float]) -> dict[str, Any]:
-    return {
-        "count": n,
-        "median_seconds": bands.ranked_percentile(ranks, n, 0.5),
-        "p90_seconds": bands.ranked_percentile(ranks, n, 0.9),
-    }
-
-
-def _recover(session: Session, scope: Scope, period: Period, dialect: str, tally: Tally) -> None:
+    """One indexed scan of the period's deployments; each row's moments as seconds since
+    the epoch (cheap to read), its flags as 0/1, and for a failure the next verified
+    deployment of its service in its environment (an index walk, for failures only)."""
     later = aliased(Deployment)
     restored = (
         select(later.verified_at)
@@ -223,15 +134,41 @@ def _recover(session: Session, scope: Scope, period: Period, dialect: str, tally
         .limit(1)
         .scalar_subquery()
     )
-    seconds = epoch_of(restored, dialect) - epoch_of(Deployment.finished_at, dialect)
-    statement = select(bucket_of(Deployment.finished_at, period.grain, dialect), seconds).where(
-        *_where(scope, period), failed()
-    )
-    for label, back in session.execute(statement):
-        if back is None:
-            tally.unrestored += 1
-        else:
-            tally.recoveries.append((str(label), max(0.0, round(float(back), 3))))
+    is_failure = failed()
+    finished = epoch_of(Deployment.finished_at, dialect)
+    verified = Deployment.verified_at.is_not(None)
+    lead = epoch_of(Deployment.verified_at, dialect) - epoch_of(Deployment.commit_time, dialect)
+    counted_lead = and_(verified, Deployment.rollback_of_id.is_(None), lead > MIN_LEAD_SECONDS)
+    statement = select(
+        finished,
+        case((verified, 1), else_=0),
+        case((counted_lead, lead), else_=None),
+        case((is_failure, 1), else_=0),
+        case((rework(), 1), else_=0),
+        case((is_failure, epoch_of(restored, dialect) - finished), else_=None),
+    ).where(*_where(scope, period))
+    edges, labels = bucket_edges(period)
+    tally = Tally()
+    for moment, ok, seconds, failure, again, back in session.execute(statement):
+        moment = round(moment, 3)
+        label = labels[bisect_right(edges, moment) - 1]
+        count = tally.counts.setdefault(
+            label, {"deployments": 0, "verified": 0, "failures": 0, "rework": 0}
+        )
+        count["deployments"] += 1
+        count["verified"] += ok
+        count["failures"] += failure
+        count["rework"] += again
+        if ok:
+            tally.days.add(datetime.fromtimestamp(moment, UTC).date())
+        if seconds is not None:
+            tally.leads.append((label, round(seconds, 3)))
+        if failure:
+            if back is None:
+                tally.unrestored += 1
+            else:
+                tally.recoveries.append((label, max(0.0, round(back, 3))))
+    return tally
 
 
 def _frequency(
@@ -268,16 +205,6 @@ def _rate(
         "rate": rate,
         "band": None if band is None else band(rate),
         "series": series,
-    }
-
-
-def _lead_time(labels: list[str], leads: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    total = leads["total"]
-    empty = _summary(0, {})
-    return {
-        **total,
-        "band": bands.lead_time_band(total["median_seconds"]),
-        "series": [{"bucket": label, **leads.get(label, empty)} for label in labels],
     }
 
 

@@ -81,6 +81,13 @@ def bucket_labels(period: Period) -> list[str]:
     return labels
 
 
+def bucket_edges(period: Period) -> tuple[list[float], list[str]]:
+    """The buckets' starts as seconds since the epoch, and their names."""
+    labels = bucket_labels(period)
+    edges = [datetime.fromisoformat(label).replace(tzinfo=UTC).timestamp() for label in labels]
+    return edges, labels
+
+
 def period_days(period: Period) -> list[date]:
     """The UTC days the period touches."""
     first = period.start.date()
