@@ -19,10 +19,9 @@ or failed in verification (a pipeline that failed before deploying changed nothi
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, exists, or_, select
@@ -30,7 +29,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from premiere.services.insights import bands
-from premiere.services.insights.periods import Period, bucket_edges, bucket_labels, period_days
+from premiere.services.insights.periods import Period, bucket_labels, day_labels, period_days
 from premiere.services.insights.scope import Scope, load_scope
 from premiere.store import Store
 from premiere.store.deployments import Deployment
@@ -38,7 +37,11 @@ from premiere.store.incidents import Incident
 from premiere.store.insights import epoch_of
 
 FLAG_OFF = "flag_off"
-MIN_LEAD_SECONDS = 0.0005  # non-positive lead times are left out (to the millisecond)
+HALF_MS = 0.0005
+DAY = 86_400
+EPOCH = date(1970, 1, 1)
+COUNTS = ("deployments", "verified", "failures", "rework")
+MIN_LEAD_SECONDS = HALF_MS  # non-positive lead times are left out (to the millisecond)
 
 
 def dora_measures(
@@ -147,27 +150,28 @@ def _tally(session: Session, scope: Scope, period: Period, dialect: str) -> Tall
         case((rework(), 1), else_=0),
         case((is_failure, epoch_of(restored, dialect) - finished), else_=None),
     ).where(*_where(scope, period))
-    edges, labels = bucket_edges(period)
-    tally = Tally()
+    label_of = day_labels(period)
+    tally = Tally(counts={label: dict.fromkeys(COUNTS, 0) for label in set(label_of.values())})
+    days: set[int] = set()
+    last = label_of[max(label_of)]  # a moment a rounding away from the period's end
     for moment, ok, seconds, failure, again, back in session.execute(statement):
-        moment = round(moment, 3)
-        label = labels[bisect_right(edges, moment) - 1]
-        count = tally.counts.setdefault(
-            label, {"deployments": 0, "verified": 0, "failures": 0, "rework": 0}
-        )
+        day = int((moment + HALF_MS) // DAY)  # the Julian day's float, to the millisecond
+        label = label_of.get(day, last)
+        count = tally.counts[label]
         count["deployments"] += 1
         count["verified"] += ok
         count["failures"] += failure
         count["rework"] += again
         if ok:
-            tally.days.add(datetime.fromtimestamp(moment, UTC).date())
+            days.add(day)
         if seconds is not None:
-            tally.leads.append((label, round(seconds, 3)))
+            tally.leads.append((label, seconds))
         if failure:
             if back is None:
                 tally.unrestored += 1
             else:
-                tally.recoveries.append((label, max(0.0, round(back, 3))))
+                tally.recoveries.append((label, max(0.0, back)))
+    tally.days = {EPOCH + timedelta(days=day) for day in days}
     return tally
 
 

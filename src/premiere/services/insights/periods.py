@@ -81,11 +81,15 @@ def bucket_labels(period: Period) -> list[str]:
     return labels
 
 
-def bucket_edges(period: Period) -> tuple[list[float], list[str]]:
-    """The buckets' starts as seconds since the epoch, and their names."""
-    labels = bucket_labels(period)
-    edges = [datetime.fromisoformat(label).replace(tzinfo=UTC).timestamp() for label in labels]
-    return edges, labels
+def day_labels(period: Period) -> dict[int, str]:
+    """For each UTC day the period touches (as days since 1970-01-01), its bucket's name."""
+    epoch = date(1970, 1, 1)
+    return {
+        (day - epoch).days: bucket_start(
+            datetime(day.year, day.month, day.day, tzinfo=UTC), period.grain
+        ).isoformat()
+        for day in period_days(period)
+    }
 
 
 def period_days(period: Period) -> list[date]:
