@@ -33,15 +33,20 @@ Moment = Annotated[
 Grain = Annotated[str | None, Query(max_length=16, description="day, week (default) or month.")]
 Filter = Annotated[str | None, Query(max_length=200)]
 Format = Annotated[str | None, Query(max_length=8, description="json (default) or csv.")]
-CSV_ANSWER: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-}
+CSV = {"text/csv": {"schema": {"type": "string"}}}
+
+
+def _or_csv(model: Any) -> dict[int | str, dict[str, Any]]:
+    """The route's JSON answer, and the same as CSV."""
+    described = answers(model, 404)
+    described[200] = {**described[200], "content": CSV}
+    return described
 
 
 @router.get(
     "/dora",
     summary="DORA measures: frequency, lead time, failure rate, recovery, rework",
-    responses={**answers(DoraView, 404), **CSV_ANSWER},
+    responses=_or_csv(DoraView),
 )
 def get_dora(
     request: Request,
@@ -66,7 +71,7 @@ def get_dora(
 @router.get(
     "/releases",
     summary="Release-aware measures: release and exposure lead time, dark code, failed releases",
-    responses={**answers(ReleaseMeasuresView, 404), **CSV_ANSWER},
+    responses=_or_csv(ReleaseMeasuresView),
 )
 def get_release_measures(
     request: Request,
