@@ -53,9 +53,10 @@ from deployments_bench import load
 from premiere.api import create_app
 from premiere.cli.server.commands import settle_memory
 from premiere.console import install_console
-from premiere.services import SYSTEM, tokens
+from premiere.services import SYSTEM
 from premiere.services.audit import activity_head
 from premiere.services.deployments import ledger
+from premiere.services.people import tokens
 from premiere.services.projects import list_projects
 from premiere.settings import Settings
 from premiere.store import Store

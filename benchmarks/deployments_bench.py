@@ -36,10 +36,11 @@ from sqlalchemy import insert, text
 
 from databases import database
 from premiere.api import create_app
-from premiere.services import SYSTEM, tokens
+from premiere.services import SYSTEM
 from premiere.services.catalog import create_service
 from premiere.services.deployments import matrix
 from premiere.services.environments import create_environment
+from premiere.services.people import tokens
 from premiere.services.projects import create_project
 from premiere.settings import Settings
 from premiere.store import Store

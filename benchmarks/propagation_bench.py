@@ -44,7 +44,7 @@ import sys, resource, uvicorn
 from premiere.api import create_app
 from premiere.cli.server.coalescing import CoalescingHttpToolsProtocol
 from premiere.cli.server.commands import log_config, settle_memory
-from premiere.services.tokens import ensure_admin_token
+from premiere.services.people.tokens import ensure_admin_token
 from premiere.settings import Settings
 from premiere.store import Store
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -23,13 +23,13 @@ from premiere.services.catalog import create_service
 from premiere.services.deployments import ledger
 from premiere.services.environments import create_environment
 from premiere.services.flags.definitions import create_flag
+from premiere.services.people.tokens import TokenInfo
 from premiere.services.projects import create_project
 from premiere.services.releases import records as releases
 from premiere.services.releases.guard_reads import ERROR_EVENT
 from premiere.services.releases.rows import ReleaseView
 from premiere.services.sdk.documents import build_flag_document, document_version
 from premiere.services.sdk.events import record_sdk_events
-from premiere.services.tokens import TokenInfo
 from premiere.store import Store
 
 from .traffic import binomial

@@ -126,6 +126,12 @@ class InvalidStateError(PremiereError):
     code = "invalid_state"
 
 
+class InvitationExpiredError(InvalidStateError):
+    """An invitation link used after it expired."""
+
+    code = "invitation_expired"
+
+
 class AuthenticationError(PremiereError):
     """No token, or a token that is unknown or revoked."""
 

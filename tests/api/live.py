@@ -22,7 +22,7 @@ from premiere.api.sdk.broadcaster import BroadcastSettings
 from premiere.api.sdk.stream import BROADCAST_SETTINGS
 from premiere.console import install_console
 from premiere.sdk.sse import Comment, ServerSentEvent, SSEParser
-from premiere.services import tokens
+from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
 

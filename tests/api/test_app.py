@@ -233,6 +233,7 @@ ERROR_EXAMPLES = [
     (errors.ConflictError("in use"), 409),
     (errors.FlagLockedError("locked by release r", {"release": "r"}), 409),
     (errors.InvalidStateError("already archived"), 409),
+    (errors.InvitationExpiredError("this invitation has expired"), 409),
     (errors.AuthenticationError("who are you"), 401),
     (errors.PermissionDeniedError("not you"), 403),
     (errors.RateLimitedError("slow down", 7), 429),

@@ -310,7 +310,7 @@ def test_event_counts__sdk_token__403_and_bad_range_422(demo: Api, sdk_token: st
 
 def test_record_sdk_events__too_many_entries__max_length(demo: Api) -> None:
     from premiere.errors import ValidationError
-    from premiere.services.tokens import TokenInfo
+    from premiere.services.people.tokens import TokenInfo
 
     token = TokenInfo("t", "t", "sdk-server", "demo", "production")
     entry = {"key": "a", "variation": 0, "reason": "OFF", "count": 1}

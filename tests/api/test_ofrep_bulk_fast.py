@@ -15,7 +15,7 @@ from premiere.api import create_app
 from premiere.api.sdk import bulk
 from premiere.api.sdk import fastpath as ofrep_fast
 from premiere.cli.server.demo import seed_demo
-from premiere.services.tokens import forget_cached_tokens
+from premiere.services.people.tokens import forget_cached_tokens
 from premiere.settings import Settings
 
 from .support import Api, running

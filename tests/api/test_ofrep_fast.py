@@ -15,7 +15,7 @@ from sqlalchemy import update
 from premiere.api.sdk import fastpath as ofrep_fast
 from premiere.api.sdk.documents import versions_of
 from premiere.api.sdk.ofrep import INLINE_CONTEXT_BYTES, OFREP_SETTINGS, OfrepSettings
-from premiere.services.tokens import TokenCache, authenticate_stale, use_token_cache
+from premiere.services.people.tokens import TokenCache, authenticate_stale, use_token_cache
 from premiere.store.models import ApiToken
 
 from .support import Api

@@ -22,8 +22,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from premiere.api import create_app
 from premiere.cli.server.demo import demo_actor, seed_demo
-from premiere.services import tokens
 from premiere.services.flags import scheduled_changes
+from premiere.services.people import tokens
 from premiere.services.releases import schedules
 from premiere.services.releases.tick import record_guard_decision
 from premiere.settings import Settings

@@ -11,7 +11,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from premiere.api import create_app
-from premiere.services import tokens
+from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
 from premiere.store.migrate import alembic_config

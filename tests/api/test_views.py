@@ -21,7 +21,7 @@ from pydantic.fields import FieldInfo
 
 from premiere.api import create_app
 from premiere.api.models import ProjectView, Resource, View
-from premiere.services import tokens
+from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
 from tests.conftest import _postgres_database

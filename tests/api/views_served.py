@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from premiere.services import audit, audit_chain, catalog, environments, projects, tokens
+from premiere.services import audit, audit_chain, catalog, environments, projects
 from premiere.services.communication import (
     entries,
     feedback,
@@ -31,6 +31,7 @@ from premiere.services.deployments import (
     promotion,
 )
 from premiere.services.flags import definitions, scheduled_changes, segments
+from premiere.services.people import tokens
 from premiere.services.releases import checklist, checklist_templates, records, schedules
 from premiere.services.sdk import documents
 

@@ -16,11 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from premiere.cli.server.demo import seed_demo
-from premiere.services import Actor, tokens
+from premiere.services import Actor
 from premiere.services.deployments import checks, github, ledger, promotion
 from premiere.services.deployments.network import AddressPolicy
 from premiere.services.deployments.probes import result_of, run_check
 from premiere.services.flags import definitions, scheduled_changes
+from premiere.services.people import tokens
 from premiere.services.releases import checklist, records, schedules
 from premiere.services.releases.tick import record_guard_decision
 from premiere.services.sdk import events

@@ -23,7 +23,7 @@ from click.testing import CliRunner, Result
 from premiere.api.app import create_app
 from premiere.cli.main import cli
 from premiere.cli.server.demo import seed_demo
-from premiere.services.tokens import ensure_admin_token
+from premiere.services.people.tokens import ensure_admin_token
 from premiere.settings import Settings
 from premiere.store import Store
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from premiere.api.app import create_app
 from premiere.cli.server.demo import seed_demo
-from premiere.services.tokens import ensure_admin_token
+from premiere.services.people.tokens import ensure_admin_token
 from premiere.settings import Settings
 from premiere.store import Store
 

@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 
 from premiere.api import create_app
-from premiere.services import Actor, tokens
+from premiere.services import Actor
 from premiere.services.catalog import create_service
 from premiere.services.communication.webhooks import create_webhook, webhook_addresses
 from premiere.services.deployments.ledger import record_deployment
+from premiere.services.people import tokens
 from premiere.services.releases import records as releases
 from premiere.settings import Settings
 from premiere.store import Store

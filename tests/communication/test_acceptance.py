@@ -20,8 +20,8 @@ from premiere import engine
 from premiere.api import create_app
 from premiere.cli.server.demo import seed_demo
 from premiere.console import install_console
-from premiere.services import tokens
 from premiere.services.communication.delivery import Deliverer
+from premiere.services.people import tokens
 from premiere.store import Store
 from tests.api.support import Api, running
 

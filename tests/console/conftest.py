@@ -14,7 +14,7 @@ import pytest
 from premiere.api import create_app
 from premiere.cli.server.demo import seed_demo
 from premiere.console import install_console
-from premiere.services import tokens
+from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
 

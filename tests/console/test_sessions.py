@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from premiere.services import SYSTEM, tokens
+from premiere.services import SYSTEM
+from premiere.services.people import tokens
 from premiere.store.models import ConsoleSession
 
 from .conftest import IDLE_SECONDS, MAX_AGE_SECONDS, Console

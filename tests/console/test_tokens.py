@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from premiere.services import SYSTEM, tokens
+from premiere.services import SYSTEM
+from premiere.services.people import tokens
 
 from .conftest import Console
 

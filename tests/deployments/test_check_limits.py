@@ -17,10 +17,10 @@ import anyio.to_thread
 import pytest
 
 from premiere.api import create_app
-from premiere.services import tokens
 from premiere.services.deployments.network import AddressPolicy
 from premiere.services.deployments.probes import CheckLimits, command_environment
 from premiere.services.deployments.verification import run_check
+from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
 from tests.api.support import Api, running

@@ -13,10 +13,10 @@ from premiere.errors import ValidationError
 from premiere.scheduler import Scheduler
 from premiere.scheduler.leadership import AlwaysLeader
 from premiere.services.flags.definitions import get_flag, update_flag
+from premiere.services.people.tokens import TokenInfo
 from premiere.services.releases import records as releases
 from premiere.services.sdk.batches import EventPolicy
 from premiere.services.sdk.events import record_sdk_events
-from premiere.services.tokens import TokenInfo
 from premiere.store import Store
 from simulation.system import (
     DEFAULT_GUARD,

@@ -11,8 +11,8 @@ from premiere.services import Actor
 from premiere.services.audit import list_audit_events
 from premiere.services.flags import scheduled_changes
 from premiere.services.flags.definitions import get_flag_config
+from premiere.services.people.tokens import create_token, revoke_token
 from premiere.services.releases import records as releases
-from premiere.services.tokens import create_token, revoke_token
 from premiere.store import Store
 from premiere.store.models import ApiToken
 from premiere.store.types import utc_now

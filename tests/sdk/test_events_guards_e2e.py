@@ -16,7 +16,7 @@ import uvicorn
 
 from premiere.api import create_app
 from premiere.sdk import Client, Config
-from premiere.services import tokens
+from premiere.services.people import tokens
 from premiere.services.releases import guards
 from premiere.services.releases.guard_stats import evaluate_guard
 from premiere.services.sdk import events as event_service

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from premiere.api import create_app
 from premiere.sdk import Client, Config, DataSourceState
-from premiere.services import tokens
+from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
 

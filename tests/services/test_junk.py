@@ -24,9 +24,9 @@ from premiere.services.flags.definitions import (
     update_flag_config,
 )
 from premiere.services.flags.segments import create_segment, update_segment
+from premiere.services.people.tokens import authenticate, create_token, revoke_token
 from premiere.services.projects import create_project, get_project
 from premiere.services.sdk.documents import document_version, evaluate_flag
-from premiere.services.tokens import authenticate, create_token, revoke_token
 from premiere.store import Store
 
 A = Actor("user", "u", "u")

@@ -8,7 +8,7 @@ from sqlalchemy import select, text, update
 
 from premiere.errors import AuthenticationError, NotFoundError, ValidationError
 from premiere.services import Actor
-from premiere.services.tokens import (
+from premiere.services.people.tokens import (
     authenticate,
     create_token,
     ensure_admin_token,

@@ -11,7 +11,7 @@ from sqlalchemy import delete
 
 from premiere.errors import AuthenticationError
 from premiere.services import Actor
-from premiere.services.tokens import (
+from premiere.services.people.tokens import (
     TokenCache,
     authenticate,
     authenticate_cached,

@@ -15,8 +15,8 @@ from premiere.services.catalog import create_service
 from premiere.services.environments import create_environment
 from premiere.services.flags.definitions import create_flag, update_flag, update_flag_config
 from premiere.services.flags.segments import create_segment
+from premiere.services.people.tokens import create_token
 from premiere.services.projects import create_project
-from premiere.services.tokens import create_token
 from premiere.services.validation import RULE_NAMES
 from premiere.store import Store
 

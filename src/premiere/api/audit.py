@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import Admin, StoreDep, require_project_access
+from premiere.api.auth import Reader, StoreDep, require_project_access
 from premiere.api.models import (
     COMMON_ERRORS,
     AuditChainHeads,
@@ -37,7 +37,7 @@ Project = Annotated[str | None, Query(max_length=200, description="Only this pro
 )
 def list_audit_events(
     store: StoreDep,
-    token: Admin,
+    token: Reader,
     project: Filter = None,
     resource_type: Annotated[
         str | None, Query(max_length=64, description="e.g. flag, flag_config, segment")
@@ -84,7 +84,7 @@ def list_audit_events(
 )
 def verify_audit_chains(
     store: StoreDep,
-    token: Admin,
+    token: Reader,
     project: Project = None,
     expect: Annotated[
         list[str] | None,
@@ -106,7 +106,7 @@ def verify_audit_chains(
     summary="The head of each audit chain (project, event id, hash, time), to keep",
     responses=answers(AuditChainHeads),
 )
-def list_audit_chain_heads(store: StoreDep, token: Admin, project: Project = None) -> JSONResponse:
+def list_audit_chain_heads(store: StoreDep, token: Reader, project: Project = None) -> JSONResponse:
     if token.project is not None:
         require_project_access(token, project or "")
     return JSONResponse(audit_chain.list_audit_chain_heads(store, project=project))

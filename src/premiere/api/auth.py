@@ -1,20 +1,17 @@
-"""Who is calling, and may they: tokens in, :class:`TokenInfo` out, scopes as dependencies.
+"""Who is calling, and may they: tokens in, :class:`TokenInfo` out, the permission
+table (``services/people/permissions.py``) as dependencies.
 
 A token is sent as ``Authorization: Bearer <token>`` or ``X-API-Key: <token>``.
-Scopes:
-
-- ``admin``: everything.
-- ``deploy``: reads projects, environments and services (of its project, if bound).
-- ``sdk-server``: its environment's flag document.
-- ``sdk-client``: its environment's client-visible flags only.
-
-``sdk-*`` tokens are bound to one project and environment; a token bound to a project
-gets 403 on every other project.
+Every admin route declares one action with :func:`permit` (the aliases below); the
+caller's scope or role must allow it in the ``{project}`` of the path (or of the
+``project`` query parameter), else 403 ``forbidden`` naming the role it needs. SDK
+routes take ``sdk-server`` and ``sdk-client`` tokens (:data:`SdkCaller`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -23,8 +20,9 @@ from starlette.concurrency import run_in_threadpool
 
 from premiere.errors import AuthenticationError, PermissionDeniedError
 from premiere.services import Actor
-from premiere.services import tokens as token_service
-from premiere.services.tokens import TokenInfo
+from premiere.services.people import access, permissions
+from premiere.services.people import tokens as token_service
+from premiere.services.people.tokens import TokenInfo
 from premiere.store import Store
 
 ADMIN = "admin"
@@ -106,20 +104,6 @@ async def authenticate_request(request: Request) -> TokenInfo:
     return await _token_info(request.app.state.store, raw.strip())
 
 
-async def require_admin(token: Caller) -> TokenInfo:
-    """Admin scope, or 403."""
-    if token.scope != ADMIN:
-        raise _denied(token, "this request needs an admin token")
-    return token
-
-
-async def require_reader(token: Caller) -> TokenInfo:
-    """Admin or deploy scope (reads of projects, environments, services), or 403."""
-    if token.scope not in {ADMIN, DEPLOY}:
-        raise _denied(token, "this request needs an admin or deploy token")
-    return token
-
-
 async def require_sdk(token: Caller) -> TokenInfo:
     """An sdk-server, sdk-client or admin token, or 403."""
     if token.scope not in {ADMIN, SDK_SERVER, SDK_CLIENT}:
@@ -127,9 +111,54 @@ async def require_sdk(token: Caller) -> TokenInfo:
     return token
 
 
-Admin = Annotated[TokenInfo, Depends(require_admin)]
-Reader = Annotated[TokenInfo, Depends(require_reader)]
 SdkCaller = Annotated[TokenInfo, Depends(require_sdk)]
+
+
+def permit(action: str, *, in_body: bool = False) -> Callable[..., Awaitable[TokenInfo]]:
+    """A dependency: the caller, if the permission table lets them take ``action`` in the
+    request's project (and, for flag changes, its ``{environment}``: without one, every
+    environment of the project); else ``PermissionDeniedError``. ``in_body``: the
+    environment is in the body, and the route checks it (:func:`check_flag_change`);
+    here only the least role is. The route's action is kept on the dependency
+    (``action``), for the tests that check every route."""
+
+    async def permitted(request: Request, token: Caller) -> TokenInfo:
+        params = request.path_params
+        project = params.get("project") or request.query_params.get("project") or None
+        if action == permissions.FLAGS_CHANGE and project is not None and not in_body:
+            store = request.app.state.store
+            needs = await run_in_threadpool(
+                access.flag_role, store, project, params.get("environment")
+            )
+            permissions.authorize(token.caller, action, project, needs=needs)
+        else:
+            permissions.authorize(token.caller, action, project)
+        return token
+
+    permitted.action = action  # type: ignore[attr-defined]
+    permitted.__name__ = f"permit_{action.replace('.', '_')}"
+    return permitted
+
+
+Anyone = Annotated[TokenInfo, Depends(permit(permissions.ANYONE))]
+LedgerReader = Annotated[TokenInfo, Depends(permit(permissions.LEDGER))]
+Reader = Annotated[TokenInfo, Depends(permit(permissions.READ))]
+Deployer = Annotated[TokenInfo, Depends(permit(permissions.DEPLOY))]
+FlagCreator = Annotated[TokenInfo, Depends(permit(permissions.FLAGS_CREATE))]
+FlagChanger = Annotated[TokenInfo, Depends(permit(permissions.FLAGS_CHANGE))]
+FlagScheduler = Annotated[TokenInfo, Depends(permit(permissions.FLAGS_CHANGE, in_body=True))]
+ReleaseManager = Annotated[TokenInfo, Depends(permit(permissions.RELEASES))]
+Approver = Annotated[TokenInfo, Depends(permit(permissions.APPROVE))]
+SettingsAdmin = Annotated[TokenInfo, Depends(permit(permissions.SETTINGS))]
+TokenAdmin = Annotated[TokenInfo, Depends(permit(permissions.TOKENS))]
+PeopleAdmin = Annotated[TokenInfo, Depends(permit(permissions.PEOPLE))]
+ProjectCreator = Annotated[TokenInfo, Depends(permit(permissions.PROJECTS))]
+
+
+def check_flag_change(store: Store, token: TokenInfo, project: str, environment: Any) -> None:
+    """For a route whose body names the environment: may ``token`` change flags there?"""
+    where = environment if isinstance(environment, str) else None
+    access.authorize_flag_change(store, token.caller, project, where)
 
 
 def require_project_access(token: TokenInfo, project: str) -> None:
@@ -138,24 +167,9 @@ def require_project_access(token: TokenInfo, project: str) -> None:
         raise _denied(token, f"this token is bound to project {token.project!r}")
 
 
-async def require_project_admin(token: Admin, project: str) -> TokenInfo:
-    """Admin scope on the ``{project}`` of the path, or 403."""
-    require_project_access(token, project)
-    return token
-
-
-async def require_project_reader(token: Reader, project: str) -> TokenInfo:
-    """Admin or deploy scope on the ``{project}`` of the path, or 403."""
-    require_project_access(token, project)
-    return token
-
-
-ProjectAdmin = Annotated[TokenInfo, Depends(require_project_admin)]
-ProjectReader = Annotated[TokenInfo, Depends(require_project_reader)]
-
-
 def actor_of(token: TokenInfo) -> Actor:
-    return Actor(kind="token", id=token.id, name=token.name)
+    """Who the audit log names: the token's person or service account, else the token."""
+    return token.caller.actor
 
 
 def _denied(token: TokenInfo, message: str) -> PermissionDeniedError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import ProjectAdmin, ProjectReader, StoreDep, actor_of
+from premiere.api.auth import LedgerReader, SettingsAdmin, StoreDep, actor_of
 from premiere.api.models import (
     COMMON_ERRORS,
     CREATE_ERRORS,
@@ -24,7 +24,7 @@ router = APIRouter(
 
 
 @router.get("", summary="List services", responses=answers(list[ServiceView], 404))
-def list_services(store: StoreDep, token: ProjectReader, project: str) -> JSONResponse:
+def list_services(store: StoreDep, token: LedgerReader, project: str) -> JSONResponse:
     return JSONResponse(catalog.list_services(store, project))
 
 
@@ -35,7 +35,7 @@ def list_services(store: StoreDep, token: ProjectReader, project: str) -> JSONRe
     responses=answers(ServiceView, *CREATE_ERRORS, status=201),
 )
 def create_service(
-    store: StoreDep, token: ProjectAdmin, project: str, body: ServiceCreate
+    store: StoreDep, token: SettingsAdmin, project: str, body: ServiceCreate
 ) -> JSONResponse:
     view = catalog.create_service(store, actor_of(token), project, body.data())
     location = f"/api/v1/projects/{project}/services/{view['key']}"
@@ -43,7 +43,7 @@ def create_service(
 
 
 @router.get("/{service}", summary="Get a service", responses=answers(ServiceView, 404))
-def get_service(store: StoreDep, token: ProjectReader, project: str, service: str) -> JSONResponse:
+def get_service(store: StoreDep, token: LedgerReader, project: str, service: str) -> JSONResponse:
     return resource_response(catalog.get_service(store, project, service))
 
 
@@ -52,7 +52,7 @@ def get_service(store: StoreDep, token: ProjectReader, project: str, service: st
 )
 def update_service(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: SettingsAdmin,
     project: str,
     service: str,
     body: ServiceUpdate,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import ProjectAdmin, ProjectReader, StoreDep, actor_of
+from premiere.api.auth import LedgerReader, SettingsAdmin, StoreDep, actor_of
 from premiere.api.models import (
     COMMON_ERRORS,
     CREATE_ERRORS,
@@ -26,7 +26,7 @@ router = APIRouter(
 @router.get(
     "", summary="List environments, in order", responses=answers(list[EnvironmentView], 404)
 )
-def list_environments(store: StoreDep, token: ProjectReader, project: str) -> JSONResponse:
+def list_environments(store: StoreDep, token: LedgerReader, project: str) -> JSONResponse:
     return JSONResponse(service.list_environments(store, project))
 
 
@@ -37,7 +37,7 @@ def list_environments(store: StoreDep, token: ProjectReader, project: str) -> JS
     responses=answers(EnvironmentView, *CREATE_ERRORS, status=201),
 )
 def create_environment(
-    store: StoreDep, token: ProjectAdmin, project: str, body: EnvironmentCreate
+    store: StoreDep, token: SettingsAdmin, project: str, body: EnvironmentCreate
 ) -> JSONResponse:
     view = service.create_environment(store, actor_of(token), project, body.data())
     location = f"/api/v1/projects/{project}/environments/{view['key']}"
@@ -46,7 +46,7 @@ def create_environment(
 
 @router.get("/{environment}", summary="Get an environment", responses=answers(EnvironmentView, 404))
 def get_environment(
-    store: StoreDep, token: ProjectReader, project: str, environment: str
+    store: StoreDep, token: LedgerReader, project: str, environment: str
 ) -> JSONResponse:
     return resource_response(service.get_environment(store, project, environment))
 
@@ -58,7 +58,7 @@ def get_environment(
 )
 def update_environment(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: SettingsAdmin,
     project: str,
     environment: str,
     body: EnvironmentUpdate,

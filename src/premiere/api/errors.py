@@ -33,6 +33,7 @@ STATUS_BY_CODE: dict[str, int] = {
     errors.ConflictError.code: 409,
     errors.FlagLockedError.code: 409,
     errors.InvalidStateError.code: 409,
+    errors.InvitationExpiredError.code: 409,
     errors.AuthenticationError.code: 401,
     errors.PermissionDeniedError.code: 403,
     errors.RateLimitedError.code: 429,

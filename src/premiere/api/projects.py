@@ -6,10 +6,10 @@ from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
 from premiere.api.auth import (
-    Admin,
-    ProjectAdmin,
-    ProjectReader,
-    Reader,
+    Anyone,
+    LedgerReader,
+    ProjectCreator,
+    SettingsAdmin,
     StoreDep,
     actor_of,
     require_project_access,
@@ -25,15 +25,18 @@ from premiere.api.models import (
 )
 from premiere.api.versions import IfMatch, expected_version, resource_response
 from premiere.services import projects as service
+from premiere.services.people.permissions import projects_of
 
 router = APIRouter(tags=["projects"], responses=COMMON_ERRORS)
 
 
 @router.get("/projects", summary="List projects", responses=answers(list[ProjectView]))
-def list_projects(store: StoreDep, token: Reader) -> JSONResponse:
+def list_projects(store: StoreDep, token: Anyone) -> JSONResponse:
+    """Every project the caller may read (a person: those they hold a role in)."""
     items = service.list_projects(store)
-    if token.project is not None:
-        items = [item for item in items if item["key"] == token.project]
+    visible = projects_of(token.caller)
+    if visible is not None:
+        items = [item for item in items if item["key"] in visible]
     return JSONResponse(items)
 
 
@@ -43,14 +46,14 @@ def list_projects(store: StoreDep, token: Reader) -> JSONResponse:
     summary="Create a project",
     responses=answers(ProjectView, *CREATE_ERRORS, status=201),
 )
-def create_project(store: StoreDep, token: Admin, body: ProjectCreate) -> JSONResponse:
+def create_project(store: StoreDep, token: ProjectCreator, body: ProjectCreate) -> JSONResponse:
     require_project_access(token, body.key)
     view = service.create_project(store, actor_of(token), body.data())
     return resource_response(view, 201, {"Location": f"/api/v1/projects/{view['key']}"})
 
 
 @router.get("/projects/{project}", summary="Get a project", responses=answers(ProjectView, 404))
-def get_project(store: StoreDep, token: ProjectReader, project: str) -> JSONResponse:
+def get_project(store: StoreDep, token: LedgerReader, project: str) -> JSONResponse:
     return resource_response(service.get_project(store, project))
 
 
@@ -61,7 +64,7 @@ def get_project(store: StoreDep, token: ProjectReader, project: str) -> JSONResp
 )
 def update_project(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: SettingsAdmin,
     project: str,
     body: ProjectUpdate,
     if_match: IfMatch = None,

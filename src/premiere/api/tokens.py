@@ -5,15 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import Admin, StoreDep, actor_of
+from premiere.api.auth import StoreDep, TokenAdmin, actor_of
 from premiere.api.models import COMMON_ERRORS, TokenCreate, TokenCreated, TokenView, answers
-from premiere.services import tokens as service
+from premiere.services.people import tokens as service
 
 router = APIRouter(prefix="/tokens", tags=["tokens"], responses=COMMON_ERRORS)
 
 
 @router.get("", summary="List tokens (never their secrets)", responses=answers(list[TokenView]))
-def list_tokens(store: StoreDep, token: Admin) -> JSONResponse:
+def list_tokens(store: StoreDep, token: TokenAdmin) -> JSONResponse:
     return JSONResponse(service.list_tokens(store))
 
 
@@ -23,7 +23,7 @@ def list_tokens(store: StoreDep, token: Admin) -> JSONResponse:
     summary="Create a token; the response holds it once",
     responses=answers(TokenCreated, 404, status=201),
 )
-def create_token(store: StoreDep, token: Admin, body: TokenCreate) -> JSONResponse:
+def create_token(store: StoreDep, token: TokenAdmin, body: TokenCreate) -> JSONResponse:
     view = service.create_token(store, actor_of(token), body.data())
     return JSONResponse(
         view,
@@ -37,5 +37,5 @@ def create_token(store: StoreDep, token: Admin, body: TokenCreate) -> JSONRespon
     summary="Revoke a token (it answers 401 from then on)",
     responses=answers(TokenView, 404),
 )
-def revoke_token(store: StoreDep, token: Admin, token_id: str) -> JSONResponse:
+def revoke_token(store: StoreDep, token: TokenAdmin, token_id: str) -> JSONResponse:
     return JSONResponse(service.revoke_token(store, actor_of(token), token_id))

@@ -100,6 +100,7 @@ _BY_CODE: dict[str, type[CliError]] = {
     "conflict": Conflict,
     "flag_locked_by_release": Conflict,
     "invalid_state": Conflict,
+    "invitation_expired": Conflict,
     "unauthorized": AuthFailed,
     "forbidden": AuthFailed,
 }

@@ -122,7 +122,7 @@ def tokens_create(
 
     def locally(store: Any) -> Any:
         from premiere.services import projects as project_service
-        from premiere.services import tokens as token_service
+        from premiere.services.people import tokens as token_service
 
         project = get_obj().project if scope != "admin" else None
         if not project and _project_bound(scope, environment, None):
@@ -164,7 +164,7 @@ def tokens_list(database_url: str | None, as_json: bool) -> None:
     """List tokens (never their secrets), revoked ones included."""
 
     def locally(store: Any) -> Any:
-        from premiere.services import tokens as token_service
+        from premiere.services.people import tokens as token_service
 
         return token_service.list_tokens(store)
 
@@ -195,7 +195,7 @@ def tokens_revoke(token_id: str, database_url: str | None, as_json: bool) -> Non
     """Revoke token TOKEN_ID: every server refuses it within 5 seconds."""
 
     def locally(store: Any) -> Any:
-        from premiere.services import tokens as token_service
+        from premiere.services.people import tokens as token_service
 
         return token_service.revoke_token(store, local_actor(), token_id)
 

@@ -9,7 +9,7 @@ form's ``csrf`` field matches the session's token; nothing runs before that chec
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -23,6 +23,7 @@ from starlette.responses import Response
 
 from premiere.console.assets import Assets
 from premiere.services import Actor
+from premiere.services.people import access, permissions
 from premiere.services.people.sessions import SessionInfo, SessionPolicy, resume_session
 from premiere.store import Store
 
@@ -82,6 +83,46 @@ async def signed_in(request: Request) -> SessionInfo:
 SignedIn = Annotated[SessionInfo, Depends(signed_in)]
 
 
+def permit(action: str, *, in_body: bool = False) -> Callable[..., Awaitable[SessionInfo]]:
+    """A dependency: the signed-in session, if the permission table
+    (``services/people/permissions.py``) lets its person or token take ``action`` in the
+    page's ``{project}`` (and, for flag changes, its ``{environment}``; without one, every
+    environment of the project); else ``PermissionDeniedError`` (the 403 page). The
+    same rule as the API's (``api/auth.py``). ``in_body``: the environment is in the form,
+    and the route checks it with ``access.authorize_flag_change``."""
+
+    async def permitted(request: Request, session: SignedIn) -> SessionInfo:
+        params = request.path_params
+        project = params.get("project") or None
+        if action == permissions.FLAGS_CHANGE and project is not None and not in_body:
+            needs = await run_in_threadpool(
+                access.flag_role, store_of(request), project, params.get("environment")
+            )
+            permissions.authorize(session.caller, action, project, needs=needs)
+        else:
+            permissions.authorize(session.caller, action, project)
+        return session
+
+    permitted.action = action  # type: ignore[attr-defined]
+    permitted.__name__ = f"permit_{action.replace('.', '_')}"
+    return permitted
+
+
+Anyone = Annotated[SessionInfo, Depends(permit(permissions.ANYONE))]
+Reader = Annotated[SessionInfo, Depends(permit(permissions.READ))]
+LedgerReader = Annotated[SessionInfo, Depends(permit(permissions.LEDGER))]
+Deployer = Annotated[SessionInfo, Depends(permit(permissions.DEPLOY))]
+FlagCreator = Annotated[SessionInfo, Depends(permit(permissions.FLAGS_CREATE))]
+FlagChanger = Annotated[SessionInfo, Depends(permit(permissions.FLAGS_CHANGE))]
+FlagScheduler = Annotated[SessionInfo, Depends(permit(permissions.FLAGS_CHANGE, in_body=True))]
+ReleaseManager = Annotated[SessionInfo, Depends(permit(permissions.RELEASES))]
+Approver = Annotated[SessionInfo, Depends(permit(permissions.APPROVE))]
+SettingsAdmin = Annotated[SessionInfo, Depends(permit(permissions.SETTINGS))]
+TokenAdmin = Annotated[SessionInfo, Depends(permit(permissions.TOKENS))]
+PeopleAdmin = Annotated[SessionInfo, Depends(permit(permissions.PEOPLE))]
+ProjectCreator = Annotated[SessionInfo, Depends(permit(permissions.PROJECTS))]
+
+
 async def read_form(request: Request, session: SessionInfo | None) -> dict[str, str]:
     """The fields of a url-encoded form (last value wins); :class:`CsrfRejected` unless
     its ``csrf`` field is the token of ``session`` (skipped when ``session`` is None:
@@ -125,5 +166,6 @@ def session_policy(idle_seconds: int, max_age_seconds: int) -> SessionPolicy:
 
 
 def actor_of(session: SessionInfo) -> Actor:
-    """Who a console change is recorded as in the audit log: the session's token."""
-    return Actor(kind="token", id=session.token_id, name=session.token_name)
+    """Who a console change is recorded as in the audit log: the signed-in person, or
+    the token the session was made from."""
+    return session.actor

@@ -19,10 +19,11 @@ from starlette.responses import RedirectResponse, Response
 from premiere.console.auth import SignedIn, actor_of, read_form, store_of
 from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form
 from premiere.console.pages import page, secure
-from premiere.services import tokens
+from premiere.services import Actor
 from premiere.services.environments import list_environments
+from premiere.services.people import tokens
+from premiere.services.people.tokens import SCOPES
 from premiere.services.projects import get_project, list_projects
-from premiere.services.tokens import SCOPES
 from premiere.store import Store
 
 router = APIRouter(include_in_schema=False)
@@ -60,7 +61,8 @@ async def revoke_token_form(
     await run_in_threadpool(get_project, store, project)
     await run_in_threadpool(tokens.revoke_token, store, actor_of(session), token_id[:64])
     target = f"/projects/{project}/tokens"
-    if token_id == session.token_id:  # this session ended with its token
+    if session.actor == Actor(kind="token", id=token_id, name=session.actor.name):
+        # this session ended with its token
         target = "/sign-in"
     return secure(RedirectResponse(target, status_code=303))
 
@@ -83,7 +85,7 @@ def build_tokens(store: Store, project: str) -> dict[str, Any]:
         "projects": projects,
         "section": "settings",
         "tokens": sorted(every, key=lambda token: token["revoked_at"] is not None),
-        "scope_options": [(scope, scope) for scope in SCOPES],
+        "scope_options": [(scope, scope) for scope in SCOPES if scope != "personal"],
         "project_options": [("", "Every project")]
         + [(item["key"], item["name"]) for item in projects],
         "environment_options": [("", "Every environment")]

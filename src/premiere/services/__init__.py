@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ActorKind = Literal["token", "system", "user", "release"]
+ActorKind = Literal["token", "system", "user", "release", "person", "service"]
 
 
 @dataclass(frozen=True)

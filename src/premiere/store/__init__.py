@@ -11,6 +11,7 @@ from premiere.store import communication as _communication  # noqa: F401  (its t
 from premiere.store import deployments as _deployments  # noqa: F401  (its tables on Base)
 from premiere.store import incidents as _incidents  # noqa: F401  (its tables on Base)
 from premiere.store import outbox as _outbox  # noqa: F401  (its tables on Base)
+from premiere.store import people as _people  # noqa: F401  (its tables on Base)
 from premiere.store import releases as _releases  # noqa: F401  (its tables on Base)
 from premiere.store.database import Store, lock_for_update, normalize_url
 

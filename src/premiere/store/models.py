@@ -72,6 +72,9 @@ class Environment(Timestamps, Base):
     name: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer)
     production: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The least role that may change flags here; NULL: release_manager in production,
+    # engineer elsewhere (services/people/permissions.py).
+    flag_role: Mapped[str | None] = mapped_column(String(32), default=None)
     # Grows with every change to the environment's flag document (the SDK ETag).
     document_version: Mapped[int] = mapped_column(Integer, default=1)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -198,20 +201,32 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Whose token it is: a person's (personal tokens act with their owner's role, at most
+    # ``role``) or a service account's; NULL for tokens made before people existed.
+    person_id: Mapped[str | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True, default=None
+    )
+    role: Mapped[str | None] = mapped_column(String(32), default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ConsoleSession(Base):
-    """A signed-in visit to the web console, made from an API token.
+    """A signed-in visit to the web console, by a person (password or single sign-on)
+    or made from an admin API token.
 
     Only the SHA-256 of the random session id (the cookie) is kept. A session ends at
-    sign-out, after its idle or maximum age, and when its token is revoked.
+    sign-out, after its idle or maximum age, when its token is revoked, and when its
+    person changes their password or is removed.
     """
 
     __tablename__ = "sessions"
 
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    token_id: Mapped[str] = mapped_column(
-        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True
+    token_id: Mapped[str | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True, default=None
+    )
+    person_id: Mapped[str | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True, default=None
     )
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -34,7 +34,7 @@ from premiere.services.communication.calendar_feed import (
     MEDIA_TYPE,
     build_project_calendar,
 )
-from premiere.services.tokens import TokenInfo
+from premiere.services.people.tokens import TokenInfo
 
 FEED = "feed"
 router = APIRouter(tags=["communication"], responses=COMMON_ERRORS)

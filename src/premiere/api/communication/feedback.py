@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import JSONResponse, Response
 
-from premiere.api.auth import ProjectAdmin, StoreDep
+from premiere.api.auth import Reader, StoreDep
 from premiere.api.communication.models import FeedbackSummary
 from premiere.api.models import COMMON_ERRORS, answers
 from premiere.services.communication import feedback as service
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/projects/{project}", tags=["notes"], responses=COMMO
     responses=answers(FeedbackSummary, 404),
 )
 def get_release_feedback(
-    store: StoreDep, token: ProjectAdmin, project: str, release: str
+    store: StoreDep, token: Reader, project: str, release: str
 ) -> JSONResponse:
     return JSONResponse(service.summarize_release_feedback(store, project, release))
 
@@ -39,7 +39,7 @@ def get_release_feedback(
     },
 )
 def get_release_feedback_csv(
-    store: StoreDep, token: ProjectAdmin, project: str, release: str
+    store: StoreDep, token: Reader, project: str, release: str
 ) -> Response:
     rows = service.list_release_feedback(store, project, release)
     headers = {"Content-Disposition": f'attachment; filename="{release}-feedback.csv"'}

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse, Response
 
-from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
+from premiere.api.auth import Reader, ReleaseManager, StoreDep, actor_of
 from premiere.api.communication.models import NoteCreate, NotePage, NoteUpdate, NoteView
 from premiere.api.models import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, VersionOnly, answers
 from premiere.api.params import RowId, query_fields
@@ -33,7 +33,7 @@ NOTES = "/releases/{release}/notes"
 )
 def list_notes(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: Reader,
     project: str,
     state: Filter = None,
     category: Filter = None,
@@ -59,9 +59,7 @@ def list_notes(
 @router.get(
     NOTES, summary="List a release's notes, in order", responses=answers(list[NoteView], 404)
 )
-def list_release_notes(
-    store: StoreDep, token: ProjectAdmin, project: str, release: str
-) -> JSONResponse:
+def list_release_notes(store: StoreDep, token: Reader, project: str, release: str) -> JSONResponse:
     return JSONResponse(service.list_release_notes(store, project, release))
 
 
@@ -72,7 +70,7 @@ def list_release_notes(
     responses=answers(NoteView, *CREATE_ERRORS, status=201),
 )
 def create_note(
-    store: StoreDep, token: ProjectAdmin, project: str, release: str, body: NoteCreate
+    store: StoreDep, token: ReleaseManager, project: str, release: str, body: NoteCreate
 ) -> JSONResponse:
     view = service.create_note(store, actor_of(token), project, release, body.data())
     location = f"/api/v1/projects/{project}/releases/{release}/notes/{view['id']}"
@@ -81,7 +79,7 @@ def create_note(
 
 @router.get(NOTES + "/{note}", summary="Get a note", responses=answers(NoteView, 404))
 def get_note(
-    store: StoreDep, token: ProjectAdmin, project: str, release: str, note: RowId
+    store: StoreDep, token: Reader, project: str, release: str, note: RowId
 ) -> JSONResponse:
     return resource_response(service.get_note(store, project, release, note))
 
@@ -89,7 +87,7 @@ def get_note(
 @router.patch(NOTES + "/{note}", summary="Edit a note", responses=answers(NoteView, *UPDATE_ERRORS))
 def update_note(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: ReleaseManager,
     project: str,
     release: str,
     note: RowId,
@@ -110,7 +108,7 @@ def update_note(
 )
 def delete_note(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: ReleaseManager,
     project: str,
     release: str,
     note: RowId,
@@ -129,7 +127,7 @@ def delete_note(
 )
 def publish_note(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: ReleaseManager,
     project: str,
     release: str,
     note: RowId,
@@ -148,7 +146,7 @@ def publish_note(
 )
 def unpublish_note(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: ReleaseManager,
     project: str,
     release: str,
     note: RowId,

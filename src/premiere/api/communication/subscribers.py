@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import JSONResponse, Response
 
-from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
+from premiere.api.auth import SettingsAdmin, StoreDep, actor_of
 from premiere.api.communication.webhook_models import (
     EmailSubscriberView,
     SubscriberCreate,
@@ -29,7 +29,7 @@ Token = Annotated[str, Path(max_length=64)]
     "/projects/{project}/subscribers", tags=TAGS, summary="List a project's email subscribers",
     responses=answers(list[EmailSubscriberView], 404),
 )  # fmt: skip
-def list_subscribers(store: StoreDep, token: ProjectAdmin, project: str) -> JSONResponse:
+def list_subscribers(store: StoreDep, token: SettingsAdmin, project: str) -> JSONResponse:
     return JSONResponse(subscribers.list_subscribers(store, project))
 
 
@@ -39,7 +39,7 @@ def list_subscribers(store: StoreDep, token: ProjectAdmin, project: str) -> JSON
     responses=answers(EmailSubscriberView, 404, status=201),
 )  # fmt: skip
 def subscribe(
-    store: StoreDep, token: ProjectAdmin, project: str, body: SubscriberCreate
+    store: StoreDep, token: SettingsAdmin, project: str, body: SubscriberCreate
 ) -> JSONResponse:
     view = subscribers.subscribe(store, actor_of(token), project, body.data())
     return JSONResponse(view, status_code=201)
@@ -50,7 +50,7 @@ def subscribe(
     summary="Remove an email subscriber", responses=answers(None, 404),
 )  # fmt: skip
 def remove_subscriber(
-    store: StoreDep, token: ProjectAdmin, project: str, subscriber_id: RowId
+    store: StoreDep, token: SettingsAdmin, project: str, subscriber_id: RowId
 ) -> Response:
     subscribers.remove_subscriber(store, actor_of(token), project, subscriber_id)
     return Response(status_code=204)

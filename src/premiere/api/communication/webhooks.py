@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from premiere.api.auth import ProjectAdmin, ProjectReader, StoreDep, actor_of
+from premiere.api.auth import Reader, SettingsAdmin, StoreDep, actor_of
 from premiere.api.communication.webhook_models import (
     OutboxDeliveryPage,
     OutboxDeliveryView,
@@ -45,7 +45,7 @@ Addresses = Annotated[AddressPolicy, Depends(_addresses)]
     "/webhooks", tags=TAGS, summary="List a project's outgoing webhooks",
     responses=answers(list[OutgoingWebhookView], 404),
 )  # fmt: skip
-def list_webhooks(store: StoreDep, token: ProjectReader, project: str) -> JSONResponse:
+def list_webhooks(store: StoreDep, token: Reader, project: str) -> JSONResponse:
     return JSONResponse(webhooks.list_webhooks(store, project))
 
 
@@ -54,7 +54,7 @@ def list_webhooks(store: StoreDep, token: ProjectReader, project: str) -> JSONRe
     responses=answers(OutgoingWebhookCreated, 404, status=201),
 )  # fmt: skip
 def create_webhook(
-    store: StoreDep, token: ProjectAdmin, project: str, body: WebhookCreate, addresses: Addresses
+    store: StoreDep, token: SettingsAdmin, project: str, body: WebhookCreate, addresses: Addresses
 ) -> JSONResponse:
     view = webhooks.create_webhook(store, actor_of(token), project, body.data(), addresses)
     location = f"/api/v1/projects/{project}/webhooks/{view['id']}"
@@ -64,7 +64,7 @@ def create_webhook(
 @router.get(
     ONE, tags=TAGS, summary="Get an outgoing webhook", responses=answers(OutgoingWebhookView, 404)
 )
-def get_webhook(store: StoreDep, token: ProjectReader, project: str, webhook_id: RowId) -> Response:
+def get_webhook(store: StoreDep, token: Reader, project: str, webhook_id: RowId) -> Response:
     return resource_response(webhooks.get_webhook(store, project, webhook_id))
 
 
@@ -74,7 +74,7 @@ def get_webhook(store: StoreDep, token: ProjectReader, project: str, webhook_id:
 )  # fmt: skip
 def update_webhook(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: SettingsAdmin,
     project: str,
     webhook_id: RowId,
     body: WebhookUpdate,
@@ -93,7 +93,7 @@ def update_webhook(
     responses=answers(None, 404),
 )  # fmt: skip
 def delete_webhook(
-    store: StoreDep, token: ProjectAdmin, project: str, webhook_id: RowId
+    store: StoreDep, token: SettingsAdmin, project: str, webhook_id: RowId
 ) -> Response:
     webhooks.delete_webhook(store, actor_of(token), project, webhook_id)
     return Response(status_code=204)
@@ -104,7 +104,7 @@ def delete_webhook(
     responses=answers(OutgoingWebhookCreated, 404),
 )  # fmt: skip
 def rotate_secret(
-    store: StoreDep, token: ProjectAdmin, project: str, webhook_id: RowId
+    store: StoreDep, token: SettingsAdmin, project: str, webhook_id: RowId
 ) -> Response:
     view = webhooks.rotate_webhook_secret(store, actor_of(token), project, webhook_id)
     return resource_response(view)
@@ -115,7 +115,7 @@ def rotate_secret(
     responses=answers(OutboxDeliveryView, 404, status=202),
 )  # fmt: skip
 def test_webhook(
-    store: StoreDep, token: ProjectAdmin, project: str, webhook_id: RowId
+    store: StoreDep, token: SettingsAdmin, project: str, webhook_id: RowId
 ) -> JSONResponse:
     view = outbox.send_test_event(store, actor_of(token), project, webhook_id)
     return JSONResponse(view, status_code=202)
@@ -127,7 +127,7 @@ def test_webhook(
 )  # fmt: skip
 def list_deliveries(
     store: StoreDep,
-    token: ProjectReader,
+    token: Reader,
     project: str,
     webhook_id: RowId,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size.")] = 50,
@@ -143,9 +143,7 @@ def list_deliveries(
     "/deliveries/{delivery_id}", tags=TAGS, summary="A delivery and its attempts",
     responses=answers(OutboxDeliveryView, 404),
 )  # fmt: skip
-def get_delivery(
-    store: StoreDep, token: ProjectReader, project: str, delivery_id: RowId
-) -> JSONResponse:
+def get_delivery(store: StoreDep, token: Reader, project: str, delivery_id: RowId) -> JSONResponse:
     return JSONResponse(outbox.get_delivery(store, project, delivery_id))
 
 
@@ -155,6 +153,6 @@ def get_delivery(
     responses=answers(OutboxDeliveryView, 404, 409, status=202),
 )  # fmt: skip
 def redeliver(
-    store: StoreDep, token: ProjectAdmin, project: str, delivery_id: RowId
+    store: StoreDep, token: SettingsAdmin, project: str, delivery_id: RowId
 ) -> JSONResponse:
     return JSONResponse(outbox.redeliver(store, project, delivery_id), status_code=202)

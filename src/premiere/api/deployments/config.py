@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.responses import JSONResponse, Response
 
-from premiere.api.auth import ProjectAdmin, ProjectReader, StoreDep, actor_of
+from premiere.api.auth import LedgerReader, SettingsAdmin, StoreDep, actor_of
 from premiere.api.deployments.models import (
     CheckBody,
     CheckView,
@@ -52,7 +52,7 @@ Addresses = Annotated[AddressPolicy, Depends(_addresses)]
     summary="List a service's verification checks",
     responses=answers(list[CheckView], 404),
 )
-def list_checks(store: StoreDep, token: ProjectReader, project: str, service: str) -> JSONResponse:
+def list_checks(store: StoreDep, token: LedgerReader, project: str, service: str) -> JSONResponse:
     return JSONResponse(checks.list_checks(store, project, service))
 
 
@@ -65,7 +65,7 @@ def list_checks(store: StoreDep, token: ProjectReader, project: str, service: st
 )
 def create_check(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: SettingsAdmin,
     addresses: Addresses,
     project: str,
     service: str,
@@ -83,7 +83,7 @@ def create_check(
     responses=answers(CheckView, 404),
 )
 def get_check(
-    store: StoreDep, token: ProjectReader, project: str, service: str, key: str
+    store: StoreDep, token: LedgerReader, project: str, service: str, key: str
 ) -> JSONResponse:
     return resource_response(checks.get_check(store, project, service, key))
 
@@ -96,7 +96,7 @@ def get_check(
 )
 def replace_check(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: SettingsAdmin,
     project: str,
     service: str,
     key: str,
@@ -120,7 +120,7 @@ def replace_check(
 )
 def delete_check(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: SettingsAdmin,
     project: str,
     service: str,
     key: str,
@@ -138,7 +138,7 @@ def delete_check(
     responses=answers(PolicyView, 404),
 )
 def get_policy(
-    store: StoreDep, token: ProjectReader, project: str, environment: str
+    store: StoreDep, token: LedgerReader, project: str, environment: str
 ) -> JSONResponse:
     return resource_response(promotion.get_environment_policy(store, project, environment))
 
@@ -151,7 +151,7 @@ def get_policy(
 )
 def update_policy(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: SettingsAdmin,
     project: str,
     environment: str,
     body: PolicyUpdate,
@@ -170,7 +170,7 @@ def update_policy(
     summary="Whether a GitHub webhook secret is set (never the secret)",
     responses=answers(SecretView, 404),
 )
-def get_secret(store: StoreDep, token: ProjectAdmin, project: str) -> JSONResponse:
+def get_secret(store: StoreDep, token: SettingsAdmin, project: str) -> JSONResponse:
     return JSONResponse(github.get_webhook_secret(store, project))
 
 
@@ -181,7 +181,7 @@ def get_secret(store: StoreDep, token: ProjectAdmin, project: str) -> JSONRespon
     responses=answers(SecretView, 404),
 )
 def set_secret(
-    store: StoreDep, token: ProjectAdmin, project: str, body: SecretUpdate
+    store: StoreDep, token: SettingsAdmin, project: str, body: SecretUpdate
 ) -> JSONResponse:
     return JSONResponse(github.set_webhook_secret(store, actor_of(token), project, body.data()))
 
@@ -193,6 +193,6 @@ def set_secret(
     summary="Remove the GitHub webhook secret",
     responses=answers(None, 404),
 )
-def delete_secret(store: StoreDep, token: ProjectAdmin, project: str) -> Response:
+def delete_secret(store: StoreDep, token: SettingsAdmin, project: str) -> Response:
     github.delete_webhook_secret(store, actor_of(token), project)
     return Response(status_code=204)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import ProjectReader, StoreDep
+from premiere.api.auth import LedgerReader, StoreDep
 from premiere.api.deployments.models import DarkCodeView, FlagDeploymentsView, MatrixView
 from premiere.api.models import COMMON_ERRORS, answers
 from premiere.services.deployments import darkcode, matrix
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/projects/{project}", tags=["deployments"], responses
 )
 def environment_matrix(
     store: StoreDep,
-    token: ProjectReader,
+    token: LedgerReader,
     project: str,
     service: Annotated[str | None, Query(max_length=200)] = None,
 ) -> JSONResponse:
@@ -34,9 +34,7 @@ def environment_matrix(
     summary="Where a flag's code is deployed",
     responses=answers(FlagDeploymentsView, 404),
 )
-def flag_deployments(
-    store: StoreDep, token: ProjectReader, project: str, flag: str
-) -> JSONResponse:
+def flag_deployments(store: StoreDep, token: LedgerReader, project: str, flag: str) -> JSONResponse:
     return JSONResponse(darkcode.list_flag_deployments(store, project, flag))
 
 
@@ -45,5 +43,5 @@ def flag_deployments(
     summary="Flags deployed and verified in production but released to no one",
     responses=answers(DarkCodeView, 404),
 )
-def dark_code(store: StoreDep, token: ProjectReader, project: str) -> JSONResponse:
+def dark_code(store: StoreDep, token: LedgerReader, project: str) -> JSONResponse:
     return JSONResponse(darkcode.list_dark_code(store, project))

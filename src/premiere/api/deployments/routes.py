@@ -21,7 +21,7 @@ from fastapi import APIRouter, FastAPI, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import ProjectReader, StoreDep, actor_of
+from premiere.api.auth import Deployer, LedgerReader, StoreDep, actor_of
 from premiere.api.deployments.config import check_limits
 from premiere.api.deployments.models import (
     DeploymentPage,
@@ -38,7 +38,7 @@ from premiere.errors import NotFoundError
 from premiere.services import Actor
 from premiere.services.deployments import history, ledger, promotion
 from premiere.services.deployments.verification import Verifier
-from premiere.services.tokens import TokenInfo
+from premiere.services.people.tokens import TokenInfo
 from premiere.store import Store
 
 MAX_WAIT_SECONDS = 300
@@ -80,7 +80,7 @@ Wait = Annotated[
 @router.get("", summary="List deployments, newest first", responses=answers(DeploymentPage, 404))
 def list_deployments(
     store: StoreDep,
-    token: ProjectReader,
+    token: LedgerReader,
     project: str,
     service: Filter = None,
     environment: Filter = None,
@@ -116,7 +116,7 @@ def list_deployments(
 )
 def record_deployment(
     store: StoreDep,
-    token: ProjectReader,
+    token: Deployer,
     project: str,
     body: DeploymentRecord,
     idempotency_key: IdempotencyHeader = None,
@@ -133,16 +133,14 @@ def record_deployment(
     summary="Promote what runs verified in one environment to another",
     responses=answers(DeploymentView, 404, 409, status=201),
 )
-def promote(
-    store: StoreDep, token: ProjectReader, project: str, body: PromoteRequest
-) -> JSONResponse:
+def promote(store: StoreDep, token: Deployer, project: str, body: PromoteRequest) -> JSONResponse:
     view, created = promotion.promote_deployment(store, actor_of(token), project, body.data())
     return _created(project, view, created)
 
 
 @router.get("/{deployment}", summary="Get a deployment", responses=answers(DeploymentView, 404))
 def get_deployment(
-    store: StoreDep, token: ProjectReader, project: str, deployment: str
+    store: StoreDep, token: LedgerReader, project: str, deployment: str
 ) -> JSONResponse:
     return JSONResponse(ledger.get_deployment(store, project, deployment_id(deployment)))
 
@@ -155,7 +153,7 @@ def get_deployment(
 async def report_status(
     request: Request,
     store: StoreDep,
-    token: ProjectReader,
+    token: Deployer,
     project: str,
     deployment: str,
     body: StatusReport,
@@ -180,7 +178,7 @@ async def report_status(
 async def finish(
     request: Request,
     store: StoreDep,
-    token: ProjectReader,
+    token: Deployer,
     project: str,
     deployment: str,
     body: FinishReport,
@@ -205,7 +203,7 @@ async def finish(
 )
 def rollback(
     store: StoreDep,
-    token: ProjectReader,
+    token: Deployer,
     project: str,
     deployment: str,
     body: RollbackRequest | None = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
+from premiere.api.auth import FlagChanger, FlagCreator, Reader, StoreDep, actor_of
 from premiere.api.flags.models import (
     EvaluateRequest,
     EvaluationView,
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/projects/{project}", tags=["flags"], responses=COMMO
 @router.get("/flags", summary="List flags", responses=answers(list[FlagView], 404))
 def list_flags(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: Reader,
     project: str,
     archived: Annotated[bool, Query(description="Include archived flags.")] = False,
     tag: Annotated[
@@ -50,7 +50,7 @@ def list_flags(
     responses=answers(FlagView, *CREATE_ERRORS, status=201),
 )
 def create_flag(
-    store: StoreDep, token: ProjectAdmin, project: str, body: FlagCreate
+    store: StoreDep, token: FlagCreator, project: str, body: FlagCreate
 ) -> JSONResponse:
     view = service.create_flag(store, actor_of(token), project, body.data())
     location = f"/api/v1/projects/{project}/flags/{view['key']}"
@@ -62,7 +62,7 @@ def create_flag(
     summary="Get a flag with its configuration in every environment",
     responses=answers(FlagView, 404),
 )
-def get_flag(store: StoreDep, token: ProjectAdmin, project: str, flag: str) -> JSONResponse:
+def get_flag(store: StoreDep, token: Reader, project: str, flag: str) -> JSONResponse:
     return resource_response(service.get_flag(store, project, flag))
 
 
@@ -73,7 +73,7 @@ def get_flag(store: StoreDep, token: ProjectAdmin, project: str, flag: str) -> J
 )
 def update_flag(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: FlagChanger,
     project: str,
     flag: str,
     body: FlagUpdate,
@@ -91,7 +91,7 @@ def update_flag(
 )
 def archive_flag(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: FlagChanger,
     project: str,
     flag: str,
     body: VersionOnly | None = None,
@@ -108,7 +108,7 @@ def archive_flag(
 )
 def restore_flag(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: FlagChanger,
     project: str,
     flag: str,
     body: VersionOnly | None = None,
@@ -124,7 +124,7 @@ def restore_flag(
     responses=answers(FlagConfigView, 404),
 )
 def get_flag_config(
-    store: StoreDep, token: ProjectAdmin, project: str, flag: str, environment: str
+    store: StoreDep, token: Reader, project: str, flag: str, environment: str
 ) -> JSONResponse:
     return resource_response(service.get_flag_config(store, project, flag, environment))
 
@@ -136,7 +136,7 @@ def get_flag_config(
 )
 def replace_flag_config(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: FlagChanger,
     project: str,
     flag: str,
     environment: str,
@@ -157,7 +157,7 @@ def replace_flag_config(
 )
 def patch_flag_config(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: FlagChanger,
     project: str,
     flag: str,
     environment: str,
@@ -178,7 +178,7 @@ def patch_flag_config(
 )
 def evaluate_flag(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: Reader,
     project: str,
     environment: str,
     flag: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
+from premiere.api.auth import FlagChanger, Reader, StoreDep, actor_of
 from premiere.api.flags.models import SegmentCreate, SegmentReplace, SegmentView
 from premiere.api.models import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, VersionOnly, answers
 from premiere.api.versions import IfMatch, expected_version, resource_response
@@ -17,7 +17,7 @@ router = APIRouter(
 
 
 @router.get("", summary="List segments", responses=answers(list[SegmentView], 404))
-def list_segments(store: StoreDep, token: ProjectAdmin, project: str) -> JSONResponse:
+def list_segments(store: StoreDep, token: Reader, project: str) -> JSONResponse:
     return JSONResponse(service.list_segments(store, project))
 
 
@@ -28,7 +28,7 @@ def list_segments(store: StoreDep, token: ProjectAdmin, project: str) -> JSONRes
     responses=answers(SegmentView, *CREATE_ERRORS, status=201),
 )
 def create_segment(
-    store: StoreDep, token: ProjectAdmin, project: str, body: SegmentCreate
+    store: StoreDep, token: FlagChanger, project: str, body: SegmentCreate
 ) -> JSONResponse:
     view = service.create_segment(store, actor_of(token), project, body.data())
     location = f"/api/v1/projects/{project}/segments/{view['key']}"
@@ -36,7 +36,7 @@ def create_segment(
 
 
 @router.get("/{segment}", summary="Get a segment", responses=answers(SegmentView, 404))
-def get_segment(store: StoreDep, token: ProjectAdmin, project: str, segment: str) -> JSONResponse:
+def get_segment(store: StoreDep, token: Reader, project: str, segment: str) -> JSONResponse:
     return resource_response(service.get_segment(store, project, segment))
 
 
@@ -45,7 +45,7 @@ def get_segment(store: StoreDep, token: ProjectAdmin, project: str, segment: str
 )
 def replace_segment(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: FlagChanger,
     project: str,
     segment: str,
     body: SegmentReplace,
@@ -65,7 +65,7 @@ def replace_segment(
 )
 def delete_segment(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: FlagChanger,
     project: str,
     segment: str,
     body: VersionOnly | None = None,

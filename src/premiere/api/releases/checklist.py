@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from pydantic import Field, StrictBool, StrictInt
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
+from premiere.api.auth import Reader, ReleaseManager, StoreDep, actor_of
 from premiere.api.models import COMMON_ERRORS, ActorView, Body, Key, Name, View, answers, optional
 from premiere.services.releases import checklist as service
 from premiere.services.releases import checklist_templates as templates
@@ -82,7 +82,7 @@ class ChecklistView(View):
     summary="A project's go-to-market checklist template",
     responses=answers(ChecklistTemplateView, 404),
 )
-def get_template(store: StoreDep, token: ProjectAdmin, project: str) -> JSONResponse:
+def get_template(store: StoreDep, token: Reader, project: str) -> JSONResponse:
     return JSONResponse(templates.get_checklist_template(store, project))
 
 
@@ -92,7 +92,7 @@ def get_template(store: StoreDep, token: ProjectAdmin, project: str) -> JSONResp
     responses=answers(ChecklistTemplateView, 404),
 )
 def set_template(
-    store: StoreDep, token: ProjectAdmin, project: str, body: TemplateBody
+    store: StoreDep, token: ReleaseManager, project: str, body: TemplateBody
 ) -> JSONResponse:
     view = templates.set_checklist_template(store, actor_of(token), project, body.data())
     return JSONResponse(view)
@@ -103,7 +103,7 @@ def set_template(
     summary="A release's go-to-market checklist",
     responses=answers(ChecklistView, 404),
 )
-def get_checklist(store: StoreDep, token: ProjectAdmin, project: str, release: str) -> JSONResponse:
+def get_checklist(store: StoreDep, token: Reader, project: str, release: str) -> JSONResponse:
     return JSONResponse(service.get_release_checklist(store, project, release))
 
 
@@ -113,7 +113,7 @@ def get_checklist(store: StoreDep, token: ProjectAdmin, project: str, release: s
     responses=answers(ChecklistView, 404),
 )
 def set_checklist(
-    store: StoreDep, token: ProjectAdmin, project: str, release: str, body: ChecklistBody
+    store: StoreDep, token: ReleaseManager, project: str, release: str, body: ChecklistBody
 ) -> JSONResponse:
     data = body.data()
     view = service.set_release_checklist(store, actor_of(token), project, release, data)
@@ -126,7 +126,7 @@ def set_checklist(
     responses=answers(ChecklistItemView, 404),
 )
 def tick(
-    store: StoreDep, token: ProjectAdmin, project: str, release: str, item: str
+    store: StoreDep, token: ReleaseManager, project: str, release: str, item: str
 ) -> JSONResponse:
     view = service.tick_checklist_item(store, actor_of(token), project, release, item)
     return JSONResponse(view)
@@ -138,7 +138,7 @@ def tick(
     responses=answers(ChecklistItemView, 404),
 )
 def untick(
-    store: StoreDep, token: ProjectAdmin, project: str, release: str, item: str
+    store: StoreDep, token: ReleaseManager, project: str, release: str, item: str
 ) -> JSONResponse:
     view = service.untick_checklist_item(store, actor_of(token), project, release, item)
     return JSONResponse(view)

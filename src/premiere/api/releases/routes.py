@@ -12,7 +12,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
+from premiere.api.auth import Approver, Reader, ReleaseManager, StoreDep, actor_of
 from premiere.api.models import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, answers
 from premiere.api.releases.models import (
     ApprovalCreate,
@@ -44,7 +44,7 @@ Filter = Annotated[str | None, Query(max_length=128)]
 @router.get("", summary="List releases, newest first", responses=answers(list[ReleaseView], 404))
 def list_releases(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: Reader,
     project: str,
     state: Filter = None,
     environment: Filter = None,
@@ -59,7 +59,7 @@ def list_releases(
     responses=answers(ReleaseView, *CREATE_ERRORS, status=201),
 )
 def create_release(
-    store: StoreDep, token: ProjectAdmin, project: str, body: ReleaseCreate
+    store: StoreDep, token: ReleaseManager, project: str, body: ReleaseCreate
 ) -> JSONResponse:
     view = service.create_release(store, actor_of(token), project, body.data())
     location = f"/api/v1/projects/{project}/releases/{view['key']}"
@@ -67,7 +67,7 @@ def create_release(
 
 
 @router.get("/{release}", summary="Get a release", responses=answers(ReleaseView, 404))
-def get_release(store: StoreDep, token: ProjectAdmin, project: str, release: str) -> JSONResponse:
+def get_release(store: StoreDep, token: Reader, project: str, release: str) -> JSONResponse:
     return resource_response(service.get_release(store, project, release))
 
 
@@ -78,7 +78,7 @@ def get_release(store: StoreDep, token: ProjectAdmin, project: str, release: str
 )
 def update_release(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: ReleaseManager,
     project: str,
     release: str,
     body: ReleaseUpdate,
@@ -94,7 +94,7 @@ def update_release(
     summary="What is missing before the release may start",
     responses=answers(ReadinessView, 404),
 )
-def get_readiness(store: StoreDep, token: ProjectAdmin, project: str, release: str) -> JSONResponse:
+def get_readiness(store: StoreDep, token: Reader, project: str, release: str) -> JSONResponse:
     return JSONResponse(service.get_release_readiness(store, project, release))
 
 
@@ -154,7 +154,7 @@ def _add_action_route(
 ) -> None:
     def endpoint(
         store: StoreDep,
-        token: ProjectAdmin,
+        token: ReleaseManager,
         project: str,
         release: str,
         body: _ActionBody | None = None,
@@ -181,9 +181,7 @@ for _action in _ACTIONS:
     summary="List a release's approvals",
     responses=answers(list[ApprovalView], 404),
 )
-def list_approvals(
-    store: StoreDep, token: ProjectAdmin, project: str, release: str
-) -> JSONResponse:
+def list_approvals(store: StoreDep, token: Reader, project: str, release: str) -> JSONResponse:
     return JSONResponse(service.list_release_approvals(store, project, release))
 
 
@@ -195,7 +193,7 @@ def list_approvals(
 )
 def approve_release(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: Approver,
     project: str,
     release: str,
     body: ApprovalCreate | None = None,
@@ -210,7 +208,7 @@ def approve_release(
     summary="A release's transitions, oldest first, with who and why",
     responses=answers(list[TransitionView], 404),
 )
-def history(store: StoreDep, token: ProjectAdmin, project: str, release: str) -> JSONResponse:
+def history(store: StoreDep, token: Reader, project: str, release: str) -> JSONResponse:
     service.get_release(store, project, release)
     page = list_audit_events(
         store, project=project, resource_type="release", resource_key=release, limit=500
@@ -228,7 +226,5 @@ def history(store: StoreDep, token: ProjectAdmin, project: str, release: str) ->
     summary="Guard verdicts recorded for a release, oldest first",
     responses=answers(list[GuardDecisionView], 404),
 )
-def guard_decisions(
-    store: StoreDep, token: ProjectAdmin, project: str, release: str
-) -> JSONResponse:
+def guard_decisions(store: StoreDep, token: Reader, project: str, release: str) -> JSONResponse:
     return JSONResponse(service.list_guard_decisions(store, project, release))

@@ -9,7 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse, Response
 
-from premiere.api.auth import ProjectAdmin, StoreDep, actor_of
+from premiere.api.auth import (
+    FlagChanger,
+    FlagScheduler,
+    Reader,
+    ReleaseManager,
+    StoreDep,
+    actor_of,
+    check_flag_change,
+)
 from premiere.api.models import COMMON_ERRORS, CREATE_ERRORS, UPDATE_ERRORS, answers
 from premiere.api.params import RowId
 from premiere.api.releases.models import (
@@ -35,7 +43,7 @@ Filter = Annotated[str | None, Query(max_length=128)]
 @router.get(
     "/release-trains", summary="List release trains", responses=answers(list[TrainView], 404)
 )
-def list_trains(store: StoreDep, token: ProjectAdmin, project: str) -> JSONResponse:
+def list_trains(store: StoreDep, token: Reader, project: str) -> JSONResponse:
     return JSONResponse(schedules.list_release_trains(store, project))
 
 
@@ -46,7 +54,7 @@ def list_trains(store: StoreDep, token: ProjectAdmin, project: str) -> JSONRespo
     responses=answers(TrainView, *CREATE_ERRORS, status=201),
 )
 def create_train(
-    store: StoreDep, token: ProjectAdmin, project: str, body: TrainCreate
+    store: StoreDep, token: ReleaseManager, project: str, body: TrainCreate
 ) -> JSONResponse:
     view = schedules.create_release_train(store, actor_of(token), project, body.data())
     location = f"/api/v1/projects/{project}/release-trains/{view['key']}"
@@ -56,7 +64,7 @@ def create_train(
 @router.get(
     "/release-trains/{train}", summary="Get a release train", responses=answers(TrainView, 404)
 )
-def get_train(store: StoreDep, token: ProjectAdmin, project: str, train: str) -> JSONResponse:
+def get_train(store: StoreDep, token: Reader, project: str, train: str) -> JSONResponse:
     return resource_response(schedules.get_release_train(store, project, train))
 
 
@@ -67,7 +75,7 @@ def get_train(store: StoreDep, token: ProjectAdmin, project: str, train: str) ->
 )
 def update_train(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: ReleaseManager,
     project: str,
     train: str,
     body: TrainUpdate,
@@ -86,7 +94,7 @@ def update_train(
 )
 def departures(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: Reader,
     project: str,
     train: str,
     count: Annotated[int, Query(ge=1, le=schedules.MAX_DEPARTURES)] = 5,
@@ -101,7 +109,7 @@ def departures(
 )
 def list_changes(
     store: StoreDep,
-    token: ProjectAdmin,
+    token: Reader,
     project: str,
     status: Filter = None,
     flag: Filter = None,
@@ -120,8 +128,9 @@ def list_changes(
     responses=answers(ScheduledChangeView, *CREATE_ERRORS, status=201),
 )
 def create_change(
-    store: StoreDep, token: ProjectAdmin, project: str, body: ScheduledChangeCreate
+    store: StoreDep, token: FlagScheduler, project: str, body: ScheduledChangeCreate
 ) -> JSONResponse:
+    check_flag_change(store, token, project, body.data().get("environment"))
     view = scheduled_changes.create_scheduled_change(store, actor_of(token), project, body.data())
     location = f"/api/v1/projects/{project}/scheduled-changes/{view['id']}"
     return JSONResponse(view, status_code=201, headers={"Location": location})
@@ -132,9 +141,7 @@ def create_change(
     summary="Get a scheduled flag change",
     responses=answers(ScheduledChangeView, 404),
 )
-def get_change(
-    store: StoreDep, token: ProjectAdmin, project: str, change_id: RowId
-) -> JSONResponse:
+def get_change(store: StoreDep, token: Reader, project: str, change_id: RowId) -> JSONResponse:
     return JSONResponse(scheduled_changes.get_scheduled_change(store, project, change_id))
 
 
@@ -144,7 +151,7 @@ def get_change(
     responses=answers(ScheduledChangeView, 404, 409),
 )
 def cancel_change(
-    store: StoreDep, token: ProjectAdmin, project: str, change_id: RowId
+    store: StoreDep, token: FlagChanger, project: str, change_id: RowId
 ) -> JSONResponse:
     view = scheduled_changes.cancel_scheduled_change(store, actor_of(token), project, change_id)
     return JSONResponse(view)
@@ -154,7 +161,7 @@ def cancel_change(
     "/freeze-windows", summary="List freeze windows", responses=answers(list[FreezeWindowView], 404)
 )
 def list_freezes(
-    store: StoreDep, token: ProjectAdmin, project: str, environment: Filter = None
+    store: StoreDep, token: Reader, project: str, environment: Filter = None
 ) -> JSONResponse:
     return JSONResponse(schedules.list_freeze_windows(store, project, environment=environment))
 
@@ -166,7 +173,7 @@ def list_freezes(
     responses=answers(FreezeWindowView, *CREATE_ERRORS, status=201),
 )
 def create_freeze(
-    store: StoreDep, token: ProjectAdmin, project: str, body: FreezeWindowCreate
+    store: StoreDep, token: ReleaseManager, project: str, body: FreezeWindowCreate
 ) -> JSONResponse:
     view = schedules.create_freeze_window(store, actor_of(token), project, body.data())
     location = f"/api/v1/projects/{project}/freeze-windows/{view['id']}"
@@ -179,6 +186,8 @@ def create_freeze(
     summary="Delete a freeze window",
     responses=answers(None, 404),
 )
-def delete_freeze(store: StoreDep, token: ProjectAdmin, project: str, window_id: RowId) -> Response:
+def delete_freeze(
+    store: StoreDep, token: ReleaseManager, project: str, window_id: RowId
+) -> Response:
     schedules.delete_freeze_window(store, actor_of(token), project, window_id)
     return Response(status_code=204)

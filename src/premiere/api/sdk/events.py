@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import ProjectReader, SdkCaller, StoreDep
+from premiere.api.auth import LedgerReader, SdkCaller, StoreDep
 from premiere.api.limits import EventRateLimits
 from premiere.api.models import answers
 from premiere.api.params import reject_lone_surrogates, validate_time_range
@@ -69,7 +69,7 @@ async def post_sdk_events(request: Request, store: StoreDep, token: SdkCaller) -
 )
 def get_event_counts(
     store: StoreDep,
-    token: ProjectReader,
+    token: LedgerReader,
     project: str,
     environment: str,
     flag: KeyFilter = None,

@@ -4,7 +4,7 @@ and the flag document's 304.
 ``POST /ofrep/v1/evaluate/flags/{key}`` is what OFREP providers call per evaluation,
 so it is answered here, before routing and dependency injection, whenever everything
 it needs is in memory: a token authenticated moments ago
-(:func:`premiere.services.tokens.authenticate_cached`), the compiled document of the
+(:func:`premiere.services.people.tokens.authenticate_cached`), the compiled document of the
 current version, and a context of at most
 :data:`premiere.api.sdk.ofrep.INLINE_CONTEXT_BYTES` (evaluated here, on the event loop: a
 small context keeps the evaluation short). The client address's rate limit is checked
@@ -56,7 +56,7 @@ from premiere.api.sdk.bulk import (
 from premiere.api.sdk.documents import document_etag, etag_matches, versions_of
 from premiere.api.sdk.ofrep import INLINE_CONTEXT_BYTES, client_address, services_of
 from premiere.errors import RateLimitedError
-from premiere.services.tokens import (
+from premiere.services.people.tokens import (
     TokenInfo,
     authenticate,
     authenticate_cached,

@@ -53,8 +53,8 @@ from premiere.api.sdk.answers import (
 from premiere.api.sdk.bulk import bulk_answers_of, bulk_etag, bulk_headers, not_modified
 from premiere.api.sdk.models import OfrepBulk, OfrepEvaluation, OfrepFailure
 from premiere.errors import PermissionDeniedError, RateLimitedError
+from premiere.services.people.tokens import TokenInfo
 from premiere.services.sdk.compiled import CompiledDocuments, CompiledFlags
-from premiere.services.tokens import TokenInfo
 
 router = APIRouter(prefix="/ofrep/v1", tags=["ofrep"])
 

@@ -31,7 +31,7 @@ from premiere.api.sdk.broadcaster import BroadcastSettings, ChangeBroadcaster, S
 from premiere.api.sdk.mailbox import CLOSE
 from premiere.api.sdk.stream_limits import StreamSlot, client_address, slots_of
 from premiere.errors import PermissionDeniedError, ValidationError, Violation
-from premiere.services.tokens import TokenInfo
+from premiere.services.people.tokens import TokenInfo
 
 router = APIRouter(prefix="/sdk", tags=["sdk"])
 

@@ -49,7 +49,7 @@ def serve(
     from premiere.cli.server.demo import seed_demo
     from premiere.cli.server.worker import background_scheduler
     from premiere.console import install_console
-    from premiere.services.tokens import ensure_admin_token
+    from premiere.services.people.tokens import ensure_admin_token
 
     settings = settings_with(database_url, host=host, port=port)
     if settings.log_level.lower() not in LOG_LEVELS:

@@ -22,8 +22,8 @@ MAX_VALUE_CHARS = 10_000
 
 
 def actor_of(session: SessionInfo) -> Actor:
-    """The audit log's actor for a change made in the console: the session's token."""
-    return Actor(kind="token", id=session.token_id, name=session.token_name)
+    """The audit log's actor for a change made in the console: the signed-in person or token."""
+    return session.actor
 
 
 def flag_url(project: str, key: str, environment: str | None = None) -> str:

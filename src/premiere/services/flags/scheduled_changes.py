@@ -23,10 +23,10 @@ from premiere.services.lookups import (
     lock_project,
 )
 from premiere.services.mappers import CONFIG_FIELDS, ActorView, format_time, stored_actor
+from premiere.services.people.revocations import revocation_reason
 from premiere.services.releases.rows import actor_view
 from premiere.services.releases.schedules import active_freeze
 from premiere.services.releases.spec import parse_instant
-from premiere.services.revocations import revocation_reason
 from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.models import Project

@@ -27,6 +27,7 @@ from premiere.services import SYSTEM, Actor
 from premiere.services.flags.scheduled_changes import apply_due_changes
 from premiere.services.lookups import get_project_row, lock_project
 from premiere.services.mappers import format_time
+from premiere.services.people.revocations import release_scheduler, revocation_reason
 from premiere.services.releases.guard_stats import VERDICTS, Verdict
 from premiere.services.releases.guards import GuardVerdict
 from premiere.services.releases.readiness import missing_items
@@ -45,7 +46,6 @@ from premiere.services.releases.rows import (
 )
 from premiere.services.releases.schedules import active_freeze, get_train_row, next_departures
 from premiere.services.releases.spec import parse_instant
-from premiere.services.revocations import release_scheduler, revocation_reason
 from premiere.store import Store
 from premiere.store.models import Project
 from premiere.store.releases import Release, ReleaseGuardDecision

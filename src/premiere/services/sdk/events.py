@@ -22,6 +22,7 @@ from premiere.errors import PermissionDeniedError, ValidationError
 from premiere.errors import Violation as V
 from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import format_time
+from premiere.services.people.tokens import TokenInfo
 from premiere.services.sdk.batches import (
     Batch,
     EventPolicy,
@@ -30,7 +31,6 @@ from premiere.services.sdk.batches import (
     read_time,
     validate_served,
 )
-from premiere.services.tokens import TokenInfo
 from premiere.store import Store
 from premiere.store import events as event_store
 from premiere.store.models import Flag, Project

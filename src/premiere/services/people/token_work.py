@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from premiere.services import Actor
 from premiere.services.flags.scheduled_changes import cancel_revoked_change
+from premiere.services.people.revocations import release_scheduler, revocation_reason
 from premiere.services.releases.rows import transition
-from premiere.services.revocations import release_scheduler, revocation_reason
 from premiere.store.models import ApiToken, Project
 from premiere.store.releases import Release, ScheduledChange
 from premiere.store.types import utc_now

@@ -1,24 +1,16 @@
 """API tokens: ``prm_<id>_<secret>``; only the SHA-256 of the secret is stored.
 
-Scopes: ``admin`` (everything), ``deploy`` (optionally limited to one project),
-``sdk-server`` and ``sdk-client`` (one project's environment each), ``feed`` (one
-project's calendar feed, read only: the one scope a token may have when it is sent in a
-URL, as calendar clients cannot send headers).
+Scopes: ``admin`` (everything), ``deploy`` (reads, and records deployments; optionally
+limited to one project; a service account's pipeline token), ``personal`` (a person's
+own token: acts with the person's role, never more, and may expire), ``sdk-server`` and
+``sdk-client`` (one project's environment each), ``feed`` (one project's calendar feed,
+read only: the one scope a token may have when it is sent in a URL, as calendar clients
+cannot send headers). What each may do is in ``permissions``.
 
-Authentication is cached in the process for ``TOKEN_CACHE_TTL`` seconds per raw token
-(keyed by its SHA-256), so that SDK hot paths do not read the database per request.
-Revoking a token drops it from the cache of the process that revoked it at once; other
-processes (replicas) stop accepting it at most ``TOKEN_CACHE_TTL`` seconds later (plus
-the moment of the one database read that refreshes an expired entry, during which a hot
-path may keep answering from it: :func:`authenticate_stale`). Unknown and revoked
-tokens are never cached.
-
-The cache is a :class:`TokenCache` owned by the :class:`~premiere.store.Store` it
-caches (kept with :meth:`Store.attached <premiere.store.Store.attached>`, a slot for
-per-store objects of upper layers: the store layer does not import services, and
-revocation must reach the cache of the store it went through, from the API and the CLI
-alike). Two stores in one process share nothing; a test gives a store a cache with its
-own clocks with :func:`use_token_cache`.
+A token belongs to a person or a service account (``person_id``), or, if it was made
+before people existed, to nobody: it then acts by its scope alone, and the audit log
+names the token. A removed owner's tokens stop working at once (see ``token_cache``
+for how soon on other replicas).
 """
 
 from __future__ import annotations
@@ -27,59 +19,78 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from premiere.errors import AuthenticationError, NotFoundError
 from premiere.services import SYSTEM, Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_environment_row, get_project_row
 from premiere.services.mappers import TokenCreated, TokenView, map_token_row_to_view
-from premiere.services.token_work import withdraw_token_work
+from premiere.services.people.permissions import ROLES, Caller, Grant
+from premiere.services.people.token_cache import (
+    LAST_USED_RESOLUTION,
+    OWNED_TTL,
+    TOKEN_CACHE_TTL,
+    TokenCache,
+    token_cache,
+    use_token_cache,
+)
+from premiere.services.people.token_work import withdraw_token_work
 from premiere.services.validation import Validator
 from premiere.store import Store, lock_for_update
 from premiere.store.models import ApiToken, ConsoleSession
+from premiere.store.people import Person, RoleGrant
 from premiere.store.types import utc_now
 
-SCOPES = ("admin", "deploy", "sdk-server", "sdk-client", "feed")
+SCOPES = ("admin", "deploy", "personal", "sdk-server", "sdk-client", "feed")
 PREFIX = "prm_"
 BINDINGS: dict[str, tuple[str, str]] = {
     "admin": ("not_allowed", "not_allowed"),
     "deploy": ("allowed", "not_allowed"),
+    "personal": ("not_allowed", "not_allowed"),
     "sdk-server": ("required", "required"),
     "sdk-client": ("required", "required"),
     "feed": ("required", "not_allowed"),
 }
 """Per scope: whether a token names a project, then an environment."""
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 _ID_PATTERN = re.compile(r"[0-9a-f]{16}")
 _RAW_PATTERN = re.compile(r"^prm_([0-9a-f]{16})_(.+)$", re.DOTALL)
 _NO_HASH = hashlib.sha256(b"no such token").hexdigest()
-TOKEN_CACHE_TTL = 5.0
-"""Seconds an authenticated token is accepted without reading the database again."""
-_CACHE_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
 class TokenInfo:
-    """What an authenticated request may act as."""
+    """What an authenticated request may act as: the token, and its owner if it has one
+    (``owner``: kind "person" or "service", id, name; ``grants``: the owner's roles)."""
 
     id: str
     name: str
     scope: str
     project: str | None
     environment: str | None
+    owner: Actor | None = None
+    grants: tuple[Grant, ...] = ()
+    cap: str | None = None
+
+    @property
+    def caller(self) -> Caller:
+        actor = self.owner or Actor(kind="token", id=self.id, name=self.name)
+        person = self.owner.id if self.owner is not None else None
+        return Caller(self.scope, actor, self.project, self.grants, self.cap, person)
 
 
-def create_token(store: Store, actor: Actor, data: Mapping[str, Any]) -> TokenCreated:
-    """Create a token; the returned view holds the raw ``token``, which is never shown again."""
-    _check(data)
+def create_token(
+    store: Store, actor: Actor, data: Mapping[str, Any], *, owner: str | None = None
+) -> TokenCreated:
+    """Create a token; the returned view holds the raw ``token``, which is never shown again.
+    ``owner``: the person or service account it belongs to (a personal token needs one)."""
+    _check(data, owner)
     project = data.get("project")
     environment = data.get("environment")
     token_id = secrets.token_hex(8)
@@ -97,6 +108,9 @@ def create_token(store: Store, actor: Actor, data: Mapping[str, Any]) -> TokenCr
             environment=environment,
             secret_hash=_hash(secret),
             created_at=utc_now(),
+            person_id=owner,
+            role=data.get("role"),
+            expires_at=expiry(data.get("expires_in_days")),
         )
         session.add(row)
         session.flush()
@@ -157,7 +171,8 @@ def revoke_token(store: Store, actor: Actor, token_id: str) -> TokenView:
 
 
 def authenticate(store: Store, raw: str) -> TokenInfo:
-    """The token ``raw`` stands for, or ``AuthenticationError`` (unknown, wrong, revoked)."""
+    """The token ``raw`` stands for, or ``AuthenticationError`` (unknown, wrong, revoked,
+    expired, or its owner removed)."""
     if not isinstance(raw, str):
         raise AuthenticationError("unknown token")
     cache = token_cache(store)
@@ -166,6 +181,7 @@ def authenticate(store: Store, raw: str) -> TokenInfo:
         return cached
     generation = cache.generation
     token_id, secret = _split(raw)
+    now = cache.wall_clock()
     with store.read() as session:
         row = session.get(ApiToken, token_id)
         stored = row.secret_hash if row is not None else _NO_HASH
@@ -174,14 +190,39 @@ def authenticate(store: Store, raw: str) -> TokenInfo:
             raise AuthenticationError("unknown token")
         if row.revoked_at is not None:
             raise AuthenticationError("the token has been revoked")
+        if row.expires_at is not None and row.expires_at <= now:
+            raise AuthenticationError("the token has expired")
         info = TokenInfo(row.id, row.name, row.scope, row.project, row.environment)
+        if row.person_id is not None:
+            info = _with_owner(session, info, row)
         last_used = row.last_used_at
-    now = cache.wall_clock()
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
         _touch(store, token_id, now)
         last_used = now
-    cache.put(raw, info, last_used, generation)
+    ttl = OWNED_TTL if info.owner is not None else None
+    cache.put(raw, info, last_used, generation, ttl=ttl)
     return info
+
+
+def _with_owner(session: Session, info: TokenInfo, row: ApiToken) -> TokenInfo:
+    owner = session.get(Person, row.person_id)
+    if owner is None or owner.removed_at is not None:
+        raise AuthenticationError("the token's owner has been removed")
+    grants = tuple(
+        (grant.project, grant.role)
+        for grant in session.scalars(select(RoleGrant).where(RoleGrant.person_id == owner.id))
+    )
+    actor = Actor(
+        kind="service" if owner.kind == "service" else "person", id=owner.id, name=owner.name
+    )
+    return replace(info, owner=actor, grants=grants, cap=row.role)
+
+
+def expiry(days: Any) -> datetime | None:
+    """When a token made now for ``days`` days expires (None: never)."""
+    if days is None:
+        return None
+    return utc_now() + timedelta(days=int(days))
 
 
 def authenticate_cached(store: Store, raw: str) -> TokenInfo | None:
@@ -206,85 +247,6 @@ def forget_cached_token(store: Store, raw: str) -> None:
 def forget_cached_tokens(store: Store) -> None:
     """Drop every cached authentication of ``store`` (tests, or after bulk changes)."""
     token_cache(store).clear()
-
-
-def token_cache(store: Store) -> TokenCache:
-    """The cache of ``store``'s authentications (made on first use)."""
-    return store.attached(TokenCache, TokenCache)
-
-
-def use_token_cache(store: Store, cache: TokenCache) -> None:
-    """Make ``cache`` the one of ``store`` from now on (tests: a cache with fake clocks)."""
-    store.attach(TokenCache, cache)
-
-
-Clock = Callable[[], float]
-WallClock = Callable[[], datetime]
-
-
-class TokenCache:
-    """Raw token (by SHA-256) -> (expiry, TokenInfo, last use recorded).
-
-    ``clock`` (seconds, monotonic) times the ``ttl``; ``wall_clock`` (aware UTC) says
-    when a use is due to be recorded again (every ``LAST_USED_RESOLUTION``).
-    """
-
-    def __init__(
-        self,
-        *,
-        ttl: float = TOKEN_CACHE_TTL,
-        clock: Clock = time.monotonic,
-        wall_clock: WallClock = utc_now,
-    ) -> None:
-        self.ttl = ttl
-        self.clock = clock
-        self.wall_clock = wall_clock
-        self._entries: dict[bytes, tuple[float, TokenInfo, datetime]] = {}
-        self._lock = threading.Lock()
-        self.generation = 0
-        """Bumped by every revocation: an authentication that started before it is not
-        cached (it may have read the row before the revocation committed)."""
-
-    def get(self, raw: str) -> TokenInfo | None:
-        entry = self._entries.get(hashlib.sha256(raw.encode()).digest())
-        if entry is None:
-            return None
-        expires, info, last_used = entry
-        if self.clock() >= expires or self.wall_clock() - last_used >= LAST_USED_RESOLUTION:
-            return None
-        return info
-
-    def get_stale(self, raw: str) -> TokenInfo | None:
-        """The entry of ``raw`` if it expired less than ``ttl`` seconds ago (or has not)."""
-        entry = self._entries.get(hashlib.sha256(raw.encode()).digest())
-        if entry is None or self.clock() >= entry[0] + self.ttl:
-            return None
-        return entry[1]
-
-    def forget(self, raw: str) -> None:
-        with self._lock:
-            self._entries.pop(hashlib.sha256(raw.encode()).digest(), None)
-
-    def put(self, raw: str, info: TokenInfo, last_used: datetime, generation: int) -> None:
-        with self._lock:
-            if generation != self.generation:
-                return
-            if len(self._entries) >= _CACHE_LIMIT:
-                self._entries.clear()
-            digest = hashlib.sha256(raw.encode()).digest()
-            self._entries[digest] = (self.clock() + self.ttl, info, last_used)
-
-    def drop(self, token_id: str) -> None:
-        with self._lock:
-            self.generation += 1
-            for digest, (_, info, _) in list(self._entries.items()):
-                if info.id == token_id:
-                    del self._entries[digest]
-
-    def clear(self) -> None:
-        with self._lock:
-            self.generation += 1
-            self._entries.clear()
 
 
 def ensure_admin_token(store: Store, preset: str | None) -> str | None:
@@ -351,9 +313,29 @@ def _touch(store: Store, token_id: str, now: datetime) -> None:
         )
 
 
-def _check(data: Mapping[str, Any]) -> None:
+MAX_DAYS = 366
+
+
+def _check_personal(
+    validator: Validator, data: Mapping[str, Any], scope: str, owner: str | None
+) -> None:
+    if scope == "personal" and owner is None:
+        message = "a personal token is made by its owner (/api/v1/me/tokens)"
+        validator.add("scope", "not_allowed", message)
+    if data.get("role") is not None:
+        if scope != "personal":
+            validator.add("role", "not_allowed", "only a personal token is limited to a role")
+        elif data["role"] not in ROLES:
+            validator.add("role", "enum", f"must be one of {', '.join(ROLES)}")
+    days = data.get("expires_in_days")
+    if days is not None and (type(days) is not int or not 1 <= days <= MAX_DAYS):
+        message = f"must be a whole number of days from 1 to {MAX_DAYS}"
+        validator.add("expires_in_days", "range", message)
+
+
+def _check(data: Mapping[str, Any], owner: str | None) -> None:
     validator = Validator(data)
-    validator.allowed(("name", "scope", "project", "environment"))
+    validator.allowed(("name", "scope", "project", "environment", "role", "expires_in_days"))
     if validator.required("name"):
         validator.text("name", empty=False)
     if validator.required("scope") and data["scope"] not in SCOPES:
@@ -361,13 +343,37 @@ def _check(data: Mapping[str, Any]) -> None:
     validator.text("project", max_length=128, null=True)
     validator.text("environment", max_length=128, null=True)
     scope = str(data.get("scope"))
+    _check_personal(validator, data, scope, owner)
+    _check_bindings(validator, data, scope)
+    validator.raise_if_any()
+
+
+def _check_bindings(validator: Validator, data: Mapping[str, Any], scope: str) -> None:
     rules = BINDINGS.get(scope, ("allowed", "allowed"))
     for field, rule in zip(("project", "environment"), rules, strict=True):
         present = data.get(field) is not None
         if rule == "required" and not present:
             validator.add(field, "required", f"a {scope} token needs a {field}")
         elif rule == "not_allowed" and present:
-            what = "a project" if scope == "admin" else "an environment"
+            what = "an environment" if scope in {"deploy", "feed"} else "a project"
             article = "an" if scope == "admin" else "a"
             validator.add(field, "not_allowed", f"{article} {scope} token is not limited to {what}")
-    validator.raise_if_any()
+
+
+__all__ = [
+    "SCOPES",
+    "TOKEN_CACHE_TTL",
+    "TokenCache",
+    "TokenInfo",
+    "authenticate",
+    "authenticate_cached",
+    "authenticate_stale",
+    "create_token",
+    "ensure_admin_token",
+    "forget_cached_token",
+    "forget_cached_tokens",
+    "list_tokens",
+    "revoke_token",
+    "token_cache",
+    "use_token_cache",
+]
