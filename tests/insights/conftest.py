@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from premiere.api import create_app
-from premiere.services import tokens
+from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
 from tests.api.support import Api, running

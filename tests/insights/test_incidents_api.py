@@ -87,8 +87,8 @@ def test_incidents__unknown_links__422_naming_each(shop: Api) -> None:
     assert rules == {("deployment", "unknown_deployment"), ("release", "unknown_release")}
 
 
-def test_incidents__deploy_token_records__403(shop: Api) -> None:
-    token = shop.token("deploy", "shop")
+def test_incidents__sdk_token_records__403(shop: Api) -> None:
+    token = shop.token("sdk-server", "shop", "production")
     body = {"title": "x", "severity": "sev2", "started_at": "2026-03-20T10:00:00.000000Z"}
     assert shop.post(INCIDENTS, body, token=token).status_code == 403
 

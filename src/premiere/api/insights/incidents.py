@@ -1,5 +1,7 @@
 """Incidents: ``/api/v1/projects/{project}/incidents``, and the inbound webhook a
-monitoring tool posts to (admin or deploy tokens), ``.../incidents/webhook``."""
+monitoring tool posts to, ``.../incidents/webhook``. Reading them is ``ledger.read``;
+recording and ending them, by hand or by webhook, is ``deployments.record`` (engineers
+and up, and deploy tokens: the same callers as the ledger's writes)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse
 
-from premiere.api.auth import ProjectAdmin, ProjectReader, StoreDep, actor_of
+from premiere.api.auth import Deployer, LedgerReader, StoreDep, actor_of
 from premiere.api.insights.models import (
     IncidentEnd,
     IncidentPage,
@@ -31,7 +33,7 @@ router = APIRouter(
 @router.get("", summary="List incidents, newest first", responses=answers(IncidentPage, 404))
 def list_incidents(
     store: StoreDep,
-    token: ProjectReader,
+    token: LedgerReader,
     project: str,
     open: Annotated[bool, Query(description="Only those not ended.")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -46,7 +48,7 @@ def list_incidents(
     responses=answers(IncidentView, 404, status=201),
 )
 def record_incident(
-    store: StoreDep, token: ProjectAdmin, project: str, body: IncidentRecord
+    store: StoreDep, token: Deployer, project: str, body: IncidentRecord
 ) -> JSONResponse:
     view = incidents.record_incident(store, actor_of(token), project, body.data())
     headers = {"Location": f"/api/v1/projects/{project}/incidents/{view['id']}"}
@@ -59,7 +61,7 @@ def record_incident(
     responses=answers(WebhookAnswer, 404),
 )
 def incident_webhook(
-    store: StoreDep, token: ProjectReader, project: str, body: IncidentWebhook
+    store: StoreDep, token: Deployer, project: str, body: IncidentWebhook
 ) -> JSONResponse:
     answer = receive_incident_webhook(store, actor_of(token), project, body.data(), utc_now())
     return JSONResponse(answer, status_code=201 if answer["result"] == "recorded" else 200)
@@ -67,7 +69,7 @@ def incident_webhook(
 
 @router.get("/{incident}", summary="One incident", responses=answers(IncidentView, 404))
 def get_incident(
-    store: StoreDep, token: ProjectReader, project: str, incident: RowId
+    store: StoreDep, token: LedgerReader, project: str, incident: RowId
 ) -> JSONResponse:
     return JSONResponse(incidents.get_incident(store, project, incident))
 
@@ -78,7 +80,7 @@ def get_incident(
     responses=answers(IncidentView, 404),
 )
 def end_incident(
-    store: StoreDep, token: ProjectAdmin, project: str, incident: RowId, body: IncidentEnd
+    store: StoreDep, token: Deployer, project: str, incident: RowId, body: IncidentEnd
 ) -> JSONResponse:
     return JSONResponse(
         incidents.end_incident(store, actor_of(token), project, incident, body.data())

@@ -1,7 +1,7 @@
 """DORA and release-aware measures: ``/api/v1/projects/{project}/insights/...``.
 
-Each answers JSON, or CSV with ``?format=csv`` or ``Accept: text/csv``. Admin and
-deploy tokens may read them.
+Each answers JSON, or CSV with ``?format=csv`` or ``Accept: text/csv``. Whoever may
+read the ledger may read them (action ``ledger.read``: every role, deploy tokens).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
-from premiere.api.auth import ProjectReader, StoreDep
+from premiere.api.auth import LedgerReader, StoreDep
 from premiere.api.insights.models import DoraView, ReleaseMeasuresView
 from premiere.api.models import COMMON_ERRORS, answers
 from premiere.api.params import query_fields
@@ -51,7 +51,7 @@ def _or_csv(model: Any) -> dict[int | str, dict[str, Any]]:
 def get_dora(
     request: Request,
     store: StoreDep,
-    token: ProjectReader,
+    token: LedgerReader,
     project: str,
     start: Annotated[Moment, Query(alias="from")] = None,
     to: Moment = None,
@@ -76,7 +76,7 @@ def get_dora(
 def get_release_measures(
     request: Request,
     store: StoreDep,
-    token: ProjectReader,
+    token: LedgerReader,
     project: str,
     start: Annotated[Moment, Query(alias="from")] = None,
     to: Moment = None,

@@ -2,7 +2,7 @@
 and an index for reading an environment's deployments by when they finished.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from premiere.store.types import UTCDateTime
 
 revision = "0022"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | None = None
 depends_on: str | None = None
 
