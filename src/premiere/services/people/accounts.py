@@ -24,7 +24,7 @@ from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
 from premiere.services.people.permissions import ROLES
 from premiere.services.people.token_cache import token_cache
-from premiere.services.people.token_work import withdraw_token_work
+from premiere.services.people.token_work import withdraw_token_work, withdraw_work
 from premiere.services.validation import Validator
 from premiere.store import Store
 from premiere.store.models import ApiToken, ConsoleSession
@@ -175,6 +175,7 @@ def remove_person(store: Store, actor: Actor, person_id: str) -> PersonView:
         session.flush()
         for token in tokens:
             withdraw_token_work(session, actor, token)
+        withdraw_work(session, actor, {"kind": person_actor(row).kind, "id": row.id})
         after = map_person_row_to_view(session, row)
         _audit(session, actor, "person.removed", row, before=before, after=after)
     cache = token_cache(store)

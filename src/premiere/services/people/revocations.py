@@ -1,4 +1,5 @@
-"""Work left to run later on behalf of an API token that has since been revoked.
+"""Work left to run later on behalf of an API token that has since been revoked, or of a
+person (or service account) since removed.
 
 A scheduled flag change runs as the token that created it, and a scheduled release
 starts on the word of the token that scheduled it. Revoking a token withdraws that
@@ -15,15 +16,25 @@ from sqlalchemy.orm import Session
 
 from premiere.services.mappers import format_time
 from premiere.store.models import ApiToken, AuditEvent
+from premiere.store.people import Person
 
 REVOKED = "token_revoked"
 
 
 def revocation_reason(session: Session, actor: Mapping[str, Any] | None) -> str | None:
     """Why work on behalf of ``actor`` (an actor view) must not run: its token was
-    revoked. None for a live token and for anyone who is not a token."""
-    if not actor or actor.get("kind") != "token":
+    revoked, or its person (or service account) removed. None for a live token or
+    person, and for anyone else."""
+    if not actor or actor.get("kind") not in {"token", "person", "service"}:
         return None
+    if actor.get("kind") != "token":
+        person = session.get(Person, str(actor.get("id")))
+        if person is None or person.removed_at is None:
+            return None
+        return (
+            f"{REVOKED}: {person.name!r} ({person.id}), who made it, "
+            f"was removed at {format_time(person.removed_at)}"
+        )
     token = session.get(ApiToken, str(actor.get("id")))
     if token is None or token.revoked_at is None:
         return None

@@ -26,7 +26,13 @@ from premiere.store.types import utc_now
 def withdraw_token_work(session: Session, actor: Actor, token: ApiToken) -> None:
     """Cancel what ``token`` (just revoked) left to run later. The rows are locked
     and read as committed, so a change being applied meanwhile is left as applied."""
-    reason = revocation_reason(session, {"kind": "token", "id": token.id})
+    withdraw_work(session, actor, {"kind": "token", "id": token.id})
+
+
+def withdraw_work(session: Session, actor: Actor, creator: Mapping[str, Any]) -> None:
+    """Cancel what ``creator`` (an actor view: a token just revoked, a person just
+    removed) left to run later."""
+    reason = revocation_reason(session, creator)
     if reason is None:
         return
     changes = session.execute(
@@ -36,7 +42,7 @@ def withdraw_token_work(session: Session, actor: Actor, token: ApiToken) -> None
         .with_for_update(of=ScheduledChange)
     ).all()
     for change, project in changes:
-        if _made_by(change.created_by, token):
+        if _made_by(change.created_by, creator):
             cancel_revoked_change(session, actor, project, change, reason)
     waiting = session.execute(
         select(Release, Project.key)
@@ -45,14 +51,14 @@ def withdraw_token_work(session: Session, actor: Actor, token: ApiToken) -> None
         .with_for_update(of=Release, key_share=True)
     ).all()
     for release, project in waiting:
-        if _made_by(release_scheduler(session, project, release.key), token):
+        if _made_by(release_scheduler(session, project, release.key), creator):
             transition(
                 session, actor, project, release, release.version, "draft",
                 action="cancelled", reason=reason, now=utc_now(),
             )  # fmt: skip
 
 
-def _made_by(creator: Mapping[str, Any] | None, token: ApiToken) -> bool:
-    if creator is None:
+def _made_by(made_by: Mapping[str, Any] | None, creator: Mapping[str, Any]) -> bool:
+    if made_by is None:
         return False
-    return creator.get("kind") == "token" and creator.get("id") == token.id
+    return (made_by.get("kind"), made_by.get("id")) == (creator.get("kind"), creator.get("id"))
