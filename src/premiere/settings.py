@@ -27,6 +27,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8700
     admin_token: str | None = None
+    metrics_token: str | None = None
     max_body_bytes: int = 1_048_576
     log_level: str = "info"
     log_summary_seconds: float = 60.0
@@ -92,6 +93,7 @@ class Settings:
             host=env.get("PREMIERE_HOST") or base.host,
             port=number("PREMIERE_PORT", int, base.port, 0),
             admin_token=_admin_token(env.get("PREMIERE_ADMIN_TOKEN") or None),
+            metrics_token=(env.get("PREMIERE_METRICS_TOKEN") or "").strip() or None,
             max_body_bytes=number("PREMIERE_MAX_BODY_BYTES", int, base.max_body_bytes, 1),
             log_level=env.get("PREMIERE_LOG_LEVEL") or base.log_level,
             log_summary_seconds=number(

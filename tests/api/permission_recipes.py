@@ -257,6 +257,7 @@ R: dict[tuple[str, str], Recipe] = {
         {"email": f"{w.fresh('s')}@example.com", "categories": ["release"]}),
     ("DELETE", Q + "/subscribers/{subscriber_id}"): lambda w: (
         "DELETE", f"{P}/subscribers/{w.subscriber()}", None),
+    ("GET", Q + "/timeline"): get("/timeline"),
     ("GET", Q + "/releases/{release}/feedback"): on_release("GET", "/feedback"),
     ("GET", Q + "/releases/{release}/feedback.csv"): on_release("GET", "/feedback.csv"),
 }  # fmt: skip

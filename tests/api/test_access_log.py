@@ -113,3 +113,16 @@ def test_access_log__unexpected_error__logged_individually_as_500(
 
     assert response.status_code == 500
     assert lines(access) == ['127.0.0.1:123 - "POST /ofrep/v1/evaluate/flags/theme HTTP/1.1" 500']
+
+
+def test_access_log__secrets_in_urls__redacted() -> None:
+    from premiere.api.sdk.access_log import _path_and_query
+
+    def logged(path: str, query: bytes = b"") -> str:
+        return _path_and_query({"path": path, "query_string": query})
+
+    assert logged("/join/0123456789abcdef.s3cret") == "/join/0123456789abcdef.REDACTED"
+    assert logged("/api/v1/unsubscribe/l1nk") == "/api/v1/unsubscribe/REDACTED"
+    assert logged("/sign-in/sso/callback", b"code=c0de&state=st4te&iss=x") == (
+        "/sign-in/sso/callback?code=REDACTED&state=REDACTED&iss=x"
+    )

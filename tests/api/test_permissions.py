@@ -32,8 +32,10 @@ PUBLIC = {
     ("POST", "/api/v1/whats-new"), ("POST", "/api/v1/whats-new/seen"),
     ("POST", "/api/v1/whats-new/{note}/feedback"),
     ("GET", "/api/v1/projects/{project}/calendar.ics"), ("GET", "/widget/whats-new.js"),
+    ("GET", "/metrics"),
 }  # fmt: skip
-"""Routes that authenticate otherwise: SDK tokens, signatures, one-time links, a password."""
+"""Routes that authenticate otherwise: SDK tokens, signatures, one-time links, a password,
+the metrics token (or an admin's)."""
 
 VIEWER, ENGINEER, MANAGER, ADMIN = "viewer", "engineer", "release_manager", "admin"
 CALLERS = (VIEWER, ENGINEER, MANAGER, ADMIN, "project-admin", "deploy")

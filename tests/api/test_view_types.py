@@ -14,12 +14,14 @@ from pydantic import BaseModel
 from premiere.api import models as shared_models
 from premiere.api.deployments import models as deployment_models
 from premiere.api.flags import models as flag_models
+from premiere.api.insights import models as insight_models
 from premiere.api.releases import views as release_views
 from premiere.api.sdk import models as sdk_models
 from premiere.services import audit_chain, mappers
 from premiere.services.deployments import checks, darkcode, github, matrix, promotion
 from premiere.services.deployments import views as deployment_views
 from premiere.services.flags import scheduled_changes
+from premiere.services.insights import timeline
 from premiere.services.releases import approvals, readiness, rows, schedules, tick
 from premiere.services.sdk import documents, events
 
@@ -81,6 +83,8 @@ PAIRS: list[tuple[type[BaseModel], Any]] = [
     (deployment_models.MatrixView, matrix.MatrixView),
     (deployment_models.FlagDeploymentsView, darkcode.FlagDeploymentsView),
     (deployment_models.DarkCodeView, darkcode.DarkCodeView),
+    (insight_models.TimelineItem, timeline.TimelineItem),
+    (insight_models.TimelinePage, timeline.TimelinePage),
 ]
 
 

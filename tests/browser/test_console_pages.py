@@ -44,6 +44,7 @@ PAGES = [
     # the demo release's first note (the finished payments-v2-launch has notes 1 and 2)
     ("note", f"{DEMO}/releases/recommendations-v2/notes/3", None),
     ("audit", f"{DEMO}/audit", "console-audit"),
+    ("timeline", f"{DEMO}/timeline", "console-timeline"),
     ("tokens", f"{DEMO}/tokens", "console-tokens"),
     ("settings", f"{DEMO}/settings", "console-settings"),
     ("not-found", f"{DEMO}/no-such-page", None),

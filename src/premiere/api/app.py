@@ -30,6 +30,7 @@ from premiere.api.errors import install_error_handlers
 from premiere.api.flags import routes as flags
 from premiere.api.flags import segments
 from premiere.api.insights import incidents as incidents_api
+from premiere.api.insights import metrics, timeline
 from premiere.api.insights import routes as insights
 from premiere.api.limits import BodySizeLimit, EventRateLimits, FeedbackRateLimits
 from premiere.api.models import Health, answers
@@ -128,6 +129,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
     # Before the body size limit, which it applies itself: api/sdk/fastpath.py
     app.add_middleware(OfrepFastPath, max_body_bytes=settings.max_body_bytes)
+    metrics.install_metrics(app, settings)  # requests counted for /metrics
     counts = AccessCounts(settings.log_summary_seconds)
     setattr(app.state, ACCESS_LOG, counts)
     app.add_middleware(AccessLog, counts=counts)  # outermost: api/sdk/access_log.py
@@ -166,6 +168,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )
 
+    app.include_router(metrics.router)  # /metrics: api/insights/metrics.py
+    app.include_router(  # insights: api/insights/
+        timeline.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
+    )
     app.include_router(  # the releases calendar (iCalendar): api/communication/calendar_feed.py
         calendar_feed.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
     )

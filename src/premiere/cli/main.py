@@ -165,6 +165,10 @@ COMMANDS = {
         "premiere.cli.communication.subscribers:subscribers",
         "Email subscribers: an email per event of the categories they chose.",
     ),
+    "timeline": CommandEntry(
+        "premiere.cli.insights.timeline:timeline",
+        "Show what happened in a project: deployments, flags, releases, guards, notes.",
+    ),
     "tokens": CommandEntry(
         "premiere.cli.tokens:tokens",
         "Create, list and revoke API tokens.",

@@ -35,6 +35,7 @@ NAVIGATION = (
     ("segments", "Segments", "/segments"),
     ("deployments", "Deployments", "/deployments"),
     ("releases", "Releases", "/releases"),
+    ("timeline", "Timeline", "/timeline"),
     ("audit", "Audit", "/audit"),
     ("settings", "Settings", "/settings"),
 )

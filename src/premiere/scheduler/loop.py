@@ -103,6 +103,9 @@ class Scheduler:
         self.delivery_retention = delivery_retention
         self.outbox_retention = outbox_retention
         self._pruned_at: datetime | None = None
+        self.ticks = 0
+        """Ticks made while leading, since this scheduler was made (``/metrics``)."""
+        self.last_tick_at: datetime | None = None
         self._recorded: set[Hashable] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -124,6 +127,8 @@ class Scheduler:
             ]
         self._watch(record, now, report)
         self._prune(now, report)
+        self.ticks += 1
+        self.last_tick_at = now
         return report
 
     def _prune(self, now: datetime, report: TickReport) -> None:

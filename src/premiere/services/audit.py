@@ -104,9 +104,9 @@ def list_audit_events(
             or_(AuditEvent.actor_id == actor, AuditEvent.actor_name == actor)
         )
     if since is not None:
-        statement = statement.where(AuditEvent.at >= _parse_time("since", since))
+        statement = statement.where(AuditEvent.at >= parse_time("since", since))
     if until is not None:
-        statement = statement.where(AuditEvent.at < _parse_time("until", until))
+        statement = statement.where(AuditEvent.at < parse_time("until", until))
     if cursor is not None:
         statement = statement.where(AuditEvent.id < decode_cursor("audit", cursor))
     with store.read() as session:
@@ -136,7 +136,8 @@ def _validate_filters(**filters: str | None) -> None:
             raise ValidationError.single(name, "type", "must be a string without NUL characters")
 
 
-def _parse_time(field: str, value: datetime | str) -> datetime:
+def parse_time(field: str, value: datetime | str) -> datetime:
+    """``value`` (RFC 3339 text, or a date-time) in UTC; naive means UTC (``datetime``)."""
     if not isinstance(value, str | datetime):
         value = "not a date-time"
     if isinstance(value, str):

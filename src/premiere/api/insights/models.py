@@ -1,4 +1,5 @@
-"""The insights' and incidents' bodies and views (the OpenAPI document's shapes)."""
+"""The insights' response models and bodies: the timeline (the shapes of
+services/insights/timeline.py), the DORA and release-aware measures, incidents."""
 
 from __future__ import annotations
 
@@ -6,7 +7,28 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
-from premiere.api.models import Body, Description, Key, Name, View, optional
+from premiere.api.models import ActorView, Body, Description, Key, Name, View, optional
+
+
+class TimelineItem(View):
+    id: int = Field(description="The audit event's id.")
+    at: str
+    category: str = Field(
+        description="deployment, flag, release, guard, approval, note, incident or other."
+    )
+    action: str = Field(description="The audit event's action, e.g. deployment.recorded.")
+    title: str = Field(description="What happened, as a sentence.")
+    actor: ActorView
+    environment: str | None
+    resource_type: str
+    resource_key: str
+    link: str = Field(description="The console page of what the item is about.")
+
+
+class TimelinePage(View):
+    items: list[TimelineItem]
+    next_cursor: str | None = Field(description="Pass back as ?cursor= for the next page.")
+
 
 Severity = Literal["sev1", "sev2", "sev3", "sev4"]
 Resolution = Literal["flag_off", "rollback", "fix", "other"]

@@ -130,14 +130,17 @@ def _client(scope: Scope) -> str:
 
 
 def _path_and_query(scope: Scope) -> str:
-    """The path and query as logged; a ``token=`` in the query (a calendar's feed token)
-    is logged as ``token=REDACTED``."""
+    """The path and query as logged, without the secrets URLs carry: a ``token=`` in the
+    query (a calendar's feed token), an OpenID provider's ``code=`` and ``state=`` (the
+    single sign-on callback), the secret of an invitation or unsubscribe link."""
     path: str = scope.get("root_path", "") + scope["path"]
+    path = _SECRET_IN_PATH.sub(r"\1REDACTED", path)
     query: bytes = scope.get("query_string", b"")
     if not query:
         return path
-    text = _TOKEN_IN_QUERY.sub(r"\1REDACTED", query.decode("latin-1"))
+    text = _SECRET_IN_QUERY.sub(r"\1REDACTED", query.decode("latin-1"))
     return f"{path}?{text}"
 
 
-_TOKEN_IN_QUERY = re.compile(r"((?:^|&)token=)[^&]*", re.IGNORECASE)
+_SECRET_IN_QUERY = re.compile(r"((?:^|&)(?:token|code|state)=)[^&]*", re.IGNORECASE)
+_SECRET_IN_PATH = re.compile(r"^(/join/[0-9a-f]{16}\.|/join/|/api/v1/unsubscribe/)[^/]+")

@@ -1,1 +1,2 @@
-"""The `premiere insights` and `premiere incidents` commands."""
+"""Delivery insights in the terminal: ``premiere timeline``, ``premiere insights``,
+``premiere incidents``."""

@@ -45,6 +45,7 @@ def serve(
     import uvicorn
 
     from premiere.api.app import create_app
+    from premiere.api.insights.metrics import observe_scheduler
     from premiere.api.sdk.stream_limits import connection_capacity
     from premiere.cli.server.demo import seed_demo
     from premiere.cli.server.worker import background_scheduler
@@ -65,7 +66,9 @@ def serve(
         _apply_stream_settings(app, settings)
         descriptors = _raise_descriptor_limit()
         settle_memory()
-        with background_scheduler(store, enabled=not no_scheduler, settings=settings):
+        with background_scheduler(store, enabled=not no_scheduler, settings=settings) as ticking:
+            if ticking is not None:
+                observe_scheduler(app, ticking)  # its ticks in /metrics
             uvicorn.run(
                 app,
                 host=settings.host,

@@ -1,0 +1,1 @@
+"""Delivery insights in the console: the project's timeline (``timeline``)."""
