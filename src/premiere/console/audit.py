@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import SignedIn, store_of
+from premiere.console.auth import Reader, store_of
 from premiere.console.deployments.pages import utc_text
 from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form
 from premiere.console.pages import frame, page
@@ -30,7 +30,7 @@ MAX_FILTER = 200
 
 
 @router.get("/projects/{project}/audit")
-async def audit_page(request: Request, project: str, session: SignedIn) -> Response:
+async def audit_page(request: Request, project: str, session: Reader) -> Response:
     query = {name: request.query_params.get(name, "")[:MAX_FILTER] for name in FILTERS}
     cursor = request.query_params.get("cursor") or None
     view = await run_in_threadpool(build_audit, store_of(request), project, query, cursor)

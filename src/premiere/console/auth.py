@@ -1,7 +1,11 @@
 """Who is signed in: the session cookie, sign-in redirects and CSRF checks.
 
-Pages depend on :data:`SignedIn`; a visitor without a live session is sent to
-``/sign-in?next=<the page>`` (:class:`SignInRequired`, answered in :mod:`.errors`).
+Every page declares the action it takes with one of the aliases below (:func:`permit`
+over :data:`SignedIn`): a visitor without a live session is sent to
+``/sign-in?next=<the page>`` (:class:`SignInRequired`, answered in :mod:`.errors`), a
+caller the permission table refuses gets the 403 page, and the page's templates may ask
+``can(action, environment=None)`` (:class:`Permits`) to show only the forms the caller
+may use.
 State-changing forms are read with :func:`read_form`, which answers 403 unless the
 form's ``csrf`` field matches the session's token; nothing runs before that check.
 """
@@ -9,8 +13,8 @@ form's ``csrf`` field matches the session's token; nothing runs before that chec
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import parse_qsl
@@ -83,29 +87,84 @@ async def signed_in(request: Request) -> SessionInfo:
 SignedIn = Annotated[SessionInfo, Depends(signed_in)]
 
 
+@dataclass(frozen=True)
+class Permits:
+    """What the signed-in caller may do in the page's project: the permission table
+    (``services/people/permissions.py``) with the roles the project's environments ask
+    of flag changes, read once per request. Templates ask it as ``can(action,
+    environment=None)``; a flag change without an environment reaches every
+    environment (the strictest role of the project)."""
+
+    caller: permissions.Caller
+    project: str | None = None
+    flag_roles: Mapping[str, str] = field(default_factory=dict)
+
+    def needs(self, action: str, environment: str | None) -> str | None:
+        """The role the environment asks of ``action`` (flag changes), or None."""
+        if action != permissions.FLAGS_CHANGE or not self.flag_roles:
+            return None
+        if environment is None:
+            return permissions.strictest(self.flag_roles.values())
+        return self.flag_roles.get(environment)
+
+    def __call__(self, action: str, environment: str | None = None) -> bool:
+        needs = self.needs(action, environment)
+        return permissions.allows(self.caller, action, self.project, needs=needs)
+
+    def authorize(self, action: str, environment: str | None = None) -> None:
+        """``PermissionDeniedError`` (the 403 page) unless the caller may."""
+        needs = self.needs(action, environment)
+        permissions.authorize(self.caller, action, self.project, needs=needs)
+
+    def projects(self) -> frozenset[str] | None:
+        """The projects the caller may read (None: all of them)."""
+        return permissions.projects_of(self.caller)
+
+
+def permits_of(store: Store, caller: permissions.Caller, project: str | None) -> Permits:
+    roles = access.flag_roles(store, project) if project is not None else {}
+    return Permits(caller, project, roles)
+
+
 def permit(action: str, *, in_body: bool = False) -> Callable[..., Awaitable[SessionInfo]]:
     """A dependency: the signed-in session, if the permission table
     (``services/people/permissions.py``) lets its person or token take ``action`` in the
-    page's ``{project}`` (and, for flag changes, its ``{environment}``; without one, every
-    environment of the project); else ``PermissionDeniedError`` (the 403 page). The
-    same rule as the API's (``api/auth.py``). ``in_body``: the environment is in the form,
-    and the route checks it with ``access.authorize_flag_change``."""
+    page's ``{project}`` (of the path, else of the ``project`` query parameter) and, for
+    flag changes, its ``{environment}`` (without one, every environment of the project);
+    else ``PermissionDeniedError`` (the 403 page), before the route runs. The same rule
+    as the API's (``api/auth.py``). ``in_body``: the environment is in the form, and the
+    route checks it with :func:`authorize_flag_change`; here only the least role is.
+    The request's :class:`Permits` are kept for the page (``can`` in templates); the
+    route's action on the dependency (``action``), for the tests that check every route."""
 
     async def permitted(request: Request, session: SignedIn) -> SessionInfo:
         params = request.path_params
-        project = params.get("project") or None
-        if action == permissions.FLAGS_CHANGE and project is not None and not in_body:
-            needs = await run_in_threadpool(
-                access.flag_role, store_of(request), project, params.get("environment")
-            )
-            permissions.authorize(session.caller, action, project, needs=needs)
-        else:
+        project = params.get("project") or request.query_params.get("project") or None
+        permits = await run_in_threadpool(permits_of, store_of(request), session.caller, project)
+        request.state.console_permits = permits
+        if in_body:
             permissions.authorize(session.caller, action, project)
+        else:
+            permits.authorize(action, params.get("environment"))
         return session
 
     permitted.action = action  # type: ignore[attr-defined]
     permitted.__name__ = f"permit_{action.replace('.', '_')}"
     return permitted
+
+
+def permits_for(request: Request) -> Permits | None:
+    """The :class:`Permits` of the request (None before a route's action was checked)."""
+    permits: Permits | None = getattr(request.state, "console_permits", None)
+    return permits
+
+
+def authorize_flag_change(request: Request, environment: str | None) -> None:
+    """For a route whose form names the environment (:data:`FlagScheduler`): may the
+    caller change flags there? ``PermissionDeniedError`` (the 403 page) if not."""
+    permits = permits_for(request)
+    assert permits is not None, "a route of FlagScheduler checks its environment"
+    permits.authorize(permissions.FLAGS_CHANGE, environment)
 
 
 Anyone = Annotated[SessionInfo, Depends(permit(permissions.ANYONE))]

@@ -8,7 +8,7 @@ Service errors carry stable codes and field names (``ValidationError``'s ``detai
 :func:`map_error_to_form` turns them into :class:`FormErrors`, here and nowhere else::
 
     @router.post("/projects/{project}/flags/new")
-    async def create_flag_form(request: Request, project: str, session: SignedIn) -> Response:
+    async def create_flag_form(request: Request, project: str, session: FlagCreator) -> Response:
         return await submit_form(
             request,
             session,

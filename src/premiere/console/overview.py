@@ -16,11 +16,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from premiere.console.auth import SignedIn, store_of
+from premiere.console.auth import Anyone, Reader, store_of
 from premiere.console.errors import not_found_page
 from premiere.console.pages import page, secure
 from premiere.services.audit import list_audit_events
 from premiere.services.deployments.matrix import MatrixRow, get_environment_matrix
+from premiere.services.people import permissions
 from premiere.services.projects import get_project, list_projects
 from premiere.services.releases.records import list_releases
 from premiere.services.releases.rows import ReleaseView
@@ -38,9 +39,13 @@ FRAGMENTS = {
 
 
 @router.get("/")
-async def home(request: Request, session: SignedIn) -> Response:
-    """The first project's overview (or, without projects, what to do first)."""
+async def home(request: Request, session: Anyone) -> Response:
+    """The first project's overview the caller may read (or, without one, what to do
+    first)."""
     projects = await run_in_threadpool(list_projects, store_of(request))
+    readable = permissions.projects_of(session.caller)
+    if readable is not None:
+        projects = [item for item in projects if item["key"] in readable]
     if not projects:
         return page(request, "no_projects.html", {"projects": []})
     return secure(
@@ -50,7 +55,7 @@ async def home(request: Request, session: SignedIn) -> Response:
 
 @router.get("/projects")
 async def switch_project(
-    request: Request, session: SignedIn, project: Annotated[str, Query(max_length=128)] = ""
+    request: Request, session: Anyone, project: Annotated[str, Query(max_length=128)] = ""
 ) -> Response:
     """The project switcher's target (it works without JavaScript)."""
     if not project:
@@ -59,13 +64,13 @@ async def switch_project(
 
 
 @router.get("/projects/{project}")
-async def overview(request: Request, project: str, session: SignedIn) -> Response:
+async def overview(request: Request, project: str, session: Reader) -> Response:
     view = await run_in_threadpool(build_overview, store_of(request), project)
     return page(request, "overview/page.html", view)
 
 
 @router.get("/projects/{project}/fragments/{name}")
-async def fragment(request: Request, project: str, name: str, session: SignedIn) -> Response:
+async def fragment(request: Request, project: str, name: str, session: Reader) -> Response:
     """One fragment of the overview, for the live updates."""
     if name not in FRAGMENTS:
         return not_found_page(request)

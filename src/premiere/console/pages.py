@@ -75,11 +75,29 @@ def secure(response: Response) -> Response:
 
 def render(request: Request, template: str, context: Mapping[str, Any]) -> str:
     """The HTML of ``template`` with ``context``, plus what every page knows: the request,
-    the signed-in session (``session``, its ``csrf``) and the projects for the switcher."""
+    the signed-in session (``session``, its ``csrf``), ``can(action, environment=None)``
+    (what the caller may do in the page's project: ``console/auth.py``'s ``Permits``;
+    nothing before a route's action was checked), and the projects for the switcher,
+    only those the caller may read."""
     templates: Environment = request.app.state.console.templates
     signed_in = getattr(request.state, "console_session", None)
-    base = {"request": request, "session": signed_in, "csrf": signed_in.csrf if signed_in else ""}
-    return templates.get_template(template).render({**base, **context})
+    permits = getattr(request.state, "console_permits", None)
+    base = {
+        "request": request,
+        "session": signed_in,
+        "csrf": signed_in.csrf if signed_in else "",
+        "can": permits if permits is not None else _nothing,
+    }
+    values = {**base, **context}
+    if permits is not None and values.get("projects"):
+        readable = permits.projects()
+        if readable is not None:
+            values["projects"] = [p for p in values["projects"] if p["key"] in readable]
+    return templates.get_template(template).render(values)
+
+
+def _nothing(action: str, environment: str | None = None) -> bool:
+    return False
 
 
 def page(

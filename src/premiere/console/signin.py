@@ -14,8 +14,8 @@ from starlette.responses import RedirectResponse, Response
 from premiere import errors
 from premiere.console.auth import (
     COOKIE,
+    Anyone,
     CsrfRejected,
-    SignedIn,
     clear_session_cookie,
     console_state,
     read_form,
@@ -98,7 +98,7 @@ async def sign_in(request: Request) -> Response:
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, session: SignedIn) -> Response:
+async def sign_out(request: Request, session: Anyone) -> Response:
     await read_form(request, session)
     state = console_state(request)
     raw = request.cookies.get(COOKIE, "")

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from premiere.console.auth import SignedIn, console_state, store_of
+from premiere.console.auth import Reader, console_state, store_of
 from premiere.console.pages import secure
 from premiere.services.audit import activity_head
 from premiere.services.projects import get_project
@@ -34,7 +34,7 @@ Head = tuple[int, int]
 
 @router.get("/console/stream")
 async def console_stream(
-    request: Request, session: SignedIn, project: Annotated[str, Query(max_length=128)]
+    request: Request, session: Reader, project: Annotated[str, Query(max_length=128)]
 ) -> Response:
     store = store_of(request)
     await run_in_threadpool(get_project, store, project)  # not_found before the stream starts

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from premiere.console.auth import SignedIn, actor_of, read_form, store_of
+from premiere.console.auth import TokenAdmin, actor_of, read_form, store_of
 from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form
 from premiere.console.pages import page, secure
 from premiere.services import Actor
@@ -32,13 +32,13 @@ FIELDS = ("name", "scope", "project", "environment")
 
 
 @router.get("/projects/{project}/tokens")
-async def token_list(request: Request, project: str, session: SignedIn) -> Response:
+async def token_list(request: Request, project: str, session: TokenAdmin) -> Response:
     view = await run_in_threadpool(build_tokens, store_of(request), project)
     return page(request, "tokens/page.html", view)
 
 
 @router.post("/projects/{project}/tokens")
-async def create_token_form(request: Request, project: str, session: SignedIn) -> Response:
+async def create_token_form(request: Request, project: str, session: TokenAdmin) -> Response:
     form = await read_form(request, session)
     store = store_of(request)
     view = await run_in_threadpool(build_tokens, store, project)
@@ -54,7 +54,7 @@ async def create_token_form(request: Request, project: str, session: SignedIn) -
 
 @router.post("/projects/{project}/tokens/{token_id}/revoke")
 async def revoke_token_form(
-    request: Request, project: str, token_id: str, session: SignedIn
+    request: Request, project: str, token_id: str, session: TokenAdmin
 ) -> Response:
     await read_form(request, session)
     store = store_of(request)

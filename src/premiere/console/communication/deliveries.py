@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import SignedIn, actor_of, store_of
+from premiere.console.auth import Reader, SettingsAdmin, actor_of, store_of
 from premiere.console.communication.views import build_webhook, row_id
 from premiere.console.errors import not_found_page
 from premiere.console.forms import FORM_ERRORS, map_error_to_form, submit_form
@@ -24,7 +24,7 @@ ONE = "/projects/{project}/webhooks/{webhook}"
 
 @router.get(ONE)
 async def webhook_page(
-    request: Request, project: str, webhook: str, session: SignedIn, cursor: str | None = None
+    request: Request, project: str, webhook: str, session: Reader, cursor: str | None = None
 ) -> Response:
     webhook_id = row_id(webhook)
     if webhook_id is None:
@@ -43,7 +43,7 @@ async def webhook_page(
 
 @router.post(ONE + "/test")
 async def send_test_event_form(
-    request: Request, project: str, webhook: str, session: SignedIn
+    request: Request, project: str, webhook: str, session: SettingsAdmin
 ) -> Response:
     webhook_id = row_id(webhook)
     if webhook_id is None:
@@ -66,7 +66,7 @@ async def send_test_event_form(
 
 @router.post(ONE + "/deliveries/{delivery}/redeliver")
 async def redeliver_form(
-    request: Request, project: str, webhook: str, delivery: str, session: SignedIn
+    request: Request, project: str, webhook: str, delivery: str, session: SettingsAdmin
 ) -> Response:
     webhook_id, delivery_id = row_id(webhook), row_id(delivery)
     if webhook_id is None or delivery_id is None:

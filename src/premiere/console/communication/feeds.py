@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import SignedIn, actor_of, store_of
+from premiere.console.auth import SettingsAdmin, actor_of, store_of
 from premiere.console.forms import FormErrors, submit_form
 from premiere.console.pages import frame, page
 from premiere.errors import ValidationError
@@ -26,13 +26,13 @@ SETTINGS = "/projects/{project}/settings/changelog"
 
 
 @router.get(SETTINGS)
-async def settings_page(request: Request, project: str, session: SignedIn) -> Response:
+async def settings_page(request: Request, project: str, session: SettingsAdmin) -> Response:
     view = await run_in_threadpool(build_settings_page, store_of(request), project, _site(request))
     return page(request, "communication/feeds.html", view)
 
 
 @router.post(SETTINGS)
-async def settings_form(request: Request, project: str, session: SignedIn) -> Response:
+async def settings_form(request: Request, project: str, session: SettingsAdmin) -> Response:
     store = store_of(request)
     view = await run_in_threadpool(build_settings_page, store, project, _site(request))
 

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from premiere.console.auth import SignedIn, actor_of, read_form, store_of
+from premiere.console.auth import SettingsAdmin, actor_of, read_form, store_of
 from premiere.console.communication.views import build_subscribers, row_id, subscriber_data
 from premiere.console.errors import not_found_page
 from premiere.console.forms import submit_form
@@ -21,13 +21,13 @@ PAGE = "/projects/{project}/subscribers"
 
 
 @router.get(PAGE)
-async def subscribers_page(request: Request, project: str, session: SignedIn) -> Response:
+async def subscribers_page(request: Request, project: str, session: SettingsAdmin) -> Response:
     view = await run_in_threadpool(build_subscribers, store_of(request), project)
     return page(request, "webhooks/subscribers.html", view)
 
 
 @router.post(PAGE)
-async def add_subscriber_form(request: Request, project: str, session: SignedIn) -> Response:
+async def add_subscriber_form(request: Request, project: str, session: SettingsAdmin) -> Response:
     store = store_of(request)
     view = await run_in_threadpool(build_subscribers, store, project)
     return await submit_form(
@@ -44,7 +44,7 @@ async def add_subscriber_form(request: Request, project: str, session: SignedIn)
 
 @router.post(PAGE + "/{subscriber}/remove")
 async def remove_subscriber_form(
-    request: Request, project: str, subscriber: str, session: SignedIn
+    request: Request, project: str, subscriber: str, session: SettingsAdmin
 ) -> Response:
     subscriber_id = row_id(subscriber)
     if subscriber_id is None:

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from premiere.console.auth import SignedIn, actor_of, read_form, store_of
+from premiere.console.auth import Reader, SettingsAdmin, SignedIn, actor_of, read_form, store_of
 from premiere.console.communication.views import (
     addresses_of,
     build_form,
@@ -34,19 +34,19 @@ ONE = HOOKS + "/{webhook}"
 
 
 @router.get(HOOKS)
-async def webhook_list(request: Request, project: str, session: SignedIn) -> Response:
+async def webhook_list(request: Request, project: str, session: Reader) -> Response:
     view = await run_in_threadpool(build_list, store_of(request), project)
     return page(request, "webhooks/list.html", view)
 
 
 @router.get(HOOKS + "/new")
-async def new_webhook_page(request: Request, project: str, session: SignedIn) -> Response:
+async def new_webhook_page(request: Request, project: str, session: SettingsAdmin) -> Response:
     view = await run_in_threadpool(build_form, store_of(request), project, None)
     return page(request, "webhooks/form.html", view)
 
 
 @router.post(HOOKS + "/new")
-async def create_webhook_form(request: Request, project: str, session: SignedIn) -> Response:
+async def create_webhook_form(request: Request, project: str, session: SettingsAdmin) -> Response:
     form = await read_form(request, session)
     store, addresses = store_of(request), addresses_of(request)
     view = await run_in_threadpool(build_form, store, project, None)
@@ -63,7 +63,7 @@ async def create_webhook_form(request: Request, project: str, session: SignedIn)
 
 @router.get(ONE + "/edit")
 async def edit_webhook_page(
-    request: Request, project: str, webhook: str, session: SignedIn
+    request: Request, project: str, webhook: str, session: SettingsAdmin
 ) -> Response:
     webhook_id = row_id(webhook)
     if webhook_id is None:
@@ -74,7 +74,7 @@ async def edit_webhook_page(
 
 @router.post(ONE + "/edit")
 async def edit_webhook_form(
-    request: Request, project: str, webhook: str, session: SignedIn
+    request: Request, project: str, webhook: str, session: SettingsAdmin
 ) -> Response:
     webhook_id = row_id(webhook)
     if webhook_id is None:
@@ -100,14 +100,14 @@ async def edit_webhook_form(
 
 @router.post(ONE + "/enable")
 async def enable_webhook_form(
-    request: Request, project: str, webhook: str, session: SignedIn
+    request: Request, project: str, webhook: str, session: SettingsAdmin
 ) -> Response:
     return await _switch(request, project, webhook, session, enabled=True)
 
 
 @router.post(ONE + "/disable")
 async def disable_webhook_form(
-    request: Request, project: str, webhook: str, session: SignedIn
+    request: Request, project: str, webhook: str, session: SettingsAdmin
 ) -> Response:
     """Disabling cancels the webhook's pending deliveries (shown in its log)."""
     return await _switch(request, project, webhook, session, enabled=False)
@@ -140,7 +140,7 @@ async def _switch(
 
 @router.post(ONE + "/rotate-secret")
 async def rotate_secret_form(
-    request: Request, project: str, webhook: str, session: SignedIn
+    request: Request, project: str, webhook: str, session: SettingsAdmin
 ) -> Response:
     webhook_id = row_id(webhook)
     if webhook_id is None:
@@ -154,7 +154,7 @@ async def rotate_secret_form(
 
 @router.get(ONE + "/delete")
 async def delete_webhook_page(
-    request: Request, project: str, webhook: str, session: SignedIn
+    request: Request, project: str, webhook: str, session: SettingsAdmin
 ) -> Response:
     webhook_id = row_id(webhook)
     if webhook_id is None:
@@ -165,7 +165,7 @@ async def delete_webhook_page(
 
 @router.post(ONE + "/delete")
 async def delete_webhook_form(
-    request: Request, project: str, webhook: str, session: SignedIn
+    request: Request, project: str, webhook: str, session: SettingsAdmin
 ) -> Response:
     webhook_id = row_id(webhook)
     if webhook_id is None:

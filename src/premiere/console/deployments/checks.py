@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from premiere.console.auth import SignedIn, actor_of, read_form, store_of
+from premiere.console.auth import LedgerReader, SettingsAdmin, actor_of, read_form, store_of
 from premiere.console.deployments.settings import build_service, integer, version_of
 from premiere.console.forms import submit_form
 from premiere.console.pages import page, secure
@@ -39,7 +39,7 @@ FIELD_NAMES = {"json_field": "json_path", "json_field.path": "json_path"}
 
 @router.get(CHECKS + "/new")
 async def new_check_page(
-    request: Request, project: str, service: str, session: SignedIn
+    request: Request, project: str, service: str, session: SettingsAdmin
 ) -> Response:
     view = await run_in_threadpool(build_check, store_of(request), project, service, None)
     return page(request, "settings/check.html", view)
@@ -47,7 +47,7 @@ async def new_check_page(
 
 @router.post(CHECKS + "/new")
 async def create_check_form(
-    request: Request, project: str, service: str, session: SignedIn
+    request: Request, project: str, service: str, session: SettingsAdmin
 ) -> Response:
     store, addresses = store_of(request), _addresses(request)
     view = await run_in_threadpool(build_check, store, project, service, None)
@@ -69,7 +69,7 @@ async def create_check_form(
 
 @router.get(CHECKS + "/{key}")
 async def check_page(
-    request: Request, project: str, service: str, key: str, session: SignedIn
+    request: Request, project: str, service: str, key: str, session: LedgerReader
 ) -> Response:
     view = await run_in_threadpool(build_check, store_of(request), project, service, key)
     return page(request, "settings/check.html", view)
@@ -77,7 +77,7 @@ async def check_page(
 
 @router.post(CHECKS + "/{key}")
 async def replace_check_form(
-    request: Request, project: str, service: str, key: str, session: SignedIn
+    request: Request, project: str, service: str, key: str, session: SettingsAdmin
 ) -> Response:
     store, addresses = store_of(request), _addresses(request)
     view = await run_in_threadpool(build_check, store, project, service, key)
@@ -101,7 +101,7 @@ async def replace_check_form(
 
 @router.post(CHECKS + "/{key}/delete")
 async def delete_check_form(
-    request: Request, project: str, service: str, key: str, session: SignedIn
+    request: Request, project: str, service: str, key: str, session: SettingsAdmin
 ) -> Response:
     form = await read_form(request, session)
     store = store_of(request)

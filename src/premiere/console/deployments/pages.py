@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from premiere import errors
-from premiere.console.auth import SignedIn, actor_of, store_of
+from premiere.console.auth import Deployer, LedgerReader, actor_of, store_of
 from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form, submit_form
 from premiere.console.pages import page
 from premiere.services.catalog import list_services
@@ -39,7 +39,7 @@ MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
 
 
 @router.get("/projects/{project}/deployments")
-async def deployment_list(request: Request, project: str, session: SignedIn) -> Response:
+async def deployment_list(request: Request, project: str, session: LedgerReader) -> Response:
     query = {name: request.query_params.get(name, "")[:MAX_FILTER] for name in FILTERS}
     cursor = request.query_params.get("cursor") or None
     view = await run_in_threadpool(build_history, store_of(request), project, query, cursor)
@@ -90,7 +90,7 @@ def utc_text(value: str) -> str | None:
 
 @router.get("/projects/{project}/deployments/{deployment}")
 async def deployment_page(
-    request: Request, project: str, deployment: str, session: SignedIn
+    request: Request, project: str, deployment: str, session: LedgerReader
 ) -> Response:
     view = await run_in_threadpool(
         build_deployment, store_of(request), project, deployment_id(deployment)
@@ -100,7 +100,7 @@ async def deployment_page(
 
 @router.post("/projects/{project}/deployments/{deployment}/promote")
 async def promote_form(
-    request: Request, project: str, deployment: str, session: SignedIn
+    request: Request, project: str, deployment: str, session: Deployer
 ) -> Response:
     store, number = store_of(request), deployment_id(deployment)
     view = await run_in_threadpool(build_deployment, store, project, number)
@@ -124,7 +124,7 @@ async def promote_form(
 
 @router.post("/projects/{project}/deployments/{deployment}/rollback")
 async def rollback_form(
-    request: Request, project: str, deployment: str, session: SignedIn
+    request: Request, project: str, deployment: str, session: Deployer
 ) -> Response:
     store, number = store_of(request), deployment_id(deployment)
     view = await run_in_threadpool(build_deployment, store, project, number)
@@ -146,7 +146,7 @@ async def rollback_form(
 
 @router.post("/projects/{project}/deployments/{deployment}/finish")
 async def finish_form(
-    request: Request, project: str, deployment: str, session: SignedIn
+    request: Request, project: str, deployment: str, session: Deployer
 ) -> Response:
     store, number = store_of(request), deployment_id(deployment)
     view = await run_in_threadpool(build_deployment, store, project, number)

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import SignedIn, actor_of, store_of
+from premiere.console.auth import LedgerReader, Reader, SettingsAdmin, actor_of, store_of
 from premiere.console.forms import FormErrors, submit_form
 from premiere.console.pages import frame, page
 from premiere.services import catalog, environments
@@ -31,14 +31,14 @@ INTEGER = re.compile(r"^-?\d{1,18}$")
 
 
 @router.get(SETTINGS)
-async def settings_page(request: Request, project: str, session: SignedIn) -> Response:
+async def settings_page(request: Request, project: str, session: Reader) -> Response:
     view = await run_in_threadpool(build_settings, store_of(request), project)
     return page(request, "settings/page.html", view)
 
 
 @router.post(SETTINGS + "/environments/{environment}/move")
 async def move_environment_form(
-    request: Request, project: str, environment: str, session: SignedIn
+    request: Request, project: str, environment: str, session: SettingsAdmin
 ) -> Response:
     store = store_of(request)
     view = await run_in_threadpool(build_settings, store, project)
@@ -61,13 +61,15 @@ async def move_environment_form(
 
 
 @router.get(SETTINGS + "/environments/new")
-async def new_environment_page(request: Request, project: str, session: SignedIn) -> Response:
+async def new_environment_page(request: Request, project: str, session: SettingsAdmin) -> Response:
     view = await run_in_threadpool(_frame, store_of(request), project)
     return page(request, "settings/environment_new.html", view)
 
 
 @router.post(SETTINGS + "/environments/new")
-async def create_environment_form(request: Request, project: str, session: SignedIn) -> Response:
+async def create_environment_form(
+    request: Request, project: str, session: SettingsAdmin
+) -> Response:
     store = store_of(request)
     view = await run_in_threadpool(_frame, store, project)
 
@@ -89,7 +91,7 @@ async def create_environment_form(request: Request, project: str, session: Signe
 
 @router.get(SETTINGS + "/environments/{environment}")
 async def environment_page(
-    request: Request, project: str, environment: str, session: SignedIn
+    request: Request, project: str, environment: str, session: LedgerReader
 ) -> Response:
     view = await run_in_threadpool(build_environment, store_of(request), project, environment)
     return page(request, "settings/environment.html", view)
@@ -97,7 +99,7 @@ async def environment_page(
 
 @router.post(SETTINGS + "/environments/{environment}")
 async def update_environment_form(
-    request: Request, project: str, environment: str, session: SignedIn
+    request: Request, project: str, environment: str, session: SettingsAdmin
 ) -> Response:
     store = store_of(request)
     view = await run_in_threadpool(build_environment, store, project, environment)
@@ -120,7 +122,7 @@ async def update_environment_form(
 
 @router.post(SETTINGS + "/environments/{environment}/policy")
 async def update_policy_form(
-    request: Request, project: str, environment: str, session: SignedIn
+    request: Request, project: str, environment: str, session: SettingsAdmin
 ) -> Response:
     store = store_of(request)
     view = await run_in_threadpool(build_environment, store, project, environment)
@@ -142,13 +144,13 @@ async def update_policy_form(
 
 
 @router.get(SETTINGS + "/services/new")
-async def new_service_page(request: Request, project: str, session: SignedIn) -> Response:
+async def new_service_page(request: Request, project: str, session: SettingsAdmin) -> Response:
     view = await run_in_threadpool(_frame, store_of(request), project)
     return page(request, "settings/service_new.html", view)
 
 
 @router.post(SETTINGS + "/services/new")
-async def create_service_form(request: Request, project: str, session: SignedIn) -> Response:
+async def create_service_form(request: Request, project: str, session: SettingsAdmin) -> Response:
     store = store_of(request)
     view = await run_in_threadpool(_frame, store, project)
 
@@ -168,14 +170,16 @@ async def create_service_form(request: Request, project: str, session: SignedIn)
 
 
 @router.get(SETTINGS + "/services/{service}")
-async def service_page(request: Request, project: str, service: str, session: SignedIn) -> Response:
+async def service_page(
+    request: Request, project: str, service: str, session: LedgerReader
+) -> Response:
     view = await run_in_threadpool(build_service, store_of(request), project, service)
     return page(request, "settings/service.html", view)
 
 
 @router.post(SETTINGS + "/services/{service}")
 async def update_service_form(
-    request: Request, project: str, service: str, session: SignedIn
+    request: Request, project: str, service: str, session: SettingsAdmin
 ) -> Response:
     store = store_of(request)
     view = await run_in_threadpool(build_service, store, project, service)

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import SignedIn, store_of
+from premiere.console.auth import FlagCreator, Reader, store_of
 from premiere.console.flags.fields import (
     actor_of,
     flag_url,
@@ -58,7 +58,7 @@ Text = Annotated[str, Query(max_length=200)]
 async def flag_list(
     request: Request,
     project: str,
-    session: SignedIn,
+    session: Reader,
     q: Text = "",
     kind: Text = "",
     environment: Text = "",
@@ -72,13 +72,13 @@ async def flag_list(
 
 
 @router.get("/projects/{project}/flags/new")
-async def new_flag(request: Request, project: str, session: SignedIn) -> Response:
+async def new_flag(request: Request, project: str, session: FlagCreator) -> Response:
     context = await run_in_threadpool(_form_context, store_of(request), project)
     return page(request, "flags/new.html", {**context, "form": {"kind": "boolean"}})
 
 
 @router.post("/projects/{project}/flags/new")
-async def create_flag_form(request: Request, project: str, session: SignedIn) -> Response:
+async def create_flag_form(request: Request, project: str, session: FlagCreator) -> Response:
     store = store_of(request)
     context = await run_in_threadpool(_form_context, store, project)
     return await submit_form(

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import SignedIn, store_of
+from premiere.console.auth import FlagChanger, Reader, store_of
 from premiere.console.errors import not_found_page
 from premiere.console.flags import edits
 from premiere.console.flags.fields import actor_of, flag_url, on_fields, version
@@ -37,7 +37,7 @@ async def flag_page(
     request: Request,
     project: str,
     key: str,
-    session: SignedIn,
+    session: Reader,
     environment: Annotated[str | None, Query(max_length=200)] = None,
     context: Text = None,
     context_key: Annotated[str | None, Query(max_length=1000)] = None,
@@ -51,7 +51,7 @@ async def flag_page(
 
 @router.post("/projects/{project}/flags/{key}/environments/{environment}/{edit}")
 async def edit_flag_config(
-    request: Request, project: str, key: str, environment: str, edit: str, session: SignedIn
+    request: Request, project: str, key: str, environment: str, edit: str, session: FlagChanger
 ) -> Response:
     builder = edits.EDITS.get(edit)
     if builder is None:

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from premiere import errors
-from premiere.console.auth import SignedIn, actor_of, read_form, store_of
+from premiere.console.auth import FlagChanger, actor_of, read_form, store_of
 from premiere.console.flags.rule_forms import (
     OPERATOR_LABELS,
     Draft,
@@ -48,7 +48,7 @@ PATH = "/projects/{project}/flags/{flag}/environments/{environment}/rules"
 
 @router.get(PATH)
 async def rule_editor(
-    request: Request, project: str, flag: str, environment: str, session: SignedIn
+    request: Request, project: str, flag: str, environment: str, session: FlagChanger
 ) -> Response:
     view = await run_in_threadpool(load_editor, store_of(request), project, flag, environment)
     view["drafts"] = drafts_from_rules(view["config"]["rules"], len(view["flag"]["variations"]))
@@ -58,7 +58,7 @@ async def rule_editor(
 
 @router.post(PATH)
 async def save_rules(
-    request: Request, project: str, flag: str, environment: str, session: SignedIn
+    request: Request, project: str, flag: str, environment: str, session: FlagChanger
 ) -> Response:
     form = await read_form(request, session)
     store = store_of(request)

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from premiere import errors
-from premiere.console.auth import SignedIn, actor_of, read_form, store_of
+from premiere.console.auth import FlagChanger, Reader, actor_of, read_form, store_of
 from premiere.console.flags.rule_forms import (
     OPERATOR_LABELS,
     apply_edit,
@@ -49,7 +49,7 @@ SEARCH_MAX = 200
 async def segment_list(
     request: Request,
     project: str,
-    session: SignedIn,
+    session: Reader,
     q: str = "",
 ) -> Response:
     """The segments whose key or name holds ``q`` (its first 200 characters)."""
@@ -58,7 +58,7 @@ async def segment_list(
 
 
 @router.post("/projects/{project}/segments")
-async def new_segment(request: Request, project: str, session: SignedIn) -> Response:
+async def new_segment(request: Request, project: str, session: FlagChanger) -> Response:
     store = store_of(request)
     view = await run_in_threadpool(_list_view, store, project, "")
     return await submit_form(
@@ -72,7 +72,7 @@ async def new_segment(request: Request, project: str, session: SignedIn) -> Resp
 
 
 @router.get("/projects/{project}/segments/{key}")
-async def segment_page(request: Request, project: str, key: str, session: SignedIn) -> Response:
+async def segment_page(request: Request, project: str, key: str, session: Reader) -> Response:
     view = await run_in_threadpool(_segment_view, store_of(request), project, key)
     segment = view["segment"]
     view["form"] = {
@@ -87,7 +87,7 @@ async def segment_page(request: Request, project: str, key: str, session: Signed
 
 
 @router.post("/projects/{project}/segments/{key}")
-async def save_segment(request: Request, project: str, key: str, session: SignedIn) -> Response:
+async def save_segment(request: Request, project: str, key: str, session: FlagChanger) -> Response:
     form = await read_form(request, session)
     store = store_of(request)
     view = await run_in_threadpool(_segment_view, store, project, key)
@@ -129,7 +129,7 @@ async def remove_segment(
     request: Request,
     project: str,
     key: str,
-    session: SignedIn,
+    session: FlagChanger,
     version: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     """Delete the segment at ``version`` (the page's delete button carries it); refused,

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import SignedIn, store_of
+from premiere.console.auth import Reader, store_of
 from premiere.console.deployments.pages import utc_text
 from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form
 from premiere.console.pages import frame, page
@@ -45,13 +45,13 @@ LABELS = {
 
 
 @router.get("/projects/{project}/timeline")
-async def timeline_page(request: Request, project: str, session: SignedIn) -> Response:
+async def timeline_page(request: Request, project: str, session: Reader) -> Response:
     view = await _build(request, project)
     return page(request, "insights/timeline.html", view, status=422 if view["errors"] else 200)
 
 
 @router.get("/projects/{project}/timeline/items")
-async def timeline_items(request: Request, project: str, session: SignedIn) -> Response:
+async def timeline_items(request: Request, project: str, session: Reader) -> Response:
     """The items alone, for the live updates of the first page."""
     view = await _build(request, project)
     status = 422 if view["errors"] else 200

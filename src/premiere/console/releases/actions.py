@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import SignedIn, actor_of, console_state, store_of
+from premiere.console.auth import Approver, ReleaseManager, actor_of, console_state, store_of
 from premiere.console.errors import not_found_page
 from premiere.console.forms import submit_form
 from premiere.console.releases.page import build_release_page
@@ -37,7 +37,7 @@ ACTIONS: dict[str, tuple[Action, bool]] = {
 
 
 @router.post("/projects/{project}/releases/{key}/approvals")
-async def approve_form(request: Request, project: str, key: str, session: SignedIn) -> Response:
+async def approve_form(request: Request, project: str, key: str, session: Approver) -> Response:
     store = store_of(request)
     context = await _page_context(request, store, project, key)
 
@@ -57,7 +57,7 @@ async def approve_form(request: Request, project: str, key: str, session: Signed
 
 @router.post("/projects/{project}/releases/{key}/{action}")
 async def action_form(
-    request: Request, project: str, key: str, action: str, session: SignedIn
+    request: Request, project: str, key: str, action: str, session: ReleaseManager
 ) -> Response:
     if action not in ACTIONS:
         return not_found_page(request)

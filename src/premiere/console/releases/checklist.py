@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import SignedIn, actor_of, console_state, store_of
+from premiere.console.auth import ReleaseManager, actor_of, console_state, store_of
 from premiere.console.errors import not_found_page
 from premiere.console.forms import FormErrors, submit_form
 from premiere.console.pages import frame, page
@@ -35,7 +35,7 @@ _ITEM_FIELD = re.compile(r"^items\[(\d+)\]\.(\w+)$")
 
 @router.post(RELEASE + "/checklist/{item}/{action}")
 async def mark_form(
-    request: Request, project: str, key: str, item: str, action: str, session: SignedIn
+    request: Request, project: str, key: str, item: str, action: str, session: ReleaseManager
 ) -> Response:
     if action not in ("tick", "untick"):
         return not_found_page(request)
@@ -57,7 +57,9 @@ async def mark_form(
 
 
 @router.post(RELEASE + "/checklist/items")
-async def add_item_form(request: Request, project: str, key: str, session: SignedIn) -> Response:
+async def add_item_form(
+    request: Request, project: str, key: str, session: ReleaseManager
+) -> Response:
     store = store_of(request)
     context = await _release_context(request, store, project, key)
     existing = [item_input(item) for item in context["checklist"]["items"]]
@@ -87,13 +89,13 @@ async def add_item_form(request: Request, project: str, key: str, session: Signe
 
 
 @router.get(TEMPLATE)
-async def template_page(request: Request, project: str, session: SignedIn) -> Response:
+async def template_page(request: Request, project: str, session: ReleaseManager) -> Response:
     view = await run_in_threadpool(build_template_page, store_of(request), project)
     return page(request, "settings/checklist.html", view)
 
 
 @router.post(TEMPLATE)
-async def template_form(request: Request, project: str, session: SignedIn) -> Response:
+async def template_form(request: Request, project: str, session: ReleaseManager) -> Response:
     store = store_of(request)
     view = await run_in_threadpool(build_template_page, store, project)
 

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import SignedIn, actor_of, store_of
+from premiere.console.auth import ReleaseManager, actor_of, store_of
 from premiere.console.forms import submit_form
 from premiere.console.pages import frame, page
 from premiere.errors import NotFoundError, ValidationError, Violation
@@ -69,14 +69,14 @@ ANNOUNCE_OPTIONS = [
 
 
 @router.get("/projects/{project}/releases/new")
-async def new_release_page(request: Request, project: str, session: SignedIn) -> Response:
+async def new_release_page(request: Request, project: str, session: ReleaseManager) -> Response:
     view = await run_in_threadpool(form_context, store_of(request), project)
     form = {"timezone": "UTC", "required_approvals": "1", "plan": "100%"}
     return page(request, "releases/new.html", {**view, "form": form, "errors": None})
 
 
 @router.post("/projects/{project}/releases/new")
-async def create_release_form(request: Request, project: str, session: SignedIn) -> Response:
+async def create_release_form(request: Request, project: str, session: ReleaseManager) -> Response:
     store = store_of(request)
     context = await run_in_threadpool(form_context, store, project)
     return await submit_form(

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from premiere import errors
-from premiere.console.auth import SignedIn, actor_of, read_form, store_of
+from premiere.console.auth import ReleaseManager, actor_of, read_form, store_of
 from premiere.console.forms import FORM_ERRORS, map_error_to_form
 from premiere.console.pages import page, secure
 from premiere.console.releases.create import FIELD_NAMES, form_context, read_release_form
@@ -40,7 +40,7 @@ PATH = "/projects/{project}/releases/{key}/edit"
 
 @router.get(PATH)
 async def edit_release_page(
-    request: Request, project: str, key: str, session: SignedIn
+    request: Request, project: str, key: str, session: ReleaseManager
 ) -> Response:
     store = store_of(request)
     view = await run_in_threadpool(edit_context, store, project, key)
@@ -50,7 +50,7 @@ async def edit_release_page(
 
 @router.post(PATH)
 async def save_release_form(
-    request: Request, project: str, key: str, session: SignedIn
+    request: Request, project: str, key: str, session: ReleaseManager
 ) -> Response:
     form = await read_form(request, session)
     store = store_of(request)

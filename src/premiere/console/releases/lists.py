@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import SignedIn, console_state, store_of
+from premiere.console.auth import Reader, console_state, store_of
 from premiere.console.errors import error_page
 from premiere.console.pages import frame, page
 from premiere.console.releases.calendar import build_calendar, parse_anchor
@@ -24,13 +24,13 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/projects/{project}/releases")
-async def releases_page(request: Request, project: str, session: SignedIn) -> Response:
+async def releases_page(request: Request, project: str, session: Reader) -> Response:
     view = await run_in_threadpool(_list_view, store_of(request), project)
     return page(request, "releases/list.html", view)
 
 
 @router.get("/projects/{project}/releases/calendar")
-async def calendar_page(request: Request, project: str, session: SignedIn) -> Response:
+async def calendar_page(request: Request, project: str, session: Reader) -> Response:
     """Read from the query by hand: a bad ``view`` or ``date`` gets an HTML page."""
     view = request.query_params.get("view", "month")
     date = request.query_params.get("date", "")

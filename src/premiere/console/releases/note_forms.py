@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from premiere.console.auth import SignedIn, actor_of, console_state, read_form, store_of
+from premiere.console.auth import ReleaseManager, actor_of, console_state, read_form, store_of
 from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form
 from premiere.console.pages import page, secure
 from premiere.console.releases.actions import read_version
@@ -89,7 +89,9 @@ def link_rows(form: Mapping[str, str], saved: int = 0) -> range:
 
 
 @router.post("/projects/{project}/releases/{key}/notes")
-async def create_note_form(request: Request, project: str, key: str, session: SignedIn) -> Response:
+async def create_note_form(
+    request: Request, project: str, key: str, session: ReleaseManager
+) -> Response:
     store = store_of(request)
     now = console_state(request).clock()
     context = await run_in_threadpool(build_release_page, store, project, key, now)
@@ -107,7 +109,7 @@ async def create_note_form(request: Request, project: str, key: str, session: Si
 
 @router.get("/projects/{project}/releases/{key}/notes/{note_id:int}")
 async def note_page(
-    request: Request, project: str, key: str, note_id: int, session: SignedIn
+    request: Request, project: str, key: str, note_id: int, session: ReleaseManager
 ) -> Response:
     view = await run_in_threadpool(build_note_page, store_of(request), project, key, note_id)
     note = view["note"]
@@ -118,7 +120,7 @@ async def note_page(
 
 @router.post("/projects/{project}/releases/{key}/notes/{note_id:int}")
 async def edit_note_form(
-    request: Request, project: str, key: str, note_id: int, session: SignedIn
+    request: Request, project: str, key: str, note_id: int, session: ReleaseManager
 ) -> Response:
     """Save, or with the preview button, show the body as it will read (nothing saved)."""
     store = store_of(request)
@@ -146,7 +148,7 @@ async def edit_note_form(
 
 @router.post("/projects/{project}/releases/{key}/notes/{note_id:int}/{action}")
 async def note_action_form(
-    request: Request, project: str, key: str, note_id: int, action: str, session: SignedIn
+    request: Request, project: str, key: str, note_id: int, action: str, session: ReleaseManager
 ) -> Response:
     store = store_of(request)
     context = await run_in_threadpool(build_note_page, store, project, key, note_id)

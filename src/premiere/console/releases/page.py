@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import SignedIn, console_state, store_of
+from premiere.console.auth import Reader, console_state, store_of
 from premiere.console.pages import page
 from premiere.console.releases.chart import guard_charts
 from premiere.console.releases.notes import announcement_point, render_markdown
@@ -55,16 +55,14 @@ ACTIONS_BY_STATE = {
 
 
 @router.get("/projects/{project}/releases/{key}")
-async def release_page(request: Request, project: str, key: str, session: SignedIn) -> Response:
+async def release_page(request: Request, project: str, key: str, session: Reader) -> Response:
     now = console_state(request).clock()
     view = await run_in_threadpool(build_release_page, store_of(request), project, key, now)
     return page(request, "releases/page.html", view)
 
 
 @router.get("/projects/{project}/releases/{key}/fragments/progress")
-async def progress_fragment(
-    request: Request, project: str, key: str, session: SignedIn
-) -> Response:
+async def progress_fragment(request: Request, project: str, key: str, session: Reader) -> Response:
     view = await run_in_threadpool(build_progress, store_of(request), project, key)
     return page(request, "releases/progress.html", view)
 

@@ -36,6 +36,19 @@ def flag_role(store: Store, project: str | None, environment: str | None) -> str
     return strictest(role or default_flag_role(production) for production, role in rows)
 
 
+def flag_roles(store: Store, project: str) -> dict[str, str]:
+    """The role that changes flags in each environment of ``project``, by environment
+    key (empty when the project does not exist): what a page needs to know which flag
+    forms its viewer may use, read once."""
+    with store.read() as session:
+        rows = session.execute(
+            select(Environment.key, Environment.production, Environment.flag_role)
+            .join(Project, Project.id == Environment.project_id)
+            .where(Project.key == project)
+        ).all()
+    return {key: role or default_flag_role(production) for key, production, role in rows}
+
+
 def authorize_flag_change(
     store: Store, caller: Caller, project: str, environment: str | None
 ) -> None:
