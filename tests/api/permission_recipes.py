@@ -9,6 +9,7 @@ from typing import Any
 from .permission_world import ITEMS, PASSWORD, IfMatch, P, Request, World
 
 Recipe = Callable[[World], Request]
+INCIDENT = {"title": "Errors", "severity": "sev3", "started_at": "2026-03-11T10:00:00Z"}
 Q = "/api/v1/projects/{project}"
 
 
@@ -171,6 +172,16 @@ R: dict[tuple[str, str], Recipe] = {
     ("GET", Q + "/environment-matrix"): get("/environment-matrix"),
     ("GET", Q + "/flags/{flag}/deployments"): get("/flags/checkout/deployments"),
     ("GET", Q + "/dark-code"): get("/dark-code"),
+    ("GET", Q + "/insights/dora"): get("/insights/dora"),
+    ("GET", Q + "/insights/releases"): get("/insights/releases"),
+    ("GET", Q + "/incidents"): get("/incidents"),
+    ("POST", Q + "/incidents"): lambda w: ("POST", P + "/incidents", INCIDENT),
+    ("GET", Q + "/incidents/{incident}"): lambda w: (
+        "GET", f"{P}/incidents/{w.incident()}", None),
+    ("POST", Q + "/incidents/{incident}/end"): lambda w: (
+        "POST", f"{P}/incidents/{w.incident()}/end", {}),
+    ("POST", Q + "/incidents/webhook"): lambda w: (
+        "POST", P + "/incidents/webhook", {"id": w.fresh("pd"), "title": "Errors"}),
     ("GET", Q + "/releases"): get("/releases"),
     ("POST", Q + "/releases"): lambda w: (
         "POST", P + "/releases", {**RELEASE, "key": w.fresh("r")}),

@@ -81,6 +81,10 @@ class World:
 
     # resources ----------------------------------------------------------------------
 
+    def incident(self) -> int:
+        body = {"title": "Errors", "severity": "sev3", "started_at": "2026-03-11T10:00:00Z"}
+        return int(self.ok("POST", f"{P}/incidents", body)["id"])
+
     def release(self, state: str = "draft") -> str:
         """A release of a flag of its own, deployed and verified in staging."""
         key, flag = self.fresh("r"), self.api.flag("demo", self.fresh("f"))["key"]
