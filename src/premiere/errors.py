@@ -168,6 +168,37 @@ class CapacityReachedError(PremiereError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class SsoNotConfiguredError(PremiereError):
+    """Single sign-on was asked for on a server where no OpenID provider is set up."""
+
+    code = "sso_not_configured"
+
+
+class SsoStateMismatchError(PremiereError):
+    """The provider's answer does not belong to the sign-in this browser started (its
+    ``state`` differs, or no sign-in is in progress): a stale tab or a forged link."""
+
+    code = "sso_state_mismatch"
+
+
+class SsoNonceMismatchError(PremiereError):
+    """The ID token was issued for another sign-in than this one (its ``nonce``)."""
+
+    code = "sso_nonce_mismatch"
+
+
+class SsoTokenInvalidError(PremiereError):
+    """The provider's ID token does not verify: signature, issuer, audience or expiry."""
+
+    code = "sso_token_invalid"
+
+
+class SsoProviderError(PremiereError):
+    """The OpenID provider could not be reached, or refused or broke the exchange."""
+
+    code = "sso_provider_error"
+
+
 def all_error_classes() -> list[type[PremiereError]]:
     """Every concrete error class, for the docs test and the transports."""
     seen: list[type[PremiereError]] = []

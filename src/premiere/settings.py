@@ -60,6 +60,14 @@ class Settings:
     smtp_password: str | None = None
     smtp_from: str = "premiere@localhost"
     smtp_starttls: bool = True
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid email profile"
+    oidc_roles_claim: str = "groups"
+    oidc_role_map: str = ""
+    oidc_create_accounts: bool = False
+    oidc_label: str = "Sign in with SSO"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -139,6 +147,7 @@ class Settings:
             public_url=(env.get("PREMIERE_PUBLIC_URL") or base.public_url).rstrip("/"),
             smtp_port=number("PREMIERE_SMTP_PORT", int, base.smtp_port, 1, 65535),
             **_smtp_settings(env, base),
+            **_oidc_settings(env, base),
             check_allowed_addresses=_list(env, "PREMIERE_CHECK_ALLOWED_ADDRESSES"),
             webhook_allowed_addresses=_list(env, "PREMIERE_WEBHOOK_ALLOWED_ADDRESSES"),
             outbox_retention_days=number(
@@ -201,6 +210,27 @@ def _smtp_settings(env: Mapping[str, str], base: Settings) -> dict[str, Any]:
         "smtp_password": env.get("PREMIERE_SMTP_PASSWORD") or None,
         "smtp_from": env.get("PREMIERE_SMTP_FROM") or base.smtp_from,
         "smtp_starttls": base.smtp_starttls if not starttls else starttls in ("true", "1"),
+    }
+
+
+def _oidc_settings(env: Mapping[str, str], base: Settings) -> dict[str, Any]:
+    """The ``PREMIERE_OIDC_*`` settings: single sign-on (docs/sso.md). Their meaning is
+    checked when the console starts (``services/people/oidc.py``)."""
+    create = env.get("PREMIERE_OIDC_CREATE_ACCOUNTS", "").strip().lower()
+    if create not in ("", "true", "false", "1", "0"):
+        raise ValidationError.single(
+            "PREMIERE_OIDC_CREATE_ACCOUNTS", "type", "must be true or false"
+        )
+    return {
+        "oidc_issuer": (env.get("PREMIERE_OIDC_ISSUER") or "").strip() or None,
+        "oidc_client_id": (env.get("PREMIERE_OIDC_CLIENT_ID") or "").strip() or None,
+        "oidc_client_secret": env.get("PREMIERE_OIDC_CLIENT_SECRET") or None,
+        "oidc_scopes": (env.get("PREMIERE_OIDC_SCOPES") or "").strip() or base.oidc_scopes,
+        "oidc_roles_claim": (env.get("PREMIERE_OIDC_ROLES_CLAIM") or "").strip()
+        or base.oidc_roles_claim,
+        "oidc_role_map": env.get("PREMIERE_OIDC_ROLE_MAP", "").strip(),
+        "oidc_create_accounts": create in ("true", "1"),
+        "oidc_label": (env.get("PREMIERE_OIDC_LABEL") or "").strip() or base.oidc_label,
     }
 
 

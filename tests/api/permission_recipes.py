@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .permission_world import ITEMS, IfMatch, P, Request, World
+from .permission_world import ITEMS, PASSWORD, IfMatch, P, Request, World
 
 Recipe = Callable[[World], Request]
+INCIDENT = {"title": "Errors", "severity": "sev3", "started_at": "2026-03-11T10:00:00Z"}
 Q = "/api/v1/projects/{project}"
 
 
@@ -171,6 +172,16 @@ R: dict[tuple[str, str], Recipe] = {
     ("GET", Q + "/environment-matrix"): get("/environment-matrix"),
     ("GET", Q + "/flags/{flag}/deployments"): get("/flags/checkout/deployments"),
     ("GET", Q + "/dark-code"): get("/dark-code"),
+    ("GET", Q + "/insights/dora"): get("/insights/dora"),
+    ("GET", Q + "/insights/releases"): get("/insights/releases"),
+    ("GET", Q + "/incidents"): get("/incidents"),
+    ("POST", Q + "/incidents"): lambda w: ("POST", P + "/incidents", INCIDENT),
+    ("GET", Q + "/incidents/{incident}"): lambda w: (
+        "GET", f"{P}/incidents/{w.incident()}", None),
+    ("POST", Q + "/incidents/{incident}/end"): lambda w: (
+        "POST", f"{P}/incidents/{w.incident()}/end", {}),
+    ("POST", Q + "/incidents/webhook"): lambda w: (
+        "POST", P + "/incidents/webhook", {"id": w.fresh("pd"), "title": "Errors"}),
     ("GET", Q + "/releases"): get("/releases"),
     ("POST", Q + "/releases"): lambda w: (
         "POST", P + "/releases", {**RELEASE, "key": w.fresh("r")}),
@@ -247,6 +258,34 @@ R: dict[tuple[str, str], Recipe] = {
     ("DELETE", Q + "/subscribers/{subscriber_id}"): lambda w: (
         "DELETE", f"{P}/subscribers/{w.subscriber()}", None),
     ("GET", Q + "/timeline"): get("/timeline"),
+    ("GET", "/api/v1/me"): lambda w: ("GET", "/api/v1/me", None),
+    ("GET", "/api/v1/me/tokens"): lambda w: ("GET", "/api/v1/me/tokens", None),
+    ("POST", "/api/v1/me/tokens"): lambda w: ("POST", "/api/v1/me/tokens", {"name": "laptop"}),
+    ("DELETE", "/api/v1/me/tokens/{token_id}"): lambda w: (
+        "DELETE", f"/api/v1/me/tokens/{w.caller_token}", None),
+    ("POST", "/api/v1/me/password"): lambda w: (
+        "POST", "/api/v1/me/password", {"current": PASSWORD, "new": "another long secret"}),
+    ("GET", "/api/v1/people"): lambda w: ("GET", "/api/v1/people", None),
+    ("GET", "/api/v1/people/{person_id}"): lambda w: ("GET", f"/api/v1/people/{w.person()}", None),
+    ("PATCH", "/api/v1/people/{person_id}"): lambda w: (
+        "PATCH", f"/api/v1/people/{w.person()}", {"name": "Renamed"}),
+    ("DELETE", "/api/v1/people/{person_id}"): lambda w: (
+        "DELETE", f"/api/v1/people/{w.person()}", None),
+    ("PUT", "/api/v1/people/{person_id}/roles"): lambda w: (
+        "PUT", f"/api/v1/people/{w.person()}/roles",
+        {"roles": [{"project": "demo", "role": "engineer"}]}),
+    ("GET", "/api/v1/invitations"): lambda w: ("GET", "/api/v1/invitations", None),
+    ("POST", "/api/v1/invitations"): lambda w: ("POST", "/api/v1/invitations", {
+        "email": f"{w.fresh('i')}@example.com", "role": "viewer", "project": "demo"}),
+    ("DELETE", "/api/v1/invitations/{invitation_id}"): lambda w: (
+        "DELETE", f"/api/v1/invitations/{w.invitation()}", None),
+    ("GET", "/api/v1/service-accounts"): lambda w: ("GET", "/api/v1/service-accounts", None),
+    ("POST", "/api/v1/service-accounts"): lambda w: (
+        "POST", "/api/v1/service-accounts", {"name": w.fresh("ci")}),
+    ("POST", "/api/v1/service-accounts/{account_id}/tokens"): lambda w: (
+        "POST", f"/api/v1/service-accounts/{w.service_account()}/tokens", {"name": "deploy"}),
+    ("DELETE", "/api/v1/service-accounts/{account_id}"): lambda w: (
+        "DELETE", f"/api/v1/service-accounts/{w.service_account()}", None),
     ("GET", Q + "/releases/{release}/feedback"): on_release("GET", "/feedback"),
     ("GET", Q + "/releases/{release}/feedback.csv"): on_release("GET", "/feedback.csv"),
 }  # fmt: skip

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from premiere.services import SYSTEM
 from premiere.services.people import accounts, tokens
+from premiere.services.people.passwords import hash_password
 from premiere.store.outbox import OutboxDelivery
 
 from .support import Api
@@ -25,6 +26,8 @@ class IfMatch(int):
     """A body that is none: the version goes in ``If-Match`` (deletes)."""
 
 
+PASSWORD = "correct horse battery"
+HASH = hash_password(PASSWORD)
 ITEMS = [{"key": "docs", "title": "Docs written", "owner": "docs@example.com"}]
 
 
@@ -50,15 +53,26 @@ class World:
     # callers ------------------------------------------------------------------------
 
     def person_token(self, role: str, project: str | None = "demo") -> str:
-        """A personal token of a new person holding ``role`` on ``project``."""
+        """A personal token of a new person holding ``role`` on ``project``, whose
+        password is ``PASSWORD``."""
+        person_id = self.person(role, project)
+        data = {"name": "mine", "scope": "personal"}
+        return tokens.create_token(self.api.store, SYSTEM, data, owner=person_id)["token"]
+
+    def person(self, role: str = "viewer", project: str | None = "demo") -> str:
         with self.api.store.write() as session:
             person = accounts.add_person(
                 session, SYSTEM, email=f"{self.fresh(role)}@example.com", name=role,
-                password_hash=None, grants=[(project, role)],
+                password_hash=HASH, grants=[(project, role)],
             )  # fmt: skip
-            person_id = person.id
-        data = {"name": "mine", "scope": "personal"}
-        return tokens.create_token(self.api.store, SYSTEM, data, owner=person_id)["token"]
+            return person.id
+
+    def invitation(self) -> str:
+        body = {"email": f"{self.fresh('i')}@example.com", "role": "viewer", "project": "demo"}
+        return str(self.ok("POST", "/api/v1/invitations", body)["id"])
+
+    def service_account(self) -> str:
+        return str(self.ok("POST", "/api/v1/service-accounts", {"name": self.fresh("ci")})["id"])
 
     def service_token(self) -> str:
         account = accounts.create_service_account(self.api.store, SYSTEM, {"name": "ci"})
@@ -66,6 +80,10 @@ class World:
         return tokens.create_token(self.api.store, SYSTEM, data, owner=account["id"])["token"]
 
     # resources ----------------------------------------------------------------------
+
+    def incident(self) -> int:
+        body = {"title": "Errors", "severity": "sev3", "started_at": "2026-03-11T10:00:00Z"}
+        return int(self.ok("POST", f"{P}/incidents", body)["id"])
 
     def release(self, state: str = "draft") -> str:
         """A release of a flag of its own, deployed and verified in staging."""
@@ -142,6 +160,8 @@ class World:
 
     # bodies and more resources --------------------------------------------------------
 
+    caller_token = ""
+    """The id of the token the caller uses (its own tokens' routes)."""
     environment = "staging"
     """Where the flag-configuration requests go (the matrix runs them in both)."""
 

@@ -169,3 +169,18 @@ def test_settle_memory__start_up_objects_frozen_young_generation_larger() -> Non
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_serve__unknown_role_in_the_sso_role_map__start_up_error(run_local: Cli) -> None:
+    result = run_local(
+        "serve",
+        "--port",
+        str(free_port()),
+        PREMIERE_OIDC_ISSUER="https://sso.example.com",
+        PREMIERE_OIDC_CLIENT_ID="premiere",
+        PREMIERE_OIDC_CLIENT_SECRET="s3cret",
+        PREMIERE_OIDC_ROLE_MAP="eng=engineer,boss=overlord",
+    )
+
+    assert result.exit_code == 1
+    assert "PREMIERE_OIDC_ROLE_MAP: 'boss=overlord': unknown role 'overlord'" in result.stderr

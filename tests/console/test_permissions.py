@@ -23,6 +23,8 @@ from .conftest import Console
 PUBLIC = {
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
+    ("GET", "/sign-in/sso"),
+    ("GET", "/sign-in/sso/callback"),
     ("GET", "/static/{name:path}"),
     ("GET", "/changelog/{project}"),
     ("GET", "/changelog/{project}/feed.atom"),

@@ -1,18 +1,25 @@
 """Fixtures: project ``demo`` (staging, production) with services ``web`` and ``worker``,
-and a way to add audit events of the kinds other domains record."""
+and a way to add audit events of the kinds other domains record; the real app over the
+real store holding the worked example of docs/insights.md (``shop``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from premiere.api import create_app
 from premiere.services import SYSTEM, Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.catalog import create_service
+from premiere.services.people import tokens
 from premiere.services.people.accounts import add_person
 from premiere.services.people.tokens import create_token
+from premiere.settings import Settings
 from premiere.store import Store
+from tests.api.support import Api, running
+from tests.insights.history import build_history
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 GUARD = Actor(kind="system", id="guard", name="premiere guard")
@@ -47,3 +54,19 @@ def personal_token(store: Store, project: str, role: str) -> str:
     return str(
         create_token(store, SYSTEM, {"name": role, "scope": "personal"}, owner=owner)["token"]
     )
+
+
+@pytest.fixture
+def api(store: Store) -> Iterator[Api]:
+    admin_token = tokens.ensure_admin_token(store, None)
+    assert admin_token is not None
+    settings = Settings(database_url="unused://", max_body_bytes=1_048_576)
+    with running(create_app(settings, store)) as client:
+        yield Api(client, store, admin_token)
+
+
+@pytest.fixture
+def shop(api: Api) -> Api:
+    """The worked example of docs/insights.md (project ``shop``)."""
+    build_history(api.store)
+    return api

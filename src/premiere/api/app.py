@@ -29,7 +29,9 @@ from premiere.api.deployments import webhooks
 from premiere.api.errors import install_error_handlers
 from premiere.api.flags import routes as flags
 from premiere.api.flags import segments
+from premiere.api.insights import incidents as incidents_api
 from premiere.api.insights import metrics, timeline
+from premiere.api.insights import routes as insights
 from premiere.api.limits import BodySizeLimit, EventRateLimits, FeedbackRateLimits
 from premiere.api.models import Health, answers
 from premiere.api.params import reject_nul_in_path_and_query
@@ -163,6 +165,11 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     # notes, outgoing webhooks, email subscribers, what's new for end users and feedback
     communication = (notes, outgoing_webhooks, email_subscribers, whatsnew, note_feedback)
     for module in (releases, release_schedules, release_checklist, *communication):
+        app.include_router(
+            module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
+        )
+
+    for module in (insights, incidents_api):  # delivery insights: api/insights/
         app.include_router(
             module.router, prefix="/api/v1", dependencies=[Depends(reject_nul_in_path_and_query)]
         )

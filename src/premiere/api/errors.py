@@ -38,6 +38,11 @@ STATUS_BY_CODE: dict[str, int] = {
     errors.PermissionDeniedError.code: 403,
     errors.RateLimitedError.code: 429,
     errors.CapacityReachedError.code: 503,
+    errors.SsoNotConfiguredError.code: 404,
+    errors.SsoStateMismatchError.code: 400,
+    errors.SsoNonceMismatchError.code: 400,
+    errors.SsoTokenInvalidError.code: 401,
+    errors.SsoProviderError.code: 502,
 }
 """HTTP status of every error code; a code missing here is a bug and answers 500."""
 

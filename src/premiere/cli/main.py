@@ -143,6 +143,14 @@ COMMANDS = {
         "premiere.cli.people.login:logout",
         "Revoke the token `premiere login` saved, and forget it.",
     ),
+    "incidents": CommandEntry(
+        "premiere.cli.insights.incidents:incidents",
+        "Record, list and end incidents (periods of degraded service).",
+    ),
+    "insights": CommandEntry(
+        "premiere.cli.insights.commands:insights",
+        "Delivery insights: DORA measures and release-aware measures.",
+    ),
     "notes": CommandEntry(
         "premiere.cli.communication.commands:notes",
         "List, show, write and publish release notes.",

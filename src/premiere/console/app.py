@@ -32,7 +32,7 @@ from premiere.console.flags import rules, segments
 from premiere.console.insights import timeline
 from premiere.console.pages import make_templates, secure
 from premiere.console.people import account as my_account
-from premiere.console.people import join, listing, person, service_accounts
+from premiere.console.people import join, listing, person, service_accounts, sso
 from premiere.console.releases import actions as release_actions
 from premiere.console.releases import checklist as release_checklist
 from premiere.console.releases import create as release_create
@@ -40,6 +40,7 @@ from premiere.console.releases import edit as release_edit
 from premiere.console.releases import lists as release_lists
 from premiere.console.releases import note_forms as release_notes
 from premiere.console.releases import page as release_page
+from premiere.services.people.oidc import config_from_settings
 from premiere.settings import Settings
 from premiere.store.types import utc_now
 
@@ -47,7 +48,8 @@ from premiere.store.types import utc_now
 def install_console(
     app: FastAPI, settings: Settings, *, clock: Callable[[], datetime] = utc_now
 ) -> FastAPI:
-    """Add the console to ``app`` (returned, for chaining); ``clock`` times sessions."""
+    """Add the console to ``app`` (returned, for chaining); ``clock`` times sessions.
+    A single sign-on setting that makes no sense raises ``ValidationError`` naming it."""
     assets = Assets()
     app.state.console = ConsoleState(
         templates=make_templates(assets),
@@ -56,6 +58,8 @@ def install_console(
             settings.console_session_idle_seconds, settings.console_session_max_age_seconds
         ),
         clock=clock,
+        sso=config_from_settings(settings),
+        public_url=settings.public_url,
     )
     install_error_pages(app)
 
@@ -71,7 +75,7 @@ def install_console(
     pages = (*flags, audit, tokens, deployment_pages, settings_pages, check_pages, timeline)
     # webhooks: the fixed paths (new) before a webhook's id
     communication = (webhook_pages, webhook_deliveries, subscriber_pages)
-    for module in (signin, overview, stream, *pages, *communication):
+    for module in (signin, sso, overview, stream, *pages, *communication):
         app.include_router(module.router)
     # releases: the fixed paths (calendar, new) before a release's key
     # and a release's checklist and notes before its actions (``/releases/{key}/{action}``)

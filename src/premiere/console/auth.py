@@ -28,6 +28,7 @@ from starlette.responses import Response
 from premiere.console.assets import Assets
 from premiere.services import Actor
 from premiere.services.people import access, permissions
+from premiere.services.people.oidc import OidcConfig
 from premiere.services.people.sessions import SessionInfo, SessionPolicy, resume_session
 from premiere.store import Store
 
@@ -37,13 +38,17 @@ MAX_FORM_BYTES = 256 * 1024
 
 @dataclass
 class ConsoleState:
-    """What the console keeps on ``app.state.console``; ``clock`` is replaceable (tests)."""
+    """What the console keeps on ``app.state.console``; ``clock`` is replaceable (tests).
+    ``sso``: the single sign-on (None: not set up); ``public_url``: the server's address
+    as browsers reach it (``PREMIERE_PUBLIC_URL``), where the provider sends them back."""
 
     templates: Environment
     assets: Assets
     policy: SessionPolicy
     clock: Callable[[], datetime]
     poll_seconds: float = 0.5
+    sso: OidcConfig | None = None
+    public_url: str = "http://127.0.0.1:8700"
 
 
 class SignInRequired(Exception):

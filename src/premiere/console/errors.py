@@ -30,6 +30,11 @@ STATUS_BY_CODE = {
     errors.PayloadTooLargeError.code: 413,
     errors.RateLimitedError.code: 429,
     errors.CapacityReachedError.code: 503,
+    errors.SsoNotConfiguredError.code: 404,
+    errors.SsoStateMismatchError.code: 400,
+    errors.SsoNonceMismatchError.code: 400,
+    errors.SsoTokenInvalidError.code: 401,
+    errors.SsoProviderError.code: 502,
 }
 """Status of an error page; the codes a person can fix on a form are 409 otherwise."""
 

@@ -60,22 +60,36 @@ async def sign_in_page(
         )
         if live is not None:
             return secure(RedirectResponse(target, status_code=303))
-    return await sign_in_form(request, target, FormErrors(), 200)
+    return await _sign_in_form(request, target, FormErrors(), 200)
 
 
-async def sign_in_form(
+async def _sign_in_form(
     request: Request,
     target: str,
     found: FormErrors,
     status: int,
     form: dict[str, str] | None = None,
 ) -> Response:
+    """:func:`sign_in_form`, with the password form only once anyone has a password."""
+    passwords = await run_in_threadpool(anyone_has_password, store_of(request))
+    return sign_in_form(request, target, found, status, form, passwords=passwords)
+
+
+def sign_in_form(
+    request: Request,
+    target: str,
+    found: FormErrors,
+    status: int,
+    form: dict[str, str] | None = None,
+    *,
+    passwords: bool = True,
+) -> Response:
     """The sign-in form. It has no session yet, so its CSRF token is a random value
     both in a short-lived cookie and in the form (double submit): another site can
-    make a browser send the cookie, but cannot read it to fill in the field."""
+    make a browser send the cookie, but cannot read it to fill in the field.
+    ``passwords``: whether to offer the email and password form (else the token's)."""
     token = secrets.token_urlsafe(32)
-    passwords = await run_in_threadpool(anyone_has_password, store_of(request))
-    sso = getattr(console_state(request), "sso", None)
+    sso = console_state(request).sso
     context = {
         "next": target,
         "errors": found,
@@ -83,7 +97,7 @@ async def sign_in_form(
         "form": form or {},
         "passwords": passwords,
         "token_open": not passwords or "token" in (form or {}),
-        "sso_label": getattr(sso, "label", None),
+        "sso_label": sso.label if sso is not None else None,
     }
     response = page(request, "sign_in.html", context, status=status)
     response.set_cookie(
@@ -123,7 +137,7 @@ async def sign_in(request: Request) -> Response:
             found.fields["token"] = [message]
             found.summary.append(("token", exc.code, message))
     if found:
-        return await sign_in_form(request, target, found, 422, {"token": ""})
+        return await _sign_in_form(request, target, found, 422, {"token": ""})
     return await signed_in_response(request, started, target)
 
 
@@ -141,7 +155,7 @@ async def _sign_in_with_password(request: Request, form: dict[str, str], target:
         found.fields["email"] = [_sentence(exc.message)]
         status = 429 if isinstance(exc, errors.RateLimitedError) else 401
         kept = {"email": form.get("email", "")[:300]}
-        answer = await sign_in_form(request, target, found, status, kept)
+        answer = await _sign_in_form(request, target, found, status, kept)
         if isinstance(exc, errors.RateLimitedError):
             answer.headers["Retry-After"] = str(exc.retry_after_seconds)
         return answer

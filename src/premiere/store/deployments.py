@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -78,6 +79,7 @@ class Deployment(Base):
         Index("ix_deployments_service_environment", "service_id", "environment_id", "id"),
         Index("ix_deployments_environment_id", "environment_id", "id"),
         Index("ix_deployments_status", "status"),  # finding those left verifying
+        Index("ix_deployments_environment_finished", "environment_id", "finished_at"),
         Index(
             "ix_deployments_service_environment_version",
             "service_id",
@@ -118,6 +120,8 @@ class Deployment(Base):
     rollback_of_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     rolled_back_by_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     time_to_restore_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    fix: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # a deployment made to fix a failure (deployment rework, services/insights)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
     started_at: Mapped[datetime | None] = mapped_column(default=None)

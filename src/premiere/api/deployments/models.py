@@ -42,6 +42,9 @@ class DeploymentRecord(Body):
     status: Literal["pending", "in_progress"] = optional()
     log_excerpt: Log = optional()
     idempotency_key: IdempotencyKey = optional()
+    fix: StrictBool | None = Field(
+        default=None, description="A deployment made to fix a failure (deployment rework)."
+    )
 
     def data(self) -> dict[str, Any]:
         """Here ``version`` is the service's version, not a row version: keep it."""
@@ -168,6 +171,7 @@ class DeploymentView(View):
     verification: VerificationView
     promoted_from: int | None = Field(description="The deployment this one was promoted from.")
     rollback_of: int | None = Field(description="The deployment this one rolled back.")
+    fix: bool = Field(description="Made to fix a failure (counts as deployment rework).")
     rolled_back_by: int | None = Field(description="The deployment that rolled this one back.")
     time_to_restore_seconds: float | None
     created_at: str

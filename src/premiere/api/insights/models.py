@@ -1,10 +1,13 @@
-"""The timeline's response models (the shapes of services/insights/timeline.py)."""
+"""The insights' response models and bodies: the timeline (the shapes of
+services/insights/timeline.py), the DORA and release-aware measures, incidents."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated, Any, Literal
 
-from premiere.api.models import ActorView, View
+from pydantic import Field, StrictInt, StrictStr
+
+from premiere.api.models import ActorView, Body, Description, Key, Name, View, optional
 
 
 class TimelineItem(View):
@@ -25,3 +28,92 @@ class TimelineItem(View):
 class TimelinePage(View):
     items: list[TimelineItem]
     next_cursor: str | None = Field(description="Pass back as ?cursor= for the next page.")
+
+
+Severity = Literal["sev1", "sev2", "sev3", "sev4"]
+Resolution = Literal["flag_off", "rollback", "fix", "other"]
+
+
+class Measure(View):
+    band: str | None = Field(description="elite, high, medium or low (null: no band).")
+    series: list[dict[str, Any]] = Field(description="One entry per bucket of the period.")
+
+
+class DoraView(View):
+    project: str
+    environments: list[str]
+    service: str | None
+    period: dict[str, str] = Field(description="from, to (RFC 3339, UTC) and grain.")
+    deployment_frequency: Measure
+    lead_time: Measure
+    change_failure_rate: Measure
+    recovery_time: Measure
+    rework_rate: Measure
+
+
+class ReleaseMeasuresView(View):
+    project: str
+    environments: list[str]
+    period: dict[str, str]
+    release_lead_time: dict[str, Any]
+    exposure_lead_time: dict[str, Any]
+    dark_code_age: dict[str, Any]
+    failed_releases: dict[str, Any]
+    guard_reaction: dict[str, Any]
+
+
+class IncidentView(View):
+    id: int
+    project: str
+    title: str
+    severity: str = Field(description="sev1 (worst) to sev4.")
+    started_at: str
+    ended_at: str | None
+    duration_seconds: float | None
+    deployment: int | None
+    release: str | None
+    flag: str | None
+    resolution: str | None = Field(description="flag_off, rollback, fix or other.")
+    source: str = Field(description="api or webhook.")
+
+
+class IncidentPage(View):
+    items: list[IncidentView]
+
+
+class IncidentRecord(Body):
+    title: Name
+    severity: Severity
+    started_at: StrictStr = Field(description="RFC 3339.")
+    ended_at: StrictStr | None = None
+    description: Description = optional()
+    deployment: Annotated[StrictInt, Field(ge=1)] | None = None
+    release: Key | None = None
+    flag: Key | None = None
+    resolution: Resolution | None = None
+
+
+class IncidentEnd(Body):
+    ended_at: StrictStr | None = Field(default=None, description="RFC 3339; default now.")
+    resolution: Resolution | None = None
+
+
+class IncidentWebhook(Body):
+    id: Annotated[str, Field(strict=True, min_length=1, max_length=200)] = Field(
+        description="The monitoring tool's id of the incident."
+    )
+    status: Literal["open", "resolved"] = "open"
+    title: Name = optional()
+    severity: Severity = optional()
+    started_at: StrictStr | None = None
+    ended_at: StrictStr | None = None
+    description: Description = optional()
+    deployment: Annotated[StrictInt, Field(ge=1)] | None = None
+    release: Key | None = None
+    flag: Key | None = None
+    resolution: Resolution | None = None
+
+
+class WebhookAnswer(View):
+    result: str = Field(description="recorded, ended or unchanged.")
+    incident: IncidentView

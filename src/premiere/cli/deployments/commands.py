@@ -96,6 +96,12 @@ def target_options(func: F) -> F:
             help="Find the flag keys in the source code under this path (as `premiere scan`).",
         ),
         click.option(
+            "--fix",
+            is_flag=True,
+            default=False,
+            help="This deployment fixes a failure (counted as deployment rework).",
+        ),
+        click.option(
             "--idempotency-key",
             help="Retries with the same key record one deployment. "
             "[default: from the CI job, see docs/pipelines.md]",
@@ -126,6 +132,7 @@ def build_body(params: dict[str, Any], status: str) -> dict[str, Any]:
         "pipeline_url": params["pipeline_url"] or ci_env.pipeline_url(env),
         "features": sorted(features) if features or params["features"] else None,
         "status": status,
+        "fix": True if params.get("fix") else None,
         "idempotency_key": ci_env.idempotency_key(
             params["idempotency_key"], env, service, environment, params["version"]
         ),

@@ -1,1 +1,2 @@
-"""Delivery insights in the terminal: ``premiere timeline``."""
+"""Delivery insights in the terminal: ``premiere timeline``, ``premiere insights``,
+``premiere incidents``."""

@@ -50,9 +50,15 @@ def serve(
     from premiere.cli.server.demo import seed_demo
     from premiere.cli.server.worker import background_scheduler
     from premiere.console import install_console
+    from premiere.errors import PremiereError
+    from premiere.services.people.oidc import config_from_settings
     from premiere.services.people.tokens import ensure_admin_token
 
     settings = settings_with(database_url, host=host, port=port)
+    try:
+        config_from_settings(settings)  # single sign-on's settings, before anything starts
+    except PremiereError as exc:
+        raise CliError(f"bad setting: {exc.message}") from None
     if settings.log_level.lower() not in LOG_LEVELS:
         raise CliError(
             f"PREMIERE_LOG_LEVEL={settings.log_level!r} is not one of {', '.join(LOG_LEVELS)}"

@@ -105,8 +105,8 @@ def list_flag_deployments(store: Store, project: str, flag: str) -> FlagDeployme
     }
 
 
-def list_dark_code(store: Store, project: str) -> DarkCodeView:
-    now = utc_now()
+def list_dark_code(store: Store, project: str, now: datetime | None = None) -> DarkCodeView:
+    now = now or utc_now()
     with store.read() as session:
         project_row = get_project_row(session, project)
         production = _production(list_environment_rows(session, project_row))

@@ -286,6 +286,7 @@ def _normalize(data: Mapping[str, Any]) -> dict[str, Any]:
         "status": data.get("status") or "pending",
         "log_excerpt": log,
         "log_truncated": truncated,
+        "fix": True if data.get("fix") else None,  # None: as before the mark existed
     }
 
 

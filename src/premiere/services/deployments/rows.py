@@ -165,6 +165,7 @@ def add_deployment(
         verification_status="none",
         promoted_from_id=fields.get("promoted_from_id"),
         rollback_of_id=fields.get("rollback_of_id"),
+        fix=bool(fields.get("fix")),
         created_at=now,
         updated_at=now,
         started_at=now if status == "in_progress" else None,

@@ -52,6 +52,7 @@ RECORD_FIELDS = (
     "status",
     "log_excerpt",
     "idempotency_key",
+    "fix",
 )
 
 
@@ -86,6 +87,8 @@ def validate_record(data: Mapping[str, Any]) -> None:
         validator.add("status", "enum", "a new deployment is pending or in_progress")
     validate_log(validator)
     validate_idempotency_key(validator, data.get("idempotency_key"))
+    if data.get("fix") is not None:
+        validator.boolean("fix")
     validator.raise_if_any()
 
 

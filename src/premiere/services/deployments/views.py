@@ -61,6 +61,7 @@ class DeploymentView(TypedDict):
     verification: VerificationView
     promoted_from: int | None
     rollback_of: int | None
+    fix: bool
     rolled_back_by: int | None
     time_to_restore_seconds: float | None
     created_at: str
@@ -113,6 +114,7 @@ def map_deployment_row_to_view(
         "verification": {"status": row.verification_status, "checks": list(row.checks)},
         "promoted_from": row.promoted_from_id,
         "rollback_of": row.rollback_of_id,
+        "fix": row.fix,
         "rolled_back_by": row.rolled_back_by_id,
         "time_to_restore_seconds": None if restore is None else restore / 1000,
         "created_at": format_time(row.created_at),
