@@ -90,8 +90,10 @@ def upgrade() -> None:
         sa.Column("blocked_until", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_sign_in_throttles")),
     )
-    with op.batch_alter_table("environments") as batch:
-        batch.add_column(sa.Column("flag_role", sa.String(32), nullable=True))
+    # environments is referenced by other tables: a copy of it (SQLite's way to alter
+    # a table) would cascade their rows away, so its column is added in place. A copy of
+    # api_tokens ends the console's sessions (they cascade from it): they are made anew.
+    op.add_column("environments", sa.Column("flag_role", sa.String(32), nullable=True))
     with op.batch_alter_table("api_tokens") as batch:
         batch.add_column(sa.Column("person_id", sa.String(32), nullable=True))
         batch.add_column(sa.Column("role", sa.String(32), nullable=True))
@@ -119,14 +121,19 @@ def downgrade() -> None:
     op.execute("DELETE FROM sessions WHERE token_id IS NULL")
     with op.batch_alter_table("sessions") as batch:
         batch.alter_column("token_id", existing_type=sa.String(32), nullable=False)
+    # Tokens of people go with the people; on SQLite the table is copied without the
+    # columns, which ends console sessions (they cascade from the tokens' table).
+    op.execute("DELETE FROM api_tokens WHERE person_id IS NOT NULL OR scope = 'personal'")
     with op.batch_alter_table("api_tokens") as batch:
         batch.drop_index(op.f("ix_api_tokens_person_id"))
         batch.drop_constraint(op.f("fk_api_tokens_person_id_people"), type_="foreignkey")
         batch.drop_column("expires_at")
         batch.drop_column("role")
         batch.drop_column("person_id")
-    with op.batch_alter_table("environments") as batch:
-        batch.drop_column("flag_role")
+    if op.get_bind().dialect.name == "sqlite":  # in place (SQLite 3.35+), not a copy
+        op.execute("ALTER TABLE environments DROP COLUMN flag_role")
+    else:
+        op.drop_column("environments", "flag_role")
     op.drop_table("sign_in_throttles")
     op.drop_index("ix_invitations_email", table_name="invitations")
     op.drop_table("invitations")
