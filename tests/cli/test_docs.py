@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGES = [
     "README.md", "docs/quickstart.md", "docs/configuration.md", "docs/concepts.md",
     "docs/own-project.md", "docs/releases-walkthrough.md", "docs/communication.md",
-    "docs/webhooks.md", "docs/timeline.md", "docs/insights.md",
+    "docs/webhooks.md", "docs/timeline.md", "docs/insights.md", "docs/people.md",
 ]  # fmt: skip
 
 
