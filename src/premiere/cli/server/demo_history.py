@@ -123,6 +123,7 @@ def _deployments(
         live: dict[tuple[str, str], Deployment] = {}
         production_failures: list[Deployment] = []
         fix_next: set[str] = set()
+        undone: list[tuple[Deployment, Deployment]] = []  # (rollback, what it undid)
         for build, moments in planned:
             fix = build.service in fix_next
             fix_next.discard(build.service)
@@ -137,9 +138,9 @@ def _deployments(
                 if fails:
                     row.status, row.verification_status = "failed", "failed"
                     row.reason = "verification failed: error rate above the check's limit"
-                    fix_next.add(build.service)
-                    if env == "production":
+                    if env == "production":  # the next build fixes it
                         production_failures.append(row)
+                        fix_next.add(build.service)
                     break
                 row.status, row.verification_status = "succeeded", "passed"
                 row.verified_at = end + timedelta(minutes=rng.randint(2, 15))
@@ -148,19 +149,19 @@ def _deployments(
                 if env == "production" and previous is not None and rng.random() < ROLLBACK_CHANCE:
                     back = _rollback(project_row.id, row, previous, actor, rng)
                     rows.append((back, build.service, env))
+                    undone.append((back, row))
                     live[(build.service, env)] = previous
                     production_failures.append(row)
                     fix_next.add(build.service)
                     break
         session.add_all([row for row, _, _ in rows])
         session.flush()
-        for row, _, _ in rows:
-            undone = getattr(row, "undoes", None)
-            if undone is not None:
-                row.rollback_of_id, undone.rolled_back_by_id = undone.id, row.id
-                row.time_to_restore_ms = int(
-                    (row.verified_at - undone.finished_at).total_seconds() * 1000
-                )
+        for back, failed in undone:
+            assert back.verified_at is not None and failed.finished_at is not None
+            back.rollback_of_id, failed.rolled_back_by_id = failed.id, back.id
+            back.time_to_restore_ms = int(
+                (back.verified_at - failed.finished_at).total_seconds() * 1000
+            )
         session.add_all(
             DeploymentFeature(deployment_id=row.id, flag_key=key, project_id=project_row.id)
             for row, _, _ in rows
@@ -176,7 +177,10 @@ def _deployments(
             )  # fmt: skip
         return {
             "count": len(rows),
-            "production": [(row.id, row.finished_at) for row in production_failures],
+            "production": [
+                (row.id, row.finished_at, row.status == "rolled_back")
+                for row in production_failures
+            ],
         }
 
 
@@ -257,7 +261,6 @@ def _rollback(
         duration_ms=int((end - begin).total_seconds() * 1000),
         reason=f"rolled back {failed.version}: errors after the deployment",
     )  # fmt: skip
-    back.undoes = failed  # type: ignore[attr-defined]
     return back
 
 
@@ -349,13 +352,13 @@ def _incidents(
     from premiere.services.mappers import format_time
 
     made = 0
-    for index, (deployment_id, at) in enumerate(failures["production"][:4]):
+    for index, (deployment_id, at, rolled_back) in enumerate(failures["production"][:4]):
         begin = at + timedelta(minutes=rng.randint(3, 20))
         record_incident(store, actor, project, {
             "title": "Error rate up after a deployment", "severity": ("sev2", "sev3")[index % 2],
             "started_at": format_time(begin), "deployment": deployment_id,
             "ended_at": format_time(begin + timedelta(minutes=rng.randint(25, 180))),
-            "resolution": ("rollback", "fix")[index % 2],
+            "resolution": "rollback" if rolled_back else "fix",
         })  # fmt: skip
         made += 1
     begin = _day(now - timedelta(days=38)) + timedelta(hours=10, minutes=12)
