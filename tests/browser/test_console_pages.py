@@ -47,6 +47,9 @@ PAGES = [
     ("timeline", f"{DEMO}/timeline", "console-timeline"),
     ("tokens", f"{DEMO}/tokens", "console-tokens"),
     ("settings", f"{DEMO}/settings", "console-settings"),
+    ("people", "/people", None),  # docs images: test_console_people
+    ("service-accounts", "/service-accounts", None),
+    ("account", "/account", None),
     ("not-found", f"{DEMO}/no-such-page", None),
 ]
 
