@@ -53,6 +53,7 @@ def serve(
     from premiere.errors import PremiereError
     from premiere.services.people.oidc import config_from_settings
     from premiere.services.people.tokens import ensure_admin_token
+    from premiere.store.types import utc_now
 
     settings = settings_with(database_url, host=host, port=port)
     try:
@@ -66,7 +67,7 @@ def serve(
     _require_port_free(settings.host, settings.port)
     with open_store(settings.database_url) as store:
         generated = ensure_admin_token(store, settings.admin_token)
-        made = seed_demo(store) if demo else None
+        made = seed_demo(store, history_until=utc_now()) if demo else None
         _announce(settings, generated, made, demo)
         app = install_console(create_app(settings, store), settings)
         _apply_stream_settings(app, settings)
@@ -238,10 +239,11 @@ def demo(database_url: str | None, as_json: bool) -> None:
 
     from premiere.cli.output import console, emit_json, table
     from premiere.cli.server.demo import seed_demo
+    from premiere.store.types import utc_now
 
     settings = settings_with(database_url)
     with open_store(settings.database_url) as store:
-        made = seed_demo(store)
+        made = seed_demo(store, history_until=utc_now())
     if as_json:
         emit_json({"created": made is not None, **(made or {})})
         return

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from premiere.errors import NotFoundError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from premiere.services import Actor
     from premiere.store import Store
 
@@ -305,9 +307,13 @@ RELEASE = {
 }  # fmt: skip
 
 
-def seed_demo(store: Store) -> dict[str, Any] | None:
-    """Create the demo project unless a project named ``demo`` exists; say what was made."""
+def seed_demo(store: Store, *, history_until: datetime | None = None) -> dict[str, Any] | None:
+    """Create the demo project unless a project named ``demo`` exists; say what was made.
+
+    With ``history_until`` (the present), about four months of deployments, releases
+    and incidents before it come first (demo_history.py), for the insights."""
     from premiere.cli.server import demo_story as story
+    from premiere.cli.server.demo_history import seed_history
     from premiere.services import catalog, environments, projects
     from premiere.services.flags import definitions as flags
     from premiere.services.flags import segments
@@ -330,6 +336,7 @@ def seed_demo(store: Store) -> dict[str, Any] | None:
         flags.create_flag(store, actor, key, demo.create)
     for demo in FLAGS:
         _configure(store, actor, demo)
+    history = None if history_until is None else seed_history(store, key, now=history_until)
     deployed = _deploy(store, actor)
     story.seed_checklist_template(store, actor, key)
     earlier = story.seed_earlier_release(store, actor, key)
@@ -345,6 +352,7 @@ def seed_demo(store: Store) -> dict[str, Any] | None:
         "deployments": deployed,
         "releases": [earlier, release["key"]],
         **story.story_summary(store, key),
+        **({"history": history} if history else {}),
     }
 
 
