@@ -40,7 +40,7 @@ from premiere.console.releases import edit as release_edit
 from premiere.console.releases import lists as release_lists
 from premiere.console.releases import note_forms as release_notes
 from premiere.console.releases import page as release_page
-from premiere.services.people.oidc import config_from_settings
+from premiere.services.people.oidc_config import config_from_settings
 from premiere.settings import Settings
 from premiere.store.types import utc_now
 

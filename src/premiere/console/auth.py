@@ -28,7 +28,7 @@ from starlette.responses import Response
 from premiere.console.assets import Assets
 from premiere.services import Actor
 from premiere.services.people import access, permissions
-from premiere.services.people.oidc import OidcConfig
+from premiere.services.people.oidc_config import OidcConfig
 from premiere.services.people.sessions import SessionInfo, SessionPolicy, resume_session
 from premiere.store import Store
 

@@ -36,7 +36,14 @@ def period_options(func: Any) -> Any:
             show_default=True,
             help="The series' buckets.",
         ),
-        click.option("--environment", "-e", help="One environment. [default: the production ones]"),
+        click.option(
+            "--env",
+            "--environment",
+            "-e",
+            "environment",
+            metavar="ENV",
+            help="One environment. [default: the production ones]",
+        ),
     ]
     for option in reversed(options):
         func = option(func)

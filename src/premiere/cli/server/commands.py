@@ -51,7 +51,7 @@ def serve(
     from premiere.cli.server.worker import background_scheduler
     from premiere.console import install_console
     from premiere.errors import PremiereError
-    from premiere.services.people.oidc import config_from_settings
+    from premiere.services.people.oidc_config import config_from_settings
     from premiere.services.people.tokens import ensure_admin_token
     from premiere.store.types import utc_now
 

@@ -22,19 +22,27 @@ from premiere.console.errors import STATUS_BY_CODE
 from premiere.console.forms import FormErrors
 from premiere.console.pages import secure
 from premiere.console.signin import sign_in_form
-from premiere.services.people import oidc
+from premiere.services.people.oidc_config import OidcConfig
 from premiere.services.people.signin import sign_in_with_sso
 
 router = APIRouter(include_in_schema=False)
 FLOW_COOKIE = "premiere_sso"
 CALLBACK_PATH = "/sign-in/sso/callback"
-REFUSALS = (*oidc.SSO_ERRORS, errors.AuthenticationError, errors.PermissionDeniedError)
+REFUSALS = (
+    errors.SsoNotConfiguredError, errors.SsoStateMismatchError, errors.SsoNonceMismatchError,
+    errors.SsoTokenInvalidError, errors.SsoProviderError, errors.AuthenticationError,
+    errors.PermissionDeniedError,
+)  # fmt: skip
+"""What refuses a sign-in; ``services/people/oidc.py`` (and its HTTP client) is loaded at
+the first one, not when the server starts."""
 
 
 @router.get("/sign-in/sso")
 async def begin_sign_in(
     request: Request, next_url: Annotated[str | None, Query(alias="next")] = None
 ) -> Response:
+    from premiere.services.people import oidc  # its HTTP client: loaded on first use
+
     state = console_state(request)
     target = safe_next(next_url)
     try:
@@ -59,6 +67,8 @@ async def begin_sign_in(
 
 @router.get(CALLBACK_PATH)
 async def finish_sign_in(request: Request) -> Response:
+    from premiere.services.people import oidc
+
     state = console_state(request)
     target = "/"
     try:
@@ -86,7 +96,7 @@ async def finish_sign_in(request: Request) -> Response:
     return response
 
 
-def _config(request: Request) -> oidc.OidcConfig:
+def _config(request: Request) -> OidcConfig:
     config = console_state(request).sso
     if config is None:
         raise errors.SsoNotConfiguredError("single sign-on is not set up on this server")

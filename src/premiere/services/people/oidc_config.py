@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from premiere.errors import ValidationError, Violation
 from premiere.services.people.permissions import ROLES
 from premiere.settings import Settings
+
+if TYPE_CHECKING:  # the client is loaded when single sign-on is first used
+    import httpx
 
 _PROJECT_KEY = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
