@@ -42,6 +42,13 @@ DAY = 86_400
 EPOCH = date(1970, 1, 1)
 COUNTS = ("deployments", "verified", "failures", "rework")
 MIN_LEAD_SECONDS = HALF_MS  # non-positive lead times are left out (to the millisecond)
+LEAD_RANGES = (
+    (bands.HOUR, "under 1 hour"),
+    (DAY, "1 hour to 1 day"),
+    (7 * DAY, "1 day to 1 week"),
+    (30 * DAY, "1 week to 30 days"),
+)
+LONGEST_RANGE = "30 days or more"
 
 
 def dora_measures(
@@ -64,7 +71,10 @@ def dora_measures(
         **scope.as_dict(),
         "period": period.as_dict(),
         "deployment_frequency": _frequency(period, labels, counts, tally.days),
-        "lead_time": _durations(labels, tally.leads, bands.lead_time_band, percentiles=True),
+        "lead_time": {
+            **_durations(labels, tally.leads, bands.lead_time_band, percentiles=True),
+            "distribution": _distribution([seconds for _, seconds in tally.leads]),
+        },
         "change_failure_rate": _rate(labels, counts, "failures", bands.failure_rate_band),
         "recovery_time": {
             **_durations(labels, tally.recoveries, bands.recovery_band, percentiles=False),
@@ -232,6 +242,16 @@ def _durations(
         "band": band(total["median_seconds"]),
         "series": [{"bucket": label, **summary(per_bucket.get(label, []))} for label in labels],
     }
+
+
+def _distribution(values: list[float]) -> list[dict[str, Any]]:
+    """How many lead times fall in each range (the bands' limits: an hour, a day, a week,
+    30 days); a range holds its lower limit."""
+    counts = dict.fromkeys([label for _, label in LEAD_RANGES] + [LONGEST_RANGE], 0)
+    for seconds in values:
+        label = next((label for limit, label in LEAD_RANGES if seconds < limit), LONGEST_RANGE)
+        counts[label] += 1
+    return [{"range": label, "count": n} for label, n in counts.items()]
 
 
 __all__ = ["dora_measures", "failed", "reached", "rework"]

@@ -2,7 +2,9 @@
 
 Each reader takes the ``Store`` and returns gauge families: a name, what it means, its
 label names and one value per set of labels. :func:`gauge_readers` lists them all; a
-new measure of delivery (lead time, change failure rate, …) is one more reader there.
+new measure of delivery is one more reader there. :func:`dora_gauges` shows the five
+DORA measures of each project over the last 30 days, as ``services/insights/dora.py``
+computes them (the production environments, every service).
 The readers know nothing of Prometheus: the API's ``/metrics`` turns them into its
 text format (api/insights/metrics.py).
 """
@@ -11,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from premiere.services.insights.dora import dora_measures
+from premiere.services.insights.periods import Period
 from premiere.store import Store
 from premiere.store.deployments import Deployment
 from premiere.store.models import Project
@@ -39,7 +43,7 @@ GaugeReader = Callable[[Store], list[GaugeFamily]]
 
 def gauge_readers() -> tuple[GaugeReader, ...]:
     """Every reader of gauges ``/metrics`` shows, in the order it shows them."""
-    return (deployment_gauges, release_gauges, outbox_gauges)
+    return (deployment_gauges, release_gauges, outbox_gauges, dora_gauges)
 
 
 def read_gauges(store: Store) -> list[GaugeFamily]:
@@ -110,6 +114,43 @@ def outbox_gauges(store: Store, now: datetime | None = None) -> list[GaugeFamily
             "How long the oldest waiting outbox delivery has waited (0: none waits).",
             samples={(): waited},
         ),
+    ]
+
+
+DORA_DAYS = 30
+DORA_GAUGES = (
+    ("deployment_frequency_per_day", "Deployments verified per day", ("deployment_frequency", "per_day")),
+    ("lead_time_median_seconds", "Median lead time for changes (commit to verified), seconds", ("lead_time", "median_seconds")),
+    ("change_failure_rate", "Change failure rate (0 to 1)", ("change_failure_rate", "rate")),
+    ("recovery_time_median_seconds", "Median failed deployment recovery time, seconds", ("recovery_time", "median_seconds")),
+    ("rework_rate", "Deployment rework rate (0 to 1)", ("rework_rate", "rate")),
+)  # fmt: skip
+"""(name after ``premiere_dora_``, what it means, where ``dora_measures`` keeps it)."""
+
+
+def dora_gauges(store: Store, now: datetime | None = None) -> list[GaugeFamily]:
+    """The five DORA measures of each project over the last 30 days (to ``now``), in its
+    production environments. A measure with no value (no deployment, no lead time, no
+    failure) has no sample for that project."""
+    end = now or utc_now()
+    period = Period(end - timedelta(days=DORA_DAYS), end, "month")
+    with store.read() as session:
+        projects = list(session.scalars(select(Project.key).order_by(Project.key)))
+    samples: dict[str, dict[tuple[str, ...], float]] = {name: {} for name, _, _ in DORA_GAUGES}
+    for project in projects:
+        measures = dora_measures(store, project, period)
+        for name, _, (measure, key) in DORA_GAUGES:
+            value = measures[measure][key]
+            if value is not None:
+                samples[name][(project,)] = float(value)
+    return [
+        GaugeFamily(
+            f"premiere_dora_{name}",
+            f"{meaning} over the last {DORA_DAYS} days, by project.",
+            ("project",),
+            samples[name],
+        )
+        for name, meaning, _ in DORA_GAUGES
     ]
 
 
