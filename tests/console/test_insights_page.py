@@ -9,13 +9,13 @@ from html import unescape
 import pytest
 
 from premiere.services import SYSTEM
+from premiere.services.environments import create_environment
 from premiere.services.insights.dora import dora_measures
 from premiere.services.insights.periods import parse_period
 from premiere.services.insights.releases import release_measures
 from premiere.services.people import accounts
 from premiere.services.people.sessions import start_person_session
 from premiere.services.projects import create_project
-from premiere.services.environments import create_environment
 from premiere.store.types import utc_now
 from tests.insights.history import PERIOD, PROJECT, build_history
 

@@ -4,6 +4,7 @@ days, as ``dora_measures`` computes them, in a scrape that Prometheus' parser re
 from __future__ import annotations
 
 from datetime import timedelta
+
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 

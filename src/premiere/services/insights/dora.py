@@ -106,7 +106,41 @@ def rework() -> ColumnElement[bool]:
     return or_(Deployment.fix.is_(True), Deployment.rollback_of_id.is_not(None))
 
 
-def _where(scope: Scope, period: Period) -> list[ColumnElement[bool]]:
+def lead_seconds(dialect: str) -> ColumnElement[float]:
+    """A deployment's ``verified_at - commit_time``, in seconds."""
+    return epoch_of(Deployment.verified_at, dialect) - epoch_of(Deployment.commit_time, dialect)
+
+
+def counted_lead(dialect: str) -> ColumnElement[bool]:
+    """A lead time that counts: verified, not a rollback, positive."""
+    return and_(
+        Deployment.verified_at.is_not(None),
+        Deployment.rollback_of_id.is_(None),
+        lead_seconds(dialect) > MIN_LEAD_SECONDS,
+    )
+
+
+def recovery_seconds(dialect: str) -> ColumnElement[float]:
+    """From a deployment's ``finished_at`` to the next verified deployment of its service
+    in its environment (an index walk; NULL: none yet)."""
+    later = aliased(Deployment)
+    restored = (
+        select(later.verified_at)
+        .where(
+            later.service_id == Deployment.service_id,
+            later.environment_id == Deployment.environment_id,
+            later.id > Deployment.id,
+            later.verified_at.is_not(None),
+        )
+        .order_by(later.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return epoch_of(restored, dialect) - epoch_of(Deployment.finished_at, dialect)
+
+
+def in_period(scope: Scope, period: Period) -> list[ColumnElement[bool]]:
+    """The deployments a measure of ``scope`` over ``period`` counts."""
     conditions = [
         Deployment.environment_id.in_(scope.environment_ids),
         Deployment.finished_at >= period.start,
@@ -134,32 +168,18 @@ def _tally(session: Session, scope: Scope, period: Period, dialect: str) -> Tall
     """One indexed scan of the period's deployments; each row's moments as seconds since
     the epoch (cheap to read), its flags as 0/1, and for a failure the next verified
     deployment of its service in its environment (an index walk, for failures only)."""
-    later = aliased(Deployment)
-    restored = (
-        select(later.verified_at)
-        .where(
-            later.service_id == Deployment.service_id,
-            later.environment_id == Deployment.environment_id,
-            later.id > Deployment.id,
-            later.verified_at.is_not(None),
-        )
-        .order_by(later.id)
-        .limit(1)
-        .scalar_subquery()
-    )
     is_failure = failed()
     finished = epoch_of(Deployment.finished_at, dialect)
     verified = Deployment.verified_at.is_not(None)
-    lead = epoch_of(Deployment.verified_at, dialect) - epoch_of(Deployment.commit_time, dialect)
-    counted_lead = and_(verified, Deployment.rollback_of_id.is_(None), lead > MIN_LEAD_SECONDS)
+    lead = lead_seconds(dialect)
     statement = select(
         finished,
         case((verified, 1), else_=0),
-        case((counted_lead, lead), else_=None),
+        case((counted_lead(dialect), lead), else_=None),
         case((is_failure, 1), else_=0),
         case((rework(), 1), else_=0),
-        case((is_failure, epoch_of(restored, dialect) - finished), else_=None),
-    ).where(*_where(scope, period))
+        case((is_failure, recovery_seconds(dialect)), else_=None),
+    ).where(*in_period(scope, period))
     label_of = day_labels(period)
     tally = Tally(counts={label: dict.fromkeys(COUNTS, 0) for label in set(label_of.values())})
     days: set[int] = set()
@@ -254,4 +274,13 @@ def _distribution(values: list[float]) -> list[dict[str, Any]]:
     return [{"range": label, "count": n} for label, n in counts.items()]
 
 
-__all__ = ["dora_measures", "failed", "reached", "rework"]
+__all__ = [
+    "counted_lead",
+    "dora_measures",
+    "failed",
+    "in_period",
+    "lead_seconds",
+    "reached",
+    "recovery_seconds",
+    "rework",
+]

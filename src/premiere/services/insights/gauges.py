@@ -15,10 +15,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 
-from premiere.services.insights.dora import dora_measures
+from premiere.services.insights import bands
+from premiere.services.insights.dora import (
+    counted_lead,
+    failed,
+    in_period,
+    lead_seconds,
+    recovery_seconds,
+    rework,
+)
 from premiere.services.insights.periods import Period
+from premiere.services.insights.scope import Scope, load_scope
 from premiere.store import Store
 from premiere.store.deployments import Deployment
 from premiere.store.models import Project
@@ -118,31 +128,31 @@ def outbox_gauges(store: Store, now: datetime | None = None) -> list[GaugeFamily
 
 
 DORA_DAYS = 30
-DORA_GAUGES = (
-    ("deployment_frequency_per_day", "Deployments verified per day", ("deployment_frequency", "per_day")),
-    ("lead_time_median_seconds", "Median lead time for changes (commit to verified), seconds", ("lead_time", "median_seconds")),
-    ("change_failure_rate", "Change failure rate (0 to 1)", ("change_failure_rate", "rate")),
-    ("recovery_time_median_seconds", "Median failed deployment recovery time, seconds", ("recovery_time", "median_seconds")),
-    ("rework_rate", "Deployment rework rate (0 to 1)", ("rework_rate", "rate")),
-)  # fmt: skip
-"""(name after ``premiere_dora_``, what it means, where ``dora_measures`` keeps it)."""
+DORA_GAUGES = {
+    "deployment_frequency_per_day": "Deployments verified per day",
+    "lead_time_median_seconds": "Median lead time for changes (commit to verified), seconds",
+    "change_failure_rate": "Change failure rate (0 to 1)",
+    "recovery_time_median_seconds": "Median failed deployment recovery time, seconds",
+    "rework_rate": "Deployment rework rate (0 to 1)",
+}
+"""Name after ``premiere_dora_``: what it means."""
 
 
 def dora_gauges(store: Store, now: datetime | None = None) -> list[GaugeFamily]:
     """The five DORA measures of each project over the last 30 days (to ``now``), in its
-    production environments. A measure with no value (no deployment, no lead time, no
-    failure) has no sample for that project."""
+    production environments, by the rules of ``dora.py`` (their totals only: one
+    scan of a project's deployments in the period, no buckets). A measure with no value (no deployment, no
+    lead time, no failure restored) has no sample for that project."""
     end = now or utc_now()
     period = Period(end - timedelta(days=DORA_DAYS), end, "month")
+    samples: dict[str, dict[tuple[str, ...], float]] = {name: {} for name in DORA_GAUGES}
     with store.read() as session:
-        projects = list(session.scalars(select(Project.key).order_by(Project.key)))
-    samples: dict[str, dict[tuple[str, ...], float]] = {name: {} for name, _, _ in DORA_GAUGES}
-    for project in projects:
-        measures = dora_measures(store, project, period)
-        for name, _, (measure, key) in DORA_GAUGES:
-            value = measures[measure][key]
-            if value is not None:
-                samples[name][(project,)] = float(value)
+        dialect = session.get_bind().dialect.name
+        for project in session.scalars(select(Project.key).order_by(Project.key)).all():
+            scope = load_scope(session, project, service=None, environment=None)
+            for name, value in _dora_totals(session, scope, period, dialect).items():
+                if value is not None:
+                    samples[name][(project,)] = float(value)
     return [
         GaugeFamily(
             f"premiere_dora_{name}",
@@ -150,8 +160,40 @@ def dora_gauges(store: Store, now: datetime | None = None) -> list[GaugeFamily]:
             ("project",),
             samples[name],
         )
-        for name, meaning, _ in DORA_GAUGES
+        for name, meaning in DORA_GAUGES.items()
     ]
+
+
+def _dora_totals(
+    session: Session, scope: Scope, period: Period, dialect: str
+) -> dict[str, float | None]:
+    is_failure = failed()
+    statement = select(
+        case((Deployment.verified_at.is_not(None), 1), else_=0),
+        case((counted_lead(dialect), lead_seconds(dialect)), else_=None),
+        case((is_failure, 1), else_=0),
+        case((rework(), 1), else_=0),
+        case((is_failure, recovery_seconds(dialect)), else_=None),
+    ).where(*in_period(scope, period))
+    total = verified = failures = again = 0
+    leads: list[float] = []
+    recoveries: list[float] = []
+    for ok, lead, failure, fix, back in session.execute(statement):
+        total += 1
+        verified += ok
+        failures += failure
+        again += fix
+        if lead is not None:
+            leads.append(lead)
+        if back is not None:
+            recoveries.append(max(0.0, back))
+    return {
+        "deployment_frequency_per_day": round(verified / period.days, 4),
+        "lead_time_median_seconds": bands.median(leads),
+        "change_failure_rate": bands.ratio(failures, total),
+        "recovery_time_median_seconds": bands.median(recoveries),
+        "rework_rate": bands.ratio(again, total),
+    }
 
 
 def _aware(value: datetime) -> datetime:
