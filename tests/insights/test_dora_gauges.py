@@ -49,7 +49,7 @@ def test_dora_gauges__nothing_in_the_last_30_days__frequency_zero_and_no_other_s
     later = END + timedelta(days=60)
     found = {family.name: family.samples for family in dora_gauges(shop.store, now=later)}
     assert found.pop("premiere_dora_deployment_frequency_per_day") == {(PROJECT,): 0.0}
-    assert found == dict.fromkeys(found, {})
+    assert found == {name: {} for name in found}
 
 
 def test_metrics__dora_gauges__parsed_by_prometheus_client(shop: Api) -> None:

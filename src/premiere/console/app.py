@@ -71,7 +71,8 @@ def install_console(
         return secure(Response(asset.content, media_type=asset.media_type, headers=headers))
 
     flags = (rules, segments, flag_list, flag_page)
-    pages = (*flags, audit, tokens, deployment_pages, settings_pages, check_pages, timeline, measures)
+    insights = (timeline, measures)
+    pages = (*flags, audit, tokens, deployment_pages, settings_pages, check_pages, *insights)
     # webhooks: the fixed paths (new) before a webhook's id
     communication = (webhook_pages, webhook_deliveries, subscriber_pages)
     for module in (signin, sso, overview, stream, *pages, *communication):

@@ -37,8 +37,13 @@ from premiere.store.types import utc_now
 router = APIRouter(include_in_schema=False)
 
 FILTERS = ("period", "from", "to", "grain", "service", "environment")
-PERIODS = (("30", "Last 30 days"), ("90", "Last 90 days"), ("180", "Last 180 days"))
-PERIODS += (("365", "Last 365 days"), ("custom", "From and to below"))
+PERIODS: tuple[tuple[str, str], ...] = (
+    ("30", "Last 30 days"),
+    ("90", "Last 90 days"),
+    ("180", "Last 180 days"),
+    ("365", "Last 365 days"),
+    ("custom", "From and to below"),
+)
 MAX_FILTER = 200
 
 
@@ -51,7 +56,9 @@ async def insights_page(request: Request, project: str, session: LedgerReader) -
     return page(request, "insights/measures.html", view, status=422 if view["errors"] else 200)
 
 
-def build_insights(store: Store, project: str, query: dict[str, str], now: datetime) -> dict[str, Any]:
+def build_insights(
+    store: Store, project: str, query: dict[str, str], now: datetime
+) -> dict[str, Any]:
     """The measures the filters select, with their charts, or the filters' errors."""
     view: dict[str, Any] = {
         **frame(store, project, "insights"),
@@ -73,7 +80,8 @@ def build_insights(store: Store, project: str, query: dict[str, str], now: datet
     except FORM_ERRORS as exc:
         view["errors"] = map_error_to_form(exc)
         return view
-    view.update(dora=dora, releases=releases, charts=_charts(dora, releases), csv=_csv_links(project, query, period.as_dict()))
+    view.update(dora=dora, releases=releases, charts=_charts(dora, releases))
+    view["csv"] = _csv_links(project, query, period.as_dict())
     view["empty"] = dora["change_failure_rate"]["deployments"] == 0
     return view
 

@@ -140,9 +140,9 @@ DORA_GAUGES = {
 
 def dora_gauges(store: Store, now: datetime | None = None) -> list[GaugeFamily]:
     """The five DORA measures of each project over the last 30 days (to ``now``), in its
-    production environments, by the rules of ``dora.py`` (their totals only: one
-    scan of a project's deployments in the period, no buckets). A measure with no value (no deployment, no
-    lead time, no failure restored) has no sample for that project."""
+    production environments, by the rules of ``dora.py`` (their totals only: one scan
+    of a project's deployments in the period, no buckets). A measure with no value (no
+    deployment, no lead time, no failure restored) has no sample for that project."""
     end = now or utc_now()
     period = Period(end - timedelta(days=DORA_DAYS), end, "month")
     samples: dict[str, dict[tuple[str, ...], float]] = {name: {} for name in DORA_GAUGES}
