@@ -268,7 +268,8 @@ def _distribution(values: list[float]) -> list[dict[str, Any]]:
     """How many lead times fall in each range (the bands' limits: an hour, a day, a week,
     30 days); a range holds its lower limit."""
     counts = dict.fromkeys([label for _, label in LEAD_RANGES] + [LONGEST_RANGE], 0)
-    for seconds in values:
+    for value in values:
+        seconds = round(value, 3)  # SQLite's Julian days: to the millisecond
         label = next((label for limit, label in LEAD_RANGES if seconds < limit), LONGEST_RANGE)
         counts[label] += 1
     return [{"range": label, "count": n} for label, n in counts.items()]
