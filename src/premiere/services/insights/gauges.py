@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from premiere.services.insights import bands
 from premiere.services.insights.dora import (
-    counted_lead,
+    MIN_LEAD_SECONDS,
     failed,
     in_period,
     lead_seconds,
@@ -170,7 +170,8 @@ def _dora_totals(
     is_failure = failed()
     statement = select(
         case((Deployment.verified_at.is_not(None), 1), else_=0),
-        case((counted_lead(dialect), lead_seconds(dialect)), else_=None),
+        lead_seconds(dialect),  # counted as dora's counted_lead() says, here: once a row
+        Deployment.rollback_of_id,
         case((is_failure, 1), else_=0),
         case((rework(), 1), else_=0),
         case((is_failure, recovery_seconds(dialect)), else_=None),
@@ -178,12 +179,12 @@ def _dora_totals(
     total = verified = failures = again = 0
     leads: list[float] = []
     recoveries: list[float] = []
-    for ok, lead, failure, fix, back in session.execute(statement):
+    for ok, lead, rollback_of, failure, fix, back in session.execute(statement):
         total += 1
         verified += ok
         failures += failure
         again += fix
-        if lead is not None:
+        if ok and rollback_of is None and lead is not None and lead > MIN_LEAD_SECONDS:
             leads.append(lead)
         if back is not None:
             recoveries.append(max(0.0, back))
