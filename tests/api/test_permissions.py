@@ -129,6 +129,7 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # time: on one store
 @pytest.mark.parametrize(("method", "path", "environment"), CASES)
 def test_matrix__each_caller__allowed_2xx_refused_403_and_unchanged(
     world: World, method: str, path: str, environment: str

@@ -48,6 +48,9 @@ PAGES = [
     ("insights", f"{DEMO}/insights", "console-insights"),
     ("tokens", f"{DEMO}/tokens", "console-tokens"),
     ("settings", f"{DEMO}/settings", "console-settings"),
+    ("people", "/people", None),  # docs images: test_console_people
+    ("service-accounts", "/service-accounts", None),
+    ("account", "/account", None),
     ("not-found", f"{DEMO}/no-such-page", None),
 ]
 

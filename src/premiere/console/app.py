@@ -31,7 +31,8 @@ from premiere.console.flags import page as flag_page
 from premiere.console.flags import rules, segments
 from premiere.console.insights import measures, timeline
 from premiere.console.pages import make_templates, secure
-from premiere.console.people import sso
+from premiere.console.people import account as my_account
+from premiere.console.people import join, listing, person, service_accounts, sso
 from premiere.console.releases import actions as release_actions
 from premiere.console.releases import checklist as release_checklist
 from premiere.console.releases import create as release_create
@@ -92,5 +93,8 @@ def install_console(
         app.include_router(module.router)
     # communication: the public changelog and its feeds (no sign-in), their settings
     for module in (public_changelog, feed_settings):
+        app.include_router(module.router)
+    # people: the fixed paths (invite, invitations) before a person's id
+    for module in (join, listing, person, service_accounts, my_account):
         app.include_router(module.router)
     return app

@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 
 from premiere import __version__
 from premiere.console.assets import Assets
+from premiere.services.people.permissions import PEOPLE, TOKENS, Caller, allows
 from premiere.services.projects import get_project, list_projects
 from premiere.store import Store
 
@@ -41,6 +42,11 @@ NAVIGATION = (
     ("settings", "Settings", "/settings"),
 )
 """The header's links: (section, label, path under ``/projects/<project>``)."""
+ADMIN_NAVIGATION = (
+    (PEOPLE, "People", "/people"),
+    (TOKENS, "Service accounts", "/service-accounts"),
+)
+"""The header's links to the server's pages: (the action they need, label, path)."""
 
 
 def make_templates(assets: Assets) -> Environment:
@@ -79,7 +85,8 @@ def render(request: Request, template: str, context: Mapping[str, Any]) -> str:
     the signed-in session (``session``, its ``csrf``), ``can(action, environment=None)``
     (what the caller may do in the page's project: ``console/auth.py``'s ``Permits``;
     nothing before a route's action was checked), and the projects for the switcher,
-    only those the caller may read."""
+    only those the caller may read; ``admin_links``: the header's links to the server's
+    pages the caller may use."""
     templates: Environment = request.app.state.console.templates
     signed_in = getattr(request.state, "console_session", None)
     permits = getattr(request.state, "console_permits", None)
@@ -88,6 +95,7 @@ def render(request: Request, template: str, context: Mapping[str, Any]) -> str:
         "session": signed_in,
         "csrf": signed_in.csrf if signed_in else "",
         "can": permits if permits is not None else _nothing,
+        "admin_links": admin_links(signed_in.caller) if signed_in else (),
     }
     values = {**base, **context}
     if permits is not None and values.get("projects"):
@@ -99,6 +107,13 @@ def render(request: Request, template: str, context: Mapping[str, Any]) -> str:
 
 def _nothing(action: str, environment: str | None = None) -> bool:
     return False
+
+
+def admin_links(caller: Caller) -> tuple[tuple[str, str], ...]:
+    """The header's links to the server's pages ``caller`` may use: (label, path)."""
+    return tuple(
+        (label, path) for action, label, path in ADMIN_NAVIGATION if allows(caller, action)
+    )
 
 
 def page(

@@ -1,4 +1,13 @@
-"""Sign in with an admin token (exchanged for a session), and sign out."""
+"""Sign in with an email and password (or with an admin token, exchanged for a
+session), and sign out.
+
+Every sign-in starts a new session (a new id in the cookie: no session fixation) and
+ends the one the browser held before, if any. Password sign-in is throttled per account
+and per address (``services/people/throttle``): while blocked, the form answers 429,
+even with the right password. Until anyone has a password, the page offers the admin
+token only; afterwards it sits under "Sign in with an API token". ``sso_label`` is where
+the single sign-on button goes (None: none is set up).
+"""
 
 from __future__ import annotations
 
@@ -25,7 +34,14 @@ from premiere.console.auth import (
 )
 from premiere.console.forms import FormErrors
 from premiere.console.pages import page, secure
-from premiere.services.people.sessions import end_session, resume_session, start_session
+from premiere.services.people.account import anyone_has_password
+from premiere.services.people.sessions import (
+    StartedSession,
+    end_session,
+    resume_session,
+    start_session,
+)
+from premiere.services.people.signin import sign_in_with_password
 
 router = APIRouter(include_in_schema=False)
 SIGN_IN_COOKIE = "premiere_sign_in"
@@ -44,19 +60,43 @@ async def sign_in_page(
         )
         if live is not None:
             return secure(RedirectResponse(target, status_code=303))
-    return sign_in_form(request, target, FormErrors(), 200)
+    return await _sign_in_form(request, target, FormErrors(), 200)
 
 
-def sign_in_form(request: Request, target: str, found: FormErrors, status: int) -> Response:
+async def _sign_in_form(
+    request: Request,
+    target: str,
+    found: FormErrors,
+    status: int,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """:func:`sign_in_form`, with the password form only once anyone has a password."""
+    passwords = await run_in_threadpool(anyone_has_password, store_of(request))
+    return sign_in_form(request, target, found, status, form, passwords=passwords)
+
+
+def sign_in_form(
+    request: Request,
+    target: str,
+    found: FormErrors,
+    status: int,
+    form: dict[str, str] | None = None,
+    *,
+    passwords: bool = True,
+) -> Response:
     """The sign-in form. It has no session yet, so its CSRF token is a random value
     both in a short-lived cookie and in the form (double submit): another site can
-    make a browser send the cookie, but cannot read it to fill in the field."""
+    make a browser send the cookie, but cannot read it to fill in the field.
+    ``passwords``: whether to offer the email and password form (else the token's)."""
     token = secrets.token_urlsafe(32)
     sso = console_state(request).sso
     context = {
         "next": target,
         "errors": found,
         "csrf": token,
+        "form": form or {},
+        "passwords": passwords,
+        "token_open": not passwords or "token" in (form or {}),
         "sso_label": sso.label if sso is not None else None,
     }
     response = page(request, "sign_in.html", context, status=status)
@@ -79,6 +119,8 @@ async def sign_in(request: Request) -> Response:
     if not expected or not hmac.compare_digest(form.get("csrf", "").encode(), expected.encode()):
         raise CsrfRejected()
     target = safe_next(form.get("next"))
+    if "token" not in form:
+        return await _sign_in_with_password(request, form, target)
     token = form.get("token", "").strip()
     state = console_state(request)
     found = FormErrors()
@@ -95,12 +137,47 @@ async def sign_in(request: Request) -> Response:
             found.fields["token"] = [message]
             found.summary.append(("token", exc.code, message))
     if found:
-        return sign_in_form(request, target, found, 422)
+        return await _sign_in_form(request, target, found, 422, {"token": ""})
+    return await signed_in_response(request, started, target)
+
+
+async def _sign_in_with_password(request: Request, form: dict[str, str], target: str) -> Response:
+    state = console_state(request)
+    address = request.client.host if request.client else None
+    try:
+        started = await run_in_threadpool(
+            sign_in_with_password, store_of(request), form.get("email", ""),
+            form.get("password", ""), address=address, now=state.clock(),
+        )  # fmt: skip
+    except (errors.AuthenticationError, errors.RateLimitedError) as exc:
+        found = FormErrors()
+        found.summary.append(("email", exc.code, _sentence(exc.message)))
+        found.fields["email"] = [_sentence(exc.message)]
+        status = 429 if isinstance(exc, errors.RateLimitedError) else 401
+        kept = {"email": form.get("email", "")[:300]}
+        answer = await _sign_in_form(request, target, found, status, kept)
+        if isinstance(exc, errors.RateLimitedError):
+            answer.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return answer
+    return await signed_in_response(request, started, target)
+
+
+async def signed_in_response(request: Request, started: StartedSession, target: str) -> Response:
+    """Go on to ``target`` with the new session's cookie; the session the browser held
+    before (if any) ends."""
+    state = console_state(request)
+    previous = request.cookies.get(COOKIE, "")
+    if previous:
+        await run_in_threadpool(end_session, store_of(request), previous, now=state.clock())
     response = secure(RedirectResponse(target, status_code=303))
     max_age = int(state.policy.max_age.total_seconds())
     set_session_cookie(request, response, started.raw_id, max_age)
     response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
     return response
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:]
 
 
 @router.post("/sign-out")

@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 from sqlalchemy import select
 
 from premiere.errors import NotFoundError, PermissionDeniedError
+from premiere.services import Actor
 from premiere.services.audit import record_audit_event
 from premiere.services.mappers import TokenCreated, TokenView, map_token_row_to_view
 from premiere.services.people import throttle
@@ -152,13 +153,21 @@ def change_password(
     elif data["new"] == data["current"]:
         validator.add("new", "password_unchanged", "must differ from the current password")
     validator.raise_if_any()
-    return _store_password(store, info, person, hash_password(data["new"]), now)
+    password_hash = hash_password(data["new"])
+    return store_password(store, info.caller.actor, person, password_hash, now, keep=info.id)
 
 
-def _store_password(
-    store: Store, info: TokenInfo, person: str, password_hash: str, now: datetime
+def store_password(
+    store: Store,
+    actor: Actor,
+    person: str,
+    password_hash: str,
+    now: datetime,
+    *,
+    keep: str | None = None,
 ) -> dict[str, Any]:
-    actor = info.caller.actor
+    """Set a person's new password hash: their console sessions end and their personal
+    tokens are revoked, but ``keep`` (the token that made the change); what ended."""
     with store.write() as session:
         row = get_person_row(session, person)
         row.password_hash, row.password_changed_at = password_hash, now
@@ -170,7 +179,7 @@ def _store_password(
                     ApiToken.person_id == person,
                     ApiToken.scope == PERSONAL,
                     ApiToken.revoked_at.is_(None),
-                    ApiToken.id != info.id,
+                    ApiToken.id != (keep or ""),
                 )
             )
         )
