@@ -6,7 +6,9 @@
   through the whole app in process (no sockets, so the difference is not lost in the
   network), with the metrics and with the ``RequestMetrics`` middleware taken out,
   interleaved rounds, requests/s;
-- scrape: ``GET /metrics`` (an admin token) at D bulk-loaded deployments, median / p95.
+- scrape: ``GET /metrics`` (an admin token) at D bulk-loaded deployments, median / p95;
+- DORA gauges at their worst: the same D deployments all moved into production within
+  the last 30 days (one project), ``dora_gauges`` alone, median of 5.
 
     .venv/bin/python benchmarks/metrics_bench.py            # --deployments 100000
 """
@@ -16,9 +18,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from databases import database
 from deployments_bench import load, report
@@ -27,9 +31,12 @@ from premiere.api.insights.instruments import RequestMetrics, ServerMetrics
 from premiere.services import SYSTEM
 from premiere.services.flags.configs import update_flag_config
 from premiere.services.flags.definitions import create_flag
+from premiere.services.insights.gauges import dora_gauges
 from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
+from premiere.store.deployments import Deployment
+from premiere.store.models import Environment
 
 ADMIN = "bench-admin-token-0123456789abcdef0123"
 FLAG = "/ofrep/v1/evaluate/flags/new-checkout"
@@ -48,6 +55,7 @@ def main() -> None:
         try:
             load(store, args.deployments)
             asyncio.run(ofrep_and_scrape(store, args.requests, args.rounds))
+            dora_at_worst(store)
         finally:
             store.close()
 
@@ -119,6 +127,23 @@ async def ofrep_and_scrape(store: Store, requests: int, rounds: int) -> None:
             times.append((time.perf_counter() - started) * 1000)
             assert answer.status_code == 200, answer.text
         report(f"GET /metrics ({len(answer.content):,} bytes)", times[1:])
+
+
+def dora_at_worst(store: Store) -> None:
+    with store.write() as session:
+        production = session.scalar(select(Environment.id).where(Environment.key == "production"))
+        for row in session.scalars(select(Deployment)):
+            row.environment_id = production
+            moved = datetime.now(UTC) - timedelta(days=row.id % 29, hours=1)
+            row.finished_at = moved
+            row.verified_at = moved if row.verified_at is not None else None
+            row.commit_time = moved - timedelta(hours=row.id % 48)
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        dora_gauges(store)
+        times.append((time.perf_counter() - started) * 1000)
+    print(f"DORA gauges, every deployment in the last 30 days: median {sorted(times)[2]:.0f} ms")
 
 
 if __name__ == "__main__":

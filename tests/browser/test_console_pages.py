@@ -45,6 +45,7 @@ PAGES = [
     ("note", f"{DEMO}/releases/recommendations-v2/notes/3", None),
     ("audit", f"{DEMO}/audit", "console-audit"),
     ("timeline", f"{DEMO}/timeline", "console-timeline"),
+    ("insights", f"{DEMO}/insights", "console-insights"),
     ("tokens", f"{DEMO}/tokens", "console-tokens"),
     ("settings", f"{DEMO}/settings", "console-settings"),
     ("people", "/people", None),  # docs images: test_console_people

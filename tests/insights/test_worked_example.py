@@ -47,6 +47,16 @@ def test_dora_lead_time__worked_example__as_the_doc(dora: dict[str, Any]) -> Non
     ]
 
 
+def test_dora_lead_time_distribution__worked_example__as_the_doc(dora: dict[str, Any]) -> None:
+    assert [(r["range"], r["count"]) for r in dora["lead_time"]["distribution"]] == [
+        ("under 1 hour", 1),
+        ("1 hour to 1 day", 7),
+        ("1 day to 1 week", 1),
+        ("1 week to 30 days", 0),
+        ("30 days or more", 0),
+    ]
+
+
 def test_dora_change_failure_rate__worked_example__as_the_doc(dora: dict[str, Any]) -> None:
     failures = dora["change_failure_rate"]
     assert (failures["deployments"], failures["failures"], failures["rate"]) == (12, 2, 0.1667)

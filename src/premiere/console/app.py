@@ -29,7 +29,7 @@ from premiere.console.errors import install_error_pages, not_found_page
 from premiere.console.flags import listing as flag_list
 from premiere.console.flags import page as flag_page
 from premiere.console.flags import rules, segments
-from premiere.console.insights import timeline
+from premiere.console.insights import measures, timeline
 from premiere.console.pages import make_templates, secure
 from premiere.console.people import account as my_account
 from premiere.console.people import join, listing, person, service_accounts, sso
@@ -72,7 +72,8 @@ def install_console(
         return secure(Response(asset.content, media_type=asset.media_type, headers=headers))
 
     flags = (rules, segments, flag_list, flag_page)
-    pages = (*flags, audit, tokens, deployment_pages, settings_pages, check_pages, timeline)
+    insights = (timeline, measures)
+    pages = (*flags, audit, tokens, deployment_pages, settings_pages, check_pages, *insights)
     # webhooks: the fixed paths (new) before a webhook's id
     communication = (webhook_pages, webhook_deliveries, subscriber_pages)
     for module in (signin, sso, overview, stream, *pages, *communication):

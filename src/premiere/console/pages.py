@@ -37,6 +37,7 @@ NAVIGATION = (
     ("deployments", "Deployments", "/deployments"),
     ("releases", "Releases", "/releases"),
     ("timeline", "Timeline", "/timeline"),
+    ("insights", "Insights", "/insights"),
     ("audit", "Audit", "/audit"),
     ("settings", "Settings", "/settings"),
 )

@@ -57,8 +57,8 @@ def observe_scheduler(app: FastAPI, scheduler: SchedulerProgress) -> None:
         **answers(None, 401, 403),
         200: {
             "description": "Requests by route and status, flag evaluations, open SDK streams, "
-            "the scheduler's ticks, the outbox's backlog, deployments and releases (see "
-            "docs/operations.md).",
+            "the scheduler's ticks, the outbox's backlog, deployments, releases, the DORA "
+            "measures of the last 30 days (see docs/operations.md).",
             "content": {
                 "text/plain": {"schema": {"type": "string"}},
                 "application/openmetrics-text": {"schema": {"type": "string"}},

@@ -42,6 +42,13 @@ DAY = 86_400
 EPOCH = date(1970, 1, 1)
 COUNTS = ("deployments", "verified", "failures", "rework")
 MIN_LEAD_SECONDS = HALF_MS  # non-positive lead times are left out (to the millisecond)
+LEAD_RANGES = (
+    (bands.HOUR, "under 1 hour"),
+    (DAY, "1 hour to 1 day"),
+    (7 * DAY, "1 day to 1 week"),
+    (30 * DAY, "1 week to 30 days"),
+)
+LONGEST_RANGE = "30 days or more"
 
 
 def dora_measures(
@@ -64,7 +71,10 @@ def dora_measures(
         **scope.as_dict(),
         "period": period.as_dict(),
         "deployment_frequency": _frequency(period, labels, counts, tally.days),
-        "lead_time": _durations(labels, tally.leads, bands.lead_time_band, percentiles=True),
+        "lead_time": {
+            **_durations(labels, tally.leads, bands.lead_time_band, percentiles=True),
+            "distribution": _distribution([seconds for _, seconds in tally.leads]),
+        },
         "change_failure_rate": _rate(labels, counts, "failures", bands.failure_rate_band),
         "recovery_time": {
             **_durations(labels, tally.recoveries, bands.recovery_band, percentiles=False),
@@ -96,7 +106,41 @@ def rework() -> ColumnElement[bool]:
     return or_(Deployment.fix.is_(True), Deployment.rollback_of_id.is_not(None))
 
 
-def _where(scope: Scope, period: Period) -> list[ColumnElement[bool]]:
+def lead_seconds(dialect: str) -> ColumnElement[float]:
+    """A deployment's ``verified_at - commit_time``, in seconds."""
+    return epoch_of(Deployment.verified_at, dialect) - epoch_of(Deployment.commit_time, dialect)
+
+
+def counted_lead(dialect: str) -> ColumnElement[bool]:
+    """A lead time that counts: verified, not a rollback, positive."""
+    return and_(
+        Deployment.verified_at.is_not(None),
+        Deployment.rollback_of_id.is_(None),
+        lead_seconds(dialect) > MIN_LEAD_SECONDS,
+    )
+
+
+def recovery_seconds(dialect: str) -> ColumnElement[float]:
+    """From a deployment's ``finished_at`` to the next verified deployment of its service
+    in its environment (an index walk; NULL: none yet)."""
+    later = aliased(Deployment)
+    restored = (
+        select(later.verified_at)
+        .where(
+            later.service_id == Deployment.service_id,
+            later.environment_id == Deployment.environment_id,
+            later.id > Deployment.id,
+            later.verified_at.is_not(None),
+        )
+        .order_by(later.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return epoch_of(restored, dialect) - epoch_of(Deployment.finished_at, dialect)
+
+
+def in_period(scope: Scope, period: Period) -> list[ColumnElement[bool]]:
+    """The deployments a measure of ``scope`` over ``period`` counts."""
     conditions = [
         Deployment.environment_id.in_(scope.environment_ids),
         Deployment.finished_at >= period.start,
@@ -124,32 +168,18 @@ def _tally(session: Session, scope: Scope, period: Period, dialect: str) -> Tall
     """One indexed scan of the period's deployments; each row's moments as seconds since
     the epoch (cheap to read), its flags as 0/1, and for a failure the next verified
     deployment of its service in its environment (an index walk, for failures only)."""
-    later = aliased(Deployment)
-    restored = (
-        select(later.verified_at)
-        .where(
-            later.service_id == Deployment.service_id,
-            later.environment_id == Deployment.environment_id,
-            later.id > Deployment.id,
-            later.verified_at.is_not(None),
-        )
-        .order_by(later.id)
-        .limit(1)
-        .scalar_subquery()
-    )
     is_failure = failed()
     finished = epoch_of(Deployment.finished_at, dialect)
     verified = Deployment.verified_at.is_not(None)
-    lead = epoch_of(Deployment.verified_at, dialect) - epoch_of(Deployment.commit_time, dialect)
-    counted_lead = and_(verified, Deployment.rollback_of_id.is_(None), lead > MIN_LEAD_SECONDS)
+    lead = lead_seconds(dialect)
     statement = select(
         finished,
         case((verified, 1), else_=0),
-        case((counted_lead, lead), else_=None),
+        case((counted_lead(dialect), lead), else_=None),
         case((is_failure, 1), else_=0),
         case((rework(), 1), else_=0),
-        case((is_failure, epoch_of(restored, dialect) - finished), else_=None),
-    ).where(*_where(scope, period))
+        case((is_failure, recovery_seconds(dialect)), else_=None),
+    ).where(*in_period(scope, period))
     label_of = day_labels(period)
     tally = Tally(counts={label: dict.fromkeys(COUNTS, 0) for label in set(label_of.values())})
     days: set[int] = set()
@@ -234,4 +264,24 @@ def _durations(
     }
 
 
-__all__ = ["dora_measures", "failed", "reached", "rework"]
+def _distribution(values: list[float]) -> list[dict[str, Any]]:
+    """How many lead times fall in each range (the bands' limits: an hour, a day, a week,
+    30 days); a range holds its lower limit."""
+    counts = dict.fromkeys([label for _, label in LEAD_RANGES] + [LONGEST_RANGE], 0)
+    for value in values:
+        seconds = round(value, 3)  # SQLite's Julian days: to the millisecond
+        label = next((label for limit, label in LEAD_RANGES if seconds < limit), LONGEST_RANGE)
+        counts[label] += 1
+    return [{"range": label, "count": n} for label, n in counts.items()]
+
+
+__all__ = [
+    "counted_lead",
+    "dora_measures",
+    "failed",
+    "in_period",
+    "lead_seconds",
+    "reached",
+    "recovery_seconds",
+    "rework",
+]

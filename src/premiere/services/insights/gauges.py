@@ -2,7 +2,9 @@
 
 Each reader takes the ``Store`` and returns gauge families: a name, what it means, its
 label names and one value per set of labels. :func:`gauge_readers` lists them all; a
-new measure of delivery (lead time, change failure rate, …) is one more reader there.
+new measure of delivery is one more reader there. :func:`dora_gauges` shows the five
+DORA measures of each project over the last 30 days, as ``services/insights/dora.py``
+computes them (the production environments, every service).
 The readers know nothing of Prometheus: the API's ``/metrics`` turns them into its
 text format (api/insights/metrics.py).
 """
@@ -11,10 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 
+from premiere.services.insights import bands
+from premiere.services.insights.dora import (
+    MIN_LEAD_SECONDS,
+    failed,
+    in_period,
+    lead_seconds,
+    recovery_seconds,
+    rework,
+)
+from premiere.services.insights.periods import Period
+from premiere.services.insights.scope import Scope, load_scope
 from premiere.store import Store
 from premiere.store.deployments import Deployment
 from premiere.store.models import Project
@@ -39,7 +53,7 @@ GaugeReader = Callable[[Store], list[GaugeFamily]]
 
 def gauge_readers() -> tuple[GaugeReader, ...]:
     """Every reader of gauges ``/metrics`` shows, in the order it shows them."""
-    return (deployment_gauges, release_gauges, outbox_gauges)
+    return (deployment_gauges, release_gauges, outbox_gauges, dora_gauges)
 
 
 def read_gauges(store: Store) -> list[GaugeFamily]:
@@ -111,6 +125,76 @@ def outbox_gauges(store: Store, now: datetime | None = None) -> list[GaugeFamily
             samples={(): waited},
         ),
     ]
+
+
+DORA_DAYS = 30
+DORA_GAUGES = {
+    "deployment_frequency_per_day": "Deployments verified per day",
+    "lead_time_median_seconds": "Median lead time for changes (commit to verified), seconds",
+    "change_failure_rate": "Change failure rate (0 to 1)",
+    "recovery_time_median_seconds": "Median failed deployment recovery time, seconds",
+    "rework_rate": "Deployment rework rate (0 to 1)",
+}
+"""Name after ``premiere_dora_``: what it means."""
+
+
+def dora_gauges(store: Store, now: datetime | None = None) -> list[GaugeFamily]:
+    """The five DORA measures of each project over the last 30 days (to ``now``), in its
+    production environments, by the rules of ``dora.py`` (their totals only: one scan
+    of a project's deployments in the period, no buckets). A measure with no value (no
+    deployment, no lead time, no failure restored) has no sample for that project."""
+    end = now or utc_now()
+    period = Period(end - timedelta(days=DORA_DAYS), end, "month")
+    samples: dict[str, dict[tuple[str, ...], float]] = {name: {} for name in DORA_GAUGES}
+    with store.read() as session:
+        dialect = session.get_bind().dialect.name
+        for project in session.scalars(select(Project.key).order_by(Project.key)).all():
+            scope = load_scope(session, project, service=None, environment=None)
+            for name, value in _dora_totals(session, scope, period, dialect).items():
+                if value is not None:
+                    samples[name][(project,)] = float(value)
+    return [
+        GaugeFamily(
+            f"premiere_dora_{name}",
+            f"{meaning} over the last {DORA_DAYS} days, by project.",
+            ("project",),
+            samples[name],
+        )
+        for name, meaning in DORA_GAUGES.items()
+    ]
+
+
+def _dora_totals(
+    session: Session, scope: Scope, period: Period, dialect: str
+) -> dict[str, float | None]:
+    is_failure = failed()
+    statement = select(
+        case((Deployment.verified_at.is_not(None), 1), else_=0),
+        lead_seconds(dialect),  # counted as dora's counted_lead() says, here: once a row
+        Deployment.rollback_of_id,
+        case((is_failure, 1), else_=0),
+        case((rework(), 1), else_=0),
+        case((is_failure, recovery_seconds(dialect)), else_=None),
+    ).where(*in_period(scope, period))
+    total = verified = failures = again = 0
+    leads: list[float] = []
+    recoveries: list[float] = []
+    for ok, lead, rollback_of, failure, fix, back in session.execute(statement):
+        total += 1
+        verified += ok
+        failures += failure
+        again += fix
+        if ok and rollback_of is None and lead is not None and lead > MIN_LEAD_SECONDS:
+            leads.append(lead)
+        if back is not None:
+            recoveries.append(max(0.0, back))
+    return {
+        "deployment_frequency_per_day": round(verified / period.days, 4),
+        "lead_time_median_seconds": bands.median(leads),
+        "change_failure_rate": bands.ratio(failures, total),
+        "recovery_time_median_seconds": bands.median(recoveries),
+        "rework_rate": bands.ratio(again, total),
+    }
 
 
 def _aware(value: datetime) -> datetime:
