@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from premiere.settings import Settings
+
 from .conftest import NO_PREMIERE_ENV, Cli, free_port
 
 TOKEN = re.compile(r"prm_[0-9a-f]{16}_[A-Za-z0-9_-]+")
@@ -184,3 +186,16 @@ def test_serve__unknown_role_in_the_sso_role_map__start_up_error(run_local: Cli)
 
     assert result.exit_code == 1
     assert "PREMIERE_OIDC_ROLE_MAP: 'boss=overlord': unknown role 'overlord'" in result.stderr
+
+
+def test_serve__no_public_url__links_name_the_address_it_listens_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from premiere.cli.server.commands import _reachable_at
+
+    monkeypatch.delenv("PREMIERE_PUBLIC_URL", raising=False)
+    listening = Settings(host="0.0.0.0", port=8790)
+    assert _reachable_at(listening).public_url == "http://127.0.0.1:8790"
+    monkeypatch.setenv("PREMIERE_PUBLIC_URL", "https://premiere.acme.example")
+    given = Settings(host="0.0.0.0", port=8790, public_url="https://premiere.acme.example")
+    assert _reachable_at(given).public_url == "https://premiere.acme.example"

@@ -55,7 +55,7 @@ def serve(
     from premiere.services.people.tokens import ensure_admin_token
     from premiere.store.types import utc_now
 
-    settings = settings_with(database_url, host=host, port=port)
+    settings = _reachable_at(settings_with(database_url, host=host, port=port))
     try:
         config_from_settings(settings)  # single sign-on's settings, before anything starts
     except PremiereError as exc:
@@ -170,6 +170,19 @@ def _apply_stream_settings(app: Any, settings: Settings) -> None:
         max_context_bytes=settings.ofrep_max_context_bytes,
     )
     setattr(app.state, OFREP_SETTINGS, limit)
+
+
+def _reachable_at(settings: Settings) -> Settings:
+    """Without PREMIERE_PUBLIC_URL, the links Premiere hands out (invitations,
+    unsubscribing) name the address it listens on, not the default port."""
+    import os
+    from dataclasses import replace
+
+    if os.environ.get("PREMIERE_PUBLIC_URL"):
+        return settings
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host
+    host = f"[{host}]" if ":" in host else host
+    return replace(settings, public_url=f"http://{host}:{settings.port}")
 
 
 def _require_port_free(host: str, port: int) -> None:
