@@ -35,6 +35,7 @@ from premiere.services.people import tokens
 from premiere.services.releases import checklist, checklist_templates, records, schedules
 from premiere.services.sdk import documents
 
+from .views_insights import INSIGHTS_SERVED
 from .views_people import PEOPLE_SERVED, token_views, tokens_created
 from .views_world import ACTOR, FLAG, PROJECT, RELEASE, TRAIN, World
 
@@ -314,6 +315,7 @@ SERVED: dict[str, Served] = {
         (_whats_new(w), feedback.summarize_release_feedback(w.store, P, RELEASE))[1]
     ],
     **PEOPLE_SERVED,
+    **INSIGHTS_SERVED,
     "UnsubscribedView": lambda w: [
         subscribers.unsubscribe(
             w.store,

@@ -39,21 +39,57 @@ class Measure(View):
     series: list[dict[str, Any]] = Field(description="One entry per bucket of the period.")
 
 
+Number = float | int
+
+
+class Frequency(Measure):
+    total: int = Field(description="Verified production deployments in the period.")
+    per_day: Number
+    days_deployed: int
+    four_keys: str | None = Field(description="daily, weekly, monthly or yearly (Four Keys).")
+
+
+class LeadTime(Measure):
+    count: int
+    median_seconds: Number | None
+    p90_seconds: Number | None
+    distribution: list[dict[str, Any]] = Field(description="{range, count} per range.")
+
+
+class FailureRate(Measure):
+    deployments: int
+    failures: int
+    rate: Number | None
+
+
+class RecoveryTime(Measure):
+    count: int
+    median_seconds: Number | None
+    unrestored: int = Field(description="Failures not followed by a good deployment yet.")
+
+
+class ReworkRate(Measure):
+    deployments: int
+    rework: int
+    rate: Number | None
+
+
 class DoraView(View):
     project: str
     environments: list[str]
     service: str | None
     period: dict[str, str] = Field(description="from, to (RFC 3339, UTC) and grain.")
-    deployment_frequency: Measure
-    lead_time: Measure
-    change_failure_rate: Measure
-    recovery_time: Measure
-    rework_rate: Measure
+    deployment_frequency: Frequency
+    lead_time: LeadTime
+    change_failure_rate: FailureRate
+    recovery_time: RecoveryTime
+    rework_rate: ReworkRate
 
 
 class ReleaseMeasuresView(View):
     project: str
     environments: list[str]
+    service: str | None
     period: dict[str, str]
     release_lead_time: dict[str, Any]
     exposure_lead_time: dict[str, Any]
@@ -75,6 +111,11 @@ class IncidentView(View):
     flag: str | None
     resolution: str | None = Field(description="flag_off, rollback, fix or other.")
     source: str = Field(description="api or webhook.")
+    external_id: str | None = Field(description="The monitoring tool's id (webhook).")
+    description: str
+    created_by: ActorView
+    created_at: str
+    updated_at: str
 
 
 class IncidentPage(View):
