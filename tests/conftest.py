@@ -12,6 +12,11 @@ database and hands it to each such test as new: other connections to it ended, e
 row deleted, every sequence restarted, and replaced by a fresh copy should a test have
 changed its schema. ``Store.open`` finds either at the head revision. A test that asks
 for ``database_url`` without ``store`` gets an empty database of its own.
+
+Passwords are hashed with Argon2id at cheap parameters in the tests' process (see
+``pytest_configure``): at the production ones each hash or check takes a tenth of a
+second or more, and the tests set and check thousands. tests/people/test_passwords.py
+checks the production parameters.
 """
 
 from __future__ import annotations
@@ -24,17 +29,31 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from premiere.services import Actor
 from premiere.services.environments import create_environment
+from premiere.services.people import passwords
 from premiere.services.projects import create_project
 from premiere.store import Store, normalize_url
 from tests.postgres import MigratedPostgres
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PRODUCTION_HASHER, PRODUCTION_DUMMY = passwords._HASHER, passwords._DUMMY
+"""The hasher Premiere uses, and its hash for unknown accounts: tests/people/test_passwords.py
+checks them."""
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+"""Argon2id still (the same code paths, hashes and checks), at its smallest cost."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Passwords hashed cheaply in the tests: before any test module is imported, as
+    some hash a password when imported."""
+    passwords._HASHER = CHEAP_HASHER
+    passwords._DUMMY = CHEAP_HASHER.hash("a password nobody has")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
