@@ -13,6 +13,11 @@ row deleted, every sequence restarted, and replaced by a fresh copy should a tes
 changed its schema. ``Store.open`` finds either at the head revision. A test that asks
 for ``database_url`` without ``store`` gets an empty database of its own.
 
+Seeding the demo project takes seconds, and hundreds of tests start from it: a test that
+uses ``demo_store`` gets, in the same way, a copy of a migrated database holding an admin
+token (``demo_store.admin_token``) and then the demo project, seeded once per session (on
+PostgreSQL its rows are kept and written back into the made-new database).
+
 Passwords are hashed with Argon2id at cheap parameters in the tests' process (see
 ``pytest_configure``): at the production ones each hash or check takes a tenth of a
 second or more, and the tests set and check thousands. tests/people/test_passwords.py
@@ -26,6 +31,7 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,17 +40,20 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from premiere.cli.server.demo import seed_demo
 from premiere.services import Actor
 from premiere.services.environments import create_environment
-from premiere.services.people import passwords
+from premiere.services.people import passwords, tokens
 from premiere.services.projects import create_project
 from premiere.store import Store, normalize_url
-from tests.postgres import MigratedPostgres
+from tests.postgres import MigratedPostgres, Rows
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PRODUCTION_HASHER, PRODUCTION_DUMMY = passwords._HASHER, passwords._DUMMY
 """The hasher Premiere uses, and its hash for unknown accounts: tests/people/test_passwords.py
 checks them."""
+DEMO_ADMIN_TOKEN = f"{tokens.PREFIX}{secrets.token_hex(8)}_{secrets.token_urlsafe(32)}"
+"""The admin token of ``demo_store``: one as ``tokens.ensure_admin_token`` makes."""
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 """Argon2id still (the same code paths, hashes and checks), at its smallest cost."""
 
@@ -62,13 +71,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     unless the test uses ``store``: then migrated (a copy of the session's migrated SQLite
     file, or the session's migrated PostgreSQL database made new)."""
     migrated = "store" in request.fixturenames
+    seeded = "demo_store" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "premiere.db"
         if migrated:
-            shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+            template = "_sqlite_demo" if seeded else "_sqlite_template"
+            shutil.copyfile(request.getfixturevalue(template), path)
         yield f"sqlite:///{path}"
     elif migrated:
-        yield request.getfixturevalue("_postgres_migrated").fresh()
+        rows = request.getfixturevalue("_postgres_demo") if seeded else None
+        yield request.getfixturevalue("_postgres_migrated").fresh(rows)
     else:
         yield from _postgres_database()
 
@@ -92,11 +104,49 @@ def _postgres_migrated() -> Iterator[MigratedPostgres]:
             yield migrated
 
 
+@pytest.fixture(scope="session")
+def _sqlite_demo(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the migrated SQLite file holding the demo (``demo_store``)."""
+    path = tmp_path_factory.mktemp("demo") / "premiere.db"
+    shutil.copyfile(_sqlite_template, path)
+    _seed_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_demo(_postgres_migrated: MigratedPostgres) -> Rows:
+    """The rows of the session's PostgreSQL database holding the demo (``demo_store``)."""
+    _seed_demo(_postgres_migrated.fresh())
+    return _postgres_migrated.rows()
+
+
+def _seed_demo(database_url: str) -> None:
+    store = Store.open(database_url)
+    try:
+        assert tokens.ensure_admin_token(store, DEMO_ADMIN_TOKEN) is None
+        assert seed_demo(store) is not None
+    finally:
+        store.close()
+
+
 @pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
     opened = Store.open(database_url)
     yield opened
     opened.close()
+
+
+@dataclass(frozen=True)
+class DemoStore:
+    store: Store
+    admin_token: str
+
+
+@pytest.fixture
+def demo_store(store: Store) -> DemoStore:
+    """``store`` holding an admin token (``admin_token``), then the demo project, as
+    ``tokens.ensure_admin_token`` and ``seed_demo`` make them one after the other."""
+    return DemoStore(store, DEMO_ADMIN_TOKEN)
 
 
 @pytest.fixture

@@ -6,18 +6,27 @@ session copies its migrated template once, and before each test :meth:`fresh` en
 other connection to the copy (as ``DROP DATABASE ... WITH (FORCE)`` would), deletes every
 row but the migration revision, restarts every sequence, and compares the schema with the
 template's: should a test have changed it, the copy is dropped and a new one made.
+
+A session may also keep the rows of the copy in a given state (:meth:`rows`: each table's
+as ``COPY`` writes them, and each sequence's position) and have :meth:`fresh` write them
+back after emptying it: tests then start from data that took long to make.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    import psycopg
 
 # Everything of the public schema a test could change: columns with their types and
 # defaults, indexes, constraints, triggers (and whether they are enabled), functions,
@@ -66,6 +75,14 @@ SELECT count(*) FROM pg_stat_activity
 """
 
 
+@dataclass(frozen=True)
+class Rows:
+    """The rows of every table (in ``COPY``'s binary format) and the sequences' positions."""
+
+    tables: dict[str, bytes]
+    sequences: dict[str, tuple[int, bool]]
+
+
 class MigratedPostgres:
     """Copies of the migrated database ``template``, one at a time, made new by :meth:`fresh`.
 
@@ -84,8 +101,9 @@ class MigratedPostgres:
         self._tables: list[str] = []
         self._sequences: list[str] = []
 
-    def fresh(self) -> str:
-        """The URL of the copy, as the template was: no rows, sequences at their start."""
+    def fresh(self, rows: Rows | None = None) -> str:
+        """The URL of the copy, as the template was: no rows, sequences at their start;
+        or, given ``rows``, holding them."""
         if self._engine is None:
             self._copy()
         assert self._engine is not None
@@ -99,7 +117,41 @@ class MigratedPostgres:
             self._drop()
             self._copy()
             assert self._engine is not None
+        if rows is not None:
+            self._write(rows)
         return self._engine.url.render_as_string(hide_password=False)
+
+    def rows(self) -> Rows:
+        """The rows the copy holds now."""
+        assert self._engine is not None
+        with self._engine.connect() as connection, _cursor(connection) as cursor:
+            tables = {}
+            for table in self._tables:
+                with cursor.copy(f'COPY "{table}" TO STDOUT (FORMAT binary)') as copy:
+                    tables[table] = b"".join(bytes(block) for block in copy)
+            sequences = {}
+            for sequence in self._sequences:
+                cursor.execute(f'SELECT last_value, is_called FROM "{sequence}"')
+                found = cursor.fetchone()
+                assert found is not None
+                sequences[sequence] = (int(found[0]), bool(found[1]))
+            connection.commit()
+        return Rows(tables, sequences)
+
+    def _write(self, rows: Rows) -> None:
+        assert self._engine is not None
+        with (
+            self._engine.connect() as connection,
+            connection.begin(),
+            _cursor(connection) as cursor,
+        ):
+            # As in _empty: neither foreign keys nor triggers fire as a replica.
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            for table, data in rows.tables.items():
+                with cursor.copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as copy:
+                    copy.write(data)
+            for sequence, (value, called) in rows.sequences.items():
+                cursor.execute("SELECT setval(%s, %s, %s)", (f'"{sequence}"', value, called))
 
     def _copy(self) -> None:
         url = self._stack.enter_context(self._create(self._template))
@@ -135,6 +187,15 @@ class MigratedPostgres:
         traceback: TracebackType | None,
     ) -> None:
         self._drop()
+
+
+@contextlib.contextmanager
+def _cursor(connection: Connection) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor of the driver (psycopg) on ``connection``, for ``COPY``."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        yield cursor
 
 
 def _names(connection: Connection, query: str) -> list[str]:

@@ -32,9 +32,15 @@ ITEMS = [{"key": "docs", "title": "Docs written", "owner": "docs@example.com"}]
 
 
 class World:
-    def __init__(self, api: Api) -> None:
+    def __init__(self, api: Api, first: int = 1) -> None:
+        """The world in ``api``'s store, made (:meth:`build`) by one whose counter stood
+        at ``first``."""
         self.api = api
-        self.counter = itertools.count(1)
+        self.counter = itertools.count(first)
+
+    def build(self) -> World:
+        """Make the project and what every request reads, as the admin."""
+        api = self.api
         api.project("demo")
         api.ok(api.post(f"{P}/environments", {"key": "staging"}), 201)
         api.ok(api.post(f"{P}/environments", {"key": "production", "production": True}), 201)
@@ -43,6 +49,7 @@ class World:
             api.flag("demo", flag)
         rule = {"clauses": [{"attribute": "email", "op": "ends_with", "values": ["@x.io"]}]}
         api.ok(api.post(f"{P}/segments", {"key": "staff", "rules": [rule]}), 201)
+        return self
 
     def fresh(self, prefix: str) -> str:
         return f"{prefix}-{next(self.counter)}"

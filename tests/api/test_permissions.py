@@ -11,7 +11,10 @@ one 403 ``forbidden`` and nothing changes (the audit log has no new event).
 from __future__ import annotations
 
 import functools
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,12 +22,14 @@ from fastapi.routing import _IncludedRouter
 from sqlalchemy import func, select
 
 from premiere.api import create_app
+from premiere.services.people import tokens
 from premiere.settings import Settings
+from premiere.store import Store
 from premiere.store.models import AuditEvent
 
 from .permission_recipes import R
 from .permission_world import IfMatch, World
-from .support import Api
+from .support import Api, running
 
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/docs"), ("GET", "/redoc"), ("GET", "/openapi.json"),
@@ -116,9 +121,47 @@ ENVIRONMENT_ROUTES = {
 """Flag changes in one environment: run in staging (engineers may) and in production."""
 
 
+@dataclass(frozen=True)
+class Template:
+    """A SQLite file holding the world and its callers, copied by each case."""
+
+    path: Path
+    admin_token: str
+    callers: dict[str, str]
+    """Each caller's token."""
+    next: int
+    """Where the world's counter stood."""
+
+
+@pytest.fixture(scope="module")
+def template(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """The world and its callers, made once: they take longer to make than most cases take
+    to run, and each case changes its copy only."""
+    path = tmp_path_factory.mktemp("permissions") / "premiere.db"
+    shutil.copyfile(_sqlite_template, path)
+    store = Store.open(f"sqlite:///{path}")
+    try:
+        admin_token = tokens.ensure_admin_token(store, None)
+        assert admin_token is not None
+        with running(create_app(Settings(database_url="unused://"), store)) as client:
+            world = World(Api(client, store, admin_token)).build()
+            callers = callers_of(world)
+    finally:
+        store.close()
+    return Template(path, admin_token, callers, next(world.counter))
+
+
 @pytest.fixture
-def world(api: Api) -> World:
-    return World(api)
+def world(template: Template, settings: Settings, tmp_path: Path) -> Iterator[World]:
+    """A copy of the template's world, on SQLite (the matrix runs on one store: time)."""
+    path = tmp_path / "premiere.db"
+    shutil.copyfile(template.path, path)
+    store = Store.open(f"sqlite:///{path}")
+    try:
+        with running(create_app(settings, store)) as client:
+            yield World(Api(client, store, template.admin_token), first=template.next)
+    finally:
+        store.close()
 
 
 def test_routes__each__declares_one_action_or_authenticates_otherwise(api: Api) -> None:
@@ -143,18 +186,16 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # time: on one store
 @pytest.mark.parametrize(("method", "path", "environment"), CASES)
 def test_matrix__each_caller__allowed_2xx_refused_403_and_unchanged(
-    world: World, method: str, path: str, environment: str
+    world: World, template: Template, method: str, path: str, environment: str
 ) -> None:
     action = declared_actions()[(method, path)]
     assert action is not None
     key = f"{action}@staging" if action == "flags.change" and environment == "staging" else action
     allowed = PEOPLE if (method, path) in OWN else ALLOWED[key]
     world.environment = environment or "staging"
-    callers = callers_of(world)
-    for caller, token in callers.items():
+    for caller, token in template.callers.items():
         world.caller_token = token.split("_")[1]
         sent_method, sent_path, body = R[(method, path)](world)
         before = audit_count(world)
@@ -174,6 +215,8 @@ def test_matrix__each_caller__allowed_2xx_refused_403_and_unchanged(
 
 
 def callers_of(world: World) -> dict[str, str]:
+    """A new person with each role on the project, an admin of every project, and a
+    service account: each one's token."""
     people = {role: world.person_token(role) for role in (VIEWER, ENGINEER, MANAGER)}
     return {
         **people,

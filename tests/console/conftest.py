@@ -6,19 +6,20 @@ cookies as a browser does."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from premiere.api import create_app
-from premiere.cli.server.demo import seed_demo
 from premiere.console import install_console
 from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
 
 from ..api.support import SyncClient, running
+from ..conftest import DemoStore
 
 IDLE_SECONDS = 3600
 MAX_AGE_SECONDS = 4 * 3600
@@ -70,6 +71,26 @@ class Console:
 def console(store: Store) -> Iterator[Console]:
     admin_token = tokens.ensure_admin_token(store, None)
     assert admin_token is not None
+    with open_console(store, admin_token) as console:
+        yield console
+
+
+@pytest.fixture
+def demo(shop: Console) -> Console:
+    """The demo project (Acme Shop), signed in."""
+    shop.sign_in()
+    return shop
+
+
+@pytest.fixture
+def shop(demo_store: DemoStore) -> Iterator[Console]:
+    """The demo project (Acme Shop), not signed in: as ``console`` after ``seed_demo``."""
+    with open_console(demo_store.store, demo_store.admin_token) as console:
+        yield console
+
+
+@contextmanager
+def open_console(store: Store, admin_token: str) -> Iterator[Console]:
     settings = Settings(
         database_url="unused://",
         console_session_idle_seconds=IDLE_SECONDS,
@@ -79,11 +100,3 @@ def console(store: Store) -> Iterator[Console]:
     app = install_console(create_app(settings, store), settings, clock=clock)
     with running(app) as client:
         yield Console(client, store, admin_token, clock)
-
-
-@pytest.fixture
-def demo(console: Console) -> Console:
-    """The demo project (Acme Shop), signed in."""
-    assert seed_demo(console.store) is not None
-    console.sign_in()
-    return console

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from premiere.cli.server.demo import DEMO_PROJECT, seed_demo
+from premiere.cli.server.demo import DEMO_PROJECT
 from premiere.services import SYSTEM
 from premiere.services.people import accounts
 from premiere.services.people.sessions import start_person_session
@@ -118,12 +118,6 @@ def fill(path: str) -> str:
         lambda m: values.get(m.group(1), "7" if m.group(2) == ":int" else "nothing-here"),
         path,
     )
-
-
-@pytest.fixture
-def shop(console: Console) -> Console:
-    assert seed_demo(console.store) is not None
-    return console
 
 
 def test_console_routes__every_route_but_the_public_ones__declares_exactly_one_action(
