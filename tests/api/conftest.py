@@ -11,6 +11,7 @@ from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
 
+from ..conftest import DemoStore
 from .support import MAX_BODY_BYTES, Api, running
 
 
@@ -25,6 +26,13 @@ def api(store: Store, settings: Settings) -> Iterator[Api]:
     assert admin_token is not None
     with running(create_app(settings, store)) as client:
         yield Api(client, store, admin_token)
+
+
+@pytest.fixture
+def acme(demo_store: DemoStore, settings: Settings) -> Iterator[Api]:
+    """The demo project (Acme Shop): as ``api`` after ``seed_demo``."""
+    with running(create_app(settings, demo_store.store)) as client:
+        yield Api(client, demo_store.store, demo_store.admin_token)
 
 
 @pytest.fixture

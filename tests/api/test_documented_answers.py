@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from pydantic import TypeAdapter
 
 from premiere.api.releases.views import (
@@ -24,7 +23,6 @@ from premiere.api.releases.views import (
     TransitionView,
 )
 from premiere.api.sdk.models import EventsCounted
-from premiere.cli.server.demo import seed_demo
 from premiere.services.releases.tick import record_guard_decision
 
 from .support import Api
@@ -37,12 +35,6 @@ TRAINS = "/api/v1/projects/demo/release-trains"
 def conforms(shape: Any, body: Any) -> Any:
     """``body`` read strictly (no coercion) as ``shape``; returns what was read."""
     return TypeAdapter(shape).validate_python(body, strict=True)
-
-
-@pytest.fixture
-def acme(api: Api) -> Api:
-    seed_demo(api.store)
-    return api
 
 
 def test_release_routes__answers__have_the_documented_shapes(acme: Api) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from openfeature.evaluation_context import EvaluationContext
 
-from premiere.cli.server.demo import ENVIRONMENTS, seed_demo
+from premiere.cli.server.demo import ENVIRONMENTS
 from premiere.sdk import Config
 from premiere.sdk.openfeature import PremiereProvider
 
@@ -58,8 +58,8 @@ def through_the_sdk(provider: PremiereProvider, kind: str, key: str, context: An
     return (details.value, details.variant, reason, code, metadata)
 
 
-def test_demo_flags__sdk_and_ofrep__same_answers(api: Api) -> None:
-    seed_demo(api.store)
+def test_demo_flags__sdk_and_ofrep__same_answers(acme: Api) -> None:
+    api = acme
     compared, refused, reasons = 0, 0, set()
     for environment in (e["key"] for e in ENVIRONMENTS):
         token = api.token("sdk-server", "demo", environment)

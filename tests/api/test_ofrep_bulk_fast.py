@@ -14,7 +14,6 @@ import pytest
 from premiere.api import create_app
 from premiere.api.sdk import bulk
 from premiere.api.sdk import fastpath as ofrep_fast
-from premiere.cli.server.demo import seed_demo
 from premiere.services.people.tokens import forget_cached_tokens
 from premiere.settings import Settings
 
@@ -34,12 +33,6 @@ CONTEXTS: list[dict[str, Any] | None] = [
     {"plan": "enterprise"},
     *({"targetingKey": f"user-{i}", "plan": "free"} for i in range(12)),
 ]
-
-
-@pytest.fixture
-def acme(api: Api) -> Api:
-    assert seed_demo(api.store) is not None
-    return api
 
 
 @pytest.fixture(params=["sdk-server", "sdk-client"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from premiere.cli.server.demo import seed_demo
 from premiere.services.people import invitations, signin, tokens
 from premiere.store.types import utc_now
 
@@ -29,8 +28,8 @@ def join(api: Api, email: str, role: str) -> str:
     return str(made["token"])
 
 
-def test_demo__engineer_and_release_manager__each_does_what_their_role_allows(api: Api) -> None:
-    seed_demo(api.store)
+def test_demo__engineer_and_release_manager__each_does_what_their_role_allows(acme: Api) -> None:
+    api = acme
     rita, erin = (
         join(api, "rita@acme.example", "release_manager"),
         join(api, "erin@acme.example", "engineer"),

@@ -18,12 +18,10 @@ from standardwebhooks.webhooks import Webhook
 
 from premiere import engine
 from premiere.api import create_app
-from premiere.cli.server.demo import seed_demo
 from premiere.console import install_console
 from premiere.services.communication.delivery import Deliverer
-from premiere.services.people import tokens
-from premiere.store import Store
 from tests.api.support import Api, running
+from tests.conftest import DemoStore
 
 from .conftest import LOOPBACK, LOOPBACK_SETTINGS, Receiver
 
@@ -34,14 +32,11 @@ USERS = [f"shopper-{i}" for i in range(200)]
 
 
 @pytest.fixture
-def demo_api(store: Store) -> Iterator[Api]:
-    seed_demo(store)
-    admin_token = tokens.ensure_admin_token(store, None)
-    assert admin_token is not None
-    app = create_app(LOOPBACK_SETTINGS, store)
+def demo_api(demo_store: DemoStore) -> Iterator[Api]:
+    app = create_app(LOOPBACK_SETTINGS, demo_store.store)
     install_console(app, LOOPBACK_SETTINGS)  # the public changelog is a page
     with running(app) as client:
-        yield Api(client, store, admin_token)
+        yield Api(client, demo_store.store, demo_store.admin_token)
 
 
 def _act(api: Api, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
