@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from console_data import analyze
 from databases import database
 from premiere.services import SYSTEM
 from premiere.services.catalog import create_service
@@ -131,6 +132,8 @@ def load(store: Store, count: int) -> None:
             _flush(store, rows, features)
     _flush(store, rows, features)
     _releases(store, rng, project.id)
+    if store.dialect == "postgresql":
+        analyze(store)  # as autovacuum would after such a load; SQLite is left as is
 
 
 def _deployment(

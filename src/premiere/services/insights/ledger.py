@@ -44,6 +44,11 @@ def read_days(session: Session, scope: Scope, period: Period) -> dict[int, Day]:
     dialect = session.get_bind().dialect.name
     broken = failed_by_record()
     connection = session.connection()  # plain rows: no ORM entities to build
+    if dialect == "postgresql":
+        # psycopg prepares a statement it runs often, and PostgreSQL's generic plan for
+        # the deployments named by id (made without knowing the ids) scans the period
+        # instead: 800 ms where the plan for the values at hand takes 5.
+        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     days: dict[int, Day] = {}
     for environment in scope.environment_ids:  # one each: the index gives days in order
         statement = (
