@@ -44,7 +44,12 @@ from premiere.services.people import tokens
 from premiere.services.projects import create_project
 from premiere.settings import Settings
 from premiere.store import Store
-from premiere.store.deployments import Deployment, DeploymentFeature, EnvironmentServiceState
+from premiere.store.deployments import (
+    Deployment,
+    DeploymentFeature,
+    EnvironmentServiceState,
+    day_number,
+)
 from premiere.store.models import Environment, Project, Service
 
 ENVIRONMENTS = ("development", "staging", "production")
@@ -203,6 +208,7 @@ def row(
         "started_at": at,
         "finished_at": at + timedelta(seconds=60),
         "verified_at": at + timedelta(seconds=61) if status != "failed" else None,
+        "finished_day": day_number(at + timedelta(seconds=60)),  # as the ORM row keeps it
     }
 
 

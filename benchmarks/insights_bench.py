@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from console_data import analyze
 from databases import database
 from premiere.services import SYSTEM
 from premiere.services.catalog import create_service
@@ -34,7 +35,12 @@ from premiere.services.insights.periods import parse_period
 from premiere.services.insights.releases import release_measures
 from premiere.services.projects import create_project
 from premiere.store import Store
-from premiere.store.deployments import Deployment, DeploymentFeature
+from premiere.store.deployments import (
+    Deployment,
+    DeploymentFeature,
+    day_number,
+    lead_seconds,
+)
 from premiere.store.incidents import Incident
 from premiere.store.models import Change, Environment, Project, Service
 from premiere.store.releases import Release, ReleaseGuardDecision
@@ -126,6 +132,8 @@ def load(store: Store, count: int) -> None:
             _flush(store, rows, features)
     _flush(store, rows, features)
     _releases(store, rng, project.id)
+    if store.dialect == "postgresql":
+        analyze(store)  # as autovacuum would after such a load; SQLite is left as is
 
 
 def _deployment(
@@ -133,6 +141,8 @@ def _deployment(
 ) -> dict[str, Any]:
     roll = rng.random()
     failed = roll < 0.04
+    commit_time = at - timedelta(minutes=rng.randint(5, 3000)) if roll < 0.9 else None
+    verified_at = None if failed else at + timedelta(seconds=30)
     return {
         "id": n + 1,
         "project_id": project_id,
@@ -141,7 +151,7 @@ def _deployment(
         "version": f"1.{n // 1000}.{n % 1000}",
         "version_order": None,
         "commit_sha": "abcdef1",
-        "commit_time": at - timedelta(minutes=rng.randint(5, 3000)) if roll < 0.9 else None,
+        "commit_time": commit_time,
         "commits": [],
         "status": ("rolled_back" if roll < 0.02 else "failed") if failed else "succeeded",
         "actor_kind": "system",
@@ -157,7 +167,9 @@ def _deployment(
         "updated_at": at,
         "started_at": at,
         "finished_at": at,
-        "verified_at": None if failed else at + timedelta(seconds=30),
+        "verified_at": verified_at,
+        "lead_seconds": lead_seconds(commit_time, verified_at),  # as the ORM row keeps them
+        "finished_day": day_number(at),
     }
 
 

@@ -120,6 +120,13 @@ class FlagLockedError(ConflictError):
     code = "flag_locked_by_release"
 
 
+class LastAdminError(ConflictError):
+    """A change that would leave no active person with the admin role on every project
+    (removing them, or changing their roles): nobody could manage people any more."""
+
+    code = "last_admin"
+
+
 class InvalidStateError(PremiereError):
     """A transition that makes no sense from the current state."""
 

@@ -232,6 +232,7 @@ ERROR_EXAMPLES = [
     (errors.VersionRequiredError("say which version"), 428),
     (errors.ConflictError("in use"), 409),
     (errors.FlagLockedError("locked by release r", {"release": "r"}), 409),
+    (errors.LastAdminError("the last admin", {"resource": "person", "key": "p"}), 409),
     (errors.InvalidStateError("already archived"), 409),
     (errors.InvitationExpiredError("this invitation has expired"), 409),
     (errors.SsoNotConfiguredError("no single sign-on here"), 404),

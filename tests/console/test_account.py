@@ -7,7 +7,7 @@ import pytest
 
 from premiere import errors
 from premiere.services import SYSTEM
-from premiere.services.people import accounts, tokens
+from premiere.services.people import accounts, throttle, tokens
 from premiere.services.people.account import create_owned_token, list_owned_tokens
 from premiere.services.people.sessions import SessionPolicy, resume_session
 from premiere.services.people.signin import sign_in_with_password as start_password_session
@@ -88,6 +88,27 @@ def test_account__change_password_bad_input__422_at_the_field_password_kept(
     answer = post(demo, ACCOUNT, ACCOUNT + "/password", typo)
     assert answer.status_code == 422 and 'href="#new_password_again"' in answer.text
     assert PASSWORD not in answer.text
+    assert sign_in_with_password(demo, "ada@example.com", PASSWORD).status_code == 303
+
+
+def test_account__change_password_throttled__429_the_form_again_at_the_current_password(
+    demo: Console,
+) -> None:
+    _ada(demo)
+    wrong = {"current_password": "not my password", "new_password": NEW, "new_password_again": NEW}
+    for _ in range(throttle.ACCOUNT_LIMIT):
+        assert post(demo, ACCOUNT, ACCOUNT + "/password", wrong).status_code == 422
+    right = wrong | {"current_password": PASSWORD}
+    answer = post(demo, ACCOUNT, ACCOUNT + "/password", right)
+    assert answer.status_code == 429
+    assert 0 < int(answer.headers["retry-after"]) <= throttle.BLOCK.total_seconds()
+    assert "<h1>My account</h1>" in answer.text and 'href="#current_password"' in answer.text
+    beside = answer.text.index('id="current_password-error"')
+    assert answer.text.index("Too many failed sign-ins for this account", beside) < (
+        answer.text.index('id="current_password"', beside)
+    )
+    assert PASSWORD not in answer.text and NEW not in answer.text
+    demo.clock.advance(minutes=16)
     assert sign_in_with_password(demo, "ada@example.com", PASSWORD).status_code == 303
 
 

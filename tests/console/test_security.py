@@ -92,6 +92,12 @@ def test_unknown_api_path__keeps_its_json_404(console: Console) -> None:
         assert answer.json()["error"]["code"] == "not_found"
 
 
+def test_metrics_without_token__json_401_for_the_scraper(console: Console) -> None:
+    answer = console.client.get("/metrics")
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "unauthorized"
+
+
 def test_api_error__stays_json_with_the_console_installed(console: Console) -> None:
     answer = console.client.get(
         "/api/v1/projects/nope", headers={"Authorization": f"Bearer {console.admin_token}"}

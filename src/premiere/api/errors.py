@@ -32,6 +32,7 @@ STATUS_BY_CODE: dict[str, int] = {
     errors.VersionRequiredError.code: 428,
     errors.ConflictError.code: 409,
     errors.FlagLockedError.code: 409,
+    errors.LastAdminError.code: 409,
     errors.InvalidStateError.code: 409,
     errors.InvitationExpiredError.code: 409,
     errors.AuthenticationError.code: 401,

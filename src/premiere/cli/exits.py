@@ -35,8 +35,8 @@ EXIT_CODES: list[tuple[int, str]] = [
         CONFLICT,
         "already exists, changed by someone else meanwhile (version conflict), or an invalid "
         "state change (e.g. archiving a flag that is already archived), an expired invitation, "
-        "or a flag locked by "
-        "a release that is rolling out",
+        "a flag locked by a release that is rolling out, or removing (or taking the role of) "
+        "the last admin of every project",
     ),
     (UNREACHABLE, "the server could not be reached (is `premiere serve` running?)"),
     (AUTH, "no token, an unknown or revoked token, or a token whose scope is too narrow"),
@@ -100,6 +100,7 @@ _BY_CODE: dict[str, type[CliError]] = {
     "version_conflict": Conflict,
     "conflict": Conflict,
     "flag_locked_by_release": Conflict,
+    "last_admin": Conflict,
     "invalid_state": Conflict,
     "invitation_expired": Conflict,
     "unauthorized": AuthFailed,

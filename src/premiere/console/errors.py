@@ -1,8 +1,8 @@
 """The console's error pages, installed beside the API's JSON errors.
 
-Paths of the API (``/api/``, ``/ofrep/``) keep their JSON errors; every other path
-gets an HTML page: a friendly 404, 403 for a form without its CSRF token, and the
-sign-in redirect for a visitor without a session.
+Paths of the API (``/api/``, ``/ofrep/``) and of machines (``/metrics``, ``/healthz``)
+keep their JSON errors; every other path gets an HTML page: a friendly 404, 403 for a
+form without its CSRF token, and the sign-in redirect for a visitor without a session.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from premiere.console.auth import CsrfRejected, SignInRequired
 from premiere.console.pages import page, secure
 
 API_PREFIXES = ("/api/", "/ofrep/")
+MACHINE_PATHS = ("/api", "/ofrep", "/metrics", "/healthz")  # read by scrapers and probes
 STATUS_BY_CODE = {
     errors.NotFoundError.code: 404,
     errors.PermissionDeniedError.code: 403,
@@ -42,7 +43,7 @@ Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 def is_api_path(path: str) -> bool:
-    return path.startswith(API_PREFIXES) or path in ("/api", "/ofrep")
+    return path.startswith(API_PREFIXES) or path in MACHINE_PATHS
 
 
 def install_error_pages(app: FastAPI) -> None:

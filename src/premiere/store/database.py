@@ -2,8 +2,8 @@
 
 SQLite is the embedded default (WAL journal, foreign keys on, a busy timeout, and
 ``BEGIN IMMEDIATE`` for writes so two writers queue instead of failing). PostgreSQL
-is reached through psycopg 3; read transactions there are ``REPEATABLE READ`` so a
-flag document and its version come from one snapshot.
+is reached through psycopg 3, with JIT compilation off; read transactions there are
+``REPEATABLE READ`` so a flag document and its version come from one snapshot.
 
 ``sqlite://`` (in memory) shares one connection between all callers: it suits
 single-threaded tests and experiments, not a server.
@@ -133,7 +133,7 @@ def lock_for_update(session: Session, name: str) -> None:
 
 def _create_engine(url: URL) -> Engine:
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, connect_args=_postgresql_options(url))
     in_memory = url.database in (None, "", ":memory:")
     options: dict[str, Any] = {
         "connect_args": {"check_same_thread": False},
@@ -144,6 +144,16 @@ def _create_engine(url: URL) -> Engine:
     engine = create_engine(url, **options)
     _configure_sqlite(engine, wal=not in_memory)
     return engine
+
+
+def _postgresql_options(url: URL) -> dict[str, str]:
+    """Premiere's sessions run without PostgreSQL's JIT compiler: its queries are short,
+    and a plan whose estimated cost crosses ``jit_above_cost`` (an aggregate over a
+    year of deployments, say) would spend far longer compiling than running. Options
+    given in the URL (``?options=...``) are kept."""
+    given = url.query.get("options")
+    given = given if isinstance(given, str) else " ".join(given or ())
+    return {"options": f"{given} -c jit=off".strip()}
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:

@@ -1,6 +1,8 @@
 """My account (``/account``, anyone signed in as a person): my name, my password (the
-change ends every other session; this browser gets a new one), and my personal tokens:
-created with an optional role cap and expiry (the secret shown once), revoked.
+change ends every other session; this browser gets a new one; while wrong current
+passwords have the account throttled, the form answers 429 with the wait beside the
+current password), and my personal tokens: created with an optional role cap and
+expiry (the secret shown once), revoked.
 
 A session made from an admin token has no account: the page says so."""
 
@@ -12,11 +14,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from premiere.console.auth import Anyone, actor_of, console_state, read_form, store_of
-from premiere.console.forms import FORM_ERRORS, map_error_to_form
+from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form
 from premiere.console.pages import page, secure
 from premiere.console.people.views import build_account, token_data
 from premiere.console.signin import signed_in_response
-from premiere.errors import NotFoundError, PremiereError, ValidationError, Violation
+from premiere.errors import (
+    NotFoundError,
+    PremiereError,
+    RateLimitedError,
+    ValidationError,
+    Violation,
+)
 from premiere.services.people import account, accounts
 from premiere.services.people.sessions import SessionInfo
 
@@ -61,6 +69,8 @@ async def password_form(request: Request, session: Anyone) -> Response:
         )  # fmt: skip
     except FORM_ERRORS as exc:
         return await _again(request, person, {}, exc)
+    except RateLimitedError as exc:
+        return await _throttled(request, person, exc)
     return await signed_in_response(request, started, ACCOUNT + "?done=password")
 
 
@@ -100,6 +110,17 @@ def _person(session: SessionInfo) -> str:
 def _mismatch() -> ValidationError:
     message = "must be the new password again"
     return ValidationError([Violation("new_password_again", "mismatch", message)])
+
+
+async def _throttled(request: Request, person: str, exc: RateLimitedError) -> Response:
+    """The password form again, the throttle's message at the current password (429)."""
+    message = exc.message[:1].upper() + exc.message[1:]
+    found = FormErrors(fields={"current_password": [message]})
+    found.summary.append(("current_password", exc.code, message))
+    view = await run_in_threadpool(build_account, store_of(request), person)
+    answer = page(request, TEMPLATE, view | {"errors": found}, status=429)
+    answer.headers["Retry-After"] = str(exc.retry_after_seconds)
+    return answer
 
 
 async def _again(

@@ -1,6 +1,8 @@
 """A person's page (``/people/<id>``, for people admins): their roles per project
 (added, changed and removed one project at a time), their name, their tokens, and
-removing them (their sessions end and their tokens are revoked at once)."""
+removing them (their sessions end and their tokens are revoked at once). Taking the
+last admin's role on every project, or removing them, is refused on the page
+(``last_admin``)."""
 
 from __future__ import annotations
 
@@ -54,12 +56,14 @@ async def rename_form(request: Request, person: str, session: PeopleAdmin) -> Re
 @router.post(ONE + "/remove")
 async def remove_form(request: Request, person: str, session: PeopleAdmin) -> Response:
     await read_form(request, session)
-    await run_in_threadpool(
-        accounts.remove_person, store_of(request), actor_of(session), person[:64]
-    )
-    if session.caller.person == person:  # removed themselves: their session ended
-        return secure(RedirectResponse("/sign-in", status_code=303))
-    return secure(RedirectResponse("/people", status_code=303))
+    store = store_of(request)
+
+    def remove() -> Any:
+        return accounts.remove_person(store, actor_of(session), person[:64])
+
+    removed_self = session.caller.person == person  # their session ended with them
+    done = "/sign-in" if removed_self else "/people"
+    return await _apply(request, person[:64], {}, remove, map_error_to_form, done=done)
 
 
 async def _change_roles(
@@ -82,12 +86,15 @@ async def _apply(
     form: dict[str, str],
     change: Callable[[], Any],
     to_form: Callable[[Any], FormErrors],
+    *,
+    done: str | None = None,
 ) -> Response:
-    """Run ``change``; back to the person's page, or the page again with the errors."""
+    """Run ``change``; on to ``done`` (by default back to the person's page), or the
+    page again with the errors (the last admin kept, ``last_admin``, among them)."""
     try:
         await run_in_threadpool(change)
     except FORM_ERRORS as exc:
         view = await run_in_threadpool(build_person, store_of(request), person_id)
         context = view | {"form": view["form"] | form, "errors": to_form(exc)}
         return page(request, "people/person.html", context, status=422)
-    return secure(RedirectResponse(f"/people/{person_id}", status_code=303))
+    return secure(RedirectResponse(done or f"/people/{person_id}", status_code=303))

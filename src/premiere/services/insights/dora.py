@@ -1,9 +1,10 @@
 """The DORA measures of a project's deployments over a period, per bucket and in total.
 
-Every rule of what counts is here (docs/insights.md explains them with a worked
-example). A deployment belongs to the bucket of the moment its deploy step finished
-(``finished_at``), and counts when it reached its environment: succeeded, rolled back,
-or failed in verification (a pipeline that failed before deploying changed nothing).
+The rules of what counts (docs/insights.md explains them with a worked example; the
+SQL that applies them is ``ledger.py``'s). A deployment belongs to the bucket of the
+moment its deploy step finished (``finished_at``), and counts when it reached its
+environment: succeeded, rolled back, or failed in verification (a pipeline that failed
+before deploying changed nothing).
 
 - deployment frequency: the deployments verified (``verified_at`` set);
 - lead time for changes: a verified deployment's ``verified_at - commit_time``
@@ -19,29 +20,22 @@ or failed in verification (a pipeline that failed before deploying changed nothi
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, or_, select
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.elements import ColumnElement
-
 from premiere.services.insights import bands
+from premiere.services.insights.ledger import Day, read_days
 from premiere.services.insights.periods import Period, bucket_labels, day_labels, period_days
-from premiere.services.insights.scope import Scope, load_scope
+from premiere.services.insights.scope import load_scope
 from premiere.store import Store
-from premiere.store.deployments import Deployment
-from premiere.store.incidents import Incident
-from premiere.store.insights import epoch_of
 
-FLAG_OFF = "flag_off"
 HALF_MS = 0.0005
 DAY = 86_400
 EPOCH = date(1970, 1, 1)
 COUNTS = ("deployments", "verified", "failures", "rework")
-MIN_LEAD_SECONDS = HALF_MS  # non-positive lead times are left out (to the millisecond)
 LEAD_RANGES = (
     (bands.HOUR, "under 1 hour"),
     (DAY, "1 hour to 1 day"),
@@ -63,9 +57,8 @@ def dora_measures(
     series with one entry per bucket of ``period``."""
     with store.read() as session:
         scope = load_scope(session, project, service=service, environment=environment)
-        dialect = session.get_bind().dialect.name
         labels = bucket_labels(period)
-        tally = _tally(session, scope, period, dialect)
+        tally = _tally(read_days(session, scope, period), period)
     counts = tally.counts
     return {
         **scope.as_dict(),
@@ -73,7 +66,7 @@ def dora_measures(
         "deployment_frequency": _frequency(period, labels, counts, tally.days),
         "lead_time": {
             **_durations(labels, tally.leads, bands.lead_time_band, percentiles=True),
-            "distribution": _distribution([seconds for _, seconds in tally.leads]),
+            "distribution": _distribution(tally.leads),
         },
         "change_failure_rate": _rate(labels, counts, "failures", bands.failure_rate_band),
         "recovery_time": {
@@ -84,124 +77,36 @@ def dora_measures(
     }
 
 
-def reached() -> ColumnElement[bool]:
-    """A deployment that reached its environment (see the module's docstring)."""
-    return or_(
-        Deployment.status.in_(("succeeded", "rolled_back")),
-        and_(Deployment.status == "failed", Deployment.verification_status == "failed"),
-    )
-
-
-def failed() -> ColumnElement[bool]:
-    named = exists().where(
-        Incident.deployment_id == Deployment.id,
-        or_(Incident.resolution.is_(None), Incident.resolution != FLAG_OFF),
-    )
-    return or_(
-        Deployment.verification_status == "failed", Deployment.status == "rolled_back", named
-    )
-
-
-def rework() -> ColumnElement[bool]:
-    return or_(Deployment.fix.is_(True), Deployment.rollback_of_id.is_not(None))
-
-
-def lead_seconds(dialect: str) -> ColumnElement[float]:
-    """A deployment's ``verified_at - commit_time``, in seconds."""
-    return epoch_of(Deployment.verified_at, dialect) - epoch_of(Deployment.commit_time, dialect)
-
-
-def counted_lead(dialect: str) -> ColumnElement[bool]:
-    """A lead time that counts: verified, not a rollback, positive."""
-    return and_(
-        Deployment.verified_at.is_not(None),
-        Deployment.rollback_of_id.is_(None),
-        lead_seconds(dialect) > MIN_LEAD_SECONDS,
-    )
-
-
-def recovery_seconds(dialect: str) -> ColumnElement[float]:
-    """From a deployment's ``finished_at`` to the next verified deployment of its service
-    in its environment (an index walk; NULL: none yet)."""
-    later = aliased(Deployment)
-    restored = (
-        select(later.verified_at)
-        .where(
-            later.service_id == Deployment.service_id,
-            later.environment_id == Deployment.environment_id,
-            later.id > Deployment.id,
-            later.verified_at.is_not(None),
-        )
-        .order_by(later.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    return epoch_of(restored, dialect) - epoch_of(Deployment.finished_at, dialect)
-
-
-def in_period(scope: Scope, period: Period) -> list[ColumnElement[bool]]:
-    """The deployments a measure of ``scope`` over ``period`` counts."""
-    conditions = [
-        Deployment.environment_id.in_(scope.environment_ids),
-        Deployment.finished_at >= period.start,
-        Deployment.finished_at < period.end,
-        Deployment.project_id == scope.project.id,
-        reached(),
-    ]
-    if scope.service is not None:
-        conditions.append(Deployment.service_id == scope.service.id)
-    return conditions
-
-
 @dataclass
 class Tally:
-    """What one pass over the period's deployments found, per bucket."""
+    """The period's days gathered into its buckets."""
 
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     days: set[date] = field(default_factory=set)
-    leads: list[tuple[str, float]] = field(default_factory=list)
-    recoveries: list[tuple[str, float]] = field(default_factory=list)
+    leads: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    recoveries: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     unrestored: int = 0
 
 
-def _tally(session: Session, scope: Scope, period: Period, dialect: str) -> Tally:
-    """One indexed scan of the period's deployments; each row's moments as seconds since
-    the epoch (cheap to read), its flags as 0/1, and for a failure the next verified
-    deployment of its service in its environment (an index walk, for failures only)."""
-    is_failure = failed()
-    finished = epoch_of(Deployment.finished_at, dialect)
-    verified = Deployment.verified_at.is_not(None)
-    lead = lead_seconds(dialect)
-    statement = select(
-        finished,
-        case((verified, 1), else_=0),
-        case((counted_lead(dialect), lead), else_=None),
-        case((is_failure, 1), else_=0),
-        case((rework(), 1), else_=0),
-        case((is_failure, recovery_seconds(dialect)), else_=None),
-    ).where(*in_period(scope, period))
+def _tally(days: dict[int, Day], period: Period) -> Tally:
     label_of = day_labels(period)
+    last = label_of[max(label_of)]  # SQLite: a moment a millisecond's rounding past the end
     tally = Tally(counts={label: dict.fromkeys(COUNTS, 0) for label in set(label_of.values())})
-    days: set[int] = set()
-    last = label_of[max(label_of)]  # a moment a rounding away from the period's end
-    for moment, ok, seconds, failure, again, back in session.execute(statement):
-        day = int((moment + HALF_MS) // DAY)  # the Julian day's float, to the millisecond
-        label = label_of.get(day, last)
+    for number, day in days.items():
+        label = label_of.get(number, last)
         count = tally.counts[label]
-        count["deployments"] += 1
-        count["verified"] += ok
-        count["failures"] += failure
-        count["rework"] += again
-        if ok:
-            days.add(day)
-        if seconds is not None:
-            tally.leads.append((label, seconds))
-        if failure:
-            if back is None:
+        count["deployments"] += day.deployments
+        count["verified"] += day.verified
+        count["failures"] += day.failures
+        count["rework"] += day.rework
+        if day.verified:
+            tally.days.add(EPOCH + timedelta(days=number))
+        tally.leads[label].extend(day.leads)
+        for seconds in day.recoveries:
+            if seconds is None:
                 tally.unrestored += 1
             else:
-                tally.recoveries.append((label, max(0.0, back)))
-    tally.days = {EPOCH + timedelta(days=day) for day in days}
+                tally.recoveries[label].append(max(0.0, seconds))
     return tally
 
 
@@ -243,45 +148,32 @@ def _rate(
 
 
 def _durations(
-    labels: list[str], values: list[tuple[str, float]], band: Any, *, percentiles: bool
+    labels: list[str], per_bucket: dict[str, list[float]], band: Any, *, percentiles: bool
 ) -> dict[str, Any]:
-    per_bucket: dict[str, list[float]] = defaultdict(list)
-    for label, seconds in values:
-        per_bucket[label].append(seconds)
-    everything = [seconds for _, seconds in values]
-
     def summary(items: list[float]) -> dict[str, Any]:
+        items.sort()  # the percentiles find it sorted; the total, sorted runs
         result: dict[str, Any] = {"count": len(items), "median_seconds": bands.median(items)}
         if percentiles:
             result["p90_seconds"] = bands.percentile(items, 0.9)
         return result
 
-    total = summary(everything)
-    return {
-        **total,
-        "band": band(total["median_seconds"]),
-        "series": [{"bucket": label, **summary(per_bucket.get(label, []))} for label in labels],
-    }
+    series = [{"bucket": label, **summary(per_bucket.get(label, []))} for label in labels]
+    total = summary([seconds for label in labels for seconds in per_bucket.get(label, [])])
+    return {**total, "band": band(total["median_seconds"]), "series": series}
 
 
-def _distribution(values: list[float]) -> list[dict[str, Any]]:
+def _distribution(per_bucket: dict[str, list[float]]) -> list[dict[str, Any]]:
     """How many lead times fall in each range (the bands' limits: an hour, a day, a week,
-    30 days); a range holds its lower limit."""
-    counts = dict.fromkeys([label for _, label in LEAD_RANGES] + [LONGEST_RANGE], 0)
-    for value in values:
-        seconds = round(value, 3)  # SQLite's Julian days: to the millisecond
-        label = next((label for limit, label in LEAD_RANGES if seconds < limit), LONGEST_RANGE)
-        counts[label] += 1
-    return [{"range": label, "count": n} for label, n in counts.items()]
+    30 days); a range holds its lower limit. Times are compared to the millisecond
+    (SQLite's Julian days are exact to it)."""
+    ordered = sorted(seconds for values in per_bucket.values() for seconds in values)
+    result, below = [], 0
+    for limit, label in LEAD_RANGES:
+        upto = bisect_left(ordered, limit - HALF_MS)
+        result.append({"range": label, "count": upto - below})
+        below = upto
+    result.append({"range": LONGEST_RANGE, "count": len(ordered) - below})
+    return result
 
 
-__all__ = [
-    "counted_lead",
-    "dora_measures",
-    "failed",
-    "in_period",
-    "lead_seconds",
-    "reached",
-    "recovery_seconds",
-    "rework",
-]
+__all__ = ["dora_measures"]

@@ -15,18 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from premiere.services.insights import bands
-from premiere.services.insights.dora import (
-    MIN_LEAD_SECONDS,
-    failed,
-    in_period,
-    lead_seconds,
-    recovery_seconds,
-    rework,
-)
+from premiere.services.insights.ledger import read_days
 from premiere.services.insights.periods import Period
 from premiere.services.insights.scope import Scope, load_scope
 from premiere.store import Store
@@ -140,17 +133,16 @@ DORA_GAUGES = {
 
 def dora_gauges(store: Store, now: datetime | None = None) -> list[GaugeFamily]:
     """The five DORA measures of each project over the last 30 days (to ``now``), in its
-    production environments, by the rules of ``dora.py`` (their totals only: one scan
-    of a project's deployments in the period, no buckets). A measure with no value (no
-    deployment, no lead time, no failure restored) has no sample for that project."""
+    production environments, by the rules of ``dora.py`` (their totals only). A measure
+    with no value (no deployment, no lead time, no failure restored) has no sample for
+    that project."""
     end = now or utc_now()
     period = Period(end - timedelta(days=DORA_DAYS), end, "month")
     samples: dict[str, dict[tuple[str, ...], float]] = {name: {} for name in DORA_GAUGES}
     with store.read() as session:
-        dialect = session.get_bind().dialect.name
         for project in session.scalars(select(Project.key).order_by(Project.key)).all():
             scope = load_scope(session, project, service=None, environment=None)
-            for name, value in _dora_totals(session, scope, period, dialect).items():
+            for name, value in _dora_totals(session, scope, period).items():
                 if value is not None:
                     samples[name][(project,)] = float(value)
     return [
@@ -164,36 +156,18 @@ def dora_gauges(store: Store, now: datetime | None = None) -> list[GaugeFamily]:
     ]
 
 
-def _dora_totals(
-    session: Session, scope: Scope, period: Period, dialect: str
-) -> dict[str, float | None]:
-    is_failure = failed()
-    statement = select(
-        case((Deployment.verified_at.is_not(None), 1), else_=0),
-        lead_seconds(dialect),  # counted as dora's counted_lead() says, here: once a row
-        Deployment.rollback_of_id,
-        case((is_failure, 1), else_=0),
-        case((rework(), 1), else_=0),
-        case((is_failure, recovery_seconds(dialect)), else_=None),
-    ).where(*in_period(scope, period))
-    total = verified = failures = again = 0
-    leads: list[float] = []
-    recoveries: list[float] = []
-    for ok, lead, rollback_of, failure, fix, back in session.execute(statement):
-        total += 1
-        verified += ok
-        failures += failure
-        again += fix
-        if ok and rollback_of is None and lead is not None and lead > MIN_LEAD_SECONDS:
-            leads.append(lead)
-        if back is not None:
-            recoveries.append(max(0.0, back))
+def _dora_totals(session: Session, scope: Scope, period: Period) -> dict[str, float | None]:
+    days = read_days(session, scope, period).values()
+    total = sum(day.deployments for day in days)
+    verified = sum(day.verified for day in days)
+    leads = [seconds for day in days for seconds in day.leads]
+    recoveries = [max(0.0, s) for day in days for s in day.recoveries if s is not None]
     return {
         "deployment_frequency_per_day": round(verified / period.days, 4),
         "lead_time_median_seconds": bands.median(leads),
-        "change_failure_rate": bands.ratio(failures, total),
+        "change_failure_rate": bands.ratio(sum(day.failures for day in days), total),
         "recovery_time_median_seconds": bands.median(recoveries),
-        "rework_rate": bands.ratio(again, total),
+        "rework_rate": bands.ratio(sum(day.rework for day in days), total),
     }
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from premiere.services.deployments.darkcode import list_dark_code
 from premiere.services.insights import bands
-from premiere.services.insights.dora import FLAG_OFF
+from premiere.services.insights.ledger import FLAG_OFF
 from premiere.services.insights.periods import Period
 from premiere.services.insights.scope import Scope, load_scope
 from premiere.services.mappers import format_time

@@ -22,6 +22,7 @@ from premiere.services import Actor, ActorKind
 from premiere.services.audit import record_audit_event
 from premiere.services.lookups import get_project_row
 from premiere.services.mappers import format_time
+from premiere.services.people.admins import keep_an_admin
 from premiere.services.people.permissions import ROLES
 from premiere.services.people.token_cache import token_cache
 from premiere.services.people.token_work import withdraw_token_work, withdraw_work
@@ -110,13 +111,15 @@ def set_roles(
     store: Store, actor: Actor, person_id: str, roles: Sequence[Mapping[str, Any]]
 ) -> PersonView:
     """Replace a person's (or service account's) roles with ``roles``:
-    ``[{"project": key or None, "role": ...}]``, at most one per project."""
+    ``[{"project": key or None, "role": ...}]``, at most one per project.
+    ``LastAdminError`` when that takes the last admin's role on every project."""
     grants = check_grants(roles)
     with store.write() as session:
         row = get_person_row(session, person_id)
         for project, _ in grants:
             if project is not None:
                 get_project_row(session, project)
+        keep_an_admin(session, row, grants)
         before = map_person_row_to_view(session, row)
         write_grants(session, row, grants)
         after = map_person_row_to_view(session, row)
@@ -164,11 +167,13 @@ def rename_person(
 
 def remove_person(store: Store, actor: Actor, person_id: str) -> PersonView:
     """Remove a person or service account: their sessions end and their tokens are
-    revoked at once; the row stays, so the audit log still names them."""
+    revoked at once; the row stays, so the audit log still names them.
+    ``LastAdminError`` for the last person with the admin role on every project."""
     with store.write() as session:
         row = get_person_row(session, person_id)
         if row.removed_at is not None:
             return map_person_row_to_view(session, row)
+        keep_an_admin(session, row, None)
         before = map_person_row_to_view(session, row)
         now = utc_now()
         row.removed_at = now
