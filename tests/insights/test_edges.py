@@ -11,6 +11,7 @@ from premiere.services.insights.periods import bucket_labels, parse_period
 from premiere.services.insights.releases import release_measures
 from premiere.store import Store
 from premiere.store.deployments import Deployment
+from premiere.store.models import Environment
 from tests.insights.history import PERIOD, PROJECT, at, build_history
 
 NOW = datetime(2026, 3, 23, tzinfo=UTC)
@@ -94,3 +95,36 @@ def test_bands__thresholds__as_documented() -> None:
     assert bands.recovery_band(3_600) == "high"
     assert bands.failure_rate_band(0.05) == "elite"
     assert bands.failure_rate_band(0.151) == "low"
+
+
+def test_dora__two_production_environments__both_counted_each_deployment_once(
+    store: Store,
+) -> None:
+    build_history(store)
+    with store.write() as session:
+        staging = session.query(Environment).filter_by(key="staging").one()
+        staging.production = True
+    measures = dora_measures(store, PROJECT, parse_period(PERIOD, NOW))
+    assert measures["environments"] == ["staging", "production"]
+    # the worked example's 11 verified in production, and S1 in staging the same week
+    assert measures["deployment_frequency"]["total"] == 12
+    assert measures["change_failure_rate"]["deployments"] == 13  # D1 to D12, and S1
+    assert measures["change_failure_rate"]["failures"] == 2  # D5 and D8, once each
+    weeks = {s["bucket"]: s["deployments"] for s in measures["deployment_frequency"]["series"]}
+    assert weeks["2026-03-16"] == 4  # D10, D11, D12 and S1
+
+
+def test_dora__period_ending_mid_day__later_deployments_that_day_left_out(store: Store) -> None:
+    build_history(store)
+    # D12 finished on 2026-03-20 at 20:00, after the period's end at noon
+    period = {"from": "2026-03-16T00:00:00Z", "to": "2026-03-20T12:00:00Z", "grain": "day"}
+    measures = dora_measures(store, PROJECT, parse_period(period, NOW))
+    assert measures["deployment_frequency"]["total"] == 2  # D10 and D11
+    assert [s["bucket"] for s in measures["deployment_frequency"]["series"]][-1] == "2026-03-20"
+    starting_at_noon = {**period, "from": "2026-03-20T12:00:00Z", "to": "2026-03-21T00:00:00Z"}
+    assert (
+        dora_measures(store, PROJECT, parse_period(starting_at_noon, NOW))["deployment_frequency"][
+            "total"
+        ]
+        == 1
+    )  # D12 alone
