@@ -3,7 +3,7 @@ present, which leave the present (matrix, draft release, dark code) as it is."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +23,20 @@ from premiere.store.models import AuditEvent
 from premiere.store.types import utc_now
 
 
+# The history ends at a fixed Wednesday noon, so which weekdays begin and end it (and
+# so what its first and last weeks hold) is the same whatever day the tests run.
+UNTIL = datetime(2026, 11, 18, 12, tzinfo=UTC)
+
+
 @pytest.fixture
 def seeded(store: Store) -> dict[str, Any]:
-    made = seed_demo(store, history_until=utc_now())
+    made = seed_demo(store, history_until=UNTIL)
     assert made is not None
     return made
 
 
 def _period(days: int = 120) -> Period:
-    end = utc_now() + timedelta(minutes=1)
+    end = UNTIL + timedelta(minutes=1)
     return Period(end - timedelta(days=days), end, "week")
 
 
