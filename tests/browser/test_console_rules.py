@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.api.live import LiveServer
 
@@ -60,6 +60,27 @@ def test_rule_editor__operator_is_in_segment__segment_choice_shown(
     expect(page.get_by_text("Saved: the rules are live in production.")).to_be_visible()
     expect(rule.get_by_label("beta-testers")).to_be_checked()
     axe(page)
+
+
+def test_rule_editor__segment_chosen_before_its_script_ran__segment_choice_shown(
+    page: Page, live_server: LiveServer
+) -> None:
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)  # the editor's script waits until released below
+
+    page.route("**/js/rules.*", hold)
+    with page.expect_request("**/js/rules.*"):
+        _open(page, live_server.admin_token, RULES)
+    rule = page.get_by_role("group", name="Rule 2", exact=True)
+    rule.get_by_label("Operator").select_option("segment_match")
+    expect(rule.get_by_role("button", name="Show the fields")).to_be_visible()
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(rule.get_by_role("group", name="Segments")).to_be_visible()
+    expect(page.get_by_text("Changed, not saved yet")).to_be_visible()
 
 
 def test_segment_page__axe__no_serious_violations(

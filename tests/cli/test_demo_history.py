@@ -22,7 +22,6 @@ from premiere.store import Store
 from premiere.store.models import AuditEvent
 from premiere.store.types import utc_now
 
-
 # The history ends at a fixed Wednesday noon, so which weekdays begin and end it (and
 # so what its first and last weeks hold) is the same whatever day the tests run.
 UNTIL = datetime(2026, 11, 18, 12, tzinfo=UTC)
