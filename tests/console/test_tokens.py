@@ -39,6 +39,7 @@ def test_tokens__create__secret_shown_once(demo: Console) -> None:
     assert secret.startswith(f"prm_{made[0]['id']}_")
     assert tokens.authenticate(demo.store, secret).name == "<b>pipeline</b>"
     assert "&lt;b&gt;pipeline&lt;/b&gt;" in answer.text
+    assert 'data-copy="new-token"' in answer.text and "js/copy." in answer.text
     assert secret not in demo.client.get(PAGE).text
 
 
