@@ -13,6 +13,7 @@ form's ``csrf`` field matches the session's token; nothing runs before that chec
 from __future__ import annotations
 
 import hmac
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -198,6 +199,43 @@ async def read_form(request: Request, session: SessionInfo | None) -> dict[str, 
         if not hmac.compare_digest(sent.encode(), session.csrf.encode()):
             raise CsrfRejected()
     return fields
+
+
+@dataclass(frozen=True)
+class FormCookie:
+    """The CSRF token of a form shown before there is a session (signing in, joining):
+    a random value both in a short-lived cookie and in the form (double submit). Another
+    site can make a browser send the cookie, but cannot read it to fill in the field."""
+
+    name: str
+    path: str
+
+    def issue(self, request: Request, response: Response, token: str) -> None:
+        """Set ``token`` (from :meth:`token`, also written into the form) as the cookie."""
+        response.set_cookie(
+            self.name,
+            token,
+            max_age=3600,
+            path=self.path,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+
+    @staticmethod
+    def token() -> str:
+        return secrets.token_urlsafe(32)
+
+    def check(self, request: Request, form: Mapping[str, str]) -> None:
+        """:class:`CsrfRejected` unless the form's ``csrf`` field is the cookie's value."""
+        expected = request.cookies.get(self.name, "")
+        if not expected or not hmac.compare_digest(
+            form.get("csrf", "").encode(), expected.encode()
+        ):
+            raise CsrfRejected()
+
+    def clear(self, response: Response) -> None:
+        response.delete_cookie(self.name, path=self.path)
 
 
 def set_session_cookie(request: Request, response: Response, raw_id: str, max_age: int) -> None:

@@ -11,8 +11,6 @@ the single sign-on button goes (None: none is set up).
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -24,7 +22,7 @@ from premiere import errors
 from premiere.console.auth import (
     COOKIE,
     Anyone,
-    CsrfRejected,
+    FormCookie,
     clear_session_cookie,
     console_state,
     read_form,
@@ -44,7 +42,7 @@ from premiere.services.people.sessions import (
 from premiere.services.people.signin import sign_in_with_password
 
 router = APIRouter(include_in_schema=False)
-SIGN_IN_COOKIE = "premiere_sign_in"
+SIGN_IN_FORM = FormCookie("premiere_sign_in", "/sign-in")
 
 
 @router.get("/sign-in")
@@ -84,11 +82,9 @@ def sign_in_form(
     *,
     passwords: bool = True,
 ) -> Response:
-    """The sign-in form. It has no session yet, so its CSRF token is a random value
-    both in a short-lived cookie and in the form (double submit): another site can
-    make a browser send the cookie, but cannot read it to fill in the field.
-    ``passwords``: whether to offer the email and password form (else the token's)."""
-    token = secrets.token_urlsafe(32)
+    """The sign-in form. It has no session yet: its CSRF token is a double submit
+    (:class:`FormCookie`). ``passwords``: whether to offer the email and password form (else the token's)."""
+    token = SIGN_IN_FORM.token()
     sso = console_state(request).sso
     context = {
         "next": target,
@@ -100,24 +96,14 @@ def sign_in_form(
         "sso_label": sso.label if sso is not None else None,
     }
     response = page(request, "sign_in.html", context, status=status)
-    response.set_cookie(
-        SIGN_IN_COOKIE,
-        token,
-        max_age=3600,
-        path="/sign-in",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    SIGN_IN_FORM.issue(request, response, token)
     return response
 
 
 @router.post("/sign-in")
 async def sign_in(request: Request) -> Response:
     form = await read_form(request, None)
-    expected = request.cookies.get(SIGN_IN_COOKIE, "")
-    if not expected or not hmac.compare_digest(form.get("csrf", "").encode(), expected.encode()):
-        raise CsrfRejected()
+    SIGN_IN_FORM.check(request, form)
     target = safe_next(form.get("next"))
     if "token" not in form:
         return await _sign_in_with_password(request, form, target)
@@ -172,7 +158,7 @@ async def signed_in_response(request: Request, started: StartedSession, target: 
     response = secure(RedirectResponse(target, status_code=303))
     max_age = int(state.policy.max_age.total_seconds())
     set_session_cookie(request, response, started.raw_id, max_age)
-    response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
+    SIGN_IN_FORM.clear(response)
     return response
 
 

@@ -6,15 +6,12 @@ page's is. An unknown, used or revoked link answers 404; an expired one 409."""
 
 from __future__ import annotations
 
-import hmac
-import secrets
-
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from premiere.console.auth import CsrfRejected, console_state, read_form, store_of
+from premiere.console.auth import FormCookie, console_state, read_form, store_of
 from premiere.console.forms import FORM_ERRORS, FormErrors, map_error_to_form
 from premiere.console.pages import page
 from premiere.console.signin import signed_in_response
@@ -22,7 +19,7 @@ from premiere.errors import ValidationError, Violation
 from premiere.services.people import invitations, passwords
 
 router = APIRouter(include_in_schema=False)
-JOIN_COOKIE = "premiere_join"
+JOIN_FORM = FormCookie("premiere_join", "/join")
 POLICY = (
     f"At least {passwords.MIN_LENGTH} characters (a few words make a good one), not one "
     "character repeated, not your email address and not one of the most common passwords."
@@ -41,9 +38,7 @@ async def join_page(request: Request, link: str) -> Response:
 @router.post("/join/{link}")
 async def join(request: Request, link: str) -> Response:
     form = await read_form(request, None)
-    expected = request.cookies.get(JOIN_COOKIE, "")
-    if not expected or not hmac.compare_digest(form.get("csrf", "").encode(), expected.encode()):
-        raise CsrfRejected()
+    JOIN_FORM.check(request, form)
     store, now = store_of(request), console_state(request).clock()
     invitation = await run_in_threadpool(invitations.find_invitation, store, link[:200], now=now)
     data = {"name": form.get("name", ""), "password": form.get("password", "")}
@@ -58,7 +53,7 @@ async def join(request: Request, link: str) -> Response:
         kept = {"name": data["name"]}
         return _join_form(request, link, invitation, kept, map_error_to_form(exc), 422)
     response = await signed_in_response(request, started, "/")
-    response.delete_cookie(JOIN_COOKIE, path="/join")
+    JOIN_FORM.clear(response)
     return response
 
 
@@ -70,7 +65,7 @@ def _join_form(
     found: FormErrors,
     status: int,
 ) -> Response:
-    token = secrets.token_urlsafe(32)
+    token = JOIN_FORM.token()
     context = {
         "link": link,
         "invitation": invitation,
@@ -80,13 +75,5 @@ def _join_form(
         "policy": POLICY,
     }
     response = page(request, "people/join.html", context, status=status)
-    response.set_cookie(
-        JOIN_COOKIE,
-        token,
-        max_age=3600,
-        path="/join",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    JOIN_FORM.issue(request, response, token)
     return response
