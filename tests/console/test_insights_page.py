@@ -109,6 +109,16 @@ def test_insights_page__service_and_grain__filter_like_the_service(shop: Console
     assert "service=web&amp;format=csv" in html
 
 
+def test_insights_page__one_deployment__counted_in_the_singular(shop: Console) -> None:
+    one_day = {"period": "custom", "from": "2026-03-02", "to": "2026-03-03", "grain": "day"}
+    html = shop.client.get(PAGE, params=one_day).text  # D1 alone
+    assert measure(html, "Deployment frequency").startswith("1 a day (1 verified, on 1 day;")
+    assert measure(html, "Lead time for changes") == (
+        "2 h 0 min median (p90 2 h 0 min, 1 deployment) elite"
+    )
+    assert measure(html, "Failed releases").endswith("against 0 failed deployments")
+
+
 def test_insights_page__reversed_period__error_at_the_field_not_a_500(shop: Console) -> None:
     params = {"period": "custom", "from": "2026-03-23", "to": "2026-03-02"}
     answer = shop.client.get(PAGE, params=params)

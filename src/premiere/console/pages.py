@@ -57,8 +57,13 @@ def make_templates(assets: Assets) -> Environment:
         lstrip_blocks=True,
     )
     environment.globals.update(asset=assets.url, navigation=NAVIGATION, version=__version__)
-    environment.filters["duration"] = duration
+    environment.filters.update(duration=duration, counted=counted)
     return environment
+
+
+def counted(number: float, noun: str) -> str:
+    """``1 day``, ``3 days``, ``0 days``: a count and its (regular) noun."""
+    return f"{number:g} {noun}" if number == 1 else f"{number:g} {noun}s"
 
 
 def duration(seconds: float) -> str:

@@ -83,7 +83,8 @@ def sign_in_form(
     passwords: bool = True,
 ) -> Response:
     """The sign-in form. It has no session yet: its CSRF token is a double submit
-    (:class:`FormCookie`). ``passwords``: whether to offer the email and password form (else the token's)."""
+    (:class:`FormCookie`). ``passwords``: whether to offer the email and password form
+    (else the token's)."""
     token = SIGN_IN_FORM.token()
     sso = console_state(request).sso
     context = {
