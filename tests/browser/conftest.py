@@ -2,7 +2,7 @@
 
 - ``live_server``: the app with the console, as ``premiere serve`` builds it, on a free
   loopback port (uvicorn in a thread) on a fresh SQLite database holding the demo
-  project; ``live_server.admin_token`` signs in.
+  project and its history (as ``serve --demo``); ``live_server.admin_token`` signs in.
 - ``page``: a page in a new browser context of the worker's one Chromium, whose requests
   may reach the server's origin only (every other is aborted); the test fails if it
   requested another origin, raised an uncaught script error or broke the
@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from premiere.cli.server.demo import seed_demo
 from premiere.store import Store
+from premiere.store.types import utc_now
 from tests.api.live import LiveServer, serve
 from tests.browser import support
 
@@ -32,11 +33,13 @@ expect.set_options(timeout=WAIT_MS)
 
 @pytest.fixture(scope="session")
 def _demo_template(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file with the demo project, copied by each test."""
+    """A migrated SQLite file with the demo project and its months of history, as
+    ``premiere serve --demo`` seeds it (the screenshots show what a newcomer sees),
+    copied by each test."""
     path = tmp_path_factory.mktemp("demo") / "premiere.db"
     shutil.copyfile(_sqlite_template, path)
     store = Store.open(f"sqlite:///{path}")
-    seed_demo(store)
+    seed_demo(store, history_until=utc_now())
     store.close()
     return path
 
