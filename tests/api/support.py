@@ -15,7 +15,8 @@ from typing import Any
 import anyio.from_thread
 import httpx
 from anyio.from_thread import BlockingPortal
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from starlette.routing import BaseRoute
 
 from premiere.store import Store
 
@@ -44,9 +45,37 @@ class SyncClient:
         return self._client.cookies
 
 
+FINISHED_ROUTERS: dict[tuple[object, ...], tuple[APIRouter, BaseRoute]] = {}
+"""Each router as an app includes it (the router's id, the prefix, the dependencies), as
+first run here; with the router, which stays alive so that its id is not reused."""
+
+
+def share_routes(app: FastAPI) -> None:
+    """Give ``app`` the included routers of the first app run in this process that
+    included them in the same way; its other routes (and its state, middleware and error
+    handlers) stay its own.
+
+    FastAPI finishes an included router's routes, per app, when a request first reaches
+    or passes them: 0.2-0.3 s for a console page behind the API's routers, paid again by
+    every test's new app. An included router holds nothing of its app but where its
+    dependency overrides are found (the first app's; no test sets one)."""
+    assert not app.dependency_overrides, "dependency overrides need routers of their own"
+    routes = []
+    for route in app.router.routes:
+        context = getattr(route, "include_context", None)
+        if context is not None:
+            dependencies = tuple(depends.dependency for depends in context.dependencies)
+            key = (id(context.included_router), context.prefix, dependencies)
+            route = FINISHED_ROUTERS.setdefault(key, (context.included_router, route))[1]
+        routes.append(route)
+    app.router.routes = routes
+
+
 @contextmanager
 def running(app: FastAPI, *, raise_errors: bool = True) -> Iterator[SyncClient]:
-    """The app with its lifespan entered, and a client for it."""
+    """The app with its lifespan entered, and a client for it; its included routers
+    those of the first app that ran them (:func:`share_routes`)."""
+    share_routes(app)
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:

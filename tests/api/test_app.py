@@ -7,13 +7,14 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
+from fastapi import FastAPI
 
 from premiere import errors
 from premiere.api import create_app
 from premiere.settings import Settings
 from premiere.store import Store
 
-from .support import MAX_BODY_BYTES, Api, running
+from .support import MAX_BODY_BYTES, Api, running, share_routes
 
 
 def _error(response: object, status: int, code: str) -> dict[str, object]:
@@ -220,6 +221,31 @@ def test_create_app__without_store__opens_and_closes_its_own(database_url: str) 
         assert app.state.store is not None
         assert client.get("/api/v1/projects").status_code == 401
     assert app.state.store is None
+
+
+def test_share_routes__two_apps__included_routers_shared_other_routes_their_own(
+    store: Store, settings: Settings
+) -> None:
+    first, second = create_app(settings, store), create_app(settings, store)
+
+    @second.get("/own")
+    def own() -> dict[str, str]:
+        return {"app": "second"}
+
+    share_routes(first)
+    share_routes(second)
+
+    def included(app: FastAPI) -> list[object]:
+        return [r for r in app.router.routes if hasattr(r, "include_context")]
+
+    assert len(included(second)) > 10
+    assert all(a is b for a, b in zip(included(first), included(second), strict=True))
+    assert first.router.routes is not second.router.routes
+    assert "/own" not in {getattr(route, "path", None) for route in first.router.routes}
+    with running(second) as client:
+        assert client.get("/own").json() == {"app": "second"}
+        assert client.get("/api/v1/projects").status_code == 401
+    assert second.state.store is store and first.state.event_limits is not second.state.event_limits
 
 
 ERROR_EXAMPLES = [
