@@ -19,6 +19,7 @@ from premiere.services.insights.periods import parse_period
 from premiere.services.insights.releases import release_measures
 from premiere.store.types import utc_now
 from tests.api.live import LiveServer
+from tests.browser.steps import sign_in
 
 pytestmark = pytest.mark.browser
 INSIGHTS = "/projects/demo/insights"
@@ -51,9 +52,8 @@ def test_insights__demo_history_over_90_days__measures_bands_and_charts(
     axe: Callable[..., None],
     screenshot: Callable[..., Path],
 ) -> None:
-    page.goto(f"/sign-in?next={INSIGHTS}")
-    page.get_by_label("Admin token").fill(live_server.admin_token)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.admin_token)
+    page.goto(INSIGHTS)
     expect(page.get_by_role("heading", level=1)).to_have_text("Insights")
     page.get_by_label("Period", exact=True).select_option("90")
     page.get_by_role("button", name="Show").click()
