@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 600, 200
-LEFT, RIGHT, TOP, BOTTOM = 64, 8, 12, 36
+LEFT, RIGHT, TOP, BOTTOM = 88, 8, 12, 36  # LEFT: room for ticks as long as 23 h 59 min
 GAP = 0.2  # of each slot, between bars
 
 
@@ -39,6 +39,7 @@ class BarChart:
     ticks: list[tuple[float, str]] = field(default_factory=list)
     width: int = WIDTH
     height: int = HEIGHT
+    left: int = LEFT
     base: float = HEIGHT - BOTTOM
 
     @property
