@@ -13,9 +13,10 @@ The page's conventions, which a reader follows by eye:
   other command must exit 0;
 - the ```text block that follows a ```sh block (before the next one) is what those
   commands print: each of its lines must appear, in order, in their output. ``...``
-  stands for lines left out; times, tokens, token ids and durations may differ, so
-  they are compared as placeholders; table borders, column rules and runs of spaces
-  are ignored (tables are drawn as wide as the terminal);
+  stands for lines left out; times, tokens, token ids, deployment ids (``Deployment
+  #560``: a demo's history holds more or fewer deployments depending on the day) and
+  durations may differ, so they are compared as placeholders; table borders, column
+  rules and runs of spaces are ignored (tables are drawn as wide as the terminal);
 - ``prm_...`` is the token `serve` printed and ``http://127.0.0.1:8700`` the server's
   address (the test serves on a free port).
 """
@@ -247,6 +248,7 @@ _PLACEHOLDERS = [
     (re.compile(r"\bprm_([\w.]*\.\.\.[\w.]*|[0-9a-f]{16}_[A-Za-z0-9_-]+)"), "<token>"),
     (re.compile(r"\b[0-9a-f]{16}\b"), "<token id>"),
     (re.compile(r"\b\d+(\.\d+)?s\b"), "<seconds>"),
+    (re.compile(r"\bDeployment #\d+\b"), "Deployment #<id>"),
     (re.compile(r"[\s│┃]+"), " "),  # a table's columns: whatever draws them
 ]
 
