@@ -25,7 +25,7 @@ from premiere.sdk.sse import Comment, ServerSentEvent, SSEParser
 from premiere.services.people import tokens
 from premiere.settings import Settings
 from premiere.store import Store
-from tests.api.support import share_routes
+from tests.api.support import share_compiled
 
 
 def free_port() -> int:
@@ -82,7 +82,7 @@ def serve(
     setattr(app.state, BROADCAST_SETTINGS, broadcast or BroadcastSettings(heartbeat_seconds=30))
     for name, value in state.items():
         setattr(app.state, name, value)
-    share_routes(app)
+    share_compiled(app)
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1

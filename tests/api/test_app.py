@@ -11,10 +11,11 @@ from fastapi import FastAPI
 
 from premiere import errors
 from premiere.api import create_app
+from premiere.console import install_console
 from premiere.settings import Settings
 from premiere.store import Store
 
-from .support import MAX_BODY_BYTES, Api, running, share_routes
+from .support import MAX_BODY_BYTES, Api, running, share_compiled
 
 
 def _error(response: object, status: int, code: str) -> dict[str, object]:
@@ -223,7 +224,7 @@ def test_create_app__without_store__opens_and_closes_its_own(database_url: str) 
     assert app.state.store is None
 
 
-def test_share_routes__two_apps__included_routers_shared_other_routes_their_own(
+def test_share_compiled__two_apps__included_routers_shared_other_routes_their_own(
     store: Store, settings: Settings
 ) -> None:
     first, second = create_app(settings, store), create_app(settings, store)
@@ -232,8 +233,8 @@ def test_share_routes__two_apps__included_routers_shared_other_routes_their_own(
     def own() -> dict[str, str]:
         return {"app": "second"}
 
-    share_routes(first)
-    share_routes(second)
+    share_compiled(first)
+    share_compiled(second)
 
     def included(app: FastAPI) -> list[object]:
         return [r for r in app.router.routes if hasattr(r, "include_context")]
@@ -246,6 +247,16 @@ def test_share_routes__two_apps__included_routers_shared_other_routes_their_own(
         assert client.get("/own").json() == {"app": "second"}
         assert client.get("/api/v1/projects").status_code == 401
     assert second.state.store is store and first.state.event_limits is not second.state.event_limits
+
+
+def test_share_compiled__two_console_apps__one_template_environment_each_its_state(
+    store: Store, settings: Settings
+) -> None:
+    apps = [install_console(create_app(settings, store), settings) for _ in range(2)]
+    for app in apps:
+        share_compiled(app)
+    assert apps[0].state.console.templates is apps[1].state.console.templates
+    assert apps[0].state.console is not apps[1].state.console
 
 
 ERROR_EXAMPLES = [
