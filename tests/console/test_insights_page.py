@@ -8,6 +8,7 @@ from html import unescape
 
 import pytest
 
+from premiere.console.pages import counted
 from premiere.services import SYSTEM
 from premiere.services.environments import create_environment
 from premiere.services.insights.dora import dora_measures
@@ -117,6 +118,13 @@ def test_insights_page__one_deployment__counted_in_the_singular(shop: Console) -
         "2 h 0 min median (p90 2 h 0 min, 1 deployment) elite"
     )
     assert measure(html, "Failed releases").endswith("against 0 failed deployments")
+
+
+def test_counted__whole_fractional_and_large__no_exponent() -> None:
+    assert [counted(n, "day") for n in (0, 1, 1.0, 1.5, 2)] == [
+        "0 days", "1 day", "1 day", "1.5 days", "2 days",
+    ]  # fmt: skip
+    assert counted(1_234_567, "deployment") == "1234567 deployments"
 
 
 def test_insights_page__reversed_period__error_at_the_field_not_a_500(shop: Console) -> None:

@@ -62,8 +62,10 @@ def make_templates(assets: Assets) -> Environment:
 
 
 def counted(number: float, noun: str) -> str:
-    """``1 day``, ``3 days``, ``0 days``: a count and its (regular) noun."""
-    return f"{number:g} {noun}" if number == 1 else f"{number:g} {noun}s"
+    """``1 day``, ``3 days``, ``1.5 days``, ``1234567 days``: a count and its (regular)
+    noun."""
+    shown = str(int(number)) if float(number).is_integer() else f"{number:g}"
+    return f"{shown} {noun}" if number == 1 else f"{shown} {noun}s"
 
 
 def duration(seconds: float) -> str:
